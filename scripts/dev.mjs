@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+// `npm run dev`: secrets in .dev.vars (made when missing), local migrations, wrangler dev on
+// port 8787, then the idempotent demo seed. Extra flags: --port N, --persist-to DIR, --no-seed.
+import { spawn, spawnSync } from 'node:child_process';
+import { ensureDevVars } from './dev-vars.mjs';
+
+const args = process.argv.slice(2);
+const flag = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const port = Number(flag('--port', process.env.PORT ?? '8787'));
+const persistTo = flag('--persist-to', '.wrangler/state');
+const seed = !args.includes('--no-seed');
+const wrangler = ['node_modules/wrangler/bin/wrangler.js'];
+
+const vars = ensureDevVars('.dev.vars');
+
+const migrate = spawnSync(process.execPath, [...wrangler, 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistTo], {
+  stdio: 'inherit',
+  env: { ...process.env, CI: 'true' },
+});
+if (migrate.status !== 0) process.exit(migrate.status ?? 1);
+
+const dev = spawn(process.execPath, [...wrangler, 'dev', '--port', String(port), '--ip', '127.0.0.1', '--persist-to', persistTo, '--show-interactive-dev-session=false'], {
+  stdio: 'inherit',
+  env: process.env,
+});
+const stop = () => dev.kill('SIGTERM');
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
+dev.on('exit', (code) => process.exit(code ?? 0));
+
+if (seed) {
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 240; i++) {
+    try {
+      const res = await fetch(`${base}/healthz`);
+      if (res.ok) break;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  try {
+    const page = await fetch(`${base}/sign-in`);
+    const cookie = (page.headers.get('set-cookie') ?? '').split(';')[0];
+    const token = cookie.split('=')[1] ?? '';
+    const res = await fetch(`${base}/dev/seed`, { method: 'POST', headers: { cookie, 'x-csrf-token': token, 'x-dev-secret': vars.PORTAL_TOKEN_SECRET } });
+    const result = await res.json();
+    console.log(result.created ? '\n  Demo data created.' : '\n  Demo data already present.');
+    console.log(`  Open ${base.replace('127.0.0.1', 'localhost')} and sign in as demo@oakandstone.test / build-with-oak-2026`);
+    console.log(`  Outgoing mail: ${base.replace('127.0.0.1', 'localhost')}/dev/mail\n`);
+  } catch (err) {
+    console.error('Could not seed the demo data:', err);
+  }
+}

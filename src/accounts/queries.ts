@@ -1,0 +1,54 @@
+import { and, asc, eq, or, sql } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { accounts, contacts } from '../db/schema';
+
+export type AccountKind = 'customer' | 'vendor';
+
+export function likePattern(q: string) {
+  return `%${q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+}
+
+export async function listAccounts(db: Db, orgId: string, kind: AccountKind | null, q: string) {
+  const conditions = [eq(accounts.orgId, orgId)];
+  if (kind) conditions.push(eq(accounts.kind, kind));
+  if (q) {
+    const p = likePattern(q);
+    conditions.push(or(sql`${accounts.name} LIKE ${p} ESCAPE '\\'`, sql`${accounts.email} LIKE ${p} ESCAPE '\\'`)!);
+  }
+  return db
+    .select({
+      id: accounts.id,
+      kind: accounts.kind,
+      name: accounts.name,
+      email: accounts.email,
+      phone: accounts.phone,
+      contactCount: sql<number>`(SELECT count(*) FROM contacts c WHERE c.account_id = ${accounts.id} AND c.org_id = ${orgId})`,
+    })
+    .from(accounts)
+    .where(and(...conditions))
+    .orderBy(asc(sql`lower(${accounts.name})`))
+    .limit(500);
+}
+
+export async function getAccountWithContacts(db: Db, orgId: string, accountId: string) {
+  const [account, people] = await db.batch([
+    db.select().from(accounts).where(and(eq(accounts.orgId, orgId), eq(accounts.id, accountId))),
+    db.select().from(contacts).where(and(eq(contacts.orgId, orgId), eq(contacts.accountId, accountId))).orderBy(asc(contacts.name)),
+  ]);
+  return account[0] ? { account: account[0], contacts: people } : null;
+}
+
+export async function accountOptions(db: Db, orgId: string, kind?: AccountKind) {
+  const where = kind ? and(eq(accounts.orgId, orgId), eq(accounts.kind, kind)) : eq(accounts.orgId, orgId);
+  return db.select({ id: accounts.id, name: accounts.name, kind: accounts.kind }).from(accounts).where(where).orderBy(asc(sql`lower(${accounts.name})`));
+}
+
+export async function findAccount(db: Db, orgId: string, accountId: string) {
+  return db.query.accounts.findFirst({ where: and(eq(accounts.orgId, orgId), eq(accounts.id, accountId)) });
+}
+
+export async function findContact(db: Db, orgId: string, contactId: string) {
+  return db.query.contacts.findFirst({ where: and(eq(contacts.orgId, orgId), eq(contacts.id, contactId)) });
+}
+
+

@@ -1,0 +1,54 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { accountRoutes } from './accounts/routes';
+import { authRoutes } from './auth/routes';
+import { loadUser, requireUser } from './auth/session';
+import { budgetRoutes } from './budget/routes';
+import { database } from './db/client';
+import { devRoutes } from './dev/routes';
+import { homeRoutes } from './home/routes';
+import type { AppEnv } from './http/context';
+import { csrf } from './http/csrf';
+import { onError, onNotFound } from './http/errors';
+import { securityHeaders } from './http/security';
+import { settingsRoutes } from './settings/routes';
+
+const FORM_LIMIT = 1024 * 1024;
+
+export function buildApp() {
+  const app = new Hono<AppEnv>();
+  app.onError(onError);
+  app.notFound(onNotFound);
+
+  app.get('/healthz', (c) => c.text('ok'));
+
+  app.use('*', securityHeaders);
+  app.use('*', async (c, next) => {
+    c.set('db', database(c.env.DB));
+    return next();
+  });
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: FORM_LIMIT,
+      onError: () => {
+        throw new HTTPException(413, { message: 'That form was larger than we accept (1 MB). Shorten the text and try again.' });
+      },
+    }),
+  );
+  app.use('*', csrf);
+  app.use('*', loadUser);
+
+  app.route('/', authRoutes);
+  app.route('/', devRoutes);
+
+  const dashboard = new Hono<AppEnv>();
+  dashboard.use('*', requireUser);
+  dashboard.route('/', homeRoutes);
+  dashboard.route('/', budgetRoutes);
+  dashboard.route('/', accountRoutes);
+  dashboard.route('/', settingsRoutes);
+  app.route('/', dashboard);
+  return app;
+}

@@ -1,0 +1,54 @@
+import { and, asc, desc, eq, or, sql } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { likePattern } from '../accounts/queries';
+import { accounts, costGroups, costItems, jobs } from '../db/schema';
+
+export async function listJobs(db: Db, orgId: string, q: string, status: 'open' | 'closed' | null) {
+  const conditions = [eq(jobs.orgId, orgId)];
+  if (status) conditions.push(eq(jobs.status, status));
+  if (q) {
+    const p = likePattern(q);
+    const asNumber = /^\d{1,9}$/.test(q.replace(/^#/, '')) ? Number(q.replace(/^#/, '')) : -1;
+    conditions.push(or(sql`${jobs.name} LIKE ${p} ESCAPE '\\'`, eq(jobs.number, asNumber))!);
+  }
+  return db
+    .select({ id: jobs.id, number: jobs.number, name: jobs.name, address: jobs.address, status: jobs.status, updatedAt: jobs.updatedAt, customer: accounts.name })
+    .from(jobs)
+    .leftJoin(accounts, and(eq(accounts.id, jobs.customerAccountId), eq(accounts.orgId, orgId)))
+    .where(and(...conditions))
+    .orderBy(desc(jobs.number))
+    .limit(500);
+}
+
+export async function findJob(db: Db, orgId: string, jobId: string) {
+  return db.query.jobs.findFirst({ where: and(eq(jobs.orgId, orgId), eq(jobs.id, jobId)) });
+}
+
+/** Everything the job page shows, in one batch (one round trip). */
+export async function getJobWithBudget(db: Db, orgId: string, jobId: string) {
+  const [job, groups, items, vendors] = await db.batch([
+    db
+      .select({ job: jobs, customer: { id: accounts.id, name: accounts.name } })
+      .from(jobs)
+      .leftJoin(accounts, and(eq(accounts.id, jobs.customerAccountId), eq(accounts.orgId, orgId)))
+      .where(and(eq(jobs.orgId, orgId), eq(jobs.id, jobId))),
+    db.select().from(costGroups).where(and(eq(costGroups.orgId, orgId), eq(costGroups.jobId, jobId))).orderBy(asc(costGroups.position)),
+    db
+      .select({ item: costItems, vendorName: accounts.name })
+      .from(costItems)
+      .leftJoin(accounts, and(eq(accounts.id, costItems.vendorAccountId), eq(accounts.orgId, orgId)))
+      .where(and(eq(costItems.orgId, orgId), eq(costItems.jobId, jobId)))
+      .orderBy(asc(costItems.position)),
+    db.select({ id: accounts.id, name: accounts.name }).from(accounts).where(and(eq(accounts.orgId, orgId), eq(accounts.kind, 'vendor'))).orderBy(asc(sql`lower(${accounts.name})`)),
+  ]);
+  if (!job[0]) return null;
+  return { job: job[0].job, customer: job[0].customer?.id ? job[0].customer : null, groups, items: items.map((r) => ({ ...r.item, vendorName: r.vendorName })), vendors };
+}
+
+export async function findGroup(db: Db, orgId: string, jobId: string, groupId: string) {
+  return db.query.costGroups.findFirst({ where: and(eq(costGroups.orgId, orgId), eq(costGroups.jobId, jobId), eq(costGroups.id, groupId)) });
+}
+
+export async function findItem(db: Db, orgId: string, jobId: string, itemId: string) {
+  return db.query.costItems.findFirst({ where: and(eq(costItems.orgId, orgId), eq(costItems.jobId, jobId), eq(costItems.id, itemId)) });
+}

@@ -1,0 +1,452 @@
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+// Money is integer cents; quantities are integer ten-thousandths; rates are thousandths of a percent
+// (8.875% = 8875). Times are UTC epoch milliseconds; calendar dates are ISO 'YYYY-MM-DD' text.
+
+const id = () => text('id').primaryKey();
+const orgId = () => text('org_id').notNull();
+const createdAt = () => integer('created_at').notNull();
+
+export const orgs = sqliteTable('orgs', {
+  id: id(),
+  name: text('name').notNull(),
+  timeZone: text('time_zone').notNull(),
+  currency: text('currency').notNull(),
+  address: text('address').notNull().default(''),
+  phone: text('phone').notNull().default(''),
+  email: text('email').notNull().default(''),
+  brandColor: text('brand_color').notNull().default('#1f5f8b'),
+  logoKey: text('logo_key'),
+  logoContentType: text('logo_content_type'),
+  defaultTaxRate: integer('default_tax_rate').notNull().default(0),
+  defaultTerms: text('default_terms').notNull().default(''),
+  defaultFooter: text('default_footer').notNull().default(''),
+  paymentInstructions: text('payment_instructions').notNull().default(''),
+  portalLinkDays: integer('portal_link_days').notNull().default(90),
+  maxUploadMb: integer('max_upload_mb').notNull().default(25),
+  createdAt: createdAt(),
+});
+
+export const users = sqliteTable(
+  'users',
+  {
+    id: id(),
+    orgId: orgId(),
+    email: text('email').notNull(),
+    name: text('name').notNull(),
+    // "pbkdf2-sha256$<iterations>$<salt b64>$<hash b64>"; null until an invited user sets one.
+    passwordHash: text('password_hash'),
+    role: text('role', { enum: ['owner', 'member'] }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('users_email').on(t.email), index('users_org').on(t.orgId)],
+);
+
+export const sessions = sqliteTable(
+  'sessions',
+  {
+    id: text('id').primaryKey(), // SHA-256 of the cookie token, never the token itself
+    userId: text('user_id').notNull(),
+    orgId: orgId(),
+    expiresAt: integer('expires_at').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('sessions_user').on(t.userId)],
+);
+
+export const invites = sqliteTable(
+  'invites',
+  {
+    id: id(),
+    orgId: orgId(),
+    email: text('email').notNull(),
+    name: text('name').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    invitedBy: text('invited_by').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    acceptedAt: integer('accepted_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('invites_token').on(t.tokenHash), index('invites_org').on(t.orgId)],
+);
+
+export const rateLimits = sqliteTable('rate_limits', {
+  key: text('key').primaryKey(),
+  windowStart: integer('window_start').notNull(),
+  count: integer('count').notNull(),
+});
+
+// Per-org sequences: job numbers and document numbers per type.
+export const counters = sqliteTable(
+  'counters',
+  {
+    orgId: orgId(),
+    name: text('name').notNull(),
+    value: integer('value').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.name] })],
+);
+
+export const accounts = sqliteTable(
+  'accounts',
+  {
+    id: id(),
+    orgId: orgId(),
+    kind: text('kind', { enum: ['customer', 'vendor'] }).notNull(),
+    name: text('name').notNull(),
+    email: text('email').notNull().default(''),
+    phone: text('phone').notNull().default(''),
+    address: text('address').notNull().default(''),
+    notes: text('notes').notNull().default(''),
+    createdAt: createdAt(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [index('accounts_org_kind').on(t.orgId, t.kind, t.name)],
+);
+
+export const contacts = sqliteTable(
+  'contacts',
+  {
+    id: id(),
+    orgId: orgId(),
+    accountId: text('account_id').notNull(),
+    name: text('name').notNull(),
+    email: text('email').notNull(),
+    phone: text('phone').notNull().default(''),
+    // Bumped to revoke portal access: every link and session carrying an older value dies.
+    accessVersion: integer('access_version').notNull().default(1),
+    esignConsentAt: integer('esign_consent_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('contacts_account').on(t.orgId, t.accountId)],
+);
+
+export const jobs = sqliteTable(
+  'jobs',
+  {
+    id: id(),
+    orgId: orgId(),
+    number: integer('number').notNull(),
+    name: text('name').notNull(),
+    address: text('address').notNull().default(''),
+    customerAccountId: text('customer_account_id'),
+    status: text('status', { enum: ['open', 'closed'] }).notNull().default('open'),
+    createdAt: createdAt(),
+    updatedAt: integer('updated_at').notNull(),
+    closedAt: integer('closed_at'),
+  },
+  (t) => [uniqueIndex('jobs_org_number').on(t.orgId, t.number), index('jobs_org_status').on(t.orgId, t.status)],
+);
+
+export const costGroups = sqliteTable(
+  'cost_groups',
+  {
+    id: id(),
+    orgId: orgId(),
+    jobId: text('job_id').notNull(),
+    name: text('name').notNull(),
+    position: integer('position').notNull(),
+    sourceDocumentId: text('source_document_id'), // set for groups added by an approved change order
+    createdAt: createdAt(),
+  },
+  (t) => [index('cost_groups_job').on(t.orgId, t.jobId, t.position)],
+);
+
+export const costTypes = ['labor', 'materials', 'subcontractor', 'equipment', 'other'] as const;
+export type CostType = (typeof costTypes)[number];
+
+export const costItems = sqliteTable(
+  'cost_items',
+  {
+    id: id(),
+    orgId: orgId(),
+    jobId: text('job_id').notNull(),
+    groupId: text('group_id').notNull(),
+    position: integer('position').notNull(),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    costCode: text('cost_code').notNull().default(''),
+    costType: text('cost_type', { enum: costTypes }).notNull(),
+    quantity: integer('quantity').notNull(),
+    unit: text('unit').notNull().default(''),
+    unitCost: integer('unit_cost').notNull(),
+    unitPrice: integer('unit_price').notNull(),
+    taxable: integer('taxable', { mode: 'boolean' }).notNull().default(false),
+    vendorAccountId: text('vendor_account_id'),
+    acceptedBidId: text('accepted_bid_id'),
+    createdAt: createdAt(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [index('cost_items_job').on(t.orgId, t.jobId, t.groupId, t.position)],
+);
+
+export const documentTypes = ['bid_request', 'customer_order', 'customer_invoice', 'vendor_order', 'bill'] as const;
+export type DocumentType = (typeof documentTypes)[number];
+export const documentSubtypes = ['estimate', 'proposal', 'change_order', 'purchase_order', 'work_order'] as const;
+export type DocumentSubtype = (typeof documentSubtypes)[number];
+
+export const documents = sqliteTable(
+  'documents',
+  {
+    id: id(),
+    orgId: orgId(),
+    jobId: text('job_id').notNull(),
+    type: text('type', { enum: documentTypes }).notNull(),
+    subtype: text('subtype', { enum: documentSubtypes }),
+    number: text('number').notNull(),
+    status: text('status').notNull(),
+    accountId: text('account_id'),
+    contactId: text('contact_id'),
+    requireSignature: integer('require_signature', { mode: 'boolean' }).notNull().default(false),
+    currentVersion: integer('current_version').notNull().default(1), // the newest version (maybe a draft)
+    sentVersion: integer('sent_version'), // the version the recipient sees; null until first sent
+    sourceDocumentId: text('source_document_id'), // e.g. the order a deposit invoice was made from
+    createdBy: text('created_by').notNull(),
+    createdAt: createdAt(),
+    updatedAt: integer('updated_at').notNull(),
+    sentAt: integer('sent_at'),
+    // Comment notification throttle, per side that receives the email.
+    notifiedContractorAt: integer('notified_contractor_at'),
+    notifiedRecipientAt: integer('notified_recipient_at'),
+  },
+  (t) => [
+    uniqueIndex('documents_org_type_number').on(t.orgId, t.type, t.number),
+    index('documents_org_job').on(t.orgId, t.jobId),
+    index('documents_org_account').on(t.orgId, t.accountId, t.sentVersion),
+    index('documents_org_status').on(t.orgId, t.type, t.status),
+  ],
+);
+
+export const documentVersions = sqliteTable(
+  'document_versions',
+  {
+    id: id(),
+    orgId: orgId(),
+    documentId: text('document_id').notNull(),
+    version: integer('version').notNull(),
+    state: text('state', { enum: ['draft', 'sent', 'superseded'] }).notNull(),
+    title: text('title').notNull(),
+    issueDate: text('issue_date').notNull(),
+    dueDate: text('due_date'),
+    description: text('description').notNull().default(''),
+    terms: text('terms').notNull().default(''),
+    footer: text('footer').notNull().default(''),
+    taxRate: integer('tax_rate').notNull().default(0),
+    depositKind: text('deposit_kind', { enum: ['none', 'percent', 'fixed'] }).notNull().default('none'),
+    depositValue: integer('deposit_value').notNull().default(0), // thousandths of a percent, or cents
+    preparedForName: text('prepared_for_name').notNull().default(''),
+    preparedForEmail: text('prepared_for_email').notNull().default(''),
+    snapshot: text('snapshot'), // JSON of everything the recipient saw, frozen at send
+    pdfKey: text('pdf_key'),
+    pdfSha256: text('pdf_sha256'),
+    sentAt: integer('sent_at'),
+    sentBy: text('sent_by'),
+    createdAt: createdAt(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('document_versions_doc_version').on(t.documentId, t.version), index('document_versions_org').on(t.orgId)],
+);
+
+export const documentLines = sqliteTable(
+  'document_lines',
+  {
+    id: id(),
+    orgId: orgId(),
+    documentId: text('document_id').notNull(),
+    versionId: text('version_id').notNull(),
+    position: integer('position').notNull(),
+    kind: text('kind', { enum: ['item', 'group'] }).notNull(),
+    costItemId: text('cost_item_id'),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    costCode: text('cost_code').notNull().default(''),
+    costType: text('cost_type', { enum: costTypes }),
+    quantity: integer('quantity').notNull().default(0),
+    unit: text('unit').notNull().default(''),
+    unitCost: integer('unit_cost').notNull().default(0),
+    unitPrice: integer('unit_price').notNull().default(0),
+    taxable: integer('taxable', { mode: 'boolean' }).notNull().default(false),
+  },
+  (t) => [index('document_lines_version').on(t.versionId, t.position)],
+);
+
+export const payments = sqliteTable(
+  'payments',
+  {
+    id: id(),
+    orgId: orgId(),
+    documentId: text('document_id').notNull(),
+    amount: integer('amount').notNull(),
+    paidOn: text('paid_on').notNull(),
+    method: text('method').notNull(),
+    reference: text('reference').notNull().default(''),
+    recordedBy: text('recorded_by').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('payments_doc').on(t.orgId, t.documentId)],
+);
+
+export const sides = ['contractor', 'recipient', 'system'] as const;
+export type Side = (typeof sides)[number];
+
+export const comments = sqliteTable(
+  'comments',
+  {
+    id: id(),
+    orgId: orgId(),
+    documentId: text('document_id').notNull(),
+    side: text('side', { enum: sides }).notNull(),
+    userId: text('user_id'),
+    contactId: text('contact_id'),
+    authorName: text('author_name').notNull(),
+    body: text('body').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('comments_doc').on(t.orgId, t.documentId, t.createdAt)],
+);
+
+export const files = sqliteTable(
+  'files',
+  {
+    id: id(),
+    orgId: orgId(),
+    documentId: text('document_id').notNull(),
+    r2Key: text('r2_key').notNull(),
+    name: text('name').notNull(),
+    contentType: text('content_type').notNull(),
+    size: integer('size').notNull(),
+    side: text('side', { enum: sides }).notNull(),
+    userId: text('user_id'),
+    contactId: text('contact_id'),
+    uploaderName: text('uploader_name').notNull(),
+    createdAt: createdAt(),
+    removedAt: integer('removed_at'),
+  },
+  (t) => [index('files_doc').on(t.orgId, t.documentId)],
+);
+
+export const signatures = sqliteTable(
+  'signatures',
+  {
+    id: id(),
+    orgId: orgId(),
+    documentId: text('document_id').notNull(),
+    versionId: text('version_id').notNull(),
+    version: integer('version').notNull(),
+    contactId: text('contact_id').notNull(),
+    outcome: text('outcome', { enum: ['signed', 'approved', 'accepted', 'declined'] }).notNull(),
+    signerName: text('signer_name').notNull(),
+    signerEmail: text('signer_email').notNull(),
+    method: text('method', { enum: ['drawn', 'typed', 'none'] }).notNull(),
+    imageKey: text('image_key'),
+    reason: text('reason'),
+    consentAt: integer('consent_at'),
+    signedAt: integer('signed_at').notNull(),
+    ip: text('ip').notNull().default(''),
+    userAgent: text('user_agent').notNull().default(''),
+    unsignedPdfSha256: text('unsigned_pdf_sha256').notNull(),
+    idempotencyKey: text('idempotency_key'),
+    sealedPdfKey: text('sealed_pdf_key'),
+    sealedPdfSha256: text('sealed_pdf_sha256'),
+    sealedAt: integer('sealed_at'),
+    sealError: text('seal_error'),
+  },
+  (t) => [
+    uniqueIndex('signatures_version_contact').on(t.versionId, t.contactId),
+    index('signatures_org_doc').on(t.orgId, t.documentId),
+    index('signatures_sealed_sha').on(t.sealedPdfSha256),
+  ],
+);
+
+export const bids = sqliteTable(
+  'bids',
+  {
+    id: id(),
+    orgId: orgId(),
+    documentId: text('document_id').notNull(),
+    versionId: text('version_id').notNull(),
+    contactId: text('contact_id').notNull(),
+    accountId: text('account_id').notNull(),
+    note: text('note').notNull().default(''),
+    status: text('status', { enum: ['submitted', 'accepted', 'not_accepted'] }).notNull(),
+    submittedAt: integer('submitted_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('bids_version').on(t.versionId), index('bids_org_doc').on(t.orgId, t.documentId)],
+);
+
+export const bidLines = sqliteTable(
+  'bid_lines',
+  {
+    id: id(),
+    orgId: orgId(),
+    bidId: text('bid_id').notNull(),
+    lineId: text('line_id').notNull(),
+    unitCost: integer('unit_cost'), // null = "no bid" on this line
+    note: text('note').notNull().default(''),
+  },
+  (t) => [index('bid_lines_bid').on(t.bidId)],
+);
+
+// Append-only: no code path updates or deletes a row here.
+export const activity = sqliteTable(
+  'activity',
+  {
+    id: id(),
+    orgId: orgId(),
+    jobId: text('job_id'),
+    documentId: text('document_id'),
+    seq: integer('seq'), // gapless per document, assigned by its DocumentRoom; null for events outside a document
+    action: text('action').notNull(),
+    side: text('side', { enum: sides }).notNull(),
+    userId: text('user_id'),
+    contactId: text('contact_id'),
+    actorName: text('actor_name').notNull(),
+    ip: text('ip'),
+    userAgent: text('user_agent'),
+    data: text('data'), // JSON details of the event
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('activity_doc_seq').on(t.documentId, t.seq),
+    index('activity_org_time').on(t.orgId, t.createdAt),
+    index('activity_org_job').on(t.orgId, t.jobId, t.createdAt),
+  ],
+);
+
+export const outbox = sqliteTable(
+  'outbox',
+  {
+    id: id(),
+    orgId: text('org_id'),
+    documentId: text('document_id'),
+    kind: text('kind').notNull(),
+    toEmail: text('to_email').notNull(),
+    toName: text('to_name').notNull().default(''),
+    fromName: text('from_name').notNull(),
+    replyTo: text('reply_to'),
+    subject: text('subject').notNull(),
+    html: text('html').notNull(),
+    text: text('text').notNull(),
+    status: text('status', { enum: ['queued', 'sent', 'failed', 'held'] }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    nextAttemptAt: integer('next_attempt_at').notNull(),
+    createdAt: createdAt(),
+    sentAt: integer('sent_at'),
+  },
+  (t) => [index('outbox_status').on(t.status, t.nextAttemptAt), index('outbox_doc').on(t.orgId, t.documentId)],
+);
+
+export const portalSessions = sqliteTable(
+  'portal_sessions',
+  {
+    id: text('id').primaryKey(), // SHA-256 of the cookie token
+    orgId: orgId(),
+    contactId: text('contact_id').notNull(),
+    accessVersion: integer('access_version').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('portal_sessions_contact').on(t.contactId)],
+);

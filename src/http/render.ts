@@ -1,0 +1,27 @@
+import type { VNode } from 'preact';
+import type { PageContext } from '../../views/layout/page';
+import { renderPage } from '../../views/html';
+import type { AppContext } from './context';
+
+export function pageContext(c: AppContext, notice?: string): PageContext {
+  const org = c.get('org');
+  const user = c.get('user');
+  return {
+    csrf: c.get('csrf') ?? '',
+    nonce: c.get('nonce') ?? '',
+    path: c.req.path,
+    user: user && { name: user.name, email: user.email, role: user.role },
+    org,
+    notice: notice ?? c.req.query('notice'),
+  };
+}
+
+export function render(c: AppContext, page: VNode | VNode[], status: 200 | 201 | 400 | 403 | 404 | 409 | 422 | 429 | 500 = 200) {
+  return c.html(renderPage(page), status);
+}
+
+/** Post/redirect/get with a short notice shown on the next page. */
+export function redirectWith(c: AppContext, to: string, notice?: string) {
+  const url = notice ? `${to}${to.includes('?') ? '&' : '?'}notice=${encodeURIComponent(notice)}` : to;
+  return c.redirect(url, 303);
+}

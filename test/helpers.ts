@@ -1,0 +1,87 @@
+import { exports } from 'cloudflare:workers';
+import { env } from 'cloudflare:workers';
+import { database } from '../src/db/client';
+
+export const BASE = 'http://localhost';
+export const db = () => database(env.DB);
+
+/** A browser as the Worker sees it: a cookie jar, forms posted with the CSRF token, no redirects followed. */
+export class Browser {
+  cookies = new Map<string, string>();
+
+  async fetch(path: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.cookies.size) headers.set('Cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
+    const res = await exports.default.fetch(new Request(new URL(path, BASE), { ...init, headers, redirect: 'manual' }));
+    for (const line of res.headers.getSetCookie()) {
+      const [pair, ...attrs] = line.split(';');
+      const eq = pair.indexOf('=');
+      const name = pair.slice(0, eq).trim();
+      const value = pair.slice(eq + 1).trim();
+      const expired = attrs.some((a) => /max-age=0/i.test(a) || /expires=thu, 01 jan 1970/i.test(a));
+      if (!value || expired) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    return res;
+  }
+
+  get(path: string) {
+    return this.fetch(path);
+  }
+
+  async csrf(): Promise<string> {
+    if (!this.cookies.has('cp_csrf')) await this.get('/sign-in');
+    return this.cookies.get('cp_csrf')!;
+  }
+
+  async post(path: string, fields: Record<string, string | string[]> = {}, init: RequestInit = {}) {
+    const body = new URLSearchParams();
+    body.set('_csrf', await this.csrf());
+    for (const [k, v] of Object.entries(fields)) for (const one of Array.isArray(v) ? v : [v]) body.append(k, one);
+    return this.fetch(path, { method: 'POST', body, headers: { Origin: BASE, 'Content-Type': 'application/x-www-form-urlencoded', ...(init.headers ?? {}) }, ...init });
+  }
+
+  async postMultipart(path: string, form: FormData) {
+    form.set('_csrf', await this.csrf());
+    return this.fetch(path, { method: 'POST', body: form, headers: { Origin: BASE } });
+  }
+}
+
+let counter = 0;
+export function uniqueEmail(prefix = 'user') {
+  counter++;
+  return `${prefix}-${Date.now().toString(36)}-${counter}@example.test`;
+}
+
+export const PASSWORD = 'correct horse battery';
+
+/** Signs up a fresh company and returns its signed-in browser and org id. */
+export async function signUp(overrides: Partial<Record<string, string>> = {}) {
+  const browser = new Browser();
+  const email = overrides.email ?? uniqueEmail('owner');
+  const res = await browser.post('/sign-up', { company: 'Test Builders', timeZone: 'America/Chicago', currency: 'USD', name: 'Owner Person', email, password: PASSWORD, ...overrides });
+  if (res.status !== 303) throw new Error(`sign-up failed: ${res.status} ${await res.text()}`);
+  const user = await db().query.users.findFirst({ where: (u, { eq }) => eq(u.email, email) });
+  return { browser, email, orgId: user!.orgId, userId: user!.id };
+}
+
+export function location(res: Response) {
+  return res.headers.get('Location') ?? '';
+}
+
+export async function text(res: Response) {
+  return res.text();
+}
+
+/** Creates a customer account with a contact through the UI; returns its id. */
+export async function createAccount(browser: Browser, kind: 'customer' | 'vendor', name: string) {
+  const res = await browser.post('/accounts', { kind, name, email: 'acct@example.test', contact_name: `${name} Contact`, contact_email: uniqueEmail(kind) });
+  if (res.status !== 303) throw new Error(`account failed: ${res.status}`);
+  return location(res).split('/accounts/')[1].split('?')[0];
+}
+
+export async function createJob(browser: Browser, name = 'Deck build', customerAccountId = '') {
+  const res = await browser.post('/jobs', { name, address: '1 Main St', customerAccountId });
+  if (res.status !== 303) throw new Error(`job failed: ${res.status} ${await res.text()}`);
+  return location(res).split('/jobs/')[1].split('?')[0];
+}

@@ -1,0 +1,37 @@
+import { html } from '../html';
+import { PageHeader } from '../components/form';
+import { dateTime } from '../format';
+import { Document } from '../layout/page';
+
+interface Message { id: string; toEmail: string; toName: string; subject: string; status: string; attempts: number; lastError: string | null; createdAt: number; kind: string }
+
+export function DevMailPage({ nonce, messages }: { nonce: string; messages: Message[] }) {
+  return html`<${Document} title="Development mailbox" nonce=${nonce} bodyClass="plain">
+    <main id="main" class="plain-main wide">
+      <${PageHeader} title="Development mailbox" sub="Every email the app has written to its outbox. Without a MailChannels key nothing leaves this machine." />
+      ${messages.length === 0
+        ? html`<div class="empty"><p>No mail yet.</p></div>`
+        : html`<div class="table-wrap"><table class="data mail-list">
+            <thead><tr><th>When (UTC)</th><th>To</th><th>Subject</th><th>Status</th></tr></thead>
+            <tbody>${messages.map(
+              (m) => html`<tr>
+                <td>${dateTime(m.createdAt, 'UTC')}</td><td>${m.toName ? `${m.toName} <${m.toEmail}>` : m.toEmail}</td>
+                <td><a href=${`/dev/mail/${m.id}`}>${m.subject}</a></td>
+                <td><span class=${`badge ${m.status === 'sent' ? 'approved' : m.status === 'failed' ? 'declined' : 'draft'}`}>${m.status}</span>${m.lastError ? html` <span class="muted small">${m.lastError}</span>` : null}</td>
+              </tr>`,
+            )}</tbody>
+          </table></div>`}
+    </main>
+  <//>`;
+}
+
+export function DevMailMessagePage({ nonce, message }: { nonce: string; message: Message & { text: string } }) {
+  return html`<${Document} title=${message.subject} nonce=${nonce} bodyClass="plain">
+    <main id="main" class="plain-main wide">
+      <p><a href="/dev/mail">← All mail</a></p>
+      <${PageHeader} title=${message.subject} sub=${`To ${message.toName ? `${message.toName} <${message.toEmail}>` : message.toEmail} · ${dateTime(message.createdAt, 'UTC')}`} />
+      <iframe class="mail-frame" title="Email (HTML)" src=${`/dev/mail/${message.id}/html`} sandbox=""></iframe>
+      <details><summary>Plain-text version</summary><pre class="mail-text">${message.text}</pre></details>
+    </main>
+  <//>`;
+}
