@@ -7,10 +7,13 @@ import { loadUser, requireUser } from './auth/session';
 import { budgetRoutes } from './budget/routes';
 import { database } from './db/client';
 import { devRoutes } from './dev/routes';
+import { documentRoutes } from './documents/routes';
+import { sendRoutes } from './documents/send-routes';
 import { homeRoutes } from './home/routes';
 import type { AppEnv } from './http/context';
 import { csrf } from './http/csrf';
 import { onError, onNotFound } from './http/errors';
+import { portalRoutes, publicPortalRoutes } from './portal/routes';
 import { securityHeaders } from './http/security';
 import { settingsRoutes } from './settings/routes';
 
@@ -42,11 +45,15 @@ export function buildApp() {
 
   app.route('/', authRoutes);
   app.route('/', devRoutes);
+  app.route('/', publicPortalRoutes);
+  app.route('/', portalRoutes);
 
   const dashboard = new Hono<AppEnv>();
   dashboard.use('*', requireUser);
   dashboard.route('/', homeRoutes);
   dashboard.route('/', budgetRoutes);
+  dashboard.route('/', documentRoutes);
+  dashboard.route('/', sendRoutes);
   dashboard.route('/', accountRoutes);
   dashboard.route('/', settingsRoutes);
   app.route('/', dashboard);

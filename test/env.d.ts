@@ -3,6 +3,10 @@ import type { Env as AppBindings } from '../src/env';
 
 declare global {
   namespace Cloudflare {
+    interface GlobalProps {
+      mainModule: typeof import('../src/index');
+      durableNamespaces: 'DocumentRoom';
+    }
     interface Env extends AppBindings {
       TEST_MIGRATIONS: D1Migration[];
     }

@@ -17,12 +17,23 @@ import { cleanText, readForm } from '../http/validate';
 import { checkGroup, checkItem, checkJob, moveUpdates } from './budget';
 import { findGroup, findItem, findJob, getJobWithBudget, listJobs } from './queries';
 import { budgetTotals, lineTotal, markupOf } from './totals';
+import { listDocuments } from '../documents/queries';
+import { listRow } from '../documents/routes';
+import { JobDocumentsSection } from '../../views/dashboard/documents';
+
+const KIND_GROUPS = [
+  { type: 'customer_order', label: 'Estimates, proposals and change orders' },
+  { type: 'customer_invoice', label: 'Invoices' },
+  { type: 'bid_request', label: 'Bid requests' },
+  { type: 'vendor_order', label: 'Purchase and work orders' },
+  { type: 'bill', label: 'Bills' },
+];
 
 type Status = 200 | 422;
 
 export async function showJob(c: AppContext, jobId: string, groupForm: FormState = emptyForm(), status: Status = 200) {
   const { org } = currentUser(c);
-  const data = await getJobWithBudget(c.get('db'), org.id, jobId);
+  const [data, docs] = await Promise.all([getJobWithBudget(c.get('db'), org.id, jobId), listDocuments(c.get('db'), org.id, { jobId })]);
   if (!data) notFound();
   const totals = budgetTotals(data.items);
   const groups = data.groups.map((g) => ({
@@ -33,7 +44,11 @@ export async function showJob(c: AppContext, jobId: string, groupForm: FormState
       .filter((i) => i.groupId === g.id)
       .map((i) => ({ ...i, markup: markupOf(i.unitCost, i.unitPrice), costTotal: lineTotal(i.quantity, i.unitCost), priceTotal: lineTotal(i.quantity, i.unitPrice) })),
   }));
-  return render(c, html`<${JobPage} ctx=${pageContext(c)} job=${data.job} customer=${data.customer} groups=${groups} totals=${totals.job} groupForm=${groupForm} />`, status);
+  const ctx = pageContext(c);
+  const rows = docs.map(listRow);
+  const docGroups = KIND_GROUPS.map((g) => ({ label: g.label, rows: rows.filter((r) => r.type === g.type) })).filter((g) => g.rows.length);
+  const documents = html`<${JobDocumentsSection} ctx=${ctx} jobId=${jobId} groups=${docGroups} />`;
+  return render(c, html`<${JobPage} ctx=${ctx} job=${data.job} customer=${data.customer} groups=${groups} totals=${totals.job} groupForm=${groupForm} documents=${documents} />`, status);
 }
 
 async function loadJob(c: AppContext) {

@@ -1,3 +1,4 @@
+import { Column, getTableColumns, is, SQL, Table } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
 import * as schema from './schema';
 
@@ -5,4 +6,22 @@ export type Db = ReturnType<typeof database>;
 
 export function database(d1: D1Database) {
   return drizzle(d1, { schema });
+}
+
+/**
+ * Gives every selected column a unique alias. D1's batch returns rows as objects keyed by column
+ * name, and drizzle maps them back by position: two joined tables' "id" or "name" would collapse
+ * into one. Wrap the fields of any joined select that runs inside db.batch() with this.
+ */
+export function distinct<T extends Record<string, unknown>>(fields: T): T {
+  let n = 0;
+  const walk = (value: unknown): unknown => {
+    if (is(value, Column)) return new SQL([value as never]).mapWith(value as Column).as(`c${n++}`);
+    if (is(value, SQL.Aliased)) return value;
+    if (is(value, SQL)) return (value as SQL).as(`c${n++}`);
+    if (is(value, Table)) return walk(getTableColumns(value as Table));
+    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v)]));
+    return value;
+  };
+  return walk(fields) as T;
 }

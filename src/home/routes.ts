@@ -4,6 +4,7 @@ import { html } from '../../views/html';
 import { HomePage } from '../../views/dashboard/home';
 import { currentUser } from '../auth/session';
 import { accounts, jobs } from '../db/schema';
+import { distinct } from '../db/client';
 import type { AppEnv } from '../http/context';
 import { pageContext, render } from '../http/render';
 
@@ -12,7 +13,7 @@ export const homeRoutes = new Hono<AppEnv>().get('/', async (c) => {
   const db = c.get('db');
   const [openJobs, counts] = await db.batch([
     db
-      .select({ id: jobs.id, number: jobs.number, name: jobs.name, status: jobs.status, customer: accounts.name })
+      .select(distinct({ id: jobs.id, number: jobs.number, name: jobs.name, status: jobs.status, customer: accounts.name }))
       .from(jobs)
       .leftJoin(accounts, and(eq(accounts.id, jobs.customerAccountId), eq(accounts.orgId, org.id)))
       .where(and(eq(jobs.orgId, org.id), eq(jobs.status, 'open')))

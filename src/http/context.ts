@@ -25,6 +25,8 @@ export interface PortalViewer {
   accountId: string;
   name: string;
   email: string;
+  esignConsentAt: number | null;
+  org: { id: string; name: string; brandColor: string; hasLogo: boolean; timeZone: string; currency: string; address: string; phone: string; email: string; paymentInstructions: string };
 }
 
 export type Vars = {

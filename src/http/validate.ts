@@ -24,8 +24,10 @@ export function cleanText(value: string, multiline: boolean): string {
 
 /** Parses "1,234.56" style decimals into an integer scaled by 10^places, exactly. */
 export function parseDecimal(input: string, places: number): number | null {
-  const s = input.replace(/[\s,$€£]/g, '');
-  const m = /^([+-])?(\d{0,13})(?:\.(\d*))?$/.exec(s);
+  const s = input.replace(/[\s$€£]/g, '');
+  // A comma only separates thousands: "12,50" is refused rather than read as 1250.
+  if (s.includes(',') && !/^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$/.test(s)) return null;
+  const m = /^([+-])?(\d{0,13})(?:\.(\d*))?$/.exec(s.replace(/,/g, ''));
   if (!m || (!m[2] && !m[3])) return null;
   const frac = m[3] ?? '';
   if (frac.length > places) return null;

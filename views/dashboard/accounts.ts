@@ -95,7 +95,10 @@ export function AccountPage({ ctx, account, contacts, form, contactForm, editing
                     </form>
                   </td></tr>`
                 : html`<tr><td>${p.name}</td><td>${p.email}</td><td>${p.phone}</td>
-                    <td class="row-actions"><a class="btn small" href=${`/accounts/${account.id}?edit=${p.id}`}>Edit</a></td></tr>`,
+                    <td class="row-actions"><a class="btn small" href=${`/accounts/${account.id}?edit=${p.id}`}>Edit</a>
+                      <form method="post" action=${`/accounts/${account.id}/contacts/${p.id}/revoke`} class="inline-form">
+                        <${Csrf} token=${ctx.csrf} /><button class="btn small danger" type="submit" title="Every portal link and session of this contact stops working">Revoke portal access</button>
+                      </form></td></tr>`,
             )}</tbody>
           </table></div>`}
       <details open=${Object.keys(contactForm.errors).length > 0}>

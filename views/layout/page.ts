@@ -18,13 +18,14 @@ const nav = [
   { href: '/settings', label: 'Settings', match: (p: string) => p.startsWith('/settings') },
 ];
 
-export function Document({ title, children, bodyClass, scripts = [], nonce }: { title: string; children: Children; bodyClass?: string; scripts?: string[]; nonce: string }) {
+export function Document({ title, children, bodyClass, scripts = [], styles = [], nonce }: { title: string; children: Children; bodyClass?: string; scripts?: string[]; styles?: string[]; nonce: string }) {
   return html`<html lang="en">
     <head>
       <meta charset="utf-8" />
       <meta name="viewport" content="width=device-width, initial-scale=1" />
       <title>${title}</title>
       <link rel="stylesheet" href="/app.css" />
+      ${styles.map((href) => html`<link rel="stylesheet" href=${href} />`)}
       <link rel="icon" href="/icon.svg" type="image/svg+xml" />
       ${scripts.map((src) => html`<script type="module" src=${src} nonce=${nonce}></script>`)}
     </head>

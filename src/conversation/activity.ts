@@ -1,0 +1,79 @@
+import { createId } from '@paralleldrive/cuid2';
+import { sql } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { activity, type Side } from '../db/schema';
+
+// The one place that writes activity. Rows are only ever inserted: no code updates or deletes them.
+
+export type Action =
+  | 'created'
+  | 'edited'
+  | 'sent'
+  | 'resent'
+  | 'viewed'
+  | 'commented'
+  | 'file_added'
+  | 'file_removed'
+  | 'consented'
+  | 'signed'
+  | 'approved'
+  | 'declined'
+  | 'bid_submitted'
+  | 'bid_accepted'
+  | 'bid_not_accepted'
+  | 'accepted'
+  | 'payment_recorded'
+  | 'status_changed'
+  | 'revised'
+  | 'voided'
+  | 'link_revoked'
+  | 'link_requested'
+  | 'reminder_sent'
+  | 'mail_failed'
+  | 'sealed'
+  | 'budget_updated';
+
+export interface Actor {
+  side: Side;
+  userId?: string | null;
+  contactId?: string | null;
+  name: string;
+  ip?: string | null;
+  userAgent?: string | null;
+}
+
+export interface ActivityEvent {
+  orgId: string;
+  jobId?: string | null;
+  documentId?: string | null;
+  /** The document's timeline position; omitted, it is the next one, assigned inside the insert. */
+  seq?: number;
+  action: Action;
+  actor: Actor;
+  data?: Record<string, unknown>;
+  at?: number;
+}
+
+export function activityInsert(db: Db, e: ActivityEvent) {
+  const seq = e.documentId ? (e.seq ?? sql`(SELECT coalesce(max(seq), 0) + 1 FROM activity WHERE document_id = ${e.documentId})`) : null;
+  return db.insert(activity).values({
+    id: createId(),
+    orgId: e.orgId,
+    jobId: e.jobId ?? null,
+    documentId: e.documentId ?? null,
+    seq,
+    action: e.action,
+    side: e.actor.side,
+    userId: e.actor.userId ?? null,
+    contactId: e.actor.contactId ?? null,
+    actorName: e.actor.name,
+    ip: e.actor.ip ?? null,
+    userAgent: e.actor.userAgent ? e.actor.userAgent.slice(0, 500) : null,
+    data: e.data ? JSON.stringify(e.data) : null,
+    createdAt: e.at ?? Date.now(),
+  });
+}
+
+export function contractorActor(user: { id: string; name: string }): Actor {
+  return { side: 'contractor', userId: user.id, name: user.name };
+}

@@ -1,0 +1,146 @@
+import { createId } from '@paralleldrive/cuid2';
+import type { Db } from '../db/client';
+import { documentLines, type costTypes } from '../db/schema';
+import { FormCheck, type RawForm } from '../http/validate';
+import { MAX_LINE_TOTAL, MAX_QUANTITY, MAX_UNIT_AMOUNT, lineTotal } from '../budget/totals';
+import type { Kind } from './kinds';
+import { chunk, LINE_COLUMNS } from './queries';
+
+export const MAX_LINES = 1000;
+
+export interface DraftLine {
+  id: string;
+  kind: 'item' | 'group';
+  costItemId: string | null;
+  name: string;
+  description: string;
+  costCode: string;
+  costType: (typeof costTypes)[number] | null;
+  quantity: number;
+  unit: string;
+  unitCost: number;
+  unitPrice: number;
+  taxable: boolean;
+}
+
+interface BudgetGroup { id: string; name: string }
+interface BudgetItem { id: string; groupId: string; name: string; description: string; costCode: string; costType: (typeof costTypes)[number]; quantity: number; unit: string; unitCost: number; unitPrice: number; taxable: boolean; vendorAccountId: string | null }
+
+/** The draft's lines for the chosen budget items, under their group headings, in budget order. */
+export function linesFromBudget(groups: BudgetGroup[], items: BudgetItem[], chosen: Set<string>): DraftLine[] {
+  const lines: DraftLine[] = [];
+  for (const g of groups) {
+    const picked = items.filter((i) => i.groupId === g.id && chosen.has(i.id));
+    if (!picked.length) continue;
+    lines.push({ id: createId(), kind: 'group', costItemId: null, name: g.name, description: '', costCode: '', costType: null, quantity: 0, unit: '', unitCost: 0, unitPrice: 0, taxable: false });
+    for (const i of picked) {
+      lines.push({ id: createId(), kind: 'item', costItemId: i.id, name: i.name, description: i.description, costCode: i.costCode, costType: i.costType, quantity: i.quantity, unit: i.unit, unitCost: i.unitCost, unitPrice: i.unitPrice, taxable: i.taxable });
+    }
+  }
+  return lines;
+}
+
+export function lineInserts(db: Db, orgId: string, documentId: string, versionId: string, lines: DraftLine[]) {
+  const rows = lines.map((l, i) => ({ ...l, id: l.id, orgId, documentId, versionId, position: i + 1 }));
+  return chunk(rows, LINE_COLUMNS).map((part) => db.insert(documentLines).values(part));
+}
+
+/** Today's calendar date in a time zone, as YYYY-MM-DD. */
+export function todayIn(timeZone: string, now = Date.now()): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(now));
+}
+
+export function addDays(iso: string, days: number): string {
+  const d = new Date(`${iso}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+export function defaultDueDays(kind: Kind): number | null {
+  if (kind.type === 'bid_request') return 14;
+  if (kind.type === 'vendor_order') return null;
+  return 30;
+}
+
+/**
+ * Reads the draft editor: header fields, then the lines in the order the form lists them,
+ * applying removals, the one new line, and a move button if one was pressed.
+ */
+export function checkDraft(raw: RawForm, all: Record<string, string[]>, kind: Kind, existing: DraftLine[]) {
+  const f = new FormCheck(raw);
+  const header = {
+    title: f.text('title', { label: 'Title', required: true, max: 200 }),
+    number: f.text('number', { label: 'Number', required: true, max: 30 }),
+    issueDate: f.date('issueDate', { label: 'Issue date', required: true }) ?? '',
+    dueDate: f.date('dueDate', { label: kind.dueLabel }),
+    description: f.text('description', { label: 'Description', max: 10_000, multiline: true }),
+    terms: f.text('terms', { label: 'Terms', max: 10_000, multiline: true }),
+    footer: f.text('footer', { label: 'Footer', max: 1000, multiline: true }),
+    accountId: raw.accountId ? f.id('accountId') : null,
+    contactId: raw.contactId ? f.id('contactId') : null,
+    taxRate: kind.amountColumn === 'bid' ? 0 : (f.rate('taxRate', { label: 'Tax rate', min: 0, max: 50_000 }) ?? 0),
+    depositKind: kind.hasDeposit ? (f.choice('depositKind', ['none', 'percent', 'fixed'] as const, { label: 'Deposit' }) ?? 'none') : ('none' as const),
+    depositValue: 0,
+    requireSignature: f.bool('requireSignature'),
+  };
+  if (header.number && !/^[A-Za-z0-9][A-Za-z0-9._\/-]*$/.test(header.number)) f.fail('number', 'Number may use letters, digits, dots, dashes and slashes.');
+  if (raw.accountId && !header.accountId) f.fail('accountId', 'Choose a recipient from the list.');
+  if (raw.contactId && !header.contactId) f.fail('contactId', 'Choose a contact from the list.');
+  if (header.dueDate && header.issueDate && header.dueDate < header.issueDate) f.fail('dueDate', `${kind.dueLabel} cannot be before the issue date.`);
+  if (header.depositKind === 'percent') header.depositValue = f.rate('depositValue', { label: 'Deposit', required: true, min: 0, max: 100_000 }) ?? 0;
+  if (header.depositKind === 'fixed') header.depositValue = f.money('depositValue', { label: 'Deposit', required: true, min: 0, max: MAX_LINE_TOTAL }) ?? 0;
+
+  const keys = all.line ?? [];
+  const byId = new Map(existing.map((l) => [l.id, l]));
+  const seen = new Set<string>();
+  const lines: DraftLine[] = [];
+  if (keys.length > MAX_LINES + 1) f.fail('_form', `A document can have at most ${MAX_LINES.toLocaleString('en-US')} lines; this one has ${keys.length.toLocaleString('en-US')}. Split it into several documents.`);
+  else {
+    for (const key of keys) {
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const old = byId.get(key);
+      const isNew = key === '_new';
+      if (!old && !isNew) continue;
+      if (raw[`remove.${key}`]) continue;
+      const name = f.text(`name.${key}`, { label: 'Line name', max: 200 });
+      if (isNew && !name) continue;
+      if (!name) f.fail(`name.${key}`, 'Line name is required (or tick Remove).');
+      const lineKind = old ? old.kind : raw['kind._new'] === 'group' ? 'group' : 'item';
+      const line: DraftLine = old
+        ? { ...old, name }
+        : { id: createId(), kind: lineKind, costItemId: null, name, description: '', costCode: '', costType: null, quantity: 0, unit: '', unitCost: 0, unitPrice: 0, taxable: false };
+      if (lineKind === 'item') {
+        line.description = f.text(`description.${key}`, { label: 'Description', max: 4000, multiline: true });
+        line.unit = f.text(`unit.${key}`, { label: 'Unit', max: 20 });
+        line.quantity = f.quantity(`quantity.${key}`, { label: 'Quantity', required: true, min: 0, max: MAX_QUANTITY }) ?? 0;
+        line.taxable = f.bool(`taxable.${key}`);
+        if (kind.amountColumn !== 'bid') {
+          const label = kind.amountColumn === 'price' ? 'Unit price' : 'Unit cost';
+          const amount = f.money(`amount.${key}`, { label, required: true, min: -MAX_UNIT_AMOUNT, max: MAX_UNIT_AMOUNT }) ?? 0;
+          if (kind.amountColumn === 'price') line.unitPrice = amount;
+          else line.unitCost = amount;
+          if (Math.abs(lineTotal(line.quantity, amount)) > MAX_LINE_TOTAL) f.fail(`quantity.${key}`, 'Quantity × unit amount is larger than we can handle ($10 billion per line).');
+        }
+      }
+      lines.push(line);
+    }
+    if (lines.length > MAX_LINES) f.fail('_form', `A document can have at most ${MAX_LINES.toLocaleString('en-US')} lines. Split it into several documents.`);
+    if (!lines.some((l) => l.kind === 'item')) f.fail('_form', 'A document needs at least one line item.');
+  }
+  const move = /^(up|down):(.+)$/.exec(raw.move ?? '');
+  if (move) {
+    const i = lines.findIndex((l) => l.id === move[2]);
+    const j = move[1] === 'up' ? i - 1 : i + 1;
+    if (i >= 0 && j >= 0 && j < lines.length) [lines[i], lines[j]] = [lines[j], lines[i]];
+  }
+  return { f, header, lines };
+}
+
+/** The editor's form values for a draft, so a refused save re-renders exactly what was typed. */
+export function rawLineValues(all: Record<string, string[]>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(all)) if (v.length) out[k] = v[v.length - 1];
+  return out;
+}
+

@@ -1,0 +1,157 @@
+import { and, asc, desc, eq, sql, type SQL } from 'drizzle-orm';
+import { distinct, type Db } from '../db/client';
+import { totalsFor } from './snapshot';
+import { accounts, contacts, documentLines, documents, documentVersions, jobs, orgs, payments, users } from '../db/schema';
+
+/** Rows per multi-row insert: D1 binds at most 100 parameters per statement. */
+export function chunk<T>(rows: T[], columns: number): T[][] {
+  const size = Math.max(1, Math.floor(100 / columns));
+  const out: T[][] = [];
+  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
+  return out;
+}
+
+export const LINE_COLUMNS = 15;
+
+/**
+ * The document with everything its page needs, in one round trip: the document and its job,
+ * account and contact; every version's header; the current version's lines; payments; the org.
+ */
+export async function getDocument(db: Db, orgId: string, documentId: string) {
+  const [head, versions, lines, paid, org] = await db.batch([
+    db
+      .select(distinct({
+        document: documents,
+        job: { id: jobs.id, number: jobs.number, name: jobs.name, address: jobs.address, customerAccountId: jobs.customerAccountId },
+        account: { id: accounts.id, name: accounts.name, kind: accounts.kind, address: accounts.address },
+        contact: { id: contacts.id, name: contacts.name, email: contacts.email, accessVersion: contacts.accessVersion },
+        creator: { name: users.name, email: users.email },
+      }))
+      .from(documents)
+      .innerJoin(jobs, and(eq(jobs.id, documents.jobId), eq(jobs.orgId, orgId)))
+      .leftJoin(accounts, and(eq(accounts.id, documents.accountId), eq(accounts.orgId, orgId)))
+      .leftJoin(contacts, and(eq(contacts.id, documents.contactId), eq(contacts.orgId, orgId)))
+      .leftJoin(users, and(eq(users.id, documents.createdBy), eq(users.orgId, orgId)))
+      .where(and(eq(documents.orgId, orgId), eq(documents.id, documentId))),
+    db.select().from(documentVersions).where(and(eq(documentVersions.orgId, orgId), eq(documentVersions.documentId, documentId))).orderBy(desc(documentVersions.version)),
+    db
+      .select()
+      .from(documentLines)
+      .where(
+        and(
+          eq(documentLines.orgId, orgId),
+          eq(documentLines.documentId, documentId),
+          sql`${documentLines.versionId} = (SELECT v.id FROM document_versions v JOIN documents d ON d.id = v.document_id AND d.current_version = v.version WHERE d.id = ${documentId} AND d.org_id = ${orgId})`,
+        ),
+      )
+      .orderBy(asc(documentLines.position)),
+    db.select().from(payments).where(and(eq(payments.orgId, orgId), eq(payments.documentId, documentId))).orderBy(asc(payments.paidOn), asc(payments.createdAt)),
+    db.select().from(orgs).where(eq(orgs.id, orgId)),
+  ]);
+  if (!head[0] || !org[0]) return null;
+  const current = versions.find((v) => v.version === head[0].document.currentVersion)!;
+  return {
+    ...head[0],
+    account: head[0].account?.id ? head[0].account : null,
+    contact: head[0].contact?.id ? head[0].contact : null,
+    creator: head[0].creator?.name ? head[0].creator : { name: '', email: '' },
+    versions,
+    current,
+    lines,
+    payments: paid,
+    org: org[0],
+  };
+}
+export type LoadedDocument = NonNullable<Awaited<ReturnType<typeof getDocument>>>;
+
+export async function getVersionLines(db: Db, orgId: string, versionId: string) {
+  return db.select().from(documentLines).where(and(eq(documentLines.orgId, orgId), eq(documentLines.versionId, versionId))).orderBy(asc(documentLines.position));
+}
+
+export interface DocumentListFilter {
+  jobId?: string;
+  type?: string;
+  status?: string;
+}
+
+/** Documents with their current version's totals (from the totals module), in one batch. */
+export async function listDocuments(db: Db, orgId: string, filter: DocumentListFilter, limit = 300) {
+  const conditions: SQL[] = [eq(documents.orgId, orgId)];
+  if (filter.jobId) conditions.push(eq(documents.jobId, filter.jobId));
+  if (filter.type) conditions.push(eq(documents.type, filter.type as never));
+  if (filter.status) conditions.push(eq(documents.status, filter.status));
+  const where = and(...conditions);
+  const [rows, lines, paid] = await db.batch([
+    db
+      .select(distinct({
+        id: documents.id,
+        type: documents.type,
+        subtype: documents.subtype,
+        number: documents.number,
+        status: documents.status,
+        currentVersion: documents.currentVersion,
+        sentVersion: documents.sentVersion,
+        sentAt: documents.sentAt,
+        updatedAt: documents.updatedAt,
+        jobId: documents.jobId,
+        jobName: jobs.name,
+        jobNumber: jobs.number,
+        accountName: accounts.name,
+        title: documentVersions.title,
+        issueDate: documentVersions.issueDate,
+        dueDate: documentVersions.dueDate,
+        taxRate: documentVersions.taxRate,
+        depositKind: documentVersions.depositKind,
+        depositValue: documentVersions.depositValue,
+      }))
+      .from(documents)
+      .innerJoin(jobs, and(eq(jobs.id, documents.jobId), eq(jobs.orgId, orgId)))
+      .innerJoin(documentVersions, and(eq(documentVersions.documentId, documents.id), eq(documentVersions.version, documents.currentVersion)))
+      .leftJoin(accounts, and(eq(accounts.id, documents.accountId), eq(accounts.orgId, orgId)))
+      .where(where)
+      .orderBy(desc(documents.updatedAt))
+      .limit(limit),
+    db
+      .select(distinct({ documentId: documents.id, kind: documentLines.kind, quantity: documentLines.quantity, unitCost: documentLines.unitCost, unitPrice: documentLines.unitPrice, taxable: documentLines.taxable }))
+      .from(documentLines)
+      .innerJoin(documentVersions, eq(documentVersions.id, documentLines.versionId))
+      .innerJoin(documents, and(eq(documents.id, documentVersions.documentId), eq(documents.currentVersion, documentVersions.version)))
+      .where(where)
+      .orderBy(asc(documentLines.position)),
+    db
+      .select({ documentId: payments.documentId, amount: payments.amount })
+      .from(payments)
+      .innerJoin(documents, eq(documents.id, payments.documentId))
+      .where(and(eq(payments.orgId, orgId), where)),
+  ]);
+  const linesByDoc = groupBy(lines, (l) => l.documentId);
+  const paidByDoc = groupBy(paid, (p) => p.documentId);
+  return rows.map((r) => ({ ...r, totals: totalsFor(r, linesByDoc.get(r.id) ?? [], (paidByDoc.get(r.id) ?? []).map((p) => p.amount)) }));
+}
+
+function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const row of rows) {
+    const k = key(row);
+    const list = out.get(k);
+    if (list) list.push(row);
+    else out.set(k, [row]);
+  }
+  return out;
+}
+
+export async function recipientChoices(db: Db, orgId: string, kind: 'customer' | 'vendor') {
+  const rows = await db
+    .select({ accountId: accounts.id, accountName: accounts.name, contactId: contacts.id, contactName: contacts.name, contactEmail: contacts.email })
+    .from(accounts)
+    .leftJoin(contacts, and(eq(contacts.accountId, accounts.id), eq(contacts.orgId, orgId)))
+    .where(and(eq(accounts.orgId, orgId), eq(accounts.kind, kind)))
+    .orderBy(asc(sql`lower(${accounts.name})`), asc(contacts.name));
+  const byAccount = new Map<string, { id: string; name: string; contacts: { id: string; name: string; email: string }[] }>();
+  for (const r of rows) {
+    const a = byAccount.get(r.accountId) ?? { id: r.accountId, name: r.accountName, contacts: [] };
+    if (r.contactId) a.contacts.push({ id: r.contactId, name: r.contactName!, email: r.contactEmail! });
+    byAccount.set(r.accountId, a);
+  }
+  return [...byAccount.values()];
+}

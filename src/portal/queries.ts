@@ -1,0 +1,86 @@
+import { and, asc, desc, eq, gt, isNotNull, ne, sql } from 'drizzle-orm';
+import { distinct, type Db } from '../db/client';
+import { activity, contacts, documents, documentVersions, jobs, orgs, payments, portalSessions } from '../db/schema';
+
+/** The portal session with its contact and org, valid only while the contact's access version matches. */
+export async function findPortalSession(db: Db, sessionHash: string, now = Date.now()) {
+  return db
+    .select({
+      expiresAt: portalSessions.expiresAt,
+      contact: { id: contacts.id, accountId: contacts.accountId, name: contacts.name, email: contacts.email, accessVersion: contacts.accessVersion, esignConsentAt: contacts.esignConsentAt },
+      org: { id: orgs.id, name: orgs.name, brandColor: orgs.brandColor, logoKey: orgs.logoKey, timeZone: orgs.timeZone, currency: orgs.currency, address: orgs.address, phone: orgs.phone, email: orgs.email, paymentInstructions: orgs.paymentInstructions },
+    })
+    .from(portalSessions)
+    .innerJoin(contacts, and(eq(contacts.id, portalSessions.contactId), eq(contacts.orgId, portalSessions.orgId), eq(contacts.accessVersion, portalSessions.accessVersion)))
+    .innerJoin(orgs, eq(orgs.id, portalSessions.orgId))
+    .where(and(eq(portalSessions.id, sessionHash), gt(portalSessions.expiresAt, now)))
+    .get();
+}
+
+/** Conditions that make a document visible to a contact: same org, their account, sent, not void. */
+export function visibleTo(viewer: { orgId: string; accountId: string }) {
+  return and(eq(documents.orgId, viewer.orgId), eq(documents.accountId, viewer.accountId), isNotNull(documents.sentVersion), ne(documents.status, 'void'));
+}
+
+/** Every document sent to the account, with its sent version's header and what is paid. One batch. */
+export async function portalDocuments(db: Db, viewer: { orgId: string; accountId: string }, jobId?: string) {
+  const where = jobId ? and(visibleTo(viewer), eq(documents.jobId, jobId)) : visibleTo(viewer);
+  const [rows, paid] = await db.batch([
+    db
+      .select(distinct({
+        id: documents.id,
+        type: documents.type,
+        subtype: documents.subtype,
+        number: documents.number,
+        status: documents.status,
+        sentVersion: documents.sentVersion,
+        sentAt: documents.sentAt,
+        jobId: jobs.id,
+        jobName: jobs.name,
+        jobNumber: jobs.number,
+        jobAddress: jobs.address,
+        snapshot: documentVersions.snapshot,
+      }))
+      .from(documents)
+      .innerJoin(jobs, and(eq(jobs.id, documents.jobId), eq(jobs.orgId, viewer.orgId)))
+      .innerJoin(documentVersions, and(eq(documentVersions.documentId, documents.id), eq(documentVersions.version, documents.sentVersion)))
+      .where(where)
+      .orderBy(desc(documents.sentAt)),
+    db
+      .select({ documentId: payments.documentId, amount: sql<number>`sum(${payments.amount})` })
+      .from(payments)
+      .innerJoin(documents, eq(documents.id, payments.documentId))
+      .where(and(eq(payments.orgId, viewer.orgId), where))
+      .groupBy(payments.documentId),
+  ]);
+  const paidBy = new Map(paid.map((p) => [p.documentId, p.amount]));
+  return rows.map((r) => ({ ...r, paid: paidBy.get(r.id) ?? 0 }));
+}
+
+/** One document as its recipient sees it, in one batch: head, sent version, payments, views. */
+export async function portalDocument(db: Db, viewer: { orgId: string; accountId: string }, documentId: string) {
+  const [head, paid] = await db.batch([
+    db
+      .select(distinct({
+        document: documents,
+        job: { id: jobs.id, name: jobs.name, number: jobs.number },
+        version: { id: documentVersions.id, version: documentVersions.version, snapshot: documentVersions.snapshot, pdfKey: documentVersions.pdfKey, pdfSha256: documentVersions.pdfSha256, sentAt: documentVersions.sentAt },
+      }))
+      .from(documents)
+      .innerJoin(jobs, and(eq(jobs.id, documents.jobId), eq(jobs.orgId, viewer.orgId)))
+      .innerJoin(documentVersions, and(eq(documentVersions.documentId, documents.id), eq(documentVersions.version, documents.sentVersion)))
+      .where(and(visibleTo(viewer), eq(documents.id, documentId))),
+    db.select().from(payments).where(and(eq(payments.orgId, viewer.orgId), eq(payments.documentId, documentId), sql`EXISTS (SELECT 1 FROM documents d WHERE d.id = ${documentId} AND d.account_id = ${viewer.accountId})`)).orderBy(asc(payments.paidOn)),
+  ]);
+  if (!head[0]) return null;
+  return { ...head[0], payments: paid };
+}
+
+/** "Viewed by Dana Reyes · 3 times · last 2 h ago" for the contractor's document page. */
+export async function viewSummary(db: Db, orgId: string, documentId: string) {
+  return db
+    .select({ name: activity.actorName, count: sql<number>`count(*)`, last: sql<number>`max(${activity.createdAt})` })
+    .from(activity)
+    .where(and(eq(activity.orgId, orgId), eq(activity.documentId, documentId), eq(activity.action, 'viewed')))
+    .groupBy(activity.contactId, activity.actorName);
+}

@@ -1,0 +1,173 @@
+import { and, eq } from 'drizzle-orm';
+import { Hono } from 'hono';
+import { html } from '../../views/html';
+import { LinkProblemPage, PortalDocumentPage } from '../../views/portal/document';
+import { PortalHomePage, type PortalRow } from '../../views/portal/home';
+import type { PortalContext } from '../../views/layout/portal';
+import { contacts, documents, documentVersions, orgs } from '../db/schema';
+import { activityInsert } from '../conversation/activity';
+import { withPayments } from '../documents/documents';
+import { kindOf } from '../documents/kinds';
+import { pdfFileName, pdfResponse } from '../documents/pdf';
+import { portalLink } from '../documents/send';
+import type { DocumentSnapshot } from '../documents/snapshot';
+import { awaitsRecipient, STATUS_LABELS } from '../documents/status';
+import type { AppContext, AppEnv } from '../http/context';
+import { notFound } from '../http/errors';
+import { clientIp, hitRateLimit } from '../http/rate-limit';
+import { render } from '../http/render';
+import { readForm } from '../http/validate';
+import { deliverSoon } from '../mail/deliver';
+import { documentMail } from '../mail/documents';
+import { queueMail } from '../mail/outbox';
+import { verifyPortalToken } from './links';
+import { portalDocument, portalDocuments, visibleTo } from './queries';
+import { portalViewer, requirePortal, startPortalSession } from './session';
+import { viewStatements } from './views';
+
+export function portalContext(c: AppContext, notice?: string): PortalContext {
+  const viewer = portalViewer(c);
+  return { csrf: c.get('csrf'), nonce: c.get('nonce'), notice: notice ?? c.req.query('notice'), viewer: { name: viewer.name, email: viewer.email }, org: viewer.org };
+}
+
+function linkProblem(c: AppContext, token: string, sent = false) {
+  c.header('Referrer-Policy', 'no-referrer');
+  return render(c, html`<${LinkProblemPage} ctx=${{ nonce: c.get('nonce'), csrf: c.get('csrf') }} token=${token} sent=${sent} />`, sent ? 200 : 403);
+}
+
+/** What the recipient is asked to do next, or null when nothing waits on them. */
+export function recipientAction(type: string, status: string, requireSignature: boolean): string | null {
+  const kind = kindOf(type, null) ?? null;
+  if (!awaitsRecipient(type as never, status)) return null;
+  if (type === 'bid_request') return status === 'submitted' ? null : 'Submit a bid';
+  if (type === 'customer_invoice') return 'Pay';
+  if (type === 'vendor_order') return requireSignature ? 'Review and sign' : 'Accept';
+  if (type === 'customer_order') return requireSignature ? 'Review and sign' : 'Approve';
+  return kind ? kind.action : null;
+}
+
+function portalRow(r: Awaited<ReturnType<typeof portalDocuments>>[number]): PortalRow {
+  const s = withPayments(JSON.parse(r.snapshot!) as DocumentSnapshot, []);
+  const paid = r.paid;
+  const balance = s.totals.total - paid;
+  const invoice = r.type === 'customer_invoice';
+  return {
+    id: r.id,
+    number: r.number,
+    title: s.title,
+    typeLabel: s.typeLabel,
+    status: r.status,
+    statusLabel: STATUS_LABELS[r.status] ?? r.status,
+    amountLabel: invoice ? 'Amount due' : 'Total',
+    amount: s.amountColumn === 'bid' ? null : invoice ? balance : s.totals.total,
+    currency: s.currency,
+    sentAt: r.sentAt ?? 0,
+    issueDate: s.issueDate,
+    action: recipientAction(r.type, r.status, s.requireSignature),
+    jobId: r.jobId,
+    jobName: r.jobName,
+    jobAddress: r.jobAddress,
+  };
+}
+
+export const publicPortalRoutes = new Hono<AppEnv>()
+  .get('/brand.css', (c) => {
+    const color = c.req.query('c') ?? '';
+    const hex = /^[0-9a-fA-F]{6}$/.test(color) ? `#${color}` : '#1f5f8b';
+    return c.body(`:root{--brand:${hex}}`, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=31536000, immutable' });
+  })
+  .get('/p/:token', async (c) => {
+    const token = c.req.param('token');
+    const result = await verifyPortalToken(c.env.PORTAL_TOKEN_SECRET, token);
+    if (!result.ok) return linkProblem(c, token);
+    const db = c.get('db');
+    const { claims } = result;
+    const [contact] = await db.select().from(contacts).where(eq(contacts.id, claims.contactId));
+    if (!contact || contact.accessVersion !== claims.accessVersion) return linkProblem(c, token);
+    const [doc] = await db.select({ id: documents.id }).from(documents).where(and(visibleTo({ orgId: contact.orgId, accountId: contact.accountId }), eq(documents.id, claims.documentId)));
+    if (!doc) return linkProblem(c, token);
+    await startPortalSession(c, contact);
+    c.header('Referrer-Policy', 'no-referrer');
+    return c.redirect(`/portal/documents/${doc.id}`, 303);
+  })
+  .post('/p/fresh-link', async (c) => {
+    const raw = await readForm(c);
+    const token = (raw.token ?? '').slice(0, 2000);
+    const db = c.get('db');
+    const byIp = await hitRateLimit(db, `fresh:ip:${clientIp(c.req)}`, 10, 3_600_000);
+    if (!byIp.allowed) return linkProblem(c, token, true);
+    const result = await verifyPortalToken(c.env.PORTAL_TOKEN_SECRET, token);
+    const claims = result.ok ? result.claims : result.expired ?? null;
+    if (claims) {
+      const perDoc = await hitRateLimit(db, `fresh:doc:${claims.documentId}:${claims.contactId}`, 3, 3_600_000);
+      const [contact] = perDoc.allowed ? await db.select().from(contacts).where(eq(contacts.id, claims.contactId)) : [];
+      // A revoked contact gets nothing: only the contractor can give access back.
+      if (contact && contact.accessVersion === claims.accessVersion) {
+        const [row] = await db
+          .select({ document: documents, snapshot: documentVersions.snapshot, org: orgs })
+          .from(documents)
+          .innerJoin(orgs, eq(orgs.id, documents.orgId))
+          .innerJoin(documentVersions, and(eq(documentVersions.documentId, documents.id), eq(documentVersions.version, documents.sentVersion)))
+          .where(and(visibleTo({ orgId: contact.orgId, accountId: contact.accountId }), eq(documents.id, claims.documentId)));
+        if (row?.snapshot) {
+          const snapshot = JSON.parse(row.snapshot) as DocumentSnapshot;
+          const link = await portalLink(c.env, new URL(c.req.url).origin, contact, row.document.id, row.org.portalLinkDays);
+          const mail = documentMail(snapshot, { link, recipientName: contact.name, resend: true, linkDays: row.org.portalLinkDays });
+          await db.batch([
+            queueMail(db, { orgId: contact.orgId, documentId: row.document.id, kind: 'fresh-link', to: { email: contact.email, name: contact.name }, fromName: row.org.name, replyTo: row.org.email || null, ...mail }),
+            activityInsert(db, { orgId: contact.orgId, jobId: row.document.jobId, documentId: row.document.id, action: 'link_requested', actor: { side: 'recipient', contactId: contact.id, name: contact.name, ip: clientIp(c.req), userAgent: c.req.header('User-Agent') } }),
+          ]);
+          deliverSoon(c);
+        }
+      }
+    }
+    return linkProblem(c, token, true);
+  });
+
+export const portalRoutes = new Hono<AppEnv>()
+  .use('/portal/*', requirePortal)
+  .use('/portal', requirePortal)
+  .get('/portal', async (c) => {
+    const viewer = portalViewer(c);
+    const rows = (await portalDocuments(c.get('db'), viewer)).map(portalRow);
+    rows.sort((a, b) => Number(!!b.action) - Number(!!a.action) || b.sentAt - a.sentAt);
+    return render(c, html`<${PortalHomePage} ctx=${portalContext(c)} rows=${rows} />`);
+  })
+  .get('/portal/jobs/:id', async (c) => {
+    const viewer = portalViewer(c);
+    const rows = (await portalDocuments(c.get('db'), viewer, c.req.param('id'))).map(portalRow);
+    if (!rows.length) notFound();
+    return render(c, html`<${PortalHomePage} ctx=${portalContext(c)} rows=${rows} job=${{ name: rows[0].jobName, address: rows[0].jobAddress }} />`);
+  })
+  .get('/portal/logo', async (c) => {
+    const viewer = portalViewer(c);
+    const org = await c.get('db').query.orgs.findFirst({ columns: { logoKey: true, logoContentType: true }, where: eq(orgs.id, viewer.orgId) });
+    const obj = org?.logoKey ? await c.env.FILES.get(org.logoKey) : null;
+    if (!obj) notFound();
+    return new Response(obj.body, { headers: { 'Content-Type': org!.logoContentType ?? 'application/octet-stream', 'Cache-Control': 'private, max-age=300' } });
+  })
+  .get('/portal/documents/:file{[a-z0-9]+\\.pdf}', async (c) => {
+    const viewer = portalViewer(c);
+    const found = await portalDocument(c.get('db'), viewer, c.req.param('file').replace(/\.pdf$/, ''));
+    if (!found?.version.pdfKey) notFound();
+    const obj = await c.env.FILES.get(found.version.pdfKey);
+    if (!obj) notFound();
+    return pdfResponse(obj.body, pdfFileName({ number: found.document.number, version: found.version.version }));
+  })
+  .get('/portal/documents/:id', async (c) => {
+    const viewer = portalViewer(c);
+    const db = c.get('db');
+    const found = await portalDocument(db, viewer, c.req.param('id'));
+    if (!found?.version.snapshot) notFound();
+    const snapshot = withPayments(JSON.parse(found.version.snapshot) as DocumentSnapshot, found.payments);
+    const d = found.document;
+    c.executionCtx.waitUntil(
+      db.batch(viewStatements(db, { orgId: viewer.orgId, jobId: d.jobId, documentId: d.id, type: d.type, status: d.status, contactId: viewer.contactId, name: viewer.name, ip: clientIp(c.req), userAgent: c.req.header('User-Agent') ?? '' })).catch((err) => console.error('view log', err)),
+    );
+    const org = viewer.org;
+    return render(
+      c,
+      html`<${PortalDocumentPage} ctx=${portalContext(c)} doc=${{ id: d.id, status: d.status, statusLabel: STATUS_LABELS[d.status] ?? d.status }} snapshot=${snapshot}
+        nextStep=${null} payments=${found.payments} paymentInstructions=${org.paymentInstructions} />`,
+    );
+  });

@@ -1,0 +1,27 @@
+import { and, eq } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { documents } from '../db/schema';
+import { activityInsert } from '../conversation/activity';
+import { canTransition, nextStatus } from '../documents/status';
+import type { DocumentType } from '../db/schema';
+
+export interface ViewInput {
+  orgId: string;
+  jobId: string;
+  documentId: string;
+  type: DocumentType;
+  status: string;
+  contactId: string;
+  name: string;
+  ip: string;
+  userAgent: string;
+}
+
+/** Logs one view by the recipient; the first view moves a sent document to viewed. */
+export function viewStatements(db: Db, v: ViewInput) {
+  const next = canTransition(v.type, v.status, 'view') ? nextStatus(v.type, v.status, 'view') : v.status;
+  return [
+    activityInsert(db, { orgId: v.orgId, jobId: v.jobId, documentId: v.documentId, action: 'viewed', actor: { side: 'recipient', contactId: v.contactId, name: v.name, ip: v.ip, userAgent: v.userAgent } }),
+    ...(next !== v.status ? [db.update(documents).set({ status: next }).where(and(eq(documents.orgId, v.orgId), eq(documents.id, v.documentId), eq(documents.status, v.status)))] : []),
+  ] as const;
+}

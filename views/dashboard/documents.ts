@@ -1,0 +1,332 @@
+import { html, type Children } from '../html';
+import { Checkbox, Csrf, Field, FormSummary, PageHeader, Select, type FormState } from '../components/form';
+import { DocumentFacts, LinesTable, TotalsTable } from '../components/document-body';
+import { calendarDate, dateTime, money, quantity } from '../format';
+import { DashboardPage, type PageContext } from '../layout/page';
+import { jobNumber } from './jobs';
+import type { DocumentSnapshot } from '../../src/documents/snapshot';
+import type { Kind } from '../../src/documents/kinds';
+import type { DocumentTotals } from '../../src/budget/totals';
+
+export const statusBadge = (status: string, label: string) => html`<span class=${`badge ${status}`}>${label}</span>`;
+
+export function ChooseKindPage({ ctx, job, kinds }: { ctx: PageContext; job: { id: string; name: string; number: number }; kinds: (Kind & { key: string; blurb: string })[] }) {
+  return html`<${DashboardPage} ctx=${ctx} title="New document">
+    <${PageHeader} title="New document" sub=${html`<a href=${`/jobs/${job.id}`}>${job.name}</a> · Job ${jobNumber(job.number)}`} />
+    <ul class="kind-grid">
+      ${kinds.map(
+        (k) => html`<li><a class="kind-card" href=${`/jobs/${job.id}/documents/new?kind=${k.key}`}>
+          <strong>${k.label}</strong><span class="muted small">${k.side === 'customer' ? 'To a customer' : 'To a vendor'} · ${k.prefix}-0000</span><span>${k.blurb}</span>
+        </a></li>`,
+      )}
+    </ul>
+  <//>`;
+}
+
+interface SelectGroup { id: string; name: string; items: { id: string; name: string; quantity: number; unit: string; unitCost: number; unitPrice: number; vendorName: string | null }[] }
+
+export function SelectItemsPage({ ctx, job, kind, kindKey, groups, error, selected }: { ctx: PageContext; job: { id: string; name: string; number: number }; kind: Kind; kindKey: string; groups: SelectGroup[]; error?: string; selected: Set<string> }) {
+  const cur = ctx.org?.currency ?? 'USD';
+  const showPrice = kind.amountColumn === 'price';
+  return html`<${DashboardPage} ctx=${ctx} title=${`New ${kind.label}`} scripts=${['/select-items.js']}>
+    <${PageHeader} title=${`New ${kind.label.toLowerCase()}`} sub=${html`<a href=${`/jobs/${job.id}`}>${job.name}</a> · Choose the budget items it contains.`} />
+    ${error ? html`<div class="form-summary" role="alert"><strong>${error}</strong></div>` : null}
+    ${groups.length === 0
+      ? html`<div class="empty"><p>This job has no budget items yet. <a href=${`/jobs/${job.id}`}>Add some to the budget</a> first.</p></div>`
+      : html`<form method="post" action=${`/jobs/${job.id}/documents`} class="stack" data-select-items>
+          <${Csrf} token=${ctx.csrf} />
+          <input type="hidden" name="kind" value=${kindKey} />
+          <label class="select-all"><input type="checkbox" name="all" value="1" data-select-all /> Select all</label>
+          <div class="table-wrap"><table class="data">
+            <thead><tr><th scope="col"><span class="visually-hidden">Include</span></th><th scope="col">Item</th><th scope="col" class="num">Qty</th><th scope="col">Unit</th><th scope="col" class="num">${showPrice ? 'Unit price' : 'Unit cost'}</th><th scope="col">Vendor</th></tr></thead>
+            ${groups.map(
+              (g) => html`<tbody data-group=${g.id}>
+                <tr class="group-row"><td><input type="checkbox" name="group" value=${g.id} id=${`g-${g.id}`} data-select-group /></td><th colspan="5" scope="rowgroup"><label for=${`g-${g.id}`}>${g.name}</label></th></tr>
+                ${g.items.map(
+                  (i) => html`<tr>
+                    <td><input type="checkbox" name="item" value=${i.id} id=${`i-${i.id}`} checked=${selected.has(i.id)} /></td>
+                    <td><label for=${`i-${i.id}`}>${i.name}</label></td><td class="num">${quantity(i.quantity)}</td><td>${i.unit}</td>
+                    <td class="num">${money(showPrice ? i.unitPrice : i.unitCost, cur)}</td><td>${i.vendorName ?? ''}</td>
+                  </tr>`,
+                )}
+              </tbody>`,
+            )}
+          </table></div>
+          <div class="form-actions"><button class="btn primary" type="submit">Create ${kind.label.toLowerCase()}</button> <a class="btn" href=${`/jobs/${job.id}`}>Cancel</a></div>
+        </form>`}
+  <//>`;
+}
+
+export interface EditorLine { id: string; kind: 'item' | 'group'; name: string; description: string; quantity: string; unit: string; amount: string; taxable: boolean; total: number | null }
+
+export interface EditorProps {
+  ctx: PageContext;
+  doc: { id: string; number: string; status: string; statusLabel: string; version: number };
+  kind: Kind;
+  job: { id: string; name: string; number: number };
+  form: FormState;
+  lines: EditorLine[];
+  recipients: { id: string; name: string; contacts: { id: string; name: string; email: string }[] }[];
+  totals: DocumentTotals;
+  payments: Children;
+  history: Children;
+}
+
+export function DraftEditorPage({ ctx, doc, kind, job, form, lines, recipients, totals, payments, history }: EditorProps) {
+  const cur = ctx.org?.currency ?? 'USD';
+  const v = form.values;
+  const account = recipients.find((r) => r.id === v.accountId);
+  const contact = account?.contacts.find((p) => p.id === v.contactId);
+  const amountLabel = kind.amountColumn === 'price' ? 'Unit price' : 'Unit cost';
+  const bid = kind.amountColumn === 'bid';
+  const err = (name: string) => (form.errors[name] ? html`<p class="error" id=${`e-${name}`}>${form.errors[name]}</p>` : null);
+  const cell = (name: string, label: string, opts: { num?: boolean; textarea?: boolean } = {}) =>
+    opts.textarea
+      ? html`<label class="visually-hidden" for=${`f-${name}`}>${label}</label><textarea id=${`f-${name}`} name=${name} rows="1" aria-invalid=${form.errors[name] ? 'true' : undefined}>${v[name] ?? ''}</textarea>${err(name)}`
+      : html`<label class="visually-hidden" for=${`f-${name}`}>${label}</label><input id=${`f-${name}`} name=${name} value=${v[name] ?? ''} class=${opts.num ? 'num' : ''} inputmode=${opts.num ? 'decimal' : undefined} aria-invalid=${form.errors[name] ? 'true' : undefined} />${err(name)}`;
+  return html`<${DashboardPage} ctx=${ctx} title=${`${kind.label} ${doc.number}`}>
+    <${PageHeader} title=${html`${kind.label} ${doc.number}${doc.version > 1 ? ` rev ${doc.version}` : ''} ${statusBadge('draft', doc.version > 1 ? `Draft revision` : 'Draft')}`}
+      sub=${html`<a href=${`/jobs/${job.id}`}>${job.name}</a> · Job ${jobNumber(job.number)}`}>
+      <a class="btn" href=${`/documents/${doc.id}.pdf`}>Preview PDF</a>
+      <a class="btn primary" href=${`/documents/${doc.id}/send`}>Send to ${kind.side === 'customer' ? 'Customer' : 'Vendor'}</a>
+    <//>
+    <${FormSummary} form=${form} />
+    <form method="post" action=${`/documents/${doc.id}`} class="stack editor" novalidate>
+      <${Csrf} token=${ctx.csrf} />
+      <section class="card stack" aria-labelledby="details-h">
+        <h2 id="details-h">Details</h2>
+        <div class="grid3">
+          <${Field} form=${form} name="title" label="Title" required />
+          <${Field} form=${form} name="number" label="Number" required hint="Unique among your ${kind.label.toLowerCase()}s." />
+          <${Field} form=${form} name="issueDate" label="Issue date" type="date" required />
+        </div>
+        <div class="grid3">
+          <${Field} form=${form} name="dueDate" label=${kind.dueLabel} type="date" />
+          ${bid ? null : html`<${Field} form=${form} name="taxRate" label="Tax rate %" inputmode="decimal" />`}
+          ${kind.hasDeposit
+            ? html`<div class="deposit">
+                <${Select} form=${form} name="depositKind" label=${kind.type === 'customer_invoice' ? 'Amount due' : 'Deposit'} options=${[
+                  { value: 'none', label: kind.type === 'customer_invoice' ? 'Full balance' : 'No deposit' },
+                  { value: 'percent', label: 'Percent of total' },
+                  { value: 'fixed', label: 'Fixed amount' },
+                ]} />
+                <${Field} form=${form} name="depositValue" label="Percent or amount" inputmode="decimal" />
+              </div>`
+            : null}
+        </div>
+        <${Field} form=${form} name="description" label=${bid ? 'Scope of work' : 'Description or scope'} type="textarea" />
+      </section>
+      <section class="card stack" aria-labelledby="recipient-h">
+        <h2 id="recipient-h">Prepared for</h2>
+        <div class="grid2">
+          <${Select} form=${form} name="accountId" label=${kind.side === 'customer' ? 'Customer' : 'Vendor'} empty="— Choose —" options=${recipients.map((r) => ({ value: r.id, label: r.name }))} />
+          <${Select} form=${form} name="contactId" label="Contact" empty="— Choose —" options=${recipients.flatMap((r) => r.contacts.map((p) => ({ value: p.id, label: `${p.name} (${r.name})` })))} />
+        </div>
+        ${contact ? html`<p class="prepared-for">Will be sent to <strong>${contact.name}</strong> at <strong>${contact.email}</strong>. Check the address before sending.</p>` : html`<p class="muted">Choose the contact who receives this ${kind.label.toLowerCase()}; their email is shown here so you can check it.</p>`}
+        <${Checkbox} form=${form} name="requireSignature" label="Require signature" hint=${kind.side === 'customer' ? 'The customer signs to approve.' : 'The vendor signs to accept.'} />
+      </section>
+      <section class="card stack" aria-labelledby="lines-h">
+        <h2 id="lines-h">Lines</h2>
+        <div class="table-wrap"><table class="data editor-lines">
+          <thead><tr><th scope="col">Item and description</th><th scope="col" class="num">Qty</th><th scope="col">Unit</th>${bid ? null : html`<th scope="col" class="num">${amountLabel}</th><th scope="col">Tax</th><th scope="col" class="num">Total</th>`}<th scope="col">Order</th><th scope="col">Remove</th></tr></thead>
+          <tbody>
+            ${lines.map((l) => html`<tr class=${l.kind === 'group' ? 'group-row' : ''}>
+              <td>
+                <input type="hidden" name="line" value=${l.id} />
+                ${cell(`name.${l.id}`, l.kind === 'group' ? 'Group heading' : 'Line name')}
+                ${l.kind === 'item' ? cell(`description.${l.id}`, 'Description', { textarea: true }) : null}
+              </td>
+              ${l.kind === 'item'
+                ? html`<td>${cell(`quantity.${l.id}`, 'Quantity', { num: true })}</td><td>${cell(`unit.${l.id}`, 'Unit')}</td>
+                  ${bid ? null : html`<td>${cell(`amount.${l.id}`, amountLabel, { num: true })}</td>
+                    <td><label class="visually-hidden" for=${`t-${l.id}`}>Taxable</label><input type="checkbox" id=${`t-${l.id}`} name=${`taxable.${l.id}`} checked=${v[`taxable.${l.id}`] === 'on'} /></td>
+                    <td class="num">${l.total === null ? '' : money(l.total, cur)}</td>`}`
+                : html`<td colspan=${bid ? 2 : 5} class="muted small">Group heading</td>`}
+              <td class="row-actions">
+                <button class="btn small" type="submit" name="move" value=${`up:${l.id}`} aria-label=${`Move ${l.name} up`}>↑</button>
+                <button class="btn small" type="submit" name="move" value=${`down:${l.id}`} aria-label=${`Move ${l.name} down`}>↓</button>
+              </td>
+              <td><label class="visually-hidden" for=${`r-${l.id}`}>Remove ${l.name}</label><input type="checkbox" id=${`r-${l.id}`} name=${`remove.${l.id}`} value="1" /></td>
+            </tr>`)}
+            <tr class="new-line">
+              <td>
+                <input type="hidden" name="line" value="_new" />
+                <label for="f-kind._new" class="small">Add</label>
+                <select id="f-kind._new" name="kind._new"><option value="item">Line item</option><option value="group" selected=${v['kind._new'] === 'group'}>Group heading</option></select>
+                ${cell('name._new', 'New line name')}
+                ${cell('description._new', 'New line description', { textarea: true })}
+              </td>
+              <td>${cell('quantity._new', 'New line quantity', { num: true })}</td><td>${cell('unit._new', 'New line unit')}</td>
+              ${bid ? null : html`<td>${cell('amount._new', `New line ${amountLabel.toLowerCase()}`, { num: true })}</td><td><label class="visually-hidden" for="t-new">New line taxable</label><input type="checkbox" id="t-new" name="taxable._new" /></td><td></td>`}
+              <td colspan="2" class="muted small">Fill in to add a line that is not in the budget.</td>
+            </tr>
+          </tbody>
+        </table></div>
+        ${bid ? html`<p class="muted">Bid requests show quantities; the vendor fills in their costs in the portal.</p>` : html`<div class="totals-right"><${TotalsFromDraft} totals=${totals} currency=${cur} taxRate=${v.taxRate} /></div>`}
+      </section>
+      <section class="card stack" aria-labelledby="terms-h">
+        <h2 id="terms-h">Terms and footer</h2>
+        <${Field} form=${form} name="terms" label="Terms" type="textarea" />
+        <${Field} form=${form} name="footer" label="Footer" type="textarea" />
+      </section>
+      <div class="form-actions sticky-actions"><button class="btn primary" type="submit">Save draft</button></div>
+    </form>
+    ${payments}
+    ${history}
+  <//>`;
+}
+
+function TotalsFromDraft({ totals, currency, taxRate }: { totals: DocumentTotals; currency: string; taxRate?: string }) {
+  const m = (c: number) => money(c, currency);
+  return html`<table class="totals-table"><tbody>
+    <tr><th scope="row">Subtotal</th><td class="num">${m(totals.subtotal)}</td></tr>
+    <tr><th scope="row">Tax${taxRate ? ` (${taxRate}%)` : ''}</th><td class="num">${m(totals.tax)}</td></tr>
+    <tr class="grand"><th scope="row">Total</th><td class="num">${m(totals.total)}</td></tr>
+    ${totals.deposit > 0 ? html`<tr><th scope="row">Deposit / due now</th><td class="num">${m(totals.deposit)}</td></tr>` : null}
+    ${totals.paid > 0 ? html`<tr><th scope="row">Paid</th><td class="num">${m(-totals.paid)}</td></tr><tr class="grand"><th scope="row">Balance</th><td class="num">${m(totals.balance)}</td></tr>` : null}
+  </tbody></table>`;
+}
+
+export interface SentPageProps {
+  ctx: PageContext;
+  doc: { id: string; number: string; status: string; statusLabel: string; sentVersion: number; currentVersion: number; hasDraftRevision: boolean };
+  kind: Kind;
+  job: { id: string; name: string; number: number };
+  snapshot: DocumentSnapshot;
+  actions: Children;
+  payments: Children;
+  history: Children;
+  extra?: Children;
+}
+
+export function SentDocumentPage({ ctx, doc, kind, job, snapshot, actions, payments, history, extra }: SentPageProps) {
+  return html`<${DashboardPage} ctx=${ctx} title=${`${kind.label} ${doc.number}`}>
+    <${PageHeader} title=${html`${kind.label} ${doc.number}${doc.sentVersion > 1 ? ` rev ${doc.sentVersion}` : ''} ${statusBadge(doc.status, doc.statusLabel)}`}
+      sub=${html`<a href=${`/jobs/${job.id}`}>${job.name}</a> · Job ${jobNumber(job.number)} · ${snapshot.title}`}>
+      ${actions}
+    <//>
+    ${doc.hasDraftRevision ? html`<p class="notice">Revision ${doc.currentVersion} is a draft. <a href=${`/documents/${doc.id}`}>Continue editing it</a>; the recipient keeps seeing revision ${doc.sentVersion} until you send it.</p>` : null}
+    ${extra}
+    <article class="card stack doc-view">
+      <${DocumentFacts} doc=${snapshot} />
+      ${snapshot.description ? html`<div class="pre">${snapshot.description}</div>` : null}
+      <${LinesTable} doc=${snapshot} />
+      <div class="totals-right"><${TotalsTable} doc=${snapshot} /></div>
+      ${snapshot.terms ? html`<div><h3>Terms</h3><div class="pre small">${snapshot.terms}</div></div>` : null}
+    </article>
+    ${payments}
+    ${history}
+  <//>`;
+}
+
+interface VersionRow { version: number; state: string; sentAt: number | null; pdfSha256: string | null }
+
+export function VersionHistory({ ctx, docId, versions }: { ctx: PageContext; docId: string; versions: VersionRow[] }) {
+  const tz = ctx.org?.timeZone ?? 'UTC';
+  const sent = versions.filter((v) => v.state !== 'draft');
+  return html`<section class="card stack" aria-labelledby="versions-h">
+    <h2 id="versions-h">Versions</h2>
+    <div class="table-wrap"><table class="data">
+      <thead><tr><th>Version</th><th>State</th><th>Sent</th><th>PDF SHA-256</th><th><span class="visually-hidden">Links</span></th></tr></thead>
+      <tbody>${versions.map(
+        (v) => html`<tr>
+          <td>rev ${v.version}</td><td>${v.state === 'draft' ? 'Draft' : v.state === 'sent' ? 'Current' : 'Superseded'}</td>
+          <td>${v.sentAt ? dateTime(v.sentAt, tz) : '—'}</td><td class="mono small">${v.pdfSha256 ? `${v.pdfSha256.slice(0, 16)}…` : '—'}</td>
+          <td class="row-actions"><a class="btn small" href=${`/documents/${docId}/versions/${v.version}.pdf`}>PDF</a>
+            ${v.version > 1 ? html`<a class="btn small" href=${`/documents/${docId}/compare?from=${v.version - 1}&to=${v.version}`}>Changes from rev ${v.version - 1}</a>` : null}</td>
+        </tr>`,
+      )}</tbody>
+    </table></div>
+    ${sent.length === 0 ? html`<p class="muted">Not sent yet.</p>` : null}
+  </section>`;
+}
+
+export interface LineChange { kind: 'added' | 'removed' | 'changed'; name: string; before?: string; after?: string; fields?: string[] }
+
+export function ComparePage({ ctx, doc, kind, from, to, changes, before, after, currency }: { ctx: PageContext; doc: { id: string; number: string }; kind: Kind; from: number; to: number; changes: LineChange[]; before: DocumentTotals; after: DocumentTotals; currency: string }) {
+  const m = (c: number) => money(c, currency);
+  const row = (label: string, a: number, b: number) => html`<tr><th scope="row">${label}</th><td class="num">${m(a)}</td><td class="num">${m(b)}</td><td class="num">${b - a === 0 ? '—' : `${b - a > 0 ? '+' : ''}${m(b - a)}`}</td></tr>`;
+  return html`<${DashboardPage} ctx=${ctx} title=${`Changes in ${doc.number}`}>
+    <${PageHeader} title=${`${kind.label} ${doc.number}: rev ${from} → rev ${to}`} sub=${html`<a href=${`/documents/${doc.id}`}>Back to the document</a>`} />
+    <section class="card stack">
+      <h2>Lines</h2>
+      ${changes.length === 0
+        ? html`<p class="muted">No line changed.</p>`
+        : html`<ul class="changes">${changes.map(
+            (c) => html`<li class=${`change ${c.kind}`}><span class="badge ${c.kind === 'added' ? 'approved' : c.kind === 'removed' ? 'declined' : 'sent'}">${c.kind === 'added' ? 'Added' : c.kind === 'removed' ? 'Removed' : 'Changed'}</span> <strong>${c.name}</strong>
+              ${c.before ? html` <span class="muted">was ${c.before}</span>` : null}${c.after ? html` <span>now ${c.after}</span>` : null}${c.fields?.length ? html` <span class="muted small">(${c.fields.join(', ')})</span>` : null}</li>`,
+          )}</ul>`}
+      <h2>Totals</h2>
+      <table class="data"><thead><tr><th></th><th class="num">rev ${from}</th><th class="num">rev ${to}</th><th class="num">Change</th></tr></thead>
+        <tbody>${row('Subtotal', before.subtotal, after.subtotal)}${row('Tax', before.tax, after.tax)}${row('Total', before.total, after.total)}</tbody></table>
+    </section>
+  <//>`;
+}
+
+interface ListRow { id: string; type: string; subtype: string | null; number: string; status: string; currentVersion: number; sentVersion: number | null; accountName: string | null; title: string; issueDate: string; dueDate: string | null; jobId: string; jobName: string; sentAt: number | null; totals: DocumentTotals; kindLabel: string; statusLabel: string; amountShown: 'price' | 'cost' | 'bid' }
+
+export function DocumentsTable({ ctx, rows, showJob }: { ctx: PageContext; rows: ListRow[]; showJob: boolean }) {
+  const cur = ctx.org?.currency ?? 'USD';
+  if (rows.length === 0) return html`<div class="empty"><p>No documents yet.</p></div>`;
+  return html`<div class="table-wrap"><table class="data">
+    <thead><tr><th>Number</th><th>Type</th><th>Title</th>${showJob ? html`<th>Job</th>` : null}<th>Recipient</th><th>Status</th><th class="num">Total</th><th>Issued</th><th>Due</th></tr></thead>
+    <tbody>${rows.map(
+      (r) => html`<tr>
+        <td><a href=${`/documents/${r.id}`}>${r.number}</a>${r.currentVersion > 1 ? html` <span class="muted small">rev ${r.currentVersion}</span>` : null}</td>
+        <td>${r.kindLabel}</td><td>${r.title}</td>${showJob ? html`<td><a href=${`/jobs/${r.jobId}`}>${r.jobName}</a></td>` : null}
+        <td>${r.accountName ?? '—'}</td><td>${statusBadge(r.status, r.statusLabel)}${r.sentVersion !== null && r.currentVersion > r.sentVersion ? html` <span class="pill">revision draft</span>` : null}</td>
+        <td class="num">${r.amountShown === 'bid' ? '—' : money(r.totals.total, cur)}</td><td>${calendarDate(r.issueDate)}</td><td>${calendarDate(r.dueDate)}</td>
+      </tr>`,
+    )}</tbody>
+  </table></div>`;
+}
+
+export function JobDocumentsSection({ ctx, jobId, groups }: { ctx: PageContext; jobId: string; groups: { label: string; rows: ListRow[] }[] }) {
+  return html`<section class="stack" aria-labelledby="docs-h">
+    <div class="section-head"><h2 id="docs-h">Documents</h2><a class="btn small" href=${`/jobs/${jobId}/documents/new`}>New document</a></div>
+    ${groups.length === 0 ? html`<div class="empty"><p>No documents for this job yet. Use <strong>New document</strong> to package budget items into an estimate, order or invoice.</p></div>` : null}
+    ${groups.map((g) => html`<h3>${g.label}</h3><${DocumentsTable} ctx=${ctx} rows=${g.rows} showJob=${false} />`)}
+  </section>`;
+}
+
+export function DocumentListPage({ ctx, rows, filters, jobs, types, statuses }: { ctx: PageContext; rows: ListRow[]; filters: { type: string; status: string; jobId: string }; jobs: { id: string; name: string }[]; types: { value: string; label: string }[]; statuses: { value: string; label: string }[] }) {
+  const form = { values: filters as Record<string, string>, errors: {} };
+  return html`<${DashboardPage} ctx=${ctx} title="Documents">
+    <${PageHeader} title="Documents" sub="Everything you have drafted, sent and received, across jobs." />
+    <form method="get" action="/documents" class="filters">
+      <${Select} form=${form} name="type" label="Type" empty="All types" options=${types} />
+      <${Select} form=${form} name="status" label="Status" empty="Any status" options=${statuses} />
+      <${Select} form=${form} name="jobId" label="Job" empty="All jobs" options=${jobs.map((j) => ({ value: j.id, label: j.name }))} />
+      <div><button class="btn" type="submit">Filter</button></div>
+    </form>
+    <${DocumentsTable} ctx=${ctx} rows=${rows} showJob=${true} />
+  <//>`;
+}
+
+interface PaymentRow { id: string; amount: number; paidOn: string; method: string; reference: string }
+
+export function PaymentsSection({ ctx, docId, rows, form, canRecord, balance, currency }: { ctx: PageContext; docId: string; rows: PaymentRow[]; form: FormState; canRecord: boolean; balance: number; currency: string }) {
+  return html`<section class="card stack" aria-labelledby="payments-h">
+    <h2 id="payments-h">Payments</h2>
+    ${rows.length === 0
+      ? html`<p class="muted">No payments recorded.</p>`
+      : html`<div class="table-wrap"><table class="data"><thead><tr><th>Date</th><th>Method</th><th>Reference</th><th class="num">Amount</th></tr></thead>
+          <tbody>${rows.map((p) => html`<tr><td>${calendarDate(p.paidOn)}</td><td>${p.method}</td><td>${p.reference}</td><td class="num">${money(p.amount, currency)}</td></tr>`)}</tbody>
+          <tfoot><tr class="totals"><th colspan="3">Balance</th><td class="num">${money(balance, currency)}</td></tr></tfoot></table></div>`}
+    ${canRecord
+      ? html`<details open=${Object.keys(form.errors).length > 0}>
+          <summary>Record a payment</summary>
+          <${FormSummary} form=${form} />
+          <form method="post" action=${`/documents/${docId}/payments`} class="grid3" novalidate>
+            <${Csrf} token=${ctx.csrf} />
+            <${Field} form=${form} name="amount" label="Amount" required inputmode="decimal" />
+            <${Field} form=${form} name="paidOn" label="Date" type="date" required />
+            <${Select} form=${form} name="method" label="Method" required options=${['Check', 'ACH', 'Card', 'Cash', 'Wire', 'Other'].map((m) => ({ value: m, label: m }))} />
+            <${Field} form=${form} name="reference" label="Reference" placeholder="Check #1042" />
+            <div><button class="btn primary" type="submit">Record payment</button></div>
+          </form>
+        </details>`
+      : null}
+  </section>`;
+}
+
