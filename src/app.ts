@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { accountRoutes } from './accounts/routes';
+import { contractorConversationRoutes, isUploadPath, recipientConversationRoutes, UPLOAD_BODY_LIMIT } from './conversation/routes';
 import { authRoutes } from './auth/routes';
 import { loadUser, requireUser } from './auth/session';
 import { budgetRoutes } from './budget/routes';
@@ -31,22 +32,19 @@ export function buildApp() {
     c.set('db', database(c.env.DB));
     return next();
   });
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: FORM_LIMIT,
-      onError: () => {
-        throw new HTTPException(413, { message: 'That form was larger than we accept (1 MB). Shorten the text and try again.' });
-      },
-    }),
-  );
+  // Forms are small; file uploads get their own, larger limit. Checked before anything reads the body.
+  const formLimit = bodyLimit({ maxSize: FORM_LIMIT, onError: () => { throw new HTTPException(413, { message: 'That form was larger than we accept (1 MB). Shorten the text and try again.' }); } });
+  const uploadLimit = bodyLimit({ maxSize: UPLOAD_BODY_LIMIT, onError: () => { throw new HTTPException(413, { message: 'That upload is larger than we accept in one go (100 MB). Upload fewer files at a time.' }); } });
+  app.use('*', (c, next) => (isUploadPath(c.req.path) ? uploadLimit(c, next) : formLimit(c, next)));
   app.use('*', csrf);
-  app.use('*', loadUser);
+  // The portal never looks at the contractor's session: a recipient's pages cost no extra query.
+  app.use('*', (c, next) => (c.req.path.startsWith('/portal') || c.req.path.startsWith('/p/') ? next() : loadUser(c, next)));
 
   app.route('/', authRoutes);
   app.route('/', devRoutes);
   app.route('/', publicPortalRoutes);
   app.route('/', portalRoutes);
+  app.route('/', recipientConversationRoutes);
 
   const dashboard = new Hono<AppEnv>();
   dashboard.use('*', requireUser);
@@ -54,6 +52,7 @@ export function buildApp() {
   dashboard.route('/', budgetRoutes);
   dashboard.route('/', documentRoutes);
   dashboard.route('/', sendRoutes);
+  dashboard.route('/', contractorConversationRoutes);
   dashboard.route('/', accountRoutes);
   dashboard.route('/', settingsRoutes);
   app.route('/', dashboard);

@@ -22,7 +22,8 @@ export async function listAccounts(db: Db, orgId: string, kind: AccountKind | nu
       name: accounts.name,
       email: accounts.email,
       phone: accounts.phone,
-      contactCount: sql<number>`(SELECT count(*) FROM contacts c WHERE c.account_id = ${accounts.id} AND c.org_id = ${orgId})`,
+      // Spelled out: drizzle renders ${accounts.id} as a bare "id" here, which the subquery reads as c.id.
+      contactCount: sql<number>`(SELECT count(*) FROM contacts c WHERE c.account_id = "accounts"."id" AND c.org_id = ${orgId})`,
     })
     .from(accounts)
     .where(and(...conditions))

@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, or, sql } from 'drizzle-orm';
-import type { Db } from '../db/client';
+import { distinct, type Db } from '../db/client';
 import { likePattern } from '../accounts/queries';
 import { accounts, costGroups, costItems, jobs } from '../db/schema';
 
@@ -28,14 +28,13 @@ export async function findJob(db: Db, orgId: string, jobId: string) {
 export async function getJobWithBudget(db: Db, orgId: string, jobId: string) {
   const [job, groups, items, vendors] = await db.batch([
     db
-      // Aliased: db.batch() maps D1 rows by column name, so a second "id" or "name" would shift every value.
-      .select({ job: jobs, customerId: sql<string | null>`${accounts.id}`.as('customer_id'), customerName: sql<string | null>`${accounts.name}`.as('customer_name') })
+      .select(distinct({ job: jobs, customer: { id: accounts.id, name: accounts.name } }))
       .from(jobs)
       .leftJoin(accounts, and(eq(accounts.id, jobs.customerAccountId), eq(accounts.orgId, orgId)))
       .where(and(eq(jobs.orgId, orgId), eq(jobs.id, jobId))),
     db.select().from(costGroups).where(and(eq(costGroups.orgId, orgId), eq(costGroups.jobId, jobId))).orderBy(asc(costGroups.position)),
     db
-      .select({ item: costItems, vendorName: sql<string | null>`${accounts.name}`.as('vendor_name') })
+      .select(distinct({ item: costItems, vendorName: accounts.name }))
       .from(costItems)
       .leftJoin(accounts, and(eq(accounts.id, costItems.vendorAccountId), eq(accounts.orgId, orgId)))
       .where(and(eq(costItems.orgId, orgId), eq(costItems.jobId, jobId)))
@@ -43,8 +42,7 @@ export async function getJobWithBudget(db: Db, orgId: string, jobId: string) {
     db.select({ id: accounts.id, name: accounts.name }).from(accounts).where(and(eq(accounts.orgId, orgId), eq(accounts.kind, 'vendor'))).orderBy(asc(sql`lower(${accounts.name})`)),
   ]);
   if (!job[0]) return null;
-  const { customerId, customerName } = job[0];
-  return { job: job[0].job, customer: customerId ? { id: customerId, name: customerName ?? '' } : null, groups, items: items.map((r) => ({ ...r.item, vendorName: r.vendorName })), vendors };
+  return { job: job[0].job, customer: job[0].customer?.id ? job[0].customer : null, groups, items: items.map((r) => ({ ...r.item, vendorName: r.vendorName })), vendors };
 }
 
 export async function findGroup(db: Db, orgId: string, jobId: string, groupId: string) {

@@ -43,6 +43,7 @@ export interface Actor {
 }
 
 export interface ActivityEvent {
+  id?: string;
   orgId: string;
   jobId?: string | null;
   documentId?: string | null;
@@ -57,7 +58,7 @@ export interface ActivityEvent {
 export function activityInsert(db: Db, e: ActivityEvent) {
   const seq = e.documentId ? (e.seq ?? sql`(SELECT coalesce(max(seq), 0) + 1 FROM activity WHERE document_id = ${e.documentId})`) : null;
   return db.insert(activity).values({
-    id: createId(),
+    id: e.id ?? createId(),
     orgId: e.orgId,
     jobId: e.jobId ?? null,
     documentId: e.documentId ?? null,

@@ -40,6 +40,10 @@ export function linesFromBudget(groups: BudgetGroup[], items: BudgetItem[], chos
   return lines;
 }
 
+/** Line ids are primary keys, so a revision gives each line a new id that keeps its first 20 characters: its lineage across versions. */
+export const lineage = (lineId: string) => lineId.slice(0, 20);
+export const revisedLineId = (lineId: string, version: number) => `${lineage(lineId)}r${String(version).padStart(3, '0')}`;
+
 export function lineInserts(db: Db, orgId: string, documentId: string, versionId: string, lines: DraftLine[]) {
   const rows = lines.map((l, i) => ({ ...l, id: l.id, orgId, documentId, versionId, position: i + 1 }));
   return chunk(rows, LINE_COLUMNS).map((part) => db.insert(documentLines).values(part));

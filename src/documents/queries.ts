@@ -1,7 +1,7 @@
-import { and, asc, desc, eq, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, isNull, sql, type SQL } from 'drizzle-orm';
 import { distinct, type Db } from '../db/client';
 import { totalsFor } from './snapshot';
-import { accounts, contacts, documentLines, documents, documentVersions, jobs, orgs, payments, users } from '../db/schema';
+import { accounts, activity, comments, contacts, documentLines, documents, documentVersions, files, jobs, orgs, payments, users } from '../db/schema';
 
 /** Rows per multi-row insert: D1 binds at most 100 parameters per statement. */
 export function chunk<T>(rows: T[], columns: number): T[][] {
@@ -18,7 +18,7 @@ export const LINE_COLUMNS = 15;
  * account and contact; every version's header; the current version's lines; payments; the org.
  */
 export async function getDocument(db: Db, orgId: string, documentId: string) {
-  const [head, versions, lines, paid, org] = await db.batch([
+  const [head, versions, lines, paid, org, thread, shared, timeline] = await db.batch([
     db
       .select(distinct({
         document: documents,
@@ -47,6 +47,9 @@ export async function getDocument(db: Db, orgId: string, documentId: string) {
       .orderBy(asc(documentLines.position)),
     db.select().from(payments).where(and(eq(payments.orgId, orgId), eq(payments.documentId, documentId))).orderBy(asc(payments.paidOn), asc(payments.createdAt)),
     db.select().from(orgs).where(eq(orgs.id, orgId)),
+    db.select().from(comments).where(and(eq(comments.orgId, orgId), eq(comments.documentId, documentId))).orderBy(asc(comments.createdAt)),
+    db.select().from(files).where(and(eq(files.orgId, orgId), eq(files.documentId, documentId), isNull(files.removedAt))).orderBy(asc(files.createdAt)),
+    db.select().from(activity).where(and(eq(activity.orgId, orgId), eq(activity.documentId, documentId))).orderBy(asc(activity.seq)),
   ]);
   if (!head[0] || !org[0]) return null;
   const current = versions.find((v) => v.version === head[0].document.currentVersion)!;
@@ -60,6 +63,9 @@ export async function getDocument(db: Db, orgId: string, documentId: string) {
     lines,
     payments: paid,
     org: org[0],
+    comments: thread,
+    files: shared,
+    timeline,
   };
 }
 export type LoadedDocument = NonNullable<Awaited<ReturnType<typeof getDocument>>>;

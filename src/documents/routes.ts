@@ -27,12 +27,16 @@ import type { AppContext, AppEnv } from '../http/context';
 import { notFound } from '../http/errors';
 import { pageContext, redirectWith, render } from '../http/render';
 import { FormCheck, readForm } from '../http/validate';
-import { addDays, checkDraft, defaultDueDays, lineInserts, linesFromBudget, rawLineValues, todayIn, type DraftLine } from './drafts';
+import { addDays, checkDraft, defaultDueDays, lineage, lineInserts, linesFromBudget, rawLineValues, revisedLineId, todayIn, type DraftLine } from './drafts';
 import { snapshotOf } from './documents';
 import { displayNumber, formatNumber, kindByKey, kindKey, kindOf, KINDS, type Kind } from './kinds';
 import { pdfFileName, pdfResponse, renderSnapshotPdf } from './pdf';
 import { getDocument, getVersionLines, listDocuments, recipientChoices, type LoadedDocument } from './queries';
 import { buildSnapshot, totalsFor } from './snapshot';
+import { Timeline } from '../../views/components/conversation';
+import { describeEvent } from '../conversation/feed';
+import { conversationSections, viewSummaries } from '../conversation/present';
+import { registerPage, type PageErrors } from '../conversation/routes';
 import { canTransition, IllegalTransition, initialStatus, nextStatus, STATUS_LABELS, statusesOf } from './status';
 
 type Status = 200 | 409 | 422;
@@ -101,7 +105,27 @@ function history(c: AppContext, d: LoadedDocument) {
   return html`<${VersionHistory} ctx=${pageContext(c)} docId=${d.document.id} versions=${d.versions} />`;
 }
 
-export async function showDocument(c: AppContext, d: LoadedDocument, kind: Kind, forms: { editor?: { form: FormState; lines: DraftLine[] }; payment?: FormState } = {}, status: Status = 200) {
+function conversation(c: AppContext, d: LoadedDocument, kind: Kind, errors?: PageErrors) {
+  const ctx = pageContext(c);
+  if (d.document.sentVersion === null) return html`<${Timeline} events=${d.timeline.map((e) => describeEvent(e, d.org.currency))} timeZone=${d.org.timeZone} />`;
+  return conversationSections({
+    documentId: d.document.id,
+    base: `/documents/${d.document.id}`,
+    audience: { side: 'contractor' },
+    csrf: ctx.csrf,
+    timeZone: d.org.timeZone,
+    companyName: d.org.name,
+    recipientRole: kind.side,
+    maxMb: d.org.maxUploadMb,
+    comments: d.comments,
+    files: d.files,
+    timeline: d.timeline,
+    currency: d.org.currency,
+    errors,
+  });
+}
+
+export async function showDocument(c: AppContext, d: LoadedDocument, kind: Kind, forms: { editor?: { form: FormState; lines: DraftLine[] }; payment?: FormState; conversation?: PageErrors } = {}, status: Status = 200) {
   const ctx = pageContext(c);
   const doc = { id: d.document.id, number: d.document.number, status: d.document.status, statusLabel: STATUS_LABELS[d.document.status] ?? d.document.status, version: d.current.version };
   if (d.current.state === 'draft') {
@@ -113,7 +137,8 @@ export async function showDocument(c: AppContext, d: LoadedDocument, kind: Kind,
     return render(
       c,
       html`<${DraftEditorPage} ctx=${ctx} doc=${doc} kind=${kind} job=${d.job} form=${form} lines=${editorLines} recipients=${recipients} totals=${draft.totals}
-        payments=${paymentsSection(c, d, kind, forms.payment)} history=${history(c, d)} />`,
+        payments=${paymentsSection(c, d, kind, forms.payment)} history=${history(c, d)} below=${conversation(c, d, kind, forms.conversation)}
+        revisionOf=${d.document.sentVersion} />`,
       status,
     );
   }
@@ -135,7 +160,8 @@ export async function showDocument(c: AppContext, d: LoadedDocument, kind: Kind,
   return render(
     c,
     html`<${SentDocumentPage} ctx=${ctx} doc=${{ ...doc, sentVersion: d.document.sentVersion ?? d.current.version, currentVersion: d.document.currentVersion, hasDraftRevision: false }}
-      kind=${kind} job=${d.job} snapshot=${snapshot} actions=${actions} payments=${paymentsSection(c, d, kind, forms.payment)} history=${history(c, d)} />`,
+      kind=${kind} job=${d.job} snapshot=${snapshot} actions=${actions} payments=${paymentsSection(c, d, kind, forms.payment)} history=${history(c, d)}
+      views=${viewSummaries(d.timeline)} below=${conversation(c, d, kind, forms.conversation)} />`,
     status,
   );
 }
@@ -153,19 +179,19 @@ export function listRow<T extends { type: DocumentType; subtype: string | null; 
   return { ...r, kindLabel: kind.label, statusLabel: STATUS_LABELS[r.status] ?? r.status, amountShown: kind.amountColumn };
 }
 
-/** What changed between two versions' lines, matched by line id (revisions copy ids forward). */
+/** What changed between two versions' lines, matched by lineage (a revision's line ids keep their stem). */
 export function diffLines(before: DraftLine[], after: DraftLine[], kind: Kind, currency: string): LineChange[] {
   const amount = (l: DraftLine) => (kind.amountColumn === 'cost' ? l.unitCost : l.unitPrice);
   const describe = (l: DraftLine) => (l.kind === 'group' ? 'group heading' : `${quantity(l.quantity)} ${l.unit} × ${money(amount(l), currency)} = ${money(lineTotal(l.quantity, amount(l)), currency)}`);
-  const old = new Map(before.map((l) => [l.id, l]));
+  const old = new Map(before.map((l) => [lineage(l.id), l]));
   const changes: LineChange[] = [];
   for (const l of after) {
-    const o = old.get(l.id);
+    const o = old.get(lineage(l.id));
     if (!o) {
       changes.push({ kind: 'added', name: l.name, after: describe(l) });
       continue;
     }
-    old.delete(l.id);
+    old.delete(lineage(l.id));
     const fields: string[] = (['name', 'description', 'quantity', 'unit', 'taxable'] as const).filter((k) => o[k] !== l[k]);
     if (amount(o) !== amount(l)) fields.push(kind.amountColumn === 'cost' ? 'unit cost' : 'unit price');
     if (fields.length) changes.push({ kind: 'changed', name: l.name, before: describe(o), after: describe(l), fields });
@@ -173,6 +199,11 @@ export function diffLines(before: DraftLine[], after: DraftLine[], kind: Kind, c
   for (const o of old.values()) changes.push({ kind: 'removed', name: o.name, before: describe(o) });
   return changes;
 }
+
+registerPage('contractor', async (c, id, errors) => {
+  const { d, kind } = await loadDocument(c, id);
+  return showDocument(c, d, kind, { conversation: errors });
+});
 
 export const documentRoutes = new Hono<AppEnv>()
   .get('/jobs/:id/documents/new', async (c) => {
@@ -340,7 +371,7 @@ export const documentRoutes = new Hono<AppEnv>()
     await db.batch([
       db.insert(documentVersions).values({ ...fields, id: versionId, version: next, state: 'draft', createdAt: now, updatedAt: now }),
       db.update(documents).set({ currentVersion: next, updatedAt: now }).where(and(eq(documents.orgId, org.id), eq(documents.id, d.document.id), eq(documents.currentVersion, d.current.version))),
-      ...lineInserts(db, org.id, d.document.id, versionId, d.lines as DraftLine[]),
+      ...lineInserts(db, org.id, d.document.id, versionId, (d.lines as DraftLine[]).map((l) => ({ ...l, id: revisedLineId(l.id, next) }))),
       activityInsert(db, { orgId: org.id, jobId: d.job.id, documentId: d.document.id, action: 'revised', actor: contractorActor(user), data: { version: next } }),
     ]);
     return redirectWith(c, `/documents/${d.document.id}`, `Revision ${next} of ${displayNumber(d.document.number, 1)} is a draft. The ${kind.side} keeps seeing revision ${d.current.version} until you send it.`);

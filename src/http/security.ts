@@ -8,6 +8,7 @@ export const securityHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
   const nonce = randomToken(16);
   c.set('nonce', nonce);
   await next();
+  if (c.res.status === 101) return; // a WebSocket handshake carries no page
   const h = c.res.headers;
   // A route that needs a different policy (the dev mailbox's email frame) sets its own.
   if (!h.has('Content-Security-Policy')) h.set(

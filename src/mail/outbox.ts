@@ -1,5 +1,6 @@
 import { createId } from '@paralleldrive/cuid2';
 import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
+import { activityInsert } from '../conversation/activity';
 import type { Db } from '../db/client';
 import { outbox } from '../db/schema';
 import type { Env } from '../env';
@@ -72,10 +73,11 @@ export async function deliverDueMail(env: Env, db: Db, now = Date.now(), limit =
     } else {
       failed++;
       const giveUp = msg.attempts >= MAX_ATTEMPTS;
-      await db
-        .update(outbox)
-        .set({ status: giveUp ? 'failed' : 'queued', lastError: result.error.slice(0, 1000), nextAttemptAt: Date.now() + retryDelay(msg.attempts) })
-        .where(eq(outbox.id, msg.id));
+      const error = result.error.slice(0, 1000);
+      const update = db.update(outbox).set({ status: giveUp ? 'failed' : 'queued', lastError: error, nextAttemptAt: Date.now() + retryDelay(msg.attempts) }).where(eq(outbox.id, msg.id));
+      // Given up: the contractor sees on the document's activity that this email never arrived.
+      if (giveUp && msg.orgId) await db.batch([update, activityInsert(db, { orgId: msg.orgId, documentId: msg.documentId, action: 'mail_failed', actor: { side: 'system', name: 'Email' }, data: { to: `${msg.toName} <${msg.toEmail}>`, subject: msg.subject, error } })]);
+      else await update;
     }
   }
   return { sent, failed };

@@ -1,6 +1,6 @@
-import { and, asc, desc, eq, gt, isNotNull, ne, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, isNotNull, isNull, ne, sql } from 'drizzle-orm';
 import { distinct, type Db } from '../db/client';
-import { activity, contacts, documents, documentVersions, jobs, orgs, payments, portalSessions } from '../db/schema';
+import { comments, contacts, documents, documentVersions, files, jobs, orgs, payments, portalSessions } from '../db/schema';
 
 /** The portal session with its contact and org, valid only while the contact's access version matches. */
 export async function findPortalSession(db: Db, sessionHash: string, now = Date.now()) {
@@ -59,28 +59,25 @@ export async function portalDocuments(db: Db, viewer: { orgId: string; accountId
 
 /** One document as its recipient sees it, in one batch: head, sent version, payments, views. */
 export async function portalDocument(db: Db, viewer: { orgId: string; accountId: string }, documentId: string) {
-  const [head, paid] = await db.batch([
+  // Rows of other tables are read only when the document itself is visible to this account.
+  const visible = sql`EXISTS (SELECT 1 FROM documents d WHERE d.id = ${documentId} AND d.org_id = ${viewer.orgId} AND d.account_id = ${viewer.accountId} AND d.sent_version IS NOT NULL AND d.status <> 'void')`;
+  const [head, paid, thread, shared] = await db.batch([
     db
       .select(distinct({
         document: documents,
         job: { id: jobs.id, name: jobs.name, number: jobs.number },
+        maxUploadMb: orgs.maxUploadMb,
         version: { id: documentVersions.id, version: documentVersions.version, snapshot: documentVersions.snapshot, pdfKey: documentVersions.pdfKey, pdfSha256: documentVersions.pdfSha256, sentAt: documentVersions.sentAt },
       }))
       .from(documents)
       .innerJoin(jobs, and(eq(jobs.id, documents.jobId), eq(jobs.orgId, viewer.orgId)))
       .innerJoin(documentVersions, and(eq(documentVersions.documentId, documents.id), eq(documentVersions.version, documents.sentVersion)))
+      .innerJoin(orgs, eq(orgs.id, documents.orgId))
       .where(and(visibleTo(viewer), eq(documents.id, documentId))),
-    db.select().from(payments).where(and(eq(payments.orgId, viewer.orgId), eq(payments.documentId, documentId), sql`EXISTS (SELECT 1 FROM documents d WHERE d.id = ${documentId} AND d.account_id = ${viewer.accountId})`)).orderBy(asc(payments.paidOn)),
+    db.select().from(payments).where(and(eq(payments.orgId, viewer.orgId), eq(payments.documentId, documentId), visible)).orderBy(asc(payments.paidOn)),
+    db.select().from(comments).where(and(eq(comments.orgId, viewer.orgId), eq(comments.documentId, documentId), visible)).orderBy(asc(comments.createdAt)),
+    db.select().from(files).where(and(eq(files.orgId, viewer.orgId), eq(files.documentId, documentId), isNull(files.removedAt), visible)).orderBy(asc(files.createdAt)),
   ]);
   if (!head[0]) return null;
-  return { ...head[0], payments: paid };
-}
-
-/** "Viewed by Dana Reyes · 3 times · last 2 h ago" for the contractor's document page. */
-export async function viewSummary(db: Db, orgId: string, documentId: string) {
-  return db
-    .select({ name: activity.actorName, count: sql<number>`count(*)`, last: sql<number>`max(${activity.createdAt})` })
-    .from(activity)
-    .where(and(eq(activity.orgId, orgId), eq(activity.documentId, documentId), eq(activity.action, 'viewed')))
-    .groupBy(activity.contactId, activity.actorName);
+  return { ...head[0], payments: paid, comments: thread, files: shared };
 }

@@ -23,7 +23,8 @@ import { queueMail } from '../mail/outbox';
 import { verifyPortalToken } from './links';
 import { portalDocument, portalDocuments, visibleTo } from './queries';
 import { portalViewer, requirePortal, startPortalSession } from './session';
-import { viewStatements } from './views';
+import { conversationSections } from '../conversation/present';
+import { registerPage, type PageErrors } from '../conversation/routes';
 
 export function portalContext(c: AppContext, notice?: string): PortalContext {
   const viewer = portalViewer(c);
@@ -124,6 +125,43 @@ export const publicPortalRoutes = new Hono<AppEnv>()
     return linkProblem(c, token, true);
   });
 
+/** The recipient's view of one document; every view is logged through the document's room. */
+export async function showPortalDocument(c: AppContext, documentId: string, errors?: PageErrors) {
+  const viewer = portalViewer(c);
+  const db = c.get('db');
+  const found = await portalDocument(db, viewer, documentId);
+  if (!found?.version.snapshot) notFound();
+  const snapshot = withPayments(JSON.parse(found.version.snapshot) as DocumentSnapshot, found.payments);
+  const d = found.document;
+  if (!errors) {
+    const room = c.env.DOCUMENT_ROOM.get(c.env.DOCUMENT_ROOM.idFromName(d.id));
+    const view = { orgId: viewer.orgId, documentId: d.id, jobId: d.jobId, timeZone: viewer.org.timeZone, origin: new URL(c.req.url).origin, type: d.type, status: d.status, contactId: viewer.contactId, name: viewer.name, ip: clientIp(c.req), userAgent: c.req.header('User-Agent') ?? '' };
+    c.executionCtx.waitUntil(room.viewed(view).catch((err) => console.error('view log', err)));
+  }
+  const ctx = portalContext(c);
+  const below = conversationSections({
+    documentId: d.id,
+    base: `/portal/documents/${d.id}`,
+    audience: { side: 'recipient', contactId: viewer.contactId },
+    csrf: ctx.csrf,
+    timeZone: viewer.org.timeZone,
+    companyName: viewer.org.name,
+    recipientRole: snapshot.side,
+    maxMb: found.maxUploadMb,
+    comments: found.comments,
+    files: found.files,
+    currency: snapshot.currency,
+    errors,
+  });
+  return render(
+    c,
+    html`<${PortalDocumentPage} ctx=${ctx} doc=${{ id: d.id, status: d.status, statusLabel: STATUS_LABELS[d.status] ?? d.status }} snapshot=${snapshot}
+      nextStep=${null} payments=${found.payments} paymentInstructions=${viewer.org.paymentInstructions} below=${below} scripts=${['/live.js']} />`,
+  );
+}
+
+registerPage('recipient', showPortalDocument);
+
 export const portalRoutes = new Hono<AppEnv>()
   .use('/portal/*', requirePortal)
   .use('/portal', requirePortal)
@@ -154,20 +192,4 @@ export const portalRoutes = new Hono<AppEnv>()
     if (!obj) notFound();
     return pdfResponse(obj.body, pdfFileName({ number: found.document.number, version: found.version.version }));
   })
-  .get('/portal/documents/:id', async (c) => {
-    const viewer = portalViewer(c);
-    const db = c.get('db');
-    const found = await portalDocument(db, viewer, c.req.param('id'));
-    if (!found?.version.snapshot) notFound();
-    const snapshot = withPayments(JSON.parse(found.version.snapshot) as DocumentSnapshot, found.payments);
-    const d = found.document;
-    c.executionCtx.waitUntil(
-      db.batch(viewStatements(db, { orgId: viewer.orgId, jobId: d.jobId, documentId: d.id, type: d.type, status: d.status, contactId: viewer.contactId, name: viewer.name, ip: clientIp(c.req), userAgent: c.req.header('User-Agent') ?? '' })).catch((err) => console.error('view log', err)),
-    );
-    const org = viewer.org;
-    return render(
-      c,
-      html`<${PortalDocumentPage} ctx=${portalContext(c)} doc=${{ id: d.id, status: d.status, statusLabel: STATUS_LABELS[d.status] ?? d.status }} snapshot=${snapshot}
-        nextStep=${null} payments=${found.payments} paymentInstructions=${org.paymentInstructions} />`,
-    );
-  });
+  .get('/portal/documents/:id', (c) => showPortalDocument(c, c.req.param('id')));

@@ -6,6 +6,7 @@ import { canTransition, nextStatus } from '../documents/status';
 import type { DocumentType } from '../db/schema';
 
 export interface ViewInput {
+  activityId?: string;
   orgId: string;
   jobId: string;
   documentId: string;
@@ -21,7 +22,7 @@ export interface ViewInput {
 export function viewStatements(db: Db, v: ViewInput) {
   const next = canTransition(v.type, v.status, 'view') ? nextStatus(v.type, v.status, 'view') : v.status;
   return [
-    activityInsert(db, { orgId: v.orgId, jobId: v.jobId, documentId: v.documentId, action: 'viewed', actor: { side: 'recipient', contactId: v.contactId, name: v.name, ip: v.ip, userAgent: v.userAgent } }),
+    activityInsert(db, { id: v.activityId, orgId: v.orgId, jobId: v.jobId, documentId: v.documentId, action: 'viewed', actor: { side: 'recipient', contactId: v.contactId, name: v.name, ip: v.ip, userAgent: v.userAgent } }),
     ...(next !== v.status ? [db.update(documents).set({ status: next }).where(and(eq(documents.orgId, v.orgId), eq(documents.id, v.documentId), eq(documents.status, v.status)))] : []),
   ] as const;
 }

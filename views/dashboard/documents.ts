@@ -70,9 +70,11 @@ export interface EditorProps {
   totals: DocumentTotals;
   payments: Children;
   history: Children;
+  below?: Children;
+  revisionOf?: number | null;
 }
 
-export function DraftEditorPage({ ctx, doc, kind, job, form, lines, recipients, totals, payments, history }: EditorProps) {
+export function DraftEditorPage({ ctx, doc, kind, job, form, lines, recipients, totals, payments, history, below, revisionOf }: EditorProps) {
   const cur = ctx.org?.currency ?? 'USD';
   const v = form.values;
   const account = recipients.find((r) => r.id === v.accountId);
@@ -84,12 +86,13 @@ export function DraftEditorPage({ ctx, doc, kind, job, form, lines, recipients, 
     opts.textarea
       ? html`<label class="visually-hidden" for=${`f-${name}`}>${label}</label><textarea id=${`f-${name}`} name=${name} rows="1" aria-invalid=${form.errors[name] ? 'true' : undefined}>${v[name] ?? ''}</textarea>${err(name)}`
       : html`<label class="visually-hidden" for=${`f-${name}`}>${label}</label><input id=${`f-${name}`} name=${name} value=${v[name] ?? ''} class=${opts.num ? 'num' : ''} inputmode=${opts.num ? 'decimal' : undefined} aria-invalid=${form.errors[name] ? 'true' : undefined} />${err(name)}`;
-  return html`<${DashboardPage} ctx=${ctx} title=${`${kind.label} ${doc.number}`}>
+  return html`<${DashboardPage} ctx=${ctx} title=${`${kind.label} ${doc.number}`} scripts=${revisionOf ? ['/live.js'] : []}>
     <${PageHeader} title=${html`${kind.label} ${doc.number}${doc.version > 1 ? ` rev ${doc.version}` : ''} ${statusBadge('draft', doc.version > 1 ? `Draft revision` : 'Draft')}`}
       sub=${html`<a href=${`/jobs/${job.id}`}>${job.name}</a> · Job ${jobNumber(job.number)}`}>
       <a class="btn" href=${`/documents/${doc.id}.pdf`}>Preview PDF</a>
       <a class="btn primary" href=${`/documents/${doc.id}/send`}>Send to ${kind.side === 'customer' ? 'Customer' : 'Vendor'}</a>
     <//>
+    ${revisionOf ? html`<p class="notice">This is revision ${doc.version}, a draft. The ${kind.side} still sees revision ${revisionOf} until you send this one.</p>` : null}
     <${FormSummary} form=${form} />
     <form method="post" action=${`/documents/${doc.id}`} class="stack editor" novalidate>
       <${Csrf} token=${ctx.csrf} />
@@ -172,6 +175,7 @@ export function DraftEditorPage({ ctx, doc, kind, job, form, lines, recipients, 
       <div class="form-actions sticky-actions"><button class="btn primary" type="submit">Save draft</button></div>
     </form>
     ${payments}
+    ${below}
     ${history}
   <//>`;
 }
@@ -197,15 +201,18 @@ export interface SentPageProps {
   payments: Children;
   history: Children;
   extra?: Children;
+  views?: string[];
+  below?: Children;
 }
 
-export function SentDocumentPage({ ctx, doc, kind, job, snapshot, actions, payments, history, extra }: SentPageProps) {
-  return html`<${DashboardPage} ctx=${ctx} title=${`${kind.label} ${doc.number}`}>
+export function SentDocumentPage({ ctx, doc, kind, job, snapshot, actions, payments, history, extra, views = [], below }: SentPageProps) {
+  return html`<${DashboardPage} ctx=${ctx} title=${`${kind.label} ${doc.number}`} scripts=${['/live.js']}>
     <${PageHeader} title=${html`${kind.label} ${doc.number}${doc.sentVersion > 1 ? ` rev ${doc.sentVersion}` : ''} ${statusBadge(doc.status, doc.statusLabel)}`}
       sub=${html`<a href=${`/jobs/${job.id}`}>${job.name}</a> · Job ${jobNumber(job.number)} · ${snapshot.title}`}>
       ${actions}
     <//>
     ${doc.hasDraftRevision ? html`<p class="notice">Revision ${doc.currentVersion} is a draft. <a href=${`/documents/${doc.id}`}>Continue editing it</a>; the recipient keeps seeing revision ${doc.sentVersion} until you send it.</p>` : null}
+    ${views.length ? html`<ul class="view-summary">${views.map((v) => html`<li>${v}</li>`)}</ul>` : html`<p class="muted">Not viewed yet.</p>`}
     ${extra}
     <article class="card stack doc-view">
       <${DocumentFacts} doc=${snapshot} />
@@ -215,6 +222,7 @@ export function SentDocumentPage({ ctx, doc, kind, job, snapshot, actions, payme
       ${snapshot.terms ? html`<div><h3>Terms</h3><div class="pre small">${snapshot.terms}</div></div>` : null}
     </article>
     ${payments}
+    ${below}
     ${history}
   <//>`;
 }
@@ -313,6 +321,7 @@ export function PaymentsSection({ ctx, docId, rows, form, canRecord, balance, cu
       : html`<div class="table-wrap"><table class="data"><thead><tr><th>Date</th><th>Method</th><th>Reference</th><th class="num">Amount</th></tr></thead>
           <tbody>${rows.map((p) => html`<tr><td>${calendarDate(p.paidOn)}</td><td>${p.method}</td><td>${p.reference}</td><td class="num">${money(p.amount, currency)}</td></tr>`)}</tbody>
           <tfoot><tr class="totals"><th colspan="3">Balance</th><td class="num">${money(balance, currency)}</td></tr></tfoot></table></div>`}
+    ${canRecord ? null : html`<${FormSummary} form=${form} />`}
     ${canRecord
       ? html`<details open=${Object.keys(form.errors).length > 0}>
           <summary>Record a payment</summary>

@@ -1,0 +1,53 @@
+import { money } from '../../views/format';
+import type { EventView } from '../../views/components/conversation';
+
+interface ActivityRow { id: string; seq: number | null; action: string; side: string; actorName: string; ip: string | null; userAgent: string | null; data: string | null; createdAt: number; documentId?: string | null }
+
+const TEXT: Record<string, string> = {
+  created: 'created the draft',
+  edited: 'edited the draft',
+  sent: 'sent it',
+  resent: 'sent a fresh link',
+  viewed: 'viewed it',
+  commented: 'commented',
+  file_added: 'shared a file',
+  file_removed: 'removed a file',
+  consented: 'agreed to do business electronically',
+  signed: 'signed',
+  approved: 'approved it',
+  declined: 'declined',
+  bid_submitted: 'submitted a bid',
+  bid_accepted: 'accepted the bid',
+  bid_not_accepted: 'marked the bid not accepted',
+  accepted: 'accepted it',
+  payment_recorded: 'recorded a payment',
+  status_changed: 'changed the status',
+  revised: 'started a revision',
+  voided: 'voided it',
+  link_revoked: 'revoked portal access',
+  link_requested: 'asked for a fresh link',
+  reminder_sent: 'sent a reminder',
+  mail_failed: 'email could not be delivered',
+  sealed: 'the signed PDF was sealed',
+  budget_updated: 'updated the job budget',
+};
+
+export const ACTION_LABELS = TEXT;
+
+/** One activity row as a line of the timeline: who did what, with the detail that matters. */
+export function describeEvent(row: ActivityRow, currency = 'USD'): EventView {
+  const data = row.data ? (JSON.parse(row.data) as Record<string, unknown>) : {};
+  let text = TEXT[row.action] ?? row.action.replace(/_/g, ' ');
+  let detail: string | undefined;
+  if (row.action === 'sent' && data.to) text = `sent rev ${data.version} to ${data.to}`;
+  if (row.action === 'resent' && data.to) text = `sent a fresh link to ${data.to}`;
+  if (row.action === 'commented' && typeof data.excerpt === 'string') detail = data.excerpt;
+  if ((row.action === 'file_added' || row.action === 'file_removed') && data.name) text = `${row.action === 'file_added' ? 'shared' : 'removed'} ${data.name}`;
+  if (row.action === 'payment_recorded' && typeof data.amount === 'number') text = `recorded a payment of ${money(data.amount, currency)}${data.method ? ` (${data.method})` : ''}`;
+  if (row.action === 'declined' && typeof data.reason === 'string') detail = data.reason;
+  if (row.action === 'link_revoked' && data.contact) text = `revoked portal access of ${data.contact}`;
+  if (row.action === 'mail_failed' && data.error) detail = String(data.error);
+  if (row.action === 'revised' && data.version) text = `started revision ${data.version}`;
+  if (row.action === 'voided') text = 'voided it';
+  return { id: row.id, seq: row.seq, action: row.action, side: row.side, actorName: row.actorName, text, detail, ip: row.ip, userAgent: row.userAgent, createdAt: row.createdAt };
+}

@@ -1,0 +1,62 @@
+import { html } from '../../views/html';
+import { Files, Thread, Timeline, type CommentView, type FileView } from '../../views/components/conversation';
+import { relativeTime } from '../../views/format';
+import { describeEvent } from './feed';
+
+interface CommentRow { id: string; side: string; authorName: string; body: string; createdAt: number }
+interface FileRow { id: string; name: string; size: number; contentType: string; uploaderName: string; side: string; contactId: string | null; createdAt: number }
+interface ActivityRow { id: string; seq: number | null; action: string; side: string; actorName: string; contactId: string | null; ip: string | null; userAgent: string | null; data: string | null; createdAt: number }
+
+export type Audience = { side: 'contractor' } | { side: 'recipient'; contactId: string };
+
+export function sideLabelOf(side: string, companyName: string, recipientRole: 'customer' | 'vendor') {
+  return side === 'contractor' ? companyName : recipientRole;
+}
+
+export function commentViews(rows: CommentRow[], companyName: string, recipientRole: 'customer' | 'vendor'): CommentView[] {
+  return rows.map((c) => ({ ...c, sideLabel: sideLabelOf(c.side, companyName, recipientRole) }));
+}
+
+export function fileViews(rows: FileRow[], audience: Audience): FileView[] {
+  return rows.map((f) => ({ ...f, canRemove: audience.side === 'contractor' || (f.side === 'recipient' && f.contactId === audience.contactId) }));
+}
+
+/** "Viewed by Dana Reyes · 3 times · last 2 h ago", one line per person who viewed it. */
+export function viewSummaries(timeline: ActivityRow[], now = Date.now()): string[] {
+  const byPerson = new Map<string, { name: string; count: number; last: number }>();
+  for (const e of timeline) {
+    if (e.action !== 'viewed') continue;
+    const key = e.contactId ?? e.actorName;
+    const v = byPerson.get(key) ?? { name: e.actorName, count: 0, last: 0 };
+    v.count++;
+    v.last = Math.max(v.last, e.createdAt);
+    byPerson.set(key, v);
+  }
+  return [...byPerson.values()].map((v) => `Viewed by ${v.name} · ${v.count === 1 ? 'once' : `${v.count} times`} · last ${relativeTime(v.last, now)}`);
+}
+
+interface Sections {
+  documentId: string;
+  base: string; // "/documents/:id" or "/portal/documents/:id"
+  audience: Audience;
+  csrf: string;
+  timeZone: string;
+  companyName: string;
+  recipientRole: 'customer' | 'vendor';
+  maxMb: number;
+  comments: CommentRow[];
+  files: FileRow[];
+  timeline?: ActivityRow[];
+  currency: string;
+  errors?: { comment?: string; upload?: string };
+}
+
+/** The conversation, files and (for the contractor) the full timeline of a sent document. */
+export function conversationSections(s: Sections) {
+  const live = `${s.base}/live`;
+  return html`
+    ${s.errors?.comment ? html`<p class="form-summary" role="alert">${s.errors.comment}</p>` : null}
+    <${Thread} comments=${commentViews(s.comments, s.companyName, s.recipientRole)} timeZone=${s.timeZone} action=${`${s.base}/comments`} csrf=${s.csrf} live=${live} />
+    <${Files} files=${fileViews(s.files, s.audience)} base=${`${s.base}/files`} csrf=${s.csrf} timeZone=${s.timeZone} maxMb=${s.maxMb} error=${s.errors?.upload} />
+    ${s.timeline ? html`<${Timeline} events=${s.timeline.map((e) => describeEvent(e, s.currency))} timeZone=${s.timeZone} live=${true} />` : null}`;
+}
