@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { accountRoutes } from './accounts/routes';
+import { feedRoutes } from './conversation/feed-routes';
 import { contractorConversationRoutes, isUploadPath, recipientConversationRoutes, UPLOAD_BODY_LIMIT } from './conversation/routes';
 import { authRoutes } from './auth/routes';
 import { loadUser, requireUser } from './auth/session';
@@ -35,7 +36,8 @@ export function buildApp() {
   // Forms are small; file uploads get their own, larger limit. Checked before anything reads the body.
   const formLimit = bodyLimit({ maxSize: FORM_LIMIT, onError: () => { throw new HTTPException(413, { message: 'That form was larger than we accept (1 MB). Shorten the text and try again.' }); } });
   const uploadLimit = bodyLimit({ maxSize: UPLOAD_BODY_LIMIT, onError: () => { throw new HTTPException(413, { message: 'That upload is larger than we accept in one go (100 MB). Upload fewer files at a time.' }); } });
-  app.use('*', (c, next) => (isUploadPath(c.req.path) ? uploadLimit(c, next) : formLimit(c, next)));
+  const logoLimit = bodyLimit({ maxSize: 2 * FORM_LIMIT, onError: () => { throw new HTTPException(413, { message: 'The logo must be at most 1 MB.' }); } });
+  app.use('*', (c, next) => (isUploadPath(c.req.path) ? uploadLimit(c, next) : c.req.path === '/settings/logo' ? logoLimit(c, next) : formLimit(c, next)));
   app.use('*', csrf);
   // The portal never looks at the contractor's session: a recipient's pages cost no extra query.
   app.use('*', (c, next) => (c.req.path.startsWith('/portal') || c.req.path.startsWith('/p/') ? next() : loadUser(c, next)));
@@ -53,6 +55,7 @@ export function buildApp() {
   dashboard.route('/', documentRoutes);
   dashboard.route('/', sendRoutes);
   dashboard.route('/', contractorConversationRoutes);
+  dashboard.route('/', feedRoutes);
   dashboard.route('/', accountRoutes);
   dashboard.route('/', settingsRoutes);
   app.route('/', dashboard);

@@ -2,6 +2,8 @@ import { and, asc, desc, eq, or, sql } from 'drizzle-orm';
 import { distinct, type Db } from '../db/client';
 import { likePattern } from '../accounts/queries';
 import { accounts, costGroups, costItems, jobs } from '../db/schema';
+import { assembleDocumentList, documentListStatements } from '../documents/queries';
+import { feedStatement } from '../conversation/feed-queries';
 
 export async function listJobs(db: Db, orgId: string, q: string, status: 'open' | 'closed' | null) {
   const conditions = [eq(jobs.orgId, orgId)];
@@ -24,9 +26,21 @@ export async function findJob(db: Db, orgId: string, jobId: string) {
   return db.query.jobs.findFirst({ where: and(eq(jobs.orgId, orgId), eq(jobs.id, jobId)) });
 }
 
-/** Everything the job page shows, in one batch (one round trip). */
+/** Everything the job page shows, in one batch (one round trip): budget, documents and recent activity. */
+export async function getJobPage(db: Db, orgId: string, jobId: string) {
+  const [job, groups, items, vendors, rows, lines, paid, feed] = await db.batch([...budgetStatements(db, orgId, jobId), ...documentListStatements(db, orgId, { jobId }), feedStatement(db, orgId, { jobId }, 15)]);
+  const budget = assembleBudget(job, groups, items, vendors);
+  return budget && { ...budget, documents: assembleDocumentList(rows, lines, paid), feed: feed.slice(0, 15) };
+}
+
+/** The job and its budget, in one batch. */
 export async function getJobWithBudget(db: Db, orgId: string, jobId: string) {
-  const [job, groups, items, vendors] = await db.batch([
+  const [job, groups, items, vendors] = await db.batch(budgetStatements(db, orgId, jobId));
+  return assembleBudget(job, groups, items, vendors);
+}
+
+function budgetStatements(db: Db, orgId: string, jobId: string) {
+  return [
     db
       .select(distinct({ job: jobs, customer: { id: accounts.id, name: accounts.name } }))
       .from(jobs)
@@ -40,7 +54,13 @@ export async function getJobWithBudget(db: Db, orgId: string, jobId: string) {
       .where(and(eq(costItems.orgId, orgId), eq(costItems.jobId, jobId)))
       .orderBy(asc(costItems.position)),
     db.select({ id: accounts.id, name: accounts.name }).from(accounts).where(and(eq(accounts.orgId, orgId), eq(accounts.kind, 'vendor'))).orderBy(asc(sql`lower(${accounts.name})`)),
-  ]);
+  ] as const;
+}
+
+type Rows<T> = T extends { then(onfulfilled?: (value: infer R) => unknown): unknown } ? R : never;
+type BudgetStatements = ReturnType<typeof budgetStatements>;
+
+function assembleBudget(job: Rows<BudgetStatements[0]>, groups: Rows<BudgetStatements[1]>, items: Rows<BudgetStatements[2]>, vendors: Rows<BudgetStatements[3]>) {
   if (!job[0]) return null;
   return { job: job[0].job, customer: job[0].customer?.id ? job[0].customer : null, groups, items: items.map((r) => ({ ...r.item, vendorName: r.vendorName })), vendors };
 }

@@ -15,9 +15,10 @@ import { notFound } from '../http/errors';
 import { pageContext, redirectWith, render } from '../http/render';
 import { cleanText, readForm } from '../http/validate';
 import { checkGroup, checkItem, checkJob, moveUpdates } from './budget';
-import { findGroup, findItem, findJob, getJobWithBudget, listJobs } from './queries';
+import { findGroup, findItem, findJob, getJobPage, listJobs } from './queries';
+import { FeedList } from '../../views/dashboard/activity';
+import { feedItems } from '../conversation/feed-routes';
 import { budgetTotals, lineTotal, markupOf } from './totals';
-import { listDocuments } from '../documents/queries';
 import { listRow } from '../documents/routes';
 import { JobDocumentsSection } from '../../views/dashboard/documents';
 
@@ -33,8 +34,9 @@ type Status = 200 | 422;
 
 export async function showJob(c: AppContext, jobId: string, groupForm: FormState = emptyForm(), status: Status = 200) {
   const { org } = currentUser(c);
-  const [data, docs] = await Promise.all([getJobWithBudget(c.get('db'), org.id, jobId), listDocuments(c.get('db'), org.id, { jobId })]);
+  const data = await getJobPage(c.get('db'), org.id, jobId);
   if (!data) notFound();
+  const docs = data.documents;
   const totals = budgetTotals(data.items);
   const groups = data.groups.map((g) => ({
     id: g.id,
@@ -47,7 +49,11 @@ export async function showJob(c: AppContext, jobId: string, groupForm: FormState
   const ctx = pageContext(c);
   const rows = docs.map(listRow);
   const docGroups = KIND_GROUPS.map((g) => ({ label: g.label, rows: rows.filter((r) => r.type === g.type) })).filter((g) => g.rows.length);
-  const documents = html`<${JobDocumentsSection} ctx=${ctx} jobId=${jobId} groups=${docGroups} />`;
+  const documents = html`<${JobDocumentsSection} ctx=${ctx} jobId=${jobId} groups=${docGroups} />
+    <section class="card stack" aria-labelledby="job-activity-h">
+      <div class="section-head"><h2 id="job-activity-h">Recent activity</h2><a class="btn small" href=${`/activity?job=${jobId}`}>All activity</a></div>
+      <${FeedList} items=${feedItems(data.feed, org.currency)} timeZone=${org.timeZone} empty="Nothing has happened on this job yet." />
+    </section>`;
   return render(c, html`<${JobPage} ctx=${ctx} job=${data.job} customer=${data.customer} groups=${groups} totals=${totals.job} groupForm=${groupForm} documents=${documents} />`, status);
 }
 

@@ -82,12 +82,18 @@ export interface DocumentListFilter {
 
 /** Documents with their current version's totals (from the totals module), in one batch. */
 export async function listDocuments(db: Db, orgId: string, filter: DocumentListFilter, limit = 300) {
+  const [rows, lines, paid] = await db.batch(documentListStatements(db, orgId, filter, limit));
+  return assembleDocumentList(rows, lines, paid);
+}
+
+/** The three reads behind a document list, to run in a caller's batch with other reads. */
+export function documentListStatements(db: Db, orgId: string, filter: DocumentListFilter, limit = 300) {
   const conditions: SQL[] = [eq(documents.orgId, orgId)];
   if (filter.jobId) conditions.push(eq(documents.jobId, filter.jobId));
   if (filter.type) conditions.push(eq(documents.type, filter.type as never));
   if (filter.status) conditions.push(eq(documents.status, filter.status));
   const where = and(...conditions);
-  const [rows, lines, paid] = await db.batch([
+  return [
     db
       .select(distinct({
         id: documents.id,
@@ -129,7 +135,13 @@ export async function listDocuments(db: Db, orgId: string, filter: DocumentListF
       .from(payments)
       .innerJoin(documents, eq(documents.id, payments.documentId))
       .where(and(eq(payments.orgId, orgId), where)),
-  ]);
+  ] as const;
+}
+
+type ListStatements = ReturnType<typeof documentListStatements>;
+type Rows<T> = T extends { then(onfulfilled?: (value: infer R) => unknown): unknown } ? R : never;
+
+export function assembleDocumentList(rows: Rows<ListStatements[0]>, lines: Rows<ListStatements[1]>, paid: Rows<ListStatements[2]>) {
   const linesByDoc = groupBy(lines, (l) => l.documentId);
   const paidByDoc = groupBy(paid, (p) => p.documentId);
   return rows.map((r) => ({ ...r, totals: totalsFor(r, linesByDoc.get(r.id) ?? [], (paidByDoc.get(r.id) ?? []).map((p) => p.amount)) }));

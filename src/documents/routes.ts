@@ -128,7 +128,7 @@ function conversation(c: AppContext, d: LoadedDocument, kind: Kind, errors?: Pag
 export async function showDocument(c: AppContext, d: LoadedDocument, kind: Kind, forms: { editor?: { form: FormState; lines: DraftLine[] }; payment?: FormState; conversation?: PageErrors } = {}, status: Status = 200) {
   const ctx = pageContext(c);
   const doc = { id: d.document.id, number: d.document.number, status: d.document.status, statusLabel: STATUS_LABELS[d.document.status] ?? d.document.status, version: d.current.version };
-  if (d.current.state === 'draft') {
+  if (d.current.state === 'draft' && d.document.status !== 'void') {
     const lines = forms.editor?.lines ?? (d.lines as DraftLine[]);
     const form = forms.editor?.form ?? emptyForm(editorValues(d, lines, kind));
     const recipients = await recipientChoices(c.get('db'), d.org.id, kind.side);
@@ -324,6 +324,7 @@ export const documentRoutes = new Hono<AppEnv>()
     const { user, org } = currentUser(c);
     const { d, kind } = await loadDocument(c);
     if (d.current.state !== 'draft') throw new HTTPException(409, { message: 'This version was sent and can no longer be edited. Use Revise to make a new version.' });
+    if (d.document.status === 'void') throw new HTTPException(409, { message: `This ${kind.label.toLowerCase()} is void and can no longer be edited.` });
     const db = c.get('db');
     const raw = await readForm(c);
     const body = await c.req.parseBody({ all: true });

@@ -86,6 +86,8 @@ export async function sendDocument(env: Env, db: Db, d: LoadedDocument, kind: Ki
 /** A fresh link to the version the recipient already has. */
 export async function resendDocument(env: Env, db: Db, d: LoadedDocument, actor: Actor, origin: string) {
   if (d.document.sentVersion === null || !d.contact) throw new HTTPException(409, { message: 'This document has not been sent yet.' });
+  // A voided document is hidden from the portal: a fresh link to it would only open the expired-link page.
+  if (d.document.status === 'void') throw new HTTPException(409, { message: 'This document was voided, so its link no longer opens. Nothing was sent.' });
   const sent = d.versions.find((v) => v.version === d.document.sentVersion)!;
   const snapshot = snapshotOf(d, d.lines, sent);
   const link = await portalLink(env, origin, d.contact, d.document.id, d.org.portalLinkDays);

@@ -71,11 +71,21 @@ function portalRow(r: Awaited<ReturnType<typeof portalDocuments>>[number]): Port
   };
 }
 
+/** Black or white, whichever reads better on the brand colour (WCAG relative luminance). */
+export function inkOn(hex: string): string {
+  const [r, g, b] = [0, 2, 4].map((i) => {
+    const v = parseInt(hex.slice(i, i + 2), 16) / 255;
+    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  });
+  const l = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  return (1.05 / (l + 0.05) >= (l + 0.05) / 0.05) ? '#fff' : '#111';
+}
+
 export const publicPortalRoutes = new Hono<AppEnv>()
   .get('/brand.css', (c) => {
     const color = c.req.query('c') ?? '';
-    const hex = /^[0-9a-fA-F]{6}$/.test(color) ? `#${color}` : '#1f5f8b';
-    return c.body(`:root{--brand:${hex}}`, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=31536000, immutable' });
+    const hex = /^[0-9a-fA-F]{6}$/.test(color) ? color : '1f5f8b';
+    return c.body(`:root{--brand:#${hex};--brand-ink:${inkOn(hex)}}`, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=31536000, immutable' });
   })
   .get('/p/:token', async (c) => {
     const token = c.req.param('token');

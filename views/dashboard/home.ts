@@ -2,10 +2,11 @@ import { html } from '../html';
 import { PageHeader } from '../components/form';
 import { DashboardPage, type PageContext } from '../layout/page';
 import { jobNumber } from './jobs';
+import { FeedList, type FeedItem } from './activity';
 
 interface JobRow { id: string; number: number; name: string; customer: string | null; status: string }
 
-export function HomePage({ ctx, jobs, counts }: { ctx: PageContext; jobs: JobRow[]; counts: { openJobs: number; customers: number; vendors: number } }) {
+export function HomePage({ ctx, jobs, counts, attention }: { ctx: PageContext; jobs: JobRow[]; counts: { openJobs: number; customers: number; vendors: number }; attention: FeedItem[] }) {
   return html`<${DashboardPage} ctx=${ctx} title="Home">
     <${PageHeader} title=${`Good to see you, ${ctx.user?.name.split(' ')[0] ?? ''}`}><a class="btn primary" href="/jobs/new">New job</a><//>
     <div class="kpis">
@@ -13,6 +14,10 @@ export function HomePage({ ctx, jobs, counts }: { ctx: PageContext; jobs: JobRow
       <a class="kpi" href="/accounts?kind=customer"><span class="kpi-label">Customers</span><span class="kpi-value">${counts.customers}</span></a>
       <a class="kpi" href="/accounts?kind=vendor"><span class="kpi-label">Vendors</span><span class="kpi-value">${counts.vendors}</span></a>
     </div>
+    <section class="card stack attention" aria-labelledby="attention-h">
+      <div class="section-head"><h2 id="attention-h">Needs your attention</h2><a class="btn small" href="/activity?side=recipient">All customer & vendor activity</a></div>
+      <${FeedList} items=${attention} timeZone=${ctx.org?.timeZone ?? 'UTC'} empty="Nothing new from your customers and vendors in the last 30 days." />
+    </section>
     <section class="card stack" aria-labelledby="recent-h">
       <h2 id="recent-h">Open jobs</h2>
       ${jobs.length === 0

@@ -1,5 +1,7 @@
 import { html, type Children } from '../html';
 
+export const brandCss = (color: string) => `/brand.css?c=${encodeURIComponent(color.replace('#', ''))}`;
+
 export interface PageContext {
   csrf: string;
   nonce: string;
@@ -34,7 +36,7 @@ export function Document({ title, children, bodyClass, scripts = [], styles = []
 }
 
 export function DashboardPage({ ctx, title, children, scripts }: { ctx: PageContext; title: string; children: Children; scripts?: string[] }) {
-  return html`<${Document} title=${`${title} · ${ctx.org?.name ?? 'Contractor Portal'}`} nonce=${ctx.nonce} bodyClass="dash" scripts=${scripts}>
+  return html`<${Document} title=${`${title} · ${ctx.org?.name ?? 'Contractor Portal'}`} nonce=${ctx.nonce} bodyClass="dash" scripts=${scripts} styles=${ctx.org ? [brandCss(ctx.org.brandColor)] : []}>
     <a class="skip" href="#main">Skip to content</a>
     <header class="topbar">
       <a class="brand" href="/">${ctx.org?.hasLogo ? html`<img src="/settings/logo" alt="" class="brand-logo" />` : null}<span>${ctx.org?.name}</span></a>

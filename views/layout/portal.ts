@@ -1,5 +1,5 @@
 import { html, type Children } from '../html';
-import { Document } from './page';
+import { brandCss, Document } from './page';
 
 export interface PortalContext {
   csrf: string;
@@ -9,7 +9,6 @@ export interface PortalContext {
   org: { name: string; brandColor: string; hasLogo: boolean; address: string; phone: string; email: string };
 }
 
-export const brandCss = (color: string) => `/brand.css?c=${encodeURIComponent(color.replace('#', ''))}`;
 
 export function PortalPage({ ctx, title, children, scripts }: { ctx: PortalContext; title: string; children: Children; scripts?: string[] }) {
   return html`<${Document} title=${`${title} · ${ctx.org.name}`} nonce=${ctx.nonce} bodyClass="portal" scripts=${scripts} styles=${[brandCss(ctx.org.brandColor)]}>
