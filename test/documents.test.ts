@@ -565,7 +565,10 @@ describe('status machine through the routes', () => {
     const edit = await co.browser.post(`/documents/${id}`, { title: 'Back from the dead', number: 'INV-0999', issueDate: '2026-03-02' });
     expect(edit.status).toBe(409);
     expect(visibleText(await edit.text())).toContain('This invoice is void and can no longer be edited.');
-    expect((await co.browser.get(`/documents/${id}/send`)).status).toBe(409);
+    const sendForm = await co.browser.get(`/documents/${id}/send`);
+    expect(sendForm.status).toBe(409);
+    expect(visibleText(await sendForm.text())).toContain('This invoice is void and cannot be sent.');
+    expect((await co.browser.post(`/documents/${id}/send`, { name: 'Reyes', email: 'reyes@example.test', message: '' })).status).toBe(409);
     expect(await stored(id)).toEqual(before);
     // Void is final.
     const again = await co.browser.post(`/documents/${id}/void`);

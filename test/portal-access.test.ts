@@ -303,9 +303,9 @@ describe('what the recipient does see', () => {
     const nguyen = await openLink((await sendDocument(co.browser, await createDocument(co.browser, job.jobId, 'estimate', { group: job.groupId }))).link);
     const nguyenContact = await contactOf(nguyenId);
     expect((await co.browser.post(`/documents/${id}/revise`)).status).toBe(303);
-    // The draft is saved with another customer, and not sent.
-    await editDraft(co.browser, id, (fields) => fields.map(([k, v]) => [k, k === 'accountId' ? nguyenId : k === 'contactId' ? nguyenContact.id : v]));
-    expect((await co.browser.get(`/documents/${id}`).then((r) => r.text()))).toContain(nguyenContact.email);
+    // Moving a sent document to another customer is refused: it stays with the account it was sent to.
+    await expect(editDraft(co.browser, id, (fields) => fields.map(([k, v]) => [k, k === 'accountId' ? nguyenId : k === 'contactId' ? nguyenContact.id : v]))).rejects.toThrow(/edit draft: 422/);
+    expect((await co.browser.get(`/documents/${id}`).then((r) => r.text()))).not.toContain(nguyenContact.email);
     const stranger = await nguyen.browser.get(`/portal/documents/${id}`);
     expect(stranger.status).toBe(404);
     expect(await (await nguyen.browser.get('/portal')).text()).not.toContain('EST-0001');

@@ -239,6 +239,7 @@ export const documentVersions = sqliteTable(
     snapshot: text('snapshot'), // JSON of everything the recipient saw, frozen at send
     pdfKey: text('pdf_key'),
     pdfSha256: text('pdf_sha256'),
+    signatureBox: text('signature_box'), // JSON: where the signature goes in this version's PDF
     sentAt: integer('sent_at'),
     sentBy: text('sent_by'),
     createdAt: createdAt(),

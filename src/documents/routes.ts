@@ -145,7 +145,7 @@ export async function showDocument(c: AppContext, d: LoadedDocument, kind: Kind,
   const snapshot = snapshotOf(d);
   const actions = html`
     <a class="btn" href=${`/documents/${d.document.id}.pdf`}>Download PDF</a>
-    ${d.document.sentVersion !== null && d.contact
+    ${d.document.sentVersion !== null && d.contact && d.document.status !== 'void'
       ? html`<form method="post" action=${`/documents/${d.document.id}/resend`} class="inline-form"><input type="hidden" name="_csrf" value=${ctx.csrf} /><button class="btn" type="submit">Resend</button></form>`
       : null}
     ${canTransition(d.document.type, d.document.status, 'send') && d.current.state === 'sent'
@@ -331,6 +331,10 @@ export const documentRoutes = new Hono<AppEnv>()
     const all: Record<string, string[]> = {};
     for (const [k, v] of Object.entries(body)) all[k] = ([] as unknown[]).concat(v).filter((x): x is string => typeof x === 'string');
     const { f, header, lines } = checkDraft(raw, all, kind, d.lines as DraftLine[]);
+    // Once sent, a document belongs to its recipient's account: their portal keeps what they were sent.
+    if (d.document.sentVersion !== null && header.accountId !== d.document.accountId) {
+      f.fail('accountId', `This ${kind.label.toLowerCase()} was already sent to ${d.account?.name ?? 'its recipient'}, so it stays with that ${kind.side}. Make a new document for someone else.`);
+    }
     if (f.ok && header.accountId) {
       const recipients = await recipientChoices(db, org.id, kind.side);
       const account = recipients.find((r) => r.id === header.accountId);
@@ -368,7 +372,7 @@ export const documentRoutes = new Hono<AppEnv>()
     const now = Date.now();
     const next = d.current.version + 1;
     const versionId = createId();
-    const { id: _id, version: _v, state: _s, snapshot: _snap, pdfKey: _k, pdfSha256: _h, sentAt: _a, sentBy: _b, createdAt: _c, updatedAt: _u, ...fields } = d.current;
+    const { id: _id, version: _v, state: _s, snapshot: _snap, pdfKey: _k, pdfSha256: _h, signatureBox: _box, sentAt: _a, sentBy: _b, createdAt: _c, updatedAt: _u, ...fields } = d.current;
     await db.batch([
       db.insert(documentVersions).values({ ...fields, id: versionId, version: next, state: 'draft', createdAt: now, updatedAt: now }),
       db.update(documents).set({ currentVersion: next, updatedAt: now }).where(and(eq(documents.orgId, org.id), eq(documents.id, d.document.id), eq(documents.currentVersion, d.current.version))),

@@ -18,6 +18,7 @@ import type { LoadedDocument } from './queries';
 import { loadDocument } from './routes';
 import { resendDocument, sendDocument } from './send';
 import type { Kind } from './kinds';
+import { canTransition, STATUS_LABELS } from './status';
 
 function draftSnapshot(d: LoadedDocument, name: string, email: string) {
   return buildSnapshot({ document: d.document, version: { ...d.current, preparedForName: name, preparedForEmail: email }, lines: d.lines, payments: d.payments, org: d.org, job: d.job, account: d.account, preparedBy: d.creator });
@@ -31,6 +32,7 @@ function sendPage(c: AppContext, d: LoadedDocument, kind: Kind, form: FormState,
 
 function requireDraftWithRecipient(d: LoadedDocument, kind: Kind) {
   if (d.current.state !== 'draft') throw new HTTPException(409, { message: 'This version was already sent. Use Resend to email a fresh link, or Revise to change it.' });
+  if (!canTransition(d.document.type, d.document.status, 'send')) throw new HTTPException(409, { message: `This ${kind.label.toLowerCase()} is ${(STATUS_LABELS[d.document.status] ?? d.document.status).toLowerCase()} and cannot be sent.` });
   if (!d.contact || !d.account) throw new HTTPException(422, { message: `Choose who this ${kind.label.toLowerCase()} is prepared for (account and contact) in the draft, then send it.` });
 }
 

@@ -58,7 +58,7 @@ export async function sendDocument(env: Env, db: Db, d: LoadedDocument, kind: Ki
     await db.batch([
       db
         .update(documentVersions)
-        .set({ state: 'sent', snapshot: JSON.stringify(snapshot), pdfKey: key, pdfSha256: sha, sentAt: now, sentBy: actor.userId ?? null, preparedForName: input.name, preparedForEmail: input.email, updatedAt: now })
+        .set({ state: 'sent', snapshot: JSON.stringify(snapshot), pdfKey: key, pdfSha256: sha, signatureBox: pdf.signatureBox ? JSON.stringify(pdf.signatureBox) : null, sentAt: now, sentBy: actor.userId ?? null, preparedForName: input.name, preparedForEmail: input.email, updatedAt: now })
         .where(and(eq(documentVersions.orgId, d.org.id), eq(documentVersions.id, d.current.id), eq(documentVersions.state, 'draft'))),
       ...(previous ? [db.update(documentVersions).set({ state: 'superseded', updatedAt: now }).where(and(eq(documentVersions.orgId, d.org.id), eq(documentVersions.id, previous.id)))] : []),
       db.update(documents).set({ status, sentVersion: version.version, sentAt: now, updatedAt: now }).where(and(eq(documents.orgId, d.org.id), eq(documents.id, d.document.id))),
