@@ -1,28 +1,45 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
 
+const fixture = (name: string) => readFileSync(path.join(__dirname, 'test/fixtures', name), 'utf8');
+
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(__dirname, 'migrations'));
   return {
-    plugins: [
-      cloudflareTest({
-        main: './src/index.ts',
-        wrangler: { configPath: './wrangler.toml' },
-        miniflare: {
-          bindings: {
-            TEST_MIGRATIONS: migrations,
-            ENVIRONMENT: 'test',
-            PORTAL_TOKEN_SECRET: 'test-portal-token-secret-not-for-production',
+    test: {
+      projects: [
+        {
+          plugins: [
+            cloudflareTest({
+              main: './src/index.ts',
+              wrangler: { configPath: './wrangler.toml' },
+              miniflare: {
+                bindings: {
+                  TEST_MIGRATIONS: migrations,
+                  ENVIRONMENT: 'test',
+            APP_ORIGIN: 'http://localhost',
+                  PORTAL_TOKEN_SECRET: 'test-portal-token-secret-not-for-production',
+                  SEAL_PRIVATE_KEY: fixture('seal-test-key.pem'),
+                  SEAL_CERTIFICATE: fixture('seal-test-cert.pem'),
+                },
+              },
+            }),
+          ],
+          test: {
+            name: 'workers',
+            include: ['test/**/*.test.ts'],
+            exclude: ['test/e2e/**', 'test/node/**'],
+            setupFiles: ['./test/setup.ts'],
+            testTimeout: 30_000,
           },
         },
-      }),
-    ],
-    test: {
-      include: ['test/**/*.test.ts'],
-      exclude: ['test/e2e/**'],
-      setupFiles: ['./test/setup.ts'],
-      testTimeout: 30_000,
+        {
+          // Tests that run programs of this machine (pdfsig), which workerd cannot spawn.
+          test: { name: 'node', include: ['test/node/**/*.test.mjs'], environment: 'node', testTimeout: 30_000 },
+        },
+      ],
     },
   };
 });

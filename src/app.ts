@@ -16,6 +16,8 @@ import type { AppEnv } from './http/context';
 import { csrf } from './http/csrf';
 import { onError, onNotFound } from './http/errors';
 import { portalRoutes, publicPortalRoutes } from './portal/routes';
+import { portalDecisionRoutes } from './signing/portal-routes';
+import { signingRoutes, verifyRoutes } from './signing/routes';
 import { securityHeaders } from './http/security';
 import { settingsRoutes } from './settings/routes';
 
@@ -37,7 +39,7 @@ export function buildApp() {
   const formLimit = bodyLimit({ maxSize: FORM_LIMIT, onError: () => { throw new HTTPException(413, { message: 'That form was larger than we accept (1 MB). Shorten the text and try again.' }); } });
   const uploadLimit = bodyLimit({ maxSize: UPLOAD_BODY_LIMIT, onError: () => { throw new HTTPException(413, { message: 'That upload is larger than we accept in one go (100 MB). Upload fewer files at a time.' }); } });
   const logoLimit = bodyLimit({ maxSize: 2 * FORM_LIMIT, onError: () => { throw new HTTPException(413, { message: 'The logo must be at most 1 MB.' }); } });
-  app.use('*', (c, next) => (isUploadPath(c.req.path) ? uploadLimit(c, next) : c.req.path === '/settings/logo' ? logoLimit(c, next) : formLimit(c, next)));
+  app.use('*', (c, next) => (isUploadPath(c.req.path) || c.req.path === '/verify' ? uploadLimit(c, next) : c.req.path === '/settings/logo' ? logoLimit(c, next) : formLimit(c, next)));
   app.use('*', csrf);
   // The portal never looks at the contractor's session: a recipient's pages cost no extra query.
   app.use('*', (c, next) => (c.req.path.startsWith('/portal') || c.req.path.startsWith('/p/') ? next() : loadUser(c, next)));
@@ -45,8 +47,10 @@ export function buildApp() {
   app.route('/', authRoutes);
   app.route('/', devRoutes);
   app.route('/', publicPortalRoutes);
+  app.route('/', verifyRoutes);
   app.route('/', portalRoutes);
   app.route('/', recipientConversationRoutes);
+  app.route('/', portalDecisionRoutes);
 
   const dashboard = new Hono<AppEnv>();
   dashboard.use('*', requireUser);
@@ -56,6 +60,7 @@ export function buildApp() {
   dashboard.route('/', sendRoutes);
   dashboard.route('/', contractorConversationRoutes);
   dashboard.route('/', feedRoutes);
+  dashboard.route('/', signingRoutes);
   dashboard.route('/', accountRoutes);
   dashboard.route('/', settingsRoutes);
   app.route('/', dashboard);

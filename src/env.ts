@@ -7,6 +7,7 @@ export interface Env {
   DOCUMENT_ROOM: DurableObjectNamespace<DocumentRoom>;
   ENVIRONMENT: string; // "production", "development" (from .dev.vars) or "test"
   APP_NAME: string;
+  APP_ORIGIN: string; // where links in emails sent outside a request (retries, digests) point
   MAIL_FROM: string;
   DKIM_DOMAIN: string;
   DKIM_SELECTOR: string;

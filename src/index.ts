@@ -2,6 +2,13 @@ import { buildApp } from './app';
 import { database } from './db/client';
 import type { Env } from './env';
 import { deliverDueMail } from './mail/outbox';
+import { unsealedSignatures } from './signing/queries';
+import { finalizeSignature } from './signing/finalize';
+import type { Db } from './db/client';
+
+async function retrySealing(env: Env, db: Db) {
+  for (const p of await unsealedSignatures(db)) await finalizeSignature(env, db, p.id, env.APP_ORIGIN);
+}
 
 export { DocumentRoom } from './rooms/document-room';
 
@@ -10,6 +17,9 @@ const app = buildApp();
 export default {
   fetch: app.fetch,
   async scheduled(_controller: ScheduledController, env: Env, ctx: ExecutionContext) {
-    ctx.waitUntil(deliverDueMail(env, database(env.DB)));
+    const db = database(env.DB);
+    ctx.waitUntil(deliverDueMail(env, db));
+    // A signed document never stays "finalizing": whatever failed to seal is sealed again here.
+    ctx.waitUntil(retrySealing(env, db));
   },
 } satisfies ExportedHandler<Env>;

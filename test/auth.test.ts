@@ -124,6 +124,16 @@ describe('CSRF', () => {
     expect(res.status).toBe(403);
   });
 
+  it('accepts Origin: null (sent under no-referrer) only when Sec-Fetch-Site says same-origin', async () => {
+    const { browser } = await signUp();
+    const same = await browser.post('/jobs', { name: 'From the portal policy' }, { headers: { Origin: 'null', 'Sec-Fetch-Site': 'same-origin', 'Content-Type': 'application/x-www-form-urlencoded' } });
+    expect(same.status).toBe(303);
+    const cross = await browser.post('/jobs', { name: 'Forged' }, { headers: { Origin: 'null', 'Sec-Fetch-Site': 'cross-site', 'Content-Type': 'application/x-www-form-urlencoded' } });
+    expect(cross.status).toBe(403);
+    const unknown = await browser.post('/jobs', { name: 'Forged' }, { headers: { Origin: 'null', 'Content-Type': 'application/x-www-form-urlencoded' } });
+    expect(unknown.status).toBe(403);
+  });
+
   it('refuses a post from another origin even with the token', async () => {
     const { browser } = await signUp();
     const res = await browser.post('/jobs', { name: 'x' }, { headers: { Origin: 'https://evil.example' } });

@@ -38,7 +38,8 @@ export class Browser {
     const body = new URLSearchParams();
     body.set('_csrf', await this.csrf());
     for (const [k, v] of Object.entries(fields)) for (const one of Array.isArray(v) ? v : [v]) body.append(k, one);
-    return this.fetch(path, { method: 'POST', body, headers: { Origin: BASE, 'Content-Type': 'application/x-www-form-urlencoded', ...(init.headers ?? {}) }, ...init });
+    const { headers, ...rest } = init;
+    return this.fetch(path, { ...rest, method: 'POST', body, headers: { Origin: BASE, 'Content-Type': 'application/x-www-form-urlencoded', ...(headers as Record<string, string> | undefined) } });
   }
 
   async postMultipart(path: string, form: FormData) {

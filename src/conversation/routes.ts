@@ -23,6 +23,10 @@ const UPLOAD_LIMIT = 100 * 1024 * 1024;
 export interface PageErrors {
   comment?: string;
   upload?: string;
+  sign?: string;
+  decline?: string;
+  bid?: string;
+  values?: Record<string, string>;
 }
 
 /** Who is writing to which document, authorized like that side's document page. */
@@ -178,7 +182,8 @@ async function downloadFile(c: AppContext, side: Side, preview: boolean) {
 async function removeFile(c: AppContext, side: Side) {
   const t = await target(c, side);
   const result = await room(c, t.room.documentId).removeFile({ ...t.room, actor: t.actor, fileId: c.req.param('fileId') ?? '' });
-  if (!result.ok) notFound();
+  if (!result.ok || !result.r2Key) notFound();
+  await c.env.FILES.delete(result.r2Key); // the row says removed first, so a failed delete leaves no visible file
   if (wantsJson(c)) return c.json({ ok: true });
   return c.redirect(`${t.pageUrl}#files-h`, 303);
 }

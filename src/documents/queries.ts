@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, isNull, sql, type SQL } from 'drizzle-orm';
 import { distinct, type Db } from '../db/client';
 import { totalsFor } from './snapshot';
-import { accounts, activity, comments, contacts, documentLines, documents, documentVersions, files, jobs, orgs, payments, users } from '../db/schema';
+import { accounts, activity, bidLines, bids, comments, contacts, documentLines, documents, documentVersions, files, jobs, orgs, payments, signatures, users } from '../db/schema';
 
 /** Rows per multi-row insert: D1 binds at most 100 parameters per statement. */
 export function chunk<T>(rows: T[], columns: number): T[][] {
@@ -18,7 +18,7 @@ export const LINE_COLUMNS = 15;
  * account and contact; every version's header; the current version's lines; payments; the org.
  */
 export async function getDocument(db: Db, orgId: string, documentId: string) {
-  const [head, versions, lines, paid, org, thread, shared, timeline] = await db.batch([
+  const [head, versions, lines, paid, org, thread, shared, timeline, decisions, bidRows] = await db.batch([
     db
       .select(distinct({
         document: documents,
@@ -50,6 +50,8 @@ export async function getDocument(db: Db, orgId: string, documentId: string) {
     db.select().from(comments).where(and(eq(comments.orgId, orgId), eq(comments.documentId, documentId))).orderBy(asc(comments.createdAt)),
     db.select().from(files).where(and(eq(files.orgId, orgId), eq(files.documentId, documentId), isNull(files.removedAt))).orderBy(asc(files.createdAt)),
     db.select().from(activity).where(and(eq(activity.orgId, orgId), eq(activity.documentId, documentId))).orderBy(asc(activity.seq)),
+    db.select().from(signatures).where(and(eq(signatures.orgId, orgId), eq(signatures.documentId, documentId))).orderBy(desc(signatures.signedAt)),
+    db.select(distinct({ bid: bids, line: bidLines })).from(bids).leftJoin(bidLines, eq(bidLines.bidId, bids.id)).where(and(eq(bids.orgId, orgId), eq(bids.documentId, documentId))).orderBy(desc(bids.submittedAt)),
   ]);
   if (!head[0] || !org[0]) return null;
   const current = versions.find((v) => v.version === head[0].document.currentVersion)!;
@@ -66,6 +68,8 @@ export async function getDocument(db: Db, orgId: string, documentId: string) {
     comments: thread,
     files: shared,
     timeline,
+    signatures: decisions,
+    bids: [...new Map(bidRows.map((r) => [r.bid.id, r.bid])).values()].map((b) => ({ ...b, lines: bidRows.filter((r) => r.bid.id === b.id && r.line?.id).map((r) => r.line!) })),
   };
 }
 export type LoadedDocument = NonNullable<Awaited<ReturnType<typeof getDocument>>>;

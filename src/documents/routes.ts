@@ -32,7 +32,8 @@ import { snapshotOf } from './documents';
 import { displayNumber, formatNumber, kindByKey, kindKey, kindOf, KINDS, type Kind } from './kinds';
 import { pdfFileName, pdfResponse, renderSnapshotPdf } from './pdf';
 import { getDocument, getVersionLines, listDocuments, recipientChoices, type LoadedDocument } from './queries';
-import { buildSnapshot, totalsFor } from './snapshot';
+import { buildSnapshot, totalsFor, type DocumentSnapshot } from './snapshot';
+import { DecisionsSection } from '../../views/dashboard/decisions';
 import { Timeline } from '../../views/components/conversation';
 import { describeEvent } from '../conversation/feed';
 import { conversationSections, viewSummaries } from '../conversation/present';
@@ -157,9 +158,10 @@ export async function showDocument(c: AppContext, d: LoadedDocument, kind: Kind,
     ${canTransition(d.document.type, d.document.status, 'void')
       ? html`<form method="post" action=${`/documents/${d.document.id}/void`} class="inline-form"><input type="hidden" name="_csrf" value=${ctx.csrf} /><button class="btn danger" type="submit">Void</button></form>`
       : null}`;
+  const decisions = await decisionsSection(c, d, snapshot);
   return render(
     c,
-    html`<${SentDocumentPage} ctx=${ctx} doc=${{ ...doc, sentVersion: d.document.sentVersion ?? d.current.version, currentVersion: d.document.currentVersion, hasDraftRevision: false }}
+    html`<${SentDocumentPage} ctx=${ctx} doc=${{ ...doc, sentVersion: d.document.sentVersion ?? d.current.version, currentVersion: d.document.currentVersion, hasDraftRevision: false }} extra=${decisions}
       kind=${kind} job=${d.job} snapshot=${snapshot} actions=${actions} payments=${paymentsSection(c, d, kind, forms.payment)} history=${history(c, d)}
       views=${viewSummaries(d.timeline)} below=${conversation(c, d, kind, forms.conversation)} />`,
     status,
@@ -198,6 +200,31 @@ export function diffLines(before: DraftLine[], after: DraftLine[], kind: Kind, c
   }
   for (const o of old.values()) changes.push({ kind: 'removed', name: o.name, before: describe(o) });
   return changes;
+}
+
+/** Who signed, approved or declined, the vendor's bid, and the deposit invoice prompt. */
+async function decisionsSection(c: AppContext, d: LoadedDocument, snapshot: DocumentSnapshot) {
+  const ctx = pageContext(c);
+  let deposit = null;
+  if (d.document.type === 'customer_order' && d.document.status === 'approved' && snapshot.totals.deposit > 0) {
+    const invoice = await c.get('db').query.documents.findFirst({ columns: { id: true }, where: and(eq(documents.orgId, d.org.id), eq(documents.sourceDocumentId, d.document.id), eq(documents.type, 'customer_invoice')) });
+    deposit = { amount: snapshot.totals.deposit, currency: d.org.currency, invoiceId: invoice?.id ?? null };
+  }
+  const latest = d.bids[0];
+  const byLine = new Map(snapshot.lines.map((l) => [l.id, l]));
+  const bid = latest
+    ? {
+        total: latest.lines.reduce((sum, l) => sum + (l.unitCost === null ? 0 : lineTotal(byLine.get(l.lineId)?.quantity ?? 0, l.unitCost)), 0),
+        note: latest.note,
+        submittedAt: latest.submittedAt,
+        status: latest.status,
+        currency: d.org.currency,
+        canAccept: canTransition(d.document.type, d.document.status, 'accept_bid'),
+        jobId: d.job.id,
+        lines: latest.lines.map((l) => ({ name: byLine.get(l.lineId)?.name ?? '', quantity: byLine.get(l.lineId)?.quantity ?? 0, unit: byLine.get(l.lineId)?.unit ?? '', unitCost: l.unitCost, note: l.note })),
+      }
+    : null;
+  return html`<${DecisionsSection} ctx=${ctx} docId=${d.document.id} decisions=${d.signatures} deposit=${deposit} bid=${bid} />`;
 }
 
 registerPage('contractor', async (c, id, errors) => {

@@ -28,7 +28,10 @@ export const csrf: MiddlewareHandler<AppEnv> = async (c, next) => {
 
   const origin = c.req.header('Origin');
   const site = c.req.header('Sec-Fetch-Site');
-  if ((origin && origin !== new URL(c.req.url).origin) || site === 'cross-site') {
+  // Under Referrer-Policy: no-referrer (the portal) browsers send `Origin: null` with a form post;
+  // then Sec-Fetch-Site, which a page cannot forge, must say the post came from this origin.
+  const foreign = origin === 'null' ? site !== 'same-origin' : !!origin && origin !== new URL(c.req.url).origin;
+  if (foreign || site === 'cross-site') {
     throw new HTTPException(403, { message: csrfMessage });
   }
   let sent = c.req.header('X-CSRF-Token');

@@ -39,3 +39,11 @@ export async function loadPdfAssets(env: Pick<Env, 'ASSETS' | 'FILES'>, snapshot
   const [{ font, boldFont }, logo] = await Promise.all([loadFonts(env), loadLogo(env, snapshot.company)]);
   return { font, boldFont, logo };
 }
+
+let script: Uint8Array | null = null;
+
+/** The script face for typed signatures (Dancing Script, OFL), read once from the static assets. */
+export async function loadScriptFont(env: Pick<Env, 'ASSETS'>): Promise<Uint8Array> {
+  script ??= await asset(env, 'https://assets.local/fonts/DancingScript-Regular.woff');
+  return script;
+}

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gt, isNotNull, isNull, ne, sql } from 'drizzle-orm';
 import { distinct, type Db } from '../db/client';
-import { comments, contacts, documents, documentVersions, files, jobs, orgs, payments, portalSessions } from '../db/schema';
+import { bidLines, bids, comments, contacts, documents, documentVersions, files, jobs, orgs, payments, portalSessions, signatures } from '../db/schema';
 
 /** The portal session with its contact and org, valid only while the contact's access version matches. */
 export async function findPortalSession(db: Db, sessionHash: string, now = Date.now()) {
@@ -61,7 +61,7 @@ export async function portalDocuments(db: Db, viewer: { orgId: string; accountId
 export async function portalDocument(db: Db, viewer: { orgId: string; accountId: string }, documentId: string) {
   // Rows of other tables are read only when the document itself is visible to this account.
   const visible = sql`EXISTS (SELECT 1 FROM documents d WHERE d.id = ${documentId} AND d.org_id = ${viewer.orgId} AND d.account_id = ${viewer.accountId} AND d.sent_version IS NOT NULL AND d.status <> 'void')`;
-  const [head, paid, thread, shared] = await db.batch([
+  const [head, paid, thread, shared, decisions, bidRows] = await db.batch([
     db
       .select(distinct({
         document: documents,
@@ -77,7 +77,14 @@ export async function portalDocument(db: Db, viewer: { orgId: string; accountId:
     db.select().from(payments).where(and(eq(payments.orgId, viewer.orgId), eq(payments.documentId, documentId), visible)).orderBy(asc(payments.paidOn)),
     db.select().from(comments).where(and(eq(comments.orgId, viewer.orgId), eq(comments.documentId, documentId), visible)).orderBy(asc(comments.createdAt)),
     db.select().from(files).where(and(eq(files.orgId, viewer.orgId), eq(files.documentId, documentId), isNull(files.removedAt), visible)).orderBy(asc(files.createdAt)),
+    db.select().from(signatures).where(and(eq(signatures.orgId, viewer.orgId), eq(signatures.documentId, documentId), visible)).orderBy(desc(signatures.signedAt)),
+    db
+      .select(distinct({ bid: bids, line: bidLines }))
+      .from(bids)
+      .leftJoin(bidLines, eq(bidLines.bidId, bids.id))
+      .where(and(eq(bids.orgId, viewer.orgId), eq(bids.documentId, documentId), sql`${bids.versionId} = (SELECT v.id FROM document_versions v JOIN documents d ON d.id = v.document_id AND v.version = d.sent_version WHERE d.id = ${documentId})`, visible)),
   ]);
   if (!head[0]) return null;
-  return { ...head[0], payments: paid, comments: thread, files: shared };
+  const bid = bidRows[0]?.bid?.id ? { ...bidRows[0].bid, lines: bidRows.filter((r) => r.line?.id).map((r) => r.line!) } : null;
+  return { ...head[0], payments: paid, comments: thread, files: shared, signatures: decisions, bid };
 }

@@ -11,7 +11,7 @@ import { kindOf } from '../documents/kinds';
 import { pdfFileName, pdfResponse } from '../documents/pdf';
 import { portalLink } from '../documents/send';
 import type { DocumentSnapshot } from '../documents/snapshot';
-import { awaitsRecipient, STATUS_LABELS } from '../documents/status';
+import { awaitsRecipient, canTransition, STATUS_LABELS } from '../documents/status';
 import type { AppContext, AppEnv } from '../http/context';
 import { notFound } from '../http/errors';
 import { clientIp, hitRateLimit } from '../http/rate-limit';
@@ -24,6 +24,12 @@ import { verifyPortalToken } from './links';
 import { portalDocument, portalDocuments, visibleTo } from './queries';
 import { portalViewer, requirePortal, startPortalSession } from './session';
 import { conversationSections } from '../conversation/present';
+import { BidFooter, BidIntro, OutcomePanel, SignPanel } from '../../views/portal/decide';
+import { centsInput } from '../../views/format';
+import { lineTotal } from '../budget/totals';
+import { randomToken } from '../http/crypto';
+import { approvalEvent } from '../signing/decisions';
+import { consentText } from '../signing/consent';
 import { registerPage, type PageErrors } from '../conversation/routes';
 
 export function portalContext(c: AppContext, notice?: string): PortalContext {
@@ -163,11 +169,61 @@ export async function showPortalDocument(c: AppContext, documentId: string, erro
     currency: snapshot.currency,
     errors,
   });
+  const step = nextStep(c, found, snapshot, errors);
   return render(
     c,
     html`<${PortalDocumentPage} ctx=${ctx} doc=${{ id: d.id, status: d.status, statusLabel: STATUS_LABELS[d.status] ?? d.status }} snapshot=${snapshot}
-      nextStep=${null} payments=${found.payments} paymentInstructions=${viewer.org.paymentInstructions} below=${below} scripts=${['/live.js']} />`,
+      nextStep=${step.panel} bidInputs=${step.bidInputs} payments=${found.payments} paymentInstructions=${viewer.org.paymentInstructions} below=${below} scripts=${step.scripts} />`,
+    errors ? 422 : 200,
   );
+}
+
+type Found = NonNullable<Awaited<ReturnType<typeof portalDocument>>>;
+
+/** The one next step the recipient sees: sign or decline, bid, or what was decided. */
+function nextStep(c: AppContext, found: Found, snapshot: DocumentSnapshot, errors?: PageErrors) {
+  const viewer = portalViewer(c);
+  const d = found.document;
+  const base = `/portal/documents/${d.id}`;
+  const versionHash = found.version.pdfSha256 ?? '';
+  const scripts = ['/live.js'];
+  const event = approvalEvent(d.type);
+  const decided = found.signatures.find((s) => s.versionId === found.version.id);
+  if (event && !decided && canTransition(d.type, d.status, event)) {
+    const panel = html`<${SignPanel} action=${`${base}/sign`} declineAction=${`${base}/decline`} csrf=${c.get('csrf')} versionHash=${versionHash} idempotencyKey=${randomToken(16)}
+      requireSignature=${d.requireSignature} verb=${event === 'approve' ? 'Approve' : 'Accept'} needsConsent=${d.requireSignature && !viewer.esignConsentAt}
+      consent=${consentText(viewer.org.name, viewer.org.email)} name=${viewer.name} error=${errors?.sign} declineError=${errors?.decline} values=${errors?.values} />`;
+    return { panel, scripts: d.requireSignature ? [...scripts, '/sign.js'] : scripts };
+  }
+  // A refusal that arrives after the decision was made (a second tab, a double click) still says why.
+  const refusal = errors?.sign ?? errors?.decline;
+  const notice = refusal ? html`<p class="form-summary" role="alert">${refusal}</p>` : null;
+  if (decided) {
+    const o = { outcome: decided.outcome, signerName: decided.signerName, signedAt: decided.signedAt, reason: decided.reason, sealed: !!decided.sealedAt && !!decided.sealedPdfKey, signedPdfHref: decided.sealedPdfKey ? `${base}/signed.pdf` : null };
+    return { panel: html`${notice}<${OutcomePanel} o=${o} timeZone=${viewer.org.timeZone} />`, scripts };
+  }
+  if (notice && d.type !== 'bid_request') return { panel: notice, scripts };
+  if (d.type === 'bid_request') {
+    const open = canTransition(d.type, d.status, 'submit_bid');
+    const mine = found.bid;
+    const values = errors?.values ?? {};
+    const costOf = (lineId: string) => values[`cost.${lineId}`] ?? (mine ? (mine.lines.find((l) => l.lineId === lineId)?.unitCost ?? null) : null);
+    const quantities = new Map(snapshot.lines.map((l) => [l.id, l.quantity]));
+    const total = mine ? mine.lines.reduce((sum, l) => sum + (l.unitCost === null ? 0 : lineTotal(quantities.get(l.lineId) ?? 0, l.unitCost)), 0) : null;
+    const intro = html`<${BidIntro} submitted=${mine ? { at: mine.submittedAt } : null} total=${total} currency=${snapshot.currency} timeZone=${viewer.org.timeZone} />`;
+    if (!open) return { panel: intro, scripts };
+    const bidInputs = (lineId: string) => {
+      const cost = costOf(lineId);
+      const note = values[`note.${lineId}`] ?? mine?.lines.find((l) => l.lineId === lineId)?.note ?? '';
+      return html`<label class="visually-hidden" for=${`cost-${lineId}`}>Your unit cost</label>
+        <input id=${`cost-${lineId}`} form="bid-form" name=${`cost.${lineId}`} class="num" inputmode="decimal" placeholder="No bid" value=${typeof cost === 'number' ? centsInput(cost) : (cost ?? '')} />
+        <label class="visually-hidden" for=${`note-${lineId}`}>Note</label>
+        <input id=${`note-${lineId}`} form="bid-form" name=${`note.${lineId}`} class="bid-note" placeholder="Note" maxlength="500" value=${note} />`;
+    };
+    const panel = html`${intro}<form id="bid-form" method="post" action=${`${base}/bid`} class="card"><${BidFooter} csrf=${c.get('csrf')} versionHash=${versionHash} note=${values.note ?? mine?.note ?? ''} error=${errors?.bid} submitted=${!!mine} /></form>`;
+    return { panel, bidInputs, scripts };
+  }
+  return { panel: null, scripts };
 }
 
 registerPage('recipient', showPortalDocument);

@@ -13,6 +13,8 @@ import type { Env } from '../env';
 import { queueMail, deliverDueMail } from '../mail/outbox';
 import { portalLink } from '../documents/send';
 import { viewStatements } from '../portal/views';
+import { acceptBidStatements, approvalEvent, approvalStatements, bidStatements, declineStatements, type BidRequestInput, type Refusal, type SignRequest } from '../signing/decisions';
+import { decisionState, itemLinesOf } from '../signing/queries';
 
 export interface RoomContext {
   orgId: string;
@@ -51,6 +53,7 @@ type Audience = 'contractor' | 'recipient';
  * its rows in one db.batch(); the activity row's timeline position is the next gapless number,
  * computed inside that same insert (D1 applies statements one at a time), so a reset room loses
  * nothing and a write costs one round trip. Then the event goes to every open page by WebSocket.
+ * The room touches only D1: R2 objects are written before and deleted after, by the Worker.
  */
 export class DocumentRoom extends DurableObject<Env> {
   private queue: Promise<unknown> = Promise.resolve();
@@ -121,7 +124,6 @@ export class DocumentRoom extends DurableObject<Env> {
         activityInsert(this.db, { id: activityId, orgId: input.orgId, jobId: input.jobId, documentId: input.documentId, action: 'file_removed', actor: input.actor, data: { fileId: file.id, name: file.name }, at: now }),
         this.seqOf({ id: activityId }),
       ]);
-      await this.env.FILES.delete(file.r2Key);
       this.broadcast(input, { type: 'file_removed', seq: seqRows[0]?.seq ?? 0, fileId: file.id }, activityId);
       return { ok: true, r2Key: file.r2Key };
     });
@@ -133,6 +135,73 @@ export class DocumentRoom extends DurableObject<Env> {
       const statements = viewStatements(this.db, { ...input, activityId });
       await this.db.batch(statements);
       this.broadcast(input, { type: 'viewed' }, activityId);
+    });
+  }
+
+  // Decisions. Each checks the current state inside the queue, so concurrent submissions see each
+  // other: fifty "Approve & sign" clicks make one signature and forty-nine "already signed".
+
+  async sign(input: RoomContext & { contactId: string; request: SignRequest }): Promise<{ ok: true; signatureId: string } | Refusal> {
+    const key = `idem:${input.request.idempotencyKey}`;
+    const remembered = await this.ctx.storage.get<{ ok: true; signatureId: string } | Refusal>(key);
+    if (remembered) return remembered;
+    return this.serialize(async () => {
+      const again = await this.ctx.storage.get<{ ok: true; signatureId: string } | Refusal>(key);
+      if (again) return again;
+      const state = await decisionState(this.db, input.orgId, input.documentId, input.contactId);
+      if (!state) return { ok: false, code: 'closed', message: 'This document is no longer available.' } as Refusal;
+      const lines = state.document.subtype === 'change_order' && approvalEvent(state.document.type) ? await itemLinesOf(this.db, input.orgId, state.version.id) : [];
+      const planned = approvalStatements(this.db, state, input.request, Date.now(), lines);
+      if ('refusal' in planned) return planned.refusal;
+      try {
+        const [first, ...rest] = planned.statements;
+        await this.db.batch([first, ...rest]);
+      } catch (err) {
+        if (String(err).includes('UNIQUE')) return { ok: false, code: 'already', message: 'This document has already been signed.' } as Refusal;
+        throw err;
+      }
+      const result = { ok: true as const, signatureId: planned.signatureId };
+      await this.ctx.storage.put(key, result);
+      this.broadcast(input, { type: 'decision' }, '');
+      return result;
+    });
+  }
+
+  async decline(input: RoomContext & { contactId: string; versionHash: string; reason: string; actor: Actor }): Promise<{ ok: true } | Refusal> {
+    return this.serialize(async () => {
+      const state = await decisionState(this.db, input.orgId, input.documentId, input.contactId);
+      if (!state) return { ok: false, code: 'closed', message: 'This document is no longer available.' } as Refusal;
+      const planned = declineStatements(this.db, state, { versionHash: input.versionHash, reason: input.reason, actor: input.actor, origin: input.origin }, Date.now());
+      if ('refusal' in planned) return planned.refusal;
+      const [first, ...rest] = planned.statements;
+      await this.db.batch([first, ...rest]);
+      this.broadcast(input, { type: 'decision' }, '');
+      return { ok: true as const };
+    });
+  }
+
+  async submitBid(input: RoomContext & { contactId: string; bid: Omit<BidRequestInput, 'origin'> }): Promise<{ ok: true; total: number } | Refusal> {
+    return this.serialize(async () => {
+      const state = await decisionState(this.db, input.orgId, input.documentId, input.contactId);
+      if (!state) return { ok: false, code: 'closed', message: 'This request is no longer available.' } as Refusal;
+      const planned = bidStatements(this.db, state, { ...input.bid, origin: input.origin }, Date.now());
+      if ('refusal' in planned) return planned.refusal;
+      const [first, ...rest] = planned.statements;
+      await this.db.batch([first, ...rest]);
+      this.broadcast(input, { type: 'decision' }, '');
+      return { ok: true as const, total: planned.total };
+    });
+  }
+
+  /** The contractor accepts the submitted bid: budget costs and vendor updated, rival bids closed. */
+  async acceptBid(input: RoomContext & { actor: Actor }): Promise<{ ok: true; items: number } | Refusal> {
+    return this.serialize(async () => {
+      const planned = await acceptBidStatements(this.db, input.orgId, input.documentId, input.actor, Date.now());
+      if ('refusal' in planned) return planned.refusal!;
+      const [first, ...rest] = planned.statements;
+      await this.db.batch([first, ...rest]);
+      this.broadcast(input, { type: 'decision' }, '');
+      return { ok: true as const, items: planned.items };
     });
   }
 
@@ -171,7 +240,7 @@ export class DocumentRoom extends DurableObject<Env> {
       const audience = this.ctx.getTags(ws)[0] ?? '';
       const send = async () => {
         const payload: Record<string, unknown> = { type: event.type, seq: event.seq, fileId: event.fileId, html: event.html?.(audience) };
-        if (audience === 'contractor') payload.timeline = await timelineHtml();
+        if (audience === 'contractor' && activityId) payload.timeline = await timelineHtml();
         ws.send(JSON.stringify(payload));
       };
       send().catch(() => undefined);

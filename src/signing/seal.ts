@@ -1,4 +1,4 @@
-import { PDFArray, PDFDocument, PDFHexString, PDFName, PDFNumber, PDFString } from 'pdf-lib';
+import { PDFDocument, PDFHexString, PDFName, PDFNumber, PDFString } from 'pdf-lib';
 
 // The seal: a PAdES baseline signature (a detached CAdES CMS, SubFilter ETSI.CAdES.detached) over
 // every byte of the PDF but its own /Contents, so any change to the file breaks it in any reader.
@@ -71,7 +71,10 @@ export async function sealPdf(pdf: Uint8Array, opts: SealOptions): Promise<Bytes
   return file;
 }
 
-/** Checks the last signature of a PDF: it covers the whole file but its /Contents, and its CMS verifies. */
+/**
+ * Checks the last signature of a PDF: it covers the whole file but its /Contents, and its CMS
+ * verifies. Anyone's certificate can make a valid signature: compare certificateSha256 with ours.
+ */
 export async function verifySeal(pdf: Uint8Array): Promise<SealCheck> {
   const at = lastIndexOf(pdf, ascii('/ByteRange'));
   const range = at < 0 ? null : /^\/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]/.exec(latin1(pdf.subarray(at, at + 80)));
@@ -99,11 +102,10 @@ async function withPlaceholder(pdf: Uint8Array, opts: SealOptions, contentsLengt
     Type: 'Sig',
     Filter: 'Adobe.PPKLite',
     SubFilter: 'ETSI.CAdES.detached',
-    ByteRange: PDFArray.withContext(context),
+    ByteRange: [0, slot, slot, slot],
     Contents: PDFHexString.of('0'.repeat(contentsLength * 2)),
     M: PDFString.fromDate(opts.signingTime ?? new Date()), // PAdES puts the claimed time here, not in the CMS
   });
-  for (const value of [PDFNumber.of(0), slot, slot, slot]) (signature.get(PDFName.of('ByteRange')) as PDFArray).push(value);
   if (opts.name) signature.set(PDFName.of('Name'), PDFHexString.fromText(opts.name));
   if (opts.reason) signature.set(PDFName.of('Reason'), PDFHexString.fromText(opts.reason));
   if (opts.location) signature.set(PDFName.of('Location'), PDFHexString.fromText(opts.location));

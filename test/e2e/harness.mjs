@@ -81,6 +81,13 @@ export async function startApp({ seed = true } = {}) {
     } catch {}
   };
   process.once('exit', onExit);
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.once(signal, () => {
+      onExit();
+      rmSync(state, { recursive: true, force: true });
+      process.exit(130);
+    });
+  }
 
   const deadline = Date.now() + START_TIMEOUT;
   try {
