@@ -299,7 +299,7 @@ export const documentRoutes = new Hono<AppEnv>()
           documentId: id,
           version: 1,
           state: 'draft',
-          title: `${kind.label} – ${data.job.name}`.slice(0, 200),
+          title: data.job.name.slice(0, 200),
           issueDate,
           dueDate: dueDays === null ? null : addDays(issueDate, dueDays),
           terms: orgRow.defaultTerms,
