@@ -119,7 +119,9 @@ async function postComment(c: AppContext, side: Side) {
 
 async function uploadFiles(c: AppContext, side: Side) {
   const t = await target(c, side);
-  const limit = await hitRateLimit(c.get('db'), `upload:${t.audience}:${side === 'recipient' ? clientIp(c.req) : ''}`, 60, 3_600_000);
+  // Per contractor user, or per recipient contact and address: never one bucket shared by every org.
+  const who = side === 'contractor' ? `contractor:${t.room.orgId}:${t.actor.userId ?? ''}` : `${t.audience}:${clientIp(c.req)}`;
+  const limit = await hitRateLimit(c.get('db'), `upload:${who}`, 60, 3_600_000);
   if (!limit.allowed) return refuse(c, side, { upload: 'Too many uploads in the last hour. Try again later.' }, 429);
   const body = await c.req.parseBody({ all: true }).catch(() => ({}) as Record<string, unknown>);
   const list = ([] as unknown[]).concat(body.files ?? []).filter((f): f is File => f instanceof File && (f.size > 0 || f.name !== ''));

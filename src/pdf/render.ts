@@ -1,4 +1,5 @@
 import fontkit from '@pdf-lib/fontkit';
+import { oneAtATime } from './exclusive';
 import {
   beginText,
   endText,
@@ -335,7 +336,12 @@ function pdfDate(iso: string): Date {
   return Number.isNaN(d.getTime()) ? new Date(0) : d;
 }
 
-export async function renderDocumentPdf(snapshot: DocumentSnapshot, assets: PdfAssets): Promise<RenderedPdf> {
+/** One render at a time per isolate: concurrent fontkit subsetting hangs (see ./exclusive). */
+export function renderDocumentPdf(snapshot: DocumentSnapshot, assets: PdfAssets): Promise<RenderedPdf> {
+  return oneAtATime(() => renderNow(snapshot, assets));
+}
+
+async function renderNow(snapshot: DocumentSnapshot, assets: PdfAssets): Promise<RenderedPdf> {
   const s = snapshot;
   const doc = await PDFDocument.create({ updateMetadata: false });
   doc.registerFontkit(cmapFontkit);

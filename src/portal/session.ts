@@ -33,6 +33,8 @@ export async function startPortalSession(c: AppContext, contact: { id: string; o
 
 /** Portal pages: a valid portal session or the same 404 a stranger gets. Never the contractor's session. */
 export const requirePortal: MiddlewareHandler<AppEnv> = async (c, next) => {
+  // Mounted on both /portal and /portal/*, which both match GET /portal: look the session up once.
+  if (c.get('portal')) return next();
   const token = getCookie(c, PORTAL_COOKIE);
   if (!token || token.length > 100) notFound();
   const hash = await sha256Hex(token);

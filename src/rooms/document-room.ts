@@ -81,15 +81,17 @@ export class DocumentRoom extends DurableObject<Env> {
       const now = Date.now();
       const id = createId();
       const activityId = createId();
-      const [, , seqRows] = await this.db.batch([
+      // The notify times are read in the same batch, so a comment costs the room one round trip.
+      const [, , seqRows, notified] = await this.db.batch([
         this.db.insert(comments).values({ id, orgId: input.orgId, documentId: input.documentId, side: input.actor.side, userId: input.actor.userId ?? null, contactId: input.actor.contactId ?? null, authorName: input.actor.name, body: input.body, createdAt: now }),
         activityInsert(this.db, { id: activityId, orgId: input.orgId, jobId: input.jobId, documentId: input.documentId, action: 'commented', actor: input.actor, data: { commentId: id, excerpt: input.body.slice(0, 140) }, at: now }),
         this.seqOf({ id: activityId }),
+        this.db.select({ contractorAt: documents.notifiedContractorAt, recipientAt: documents.notifiedRecipientAt }).from(documents).where(eq(documents.id, input.documentId)),
       ]);
       const seq = seqRows[0]?.seq ?? 0;
       const comment: CommentView = { id, side: input.actor.side, authorName: input.actor.name, sideLabel: input.sideLabel, body: input.body, createdAt: now };
       this.broadcast(input, { type: 'comment', seq, html: () => renderToString(html`<${CommentItem} c=${comment} timeZone=${input.timeZone} />` as never) }, activityId);
-      await this.scheduleNotice(input, input.actor.side === 'contractor' ? 'recipient' : 'contractor', now);
+      await this.scheduleNotice(input, input.actor.side === 'contractor' ? 'recipient' : 'contractor', now, notified[0]);
       return { id, seq, createdAt: now };
     });
   }
@@ -162,7 +164,7 @@ export class DocumentRoom extends DurableObject<Env> {
       }
       const result = { ok: true as const, signatureId: planned.signatureId };
       await this.ctx.storage.put(key, result);
-      this.broadcast(input, { type: 'decision' }, '');
+      this.broadcast(input, { type: 'decision' }, planned.activityId);
       return result;
     });
   }
@@ -175,7 +177,7 @@ export class DocumentRoom extends DurableObject<Env> {
       if ('refusal' in planned) return planned.refusal;
       const [first, ...rest] = planned.statements;
       await this.db.batch([first, ...rest]);
-      this.broadcast(input, { type: 'decision' }, '');
+      this.broadcast(input, { type: 'decision' }, planned.activityId);
       return { ok: true as const };
     });
   }
@@ -188,7 +190,7 @@ export class DocumentRoom extends DurableObject<Env> {
       if ('refusal' in planned) return planned.refusal;
       const [first, ...rest] = planned.statements;
       await this.db.batch([first, ...rest]);
-      this.broadcast(input, { type: 'decision' }, '');
+      this.broadcast(input, { type: 'decision' }, planned.activityId);
       return { ok: true as const, total: planned.total };
     });
   }
@@ -248,9 +250,8 @@ export class DocumentRoom extends DurableObject<Env> {
   }
 
   // Comment emails: at most one per thread and audience every 10 minutes, with every comment since the last.
-  private async scheduleNotice(room: RoomContext, audience: Audience, now: number) {
+  private async scheduleNotice(room: RoomContext, audience: Audience, now: number, doc: { contractorAt: number | null; recipientAt: number | null } | undefined) {
     await this.ctx.storage.put({ room, [`pending:${audience}`]: true });
-    const [doc] = await this.db.select({ contractorAt: documents.notifiedContractorAt, recipientAt: documents.notifiedRecipientAt }).from(documents).where(eq(documents.id, room.documentId));
     const last = (audience === 'contractor' ? doc?.contractorAt : doc?.recipientAt) ?? 0;
     const due = Math.max(now, last + NOTIFY_EVERY_MS);
     const current = await this.ctx.storage.getAlarm();

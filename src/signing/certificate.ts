@@ -1,4 +1,5 @@
 import fontkit from '@pdf-lib/fontkit';
+import { oneAtATime } from '../pdf/exclusive';
 import { PDFDocument, rgb, type PDFFont, type PDFImage, type PDFPage } from 'pdf-lib';
 import { dateTime } from '../../views/format';
 import type { SignatureBox } from '../pdf/render';
@@ -68,7 +69,12 @@ function fitImage(image: PDFImage, box: { width: number; height: number }) {
   return { width: image.width * scale, height: image.height * scale };
 }
 
-export async function buildSignedPdf(input: CertificateInput): Promise<Uint8Array> {
+/** One at a time per isolate, like every PDF that embeds a font subset (see ../pdf/exclusive). */
+export function buildSignedPdf(input: CertificateInput): Promise<Uint8Array> {
+  return oneAtATime(() => buildNow(input));
+}
+
+async function buildNow(input: CertificateInput): Promise<Uint8Array> {
   const doc = await PDFDocument.load(input.unsignedPdf, { updateMetadata: false });
   doc.registerFontkit(fontkit);
   const regular = await doc.embedFont(input.fonts.regular, { subset: true });

@@ -50,7 +50,7 @@ function label(state: DecisionState) {
 }
 
 /** Rows that record one approval (signed or not), in one batch; null with a refusal when it may not happen. */
-export function approvalStatements(db: Db, state: DecisionState, req: SignRequest, now: number, lines: VersionLine[] = []): { refusal: Refusal } | { signatureId: string; statements: ReturnType<typeof activityInsert>[] } {
+export function approvalStatements(db: Db, state: DecisionState, req: SignRequest, now: number, lines: VersionLine[] = []): { refusal: Refusal } | { signatureId: string; activityId: string; statements: ReturnType<typeof activityInsert>[] } {
   const event = approvalEvent(state.document.type);
   if (!event) return { refusal: { ok: false, code: 'invalid', message: 'This document is not approved by signing.' } };
   const stale = checkVersion(state, req.versionHash);
@@ -60,6 +60,7 @@ export function approvalStatements(db: Db, state: DecisionState, req: SignReques
   if (!state.contact.esignConsentAt && !req.consent) return { refusal: { ok: false, code: 'invalid', message: 'Please read and agree to do business electronically before signing.' } };
   const status = nextStatus(state.document.type, state.document.status, event);
   const signatureId = createId();
+  const activityId = createId();
   const signed = state.document.requireSignature;
   const outcome = signed ? 'signed' : event === 'approve' ? 'approved' : 'accepted';
   const consentAt = state.contact.esignConsentAt ?? now;
@@ -91,7 +92,7 @@ export function approvalStatements(db: Db, state: DecisionState, req: SignReques
           db.update(contacts).set({ esignConsentAt: now }).where(eq(contacts.id, state.contact.id)),
           activityInsert(db, { ...base, action: 'consented', data: { version: state.version.version }, at: now }),
         ]),
-    activityInsert(db, { ...base, action: signed ? 'signed' : event === 'approve' ? 'approved' : 'accepted', data: { version: state.version.version, signer: req.signerName, method: req.method, sha256: state.version.pdfSha256 }, at: now + 1 }),
+    activityInsert(db, { ...base, id: activityId, action: signed ? 'signed' : event === 'approve' ? 'approved' : 'accepted', data: { version: state.version.version, signer: req.signerName, method: req.method, sha256: state.version.pdfSha256 }, at: now + 1 }),
     ...changeOrderToBudget(db, state, lines, now),
     ...contractorMail(
       db,
@@ -102,7 +103,7 @@ export function approvalStatements(db: Db, state: DecisionState, req: SignReques
       req.origin,
     ),
   ];
-  return { signatureId, statements: statements as ReturnType<typeof activityInsert>[] };
+  return { signatureId, activityId, statements: statements as ReturnType<typeof activityInsert>[] };
 }
 
 type VersionLine = { kind: 'item' | 'group'; name: string; description: string; costCode: string; costType: (typeof costTypes)[number] | null; quantity: number; unit: string; unitCost: number; unitPrice: number; taxable: boolean };
@@ -139,9 +140,10 @@ function changeOrderToBudget(db: Db, state: DecisionState, lines: VersionLine[],
   ];
 }
 
-export function declineStatements(db: Db, state: DecisionState, req: { versionHash: string; reason: string; actor: Actor; origin: string }, now: number): { refusal: Refusal } | { statements: ReturnType<typeof activityInsert>[] } {
+export function declineStatements(db: Db, state: DecisionState, req: { versionHash: string; reason: string; actor: Actor; origin: string }, now: number): { refusal: Refusal } | { activityId: string; statements: ReturnType<typeof activityInsert>[] } {
   const stale = checkVersion(state, req.versionHash);
   if (stale) return { refusal: stale };
+  const activityId = createId();
   if (!canTransition(state.document.type, state.document.status, 'decline')) return { refusal: { ok: false, code: 'closed', message: 'This document is no longer awaiting your decision.' } };
   const base = { orgId: state.org.id, jobId: state.document.jobId, documentId: state.document.id, actor: req.actor };
   const statements = [
@@ -164,10 +166,10 @@ export function declineStatements(db: Db, state: DecisionState, req: { versionHa
       sealedAt: now,
     }),
     db.update(documents).set({ status: nextStatus(state.document.type, state.document.status, 'decline'), updatedAt: now }).where(and(eq(documents.id, state.document.id), eq(documents.status, state.document.status))),
-    activityInsert(db, { ...base, action: 'declined', data: { version: state.version.version, reason: req.reason }, at: now }),
+    activityInsert(db, { ...base, id: activityId, action: 'declined', data: { version: state.version.version, reason: req.reason }, at: now }),
     ...contractorMail(db, state, `${label(state)} was declined by ${state.contact.name}`, `${state.contact.name} declined ${label(state)}`, [`${state.contact.name} (${state.contact.email}) declined revision ${state.version.version}. Their reason:`], req.origin, req.reason || '(no reason given)'),
   ];
-  return { statements: statements as ReturnType<typeof activityInsert>[] };
+  return { activityId, statements: statements as ReturnType<typeof activityInsert>[] };
 }
 
 export interface BidRequestInput {
@@ -178,7 +180,7 @@ export interface BidRequestInput {
   origin: string;
 }
 
-export function bidStatements(db: Db, state: DecisionState, req: BidRequestInput, now: number): { refusal: Refusal } | { statements: ReturnType<typeof activityInsert>[]; total: number } {
+export function bidStatements(db: Db, state: DecisionState, req: BidRequestInput, now: number): { refusal: Refusal } | { activityId: string; statements: ReturnType<typeof activityInsert>[]; total: number } {
   const stale = checkVersion(state, req.versionHash);
   if (stale) return { refusal: stale };
   if (!canTransition(state.document.type, state.document.status, 'submit_bid')) return { refusal: { ok: false, code: 'closed', message: 'Bids on this request are closed.' } };
@@ -188,6 +190,7 @@ export function bidStatements(db: Db, state: DecisionState, req: BidRequestInput
   const quantities = new Map(snapshot.lines.map((l) => [l.id, l.quantity]));
   const total = req.lines.reduce((sum, l) => sum + (l.unitCost === null ? 0 : Math.round(((quantities.get(l.lineId) ?? 0) * l.unitCost) / 10_000)), 0);
   const base = { orgId: state.org.id, jobId: state.document.jobId, documentId: state.document.id, actor: req.actor };
+  const activityId = createId();
   const lineRows = req.lines.map((l) => ({ id: createId(), orgId: state.org.id, bidId, lineId: l.lineId, unitCost: l.unitCost, note: l.note }));
   const statements = [
     existing
@@ -196,10 +199,10 @@ export function bidStatements(db: Db, state: DecisionState, req: BidRequestInput
     db.delete(bidLines).where(eq(bidLines.bidId, bidId)),
     ...chunk(lineRows, 6).map((part) => db.insert(bidLines).values(part)),
     db.update(documents).set({ status: nextStatus(state.document.type, state.document.status, 'submit_bid'), updatedAt: now }).where(eq(documents.id, state.document.id)),
-    activityInsert(db, { ...base, action: 'bid_submitted', data: { version: state.version.version, total, revised: !!existing }, at: now }),
+    activityInsert(db, { ...base, id: activityId, action: 'bid_submitted', data: { version: state.version.version, total, revised: !!existing }, at: now }),
     ...contractorMail(db, state, `${existing ? 'Revised bid' : 'Bid'} on ${label(state)} from ${state.contact.name}`, `${state.contact.name} ${existing ? 'revised their bid' : 'submitted a bid'}`, [`The bid on ${label(state)} totals ${money(total, state.org.currency)}.`], req.origin, req.note || undefined),
   ];
-  return { statements: statements as ReturnType<typeof activityInsert>[], total };
+  return { activityId, statements: statements as ReturnType<typeof activityInsert>[], total };
 }
 
 
