@@ -45,6 +45,7 @@ export function describeEvent(row: ActivityRow, currency = 'USD'): EventView {
   if ((row.action === 'file_added' || row.action === 'file_removed') && data.name) text = `${row.action === 'file_added' ? 'shared' : 'removed'} ${data.name}`;
   if (row.action === 'payment_recorded' && typeof data.amount === 'number') text = `recorded a payment of ${money(data.amount, currency)}${data.method ? ` (${data.method})` : ''}`;
   if (row.action === 'declined' && typeof data.reason === 'string') detail = data.reason;
+  if ((row.action === 'signed' || row.action === 'approved' || row.action === 'accepted') && typeof data.signer === 'string' && data.signer !== row.actorName) text = `${text} as “${data.signer}”`;
   if (row.action === 'link_revoked' && data.contact) text = `revoked portal access of ${data.contact}`;
   if (row.action === 'mail_failed' && data.error) detail = String(data.error);
   if (row.action === 'revised' && data.version) text = `started revision ${data.version}`;

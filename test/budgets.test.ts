@@ -1,0 +1,297 @@
+import { runInDurableObject } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { database, type Db } from '../src/db/client';
+import { orgs } from '../src/db/schema';
+import type { DocumentSnapshot } from '../src/documents/snapshot';
+import { money } from '../views/format';
+import { callWorker, countingD1, countTrips, formPost } from './bindings';
+import { companyWithBudget, createDocument, sendDocument } from './fixtures';
+import { Browser, createJob, db } from './helpers';
+import { addGroup, addItem } from './pages';
+import { gzipSize, openLink } from './portal-fixtures';
+
+// Issue 7, "Budgets enforced by tests". Deterministic, so tests rather than benchmarks.
+//
+// D1 round trips are counted by calling the Worker's fetch handler with a wrapped DB binding
+// (test/bindings.ts): every first/all/run/raw of a prepared statement is one trip, every
+// db.batch() is one trip however many statements it holds, and work the request hands to
+// waitUntil counts too. The DocumentRoom (a Durable Object) gets its own, real env: the writes
+// it makes for a comment or a logged view are the room's own D1 use and are not counted in the
+// request's budget; a separate test below counts it inside the room (one batch per comment).
+//
+// Every budget runs against two data sizes and must give the SAME count at both: a query per
+// comment, per line, per document or per item (N+1) fails the test at any size.
+
+const BUDGET = {
+  portalDocument: 2,
+  portalHome: 2,
+  portalJob: 2,
+  jobPage: 3,
+  contractorDocument: 3,
+  postComment: 2,
+} as const;
+
+const KB = 1024;
+const measured: Record<string, unknown> = {};
+
+const textFile = (name: string, body = `notes for ${name}\n`) => new File([body], name, { type: 'text/plain' });
+
+async function upload(browser: Browser, path: string, names: string[]) {
+  const form = new FormData();
+  for (const name of names) form.append('files', textFile(name));
+  const res = await browser.postMultipart(path, form);
+  if (res.status !== 303) throw new Error(`upload ${path}: ${res.status} ${(await res.text()).slice(0, 500)}`);
+}
+
+async function comment(browser: Browser, path: string, body: string) {
+  const res = await browser.post(path, { body });
+  if (res.status !== 303) throw new Error(`comment ${path}: ${res.status} ${(await res.text()).slice(0, 500)}`);
+}
+
+/** A sent estimate with `n` comments and `n` files, half from each side. */
+async function conversationOn(contractor: Browser, recipient: Browser, documentId: string, n: number) {
+  for (let i = 0; i < n; i++) {
+    if (i % 2 === 0) await comment(contractor, `/documents/${documentId}/comments`, `Contractor note ${i + 1}: the schedule holds.`);
+    else await comment(recipient, `/portal/documents/${documentId}/comments`, `Customer question ${i + 1}: can we change the finish?`);
+  }
+  const names = Array.from({ length: n }, (_, i) => `spec-sheet-${i + 1}.txt`);
+  const half = Math.ceil(n / 2);
+  for (let i = 0; i < half; i += 20) await upload(contractor, `/documents/${documentId}/files`, names.slice(i, Math.min(i + 20, half)));
+  for (let i = half; i < n; i += 20) await upload(recipient, `/portal/documents/${documentId}/files`, names.slice(i, Math.min(i + 20, n)));
+}
+
+interface Size {
+  label: string;
+  contractor: Browser;
+  recipient: Browser;
+  jobId: string;
+  documentId: string;
+  items: number;
+  lines: number;
+  comments: number;
+  files: number;
+  portalDocuments: number;
+}
+
+let small: Size;
+let large: Size;
+
+async function smallSize(): Promise<Size> {
+  const co = await companyWithBudget({ company: 'Small Budget Builders' });
+  await addItem(co.browser, co.jobId, co.groups.demolition, { name: 'Haul away' });
+  const documentId = await createDocument(co.browser, co.jobId, 'estimate', { item: [co.items[0].id, co.items[1].id] });
+  const { link } = await sendDocument(co.browser, documentId);
+  const invoice = await createDocument(co.browser, co.jobId, 'customer_invoice', { group: co.groups.electrical });
+  await sendDocument(co.browser, invoice);
+  const { browser: recipient } = await openLink(link);
+  await conversationOn(co.browser, recipient, documentId, 2);
+  return { label: 'small', contractor: co.browser, recipient, jobId: co.jobId, documentId, items: 5, lines: 2, comments: 2, files: 2, portalDocuments: 2 };
+}
+
+async function largeSize(): Promise<Size> {
+  const co = await companyWithBudget({ company: 'Large Budget Builders' });
+  const jobId = await createJob(co.browser, 'Whole house renovation', co.customerId);
+  const groups: string[] = [];
+  for (const name of ['Site work', 'Framing', 'Electrical', 'Plumbing', 'Finishes', 'Exterior']) groups.push(await addGroup(co.browser, jobId, name));
+  for (let i = 0; i < 120; i++) {
+    await addItem(co.browser, jobId, groups[i % groups.length], { name: `Line item ${i + 1} — materials and labour`, quantity: String(1 + (i % 9)), unitCost: `${(i * 13.37 + 10).toFixed(2)}` });
+  }
+  const documentId = await createDocument(co.browser, jobId, 'estimate', { all: '1' });
+  const { link } = await sendDocument(co.browser, documentId);
+  // Fourteen more documents to the same customer contact, across both of its jobs.
+  const kinds = ['estimate', 'customer_invoice', 'proposal'];
+  for (let i = 0; i < 14; i++) {
+    const onBig = i % 2 === 0;
+    const id = await createDocument(co.browser, onBig ? jobId : co.jobId, kinds[i % kinds.length], onBig ? { group: groups[i % groups.length] } : { group: co.groups.demolition });
+    await sendDocument(co.browser, id);
+  }
+  const { browser: recipient } = await openLink(link);
+  await conversationOn(co.browser, recipient, documentId, 40);
+  return { label: 'large', contractor: co.browser, recipient, jobId, documentId, items: 120, lines: 120, comments: 40, files: 40, portalDocuments: 15 };
+}
+
+beforeAll(async () => {
+  [small, large] = [await smallSize(), await largeSize()];
+  // The fixtures are what they claim to be.
+  for (const s of [small, large]) {
+    const items = await db().query.costItems.findMany({ where: (t, { eq }) => eq(t.jobId, s.jobId) });
+    expect(items, s.label).toHaveLength(s.items);
+    const comments = await db().query.comments.findMany({ where: (t, { eq }) => eq(t.documentId, s.documentId) });
+    expect(comments, s.label).toHaveLength(s.comments);
+    const files = await db().query.files.findMany({ where: (t, { eq }) => eq(t.documentId, s.documentId) });
+    expect(files, s.label).toHaveLength(s.files);
+  }
+}, 600_000);
+
+/** Runs one route at both sizes: same count at each, within the budget. */
+async function budget(name: keyof typeof BUDGET, request: (s: Size) => Promise<{ res: Response; trips: number; log: string }>, expectStatus: number) {
+  const counts: Record<string, number> = {};
+  for (const s of [small, large]) {
+    const { res, trips, log } = await request(s);
+    expect(res.status, `${name} (${s.label}): ${(await res.clone().text()).slice(0, 300)}`).toBe(expectStatus);
+    counts[s.label] = trips;
+    expect(trips, `${name} (${s.label}): the counting binding was not used`).toBeGreaterThan(0);
+    expect(trips, `${name} (${s.label}) made ${trips} D1 round trips, budget ${BUDGET[name]}:\n${log}`).toBeLessThanOrEqual(BUDGET[name]);
+  }
+  measured[name] = counts;
+  console.log(`D1 round trips, ${name}: small ${counts.small}, large ${counts.large} (budget ${BUDGET[name]})`);
+  expect(counts.large, `${name}: the count grows with the data (N+1)`).toBe(counts.small);
+}
+
+describe('D1 round trips per request', () => {
+  it('the counter counts a batch as one trip and each statement run as one', async () => {
+    const counter = countingD1();
+    const d = database(counter.d1);
+    await d.batch([d.query.orgs.findMany({ limit: 1 }), d.query.users.findMany({ limit: 1 }), d.query.jobs.findMany({ limit: 1 })]);
+    expect(counter.count).toBe(1);
+    await d.query.orgs.findFirst();
+    await d.select().from(orgs).limit(1);
+    await d.select().from(orgs).limit(1).get();
+    expect(counter.count).toBe(4);
+    expect(counter.calls.map((c) => c.kind)).toEqual(['batch', expect.any(String), expect.any(String), expect.any(String)]);
+  });
+
+  it(`portal document page ≤ ${BUDGET.portalDocument} (2 vs 120 lines, 2 vs 40 comments and files)`, async () => {
+    await budget('portalDocument', (s) => countTrips(s.recipient, `/portal/documents/${s.documentId}`), 200);
+  });
+
+  it(`portal home ≤ ${BUDGET.portalHome} (a contact with 2 vs 15 documents)`, async () => {
+    await budget(
+      'portalHome',
+      async (s) => {
+        const r = await countTrips(s.recipient, '/portal');
+        const rows = ((await r.res.clone().text()).match(/href="\/portal\/documents\/[a-z0-9]+"/g) ?? []).length;
+        expect(rows, s.label).toBeGreaterThanOrEqual(s.portalDocuments);
+        return r;
+      },
+      200,
+    );
+  });
+
+  it(`portal job page ≤ ${BUDGET.portalHome} (the same list, one job)`, async () => {
+    await budget('portalJob', (s) => countTrips(s.recipient, `/portal/jobs/${s.jobId}`), 200);
+  });
+
+  it(`dashboard job page ≤ ${BUDGET.jobPage} (5 vs 120 budget items)`, async () => {
+    await budget('jobPage', (s) => countTrips(s.contractor, `/jobs/${s.jobId}`), 200);
+  });
+
+  it(`contractor document page ≤ ${BUDGET.contractorDocument} (2 vs 40 comments and files, its timeline)`, async () => {
+    await budget('contractorDocument', (s) => countTrips(s.contractor, `/documents/${s.documentId}`), 200);
+  });
+
+  it(`posting a comment ≤ ${BUDGET.postComment}, from either side (the room's own D1 batch excluded)`, async () => {
+    await budget('postComment', async (s) => countTrips(s.contractor, `/documents/${s.documentId}/comments`, await formPost(s.contractor, { body: 'Counted comment from the office.' })), 303);
+    const contractorSide = measured.postComment;
+    await budget('postComment', async (s) => countTrips(s.recipient, `/portal/documents/${s.documentId}/comments`, await formPost(s.recipient, { body: 'Counted comment from the customer.' })), 303);
+    measured.postComment = { contractor: contractorSide, recipient: measured.postComment };
+  });
+
+  it("the room's own D1 use for a comment is one batch, at either size (measured inside the DocumentRoom)", async () => {
+    const counts: Record<string, number> = {};
+    for (const s of [small, large]) {
+      const stub = env.DOCUMENT_ROOM.get(env.DOCUMENT_ROOM.idFromName(s.documentId));
+      const counter = countingD1();
+      const original = await runInDurableObject(stub, (room) => {
+        const r = room as unknown as { db: Db };
+        const before = r.db;
+        r.db = database(counter.d1);
+        return before;
+      });
+      try {
+        const res = await callWorker(s.contractor, `/documents/${s.documentId}/comments`, await formPost(s.contractor, { body: 'Counted inside the room.' }));
+        expect(res.status).toBe(303);
+      } finally {
+        await runInDurableObject(stub, (room) => {
+          (room as unknown as { db: Db }).db = original;
+        });
+      }
+      counts[s.label] = counter.count;
+      expect(counter.count, `room D1 trips (${s.label}):\n${counter.describe()}`).toBeLessThanOrEqual(1);
+    }
+    measured.roomComment = counts;
+    console.log(`D1 round trips inside the DocumentRoom for a comment: small ${counts.small}, large ${counts.large}`);
+    expect(counts.large).toBe(counts.small);
+  });
+});
+
+async function assetGzip(path: string) {
+  const res = await env.ASSETS.fetch(new Request(`https://assets.local${path}`));
+  expect(res.status, path).toBe(200);
+  const text = await res.text();
+  return { bytes: new TextEncoder().encode(text).byteLength, gzip: await gzipSize(text) };
+}
+
+describe('page weight and no-JavaScript rendering', () => {
+  it('the portal page of a 120-line estimate (with 40 comments and 40 files) is ≤ 30 KB gzipped', async () => {
+    const res = await callWorker(large.recipient, `/portal/documents/${large.documentId}`, {});
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    const size = await gzipSize(html);
+    measured.portalPage = { html: html.length, gzip: size };
+    console.log(`portal document page, 120 lines + 40 comments + 40 files: ${html.length} bytes of HTML, ${size} bytes (${(size / KB).toFixed(1)} KB) gzipped`);
+    expect(size).toBeLessThanOrEqual(30 * KB);
+  });
+
+  it('renders its content with JavaScript disabled: lines, totals, comments and files are in the HTML; scripts only enhance', async () => {
+    const res = await callWorker(large.recipient, `/portal/documents/${large.documentId}`, {});
+    const html = await res.text();
+    const doc = await db().query.documents.findFirst({ where: (d, { eq }) => eq(d.id, large.documentId) });
+    const version = await db().query.documentVersions.findFirst({ where: (v, { and, eq }) => and(eq(v.documentId, large.documentId), eq(v.version, doc!.sentVersion!)) });
+    const snapshot = JSON.parse(version!.snapshot!) as DocumentSnapshot;
+
+    // Every line by name, and the totals, are in the server-rendered HTML.
+    const items = snapshot.lines.filter((l) => l.kind === 'item');
+    expect(items).toHaveLength(120);
+    for (const line of items) expect(html).toContain(line.name);
+    expect(snapshot.totals.total).toBeGreaterThan(0);
+    expect(html).toContain(money(snapshot.totals.total, snapshot.currency));
+    expect(html).toContain(money(snapshot.totals.subtotal, snapshot.currency));
+    // So are the conversation and the files, and the forms work as plain posts.
+    expect(html).toContain('Customer question 40: can we change the finish?');
+    expect(html).toContain('spec-sheet-40.txt');
+    expect(html).toMatch(new RegExp(`<form[^>]*method="post"[^>]*action="/portal/documents/${large.documentId}/comments"`));
+    expect(html).toMatch(new RegExp(`<form[^>]*method="post"[^>]*action="/portal/documents/${large.documentId}/sign"`));
+
+    // The only scripts are external ES modules from this origin, each with the response's CSP nonce.
+    const nonce = /'nonce-([A-Za-z0-9_-]+)'/.exec(res.headers.get('Content-Security-Policy') ?? '')?.[1];
+    expect(nonce).toBeTruthy();
+    const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)];
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const [, attrs, body] of scripts) {
+      expect(attrs).toMatch(/\btype="module"/);
+      expect(attrs).toMatch(/\bsrc="\/[^/"][^"]*"/);
+      expect(attrs).toContain(`nonce="${nonce}"`);
+      expect(body.trim()).toBe('');
+    }
+    expect((html.match(/<script\b/g) ?? []).length).toBe(scripts.length);
+    expect(html).not.toMatch(/\son[a-z]+=/i); // no inline event handlers
+    expect(html).not.toMatch(/javascript:/i);
+  });
+
+  it("the portal's CSS and JS together are ≤ 25 KB gzipped", async () => {
+    // What a portal page can load: the stylesheet, the live thread, the signing pad and its library.
+    const assets = ['/app.css', '/live.js', '/sign.js', '/vendor/signature_pad.min.js'];
+    const sizes: Record<string, { bytes: number; gzip: number }> = {};
+    for (const path of assets) sizes[path] = await assetGzip(path);
+    const brand = await callWorker(new Browser(), '/brand.css?c=1f5f8b', {});
+    const brandCss = await brand.text();
+    sizes['/brand.css'] = { bytes: brandCss.length, gzip: await gzipSize(brandCss) };
+
+    // Everything the portal pages reference is in the list measured.
+    const pages = [await (await callWorker(large.recipient, `/portal/documents/${large.documentId}`, {})).text(), await (await callWorker(large.recipient, '/portal', {})).text()];
+    for (const page of pages) {
+      for (const m of page.matchAll(/<(?:script|link)\b[^>]*(?:src|href)="(\/[^"?]*)(?:\?[^"]*)?"[^>]*>/g)) {
+        if (/\.(css|js)$/.test(m[1])) expect(Object.keys(sizes), `${m[1]} is loaded by the portal but not measured`).toContain(m[1]);
+      }
+    }
+    const sign = await env.ASSETS.fetch(new Request('https://assets.local/sign.js'));
+    for (const m of (await sign.text()).matchAll(/from\s+'(\/[^']+)'/g)) expect(Object.keys(sizes)).toContain(m[1]);
+
+    const total = Object.values(sizes).reduce((n, s) => n + s.gzip, 0);
+    measured.assets = { ...sizes, totalGzip: total };
+    console.log(`portal CSS + JS: ${Object.entries(sizes).map(([p, s]) => `${p} ${s.gzip} B`).join(', ')}; total ${total} B (${(total / KB).toFixed(1)} KB) gzipped`);
+    expect(total).toBeLessThanOrEqual(25 * KB);
+  });
+});
