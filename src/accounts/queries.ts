@@ -1,19 +1,22 @@
-import { and, asc, eq, or, sql } from 'drizzle-orm';
+import { and, asc, eq, or, sql, type SQLWrapper } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { accounts, contacts } from '../db/schema';
 
 export type AccountKind = 'customer' | 'vendor';
 
-export function likePattern(q: string) {
-  return `%${q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+/**
+ * Case-insensitive (ASCII, like LIKE) substring match. Not LIKE: D1 refuses a LIKE pattern over
+ * 50 bytes ("pattern too complex"), which a search for a long or non-Latin name reaches.
+ */
+export function containsText(column: SQLWrapper, q: string) {
+  return sql`instr(lower(${column}), lower(${q})) > 0`;
 }
 
 export async function listAccounts(db: Db, orgId: string, kind: AccountKind | null, q: string) {
   const conditions = [eq(accounts.orgId, orgId)];
   if (kind) conditions.push(eq(accounts.kind, kind));
   if (q) {
-    const p = likePattern(q);
-    conditions.push(or(sql`${accounts.name} LIKE ${p} ESCAPE '\\'`, sql`${accounts.email} LIKE ${p} ESCAPE '\\'`)!);
+    conditions.push(or(containsText(accounts.name, q), containsText(accounts.email, q))!);
   }
   return db
     .select({

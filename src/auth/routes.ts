@@ -10,7 +10,7 @@ import type { AppEnv } from '../http/context';
 import { sha256Hex } from '../http/crypto';
 import { clientIp, hitRateLimit } from '../http/rate-limit';
 import { pageContext, redirectWith, render } from '../http/render';
-import { FormCheck, readForm } from '../http/validate';
+import { CONTROL, FormCheck, readForm } from '../http/validate';
 import { hashPassword, verifyPassword } from './passwords';
 import { findOpenInvite, findUserByEmail } from './queries';
 import { endSession, startSession } from './session';
@@ -27,8 +27,9 @@ export function isTimeZone(zone: string): boolean {
   }
 }
 
+/** A path on this site. Browsers drop tabs and line breaks from a URL, so "/\t/evil.example" would become "//evil.example": refuse them all. */
 function safeNext(next: string | undefined): string {
-  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
+  return next && /^\/(?![/\\])/.test(next) && !/[\u0000-\u0020\u007f\\]/.test(next) ? next : '/';
 }
 
 const SIGN_IN_FAILED = 'That email and password do not match an account. Check them and try again.';
@@ -42,7 +43,8 @@ export const authRoutes = new Hono<AppEnv>()
     const raw = await readForm(c);
     const f = new FormCheck(raw);
     const email = f.email('email', { label: 'Email', required: true });
-    const password = raw.password ?? '';
+    // Read the way sign-up and invitations stored it (control characters dropped), or such a password never matches.
+    const password = (raw.password ?? '').replace(CONTROL, '');
     if (!password) f.fail('password', 'Password is required.');
     const next = safeNext(raw.next);
     const again = (status: 401 | 422 | 429, message?: string) => {

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, or, sql } from 'drizzle-orm';
 import { distinct, type Db } from '../db/client';
-import { likePattern } from '../accounts/queries';
+import { containsText } from '../accounts/queries';
 import { accounts, costGroups, costItems, jobs } from '../db/schema';
 import { assembleDocumentList, documentListStatements } from '../documents/queries';
 import { feedStatement } from '../conversation/feed-queries';
@@ -9,9 +9,8 @@ export async function listJobs(db: Db, orgId: string, q: string, status: 'open' 
   const conditions = [eq(jobs.orgId, orgId)];
   if (status) conditions.push(eq(jobs.status, status));
   if (q) {
-    const p = likePattern(q);
     const asNumber = /^\d{1,9}$/.test(q.replace(/^#/, '')) ? Number(q.replace(/^#/, '')) : -1;
-    conditions.push(or(sql`${jobs.name} LIKE ${p} ESCAPE '\\'`, eq(jobs.number, asNumber))!);
+    conditions.push(or(containsText(jobs.name, q), eq(jobs.number, asNumber))!);
   }
   return db
     .select({ id: jobs.id, number: jobs.number, name: jobs.name, address: jobs.address, status: jobs.status, updatedAt: jobs.updatedAt, customer: accounts.name })
@@ -48,7 +47,9 @@ function budgetStatements(db: Db, orgId: string, jobId: string) {
       .where(and(eq(jobs.orgId, orgId), eq(jobs.id, jobId))),
     db.select().from(costGroups).where(and(eq(costGroups.orgId, orgId), eq(costGroups.jobId, jobId))).orderBy(asc(costGroups.position)),
     db
-      .select(distinct({ item: costItems, vendorName: accounts.name }))
+      // Plain columns (their names are unique here; only the vendor's name needs an alias): drizzle
+      // maps an aliased field several times slower, which on a 200-item budget was ~10 ms a page.
+      .select({ item: costItems, vendorName: sql<string | null>`${accounts.name}`.as('vendor_name') })
       .from(costItems)
       .leftJoin(accounts, and(eq(accounts.id, costItems.vendorAccountId), eq(accounts.orgId, orgId)))
       .where(and(eq(costItems.orgId, orgId), eq(costItems.jobId, jobId)))

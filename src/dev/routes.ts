@@ -1,17 +1,18 @@
 import { Hono } from 'hono';
 import { html } from '../../views/html';
 import { DevMailMessagePage, DevMailPage } from '../../views/dashboard/dev-mail';
-import { isProduction } from '../env';
 import type { AppEnv } from '../http/context';
 import { notFound } from '../http/errors';
 import { render } from '../http/render';
 import { findOutboxMessage, listOutbox } from '../mail/outbox';
 import { seedDemo } from '../db/seed';
+import { seedBench, seedBenchSigning } from '../db/bench-seed';
 
-// Development-only: the outbox as a mailbox, and the demo seed. Production answers 404.
+// Development-only: the outbox as a mailbox, and the demo seed. Anywhere but development and tests answers 404.
 export const devRoutes = new Hono<AppEnv>()
   .use('/dev/*', async (c, next) => {
-    if (isProduction(c.env)) notFound();
+    // Only where it is known to be local: a staging deploy with another ENVIRONMENT must not publish every email (and its portal links).
+    if (c.env.ENVIRONMENT !== 'development' && c.env.ENVIRONMENT !== 'test') notFound();
     return next();
   })
   .get('/dev/mail', async (c) => {
@@ -35,4 +36,11 @@ export const devRoutes = new Hono<AppEnv>()
     if (c.req.header('X-Dev-Secret') !== c.env.PORTAL_TOKEN_SECRET) notFound();
     const result = await seedDemo(c.get('db'));
     return c.json(result);
+  })
+  .post('/dev/bench-seed', async (c) => {
+    // Called by scripts/bench.mjs with the dev secret, against its own state folder.
+    if (c.req.header('X-Dev-Secret') !== c.env.PORTAL_TOKEN_SECRET) notFound();
+    const origin = new URL(c.req.url).origin;
+    if (c.req.query('part') === 'signing') return c.json(await seedBenchSigning(c.env, c.get('db'), origin, Number(c.req.query('count') ?? 50)));
+    return c.json(await seedBench(c.env, c.get('db'), origin));
   });

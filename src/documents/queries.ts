@@ -128,7 +128,8 @@ export function documentListStatements(db: Db, orgId: string, filter: DocumentLi
       .orderBy(desc(documents.updatedAt))
       .limit(limit),
     db
-      .select(distinct({ documentId: documents.id, kind: documentLines.kind, quantity: documentLines.quantity, unitCost: documentLines.unitCost, unitPrice: documentLines.unitPrice, taxable: documentLines.taxable }))
+      // Plain columns, all distinct names: every line of every listed document passes through here.
+      .select({ documentId: documents.id, kind: documentLines.kind, quantity: documentLines.quantity, unitCost: documentLines.unitCost, unitPrice: documentLines.unitPrice, taxable: documentLines.taxable })
       .from(documentLines)
       .innerJoin(documentVersions, eq(documentVersions.id, documentLines.versionId))
       .innerJoin(documents, and(eq(documents.id, documentVersions.documentId), eq(documents.currentVersion, documentVersions.version)))

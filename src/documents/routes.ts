@@ -26,7 +26,7 @@ import { activityInsert, contractorActor } from '../conversation/activity';
 import type { AppContext, AppEnv } from '../http/context';
 import { notFound } from '../http/errors';
 import { pageContext, redirectWith, render } from '../http/render';
-import { FormCheck, readForm } from '../http/validate';
+import { FormCheck, readForm, readFormLists } from '../http/validate';
 import { addDays, checkDraft, defaultDueDays, lineage, lineInserts, linesFromBudget, rawLineValues, revisedLineId, todayIn, type DraftLine } from './drafts';
 import { snapshotOf } from './documents';
 import { displayNumber, formatNumber, kindByKey, kindKey, kindOf, KINDS, type Kind } from './kinds';
@@ -249,8 +249,8 @@ export const documentRoutes = new Hono<AppEnv>()
     const { user, org } = currentUser(c);
     const db = c.get('db');
     const jobId = c.req.param('id');
-    const body = await c.req.parseBody({ all: true });
-    const list = (k: string) => ([] as unknown[]).concat(body[k] ?? []).filter((v): v is string => typeof v === 'string');
+    const body = await readFormLists(c);
+    const list = (k: string) => body[k] ?? [];
     const kind = kindByKey(list('kind')[0] ?? '');
     const data = await getJobWithBudget(db, org.id, jobId);
     if (!data) notFound();
@@ -354,9 +354,7 @@ export const documentRoutes = new Hono<AppEnv>()
     if (d.document.status === 'void') throw new HTTPException(409, { message: `This ${kind.label.toLowerCase()} is void and can no longer be edited.` });
     const db = c.get('db');
     const raw = await readForm(c);
-    const body = await c.req.parseBody({ all: true });
-    const all: Record<string, string[]> = {};
-    for (const [k, v] of Object.entries(body)) all[k] = ([] as unknown[]).concat(v).filter((x): x is string => typeof x === 'string');
+    const all = await readFormLists(c);
     const { f, header, lines } = checkDraft(raw, all, kind, d.lines as DraftLine[]);
     // Once sent, a document belongs to its recipient's account: their portal keeps what they were sent.
     if (d.document.sentVersion !== null && header.accountId !== d.document.accountId) {

@@ -24,9 +24,14 @@ export const csrf: MiddlewareHandler<AppEnv> = async (c, next) => {
     if (!SAFE.has(c.req.method)) throw new HTTPException(403, { message: csrfMessage });
   }
   c.set('csrf', token);
-  if (SAFE.has(c.req.method) || c.req.header('Upgrade') === 'websocket') return next();
-
   const origin = c.req.header('Origin');
+  // A WebSocket handshake is a GET that carries cookies: browsers always send its Origin, so a
+  // page of another site (even a sibling subdomain, which SameSite=Lax lets through) is refused.
+  if (c.req.header('Upgrade')?.toLowerCase() === 'websocket' && origin !== undefined && origin !== new URL(c.req.url).origin) {
+    throw new HTTPException(403, { message: csrfMessage });
+  }
+  if (SAFE.has(c.req.method)) return next();
+
   const site = c.req.header('Sec-Fetch-Site');
   // Under Referrer-Policy: no-referrer (the portal) browsers send `Origin: null` with a form post;
   // then Sec-Fetch-Site, which a page cannot forge, must say the post came from this origin.

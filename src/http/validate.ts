@@ -6,19 +6,31 @@ import type { AppContext } from './context';
 export type RawForm = Record<string, string>;
 
 export async function readForm(c: AppContext): Promise<RawForm> {
-  const type = c.req.header('Content-Type') ?? '';
-  if (!type.startsWith('application/x-www-form-urlencoded') && !type.startsWith('multipart/form-data')) return {};
-  const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
   const out: RawForm = {};
-  for (const [k, v] of Object.entries(body)) if (typeof v === 'string') out[k] = v;
+  for (const [k, v] of Object.entries(await readFormLists(c))) if (v.length) out[k] = v[v.length - 1];
   return out;
 }
 
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g;
+/** Every string value of every field, for forms that repeat a name (line ids, chosen items). A body that is not a form, or not a well-formed one, reads as empty. */
+export async function readFormLists(c: AppContext): Promise<Record<string, string[]>> {
+  const type = c.req.header('Content-Type') ?? '';
+  if (!type.startsWith('application/x-www-form-urlencoded') && !type.startsWith('multipart/form-data')) return {};
+  const body = await c.req.parseBody({ all: true }).catch(() => ({}) as Record<string, unknown>);
+  const out: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(body)) {
+    const strings = ([] as unknown[]).concat(v).filter((x): x is string => typeof x === 'string');
+    if (strings.length) out[k] = strings;
+  }
+  return out;
+}
+
+export const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g;
+/** Bidi embeddings, overrides and isolates: "invoice\u202Efdp.exe" shows as "invoiceexe.pdf" and can flip the text around it. Letters of right-to-left scripts need none of them. */
+export const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/g;
 const LINE_BREAKS = /[\r\n\t]+/g;
 
 export function cleanText(value: string, multiline: boolean): string {
-  const s = value.replace(CONTROL, '').normalize('NFC');
+  const s = value.replace(CONTROL, '').replace(BIDI_CONTROLS, '').normalize('NFC');
   return (multiline ? s.replace(/\r\n?/g, '\n') : s.replace(LINE_BREAKS, ' ')).trim();
 }
 

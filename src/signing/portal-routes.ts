@@ -49,7 +49,7 @@ export const portalDecisionRoutes = new Hono<AppEnv>()
     const values = { name: raw.name ?? '', method: raw.method ?? '', consent: raw.consent ?? '' };
     const f = new FormCheck(raw);
     const name = f.text('name', { label: 'Your full legal name', max: 200 });
-    if (!name) return again(c, { sign: 'Type your full legal name to sign.', values }, 422);
+    if (!name || !f.ok) return again(c, { sign: f.errors.name ?? 'Type your full legal name to sign.', values }, 422);
     const method = doc.requireSignature ? (raw.method === 'drawn' ? 'drawn' : 'typed') : 'typed';
     let image: Uint8Array | null = null;
     if (method === 'drawn') {

@@ -17,14 +17,32 @@ function dataUrlBytes(dataUrl: string): Uint8Array<ArrayBuffer> | null {
   }
 }
 
-async function inflate(data: Uint8Array<ArrayBuffer>): Promise<Uint8Array | null> {
+/** Inflates at most `limit` bytes: a small image can hold a stream that inflates to gigabytes (a decompression bomb). */
+async function inflate(data: Uint8Array<ArrayBuffer>, limit: number): Promise<Uint8Array | null> {
   try {
-    const stream = new Blob([data]).stream().pipeThrough(new DecompressionStream('deflate'));
-    return new Uint8Array(await new Response(stream).arrayBuffer());
+    const reader = new Blob([data]).stream().pipeThrough(new DecompressionStream('deflate')).getReader();
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > limit) {
+        await reader.cancel();
+        return null;
+      }
+      chunks.push(value);
+    }
+    const out = new Uint8Array(total);
+    let at = 0;
+    for (const c of chunks) (out.set(c, at), (at += c.byteLength));
+    return out;
   } catch {
     return null;
   }
 }
+
+const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 
 export async function readSignatureImage(dataUrl: string): Promise<SignatureImage> {
   if (dataUrl.length > MAX_SIGNATURE_BYTES * 1.4 + 100) return { ok: false, error: 'The signature image is larger than 512 KB. Clear it and sign again.' };
@@ -61,7 +79,10 @@ export async function readSignatureImage(dataUrl: string): Promise<SignatureImag
     joined.set(c, at);
     at += c.byteLength;
   }
-  const pixels = await inflate(joined);
+  // The pixel data of this size and format, with room for interlacing's extra filter bytes; never more.
+  const channels = CHANNELS[colorType];
+  if (!channels || ![1, 2, 4, 8, 16].includes(bitDepth)) return { ok: false, error: 'The signature must be a PNG image drawn on the signature pad.' };
+  const pixels = await inflate(joined, height * (1 + Math.ceil((width * channels * bitDepth) / 8) + 16));
   if (!pixels) return { ok: false, error: 'The signature image is damaged. Clear it and sign again.' };
   if (colorType === 6 && bitDepth === 8) {
     // Each row is one filter byte and width*4 bytes. All-zero pixels give all-zero residuals under every filter.

@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { companyWithBudget, createDocument, sendDocument } from './fixtures';
+import { openPortal, pdfFile, pngFile, rotation, signatureDataUrl, summary, sweep, type Target, uploadFile, versionHashOf, Visitor, watchWrites } from './hostile';
+import { PNG } from './portal-fixtures';
+
+// The hostile-input sweep over the recipient's portal: pages, the conversation, and the
+// decisions (sign or approve, decline, bid).
+
+let co: Awaited<ReturnType<typeof companyWithBudget>>;
+let customer: Visitor;
+let vendor: Visitor;
+let shared: string;
+let bidRequest: string;
+let bidLine: string;
+const hashes = new Map<string, string>();
+let signs: ReturnType<typeof rotation<string>>;
+let declines: ReturnType<typeof rotation<string>>;
+let removals: ReturnType<typeof rotation<string>>;
+let pdfId: string;
+let pngId: string;
+let signature: string;
+const signed: string[] = [];
+
+beforeAll(async () => {
+  co = await companyWithBudget({ company: 'Sweep Portal Co' });
+  const owner = Visitor.from(co.browser);
+  const send = async (kind: string, fields: Record<string, string>) => {
+    const id = await createDocument(owner, co.jobId, kind, fields);
+    return { id, link: (await sendDocument(owner, id)).link };
+  };
+  const first = await send('estimate', { all: '1' });
+  shared = first.id;
+  customer = await openPortal(first.link);
+  const toSign = [(await send('estimate', { group: co.groups.demolition })).id, (await send('proposal', { group: co.groups.demolition })).id, (await send('change_order', { group: co.groups.demolition })).id];
+  const toDecline = [(await send('estimate', { group: co.groups.electrical })).id, (await send('proposal', { group: co.groups.electrical })).id];
+  for (const id of [...toSign, ...toDecline]) hashes.set(id, await versionHashOf(customer, id));
+  signs = rotation(toSign);
+  declines = rotation(toDecline);
+
+  const bid = await send('bid_request', { group: co.groups.electrical });
+  bidRequest = bid.id;
+  vendor = await openPortal(bid.link);
+  hashes.set(bidRequest, await versionHashOf(vendor, bidRequest));
+  bidLine = /name="cost\.([a-z0-9]+)"/.exec(await (await vendor.get(`/portal/documents/${bidRequest}`)).text())![1];
+
+  const base = `/portal/documents/${shared}`;
+  pdfId = await uploadFile(customer, base, pdfFile());
+  pngId = await uploadFile(customer, base, pngFile(PNG));
+  removals = rotation([await uploadFile(customer, base, pdfFile('a.pdf')), await uploadFile(customer, base, pdfFile('b.pdf'))]);
+  signature = await signatureDataUrl();
+  await watchWrites();
+}, 120_000);
+
+const as = () => customer;
+const portal = (id: string) => `/portal/documents/${id}`;
+
+const targets: Target[] = [
+  { name: 'GET /portal', method: 'GET', as, path: () => '/portal', fields: { notice: 'text' } },
+  { name: 'GET /portal/jobs/:id', method: 'GET', as, path: () => `/portal/jobs/${co.jobId}`, pathWith: (id) => `/portal/jobs/${id}` },
+  { name: 'GET /portal/documents/:id', method: 'GET', as, path: () => portal(shared), pathWith: (id) => portal(id), fields: { notice: 'text' }, room: () => shared },
+  { name: 'GET /portal/documents/:id.pdf', method: 'GET', as, path: () => `${portal(shared)}.pdf`, pathWith: (id) => `${portal(id)}.pdf`, runs: 10 },
+  { name: 'GET /portal/logo', method: 'GET', as, path: () => '/portal/logo', once: true, runs: 0 },
+  { name: 'POST /portal/documents/:id/comments', method: 'POST', as, path: () => `${portal(shared)}/comments`, pathWith: (id) => `${portal(id)}/comments`, fields: { body: 'text' }, valid: () => ({ body: 'A question from the sweep.' }), room: () => shared },
+  { name: 'POST /portal/documents/:id/files', method: 'POST', as, path: () => `${portal(shared)}/files`, pathWith: (id) => `${portal(id)}/files`, multipart: true, overLimit: 0, fields: { files: 'file' }, room: () => shared, runs: 10 },
+  { name: 'GET /portal/documents/:id/files/:fileId', method: 'GET', as, path: () => `${portal(shared)}/files/${pdfId}`, pathWith: (id) => `${portal(shared)}/files/${id}` },
+  { name: 'GET /portal/documents/:id/files/:fileId/preview', method: 'GET', as, path: () => `${portal(shared)}/files/${pngId}/preview`, pathWith: (id) => `${portal(shared)}/files/${id}/preview` },
+  {
+    name: 'POST /portal/documents/:id/files/:fileId/remove',
+    method: 'POST',
+    as,
+    path: () => `${portal(shared)}/files/${removals.current()}/remove`,
+    pathWith: (id) => `${portal(shared)}/files/${id}/remove`,
+    room: () => shared,
+    afterSuccess: () => removals.next(),
+    once: true,
+    runs: 5,
+  },
+  { name: 'GET /portal/documents/:id/live', method: 'GET', as, path: () => `${portal(shared)}/live`, pathWith: (id) => `${portal(id)}/live`, once: true, runs: 5 },
+  {
+    name: 'POST /portal/documents/:id/sign',
+    method: 'POST',
+    as,
+    path: () => `${portal(signs.current())}/sign`,
+    pathWith: (id) => `${portal(id)}/sign`,
+    fields: { name: 'text', method: 'choice', consent: 'choice', signature: 'signature', versionHash: 'token', idempotencyKey: 'token' },
+    valid: () => ({ name: 'Dana Reyes', method: 'drawn', consent: 'yes', signature, versionHash: hashes.get(signs.current())!, idempotencyKey: crypto.randomUUID() }),
+    room: () => signs.current(),
+    afterSuccess: () => {
+      signed.push(signs.current());
+      signs.next();
+    },
+    once: true,
+  },
+  { name: 'GET /portal/documents/:id/signed.pdf', method: 'GET', as, path: () => `${portal(signed[0] ?? signs.current())}/signed.pdf`, pathWith: (id) => `${portal(id)}/signed.pdf`, runs: 5 },
+  {
+    name: 'POST /portal/documents/:id/decline',
+    method: 'POST',
+    as,
+    path: () => `${portal(declines.current())}/decline`,
+    pathWith: (id) => `${portal(id)}/decline`,
+    fields: { reason: 'text', versionHash: 'token' },
+    valid: () => ({ reason: 'Too expensive.', versionHash: hashes.get(declines.current())! }),
+    room: () => declines.current(),
+    afterSuccess: () => declines.next(),
+    once: true,
+  },
+  {
+    name: 'POST /portal/documents/:id/bid',
+    method: 'POST',
+    as: () => vendor,
+    path: () => `${portal(bidRequest)}/bid`,
+    pathWith: (id) => `${portal(id)}/bid`,
+    get fields() {
+      return { [`cost.${bidLine}`]: 'number', [`note.${bidLine}`]: 'text', note: 'text', versionHash: 'token' } as const;
+    },
+    valid: () => ({ [`cost.${bidLine}`]: '41.50', [`note.${bidLine}`]: 'In stock', note: 'Two weeks lead time.', versionHash: hashes.get(bidRequest)! }),
+    room: () => bidRequest,
+  },
+];
+
+const tally: Awaited<ReturnType<typeof sweep>>[] = [];
+afterAll(() => console.info(summary('portal', tally)));
+
+describe('hostile input: the portal', () => {
+  it.each(targets.map((t) => [t.name, t] as const))('%s: never a 5xx, and a refusal changes nothing', async (_name, t) => {
+    const result = await sweep(t);
+    tally.push(result);
+    expect(result.failures).toEqual([]);
+  }, 180_000);
+});
