@@ -46,7 +46,7 @@ export function PortalHomePage({ ctx, rows, job }: { ctx: PortalContext; rows: P
     <h1>${job ? job.name : `Documents from ${ctx.org.name}`}</h1>
     ${job ? html`<p class="muted">${job.address} · <a href="/portal">All your documents</a></p>` : html`<p class="muted">Everything ${ctx.org.name} has sent you, by job.</p>`}
     ${!job && waiting.length
-      ? html`<section aria-labelledby="todo-h" class="stack"><h2 id="todo-h">Waiting for you</h2><ul class="portal-list">${waiting.map((r) => html`<${Row} r=${r} />`)}</ul></section>`
+      ? html`<section aria-labelledby="waiting-h" class="stack"><h2 id="waiting-h">Waiting for you</h2><ul class="portal-list">${waiting.map((r) => html`<${Row} r=${r} />`)}</ul></section>`
       : null}
     ${rows.length === 0 ? html`<div class="empty"><p>Nothing here yet.</p></div>` : null}
     ${[...jobs].map(
