@@ -5,7 +5,10 @@
 // GET /healthz measured just before and after it, prints a table and writes bench/results.json.
 // Flags: --duration S (10), --connections N (10), --sign-docs N (300),
 // --only name,name (a subset of routes; healthz always runs), --keep-state, --no-pin, --strict
-// (exit 1 when a floor is missed; unexpected answers always do).
+// (exit 1 when a floor is missed; unexpected answers always do), --profile name (records a V8 CPU
+// profile of the Worker while that route runs, writes bench/<name>.cpuprofile for DevTools and
+// prints the functions with the most self time; wrangler's DevTools session is then on, so the
+// req/s of that run are not comparable).
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +17,7 @@ import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import WebSocket from 'ws';
 import { ensureDevVars } from './dev-vars.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -31,6 +35,7 @@ const SIGN_DOCS = Number(flag('--sign-docs', '300'));
 const ONLY = flag('--only', '') ? new Set(flag('--only', '').split(',')) : null;
 const KEEP = args.includes('--keep-state');
 const STRICT = args.includes('--strict');
+const PROFILE = flag('--profile', '');
 const BASELINE_SLICE = Math.max(2, Math.round(DURATION / 2));
 if (!(DURATION > 0) || !(CONNECTIONS > 0) || !(SIGN_DOCS > 0)) {
   console.error('usage: npm run bench -- [--duration 10] [--connections 10] [--sign-docs 300] [--only portal-document,job-page] [--keep-state] [--no-pin] [--strict]');
@@ -97,10 +102,10 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 // machine's core count more than the page. --no-pin measures without it.
 const PIN = !args.includes('--no-pin') && os.cpus().length >= 2 && spawnSync('taskset', ['-V']).status === 0;
 
-async function startWorker(port) {
+async function startWorker(port, inspectorPort) {
   if (PIN) spawnSync('taskset', ['-pc', '1', String(process.pid)]);
   const cmd = PIN ? ['taskset', ['-c', '0', process.execPath]] : [process.execPath, []];
-  child = spawn(cmd[0], [...cmd[1], 'scripts/dev.mjs', '--port', String(port), '--persist-to', STATE, '--no-seed'], {
+  child = spawn(cmd[0], [...cmd[1], 'scripts/dev.mjs', '--port', String(port), '--persist-to', STATE, '--no-seed', ...(inspectorPort ? ['--inspector-port', String(inspectorPort), '--', '--minify=false'] : [])], {
     cwd: ROOT,
     detached: true, // its own process group: wrangler and workerd go down with it
     // stdin stays open: wrangler's esbuild service stops when it closes, and errors go unformatted.
@@ -110,7 +115,7 @@ async function startWorker(port) {
     // ~8 ms of CPU per call outside the Worker, several times what the page itself costs. Wrangler
     // skips that session when it believes it runs in VS Code's debug terminal; that switch is the
     // only one it has, and with it the numbers are the Worker's own (nothing else reads it here).
-    env: { ...process.env, CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1', WRANGLER_SEND_METRICS: 'false', VSCODE_INSPECTOR_OPTIONS: '{"bench":"no-devtools"}' },
+    env: { ...process.env, CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1', WRANGLER_SEND_METRICS: 'false', ...(inspectorPort ? {} : { VSCODE_INSPECTOR_OPTIONS: '{"bench":"no-devtools"}' }) },
   });
   const onData = (d) => {
     log += d.toString();
@@ -184,6 +189,46 @@ async function portalSession(base, link) {
   if (res.status !== 303 || !jar.cp_portal) throw new Error(`opening the portal link answered ${res.status}`);
   if (!jar.cp_csrf) keepCookies(jar, await fetch(`${base}/portal`, { headers: { cookie: cookieHeader(jar) } }));
   return jar;
+}
+
+// ---- profiling ------------------------------------------------------------------------------
+
+/** A CDP session on the Worker through wrangler's inspector proxy. */
+async function inspector(port) {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`);
+  await once(ws, 'open');
+  let id = 0;
+  const waiting = new Map();
+  ws.on('message', (data) => {
+    const msg = JSON.parse(data.toString());
+    if (msg.id && waiting.has(msg.id)) {
+      waiting.get(msg.id)(msg);
+      waiting.delete(msg.id);
+    }
+  });
+  const send = (method, params = {}) =>
+    new Promise((resolve, reject) => {
+      const n = ++id;
+      waiting.set(n, (msg) => (msg.error ? reject(new Error(`${method}: ${msg.error.message}`)) : resolve(msg.result)));
+      ws.send(JSON.stringify({ id: n, method, params }));
+    });
+  return { send, close: () => ws.close() };
+}
+
+/** Self time per function (and where it lives), biggest first, as a share of all samples. */
+function selfTimes(profile, top = 30) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const hits = new Map();
+  for (const s of profile.samples) hits.set(s, (hits.get(s) ?? 0) + 1);
+  const total = profile.samples.length || 1;
+  const by = new Map();
+  for (const [nodeId, count] of hits) {
+    const f = byId.get(nodeId).callFrame;
+    const file = f.url.split('/').slice(-2).join('/');
+    const key = `${f.functionName || '(anonymous)'}  ${file}:${f.lineNumber + 1}`;
+    by.set(key, (by.get(key) ?? 0) + count);
+  }
+  return [...by].sort((a, b) => b[1] - a[1]).slice(0, top).map(([fn, n]) => `${((n / total) * 100).toFixed(1).padStart(5)}%  ${fn}`);
 }
 
 // ---- the runs --------------------------------------------------------------------------------
@@ -282,8 +327,10 @@ async function main() {
   if (!KEEP) rmSync(STATE, { recursive: true, force: true });
   const vars = ensureDevVars(join(ROOT, '.dev.vars'));
   const port = await freePort();
+  const inspectorPort = PROFILE ? await freePort() : null;
   console.log(`Benchmark: ${CONNECTIONS} connections, ${DURATION} s per route, state in ${STATE}${PIN ? ', wrangler on CPU 0, load generator on CPU 1' : ''}`);
-  const base = await startWorker(port);
+  if (PROFILE) console.log(`  profiling ${PROFILE}: wrangler's DevTools session is on, req/s are not comparable with other runs`);
+  const base = await startWorker(port, inspectorPort);
   const data = await seed(base, vars.PORTAL_TOKEN_SECRET);
   const contractor = await contractorSession(base, data.email, data.password);
   const portal = await portalSession(base, data.portalLink);
@@ -293,7 +340,25 @@ async function main() {
   const run = async (r, duration = DURATION) => {
     await warm(base, r);
     process.stdout.write(`  ${r.label} … `);
+    const cdp = r.name === PROFILE ? await inspector(inspectorPort) : null;
+    if (cdp) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+      await cdp.send('Profiler.start');
+    }
     const m = await measure(base, r, duration);
+    if (cdp) {
+      const { profile } = await cdp.send('Profiler.stop');
+      const file = join(ROOT, 'bench', `${r.name}.cpuprofile`);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, JSON.stringify(profile));
+      // The bundle wrangler built, so the profile's line numbers can be read against it.
+      const bundle = profile.nodes.map((n) => n.callFrame).find((f) => f.url.endsWith('index.js'));
+      await cdp.send('Debugger.enable');
+      if (bundle) writeFileSync(file.replace(/\.cpuprofile$/, '.bundle.js'), (await cdp.send('Debugger.getScriptSource', { scriptId: bundle.scriptId })).scriptSource);
+      cdp.close();
+      console.log(`\n  self time while ${r.name} ran (${file.replace(`${ROOT}/`, '')}):\n${selfTimes(profile).join('\n')}`);
+    }
     console.log(`${m.rps.toFixed(1)} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms${m.unexpected ? `, ${m.unexpected} unexpected (${JSON.stringify(m.statusCodes)})` : ''}`);
     return m;
   };

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run dev`: secrets in .dev.vars (made when missing), local migrations, wrangler dev on
-// port 8787, then the idempotent demo seed. Extra flags: --port N, --persist-to DIR, --no-seed.
+// port 8787, then the idempotent demo seed. Extra flags: --port N, --persist-to DIR, --no-seed,
+// --inspector-port N; anything after `--` goes to wrangler dev as it is.
 import { spawn, spawnSync } from 'node:child_process';
 import { ensureDevVars } from './dev-vars.mjs';
 
@@ -12,6 +13,8 @@ const flag = (name, fallback) => {
 const port = Number(flag('--port', process.env.PORT ?? '8787'));
 const persistTo = flag('--persist-to', '.wrangler/state');
 const seed = !args.includes('--no-seed');
+const inspectorPort = flag('--inspector-port', null);
+const passThrough = args.includes('--') ? args.slice(args.indexOf('--') + 1) : [];
 const wrangler = ['node_modules/wrangler/bin/wrangler.js'];
 
 const vars = ensureDevVars('.dev.vars');
@@ -22,7 +25,7 @@ const migrate = spawnSync(process.execPath, [...wrangler, 'd1', 'migrations', 'a
 });
 if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 
-const dev = spawn(process.execPath, [...wrangler, 'dev', '--port', String(port), '--ip', '127.0.0.1', '--persist-to', persistTo, '--show-interactive-dev-session=false'], {
+const dev = spawn(process.execPath, [...wrangler, 'dev', '--port', String(port), '--ip', '127.0.0.1', '--persist-to', persistTo, '--show-interactive-dev-session=false', ...(inspectorPort ? ['--inspector-port', inspectorPort] : []), ...passThrough], {
   stdio: 'inherit',
   env: process.env,
 });
