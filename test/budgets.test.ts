@@ -23,8 +23,10 @@ import { gzipSize, openLink } from './portal-fixtures';
 // Every budget runs against two data sizes and must give the SAME count at both: a query per
 // comment, per line, per document or per item (N+1) fails the test at any size.
 
+// The budgets, except where the code does better and the test holds it there: the portal
+// document page checks the session inside its own batch (requirePortalWith), one round trip.
 const BUDGET = {
-  portalDocument: 2,
+  portalDocument: 1,
   portalHome: 2,
   portalJob: 2,
   jobPage: 3,

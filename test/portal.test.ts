@@ -235,10 +235,24 @@ describe('the link and the portal session', () => {
       const row = await db().query.portalSessions.findFirst({ where: (p, { eq }) => eq(p.id, sessions[0].id) });
       expect(row!.expiresAt).toBeGreaterThan(Date.now() + 29 * DAY);
     });
-    // Lapsed: the same 404 as no session at all.
+    // The document page checks the session inside its own batch; it slides the same way.
+    await db().update(portalSessions).set({ expiresAt: Date.now() + 10 * DAY }).where(eq(portalSessions.id, sessions[0].id));
+    const page = await browser.get(`/portal/documents/${id}`);
+    expect(page.status).toBe(200);
+    expect(page.headers.getSetCookie().some((c) => c.startsWith('cp_portal=') && /Max-Age=2592000/i.test(c))).toBe(true);
+    await vi.waitFor(async () => {
+      const row = await db().query.portalSessions.findFirst({ where: (p, { eq }) => eq(p.id, sessions[0].id) });
+      expect(row!.expiresAt).toBeGreaterThan(Date.now() + 29 * DAY);
+    });
+    // Lapsed: the same 404 as no session at all, and nothing logged as a view.
+    const views = async () => (await db().query.activity.findMany({ where: (a, { and, eq }) => and(eq(a.documentId, id), eq(a.action, 'viewed')) })).length;
+    await vi.waitFor(async () => expect(await views()).toBe(2)); // the link's redirect, then this visit
     await db().update(portalSessions).set({ expiresAt: Date.now() - 1 }).where(eq(portalSessions.id, sessions[0].id));
+    const viewsBefore = await views();
     expect((await browser.get('/portal')).status).toBe(404);
     expect((await browser.get(`/portal/documents/${id}`)).status).toBe(404);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await views()).toBe(viewsBefore);
   });
 
   it('sending a revision replaces what the recipient sees; earlier links open the new version', async () => {

@@ -1,5 +1,5 @@
 import { and, eq, gt, sql } from 'drizzle-orm';
-import type { Db } from '../db/client';
+import { prepared, type Db } from '../db/client';
 import { invites, orgs, sessions, users } from '../db/schema';
 import type { OrgSummary, SignedInUser } from '../http/context';
 
@@ -10,9 +10,8 @@ export async function findUserByEmail(db: Db, email: string) {
   return db.query.users.findFirst({ where: eq(users.email, email) });
 }
 
-/** One round trip: the session, its user and the org summary every page needs. */
-export async function findSession(db: Db, sessionHash: string, now = Date.now()) {
-  const row = await db
+const sessionQuery = (db: Db) =>
+  db
     .select({
       expiresAt: sessions.expiresAt,
       user: { id: users.id, orgId: users.orgId, email: users.email, name: users.name, role: users.role },
@@ -21,8 +20,12 @@ export async function findSession(db: Db, sessionHash: string, now = Date.now())
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .innerJoin(orgs, eq(orgs.id, sessions.orgId))
-    .where(and(eq(sessions.id, sessionHash), gt(sessions.expiresAt, now)))
-    .get();
+    .where(and(eq(sessions.id, sql.placeholder('sessionHash')), gt(sessions.expiresAt, sql.placeholder('now'))))
+    .prepare();
+
+/** One round trip: the session, its user and the org summary every page needs. */
+export async function findSession(db: Db, sessionHash: string, now = Date.now()) {
+  const [row] = await prepared(db, sessionQuery).all({ sessionHash, now });
   if (!row) return null;
   const { logoKey, ...org } = row.org;
   return { expiresAt: row.expiresAt, user: row.user as SignedInUser, org: { ...org, hasLogo: !!logoKey } satisfies OrgSummary };

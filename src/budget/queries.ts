@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, or, sql } from 'drizzle-orm';
-import { distinct, type Db } from '../db/client';
+import { batchPrepared, distinct, prepareEach, prepared, type Db, type Param } from '../db/client';
 import { containsText } from '../accounts/queries';
 import { accounts, costGroups, costItems, jobs } from '../db/schema';
 import { assembleDocumentList, documentListStatements } from '../documents/queries';
@@ -25,9 +25,15 @@ export async function findJob(db: Db, orgId: string, jobId: string) {
   return db.query.jobs.findFirst({ where: and(eq(jobs.orgId, orgId), eq(jobs.id, jobId)) });
 }
 
+const jobPageQueries = (db: Db) => {
+  const orgId = sql.placeholder('orgId');
+  const jobId = sql.placeholder('jobId');
+  return prepareEach([...budgetStatements(db, orgId, jobId), ...documentListStatements(db, orgId, { jobId }), feedStatement(db, orgId, { jobId }, 15)]);
+};
+
 /** Everything the job page shows, in one batch (one round trip): budget, documents and recent activity. */
 export async function getJobPage(db: Db, orgId: string, jobId: string) {
-  const [job, groups, items, vendors, rows, lines, paid, feed] = await db.batch([...budgetStatements(db, orgId, jobId), ...documentListStatements(db, orgId, { jobId }), feedStatement(db, orgId, { jobId }, 15)]);
+  const [job, groups, items, vendors, rows, lines, paid, feed] = await batchPrepared(db, prepared(db, jobPageQueries), { orgId, jobId });
   const budget = assembleBudget(job, groups, items, vendors);
   return budget && { ...budget, documents: assembleDocumentList(rows, lines, paid), feed: feed.slice(0, 15) };
 }
@@ -38,7 +44,7 @@ export async function getJobWithBudget(db: Db, orgId: string, jobId: string) {
   return assembleBudget(job, groups, items, vendors);
 }
 
-function budgetStatements(db: Db, orgId: string, jobId: string) {
+function budgetStatements(db: Db, orgId: Param, jobId: Param) {
   return [
     db
       .select(distinct({ job: jobs, customer: { id: accounts.id, name: accounts.name } }))

@@ -1,9 +1,9 @@
 import { and, desc, eq, gte, inArray, lt, or, type SQL } from 'drizzle-orm';
-import { distinct, type Db } from '../db/client';
+import { distinct, type Db, type Param } from '../db/client';
 import { activity, documents, jobs } from '../db/schema';
 
 export interface FeedFilter {
-  jobId?: string;
+  jobId?: Param;
   action?: string;
   side?: 'contractor' | 'recipient' | 'system';
   actions?: string[];
@@ -14,7 +14,7 @@ export interface FeedFilter {
 export const PAGE_SIZE = 50;
 
 /** The org's activity, newest first, paged by a (time, id) cursor; one statement for a caller's batch. */
-export function feedStatement(db: Db, orgId: string, f: FeedFilter, limit = PAGE_SIZE) {
+export function feedStatement(db: Db, orgId: Param, f: FeedFilter, limit = PAGE_SIZE) {
   const where: SQL[] = [eq(activity.orgId, orgId)];
   if (f.jobId) where.push(eq(activity.jobId, f.jobId));
   if (f.action) where.push(eq(activity.action, f.action));

@@ -1,4 +1,5 @@
-import { Column, getTableColumns, is, SQL, Table } from 'drizzle-orm';
+import { Column, fillPlaceholders, getTableColumns, is, SQL, Table, type Placeholder } from 'drizzle-orm';
+import type { PreparedQueryConfig, SQLitePreparedQuery } from 'drizzle-orm/sqlite-core';
 import { drizzle } from 'drizzle-orm/d1';
 import * as schema from './schema';
 
@@ -32,4 +33,40 @@ export function distinct<T extends Record<string, unknown>>(fields: T): T {
     return value;
   };
   return walk(fields) as T;
+}
+
+/** A drizzle prepared query: its SQL built once, run many times with placeholder values. */
+export type Prepared = SQLitePreparedQuery<PreparedQueryConfig & { type: 'async' }>;
+export type Rows<Q> = Q extends SQLitePreparedQuery<infer T> ? T['all'] : never;
+/** A value a query is built with: a string now, or a named placeholder filled when it runs. */
+export type Param<T = string> = T | Placeholder;
+
+// Building a query's SQL (selections, joins, `is()` checks on every column) was the largest
+// single cost of a page after rendering: ~18% of the portal document page's CPU (npm run bench
+// -- --profile). Hot queries are built once per Db and isolate with sql.placeholder() values.
+const preparedQueries = new WeakMap<Db, Map<(db: Db) => unknown, unknown>>();
+
+export function prepared<Q>(db: Db, build: (db: Db) => Q): Q {
+  let cache = preparedQueries.get(db);
+  if (!cache) preparedQueries.set(db, (cache = new Map()));
+  if (!cache.has(build)) cache.set(build, build(db));
+  return cache.get(build) as Q;
+}
+
+export function prepareEach<const T extends readonly { prepare(): Prepared }[]>(queries: T): { -readonly [K in keyof T]: ReturnType<T[K]['prepare']> } {
+  return queries.map((q) => q.prepare()) as never;
+}
+
+/**
+ * Runs prepared queries in one D1 batch (one round trip, one transaction), each with its
+ * placeholders filled from `values`, and maps each result as drizzle would. db.batch() cannot:
+ * it binds placeholders unfilled.
+ */
+export async function batchPrepared<const T extends readonly Prepared[]>(db: Db, queries: T, values: Record<string, unknown>): Promise<{ -readonly [K in keyof T]: Rows<T[K]> }> {
+  const statements = queries.map((query) => {
+    const { sql, params } = query.getQuery();
+    return db.$client.prepare(sql).bind(...fillPlaceholders(params, values));
+  });
+  const results = await db.$client.batch(statements);
+  return results.map((result, i) => queries[i].mapResult(result, true)) as never;
 }

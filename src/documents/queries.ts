@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, isNull, sql, type SQL } from 'drizzle-orm';
-import { distinct, type Db } from '../db/client';
+import { distinct, type Db, type Param } from '../db/client';
 import { totalsFor } from './snapshot';
 import { accounts, activity, bidLines, bids, comments, contacts, documentLines, documents, documentVersions, files, jobs, orgs, payments, signatures, users } from '../db/schema';
 
@@ -79,7 +79,7 @@ export async function getVersionLines(db: Db, orgId: string, versionId: string) 
 }
 
 export interface DocumentListFilter {
-  jobId?: string;
+  jobId?: Param;
   type?: string;
   status?: string;
 }
@@ -91,7 +91,7 @@ export async function listDocuments(db: Db, orgId: string, filter: DocumentListF
 }
 
 /** The three reads behind a document list, to run in a caller's batch with other reads. */
-export function documentListStatements(db: Db, orgId: string, filter: DocumentListFilter, limit = 300) {
+export function documentListStatements(db: Db, orgId: Param, filter: DocumentListFilter, limit = 300) {
   const conditions: SQL[] = [eq(documents.orgId, orgId)];
   if (filter.jobId) conditions.push(eq(documents.jobId, filter.jobId));
   if (filter.type) conditions.push(eq(documents.type, filter.type as never));

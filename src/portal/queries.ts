@@ -1,24 +1,46 @@
-import { and, asc, desc, eq, gt, isNotNull, isNull, ne, sql } from 'drizzle-orm';
-import { distinct, type Db } from '../db/client';
+import { and, asc, desc, eq, gt, isNotNull, isNull, ne, sql, type SQL } from 'drizzle-orm';
+import { batchPrepared, distinct, prepareEach, prepared, type Db, type Param, type Rows } from '../db/client';
 import { bidLines, bids, comments, contacts, documents, documentVersions, files, jobs, orgs, payments, portalSessions, signatures } from '../db/schema';
 
-/** The portal session with its contact and org, valid only while the contact's access version matches. */
-export async function findPortalSession(db: Db, sessionHash: string, now = Date.now()) {
-  return db
-    .select({
+export const sessionQuery = (db: Db) =>
+  db
+    // Distinct aliases: it also runs inside a page's batch (requirePortalWith).
+    .select(distinct({
       expiresAt: portalSessions.expiresAt,
       contact: { id: contacts.id, accountId: contacts.accountId, name: contacts.name, email: contacts.email, accessVersion: contacts.accessVersion, esignConsentAt: contacts.esignConsentAt },
       org: { id: orgs.id, name: orgs.name, brandColor: orgs.brandColor, logoKey: orgs.logoKey, timeZone: orgs.timeZone, currency: orgs.currency, address: orgs.address, phone: orgs.phone, email: orgs.email, paymentInstructions: orgs.paymentInstructions },
-    })
+    }))
     .from(portalSessions)
     .innerJoin(contacts, and(eq(contacts.id, portalSessions.contactId), eq(contacts.orgId, portalSessions.orgId), eq(contacts.accessVersion, portalSessions.accessVersion)))
     .innerJoin(orgs, eq(orgs.id, portalSessions.orgId))
-    .where(and(eq(portalSessions.id, sessionHash), gt(portalSessions.expiresAt, now)))
-    .get();
+    .where(and(eq(portalSessions.id, sql.placeholder('sessionHash')), gt(portalSessions.expiresAt, sql.placeholder('now'))))
+    .prepare();
+
+export type PortalSessionRow = Rows<ReturnType<typeof sessionQuery>>[number];
+
+/**
+ * The viewer's org and account as SQL, read from the session in the same statement: for queries
+ * that run in one batch with the session lookup (requirePortalWith). No valid session, no rows.
+ */
+export function portalSessionViewer() {
+  const session = sql`s.id = ${sql.placeholder('sessionHash')} AND s.expires_at > ${sql.placeholder('now')}`;
+  return {
+    orgId: sql`(SELECT s.org_id FROM portal_sessions s WHERE ${session})`,
+    accountId: sql`(SELECT ct.account_id FROM portal_sessions s JOIN contacts ct ON ct.id = s.contact_id AND ct.org_id = s.org_id AND ct.access_version = s.access_version WHERE ${session})`,
+  };
 }
 
+/** The portal session with its contact and org, valid only while the contact's access version matches. */
+export async function findPortalSession(db: Db, sessionHash: string, now = Date.now()) {
+  const [found] = await prepared(db, sessionQuery).all({ sessionHash, now });
+  return found;
+}
+
+/** Who is looking: values, named placeholders, or SQL that reads them from the session. */
+type Viewer = { orgId: Param | SQL; accountId: Param | SQL };
+
 /** Conditions that make a document visible to a contact: same org, their account, sent, not void. */
-export function visibleTo(viewer: { orgId: string; accountId: string }) {
+export function visibleTo(viewer: Viewer) {
   return and(eq(documents.orgId, viewer.orgId), eq(documents.accountId, viewer.accountId), isNotNull(documents.sentVersion), ne(documents.status, 'void'));
 }
 
@@ -57,11 +79,12 @@ export async function portalDocuments(db: Db, viewer: { orgId: string; accountId
   return rows.map((r) => ({ ...r, paid: paidBy.get(r.id) ?? 0 }));
 }
 
-/** One document as its recipient sees it, in one batch: head, sent version, payments, views. */
-export async function portalDocument(db: Db, viewer: { orgId: string; accountId: string }, documentId: string) {
-  // Rows of other tables are read only when the document itself is visible to this account.
+// One document as its recipient sees it: head, sent version, payments, thread, files, decisions,
+// the bid. Rows of other tables are read only when the document itself is visible to the account.
+function documentStatements(db: Db, viewer: Viewer) {
+  const documentId = sql.placeholder('documentId');
   const visible = sql`EXISTS (SELECT 1 FROM documents d WHERE d.id = ${documentId} AND d.org_id = ${viewer.orgId} AND d.account_id = ${viewer.accountId} AND d.sent_version IS NOT NULL AND d.status <> 'void')`;
-  const [head, paid, thread, shared, decisions, bidRows] = await db.batch([
+  return prepareEach([
     db
       .select(distinct({
         document: documents,
@@ -84,7 +107,21 @@ export async function portalDocument(db: Db, viewer: { orgId: string; accountId:
       .leftJoin(bidLines, eq(bidLines.bidId, bids.id))
       .where(and(eq(bids.orgId, viewer.orgId), eq(bids.documentId, documentId), sql`${bids.versionId} = (SELECT v.id FROM document_versions v JOIN documents d ON d.id = v.document_id AND v.version = d.sent_version WHERE d.id = ${documentId})`, visible)),
   ]);
+}
+
+const documentQueries = (db: Db) => documentStatements(db, { orgId: sql.placeholder('orgId'), accountId: sql.placeholder('accountId') });
+/** The same reads with the viewer taken from the session, for the batch that looks it up. */
+export const sessionDocumentQueries = (db: Db) => documentStatements(db, portalSessionViewer());
+
+type DocumentRows = Awaited<ReturnType<typeof batchPrepared<ReturnType<typeof documentQueries>>>>;
+
+export function assemblePortalDocument([head, paid, thread, shared, decisions, bidRows]: DocumentRows) {
   if (!head[0]) return null;
   const bid = bidRows[0]?.bid?.id ? { ...bidRows[0].bid, lines: bidRows.filter((r) => r.line?.id).map((r) => r.line!) } : null;
   return { ...head[0], payments: paid, comments: thread, files: shared, signatures: decisions, bid };
+}
+
+/** One document as its recipient sees it, in one batch. */
+export async function portalDocument(db: Db, viewer: { orgId: string; accountId: string }, documentId: string) {
+  return assemblePortalDocument(await batchPrepared(db, prepared(db, documentQueries), { orgId: viewer.orgId, accountId: viewer.accountId, documentId }));
 }

@@ -21,8 +21,9 @@ import { deliverSoon } from '../mail/deliver';
 import { documentMail } from '../mail/documents';
 import { queueMail } from '../mail/outbox';
 import { verifyPortalToken } from './links';
-import { portalDocument, portalDocuments, visibleTo } from './queries';
-import { portalViewer, requirePortal, startPortalSession } from './session';
+import { assemblePortalDocument, portalDocument, portalDocuments, sessionDocumentQueries, visibleTo } from './queries';
+import { portalViewer, requirePortal, requirePortalWith, startPortalSession } from './session';
+import { prepared } from '../db/client';
 import { conversationSections } from '../conversation/present';
 import { BidFooter, BidIntro, OutcomePanel, SignPanel } from '../../views/portal/decide';
 import { centsInput } from '../../views/format';
@@ -143,9 +144,12 @@ export const publicPortalRoutes = new Hono<AppEnv>()
 
 /** The recipient's view of one document; every view is logged through the document's room. */
 export async function showPortalDocument(c: AppContext, documentId: string, errors?: PageErrors) {
-  const viewer = portalViewer(c);
   const db = c.get('db');
-  const found = await portalDocument(db, viewer, documentId);
+  // Opened directly, the page checks the session in its own batch: one round trip for both.
+  const found = c.get('portal')
+    ? await portalDocument(db, portalViewer(c), documentId)
+    : assemblePortalDocument(await requirePortalWith(c, prepared(db, sessionDocumentQueries), { documentId }));
+  const viewer = portalViewer(c);
   if (!found?.version.snapshot) notFound();
   const snapshot = withPayments(JSON.parse(found.version.snapshot) as DocumentSnapshot, found.payments);
   const d = found.document;
@@ -229,6 +233,8 @@ function nextStep(c: AppContext, found: Found, snapshot: DocumentSnapshot, error
 registerPage('recipient', showPortalDocument);
 
 export const portalRoutes = new Hono<AppEnv>()
+  // Before the middleware: this page runs the same session check inside its own batch.
+  .get('/portal/documents/:id{[a-z0-9]+}', (c) => showPortalDocument(c, c.req.param('id')))
   .use('/portal/*', requirePortal)
   .use('/portal', requirePortal)
   .get('/portal', async (c) => {
@@ -257,5 +263,4 @@ export const portalRoutes = new Hono<AppEnv>()
     const obj = await c.env.FILES.get(found.version.pdfKey);
     if (!obj) notFound();
     return pdfResponse(obj.body, pdfFileName({ number: found.document.number, version: found.version.version }));
-  })
-  .get('/portal/documents/:id', (c) => showPortalDocument(c, c.req.param('id')));
+  });

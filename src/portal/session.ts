@@ -6,7 +6,8 @@ import { isProduction } from '../env';
 import type { AppContext, AppEnv, PortalViewer } from '../http/context';
 import { randomToken, sha256Hex } from '../http/crypto';
 import { notFound } from '../http/errors';
-import { findPortalSession } from './queries';
+import { batchPrepared, prepared, type Prepared, type Rows } from '../db/client';
+import { findPortalSession, sessionQuery, type PortalSessionRow } from './queries';
 
 // The recipient's session: its own cookie, separate from the contractor's, 30 days sliding.
 export const PORTAL_COOKIE = 'cp_portal';
@@ -31,23 +32,44 @@ export async function startPortalSession(c: AppContext, contact: { id: string; o
   setPortalCookie(c, token);
 }
 
-/** Portal pages: a valid portal session or the same 404 a stranger gets. Never the contractor's session. */
-export const requirePortal: MiddlewareHandler<AppEnv> = async (c, next) => {
-  // Mounted on both /portal and /portal/*, which both match GET /portal: look the session up once.
-  if (c.get('portal')) return next();
+async function sessionHash(c: AppContext) {
   const token = getCookie(c, PORTAL_COOKIE);
   if (!token || token.length > 100) notFound();
-  const hash = await sha256Hex(token);
-  const found = await findPortalSession(c.get('db'), hash);
+  return sha256Hex(token);
+}
+
+/** Lets the session's contact in (or answers 404), sliding the session's expiry once a day. */
+function admit(c: AppContext, hash: string, found: PortalSessionRow | undefined) {
   if (!found) notFound();
   const { logoKey, ...org } = found.org;
   c.set('portal', { contactId: found.contact.id, orgId: org.id, accountId: found.contact.accountId, name: found.contact.name, email: found.contact.email, esignConsentAt: found.contact.esignConsentAt, org: { ...org, hasLogo: !!logoKey } });
   if (found.expiresAt - Date.now() < (DAYS - 1) * DAY) {
     c.executionCtx.waitUntil(c.get('db').update(portalSessions).set({ expiresAt: Date.now() + DAYS * DAY }).where(eq(portalSessions.id, hash)));
-    setPortalCookie(c, token);
+    setPortalCookie(c, getCookie(c, PORTAL_COOKIE)!);
   }
+}
+
+/** Portal pages: a valid portal session or the same 404 a stranger gets. Never the contractor's session. */
+export const requirePortal: MiddlewareHandler<AppEnv> = async (c, next) => {
+  // Mounted on both /portal and /portal/*, which both match GET /portal: look the session up once.
+  if (c.get('portal')) return next();
+  const hash = await sessionHash(c);
+  admit(c, hash, await findPortalSession(c.get('db'), hash));
   return next();
 };
+
+/**
+ * The same check as requirePortal for a page that reads in one round trip: the session lookup
+ * runs first in the page's batch, and the page's queries take the viewer from it in SQL
+ * (portalSessionViewer), so nothing is read for a stranger.
+ */
+export async function requirePortalWith<const T extends readonly Prepared[]>(c: AppContext, queries: T, values: Record<string, unknown>) {
+  const db = c.get('db');
+  const hash = await sessionHash(c);
+  const [session, ...rows] = await batchPrepared(db, [prepared(db, sessionQuery), ...queries] as const, { ...values, sessionHash: hash, now: Date.now() });
+  admit(c, hash, session[0]);
+  return rows as unknown as { -readonly [K in keyof T]: Rows<T[K]> };
+}
 
 export function portalViewer(c: AppContext): PortalViewer {
   const viewer = c.get('portal');
