@@ -322,6 +322,21 @@ describe('portal and live conversation in real Chromium', { timeout: 240_000 }, 
       await noJs.close();
     }
   });
+
+  test("the budget's ↑/↓ buttons move an item through the page's one move form", { timeout: 60_000 }, async () => {
+    await desk.goto('/jobs');
+    await desk.getByRole('link', { name: KITCHEN, exact: true }).click();
+    const names = () => desk.locator('table.budget .item-name').allInnerTexts();
+    const before = await names();
+    const second = before[1];
+    assert.ok(second, 'the kitchen budget has at least two items');
+    await Promise.all([desk.waitForNavigation(), desk.getByRole('button', { name: `Move ${second} up`, exact: true }).click()]);
+    assert.match(new URL(desk.url()).pathname, /^\/jobs\/[a-z0-9]+$/, 'back on the job page');
+    const after = await names();
+    assert.deepEqual(after.slice(0, 2), [before[1], before[0]], 'the second item is now first');
+    await Promise.all([desk.waitForNavigation(), desk.getByRole('button', { name: `Move ${second} down`, exact: true }).click()]);
+    assert.deepEqual(await names(), before, 'and back down again');
+  });
 });
 
 process.on('exit', () => {

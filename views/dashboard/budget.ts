@@ -36,12 +36,13 @@ export interface JobPageProps {
 
 const costTypeLabel: Record<string, string> = { labor: 'Labor', materials: 'Materials', subcontractor: 'Subcontractor', equipment: 'Equipment', other: 'Other' };
 
-function MoveButtons({ ctx, action, label }: { ctx: PageContext; action: string; label: string }) {
-  return html`<form method="post" action=${action} class="inline-form">
-      <${Csrf} token=${ctx.csrf} />
-      <button class="btn small" name="direction" value="up" type="submit" aria-label=${`Move ${label} up`} title="Move up">↑</button>
-      <button class="btn small" name="direction" value="down" type="submit" aria-label=${`Move ${label} down`} title="Move down">↓</button>
-    </form>`;
+// Every row's ↑/↓ submit the one "budget-move" form (the form attribute) to the row's own move
+// route (formaction): no form and CSRF field to render per row of a 200-item budget.
+const MOVE_FORM = 'budget-move';
+
+function MoveButtons({ action, label }: { action: string; label: string }) {
+  return html`<button class="btn small" form=${MOVE_FORM} formaction=${action} name="direction" value="up" aria-label=${`Move ${label} up`} title="Move up">↑</button>
+    <button class="btn small" form=${MOVE_FORM} formaction=${action} name="direction" value="down" aria-label=${`Move ${label} down`} title="Move down">↓</button>`;
 }
 
 export function JobPage({ ctx, job, customer, groups, totals, groupForm, documents }: JobPageProps) {
@@ -78,7 +79,7 @@ export function JobPage({ ctx, job, customer, groups, totals, groupForm, documen
                   <th scope="rowgroup" colspan="7">${g.name}</th>
                   <td class="num">${m(g.totals.cost)}</td><td class="num">${m(g.totals.price)}</td><td></td>
                   <td class="row-actions">
-                    <${MoveButtons} ctx=${ctx} action=${`/jobs/${job.id}/groups/${g.id}/move`} label=${g.name} />
+                    <${MoveButtons} action=${`/jobs/${job.id}/groups/${g.id}/move`} label=${g.name} />
                     <a class="btn small" href=${`/jobs/${job.id}/groups/${g.id}/edit`}>Edit</a>
                     <a class="btn small primary" href=${`/jobs/${job.id}/items/new?group=${g.id}`}>Add item</a>
                   </td>
@@ -94,7 +95,7 @@ export function JobPage({ ctx, job, customer, groups, totals, groupForm, documen
                     <td class="num">${m(i.costTotal)}</td><td class="num">${m(i.priceTotal)}</td>
                     <td>${i.vendorName ?? ''}</td>
                     <td class="row-actions">
-                      <${MoveButtons} ctx=${ctx} action=${`/jobs/${job.id}/items/${i.id}/move`} label=${i.name} />
+                      <${MoveButtons} action=${`/jobs/${job.id}/items/${i.id}/move`} label=${i.name} />
                       <a class="btn small" href=${`/jobs/${job.id}/items/${i.id}/edit`}>Edit</a>
                     </td>
                   </tr>`,
@@ -102,7 +103,8 @@ export function JobPage({ ctx, job, customer, groups, totals, groupForm, documen
               </tbody>`,
             )}
             <tfoot><tr class="totals"><th scope="row" colspan="7">Job total</th><td class="num">${m(totals.cost)}</td><td class="num">${m(totals.price)}</td><td colspan="2">Margin ${m(totals.margin)}</td></tr></tfoot>
-          </table></div>`
+          </table></div>
+          <form id=${MOVE_FORM} method="post" action=${`/jobs/${job.id}`} hidden><${Csrf} token=${ctx.csrf} /></form>`
         : null}
       <details open=${Object.keys(groupForm.errors).length > 0}>
         <summary>Add a cost group</summary>
