@@ -415,8 +415,8 @@ export async function signatureDataUrl(w = 300, h = 100): Promise<string> {
   return pngDataUrl(w, h, idat);
 }
 
-/** A PNG of the given size around an IDAT stream, as a data URL. */
-export function pngDataUrl(w: number, h: number, idat: Uint8Array): string {
+/** A PNG of the given size around an IDAT stream (colour type 6 = RGBA, 2 = RGB), as bytes. */
+export function pngBytes(w: number, h: number, idat: Uint8Array, colorType = 6): Uint8Array<ArrayBuffer> {
   const crcTable = Array.from({ length: 256 }, (_, n) => {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
@@ -439,10 +439,22 @@ export function pngDataUrl(w: number, h: number, idat: Uint8Array): string {
   const ihdr = new Uint8Array(13);
   new DataView(ihdr.buffer).setUint32(0, w);
   new DataView(ihdr.buffer).setUint32(4, h);
-  ihdr.set([8, 6, 0, 0, 0], 8);
+  ihdr.set([8, colorType, 0, 0, 0], 8);
   const parts = [Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', new Uint8Array())];
+  const png = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    png.set(p, at);
+    at += p.length;
+  }
+  return png;
+}
+
+/** A PNG of the given size around an IDAT stream, as a data URL. */
+export function pngDataUrl(w: number, h: number, idat: Uint8Array): string {
+  const png = pngBytes(w, h, idat);
   let s = '';
-  for (const p of parts) for (let i = 0; i < p.length; i += 0x8000) s += String.fromCharCode(...p.subarray(i, i + 0x8000));
+  for (let i = 0; i < png.length; i += 0x8000) s += String.fromCharCode(...png.subarray(i, i + 0x8000));
   return `data:image/png;base64,${btoa(s)}`;
 }
 

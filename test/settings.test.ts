@@ -4,50 +4,17 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { invites, orgs, users } from '../src/db/schema';
 import { Browser, PASSWORD, db, location, signUp, uniqueEmail } from './helpers';
 import { fieldError, inputValue } from './pages';
+import { pngBytes } from './hostile';
 
 const orgRow = (id: string) => db().query.orgs.findFirst({ where: eq(orgs.id, id) });
 const logoObjects = async (orgId: string) => (await env.FILES.list({ prefix: `org/${orgId}/` })).objects.map((o) => o.key);
 
-function crc32(bytes: Uint8Array): number {
-  let c = ~0;
-  for (const b of bytes) {
-    c ^= b;
-    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
-  }
-  return ~c >>> 0;
-}
-
-async function deflate(bytes: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
-  const stream = new Blob([bytes]).stream().pipeThrough(new CompressionStream('deflate'));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
-}
-
 /** A real 2×2 RGB PNG: signature, IHDR, IDAT (zlib) and IEND chunks with their CRCs. */
 async function tinyPng(): Promise<Uint8Array<ArrayBuffer>> {
-  const chunk = (type: string, data: Uint8Array) => {
-    const out = new Uint8Array(12 + data.length);
-    const view = new DataView(out.buffer);
-    view.setUint32(0, data.length);
-    out.set(new TextEncoder().encode(type), 4);
-    out.set(data, 8);
-    view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
-    return out;
-  };
-  const ihdr = new Uint8Array(13);
-  const h = new DataView(ihdr.buffer);
-  h.setUint32(0, 2); // width
-  h.setUint32(4, 2); // height
-  ihdr.set([8, 2, 0, 0, 0], 8); // 8-bit RGB, no interlace
   // Each row: filter byte 0, then two RGB pixels in the brand colour.
   const raw = new Uint8Array([0, 0x2f, 0x5d, 0x50, 0x2f, 0x5d, 0x50, 0, 0x2f, 0x5d, 0x50, 0xff, 0xff, 0xff]);
-  const parts = [new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', await deflate(raw)), chunk('IEND', new Uint8Array())];
-  const png = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    png.set(p, at);
-    at += p.length;
-  }
-  return png;
+  const idat = new Uint8Array(await new Response(new Blob([raw]).stream().pipeThrough(new CompressionStream('deflate'))).arrayBuffer());
+  return pngBytes(2, 2, idat, 2);
 }
 
 function logoForm(bytes: Uint8Array<ArrayBuffer>, name: string, type: string) {

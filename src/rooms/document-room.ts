@@ -8,11 +8,11 @@ import { renderMail } from '../../views/mail/message';
 import { activityInsert, type Actor } from '../conversation/activity';
 import { describeEvent } from '../conversation/feed';
 import { database, type Db } from '../db/client';
-import { activity, comments, contacts, documents, files, orgs, users, type DocumentType } from '../db/schema';
+import { activity, comments, contacts, documents, files, orgs, users } from '../db/schema';
 import type { Env } from '../env';
 import { queueMail, deliverDueMail } from '../mail/outbox';
 import { portalLink } from '../documents/send';
-import { viewStatements } from '../portal/views';
+import { viewStatements, type ViewInput as ViewRow } from '../portal/views';
 import { acceptBidStatements, approvalEvent, approvalStatements, bidStatements, declineStatements, type BidRequestInput, type Refusal, type SignRequest } from '../signing/decisions';
 import { decisionState, itemLinesOf } from '../signing/queries';
 
@@ -35,14 +35,8 @@ export interface FileInput extends RoomContext {
   file: { id: string; r2Key: string; name: string; contentType: string; size: number };
 }
 
-export interface ViewInput extends RoomContext {
-  type: DocumentType;
-  status: string;
-  contactId: string;
-  name: string;
-  ip: string;
-  userAgent: string;
-}
+/** A recipient's view, as the room logs it (viewStatements) and then broadcasts it. */
+export type ViewInput = RoomContext & Omit<ViewRow, 'activityId'>;
 
 const NOTIFY_EVERY_MS = 10 * 60_000;
 type Audience = 'contractor' | 'recipient';
