@@ -68,5 +68,43 @@ export async function batchPrepared<const T extends readonly Prepared[]>(db: Db,
     return db.$client.prepare(sql).bind(...fillPlaceholders(params, values));
   });
   const results = await db.$client.batch(statements);
-  return results.map((result, i) => queries[i].mapResult(result, true)) as never;
+  return results.map((result, i) => {
+    const flat = flatRows(queries[i]);
+    return flat ? flat(result.results as Record<string, unknown>[]) : queries[i].mapResult(result, true);
+  }) as never;
+}
+
+// drizzle maps each row by asking every field what it is (is() walks prototypes) and walking its
+// path, for every row: ~13% of a 200-item job page's CPU. A flat selection's decoders never change,
+// so they are looked up once per prepared query. Nested selections (joined tables as objects,
+// which drizzle may turn to null) keep drizzle's own mapping.
+type Decoder = { mapFromDriverValue(value: unknown): unknown };
+type FieldOf = { path: string[]; field: unknown };
+const flatMappers = new WeakMap<Prepared, ((rows: Record<string, unknown>[]) => unknown[]) | null>();
+
+function flatRows(query: Prepared) {
+  if (flatMappers.has(query)) return flatMappers.get(query)!;
+  // Internal to drizzle (pinned in package-lock.json); any other shape falls back to mapResult.
+  const internals = query as unknown as { fields?: FieldOf[]; customResultMapper?: unknown };
+  const fields = internals.fields;
+  let mapper: ((rows: Record<string, unknown>[]) => unknown[]) | null = null;
+  if (Array.isArray(fields) && !internals.customResultMapper && fields.every((f) => f.path.length === 1)) {
+    const keys = fields.map((f) => f.path[0]);
+    const decoderOf = (sql: SQL) => (sql as unknown as { decoder: Decoder }).decoder;
+    const decoders = fields.map(({ field }) => (is(field, Column) ? field : is(field, SQL) ? decoderOf(field) : is(field, SQL.Aliased) ? decoderOf(field.sql) : null) as Decoder | null);
+    if (decoders.every(Boolean)) {
+      mapper = (rows) =>
+        rows.map((row) => {
+          const values = Object.values(row);
+          const out: Record<string, unknown> = {};
+          for (let i = 0; i < keys.length; i++) {
+            const raw = values[i];
+            out[keys[i]] = raw === null ? null : decoders[i]!.mapFromDriverValue(raw);
+          }
+          return out;
+        });
+    }
+  }
+  flatMappers.set(query, mapper);
+  return mapper;
 }
