@@ -1,4 +1,4 @@
-import { createId } from '@paralleldrive/cuid2';
+import { createId } from '../db/ids';
 import { and, eq, sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { html } from '../../views/html';

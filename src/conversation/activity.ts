@@ -1,4 +1,4 @@
-import { createId } from '@paralleldrive/cuid2';
+import { createId } from '../db/ids';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { activity, type Side } from '../db/schema';

@@ -1,4 +1,4 @@
-import { createId } from '@paralleldrive/cuid2';
+import { createId } from '../db/ids';
 import type { Db } from '../db/client';
 import { documentLines, type costTypes } from '../db/schema';
 import { FormCheck, type RawForm } from '../http/validate';

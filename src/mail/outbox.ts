@@ -1,4 +1,4 @@
-import { createId } from '@paralleldrive/cuid2';
+import { createId } from '../db/ids';
 import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
 import { activityInsert } from '../conversation/activity';
 import type { Db } from '../db/client';

@@ -1,4 +1,4 @@
-import { createId } from '@paralleldrive/cuid2';
+import { createId } from '../db/ids';
 import { DurableObject } from 'cloudflare:workers';
 import { and, asc, eq, gt, isNull } from 'drizzle-orm';
 import { renderToString } from 'preact-render-to-string';

@@ -1,4 +1,4 @@
-import { createId } from '@paralleldrive/cuid2';
+import { createId } from '../db/ids';
 import { and, eq, sql } from 'drizzle-orm';
 import { renderMail } from '../../views/mail/message';
 import { money } from '../../views/format';

@@ -17,7 +17,7 @@ import type { PageErrors } from '../conversation/routes';
 import { approvalEvent } from './decisions';
 import { readSignatureImage } from './signature-image';
 import { finalizeSignature } from './finalize';
-import { createId } from '@paralleldrive/cuid2';
+import { createId } from '../db/ids';
 import { deliverDueMail } from '../mail/outbox';
 
 const room = (c: AppContext, id: string) => c.env.DOCUMENT_ROOM.get(c.env.DOCUMENT_ROOM.idFromName(id));
