@@ -12,13 +12,13 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import WebSocket from 'ws';
 import { ensureDevVars } from './dev-vars.mjs';
+import { freePort } from './free-port.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const STATE = join(ROOT, '.bench-state');
@@ -44,15 +44,6 @@ if (!(DURATION > 0) || !(CONNECTIONS > 0) || !(SIGN_DOCS > 0)) {
 
 const FLOORS = { 'portal-document': 0.25, 'job-page': 0.15 };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function freePort() {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address();
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 /** `name=value` pairs from a response's Set-Cookie headers, merged into a jar. */
 function keepCookies(jar, res) {

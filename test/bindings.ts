@@ -1,13 +1,14 @@
-import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { createExecutionContext, runInDurableObject, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import worker from '../src/index';
 import type { Env } from '../src/env';
+import { database, type Db } from '../src/db/client';
 import { BASE, type Browser } from './helpers';
 
 // Bindings wrapped for tests: a D1 that counts its round trips (and can be told to fail), an R2
 // bucket that can be told to fail, and a way to call the Worker's fetch handler with them. The
 // DocumentRoom keeps its own env (the real one) inside the Durable Object, so its D1 use is not
-// seen here; to fault the room, replace its `db` with runInDurableObject (see faults.test.ts).
+// seen here; to count or fault the room's, withRoomD1() swaps its `db` for the length of a call.
 
 export class InjectedFault extends Error {
   constructor(what: string) {
@@ -132,22 +133,33 @@ export async function r2Keys(prefix: string, bucket: R2Bucket = env.FILES): Prom
  * (its cookies sent and kept), and waits for the response's waitUntil work before returning.
  */
 export async function callWorker(browser: Browser, path: string, init: RequestInit, bindings: Partial<Env> = {}) {
-  const headers = new Headers(init.headers);
-  if (browser.cookies.size) headers.set('Cookie', [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
   const ctx = createExecutionContext();
-  const request = new Request(new URL(path, BASE), { ...init, headers, redirect: 'manual' });
-  const res = await worker.fetch(request, { ...env, ...bindings } as Env, ctx);
+  const res = await worker.fetch(browser.request(path, init), { ...env, ...bindings } as Env, ctx);
   const body = await res.arrayBuffer();
   await waitOnExecutionContext(ctx);
-  for (const line of res.headers.getSetCookie()) {
-    const [pair, ...attrs] = line.split(';');
-    const eq = pair.indexOf('=');
-    const name = pair.slice(0, eq).trim();
-    const value = pair.slice(eq + 1).trim();
-    if (!value || attrs.some((a) => /max-age=0/i.test(a))) browser.cookies.delete(name);
-    else browser.cookies.set(name, value);
-  }
+  browser.keepCookies(res);
   return new Response(body, { status: res.status, headers: res.headers });
+}
+
+/**
+ * Runs `during` while the document's room writes through `d1` (a counting or failing binding)
+ * instead of its own, and puts the room's own back afterwards, whatever happens.
+ */
+export async function withRoomD1<T>(documentId: string, d1: D1Database, during: () => Promise<T>): Promise<T> {
+  const stub = env.DOCUMENT_ROOM.get(env.DOCUMENT_ROOM.idFromName(documentId));
+  const own = await runInDurableObject(stub, (room) => {
+    const r = room as unknown as { db: Db };
+    const before = r.db;
+    r.db = database(d1);
+    return before;
+  });
+  try {
+    return await during();
+  } finally {
+    await runInDurableObject(stub, (room) => {
+      (room as unknown as { db: Db }).db = own;
+    });
+  }
 }
 
 /** A form post as the browser makes it: the CSRF field and a same-origin Origin header. */

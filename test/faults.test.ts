@@ -3,10 +3,9 @@ import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import worker from '../src/index';
-import { database, type Db } from '../src/db/client';
 import { outbox, signatures } from '../src/db/schema';
 import type { Env } from '../src/env';
-import { callWorker, countingD1, faultyR2, formPost, multipartPost, r2Keys } from './bindings';
+import { callWorker, countingD1, faultyR2, formPost, multipartPost, r2Keys, withRoomD1 } from './bindings';
 import { companyWithBudget, createDocument, sendDocument } from './fixtures';
 import { Browser, db, uniqueEmail } from './helpers';
 import { openLink, PNG } from './portal-fixtures';
@@ -160,24 +159,11 @@ describe('a D1 write that fails leaves no R2 object and no activity', () => {
     const prefix = docPrefix(co.orgId, documentId);
     const objectsBefore = await r2Keys(prefix);
     const activityBefore = await rowsOf.activity(documentId);
-    const stub = env.DOCUMENT_ROOM.get(env.DOCUMENT_ROOM.idFromName(documentId));
     // The room writes D1 with its own binding: fault the room's db from inside the object.
     const failing = countingD1(env.DB, { batch: (sql) => sql.some((s) => s.startsWith('insert into "files"')) });
-    const original = await runInDurableObject(stub, (room) => {
-      const r = room as unknown as { db: Db };
-      const before = r.db;
-      r.db = database(failing.d1);
-      return before;
-    });
-    try {
-      const res = await callWorker(recipient, `/portal/documents/${documentId}/files`, await uploadForm(recipient, 'receipt.txt'));
-      expect(isInjected(res)).toBe(true);
-      expect(failing.calls.filter((c) => c.kind === 'batch')).toHaveLength(1);
-    } finally {
-      await runInDurableObject(stub, (room) => {
-        (room as unknown as { db: Db }).db = original;
-      });
-    }
+    const refused = await withRoomD1(documentId, failing.d1, async () => callWorker(recipient, `/portal/documents/${documentId}/files`, await uploadForm(recipient, 'receipt.txt')));
+    expect(isInjected(refused)).toBe(true);
+    expect(failing.calls.filter((c) => c.kind === 'batch')).toHaveLength(1);
     expect(await rowsOf.files(documentId)).toHaveLength(0);
     expect(await rowsOf.activity(documentId)).toEqual(activityBefore);
     expect(await r2Keys(prefix)).toEqual(objectsBefore);

@@ -10,9 +10,20 @@ export class Browser {
   cookies = new Map<string, string>();
 
   async fetch(path: string, init: RequestInit = {}): Promise<Response> {
+    const res = await exports.default.fetch(this.request(path, init));
+    this.keepCookies(res);
+    return res;
+  }
+
+  /** The request this browser sends: its cookies (unless the caller set some), no redirects followed. */
+  request(path: string, init: RequestInit = {}): Request {
     const headers = new Headers(init.headers);
-    if (this.cookies.size) headers.set('Cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
-    const res = await exports.default.fetch(new Request(new URL(path, BASE), { ...init, headers, redirect: 'manual' }));
+    if (this.cookies.size && !headers.has('Cookie')) headers.set('Cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
+    return new Request(new URL(path, BASE), { ...init, headers, redirect: 'manual' });
+  }
+
+  /** Keeps the cookies a response sets and forgets the ones it expires. */
+  keepCookies(res: Response) {
     for (const line of res.headers.getSetCookie()) {
       const [pair, ...attrs] = line.split(';');
       const eq = pair.indexOf('=');
@@ -22,7 +33,6 @@ export class Browser {
       if (!value || expired) this.cookies.delete(name);
       else this.cookies.set(name, value);
     }
-    return res;
   }
 
   get(path: string) {

@@ -19,19 +19,10 @@ export class Visitor extends Browser {
   }
 
   override async fetch(path: string, init: RequestInit = {}): Promise<Response> {
-    const headers = new Headers(init.headers);
-    if (this.cookies.size && !headers.has('Cookie')) headers.set('Cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
     const ctx = createExecutionContext();
-    const res = await worker.fetch(new Request(new URL(path, BASE), { ...init, headers, redirect: 'manual' }), this.bindings, ctx);
+    const res = await worker.fetch(this.request(path, init), this.bindings, ctx);
     await waitOnExecutionContext(ctx);
-    for (const line of res.headers.getSetCookie()) {
-      const [pair, ...attrs] = line.split(';');
-      const eq = pair.indexOf('=');
-      const name = pair.slice(0, eq).trim();
-      const value = pair.slice(eq + 1).trim();
-      if (!value || attrs.some((a) => /max-age=0/i.test(a) || /expires=thu, 01 jan 1970/i.test(a))) this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
+    this.keepCookies(res);
     return res;
   }
 

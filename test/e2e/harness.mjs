@@ -4,11 +4,11 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { freePort } from '../../scripts/free-port.mjs';
 
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -16,15 +16,6 @@ export const SHOTS = process.env.E2E_SHOTS ?? join(tmpdir(), 'e2e-shots');
 export const DEMO = { email: 'demo@oakandstone.test', password: 'build-with-oak-2026' };
 
 const START_TIMEOUT = 120_000;
-
-export async function freePort() {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address();
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 /**
  * Starts `node scripts/dev.mjs` detached (its own process group) and resolves once the demo seed
