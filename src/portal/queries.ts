@@ -44,10 +44,12 @@ export function visibleTo(viewer: Viewer) {
   return and(eq(documents.orgId, viewer.orgId), eq(documents.accountId, viewer.accountId), isNotNull(documents.sentVersion), ne(documents.status, 'void'));
 }
 
-/** Every document sent to the account, with its sent version's header and what is paid. One batch. */
-export async function portalDocuments(db: Db, viewer: { orgId: string; accountId: string }, jobId?: string) {
+// Every document sent to the account (or to it on one job), with its sent version's header and
+// what is paid. The viewer comes from the session in SQL: these run in the session's batch.
+function listStatements(db: Db, jobId?: Param) {
+  const viewer = portalSessionViewer();
   const where = jobId ? and(visibleTo(viewer), eq(documents.jobId, jobId)) : visibleTo(viewer);
-  const [rows, paid] = await db.batch([
+  return prepareEach([
     db
       .select(distinct({
         id: documents.id,
@@ -75,6 +77,14 @@ export async function portalDocuments(db: Db, viewer: { orgId: string; accountId
       .where(and(eq(payments.orgId, viewer.orgId), where))
       .groupBy(payments.documentId),
   ]);
+}
+
+export const sessionListQueries = (db: Db) => listStatements(db);
+export const sessionJobListQueries = (db: Db) => listStatements(db, sql.placeholder('jobId'));
+
+type ListRows = Awaited<ReturnType<typeof batchPrepared<ReturnType<typeof sessionListQueries>>>>;
+
+export function assemblePortalList([rows, paid]: ListRows) {
   const paidBy = new Map(paid.map((p) => [p.documentId, p.amount]));
   return rows.map((r) => ({ ...r, paid: paidBy.get(r.id) ?? 0 }));
 }

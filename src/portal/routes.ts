@@ -21,7 +21,7 @@ import { deliverSoon } from '../mail/deliver';
 import { documentMail } from '../mail/documents';
 import { queueMail } from '../mail/outbox';
 import { verifyPortalToken } from './links';
-import { assemblePortalDocument, portalDocument, portalDocuments, sessionDocumentQueries, visibleTo } from './queries';
+import { assemblePortalDocument, assemblePortalList, portalDocument, sessionDocumentQueries, sessionJobListQueries, sessionListQueries, visibleTo } from './queries';
 import { portalViewer, requirePortal, requirePortalWith, startPortalSession } from './session';
 import { prepared } from '../db/client';
 import { conversationSections } from '../conversation/present';
@@ -54,7 +54,7 @@ export function recipientAction(type: string, status: string, requireSignature: 
   return kind ? kind.action : null;
 }
 
-function portalRow(r: Awaited<ReturnType<typeof portalDocuments>>[number]): PortalRow {
+function portalRow(r: ReturnType<typeof assemblePortalList>[number]): PortalRow {
   const s = withPayments(JSON.parse(r.snapshot!) as DocumentSnapshot, []);
   const paid = r.paid;
   const balance = s.totals.total - paid;
@@ -233,22 +233,19 @@ function nextStep(c: AppContext, found: Found, snapshot: DocumentSnapshot, error
 registerPage('recipient', showPortalDocument);
 
 export const portalRoutes = new Hono<AppEnv>()
-  // Before the middleware: this page runs the same session check inside its own batch.
-  .get('/portal/documents/:id{[a-z0-9]+}', (c) => showPortalDocument(c, c.req.param('id')))
-  .use('/portal/*', requirePortal)
-  .use('/portal', requirePortal)
+  // The pages before the middleware run the same session check inside their own batch of reads.
   .get('/portal', async (c) => {
-    const viewer = portalViewer(c);
-    const rows = (await portalDocuments(c.get('db'), viewer)).map(portalRow);
+    const rows = assemblePortalList(await requirePortalWith(c, prepared(c.get('db'), sessionListQueries), {})).map(portalRow);
     rows.sort((a, b) => Number(!!b.action) - Number(!!a.action) || b.sentAt - a.sentAt);
     return render(c, html`<${PortalHomePage} ctx=${portalContext(c)} rows=${rows} />`);
   })
   .get('/portal/jobs/:id', async (c) => {
-    const viewer = portalViewer(c);
-    const rows = (await portalDocuments(c.get('db'), viewer, c.req.param('id'))).map(portalRow);
+    const rows = assemblePortalList(await requirePortalWith(c, prepared(c.get('db'), sessionJobListQueries), { jobId: c.req.param('id') })).map(portalRow);
     if (!rows.length) notFound();
     return render(c, html`<${PortalHomePage} ctx=${portalContext(c)} rows=${rows} job=${{ name: rows[0].jobName, address: rows[0].jobAddress }} />`);
   })
+  .get('/portal/documents/:id{[a-z0-9]+}', (c) => showPortalDocument(c, c.req.param('id')))
+  .use('/portal/*', requirePortal)
   .get('/portal/logo', async (c) => {
     const viewer = portalViewer(c);
     const org = await c.get('db').query.orgs.findFirst({ columns: { logoKey: true, logoContentType: true }, where: eq(orgs.id, viewer.orgId) });

@@ -51,7 +51,7 @@ function admit(c: AppContext, hash: string, found: PortalSessionRow | undefined)
 
 /** Portal pages: a valid portal session or the same 404 a stranger gets. Never the contractor's session. */
 export const requirePortal: MiddlewareHandler<AppEnv> = async (c, next) => {
-  // Mounted on both /portal and /portal/*, which both match GET /portal: look the session up once.
+  // A page that already checked the session in its own batch (requirePortalWith) is not asked twice.
   if (c.get('portal')) return next();
   const hash = await sessionHash(c);
   admit(c, hash, await findPortalSession(c.get('db'), hash));
