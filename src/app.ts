@@ -3,18 +3,21 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { accountRoutes } from './accounts/routes';
 import { feedRoutes } from './conversation/feed-routes';
-import { contractorConversationRoutes, isUploadPath, recipientConversationRoutes, UPLOAD_BODY_LIMIT } from './conversation/routes';
+import { conversationRoutes, isUploadPath, UPLOAD_BODY_LIMIT } from './conversation/routes';
 import { authRoutes } from './auth/routes';
 import { loadUser, requireUser } from './auth/session';
 import { budgetRoutes } from './budget/routes';
 import { database } from './db/client';
 import { devRoutes } from './dev/routes';
+import { contractorDocumentPage } from './documents/pages';
 import { documentRoutes } from './documents/routes';
 import { sendRoutes } from './documents/send-routes';
 import { homeRoutes } from './home/routes';
 import type { AppEnv } from './http/context';
 import { csrf } from './http/csrf';
 import { onError, onNotFound } from './http/errors';
+import { portalApp } from './portal/guard';
+import { showPortalDocument } from './portal/pages';
 import { portalRoutes, publicPortalRoutes } from './portal/routes';
 import { portalDecisionRoutes } from './signing/portal-routes';
 import { signingRoutes, verifyRoutes } from './signing/routes';
@@ -48,9 +51,8 @@ export function buildApp() {
   app.route('/', devRoutes);
   app.route('/', publicPortalRoutes);
   app.route('/', verifyRoutes);
-  app.route('/', portalRoutes);
-  app.route('/', recipientConversationRoutes);
-  app.route('/', portalDecisionRoutes);
+  // Every recipient route lives in the one `/portal` sub-app, behind its one guard (portal/guard.ts).
+  app.route('/portal', portalApp(portalRoutes, conversationRoutes('recipient', '/documents', showPortalDocument), portalDecisionRoutes));
 
   const dashboard = new Hono<AppEnv>();
   dashboard.use('*', requireUser);
@@ -58,7 +60,7 @@ export function buildApp() {
   dashboard.route('/', budgetRoutes);
   dashboard.route('/', documentRoutes);
   dashboard.route('/', sendRoutes);
-  dashboard.route('/', contractorConversationRoutes);
+  dashboard.route('/', conversationRoutes('contractor', '/documents', contractorDocumentPage));
   dashboard.route('/', feedRoutes);
   dashboard.route('/', signingRoutes);
   dashboard.route('/', accountRoutes);

@@ -190,7 +190,7 @@ describe('files', () => {
     const keys = new Set((await env.FILES.list({ prefix: `org/${co.orgId}/doc/${docId}/` })).objects.map((o) => o.key));
     const live = rows.filter((r) => r.removedAt === null).map((r) => r.r2Key);
     for (const k of live) expect(keys.has(k)).toBe(true);
-    const uploads = [...keys].filter((k) => !/\/v\d+-[0-9a-f]{16}\.pdf$/.test(k));
+    const uploads = [...keys].filter((k) => !/\/v\d+-[0-9a-f]{16}-[a-z0-9]+\.pdf$/.test(k)); // sent versions: v{n}-{sha}-{attempt}.pdf
     expect(uploads.length).toBe(live.length);
   });
 

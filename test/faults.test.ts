@@ -143,8 +143,9 @@ describe('an R2 put that fails leaves no D1 row', () => {
 describe('a D1 write that fails leaves no R2 object and no activity', () => {
   it('sending: the batch fails after the PDF was put; the PDF is deleted, nothing is logged or queued; the retry sends it', async () => {
     const { co, documentId, send } = await draftEstimate();
+    // The send commits in the document's room, which writes D1 with its own binding: fault that one.
     const counter = countingD1(env.DB, { batch: (sql) => sql.some((s) => s.startsWith('update "document_versions"')) });
-    const res = await callWorker(co.browser, `/documents/${documentId}/send`, await send(), { DB: counter.d1 });
+    const res = await withRoomD1(documentId, counter.d1, async () => callWorker(co.browser, `/documents/${documentId}/send`, await send()));
     expect(isInjected(res)).toBe(true);
     expect(counter.calls.some((c) => c.kind === 'batch' && c.sql.some((s) => s.startsWith('insert into "activity"')))).toBe(true); // the send batch was the one refused
     await expectDraftUntouched(co.orgId, documentId);

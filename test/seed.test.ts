@@ -1,7 +1,23 @@
 import { count, eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_EMAIL, DEMO_ORG_ID, DEMO_PASSWORD, seedDemo } from '../src/db/seed';
-import { accounts, contacts, costGroups, costItems, counters, jobs, orgs, users } from '../src/db/schema';
+import { env } from 'cloudflare:workers';
+import { seedBench, seedBenchSigning } from '../src/dev/bench-seed';
+import { DEMO_EMAIL, DEMO_ORG_ID, DEMO_PASSWORD, seedDemo } from '../src/dev/seed';
+import { Conflict } from '../src/errors';
+import {
+  accounts,
+  comments,
+  contacts,
+  costGroups,
+  costItems,
+  counters,
+  documents,
+  documentVersions,
+  files,
+  jobs,
+  orgs,
+  users,
+} from '../src/db/schema';
 import readme from '../README.md?raw';
 import { Browser, db, location } from './helpers';
 
@@ -37,13 +53,22 @@ describe('seedDemo', () => {
 
   it('has at least two customers and two vendors, each with a contact', async () => {
     const rows = await db()
-      .select({ kind: accounts.kind, id: accounts.id, contacts: sql<number>`(SELECT count(*) FROM contacts c WHERE c.account_id = "accounts"."id")` })
+      .select({
+        kind: accounts.kind,
+        id: accounts.id,
+        contacts: sql<number>`(SELECT count(*) FROM contacts c WHERE c.account_id = "accounts"."id")`,
+      })
       .from(accounts)
       .where(eq(accounts.orgId, DEMO_ORG_ID));
     expect(rows.filter((r) => r.kind === 'customer').length).toBeGreaterThanOrEqual(2);
     expect(rows.filter((r) => r.kind === 'vendor').length).toBeGreaterThanOrEqual(2);
     for (const r of rows) expect(r.contacts, r.id).toBeGreaterThanOrEqual(1);
-    const orphans = await db().select({ n: count() }).from(contacts).where(sql`${contacts.orgId} = ${DEMO_ORG_ID} AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = ${contacts.accountId} AND a.org_id = ${contacts.orgId})`);
+    const orphans = await db()
+      .select({ n: count() })
+      .from(contacts)
+      .where(
+        sql`${contacts.orgId} = ${DEMO_ORG_ID} AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = ${contacts.accountId} AND a.org_id = ${contacts.orgId})`,
+      );
     expect(orphans[0].n).toBe(0);
   });
 
@@ -62,9 +87,16 @@ describe('seedDemo', () => {
         expect(groupIds.has(item.groupId), item.name).toBe(true);
         expect(item.orgId).toBe(DEMO_ORG_ID);
         expect(item.unitPrice).toBeGreaterThanOrEqual(item.unitCost);
-        if (item.vendorAccountId) expect((await db().query.accounts.findFirst({ where: eq(accounts.id, item.vendorAccountId) }))!.kind).toBe('vendor');
+        if (item.vendorAccountId)
+          expect((await db().query.accounts.findFirst({ where: eq(accounts.id, item.vendorAccountId) }))!.kind).toBe(
+            'vendor',
+          );
       }
-      for (const g of groups) expect(items.some((i) => i.groupId === g.id), g.name).toBe(true);
+      for (const g of groups)
+        expect(
+          items.some((i) => i.groupId === g.id),
+          g.name,
+        ).toBe(true);
     }
   });
 });
@@ -101,9 +133,20 @@ describe('the demo contractor', () => {
 
     // ...and edits its budget: a new item, and the next job number continues after the seeded ones.
     const group = (await db().select().from(costGroups).where(eq(costGroups.jobId, job.id)))[0];
-    const added = await browser.post(`/jobs/${job.id}/items`, { name: 'Demo edit', groupId: group.id, costType: 'labor', quantity: '2', unitCost: '50', priceBy: 'markup', markup: '25' });
+    const added = await browser.post(`/jobs/${job.id}/items`, {
+      name: 'Demo edit',
+      groupId: group.id,
+      costType: 'labor',
+      quantity: '2',
+      unitCost: '50',
+      priceBy: 'markup',
+      markup: '25',
+    });
     expect(added.status).toBe(303);
-    expect(await db().query.costItems.findFirst({ where: eq(costItems.name, 'Demo edit') })).toMatchObject({ jobId: job.id, unitPrice: 6_250 });
+    expect(await db().query.costItems.findFirst({ where: eq(costItems.name, 'Demo edit') })).toMatchObject({
+      jobId: job.id,
+      unitPrice: 6_250,
+    });
     const next = await browser.post('/jobs', { name: 'Third demo job' });
     expect(next.status).toBe(303);
     expect((await db().query.jobs.findFirst({ where: eq(jobs.name, 'Third demo job') }))!.number).toBe(3);
@@ -113,4 +156,27 @@ describe('the demo contractor', () => {
     const res = await new Browser().post('/sign-in', { email: DEMO_EMAIL, password: `${DEMO_PASSWORD}x` });
     expect(res.status).toBe(422);
   });
+});
+
+describe('the benchmark seed', () => {
+  it('sends every portal document through the real send path, and refuses to run twice', async () => {
+    const data = await seedBench(env, db(), 'http://localhost');
+    expect(data).toMatchObject({ email: 'bench@bench.test', portalDocuments: 40 });
+    expect(data.portalLink).toMatch(/^\/p\//);
+    const sent = await db().select().from(documents).where(eq(documents.orgId, 'benchorg00000001'));
+    expect(sent.filter((d) => d.sentVersion === 1)).toHaveLength(40);
+    const order = await db().query.documentVersions.findFirst({ where: eq(documentVersions.documentId, data.orderId) });
+    expect(order).toMatchObject({ state: 'sent', pdfSha256: data.orderSha256 });
+    expect(await env.FILES.head(order!.pdfKey!)).not.toBeNull();
+    expect(await db().$count(comments, eq(comments.documentId, data.orderId))).toBe(60);
+    expect(await db().$count(files, eq(files.documentId, data.orderId))).toBe(12);
+    await expect(seedBench(env, db(), 'http://localhost')).rejects.toBeInstanceOf(Conflict);
+
+    const signing = await seedBenchSigning(env, db(), 'http://localhost', 3);
+    expect(signing.documents).toHaveLength(3);
+    for (const d of signing.documents) {
+      const v = await db().query.documentVersions.findFirst({ where: eq(documentVersions.documentId, d.id) });
+      expect(v).toMatchObject({ state: 'sent', pdfSha256: d.sha256 });
+    }
+  }, 180_000);
 });

@@ -36,23 +36,28 @@ export async function listAccounts(db: Db, orgId: string, kind: AccountKind | nu
 
 export async function getAccountWithContacts(db: Db, orgId: string, accountId: string) {
   const [account, people] = await db.batch([
-    db.select().from(accounts).where(and(eq(accounts.orgId, orgId), eq(accounts.id, accountId))),
-    db.select().from(contacts).where(and(eq(contacts.orgId, orgId), eq(contacts.accountId, accountId))).orderBy(asc(contacts.name)),
+    db
+      .select()
+      .from(accounts)
+      .where(and(eq(accounts.orgId, orgId), eq(accounts.id, accountId))),
+    db
+      .select()
+      .from(contacts)
+      .where(and(eq(contacts.orgId, orgId), eq(contacts.accountId, accountId)))
+      .orderBy(asc(contacts.name)),
   ]);
   return account[0] ? { account: account[0], contacts: people } : null;
 }
 
 export async function accountOptions(db: Db, orgId: string, kind?: AccountKind) {
   const where = kind ? and(eq(accounts.orgId, orgId), eq(accounts.kind, kind)) : eq(accounts.orgId, orgId);
-  return db.select({ id: accounts.id, name: accounts.name, kind: accounts.kind }).from(accounts).where(where).orderBy(asc(sql`lower(${accounts.name})`));
+  return db
+    .select({ id: accounts.id, name: accounts.name, kind: accounts.kind })
+    .from(accounts)
+    .where(where)
+    .orderBy(asc(sql`lower(${accounts.name})`));
 }
 
 export async function findAccount(db: Db, orgId: string, accountId: string) {
   return db.query.accounts.findFirst({ where: and(eq(accounts.orgId, orgId), eq(accounts.id, accountId)) });
 }
-
-export async function findContact(db: Db, orgId: string, contactId: string) {
-  return db.query.contacts.findFirst({ where: and(eq(contacts.orgId, orgId), eq(contacts.id, contactId)) });
-}
-
-

@@ -15,7 +15,14 @@ const sessionQuery = (db: Db) =>
     .select({
       expiresAt: sessions.expiresAt,
       user: { id: users.id, orgId: users.orgId, email: users.email, name: users.name, role: users.role },
-      org: { id: orgs.id, name: orgs.name, timeZone: orgs.timeZone, currency: orgs.currency, brandColor: orgs.brandColor, logoKey: orgs.logoKey },
+      org: {
+        id: orgs.id,
+        name: orgs.name,
+        timeZone: orgs.timeZone,
+        currency: orgs.currency,
+        brandColor: orgs.brandColor,
+        logoKey: orgs.logoKey,
+      },
     })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
@@ -28,15 +35,33 @@ export async function findSession(db: Db, sessionHash: string, now = Date.now())
   const [row] = await prepared(db, sessionQuery).all({ sessionHash, now });
   if (!row) return null;
   const { logoKey, ...org } = row.org;
-  return { expiresAt: row.expiresAt, user: row.user as SignedInUser, org: { ...org, hasLogo: !!logoKey } satisfies OrgSummary };
+  return {
+    expiresAt: row.expiresAt,
+    user: row.user as SignedInUser,
+    org: { ...org, hasLogo: !!logoKey } satisfies OrgSummary,
+  };
 }
 
-export async function insertSession(db: Db, sessionHash: string, user: { id: string; orgId: string }, now = Date.now()) {
-  await db.insert(sessions).values({ id: sessionHash, userId: user.id, orgId: user.orgId, expiresAt: now + SESSION_DAYS * DAY, createdAt: now });
+export async function insertSession(
+  db: Db,
+  sessionHash: string,
+  user: { id: string; orgId: string },
+  now = Date.now(),
+) {
+  await db.insert(sessions).values({
+    id: sessionHash,
+    userId: user.id,
+    orgId: user.orgId,
+    expiresAt: now + SESSION_DAYS * DAY,
+    createdAt: now,
+  });
 }
 
 export async function extendSession(db: Db, sessionHash: string, now = Date.now()) {
-  await db.update(sessions).set({ expiresAt: now + SESSION_DAYS * DAY }).where(eq(sessions.id, sessionHash));
+  await db
+    .update(sessions)
+    .set({ expiresAt: now + SESSION_DAYS * DAY })
+    .where(eq(sessions.id, sessionHash));
 }
 
 export async function deleteSession(db: Db, sessionHash: string) {
@@ -54,8 +79,22 @@ export async function findOpenInvite(db: Db, tokenHash: string, now = Date.now()
 
 export async function listTeam(db: Db, orgId: string) {
   const [members, pending] = await db.batch([
-    db.select({ id: users.id, name: users.name, email: users.email, role: users.role, active: sql<number>`${users.passwordHash} IS NOT NULL` }).from(users).where(eq(users.orgId, orgId)).orderBy(users.name),
-    db.select().from(invites).where(and(eq(invites.orgId, orgId), sql`${invites.acceptedAt} IS NULL`)).orderBy(invites.createdAt),
+    db
+      .select({
+        id: users.id,
+        name: users.name,
+        email: users.email,
+        role: users.role,
+        active: sql<number>`${users.passwordHash} IS NOT NULL`,
+      })
+      .from(users)
+      .where(eq(users.orgId, orgId))
+      .orderBy(users.name),
+    db
+      .select()
+      .from(invites)
+      .where(and(eq(invites.orgId, orgId), sql`${invites.acceptedAt} IS NULL`))
+      .orderBy(invites.createdAt),
   ]);
   return { members, pending };
 }

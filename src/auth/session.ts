@@ -40,7 +40,8 @@ export const loadUser: MiddlewareHandler<AppEnv> = async (c, next) => {
       c.set('user', found.user);
       c.set('org', found.org);
       // Sliding expiry, written at most about once a day per session.
-      if (found.expiresAt - Date.now() < (SESSION_DAYS - 1) * DAY) c.executionCtx.waitUntil(extendSession(c.get('db'), hash));
+      if (found.expiresAt - Date.now() < (SESSION_DAYS - 1) * DAY)
+        c.executionCtx.waitUntil(extendSession(c.get('db'), hash));
     }
   }
   return next();

@@ -13,7 +13,15 @@ export async function listJobs(db: Db, orgId: string, q: string, status: 'open' 
     conditions.push(or(containsText(jobs.name, q), eq(jobs.number, asNumber))!);
   }
   return db
-    .select({ id: jobs.id, number: jobs.number, name: jobs.name, address: jobs.address, status: jobs.status, updatedAt: jobs.updatedAt, customer: accounts.name })
+    .select({
+      id: jobs.id,
+      number: jobs.number,
+      name: jobs.name,
+      address: jobs.address,
+      status: jobs.status,
+      updatedAt: jobs.updatedAt,
+      customer: accounts.name,
+    })
     .from(jobs)
     .leftJoin(accounts, and(eq(accounts.id, jobs.customerAccountId), eq(accounts.orgId, orgId)))
     .where(and(...conditions))
@@ -28,12 +36,19 @@ export async function findJob(db: Db, orgId: string, jobId: string) {
 const jobPageQueries = (db: Db) => {
   const orgId = sql.placeholder('orgId');
   const jobId = sql.placeholder('jobId');
-  return prepareEach([...budgetStatements(db, orgId, jobId), ...documentListStatements(db, orgId, { jobId }), feedStatement(db, orgId, { jobId }, 15)]);
+  return prepareEach([
+    ...budgetStatements(db, orgId, jobId),
+    ...documentListStatements(db, orgId, { jobId }),
+    feedStatement(db, orgId, { jobId }, 15),
+  ]);
 };
 
 /** Everything the job page shows, in one batch (one round trip): budget, documents and recent activity. */
 export async function getJobPage(db: Db, orgId: string, jobId: string) {
-  const [job, groups, items, vendors, rows, lines, paid, feed] = await batchPrepared(db, prepared(db, jobPageQueries), { orgId, jobId });
+  const [job, groups, items, vendors, rows, lines, paid, feed] = await batchPrepared(db, prepared(db, jobPageQueries), {
+    orgId,
+    jobId,
+  });
   const budget = assembleBudget(job, groups, items, vendors);
   return budget && { ...budget, documents: assembleDocumentList(rows, lines, paid), feed: feed.slice(0, 15) };
 }
@@ -67,7 +82,11 @@ function budgetStatements(db: Db, orgId: Param, jobId: Param) {
       .from(jobs)
       .leftJoin(accounts, and(eq(accounts.id, jobs.customerAccountId), eq(accounts.orgId, orgId)))
       .where(and(eq(jobs.orgId, orgId), eq(jobs.id, jobId))),
-    db.select().from(costGroups).where(and(eq(costGroups.orgId, orgId), eq(costGroups.jobId, jobId))).orderBy(asc(costGroups.position)),
+    db
+      .select()
+      .from(costGroups)
+      .where(and(eq(costGroups.orgId, orgId), eq(costGroups.jobId, jobId)))
+      .orderBy(asc(costGroups.position)),
     db
       // Plain columns (their names are unique here; only the vendor's name needs an alias): drizzle
       // maps an aliased field several times slower, which on a 200-item budget was ~10 ms a page.
@@ -76,22 +95,74 @@ function budgetStatements(db: Db, orgId: Param, jobId: Param) {
       .leftJoin(accounts, and(eq(accounts.id, costItems.vendorAccountId), eq(accounts.orgId, orgId)))
       .where(and(eq(costItems.orgId, orgId), eq(costItems.jobId, jobId)))
       .orderBy(asc(costItems.position)),
-    db.select({ id: accounts.id, name: accounts.name }).from(accounts).where(and(eq(accounts.orgId, orgId), eq(accounts.kind, 'vendor'))).orderBy(asc(sql`lower(${accounts.name})`)),
+    db
+      .select({ id: accounts.id, name: accounts.name })
+      .from(accounts)
+      .where(and(eq(accounts.orgId, orgId), eq(accounts.kind, 'vendor')))
+      .orderBy(asc(sql`lower(${accounts.name})`)),
   ] as const;
 }
 
 type Rows<T> = T extends { then(onfulfilled?: (value: infer R) => unknown): unknown } ? R : never;
 type BudgetStatements = ReturnType<typeof budgetStatements>;
 
-function assembleBudget(job: Rows<BudgetStatements[0]>, groups: Rows<BudgetStatements[1]>, items: Rows<BudgetStatements[2]>, vendors: Rows<BudgetStatements[3]>) {
+function assembleBudget(
+  job: Rows<BudgetStatements[0]>,
+  groups: Rows<BudgetStatements[1]>,
+  items: Rows<BudgetStatements[2]>,
+  vendors: Rows<BudgetStatements[3]>,
+) {
   if (!job[0]) return null;
   return { job: job[0].job, customer: job[0].customer?.id ? job[0].customer : null, groups, items, vendors };
 }
 
 export async function findGroup(db: Db, orgId: string, jobId: string, groupId: string) {
-  return db.query.costGroups.findFirst({ where: and(eq(costGroups.orgId, orgId), eq(costGroups.jobId, jobId), eq(costGroups.id, groupId)) });
+  return db.query.costGroups.findFirst({
+    where: and(eq(costGroups.orgId, orgId), eq(costGroups.jobId, jobId), eq(costGroups.id, groupId)),
+  });
 }
 
 export async function findItem(db: Db, orgId: string, jobId: string, itemId: string) {
-  return db.query.costItems.findFirst({ where: and(eq(costItems.orgId, orgId), eq(costItems.jobId, jobId), eq(costItems.id, itemId)) });
+  return db.query.costItems.findFirst({
+    where: and(eq(costItems.orgId, orgId), eq(costItems.jobId, jobId), eq(costItems.id, itemId)),
+  });
+}
+
+/** The job's groups in order, with their positions (for a move). */
+export async function groupPositions(db: Db, orgId: string, jobId: string) {
+  return db
+    .select({ id: costGroups.id, position: costGroups.position })
+    .from(costGroups)
+    .where(and(eq(costGroups.orgId, orgId), eq(costGroups.jobId, jobId)));
+}
+
+/** The items of the group an item is in now, with their positions (for a move); none when the item is gone. */
+export async function itemPositions(db: Db, orgId: string, jobId: string, itemId: string) {
+  const groupOfItem = sql`(SELECT i.group_id FROM cost_items i WHERE i.org_id = ${orgId} AND i.job_id = ${jobId} AND i.id = ${itemId})`;
+  return db
+    .select({ id: costItems.id, position: costItems.position })
+    .from(costItems)
+    .where(and(eq(costItems.orgId, orgId), eq(costItems.jobId, jobId), eq(costItems.groupId, groupOfItem)));
+}
+
+/** What the item form offers: the job's groups and the org's vendors, in one batch. */
+export async function itemFormOptions(db: Db, orgId: string, jobId: string) {
+  const [groups, vendors] = await db.batch([
+    db
+      .select({ id: costGroups.id, name: costGroups.name })
+      .from(costGroups)
+      .where(and(eq(costGroups.orgId, orgId), eq(costGroups.jobId, jobId)))
+      .orderBy(costGroups.position),
+    db
+      .select({ id: accounts.id, name: accounts.name })
+      .from(accounts)
+      .where(and(eq(accounts.orgId, orgId), eq(accounts.kind, 'vendor')))
+      .orderBy(accounts.name),
+  ]);
+  return { groups, vendors };
+}
+
+/** How many items a group holds (its edit page warns before a delete). */
+export async function groupItemCount(db: Db, orgId: string, groupId: string) {
+  return db.$count(costItems, and(eq(costItems.orgId, orgId), eq(costItems.groupId, groupId)));
 }

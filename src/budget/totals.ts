@@ -10,14 +10,27 @@ export const MAX_LINE_TOTAL = 1_000_000_000_000; // $10,000,000,000.00: keeps 1,
 
 /** Divides exactly and rounds half away from zero. */
 export function divRound(numerator: bigint, denominator: bigint): number {
+  const result = Number(divRoundExact(numerator, denominator));
+  return result === 0 ? 0 : result; // never -0
+}
+
+/** divRound without leaving BigInt: for sums that may pass 2^53 before they are checked. */
+export function divRoundExact(numerator: bigint, denominator: bigint): bigint {
   if (denominator === 0n) throw new RangeError('division by zero');
   const negative = numerator < 0n !== denominator < 0n;
   const n = numerator < 0n ? -numerator : numerator;
   const d = denominator < 0n ? -denominator : denominator;
   let q = n / d;
   if ((n % d) * 2n >= d) q += 1n;
-  const result = Number(negative ? -q : q);
-  return result === 0 ? 0 : result; // never -0
+  return negative ? -q : q;
+}
+
+/** Cents as a number, only when exact: a sum past 2^53 throws rather than comes back rounded. */
+export function exactCents(cents: bigint): number {
+  if (cents > BigInt(Number.MAX_SAFE_INTEGER) || cents < -BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new RangeError(`${cents} cents is past what a number holds exactly`);
+  }
+  return Number(cents);
 }
 
 export function lineTotal(quantity: number, unitAmount: number): number {
@@ -115,6 +128,40 @@ export function documentTotals(lines: DocumentLineAmounts[], taxRate: number, de
   const tax = percentOf(taxableSubtotal, taxRate);
   const total = subtotal + tax;
   const depositAmount = deposit.kind === 'percent' ? percentOf(total, deposit.rate) : deposit.kind === 'fixed' ? Math.min(deposit.amount, Math.max(total, 0)) : 0;
+  return { subtotal, taxableSubtotal, tax, total, deposit: depositAmount, ...paymentTotals(total, payments), lineTotals };
+}
+
+/** What was paid and what is left of a total: the one place the balance is computed. */
+export function paymentTotals(total: number, payments: readonly number[]): { paid: number; balance: number } {
   const paid = payments.reduce((a, b) => a + b, 0);
-  return { subtotal, taxableSubtotal, tax, total, deposit: depositAmount, paid, balance: total - paid, lineTotals };
+  return { paid, balance: total - paid };
+}
+
+/** What the customer is asked to pay now: the deposit while one is due (at most the balance), else the balance. */
+export function amountDue(totals: Pick<DocumentTotals, 'deposit' | 'balance'>): number {
+  return totals.deposit > 0 ? Math.min(totals.deposit, totals.balance) : totals.balance;
+}
+
+/** One line of a bid: the requested quantity and the vendor's unit cost, null where they did not bid. */
+export interface BidLineAmount {
+  quantity: number;
+  unitCost: number | null;
+}
+
+/** A bid's total in exact cents: each priced line rounded once (half away from zero), summed without rounding. */
+export function bidTotalCents(lines: readonly BidLineAmount[]): bigint {
+  let sum = 0n;
+  for (const l of lines) {
+    if (l.unitCost !== null) sum += divRoundExact(BigInt(l.quantity) * BigInt(l.unitCost), BigInt(QTY_SCALE));
+  }
+  return sum;
+}
+
+/**
+ * A bid's total in cents: the number every page, email and activity shows. Exact, or a RangeError
+ * past 2^53 (a bid line is capped at MAX_LINE_TOTAL and a document at 1,000 lines, so a bid that
+ * was accepted never gets there).
+ */
+export function bidTotal(lines: readonly BidLineAmount[]): number {
+  return exactCents(bidTotalCents(lines));
 }

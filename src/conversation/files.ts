@@ -77,3 +77,8 @@ export function contentDisposition(kind: 'attachment' | 'inline', name: string):
   const fallback = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
   return `${kind}; filename="${fallback}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }
+
+/** Who may remove a shared file: anyone on the contractor's side, or the recipient contact who shared it. */
+export function mayRemoveFile(who: { side: string; contactId?: string | null }, file: { side: string; contactId: string | null }) {
+  return who.side === 'contractor' || (file.side === 'recipient' && !!who.contactId && file.contactId === who.contactId);
+}

@@ -1,5 +1,7 @@
 import { html } from '../../views/html';
-import { Files, Thread, Timeline, type CommentView, type FileView } from '../../views/components/conversation';
+import { renderToString } from 'preact-render-to-string';
+import { CommentItem, FileItem, Files, Thread, Timeline, TimelineItem, type CommentView, type FileView } from '../../views/components/conversation';
+import { mayRemoveFile } from './files';
 import { relativeTime } from '../../views/format';
 import { describeEvent } from './feed';
 
@@ -18,7 +20,7 @@ export function commentViews(rows: CommentRow[], companyName: string, recipientR
 }
 
 export function fileViews(rows: FileRow[], audience: Audience): FileView[] {
-  return rows.map((f) => ({ ...f, canRemove: audience.side === 'contractor' || (f.side === 'recipient' && f.contactId === audience.contactId) }));
+  return rows.map((f) => ({ ...f, canRemove: mayRemoveFile(audience, f) }));
 }
 
 /** "Viewed by Dana Reyes · 3 times · last 2 h ago", one line per person who viewed it. */
@@ -59,4 +61,30 @@ export function conversationSections(s: Sections) {
     <${Thread} comments=${commentViews(s.comments, s.companyName, s.recipientRole)} timeZone=${s.timeZone} action=${`${s.base}/comments`} csrf=${s.csrf} live=${live} />
     <${Files} files=${fileViews(s.files, s.audience)} base=${`${s.base}/files`} csrf=${s.csrf} timeZone=${s.timeZone} maxMb=${s.maxMb} error=${s.errors?.upload} />
     ${s.timeline ? html`<${Timeline} events=${s.timeline.map((e) => describeEvent(e, s.currency))} timeZone=${s.timeZone} live=${true} />` : null}`;
+}
+
+/** A live update's markup: the same components the pages render. */
+export function commentItemHtml(comment: CommentView, timeZone: string): string {
+  return renderToString(html`<${CommentItem} c=${comment} timeZone=${timeZone} />` as never);
+}
+
+export function filesBase(audience: Audience | 'contractor' | `recipient:${string}`, documentId: string) {
+  const side = typeof audience === 'string' ? (audience === 'contractor' ? 'contractor' : 'recipient') : audience.side;
+  return side === 'contractor' ? `/documents/${documentId}/files` : `/portal/documents/${documentId}/files`;
+}
+
+/** One shared file as an open page of `audience` shows it (the remove button only where they may). */
+export function fileItemHtml(file: FileRow, audience: `recipient:${string}` | 'contractor', documentId: string, timeZone: string): string {
+  const who = audienceOf(audience);
+  const [view] = fileViews([file], who);
+  return renderToString(html`<${FileItem} f=${view} base=${filesBase(who, documentId)} csrf="" timeZone=${timeZone} />` as never);
+}
+
+export function timelineItemHtml(row: ActivityRow, timeZone: string): string {
+  return renderToString(html`<${TimelineItem} e=${describeEvent(row)} timeZone=${timeZone} showNetwork=${true} />` as never);
+}
+
+/** A socket's tag as the side it speaks for. */
+export function audienceOf(tag: string): Audience {
+  return tag.startsWith('recipient:') ? { side: 'recipient', contactId: tag.slice('recipient:'.length) } : { side: 'contractor' };
 }

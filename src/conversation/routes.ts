@@ -1,24 +1,20 @@
-import { createId } from '../db/ids';
-import { and, eq, isNull } from 'drizzle-orm';
 import { Hono } from 'hono';
-import { HTTPException } from 'hono/http-exception';
 import { currentUser } from '../auth/session';
-import { documents, files, orgs } from '../db/schema';
 import { kindOf } from '../documents/kinds';
+import { Conflict, DomainError, STATUS_OF } from '../errors';
 import type { AppContext, AppEnv } from '../http/context';
 import { notFound } from '../http/errors';
-import { clientIp, hitRateLimit } from '../http/rate-limit';
+import { clientIp } from '../http/rate-limit';
 import { cleanText } from '../http/validate';
-import { visibleTo } from '../portal/queries';
 import { portalViewer } from '../portal/session';
-import type { RoomContext } from '../rooms/document-room';
-import { contractorActor, type Actor } from './activity';
-import { checkUpload, contentDisposition } from './files';
+import { documentRoom } from '../rooms/client';
+import { postComment, removeFile, shareFiles, type ConversationTarget } from './actions';
+import { contractorActor } from './activity';
+import { contentDisposition } from './files';
 import { sideLabelOf } from './present';
+import { contractorConversation, recipientConversation, sharedFile } from './queries';
 
-export const MAX_COMMENT = 5000;
-const MAX_FILES_PER_REQUEST = 20;
-const UPLOAD_LIMIT = 100 * 1024 * 1024;
+export const UPLOAD_BODY_LIMIT = 100 * 1024 * 1024;
 
 export interface PageErrors {
   comment?: string;
@@ -29,39 +25,25 @@ export interface PageErrors {
   values?: Record<string, string>;
 }
 
-/** Who is writing to which document, authorized like that side's document page. */
-interface Target {
-  room: RoomContext;
-  actor: Actor;
-  audience: string;
-  sideLabel: string;
-  maxBytes: number;
-  pageUrl: string;
-  filesBase: string;
-}
-
 type Side = 'contractor' | 'recipient';
-type PageRenderer = (c: AppContext, documentId: string, errors: PageErrors) => Promise<Response>;
+/** How a side's document page renders itself again with a form's error (given in app.ts). */
+export type PageRenderer = (c: AppContext, documentId: string, errors: PageErrors) => Promise<Response>;
 
-const renderers: Partial<Record<Side, PageRenderer>> = {};
-/** The document pages register how to re-render themselves with a form error. */
-export function registerPage(side: Side, renderer: PageRenderer) {
-  renderers[side] = renderer;
+interface Target extends ConversationTarget {
+  audience: string;
+  pageUrl: string;
 }
 
+/** Who is writing to which document, authorized like that side's document page. */
 async function target(c: AppContext, side: Side): Promise<Target> {
   const db = c.get('db');
   const documentId = c.req.param('id') ?? '';
   const origin = new URL(c.req.url).origin;
   if (side === 'contractor') {
     const { user, org } = currentUser(c);
-    const [row] = await db
-      .select({ jobId: documents.jobId, sentVersion: documents.sentVersion, type: documents.type, subtype: documents.subtype, maxUploadMb: orgs.maxUploadMb })
-      .from(documents)
-      .innerJoin(orgs, eq(orgs.id, documents.orgId))
-      .where(and(eq(documents.orgId, org.id), eq(documents.id, documentId)));
+    const row = await contractorConversation(db, org.id, documentId);
     if (!row) notFound();
-    if (row.sentVersion === null) throw new HTTPException(409, { message: 'The conversation starts once the document is sent. Send it first.' });
+    if (row.sentVersion === null) throw new Conflict('The conversation starts once the document is sent. Send it first.');
     return {
       room: { orgId: org.id, documentId, jobId: row.jobId, timeZone: org.timeZone, origin },
       actor: contractorActor(user),
@@ -69,15 +51,10 @@ async function target(c: AppContext, side: Side): Promise<Target> {
       sideLabel: org.name,
       maxBytes: row.maxUploadMb * 1024 * 1024,
       pageUrl: `/documents/${documentId}`,
-      filesBase: `/documents/${documentId}/files`,
     };
   }
   const viewer = portalViewer(c);
-  const [row] = await db
-    .select({ jobId: documents.jobId, type: documents.type, subtype: documents.subtype, maxUploadMb: orgs.maxUploadMb })
-    .from(documents)
-    .innerJoin(orgs, eq(orgs.id, documents.orgId))
-    .where(and(visibleTo(viewer), eq(documents.id, documentId)));
+  const row = await recipientConversation(db, viewer, documentId);
   if (!row) notFound();
   const role = kindOf(row.type, row.subtype)?.side ?? 'customer';
   return {
@@ -87,85 +64,44 @@ async function target(c: AppContext, side: Side): Promise<Target> {
     sideLabel: sideLabelOf('recipient', viewer.org.name, role),
     maxBytes: row.maxUploadMb * 1024 * 1024,
     pageUrl: `/portal/documents/${documentId}`,
-    filesBase: `/portal/documents/${documentId}/files`,
   };
 }
 
-const room = (c: AppContext, documentId: string) => c.env.DOCUMENT_ROOM.get(c.env.DOCUMENT_ROOM.idFromName(documentId));
 const wantsJson = (c: AppContext) => (c.req.header('Accept') ?? '').includes('application/json');
 
-async function refuse(c: AppContext, side: Side, errors: PageErrors, status: 413 | 422 | 429 = 422) {
-  const message = errors.comment ?? errors.upload ?? 'Not accepted.';
-  if (wantsJson(c)) return c.json({ error: message }, status);
-  const renderer = renderers[side];
-  if (!renderer) throw new HTTPException(status, { message });
-  const res = await renderer(c, c.req.param('id') ?? '', errors);
-  return new Response(res.body, { status, headers: res.headers });
+/**
+ * A refused comment or upload keeps the page: the document again with the message beside the
+ * form (or JSON for the live page's script). Anything else goes to the one error page.
+ */
+async function keepPage<T>(c: AppContext, page: PageRenderer, work: () => Promise<T>): Promise<T | Response> {
+  try {
+    return await work();
+  } catch (err) {
+    if (!(err instanceof DomainError) || !err.field || (err.code !== 'refused' && err.code !== 'too_many')) throw err;
+    const status = STATUS_OF[err.code] as 422 | 429;
+    if (wantsJson(c)) return c.json({ error: err.message }, status);
+    const res = await page(c, c.req.param('id') ?? '', { [err.field]: err.message });
+    return new Response(res.body, { status, headers: res.headers });
+  }
 }
 
-async function postComment(c: AppContext, side: Side) {
-  const t = await target(c, side);
+async function readCommentBody(c: AppContext) {
   const type = c.req.header('Content-Type') ?? '';
   let raw: unknown = '';
   if (type.startsWith('application/json')) raw = ((await c.req.json().catch(() => ({}))) as { body?: unknown }).body;
   else raw = (await c.req.parseBody().catch(() => ({}) as Record<string, unknown>)).body;
-  const body = typeof raw === 'string' ? cleanText(raw, true) : '';
-  if (!body) return refuse(c, side, { comment: 'Write a comment before posting.' });
-  if (body.length > MAX_COMMENT) return refuse(c, side, { comment: `A comment can be at most ${MAX_COMMENT.toLocaleString('en-US')} characters; this one has ${body.length.toLocaleString('en-US')}.` });
-  const result = await room(c, t.room.documentId).comment({ ...t.room, actor: t.actor, sideLabel: t.sideLabel, body });
-  if (wantsJson(c)) return c.json({ ok: true, ...result }, 201);
-  return c.redirect(`${t.pageUrl}#comment-${result.id}`, 303);
+  return typeof raw === 'string' ? cleanText(raw, true) : '';
 }
 
-async function uploadFiles(c: AppContext, side: Side) {
-  const t = await target(c, side);
-  // Per contractor user, or per recipient contact and address: never one bucket shared by every org.
-  const who = side === 'contractor' ? `contractor:${t.room.orgId}:${t.actor.userId ?? ''}` : `${t.audience}:${clientIp(c.req)}`;
-  const limit = await hitRateLimit(c.get('db'), `upload:${who}`, 60, 3_600_000);
-  if (!limit.allowed) return refuse(c, side, { upload: 'Too many uploads in the last hour. Try again later.' }, 429);
+async function readFiles(c: AppContext) {
   const body = await c.req.parseBody({ all: true }).catch(() => ({}) as Record<string, unknown>);
-  const list = ([] as unknown[]).concat(body.files ?? []).filter((f): f is File => f instanceof File && (f.size > 0 || f.name !== ''));
-  if (!list.length) return refuse(c, side, { upload: 'Choose one or more files to upload.' });
-  if (list.length > MAX_FILES_PER_REQUEST) return refuse(c, side, { upload: `Upload at most ${MAX_FILES_PER_REQUEST} files at a time.` });
-  // Every file is checked before any is stored: a refused upload stores nothing.
-  const checked = [];
-  for (const file of list) {
-    if (file.size > t.maxBytes) return refuse(c, side, { upload: `${file.name || 'A file'} is larger than ${t.maxBytes / 1024 / 1024} MB, the most we accept per file.` });
-    const bytes = new Uint8Array(await file.arrayBuffer());
-    const check = checkUpload(file.name, bytes, t.maxBytes);
-    if (!check.ok) return refuse(c, side, { upload: check.error });
-    checked.push({ bytes, ...check });
-  }
-  const stored = [];
-  for (const f of checked) {
-    const id = createId();
-    const r2Key = `org/${t.room.orgId}/doc/${t.room.documentId}/${id}`;
-    await c.env.FILES.put(r2Key, f.bytes, { httpMetadata: { contentType: f.contentType } });
-    try {
-      await room(c, t.room.documentId).attachFile({ ...t.room, actor: t.actor, file: { id, r2Key, name: f.name, contentType: f.contentType, size: f.bytes.byteLength } });
-    } catch (err) {
-      await c.env.FILES.delete(r2Key); // no orphan object when the row could not be written
-      throw err;
-    }
-    stored.push({ id, name: f.name });
-  }
-  if (wantsJson(c)) return c.json({ ok: true, files: stored }, 201);
-  return c.redirect(`${t.pageUrl}#files-h`, 303);
+  return ([] as unknown[]).concat(body.files ?? []).filter((f): f is File => f instanceof File && (f.size > 0 || f.name !== ''));
 }
 
-async function fileRow(c: AppContext, t: Target) {
-  const [row] = await c
-    .get('db')
-    .select()
-    .from(files)
-    .where(and(eq(files.orgId, t.room.orgId), eq(files.documentId, t.room.documentId), eq(files.id, c.req.param('fileId') ?? ''), isNull(files.removedAt)));
-  if (!row) notFound();
-  return row;
-}
-
-async function downloadFile(c: AppContext, side: Side, preview: boolean) {
+async function download(c: AppContext, side: Side, preview: boolean) {
   const t = await target(c, side);
-  const row = await fileRow(c, t);
+  const row = await sharedFile(c.get('db'), t.room.orgId, t.room.documentId, c.req.param('fileId') ?? '');
+  if (!row) notFound();
   if (preview && !/^image\/(png|jpeg|gif|webp)$/.test(row.contentType)) notFound();
   const obj = await c.env.FILES.get(row.r2Key);
   if (!obj) notFound();
@@ -181,37 +117,39 @@ async function downloadFile(c: AppContext, side: Side, preview: boolean) {
   });
 }
 
-async function removeFile(c: AppContext, side: Side) {
-  const t = await target(c, side);
-  const result = await room(c, t.room.documentId).removeFile({ ...t.room, actor: t.actor, fileId: c.req.param('fileId') ?? '' });
-  if (!result.ok || !result.r2Key) notFound();
-  await c.env.FILES.delete(result.r2Key); // the row says removed first, so a failed delete leaves no visible file
-  if (wantsJson(c)) return c.json({ ok: true });
-  return c.redirect(`${t.pageUrl}#files-h`, 303);
-}
-
-async function live(c: AppContext, side: Side) {
-  if (c.req.header('Upgrade') !== 'websocket') throw new HTTPException(426, { message: 'This address is for live updates over a WebSocket.' });
-  const t = await target(c, side);
-  const headers = new Headers({ Upgrade: 'websocket', 'X-Audience': t.audience });
-  return room(c, t.room.documentId).fetch(new Request('https://room/live', { headers }));
-}
-
-function routesFor(side: Side, prefix: string) {
+/** The conversation routes of one side, under `prefix` ("/documents" or "/portal/documents"). */
+export function conversationRoutes(side: Side, prefix: string, page: PageRenderer) {
   return new Hono<AppEnv>()
-    .post(`${prefix}/:id/comments`, (c) => postComment(c, side))
-    .post(`${prefix}/:id/files`, (c) => uploadFiles(c, side))
-    .get(`${prefix}/:id/files/:fileId`, (c) => downloadFile(c, side, false))
-    .get(`${prefix}/:id/files/:fileId/preview`, (c) => downloadFile(c, side, true))
-    .post(`${prefix}/:id/files/:fileId/remove`, (c) => removeFile(c, side))
-    .get(`${prefix}/:id/live`, (c) => live(c, side));
+    .post(`${prefix}/:id/comments`, async (c) => {
+      const t = await target(c, side);
+      const body = await readCommentBody(c);
+      const result = await keepPage(c, page, () => postComment(c.env, t, body));
+      if (result instanceof Response) return result;
+      if (wantsJson(c)) return c.json({ ok: true, ...result }, 201);
+      return c.redirect(`${t.pageUrl}#comment-${result.id}`, 303);
+    })
+    .post(`${prefix}/:id/files`, async (c) => {
+      const t = await target(c, side);
+      const result = await keepPage(c, page, async () => shareFiles(c.env, c.get('db'), t, await readFiles(c)));
+      if (result instanceof Response) return result;
+      if (wantsJson(c)) return c.json({ ok: true, files: result }, 201);
+      return c.redirect(`${t.pageUrl}#files-h`, 303);
+    })
+    .get(`${prefix}/:id/files/:fileId`, (c) => download(c, side, false))
+    .get(`${prefix}/:id/files/:fileId/preview`, (c) => download(c, side, true))
+    .post(`${prefix}/:id/files/:fileId/remove`, async (c) => {
+      const t = await target(c, side);
+      await removeFile(c.env, t, c.req.param('fileId'));
+      if (wantsJson(c)) return c.json({ ok: true });
+      return c.redirect(`${t.pageUrl}#files-h`, 303);
+    })
+    .get(`${prefix}/:id/live`, async (c) => {
+      if (c.req.header('Upgrade') !== 'websocket') return c.text('This address is for live updates over a WebSocket.', 426);
+      const t = await target(c, side);
+      const headers = new Headers({ Upgrade: 'websocket', 'X-Audience': t.audience });
+      return documentRoom(c.env, t.room.documentId).fetch(new Request('https://room/live', { headers }));
+    });
 }
-
-export const contractorConversationRoutes = routesFor('contractor', '/documents');
-// Mounted after the portal routes, whose requirePortal guards every /portal/* path.
-export const recipientConversationRoutes = routesFor('recipient', '/portal/documents');
-
-export const UPLOAD_BODY_LIMIT = UPLOAD_LIMIT;
 
 export function isUploadPath(path: string) {
   return /^\/(portal\/)?documents\/[a-z0-9]+\/files$/.test(path);

@@ -5,13 +5,14 @@ import type { AppEnv } from '../http/context';
 import { notFound } from '../http/errors';
 import { render } from '../http/render';
 import { findOutboxMessage, listOutbox } from '../mail/outbox';
-import { seedDemo } from '../db/seed';
-import { seedBench, seedBenchSigning } from '../db/bench-seed';
+import { seedDemo } from './seed';
+import { seedBench, seedBenchSigning } from './bench-seed';
 
 // Development-only: the outbox as a mailbox, and the demo seed. Anywhere but development and tests answers 404.
 export const devRoutes = new Hono<AppEnv>()
   .use('/dev/*', async (c, next) => {
-    // Only where it is known to be local: a staging deploy with another ENVIRONMENT must not publish every email (and its portal links).
+    // Only where it is known to be local: a staging deploy with another ENVIRONMENT must not publish
+    // every email (and its portal links).
     if (c.env.ENVIRONMENT !== 'development' && c.env.ENVIRONMENT !== 'test') notFound();
     return next();
   })
@@ -27,7 +28,10 @@ export const devRoutes = new Hono<AppEnv>()
   .get('/dev/mail/:id/html', async (c) => {
     const message = await findOutboxMessage(c.get('db'), c.req.param('id'));
     if (!message) notFound();
-    c.header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; img-src * data:; frame-ancestors 'self'");
+    c.header(
+      'Content-Security-Policy',
+      "default-src 'none'; style-src 'unsafe-inline'; img-src * data:; frame-ancestors 'self'",
+    );
     c.header('X-Frame-Options', 'SAMEORIGIN');
     return c.html(message.html.replace('<html>', '<html><head><base target="_top"></head>'));
   })
@@ -41,6 +45,7 @@ export const devRoutes = new Hono<AppEnv>()
     // Called by scripts/bench.mjs with the dev secret, against its own state folder.
     if (c.req.header('X-Dev-Secret') !== c.env.PORTAL_TOKEN_SECRET) notFound();
     const origin = new URL(c.req.url).origin;
-    if (c.req.query('part') === 'signing') return c.json(await seedBenchSigning(c.env, c.get('db'), origin, Number(c.req.query('count') ?? 50)));
+    if (c.req.query('part') === 'signing')
+      return c.json(await seedBenchSigning(c.env, c.get('db'), origin, Number(c.req.query('count') ?? 50)));
     return c.json(await seedBench(c.env, c.get('db'), origin));
   });

@@ -23,8 +23,24 @@ export interface DraftLine {
   taxable: boolean;
 }
 
-interface BudgetGroup { id: string; name: string }
-interface BudgetItem { id: string; groupId: string; name: string; description: string; costCode: string; costType: (typeof costTypes)[number]; quantity: number; unit: string; unitCost: number; unitPrice: number; taxable: boolean; vendorAccountId: string | null }
+interface BudgetGroup {
+  id: string;
+  name: string;
+}
+interface BudgetItem {
+  id: string;
+  groupId: string;
+  name: string;
+  description: string;
+  costCode: string;
+  costType: (typeof costTypes)[number];
+  quantity: number;
+  unit: string;
+  unitCost: number;
+  unitPrice: number;
+  taxable: boolean;
+  vendorAccountId: string | null;
+}
 
 /** The draft's lines for the chosen budget items, under their group headings, in budget order. */
 export function linesFromBudget(groups: BudgetGroup[], items: BudgetItem[], chosen: Set<string>): DraftLine[] {
@@ -32,17 +48,62 @@ export function linesFromBudget(groups: BudgetGroup[], items: BudgetItem[], chos
   for (const g of groups) {
     const picked = items.filter((i) => i.groupId === g.id && chosen.has(i.id));
     if (!picked.length) continue;
-    lines.push({ id: createId(), kind: 'group', costItemId: null, name: g.name, description: '', costCode: '', costType: null, quantity: 0, unit: '', unitCost: 0, unitPrice: 0, taxable: false });
+    lines.push({
+      id: createId(),
+      kind: 'group',
+      costItemId: null,
+      name: g.name,
+      description: '',
+      costCode: '',
+      costType: null,
+      quantity: 0,
+      unit: '',
+      unitCost: 0,
+      unitPrice: 0,
+      taxable: false,
+    });
     for (const i of picked) {
-      lines.push({ id: createId(), kind: 'item', costItemId: i.id, name: i.name, description: i.description, costCode: i.costCode, costType: i.costType, quantity: i.quantity, unit: i.unit, unitCost: i.unitCost, unitPrice: i.unitPrice, taxable: i.taxable });
+      lines.push({
+        id: createId(),
+        kind: 'item',
+        costItemId: i.id,
+        name: i.name,
+        description: i.description,
+        costCode: i.costCode,
+        costType: i.costType,
+        quantity: i.quantity,
+        unit: i.unit,
+        unitCost: i.unitCost,
+        unitPrice: i.unitPrice,
+        taxable: i.taxable,
+      });
     }
   }
   return lines;
 }
 
-/** Line ids are primary keys, so a revision gives each line a new id that keeps its first 20 characters: its lineage across versions. */
+/** What the contractor picked on the "choose items" page: every item, whole groups, single items. */
+export interface BudgetSelection {
+  all: boolean;
+  groups: string[];
+  items: string[];
+}
+
+/** The ids of the budget items a selection covers. */
+export function chosenItems(items: Pick<BudgetItem, 'id' | 'groupId'>[], selection: BudgetSelection): Set<string> {
+  if (selection.all) return new Set(items.map((i) => i.id));
+  const groups = new Set(selection.groups);
+  const picked = new Set(selection.items);
+  return new Set(items.filter((i) => groups.has(i.groupId) || picked.has(i.id)).map((i) => i.id));
+}
+
+/**
+ * Line ids are primary keys, so a revision gives each line a new id that keeps its first 20
+ * characters: its lineage across versions.
+ */
 export const lineage = (lineId: string) => lineId.slice(0, 20);
-export const revisedLineId = (lineId: string, version: number) => `${lineage(lineId)}r${String(version).padStart(3, '0')}`;
+export const revisedLineId = (lineId: string, version: number) =>
+  `${lineage(lineId)}r${String(version).padStart(3, '0')}`;
 
 export function lineInserts(db: Db, orgId: string, documentId: string, versionId: string, lines: DraftLine[]) {
   const rows = lines.map((l, i) => ({ ...l, id: l.id, orgId, documentId, versionId, position: i + 1 }));
@@ -53,7 +114,11 @@ export function lineInserts(db: Db, orgId: string, documentId: string, versionId
 const dayFormats = new Map<string, Intl.DateTimeFormat>();
 export function todayIn(timeZone: string, now = Date.now()): string {
   let f = dayFormats.get(timeZone);
-  if (!f) dayFormats.set(timeZone, (f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })));
+  if (!f)
+    dayFormats.set(
+      timeZone,
+      (f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })),
+    );
   return f.format(new Date(now));
 }
 
@@ -61,12 +126,6 @@ export function addDays(iso: string, days: number): string {
   const d = new Date(`${iso}T00:00:00Z`);
   d.setUTCDate(d.getUTCDate() + days);
   return d.toISOString().slice(0, 10);
-}
-
-export function defaultDueDays(kind: Kind): number | null {
-  if (kind.type === 'bid_request') return 14;
-  if (kind.type === 'vendor_order') return null;
-  return 30;
 }
 
 /**
@@ -86,22 +145,34 @@ export function checkDraft(raw: RawForm, all: Record<string, string[]>, kind: Ki
     accountId: raw.accountId ? f.id('accountId') : null,
     contactId: raw.contactId ? f.id('contactId') : null,
     taxRate: kind.amountColumn === 'bid' ? 0 : (f.rate('taxRate', { label: 'Tax rate', min: 0, max: 50_000 }) ?? 0),
-    depositKind: kind.hasDeposit ? (f.choice('depositKind', ['none', 'percent', 'fixed'] as const, { label: 'Deposit' }) ?? 'none') : ('none' as const),
+    depositKind: kind.hasDeposit
+      ? (f.choice('depositKind', ['none', 'percent', 'fixed'] as const, { label: 'Deposit' }) ?? 'none')
+      : ('none' as const),
     depositValue: 0,
     requireSignature: f.bool('requireSignature'),
   };
-  if (header.number && !/^[A-Za-z0-9][A-Za-z0-9._\/-]*$/.test(header.number)) f.fail('number', 'Number may use letters, digits, dots, dashes and slashes.');
+  if (header.number && !/^[A-Za-z0-9][A-Za-z0-9._\/-]*$/.test(header.number))
+    f.fail('number', 'Number may use letters, digits, dots, dashes and slashes.');
   if (raw.accountId && !header.accountId) f.fail('accountId', 'Choose a recipient from the list.');
   if (raw.contactId && !header.contactId) f.fail('contactId', 'Choose a contact from the list.');
-  if (header.dueDate && header.issueDate && header.dueDate < header.issueDate) f.fail('dueDate', `${kind.dueLabel} cannot be before the issue date.`);
-  if (header.depositKind === 'percent') header.depositValue = f.rate('depositValue', { label: 'Deposit', required: true, min: 0, max: 100_000 }) ?? 0;
-  if (header.depositKind === 'fixed') header.depositValue = f.money('depositValue', { label: 'Deposit', required: true, min: 0, max: MAX_LINE_TOTAL }) ?? 0;
+  if (header.dueDate && header.issueDate && header.dueDate < header.issueDate)
+    f.fail('dueDate', `${kind.dueLabel} cannot be before the issue date.`);
+  if (header.depositKind === 'percent')
+    header.depositValue = f.rate('depositValue', { label: 'Deposit', required: true, min: 0, max: 100_000 }) ?? 0;
+  if (header.depositKind === 'fixed')
+    header.depositValue =
+      f.money('depositValue', { label: 'Deposit', required: true, min: 0, max: MAX_LINE_TOTAL }) ?? 0;
 
   const keys = all.line ?? [];
   const byId = new Map(existing.map((l) => [l.id, l]));
   const seen = new Set<string>();
   const lines: DraftLine[] = [];
-  if (keys.length > MAX_LINES + 1) f.fail('_form', `A document can have at most ${MAX_LINES.toLocaleString('en-US')} lines; this one has ${keys.length.toLocaleString('en-US')}. Split it into several documents.`);
+  if (keys.length > MAX_LINES + 1)
+    f.fail(
+      '_form',
+      `A document can have at most ${MAX_LINES.toLocaleString('en-US')} lines; ` +
+        `this one has ${keys.length.toLocaleString('en-US')}. Split it into several documents.`,
+    );
   else {
     for (const key of keys) {
       if (seen.has(key)) continue;
@@ -116,23 +187,43 @@ export function checkDraft(raw: RawForm, all: Record<string, string[]>, kind: Ki
       const lineKind = old ? old.kind : raw['kind._new'] === 'group' ? 'group' : 'item';
       const line: DraftLine = old
         ? { ...old, name }
-        : { id: createId(), kind: lineKind, costItemId: null, name, description: '', costCode: '', costType: null, quantity: 0, unit: '', unitCost: 0, unitPrice: 0, taxable: false };
+        : {
+            id: createId(),
+            kind: lineKind,
+            costItemId: null,
+            name,
+            description: '',
+            costCode: '',
+            costType: null,
+            quantity: 0,
+            unit: '',
+            unitCost: 0,
+            unitPrice: 0,
+            taxable: false,
+          };
       if (lineKind === 'item') {
         line.description = f.text(`description.${key}`, { label: 'Description', max: 4000, multiline: true });
         line.unit = f.text(`unit.${key}`, { label: 'Unit', max: 20 });
-        line.quantity = f.quantity(`quantity.${key}`, { label: 'Quantity', required: true, min: 0, max: MAX_QUANTITY }) ?? 0;
+        line.quantity =
+          f.quantity(`quantity.${key}`, { label: 'Quantity', required: true, min: 0, max: MAX_QUANTITY }) ?? 0;
         line.taxable = f.bool(`taxable.${key}`);
         if (kind.amountColumn !== 'bid') {
           const label = kind.amountColumn === 'price' ? 'Unit price' : 'Unit cost';
-          const amount = f.money(`amount.${key}`, { label, required: true, min: -MAX_UNIT_AMOUNT, max: MAX_UNIT_AMOUNT }) ?? 0;
+          const amount =
+            f.money(`amount.${key}`, { label, required: true, min: -MAX_UNIT_AMOUNT, max: MAX_UNIT_AMOUNT }) ?? 0;
           if (kind.amountColumn === 'price') line.unitPrice = amount;
           else line.unitCost = amount;
-          if (Math.abs(lineTotal(line.quantity, amount)) > MAX_LINE_TOTAL) f.fail(`quantity.${key}`, 'Quantity × unit amount is larger than we can handle ($10 billion per line).');
+          if (Math.abs(lineTotal(line.quantity, amount)) > MAX_LINE_TOTAL)
+            f.fail(`quantity.${key}`, 'Quantity × unit amount is larger than we can handle ($10 billion per line).');
         }
       }
       lines.push(line);
     }
-    if (lines.length > MAX_LINES) f.fail('_form', `A document can have at most ${MAX_LINES.toLocaleString('en-US')} lines. Split it into several documents.`);
+    if (lines.length > MAX_LINES)
+      f.fail(
+        '_form',
+        `A document can have at most ${MAX_LINES.toLocaleString('en-US')} lines. Split it into several documents.`,
+      );
     if (!lines.some((l) => l.kind === 'item')) f.fail('_form', 'A document needs at least one line item.');
   }
   const move = /^(up|down):(.+)$/.exec(raw.move ?? '');
@@ -150,4 +241,3 @@ export function rawLineValues(all: Record<string, string[]>): Record<string, str
   for (const [k, v] of Object.entries(all)) if (v.length) out[k] = v[v.length - 1];
   return out;
 }
-

@@ -8,10 +8,17 @@ export async function renderSnapshotPdf(env: Env, snapshot: DocumentSnapshot): P
 }
 
 export function pdfFileName(snapshot: Pick<DocumentSnapshot, 'number' | 'version'>): string {
-  return `${snapshot.number}${snapshot.version > 1 ? `-rev${snapshot.version}` : ''}.pdf`.replace(/[^A-Za-z0-9._-]/g, '_');
+  return `${snapshot.number}${snapshot.version > 1 ? `-rev${snapshot.version}` : ''}.pdf`.replace(
+    /[^A-Za-z0-9._-]/g,
+    '_',
+  );
 }
 
-export function pdfResponse(body: ReadableStream | Uint8Array | ArrayBuffer, fileName: string, disposition: 'inline' | 'attachment' = 'inline') {
+export function pdfResponse(
+  body: ReadableStream | Uint8Array | ArrayBuffer,
+  fileName: string,
+  disposition: 'inline' | 'attachment' = 'inline',
+) {
   return new Response(body as BodyInit, {
     headers: {
       'Content-Type': 'application/pdf',

@@ -1,7 +1,24 @@
-import { and, asc, desc, eq, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, isNull, ne, sql, type SQL } from 'drizzle-orm';
 import { distinct, type Db, type Param } from '../db/client';
 import { totalsFor } from './snapshot';
-import { accounts, activity, bidLines, bids, comments, contacts, documentLines, documents, documentVersions, files, jobs, orgs, payments, signatures, users } from '../db/schema';
+import {
+  accounts,
+  activity,
+  bidLines,
+  bids,
+  comments,
+  contacts,
+  documentLines,
+  documents,
+  documentVersions,
+  files,
+  jobs,
+  orgs,
+  payments,
+  signatures,
+  users,
+  type DocumentType,
+} from '../db/schema';
 
 /** Rows per multi-row insert: D1 binds at most 100 parameters per statement. */
 export function chunk<T>(rows: T[], columns: number): T[][] {
@@ -20,38 +37,70 @@ export const LINE_COLUMNS = 15;
 export async function getDocument(db: Db, orgId: string, documentId: string) {
   const [head, versions, lines, paid, org, thread, shared, timeline, decisions, bidRows] = await db.batch([
     db
-      .select(distinct({
-        document: documents,
-        job: { id: jobs.id, number: jobs.number, name: jobs.name, address: jobs.address, customerAccountId: jobs.customerAccountId },
-        account: { id: accounts.id, name: accounts.name, kind: accounts.kind, address: accounts.address },
-        contact: { id: contacts.id, name: contacts.name, email: contacts.email, accessVersion: contacts.accessVersion },
-        creator: { name: users.name, email: users.email },
-      }))
+      .select(
+        distinct({
+          document: documents,
+          job: {
+            id: jobs.id,
+            number: jobs.number,
+            name: jobs.name,
+            address: jobs.address,
+            customerAccountId: jobs.customerAccountId,
+          },
+          account: { id: accounts.id, name: accounts.name, kind: accounts.kind, address: accounts.address },
+          contact: {
+            id: contacts.id,
+            name: contacts.name,
+            email: contacts.email,
+            accessVersion: contacts.accessVersion,
+          },
+          creator: { name: users.name, email: users.email },
+        }),
+      )
       .from(documents)
       .innerJoin(jobs, and(eq(jobs.id, documents.jobId), eq(jobs.orgId, orgId)))
       .leftJoin(accounts, and(eq(accounts.id, documents.accountId), eq(accounts.orgId, orgId)))
       .leftJoin(contacts, and(eq(contacts.id, documents.contactId), eq(contacts.orgId, orgId)))
       .leftJoin(users, and(eq(users.id, documents.createdBy), eq(users.orgId, orgId)))
       .where(and(eq(documents.orgId, orgId), eq(documents.id, documentId))),
-    db.select().from(documentVersions).where(and(eq(documentVersions.orgId, orgId), eq(documentVersions.documentId, documentId))).orderBy(desc(documentVersions.version)),
     db
       .select()
-      .from(documentLines)
-      .where(
-        and(
-          eq(documentLines.orgId, orgId),
-          eq(documentLines.documentId, documentId),
-          sql`${documentLines.versionId} = (SELECT v.id FROM document_versions v JOIN documents d ON d.id = v.document_id AND d.current_version = v.version WHERE d.id = ${documentId} AND d.org_id = ${orgId})`,
-        ),
-      )
-      .orderBy(asc(documentLines.position)),
-    db.select().from(payments).where(and(eq(payments.orgId, orgId), eq(payments.documentId, documentId))).orderBy(asc(payments.paidOn), asc(payments.createdAt)),
+      .from(documentVersions)
+      .where(and(eq(documentVersions.orgId, orgId), eq(documentVersions.documentId, documentId)))
+      .orderBy(desc(documentVersions.version)),
+    currentLines(db, orgId, documentId),
+    db
+      .select()
+      .from(payments)
+      .where(and(eq(payments.orgId, orgId), eq(payments.documentId, documentId)))
+      .orderBy(asc(payments.paidOn), asc(payments.createdAt)),
     db.select().from(orgs).where(eq(orgs.id, orgId)),
-    db.select().from(comments).where(and(eq(comments.orgId, orgId), eq(comments.documentId, documentId))).orderBy(asc(comments.createdAt)),
-    db.select().from(files).where(and(eq(files.orgId, orgId), eq(files.documentId, documentId), isNull(files.removedAt))).orderBy(asc(files.createdAt)),
-    db.select().from(activity).where(and(eq(activity.orgId, orgId), eq(activity.documentId, documentId))).orderBy(asc(activity.seq)),
-    db.select().from(signatures).where(and(eq(signatures.orgId, orgId), eq(signatures.documentId, documentId))).orderBy(desc(signatures.signedAt)),
-    db.select(distinct({ bid: bids, line: bidLines })).from(bids).leftJoin(bidLines, eq(bidLines.bidId, bids.id)).where(and(eq(bids.orgId, orgId), eq(bids.documentId, documentId))).orderBy(desc(bids.submittedAt)),
+    db
+      .select()
+      .from(comments)
+      .where(and(eq(comments.orgId, orgId), eq(comments.documentId, documentId)))
+      .orderBy(asc(comments.createdAt)),
+    db
+      .select()
+      .from(files)
+      .where(and(eq(files.orgId, orgId), eq(files.documentId, documentId), isNull(files.removedAt)))
+      .orderBy(asc(files.createdAt)),
+    db
+      .select()
+      .from(activity)
+      .where(and(eq(activity.orgId, orgId), eq(activity.documentId, documentId)))
+      .orderBy(asc(activity.seq)),
+    db
+      .select()
+      .from(signatures)
+      .where(and(eq(signatures.orgId, orgId), eq(signatures.documentId, documentId)))
+      .orderBy(desc(signatures.signedAt)),
+    db
+      .select(distinct({ bid: bids, line: bidLines }))
+      .from(bids)
+      .leftJoin(bidLines, eq(bidLines.bidId, bids.id))
+      .where(and(eq(bids.orgId, orgId), eq(bids.documentId, documentId)))
+      .orderBy(desc(bids.submittedAt)),
   ]);
   if (!head[0] || !org[0]) return null;
   const current = versions.find((v) => v.version === head[0].document.currentVersion)!;
@@ -69,13 +118,20 @@ export async function getDocument(db: Db, orgId: string, documentId: string) {
     files: shared,
     timeline,
     signatures: decisions,
-    bids: [...new Map(bidRows.map((r) => [r.bid.id, r.bid])).values()].map((b) => ({ ...b, lines: bidRows.filter((r) => r.bid.id === b.id && r.line?.id).map((r) => r.line!) })),
+    bids: [...new Map(bidRows.map((r) => [r.bid.id, r.bid])).values()].map((b) => ({
+      ...b,
+      lines: bidRows.filter((r) => r.bid.id === b.id && r.line?.id).map((r) => r.line!),
+    })),
   };
 }
 export type LoadedDocument = NonNullable<Awaited<ReturnType<typeof getDocument>>>;
 
 export async function getVersionLines(db: Db, orgId: string, versionId: string) {
-  return db.select().from(documentLines).where(and(eq(documentLines.orgId, orgId), eq(documentLines.versionId, versionId))).orderBy(asc(documentLines.position));
+  return db
+    .select()
+    .from(documentLines)
+    .where(and(eq(documentLines.orgId, orgId), eq(documentLines.versionId, versionId)))
+    .orderBy(asc(documentLines.position));
 }
 
 export interface DocumentListFilter {
@@ -99,40 +155,55 @@ export function documentListStatements(db: Db, orgId: Param, filter: DocumentLis
   const where = and(...conditions);
   return [
     db
-      .select(distinct({
-        id: documents.id,
-        type: documents.type,
-        subtype: documents.subtype,
-        number: documents.number,
-        status: documents.status,
-        currentVersion: documents.currentVersion,
-        sentVersion: documents.sentVersion,
-        sentAt: documents.sentAt,
-        updatedAt: documents.updatedAt,
-        jobId: documents.jobId,
-        jobName: jobs.name,
-        jobNumber: jobs.number,
-        accountName: accounts.name,
-        title: documentVersions.title,
-        issueDate: documentVersions.issueDate,
-        dueDate: documentVersions.dueDate,
-        taxRate: documentVersions.taxRate,
-        depositKind: documentVersions.depositKind,
-        depositValue: documentVersions.depositValue,
-      }))
+      .select(
+        distinct({
+          id: documents.id,
+          type: documents.type,
+          subtype: documents.subtype,
+          number: documents.number,
+          status: documents.status,
+          currentVersion: documents.currentVersion,
+          sentVersion: documents.sentVersion,
+          sentAt: documents.sentAt,
+          updatedAt: documents.updatedAt,
+          jobId: documents.jobId,
+          jobName: jobs.name,
+          jobNumber: jobs.number,
+          accountName: accounts.name,
+          title: documentVersions.title,
+          issueDate: documentVersions.issueDate,
+          dueDate: documentVersions.dueDate,
+          taxRate: documentVersions.taxRate,
+          depositKind: documentVersions.depositKind,
+          depositValue: documentVersions.depositValue,
+        }),
+      )
       .from(documents)
       .innerJoin(jobs, and(eq(jobs.id, documents.jobId), eq(jobs.orgId, orgId)))
-      .innerJoin(documentVersions, and(eq(documentVersions.documentId, documents.id), eq(documentVersions.version, documents.currentVersion)))
+      .innerJoin(
+        documentVersions,
+        and(eq(documentVersions.documentId, documents.id), eq(documentVersions.version, documents.currentVersion)),
+      )
       .leftJoin(accounts, and(eq(accounts.id, documents.accountId), eq(accounts.orgId, orgId)))
       .where(where)
       .orderBy(desc(documents.updatedAt))
       .limit(limit),
     db
       // Plain columns, all distinct names: every line of every listed document passes through here.
-      .select({ documentId: documents.id, kind: documentLines.kind, quantity: documentLines.quantity, unitCost: documentLines.unitCost, unitPrice: documentLines.unitPrice, taxable: documentLines.taxable })
+      .select({
+        documentId: documents.id,
+        kind: documentLines.kind,
+        quantity: documentLines.quantity,
+        unitCost: documentLines.unitCost,
+        unitPrice: documentLines.unitPrice,
+        taxable: documentLines.taxable,
+      })
       .from(documentLines)
       .innerJoin(documentVersions, eq(documentVersions.id, documentLines.versionId))
-      .innerJoin(documents, and(eq(documents.id, documentVersions.documentId), eq(documents.currentVersion, documentVersions.version)))
+      .innerJoin(
+        documents,
+        and(eq(documents.id, documentVersions.documentId), eq(documents.currentVersion, documentVersions.version)),
+      )
       .where(where)
       .orderBy(asc(documentLines.position)),
     db
@@ -146,10 +217,21 @@ export function documentListStatements(db: Db, orgId: Param, filter: DocumentLis
 type ListStatements = ReturnType<typeof documentListStatements>;
 type Rows<T> = T extends { then(onfulfilled?: (value: infer R) => unknown): unknown } ? R : never;
 
-export function assembleDocumentList(rows: Rows<ListStatements[0]>, lines: Rows<ListStatements[1]>, paid: Rows<ListStatements[2]>) {
+export function assembleDocumentList(
+  rows: Rows<ListStatements[0]>,
+  lines: Rows<ListStatements[1]>,
+  paid: Rows<ListStatements[2]>,
+) {
   const linesByDoc = groupBy(lines, (l) => l.documentId);
   const paidByDoc = groupBy(paid, (p) => p.documentId);
-  return rows.map((r) => ({ ...r, totals: totalsFor(r, linesByDoc.get(r.id) ?? [], (paidByDoc.get(r.id) ?? []).map((p) => p.amount)) }));
+  return rows.map((r) => ({
+    ...r,
+    totals: totalsFor(
+      r,
+      linesByDoc.get(r.id) ?? [],
+      (paidByDoc.get(r.id) ?? []).map((p) => p.amount),
+    ),
+  }));
 }
 
 function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
@@ -165,16 +247,189 @@ function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
 
 export async function recipientChoices(db: Db, orgId: string, kind: 'customer' | 'vendor') {
   const rows = await db
-    .select({ accountId: accounts.id, accountName: accounts.name, contactId: contacts.id, contactName: contacts.name, contactEmail: contacts.email })
+    .select({
+      accountId: accounts.id,
+      accountName: accounts.name,
+      contactId: contacts.id,
+      contactName: contacts.name,
+      contactEmail: contacts.email,
+    })
     .from(accounts)
     .leftJoin(contacts, and(eq(contacts.accountId, accounts.id), eq(contacts.orgId, orgId)))
     .where(and(eq(accounts.orgId, orgId), eq(accounts.kind, kind)))
     .orderBy(asc(sql`lower(${accounts.name})`), asc(contacts.name));
-  const byAccount = new Map<string, { id: string; name: string; contacts: { id: string; name: string; email: string }[] }>();
+  const byAccount = new Map<
+    string,
+    { id: string; name: string; contacts: { id: string; name: string; email: string }[] }
+  >();
   for (const r of rows) {
     const a = byAccount.get(r.accountId) ?? { id: r.accountId, name: r.accountName, contacts: [] };
     if (r.contactId) a.contacts.push({ id: r.contactId, name: r.contactName!, email: r.contactEmail! });
     byAccount.set(r.accountId, a);
   }
   return [...byAccount.values()];
+}
+
+/** Enough of a document to send a write to its room: its id and job, its kind, status and number. */
+export async function documentHead(db: Db, orgId: string, documentId: string) {
+  const [row] = await db
+    .select({
+      id: documents.id,
+      jobId: documents.jobId,
+      type: documents.type,
+      subtype: documents.subtype,
+      status: documents.status,
+      number: documents.number,
+    })
+    .from(documents)
+    .where(and(eq(documents.orgId, orgId), eq(documents.id, documentId)));
+  return row ?? null;
+}
+
+/** The current version's lines, as a statement for a batch. */
+function currentLines(db: Db, orgId: string, documentId: string) {
+  return db
+    .select()
+    .from(documentLines)
+    .where(
+      and(
+        eq(documentLines.orgId, orgId),
+        eq(documentLines.documentId, documentId),
+        sql`${documentLines.versionId} = (SELECT v.id FROM document_versions v JOIN documents d ON d.id = v.document_id AND d.current_version = v.version WHERE d.id = ${documentId} AND d.org_id = ${orgId})`,
+      ),
+    )
+    .orderBy(asc(documentLines.position));
+}
+
+/**
+ * A document as a write sees it, in one batch: the row (with its account's name and the org's
+ * currency), every version, the current version's lines and the payments. Lean: no conversation.
+ */
+export async function documentState(db: Db, orgId: string, documentId: string) {
+  const [head, versions, lines, paid] = await db.batch([
+    db
+      .select(distinct({ document: documents, accountName: accounts.name, currency: orgs.currency }))
+      .from(documents)
+      .innerJoin(orgs, eq(orgs.id, documents.orgId))
+      .leftJoin(accounts, and(eq(accounts.id, documents.accountId), eq(accounts.orgId, orgId)))
+      .where(and(eq(documents.orgId, orgId), eq(documents.id, documentId))),
+    db
+      .select()
+      .from(documentVersions)
+      .where(and(eq(documentVersions.orgId, orgId), eq(documentVersions.documentId, documentId)))
+      .orderBy(desc(documentVersions.version)),
+    currentLines(db, orgId, documentId),
+    db
+      .select({ amount: payments.amount })
+      .from(payments)
+      .where(and(eq(payments.orgId, orgId), eq(payments.documentId, documentId))),
+  ]);
+  const row = head[0];
+  const current = row && versions.find((v) => v.version === row.document.currentVersion);
+  if (!row || !current) return null;
+  return {
+    document: row.document,
+    accountName: row.accountName,
+    currency: row.currency,
+    versions,
+    current,
+    lines,
+    paid: paid.map((p) => p.amount),
+  };
+}
+export type DocumentState = NonNullable<Awaited<ReturnType<typeof documentState>>>;
+
+/**
+ * What a deposit invoice is made from, in one batch: the order, its sent version, the org's
+ * defaults, the contact, and the deposit invoice if one was made already.
+ */
+export async function depositState(db: Db, orgId: string, documentId: string) {
+  const [head, versions, org, contact, invoice] = await db.batch([
+    db
+      .select()
+      .from(documents)
+      .where(and(eq(documents.orgId, orgId), eq(documents.id, documentId))),
+    db
+      .select({ version: documentVersions.version, snapshot: documentVersions.snapshot })
+      .from(documentVersions)
+      .innerJoin(
+        documents,
+        and(eq(documents.id, documentVersions.documentId), eq(documents.sentVersion, documentVersions.version)),
+      )
+      .where(and(eq(documentVersions.orgId, orgId), eq(documentVersions.documentId, documentId))),
+    db
+      .select({ timeZone: orgs.timeZone, defaultTerms: orgs.defaultTerms, defaultFooter: orgs.defaultFooter })
+      .from(orgs)
+      .where(eq(orgs.id, orgId)),
+    db
+      .select({ name: contacts.name, email: contacts.email })
+      .from(contacts)
+      .innerJoin(documents, eq(documents.contactId, contacts.id))
+      .where(and(eq(contacts.orgId, orgId), eq(documents.id, documentId))),
+    depositInvoiceStatement(db, orgId, documentId),
+  ]);
+  if (!head[0] || !org[0]) return null;
+  return {
+    document: head[0],
+    version: versions[0] ?? null,
+    org: org[0],
+    contact: contact[0] ?? null,
+    invoiceId: invoice[0]?.id ?? null,
+  };
+}
+
+/** The org's settings a new draft starts from. */
+export async function draftDefaults(db: Db, orgId: string) {
+  const [row] = await db
+    .select({
+      timeZone: orgs.timeZone,
+      terms: orgs.defaultTerms,
+      footer: orgs.defaultFooter,
+      taxRate: orgs.defaultTaxRate,
+    })
+    .from(orgs)
+    .where(eq(orgs.id, orgId));
+  return row ?? null;
+}
+
+/** Whether another document of the type already has this number. */
+export async function numberTaken(db: Db, orgId: string, type: DocumentType, number: string, exceptId = '') {
+  const [row] = await db
+    .select({ id: documents.id })
+    .from(documents)
+    .where(
+      and(
+        eq(documents.orgId, orgId),
+        eq(documents.type, type),
+        eq(documents.number, number),
+        ne(documents.id, exceptId),
+      ),
+    )
+    .limit(1);
+  return !!row;
+}
+
+/** The invoice made for an order's deposit, if there is one. */
+export function depositInvoiceStatement(db: Db, orgId: string, sourceDocumentId: string) {
+  return db
+    .select({ id: documents.id })
+    .from(documents)
+    .where(
+      and(
+        eq(documents.orgId, orgId),
+        eq(documents.sourceDocumentId, sourceDocumentId),
+        eq(documents.type, 'customer_invoice'),
+      ),
+    )
+    .limit(1);
+}
+
+export async function depositInvoiceOf(db: Db, orgId: string, sourceDocumentId: string) {
+  const [row] = await depositInvoiceStatement(db, orgId, sourceDocumentId);
+  return row ?? null;
+}
+
+/** The org's jobs, newest first, for the documents list's job filter. */
+export async function jobOptions(db: Db, orgId: string) {
+  return db.select({ id: jobs.id, name: jobs.name }).from(jobs).where(eq(jobs.orgId, orgId)).orderBy(desc(jobs.number));
 }

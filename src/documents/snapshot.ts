@@ -26,7 +26,15 @@ export interface DocumentSnapshot {
   requireSignature: boolean;
   currency: string;
   timeZone: string;
-  company: { name: string; address: string; phone: string; email: string; brandColor: string; logoKey: string | null; logoContentType: string | null };
+  company: {
+    name: string;
+    address: string;
+    phone: string;
+    email: string;
+    brandColor: string;
+    logoKey: string | null;
+    logoContentType: string | null;
+  };
   job: { number: number; name: string; address: string };
   preparedFor: { accountName: string; contactName: string; email: string; address: string };
   preparedBy: { name: string; email: string };
@@ -50,18 +58,63 @@ export interface SnapshotLine {
 }
 
 export interface SnapshotSource {
-  document: { id: string; type: DocumentType; subtype: DocumentSubtype | null; number: string; requireSignature: boolean };
-  version: { version: number; title: string; issueDate: string; dueDate: string | null; description: string; terms: string; footer: string; taxRate: number; depositKind: 'none' | 'percent' | 'fixed'; depositValue: number; preparedForName: string; preparedForEmail: string };
-  lines: { id: string; kind: 'item' | 'group'; name: string; description: string; quantity: number; unit: string; unitCost: number; unitPrice: number; taxable: boolean }[];
+  document: {
+    id: string;
+    type: DocumentType;
+    subtype: DocumentSubtype | null;
+    number: string;
+    requireSignature: boolean;
+  };
+  version: {
+    version: number;
+    title: string;
+    issueDate: string;
+    dueDate: string | null;
+    description: string;
+    terms: string;
+    footer: string;
+    taxRate: number;
+    depositKind: 'none' | 'percent' | 'fixed';
+    depositValue: number;
+    preparedForName: string;
+    preparedForEmail: string;
+  };
+  lines: {
+    id: string;
+    kind: 'item' | 'group';
+    name: string;
+    description: string;
+    quantity: number;
+    unit: string;
+    unitCost: number;
+    unitPrice: number;
+    taxable: boolean;
+  }[];
   payments: { amount: number; paidOn: string; method: string; reference: string }[];
-  org: { name: string; address: string; phone: string; email: string; brandColor: string; logoKey: string | null; logoContentType: string | null; currency: string; timeZone: string };
+  org: {
+    name: string;
+    address: string;
+    phone: string;
+    email: string;
+    brandColor: string;
+    logoKey: string | null;
+    logoContentType: string | null;
+    currency: string;
+    timeZone: string;
+  };
   job: { number: number; name: string; address: string };
   account: { name: string; address: string } | null;
   preparedBy: { name: string; email: string };
 }
 
 type AmountLine = { kind: 'item' | 'group'; quantity: number; unitCost: number; unitPrice: number; taxable: boolean };
-type TotalsVersion = { type: DocumentType; subtype: DocumentSubtype | null; taxRate: number; depositKind: 'none' | 'percent' | 'fixed'; depositValue: number };
+type TotalsVersion = {
+  type: DocumentType;
+  subtype: DocumentSubtype | null;
+  taxRate: number;
+  depositKind: 'none' | 'percent' | 'fixed';
+  depositValue: number;
+};
 
 /** A line's amount as its document shows it: price to customers, cost to vendors, none on a bid request. */
 export function amountOf(kind: Kind, line: Pick<AmountLine, 'unitCost' | 'unitPrice'>): number {
@@ -71,7 +124,13 @@ export function amountOf(kind: Kind, line: Pick<AmountLine, 'unitCost' | 'unitPr
 /** The totals of one version, wherever they are shown: lists, pages, PDFs, emails. */
 export function totalsFor(v: TotalsVersion, lines: AmountLine[], paid: number[]): DocumentTotals {
   const kind = kindOf(v.type, v.subtype)!;
-  const deposit: Deposit = !kind.hasDeposit ? { kind: 'none' } : v.depositKind === 'percent' ? { kind: 'percent', rate: v.depositValue } : v.depositKind === 'fixed' ? { kind: 'fixed', amount: v.depositValue } : { kind: 'none' };
+  const deposit: Deposit = !kind.hasDeposit
+    ? { kind: 'none' }
+    : v.depositKind === 'percent'
+      ? { kind: 'percent', rate: v.depositValue }
+      : v.depositKind === 'fixed'
+        ? { kind: 'fixed', amount: v.depositValue }
+        : { kind: 'none' };
   return documentTotals(
     lines.map((l) => ({ kind: l.kind, quantity: l.quantity, unitAmount: amountOf(kind, l), taxable: l.taxable })),
     kind.amountColumn === 'bid' ? 0 : v.taxRate,
@@ -83,7 +142,11 @@ export function totalsFor(v: TotalsVersion, lines: AmountLine[], paid: number[])
 /** The one way a version becomes what the recipient sees. */
 export function buildSnapshot(s: SnapshotSource): DocumentSnapshot {
   const kind = kindOf(s.document.type, s.document.subtype)!;
-  const totals = totalsFor({ ...s.document, ...s.version }, s.lines, s.payments.map((p) => p.amount));
+  const totals = totalsFor(
+    { ...s.document, ...s.version },
+    s.lines,
+    s.payments.map((p) => p.amount),
+  );
   return {
     documentId: s.document.id,
     type: s.document.type,
@@ -103,13 +166,38 @@ export function buildSnapshot(s: SnapshotSource): DocumentSnapshot {
     requireSignature: s.document.requireSignature,
     currency: s.org.currency,
     timeZone: s.org.timeZone,
-    company: { name: s.org.name, address: s.org.address, phone: s.org.phone, email: s.org.email, brandColor: s.org.brandColor, logoKey: s.org.logoKey, logoContentType: s.org.logoContentType },
+    company: {
+      name: s.org.name,
+      address: s.org.address,
+      phone: s.org.phone,
+      email: s.org.email,
+      brandColor: s.org.brandColor,
+      logoKey: s.org.logoKey,
+      logoContentType: s.org.logoContentType,
+    },
     job: s.job,
-    preparedFor: { accountName: s.account?.name ?? '', contactName: s.version.preparedForName, email: s.version.preparedForEmail, address: s.account?.address ?? '' },
+    preparedFor: {
+      accountName: s.account?.name ?? '',
+      contactName: s.version.preparedForName,
+      email: s.version.preparedForEmail,
+      address: s.account?.address ?? '',
+    },
     preparedBy: s.preparedBy,
     taxRate: kind.amountColumn === 'bid' ? 0 : s.version.taxRate,
-    deposit: kind.hasDeposit ? { kind: s.version.depositKind, value: s.version.depositValue } : { kind: 'none', value: 0 },
-    lines: s.lines.map((l, i) => ({ id: l.id, kind: l.kind, name: l.name, description: l.description, quantity: l.quantity, unit: l.unit, unitAmount: amountOf(kind, l), total: totals.lineTotals[i], taxable: l.taxable })),
+    deposit: kind.hasDeposit
+      ? { kind: s.version.depositKind, value: s.version.depositValue }
+      : { kind: 'none', value: 0 },
+    lines: s.lines.map((l, i) => ({
+      id: l.id,
+      kind: l.kind,
+      name: l.name,
+      description: l.description,
+      quantity: l.quantity,
+      unit: l.unit,
+      unitAmount: amountOf(kind, l),
+      total: totals.lineTotals[i],
+      taxable: l.taxable,
+    })),
     payments: s.payments,
     totals,
   };

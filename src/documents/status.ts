@@ -1,9 +1,22 @@
 import type { DocumentType } from '../db/schema';
+import { Conflict } from '../errors';
 
 // The status machine of every document type, in one place. Each entry: from status, on event,
 // to status. Anything not listed is refused with a message that says what is possible.
 
-export type DocEvent = 'send' | 'view' | 'approve' | 'decline' | 'accept' | 'submit_bid' | 'accept_bid' | 'reject_bid' | 'pay_partial' | 'pay_full' | 'void' | 'approve_bill';
+export type DocEvent =
+  | 'send'
+  | 'view'
+  | 'approve'
+  | 'decline'
+  | 'accept'
+  | 'submit_bid'
+  | 'accept_bid'
+  | 'reject_bid'
+  | 'pay_partial'
+  | 'pay_full'
+  | 'void'
+  | 'approve_bill';
 
 type Machine = Record<string, Partial<Record<DocEvent, string>>>;
 
@@ -87,17 +100,25 @@ export function canTransition(type: DocumentType, status: string, event: DocEven
   return machines[type][status]?.[event] !== undefined;
 }
 
-export class IllegalTransition extends Error {}
+/** A transition the machine does not allow: the document moved on, so the answer is 409. */
+export class IllegalTransition extends Conflict {}
 
 export function nextStatus(type: DocumentType, status: string, event: DocEvent): string {
   const to = machines[type][status]?.[event];
   if (to === undefined) {
-    throw new IllegalTransition(`You cannot ${EVENT_LABELS[event]} a document that is ${(STATUS_LABELS[status] ?? status).toLowerCase()}.`);
+    throw new IllegalTransition(
+      `You cannot ${EVENT_LABELS[event]} a document that is ${(STATUS_LABELS[status] ?? status).toLowerCase()}.`,
+    );
   }
   return to;
 }
 
 /** The recipient still has something to do: sign, submit a bid, accept, pay. */
 export function awaitsRecipient(type: DocumentType, status: string): boolean {
-  return canTransition(type, status, 'approve') || canTransition(type, status, 'accept') || canTransition(type, status, 'submit_bid') || (type === 'customer_invoice' && canTransition(type, status, 'pay_partial'));
+  return (
+    canTransition(type, status, 'approve') ||
+    canTransition(type, status, 'accept') ||
+    canTransition(type, status, 'submit_bid') ||
+    (type === 'customer_invoice' && canTransition(type, status, 'pay_partial'))
+  );
 }

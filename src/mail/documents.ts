@@ -1,33 +1,46 @@
 import { money } from '../../views/format';
 import { renderMail, type MailBrand } from '../../views/mail/message';
+import { amountDue } from '../budget/totals';
+import { asksSignature, emailButtonLabel, kindOf } from '../documents/kinds';
 import type { DocumentSnapshot } from '../documents/snapshot';
-import { kindOf } from '../documents/kinds';
 
-export function brandOf(org: { name: string; brandColor: string; address: string; phone: string; email: string }): MailBrand {
-  return { companyName: org.name, brandColor: org.brandColor, address: org.address.replace(/\n/g, ', '), phone: org.phone, email: org.email };
+export function brandOf(org: {
+  name: string;
+  brandColor: string;
+  address: string;
+  phone: string;
+  email: string;
+}): MailBrand {
+  return {
+    companyName: org.name,
+    brandColor: org.brandColor,
+    address: org.address.replace(/\n/g, ', '),
+    phone: org.phone,
+    email: org.email,
+  };
 }
 
 export function documentSubject(s: DocumentSnapshot): string {
   return `${s.typeLabel} ${s.number}${s.version > 1 ? ` rev ${s.version}` : ''} from ${s.company.name}`;
 }
 
-function buttonLabel(s: DocumentSnapshot): string {
-  const kind = kindOf(s.type, s.subtype)!;
-  if (s.type === 'bid_request') return 'Submit your bid';
-  if (s.type === 'customer_invoice') return 'View invoice';
-  if (s.type === 'bill') return 'View bill';
-  if (s.requireSignature) return 'Review and sign';
-  return kind.side === 'customer' ? `Review ${kind.label.toLowerCase()}` : `Review ${kind.label.toLowerCase()}`;
-}
-
 /** The email that carries a portal link to one document. */
-export function documentMail(s: DocumentSnapshot, opts: { link: string; message?: string; recipientName: string; resend?: boolean; linkDays: number }) {
+export function documentMail(
+  s: DocumentSnapshot,
+  opts: { link: string; message?: string; recipientName: string; resend?: boolean; linkDays: number },
+) {
+  const kind = kindOf(s.type, s.subtype)!;
   const first = opts.recipientName.split(/\s+/)[0] || opts.recipientName;
-  const facts: { label: string; value: string }[] = [{ label: s.typeLabel, value: `${s.number}${s.version > 1 ? ` rev ${s.version}` : ''}` }, { label: 'Job', value: s.job.name }];
+  const facts: { label: string; value: string }[] = [
+    { label: s.typeLabel, value: `${s.number}${s.version > 1 ? ` rev ${s.version}` : ''}` },
+    { label: 'Job', value: s.job.name },
+  ];
   if (s.amountColumn !== 'bid') {
-    if (s.type === 'customer_invoice') facts.push({ label: 'Amount due', value: money(s.totals.deposit > 0 ? Math.min(s.totals.deposit, s.totals.balance) : s.totals.balance, s.currency) });
+    if (s.type === 'customer_invoice')
+      facts.push({ label: 'Amount due', value: money(amountDue(s.totals), s.currency) });
     else facts.push({ label: 'Total', value: money(s.totals.total, s.currency) });
-    if (s.type === 'customer_order' && s.totals.deposit > 0) facts.push({ label: 'Deposit', value: money(s.totals.deposit, s.currency) });
+    if (s.type === 'customer_order' && s.totals.deposit > 0)
+      facts.push({ label: 'Deposit', value: money(s.totals.deposit, s.currency) });
   }
   if (s.dueDate) facts.push({ label: s.dueLabel, value: s.dueDate });
   const intro = opts.resend
@@ -36,20 +49,22 @@ export function documentMail(s: DocumentSnapshot, opts: { link: string; message?
   const ask =
     s.type === 'bid_request'
       ? 'Open it to see the quantities and enter your prices.'
-      : s.requireSignature
+      : asksSignature(kind, s.requireSignature)
         ? 'Open it to review the details, then approve and sign online.'
         : 'Open it to review the details, comment or share files.';
   return {
     subject: documentSubject(s),
     ...renderMail({
-      brand: { companyName: s.company.name, brandColor: s.company.brandColor, address: s.company.address.replace(/\n/g, ', '), phone: s.company.phone, email: s.company.email },
+      brand: brandOf(s.company),
       preheader: `${s.typeLabel} ${s.number} for ${s.job.name}`,
       heading: `Hi ${first},`,
       paragraphs: [intro, ask],
       quote: opts.message || undefined,
       facts,
-      button: { label: buttonLabel(s), href: opts.link },
-      footnote: `This link is personal to you and works for ${opts.linkDays} days. If it expires, open it anyway and we will email you a fresh one.`,
+      button: { label: emailButtonLabel(kind, s.requireSignature), href: opts.link },
+      footnote:
+        `This link is personal to you and works for ${opts.linkDays} days. ` +
+        'If it expires, open it anyway and we will email you a fresh one.',
     }),
   };
 }

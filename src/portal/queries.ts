@@ -1,19 +1,62 @@
-import { and, asc, desc, eq, gt, isNotNull, isNull, ne, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, exists, gt, isNotNull, isNull, ne, sql, type SQL } from 'drizzle-orm';
+import { alias, type SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { batchPrepared, distinct, prepareEach, prepared, type Db, type Param, type Rows } from '../db/client';
-import { bidLines, bids, comments, contacts, documents, documentVersions, files, jobs, orgs, payments, portalSessions, signatures } from '../db/schema';
+import {
+  bidLines,
+  bids,
+  comments,
+  contacts,
+  documents,
+  documentVersions,
+  files,
+  jobs,
+  orgs,
+  payments,
+  portalSessions,
+  signatures,
+} from '../db/schema';
 
 export const sessionQuery = (db: Db) =>
   db
     // Distinct aliases: it also runs inside a page's batch (requirePortalWith).
-    .select(distinct({
-      expiresAt: portalSessions.expiresAt,
-      contact: { id: contacts.id, accountId: contacts.accountId, name: contacts.name, email: contacts.email, accessVersion: contacts.accessVersion, esignConsentAt: contacts.esignConsentAt },
-      org: { id: orgs.id, name: orgs.name, brandColor: orgs.brandColor, logoKey: orgs.logoKey, timeZone: orgs.timeZone, currency: orgs.currency, address: orgs.address, phone: orgs.phone, email: orgs.email, paymentInstructions: orgs.paymentInstructions },
-    }))
+    .select(
+      distinct({
+        expiresAt: portalSessions.expiresAt,
+        contact: {
+          id: contacts.id,
+          accountId: contacts.accountId,
+          name: contacts.name,
+          email: contacts.email,
+          accessVersion: contacts.accessVersion,
+          esignConsentAt: contacts.esignConsentAt,
+        },
+        org: {
+          id: orgs.id,
+          name: orgs.name,
+          brandColor: orgs.brandColor,
+          logoKey: orgs.logoKey,
+          timeZone: orgs.timeZone,
+          currency: orgs.currency,
+          address: orgs.address,
+          phone: orgs.phone,
+          email: orgs.email,
+          paymentInstructions: orgs.paymentInstructions,
+        },
+      }),
+    )
     .from(portalSessions)
-    .innerJoin(contacts, and(eq(contacts.id, portalSessions.contactId), eq(contacts.orgId, portalSessions.orgId), eq(contacts.accessVersion, portalSessions.accessVersion)))
+    .innerJoin(
+      contacts,
+      and(
+        eq(contacts.id, portalSessions.contactId),
+        eq(contacts.orgId, portalSessions.orgId),
+        eq(contacts.accessVersion, portalSessions.accessVersion),
+      ),
+    )
     .innerJoin(orgs, eq(orgs.id, portalSessions.orgId))
-    .where(and(eq(portalSessions.id, sql.placeholder('sessionHash')), gt(portalSessions.expiresAt, sql.placeholder('now'))))
+    .where(
+      and(eq(portalSessions.id, sql.placeholder('sessionHash')), gt(portalSessions.expiresAt, sql.placeholder('now'))),
+    )
     .prepare();
 
 export type PortalSessionRow = Rows<ReturnType<typeof sessionQuery>>[number];
@@ -39,9 +82,33 @@ export async function findPortalSession(db: Db, sessionHash: string, now = Date.
 /** Who is looking: values, named placeholders, or SQL that reads them from the session. */
 type Viewer = { orgId: Param | SQL; accountId: Param | SQL };
 
-/** Conditions that make a document visible to a contact: same org, their account, sent, not void. */
-export function visibleTo(viewer: Viewer) {
-  return and(eq(documents.orgId, viewer.orgId), eq(documents.accountId, viewer.accountId), isNotNull(documents.sentVersion), ne(documents.status, 'void'));
+/** The documents table, or an alias of it. */
+type DocumentsTable = Record<'orgId' | 'accountId' | 'sentVersion' | 'status', SQLiteColumn>;
+
+/**
+ * THE visibility rule of the portal, written once: a document is visible to a contact when it is
+ * in their org, addressed to their account, sent, and not void. Over `documents` it is the
+ * condition of a query on documents; over an alias it is the body of visibleDocument()'s EXISTS.
+ */
+export function visibleTo(viewer: Viewer, d: DocumentsTable = documents) {
+  return and(
+    eq(d.orgId, viewer.orgId),
+    eq(d.accountId, viewer.accountId),
+    isNotNull(d.sentVersion),
+    ne(d.status, 'void'),
+  )!;
+}
+
+const other = alias(documents, 'visible_document');
+
+/** The same rule as a condition on another table's rows: EXISTS (the document, visible to the viewer). */
+export function visibleDocument(db: Db, viewer: Viewer, documentId: Param) {
+  return exists(
+    db
+      .select({ one: sql`1` })
+      .from(other)
+      .where(and(eq(other.id, documentId), visibleTo(viewer, other))),
+  );
 }
 
 // Every document sent to the account (or to it on one job), with its sent version's header and
@@ -51,23 +118,28 @@ function listStatements(db: Db, jobId?: Param) {
   const where = jobId ? and(visibleTo(viewer), eq(documents.jobId, jobId)) : visibleTo(viewer);
   return prepareEach([
     db
-      .select(distinct({
-        id: documents.id,
-        type: documents.type,
-        subtype: documents.subtype,
-        number: documents.number,
-        status: documents.status,
-        sentVersion: documents.sentVersion,
-        sentAt: documents.sentAt,
-        jobId: jobs.id,
-        jobName: jobs.name,
-        jobNumber: jobs.number,
-        jobAddress: jobs.address,
-        snapshot: documentVersions.snapshot,
-      }))
+      .select(
+        distinct({
+          id: documents.id,
+          type: documents.type,
+          subtype: documents.subtype,
+          number: documents.number,
+          status: documents.status,
+          sentVersion: documents.sentVersion,
+          sentAt: documents.sentAt,
+          jobId: jobs.id,
+          jobName: jobs.name,
+          jobNumber: jobs.number,
+          jobAddress: jobs.address,
+          snapshot: documentVersions.snapshot,
+        }),
+      )
       .from(documents)
       .innerJoin(jobs, and(eq(jobs.id, documents.jobId), eq(jobs.orgId, viewer.orgId)))
-      .innerJoin(documentVersions, and(eq(documentVersions.documentId, documents.id), eq(documentVersions.version, documents.sentVersion)))
+      .innerJoin(
+        documentVersions,
+        and(eq(documentVersions.documentId, documents.id), eq(documentVersions.version, documents.sentVersion)),
+      )
       .where(where)
       .orderBy(desc(documents.sentAt)),
     db
@@ -93,33 +165,69 @@ export function assemblePortalList([rows, paid]: ListRows) {
 // the bid. Rows of other tables are read only when the document itself is visible to the account.
 function documentStatements(db: Db, viewer: Viewer) {
   const documentId = sql.placeholder('documentId');
-  const visible = sql`EXISTS (SELECT 1 FROM documents d WHERE d.id = ${documentId} AND d.org_id = ${viewer.orgId} AND d.account_id = ${viewer.accountId} AND d.sent_version IS NOT NULL AND d.status <> 'void')`;
+  const visible = visibleDocument(db, viewer, documentId);
   return prepareEach([
     db
-      .select(distinct({
-        document: documents,
-        job: { id: jobs.id, name: jobs.name, number: jobs.number },
-        maxUploadMb: orgs.maxUploadMb,
-        version: { id: documentVersions.id, version: documentVersions.version, snapshot: documentVersions.snapshot, pdfKey: documentVersions.pdfKey, pdfSha256: documentVersions.pdfSha256, sentAt: documentVersions.sentAt },
-      }))
+      .select(
+        distinct({
+          document: documents,
+          job: { id: jobs.id, name: jobs.name, number: jobs.number },
+          maxUploadMb: orgs.maxUploadMb,
+          version: {
+            id: documentVersions.id,
+            version: documentVersions.version,
+            snapshot: documentVersions.snapshot,
+            pdfKey: documentVersions.pdfKey,
+            pdfSha256: documentVersions.pdfSha256,
+            sentAt: documentVersions.sentAt,
+          },
+        }),
+      )
       .from(documents)
       .innerJoin(jobs, and(eq(jobs.id, documents.jobId), eq(jobs.orgId, viewer.orgId)))
-      .innerJoin(documentVersions, and(eq(documentVersions.documentId, documents.id), eq(documentVersions.version, documents.sentVersion)))
+      .innerJoin(
+        documentVersions,
+        and(eq(documentVersions.documentId, documents.id), eq(documentVersions.version, documents.sentVersion)),
+      )
       .innerJoin(orgs, eq(orgs.id, documents.orgId))
       .where(and(visibleTo(viewer), eq(documents.id, documentId))),
-    db.select().from(payments).where(and(eq(payments.orgId, viewer.orgId), eq(payments.documentId, documentId), visible)).orderBy(asc(payments.paidOn)),
-    db.select().from(comments).where(and(eq(comments.orgId, viewer.orgId), eq(comments.documentId, documentId), visible)).orderBy(asc(comments.createdAt)),
-    db.select().from(files).where(and(eq(files.orgId, viewer.orgId), eq(files.documentId, documentId), isNull(files.removedAt), visible)).orderBy(asc(files.createdAt)),
-    db.select().from(signatures).where(and(eq(signatures.orgId, viewer.orgId), eq(signatures.documentId, documentId), visible)).orderBy(desc(signatures.signedAt)),
+    db
+      .select()
+      .from(payments)
+      .where(and(eq(payments.orgId, viewer.orgId), eq(payments.documentId, documentId), visible))
+      .orderBy(asc(payments.paidOn)),
+    db
+      .select()
+      .from(comments)
+      .where(and(eq(comments.orgId, viewer.orgId), eq(comments.documentId, documentId), visible))
+      .orderBy(asc(comments.createdAt)),
+    db
+      .select()
+      .from(files)
+      .where(and(eq(files.orgId, viewer.orgId), eq(files.documentId, documentId), isNull(files.removedAt), visible))
+      .orderBy(asc(files.createdAt)),
+    db
+      .select()
+      .from(signatures)
+      .where(and(eq(signatures.orgId, viewer.orgId), eq(signatures.documentId, documentId), visible))
+      .orderBy(desc(signatures.signedAt)),
     db
       .select(distinct({ bid: bids, line: bidLines }))
       .from(bids)
       .leftJoin(bidLines, eq(bidLines.bidId, bids.id))
-      .where(and(eq(bids.orgId, viewer.orgId), eq(bids.documentId, documentId), sql`${bids.versionId} = (SELECT v.id FROM document_versions v JOIN documents d ON d.id = v.document_id AND v.version = d.sent_version WHERE d.id = ${documentId})`, visible)),
+      .where(
+        and(
+          eq(bids.orgId, viewer.orgId),
+          eq(bids.documentId, documentId),
+          sql`${bids.versionId} = (SELECT v.id FROM document_versions v JOIN documents d ON d.id = v.document_id AND v.version = d.sent_version WHERE d.id = ${documentId})`,
+          visible,
+        ),
+      ),
   ]);
 }
 
-const documentQueries = (db: Db) => documentStatements(db, { orgId: sql.placeholder('orgId'), accountId: sql.placeholder('accountId') });
+const documentQueries = (db: Db) =>
+  documentStatements(db, { orgId: sql.placeholder('orgId'), accountId: sql.placeholder('accountId') });
 /** The same reads with the viewer taken from the session, for the batch that looks it up. */
 export const sessionDocumentQueries = (db: Db) => documentStatements(db, portalSessionViewer());
 
@@ -127,11 +235,100 @@ type DocumentRows = Awaited<ReturnType<typeof batchPrepared<ReturnType<typeof do
 
 export function assemblePortalDocument([head, paid, thread, shared, decisions, bidRows]: DocumentRows) {
   if (!head[0]) return null;
-  const bid = bidRows[0]?.bid?.id ? { ...bidRows[0].bid, lines: bidRows.filter((r) => r.line?.id).map((r) => r.line!) } : null;
+  const bid = bidRows[0]?.bid?.id
+    ? { ...bidRows[0].bid, lines: bidRows.filter((r) => r.line?.id).map((r) => r.line!) }
+    : null;
   return { ...head[0], payments: paid, comments: thread, files: shared, signatures: decisions, bid };
 }
 
 /** One document as its recipient sees it, in one batch. */
 export async function portalDocument(db: Db, viewer: { orgId: string; accountId: string }, documentId: string) {
-  return assemblePortalDocument(await batchPrepared(db, prepared(db, documentQueries), { orgId: viewer.orgId, accountId: viewer.accountId, documentId }));
+  return assemblePortalDocument(
+    await batchPrepared(db, prepared(db, documentQueries), {
+      orgId: viewer.orgId,
+      accountId: viewer.accountId,
+      documentId,
+    }),
+  );
+}
+
+/** The contact a link names, with the access version the link must match. */
+export async function linkContact(db: Db, contactId: string) {
+  const [contact] = await db.select().from(contacts).where(eq(contacts.id, contactId));
+  return contact;
+}
+
+type Contact = { orgId: string; accountId: string };
+
+/** The document a link opens, when it is (still) visible to the link's contact. */
+export async function linkDocument(db: Db, contact: Contact, documentId: string) {
+  const [doc] = await db
+    .select({ id: documents.id })
+    .from(documents)
+    .where(and(visibleTo(contact), eq(documents.id, documentId)));
+  return doc;
+}
+
+/** What a fresh link's email is built from: the document, its sent snapshot and the org that sends it. */
+export async function freshLinkDocument(db: Db, contact: Contact, documentId: string) {
+  const [row] = await db
+    .select({ document: documents, snapshot: documentVersions.snapshot, org: orgs })
+    .from(documents)
+    .innerJoin(orgs, eq(orgs.id, documents.orgId))
+    .innerJoin(
+      documentVersions,
+      and(eq(documentVersions.documentId, documents.id), eq(documentVersions.version, documents.sentVersion)),
+    )
+    .where(and(visibleTo(contact), eq(documents.id, documentId)));
+  return row;
+}
+
+/** The org's logo as its R2 key and type, for the portal's header. */
+export async function orgLogo(db: Db, orgId: string) {
+  return db.query.orgs.findFirst({ columns: { logoKey: true, logoContentType: true }, where: eq(orgs.id, orgId) });
+}
+
+/** The sent version's PDF of a document visible to the viewer. */
+export async function portalPdf(db: Db, viewer: Contact, documentId: string) {
+  const [row] = await db
+    .select({ number: documents.number, version: documentVersions.version, pdfKey: documentVersions.pdfKey })
+    .from(documents)
+    .innerJoin(
+      documentVersions,
+      and(eq(documentVersions.documentId, documents.id), eq(documentVersions.version, documents.sentVersion)),
+    )
+    .where(and(visibleTo(viewer), eq(documents.id, documentId)));
+  return row;
+}
+
+export const PORTAL_SESSION_DAYS = 30;
+const DAY = 86_400_000;
+
+/** A new portal session for the contact, replacing the one the browser had (if any). */
+export async function insertPortalSession(
+  db: Db,
+  hash: string,
+  oldHash: string,
+  contact: { id: string; orgId: string; accessVersion: number },
+  now = Date.now(),
+) {
+  await db.batch([
+    db.insert(portalSessions).values({
+      id: hash,
+      orgId: contact.orgId,
+      contactId: contact.id,
+      accessVersion: contact.accessVersion,
+      expiresAt: now + PORTAL_SESSION_DAYS * DAY,
+      createdAt: now,
+    }),
+    db.delete(portalSessions).where(eq(portalSessions.id, oldHash)),
+  ]);
+}
+
+/** Slides a portal session's expiry. */
+export async function extendPortalSession(db: Db, hash: string, now = Date.now()) {
+  await db
+    .update(portalSessions)
+    .set({ expiresAt: now + PORTAL_SESSION_DAYS * DAY })
+    .where(eq(portalSessions.id, hash));
 }

@@ -22,7 +22,21 @@ export interface ViewInput {
 export function viewStatements(db: Db, v: ViewInput) {
   const next = canTransition(v.type, v.status, 'view') ? nextStatus(v.type, v.status, 'view') : v.status;
   return [
-    activityInsert(db, { id: v.activityId, orgId: v.orgId, jobId: v.jobId, documentId: v.documentId, action: 'viewed', actor: { side: 'recipient', contactId: v.contactId, name: v.name, ip: v.ip, userAgent: v.userAgent } }),
-    ...(next !== v.status ? [db.update(documents).set({ status: next }).where(and(eq(documents.orgId, v.orgId), eq(documents.id, v.documentId), eq(documents.status, v.status)))] : []),
+    activityInsert(db, {
+      id: v.activityId,
+      orgId: v.orgId,
+      jobId: v.jobId,
+      documentId: v.documentId,
+      action: 'viewed',
+      actor: { side: 'recipient', contactId: v.contactId, name: v.name, ip: v.ip, userAgent: v.userAgent },
+    }),
+    ...(next !== v.status
+      ? [
+          db
+            .update(documents)
+            .set({ status: next })
+            .where(and(eq(documents.orgId, v.orgId), eq(documents.id, v.documentId), eq(documents.status, v.status))),
+        ]
+      : []),
   ] as const;
 }

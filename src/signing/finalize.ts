@@ -7,7 +7,7 @@ import { contacts, documents, documentVersions, orgs, signatures, users } from '
 import type { Env } from '../env';
 import { sha256Hex } from '../http/crypto';
 import { kindOf } from '../documents/kinds';
-import { portalLink } from '../documents/send';
+import { portalLink } from '../portal/links';
 import { brandOf } from '../mail/documents';
 import { queueMail } from '../mail/outbox';
 import { loadPdfAssets, loadScriptFont } from '../pdf/assets';

@@ -1,20 +1,61 @@
-import { and, asc, desc, eq, gte, isNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, isNotNull, isNull, sql } from 'drizzle-orm';
+import type { BidColumn } from '../../views/dashboard/decisions';
+import { bidTotal } from '../budget/totals';
+import { findJob } from '../budget/queries';
 import { distinct, type Db } from '../db/client';
-import { activity, bids, contacts, documentLines, documents, documentVersions, orgs, signatures, users } from '../db/schema';
+import {
+  accounts,
+  activity,
+  bidLines,
+  bids,
+  contacts,
+  costItems,
+  documentLines,
+  documents,
+  documentVersions,
+  orgs,
+  signatures,
+  users,
+} from '../db/schema';
+import { kindOf } from '../documents/kinds';
+import type { Env } from '../env';
+import { canTransition, STATUS_LABELS } from '../documents/status';
+import { visibleTo } from '../portal/queries';
 
-/** What a decision on a document needs to know, in one batch: the document, its sent version, the contact, prior decisions. */
+/** What a decision needs to know, in one batch: the document, its sent version, the contact, prior decisions. */
 export async function decisionState(db: Db, orgId: string, documentId: string, contactId: string) {
   const [head, contact, prior, bid] = await db.batch([
     db
-      .select(distinct({ document: documents, version: documentVersions, org: orgs, creator: { name: users.name, email: users.email } }))
+      .select(
+        distinct({
+          document: documents,
+          version: documentVersions,
+          org: orgs,
+          creator: { name: users.name, email: users.email },
+        }),
+      )
       .from(documents)
-      .innerJoin(documentVersions, and(eq(documentVersions.documentId, documents.id), eq(documentVersions.version, documents.sentVersion)))
+      .innerJoin(
+        documentVersions,
+        and(eq(documentVersions.documentId, documents.id), eq(documentVersions.version, documents.sentVersion)),
+      )
       .innerJoin(orgs, eq(orgs.id, documents.orgId))
       .leftJoin(users, eq(users.id, documents.createdBy))
       .where(and(eq(documents.orgId, orgId), eq(documents.id, documentId))),
-    db.select().from(contacts).where(and(eq(contacts.orgId, orgId), eq(contacts.id, contactId))),
-    db.select().from(signatures).where(and(eq(signatures.orgId, orgId), eq(signatures.documentId, documentId))).orderBy(desc(signatures.signedAt)),
-    db.select().from(bids).where(and(eq(bids.orgId, orgId), eq(bids.documentId, documentId))).orderBy(desc(bids.submittedAt)),
+    db
+      .select()
+      .from(contacts)
+      .where(and(eq(contacts.orgId, orgId), eq(contacts.id, contactId))),
+    db
+      .select()
+      .from(signatures)
+      .where(and(eq(signatures.orgId, orgId), eq(signatures.documentId, documentId)))
+      .orderBy(desc(signatures.signedAt)),
+    db
+      .select()
+      .from(bids)
+      .where(and(eq(bids.orgId, orgId), eq(bids.documentId, documentId)))
+      .orderBy(desc(bids.submittedAt)),
   ]);
   if (!head[0] || !contact[0]) return null;
   return { ...head[0], contact: contact[0], signatures: prior, bids: bid };
@@ -22,7 +63,11 @@ export async function decisionState(db: Db, orgId: string, documentId: string, c
 export type DecisionState = NonNullable<Awaited<ReturnType<typeof decisionState>>>;
 
 export async function itemLinesOf(db: Db, orgId: string, versionId: string) {
-  return db.select().from(documentLines).where(and(eq(documentLines.orgId, orgId), eq(documentLines.versionId, versionId))).orderBy(asc(documentLines.position));
+  return db
+    .select()
+    .from(documentLines)
+    .where(and(eq(documentLines.orgId, orgId), eq(documentLines.versionId, versionId)))
+    .orderBy(asc(documentLines.position));
 }
 
 /** Signatures whose sealed PDF is not made yet: the scheduled retry finishes them. */
@@ -36,6 +81,152 @@ export async function unsealedSignatures(db: Db, limit = 20) {
 
 /** The version's part of the timeline, for the certificate page. */
 export async function versionTimeline(db: Db, documentId: string, since: number) {
-  return db.select().from(activity).where(and(eq(activity.documentId, documentId), gte(activity.createdAt, since))).orderBy(asc(activity.seq));
+  return db
+    .select()
+    .from(activity)
+    .where(and(eq(activity.documentId, documentId), gte(activity.createdAt, since)))
+    .orderBy(asc(activity.seq));
 }
 
+/** A sent document the portal viewer may decide on: what the decision routes need to find its room. */
+export async function recipientDocument(db: Db, viewer: { orgId: string; accountId: string }, documentId: string) {
+  const [doc] = await db
+    .select({
+      id: documents.id,
+      jobId: documents.jobId,
+      type: documents.type,
+      requireSignature: documents.requireSignature,
+      sentVersion: documents.sentVersion,
+    })
+    .from(documents)
+    .where(and(visibleTo(viewer), eq(documents.id, documentId)));
+  return doc;
+}
+
+/** The item lines of the version the recipient was sent: what a bid prices. */
+export async function sentItemLines(db: Db, orgId: string, documentId: string) {
+  return db
+    .select({ id: documentLines.id, name: documentLines.name })
+    .from(documentLines)
+    .innerJoin(documentVersions, eq(documentVersions.id, documentLines.versionId))
+    .innerJoin(
+      documents,
+      and(eq(documents.id, documentVersions.documentId), eq(documents.sentVersion, documentVersions.version)),
+    )
+    .where(and(eq(documents.orgId, orgId), eq(documents.id, documentId), eq(documentLines.kind, 'item')))
+    .orderBy(asc(documentLines.position));
+}
+
+/** A document of the org, as much of it as a contractor's decision needs to reach its room. */
+export async function documentHead(db: Db, orgId: string, documentId: string) {
+  const [doc] = await db
+    .select({ id: documents.id, jobId: documents.jobId, type: documents.type, status: documents.status })
+    .from(documents)
+    .where(and(eq(documents.orgId, orgId), eq(documents.id, documentId)));
+  return doc;
+}
+
+/** The newest sealed PDF of a document of the org, from R2, with the name it downloads as; null if none is sealed. */
+export async function sealedPdf(env: Pick<Env, 'FILES'>, db: Db, orgId: string, documentId: string) {
+  const [row] = await db
+    .select({ key: signatures.sealedPdfKey, version: signatures.version, number: documents.number })
+    .from(signatures)
+    .innerJoin(documents, eq(documents.id, signatures.documentId))
+    .where(and(eq(signatures.orgId, orgId), eq(signatures.documentId, documentId), isNotNull(signatures.sealedPdfKey)))
+    .orderBy(desc(signatures.sealedAt))
+    .limit(1);
+  const obj = row?.key ? await env.FILES.get(row.key) : null;
+  if (!row || !obj) return null;
+  const fileName = `${row.number}${row.version > 1 ? `-rev${row.version}` : ''}-signed.pdf`.replace(
+    /[^A-Za-z0-9._-]/g,
+    '_',
+  );
+  return { body: obj.body, fileName };
+}
+
+/** What the public verify page may say about a sealed file: the document, the company and who signed. Nothing else. */
+export async function sealedBy(db: Db, sha256: string) {
+  const rows = await db
+    .select({
+      number: documents.number,
+      type: documents.type,
+      subtype: documents.subtype,
+      company: orgs.name,
+      name: signatures.signerName,
+      signedAt: signatures.signedAt,
+    })
+    .from(signatures)
+    .innerJoin(documents, eq(documents.id, signatures.documentId))
+    .innerJoin(orgs, eq(orgs.id, signatures.orgId))
+    .where(eq(signatures.sealedPdfSha256, sha256));
+  if (!rows[0]) return null;
+  const typeLabel = kindOf(rows[0].type, rows[0].subtype)?.label ?? '';
+  return {
+    number: rows[0].number,
+    typeLabel,
+    company: rows[0].company,
+    signers: rows.map((r) => ({ name: r.name, signedAt: r.signedAt })),
+  };
+}
+
+/**
+ * The job's bids side by side: per bid request with a bid, its newest bid's unit cost per budget
+ * item and its total (bidTotal, the same cents the email and the document page state).
+ */
+export async function bidComparison(db: Db, orgId: string, jobId: string) {
+  const job = await findJob(db, orgId, jobId);
+  if (!job) return null;
+  const [requests, items, lines, offers] = await db.batch([
+    db
+      .select(distinct({ id: documents.id, number: documents.number, status: documents.status, vendor: accounts.name }))
+      .from(documents)
+      .leftJoin(accounts, eq(accounts.id, documents.accountId))
+      .where(and(eq(documents.orgId, orgId), eq(documents.jobId, job.id), eq(documents.type, 'bid_request')))
+      .orderBy(asc(documents.number)),
+    db
+      .select()
+      .from(costItems)
+      .where(and(eq(costItems.orgId, orgId), eq(costItems.jobId, job.id)))
+      .orderBy(asc(costItems.position)),
+    db
+      .select(
+        distinct({ id: documentLines.id, costItemId: documentLines.costItemId, quantity: documentLines.quantity }),
+      )
+      .from(documentLines)
+      .innerJoin(documents, eq(documents.id, documentLines.documentId))
+      .where(and(eq(documents.orgId, orgId), eq(documents.jobId, job.id), eq(documents.type, 'bid_request'))),
+    db
+      .select(distinct({ bid: bids, line: bidLines }))
+      .from(bids)
+      .innerJoin(bidLines, eq(bidLines.bidId, bids.id))
+      .innerJoin(documents, eq(documents.id, bids.documentId))
+      .where(and(eq(bids.orgId, orgId), eq(documents.jobId, job.id)))
+      .orderBy(desc(bids.submittedAt)),
+  ]);
+  const lineOf = new Map(lines.map((l) => [l.id, l]));
+  const columns: BidColumn[] = [];
+  for (const r of requests) {
+    const newest = offers.find((o) => o.bid.documentId === r.id)?.bid.id;
+    if (!newest) continue;
+    const mine = offers
+      .filter((o) => o.bid.id === newest)
+      .map((o) => ({ ...o.line, requested: lineOf.get(o.line.lineId) }));
+    const costs = new Map<string, number | null>();
+    for (const l of mine) if (l.requested?.costItemId) costs.set(l.requested.costItemId, l.unitCost);
+    const total = bidTotal(mine.map((l) => ({ quantity: l.requested?.quantity ?? 0, unitCost: l.unitCost })));
+    const status = STATUS_LABELS[r.status] ?? r.status;
+    columns.push({
+      documentId: r.id,
+      number: r.number,
+      vendor: r.vendor ?? '—',
+      status,
+      total,
+      canAccept: canTransition('bid_request', r.status, 'accept_bid'),
+      costs,
+    });
+  }
+  const compared = items
+    .filter((i) => columns.some((col) => col.costs.has(i.id)))
+    .map((i) => ({ id: i.id, name: i.name, quantity: i.quantity, unit: i.unit, budgetCost: i.unitCost }));
+  return { job, items: compared, columns };
+}

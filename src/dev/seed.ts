@@ -1,0 +1,327 @@
+import { hashPassword } from '../auth/passwords';
+import { priceFromMarkup } from '../budget/totals';
+import type { Db } from '../db/client';
+import { accounts, contacts, costGroups, costItems, counters, jobs, orgs, users, type CostType } from '../db/schema';
+
+export const DEMO_EMAIL = 'demo@oakandstone.test';
+export const DEMO_PASSWORD = 'build-with-oak-2026';
+export const DEMO_ORG_ID = 'demoorg0oakstone';
+
+type ItemSeed = [
+  group: string,
+  name: string,
+  type: CostType,
+  qty: number,
+  unit: string,
+  unitCostCents: number,
+  markupPercent: number,
+  taxable: boolean,
+  vendor: string | null,
+  costCode: string,
+  description?: string,
+];
+
+const kitchen: ItemSeed[] = [
+  ['Demolition', 'Remove existing cabinets and counters', 'labor', 16, 'hr', 6500, 25, false, null, '02-410'],
+  ['Demolition', 'Dumpster rental, 20 yd', 'equipment', 1, 'ea', 52500, 15, false, null, '02-420'],
+  ['Demolition', 'Floor tile removal', 'labor', 180, 'sq ft', 250, 30, false, null, '02-410'],
+  [
+    'Framing & Drywall',
+    'Relocate pantry wall',
+    'labor',
+    24,
+    'hr',
+    7000,
+    25,
+    false,
+    null,
+    '06-100',
+    'Frame new 2x4 partition, header over pantry opening.',
+  ],
+  ['Framing & Drywall', 'Framing lumber package', 'materials', 1, 'lot', 84000, 20, true, 'lumber', '06-110'],
+  ['Framing & Drywall', 'Drywall hang, tape and finish', 'subcontractor', 420, 'sq ft', 285, 20, false, null, '09-250'],
+  [
+    'Electrical',
+    'Kitchen circuits and panel work',
+    'subcontractor',
+    1,
+    'ls',
+    420000,
+    18,
+    false,
+    'electric',
+    '26-050',
+    'Two 20 A small-appliance circuits, dedicated range and dishwasher circuits, panel labeling.',
+  ],
+  ['Electrical', 'LED recessed lights, 6 in', 'materials', 10, 'ea', 4800, 30, true, 'electric', '26-510'],
+  ['Electrical', 'Under-cabinet lighting', 'materials', 14, 'lf', 2200, 30, true, 'electric', '26-510'],
+  ['Plumbing', 'Sink and dishwasher rough-in', 'subcontractor', 1, 'ls', 185000, 18, false, 'plumbing', '22-100'],
+  ['Plumbing', 'Single-bowl undermount sink, stainless', 'materials', 1, 'ea', 38900, 25, true, 'plumbing', '22-400'],
+  ['Plumbing', 'Pull-down faucet, brushed nickel', 'materials', 1, 'ea', 27500, 25, true, 'plumbing', '22-400'],
+  ['Cabinets & Counters', 'Shaker cabinets, painted maple', 'materials', 28, 'lf', 32500, 22, true, 'lumber', '12-350'],
+  ['Cabinets & Counters', 'Cabinet installation', 'labor', 32, 'hr', 7500, 25, false, null, '12-350'],
+  ['Cabinets & Counters', 'Quartz countertops, 3 cm', 'subcontractor', 62, 'sq ft', 7800, 20, true, null, '12-360'],
+  ['Finishes', 'Porcelain floor tile', 'materials', 195, 'sq ft', 425, 25, true, 'lumber', '09-300'],
+  ['Finishes', 'Tile installation', 'labor', 180, 'sq ft', 650, 25, false, null, '09-300'],
+  ['Finishes', 'Interior paint, walls and ceiling', 'subcontractor', 1, 'ls', 165000, 20, false, null, '09-900'],
+];
+
+const bath: ItemSeed[] = [
+  ['Demolition', 'Gut bathroom to studs', 'labor', 20, 'hr', 6500, 25, false, null, '02-410'],
+  ['Demolition', 'Debris haul-away', 'equipment', 1, 'ea', 38000, 15, false, null, '02-420'],
+  ['Plumbing', 'Relocate shower valve and drain', 'subcontractor', 1, 'ls', 240000, 18, false, 'plumbing', '22-100'],
+  ['Plumbing', 'Thermostatic shower valve', 'materials', 1, 'ea', 46500, 25, true, 'plumbing', '22-400'],
+  ['Plumbing', 'Wall-hung toilet with carrier', 'materials', 1, 'ea', 98000, 20, true, 'plumbing', '22-400'],
+  ['Plumbing', 'Double vanity faucets', 'materials', 2, 'ea', 21500, 25, true, 'plumbing', '22-400'],
+  ['Electrical', 'GFCI circuits and exhaust fan', 'subcontractor', 1, 'ls', 145000, 18, false, 'electric', '26-050'],
+  ['Electrical', 'Heated floor mat and thermostat', 'materials', 60, 'sq ft', 1650, 25, true, 'electric', '26-510'],
+  [
+    'Tile & Waterproofing',
+    'Shower pan and waterproof membrane',
+    'materials',
+    1,
+    'lot',
+    68000,
+    20,
+    true,
+    'lumber',
+    '07-100',
+  ],
+  ['Tile & Waterproofing', 'Wall tile, 3x12 ceramic', 'materials', 210, 'sq ft', 575, 25, true, 'lumber', '09-300'],
+  ['Tile & Waterproofing', 'Floor tile, hex marble', 'materials', 65, 'sq ft', 1450, 25, true, 'lumber', '09-300'],
+  ['Tile & Waterproofing', 'Tile installation', 'labor', 275, 'sq ft', 1100, 25, false, null, '09-300'],
+  ['Fixtures & Finishes', 'Floating double vanity, 60 in', 'materials', 1, 'ea', 189000, 20, true, 'lumber', '12-350'],
+  ['Fixtures & Finishes', 'Frameless glass shower door', 'subcontractor', 1, 'ea', 210000, 18, false, null, '08-800'],
+  ['Fixtures & Finishes', 'Mirrors, accessories and install', 'labor', 6, 'hr', 7000, 25, false, null, '10-280'],
+  ['Fixtures & Finishes', 'Paint, moisture-resistant', 'subcontractor', 1, 'ls', 72000, 20, false, null, '09-900'],
+];
+
+const ids = (prefix: string, n: number) => `${prefix}${String(n).padStart(4, '0')}`;
+
+/** The demo company. Fixed ids and ON CONFLICT DO NOTHING make running it twice a no-op. */
+export async function seedDemo(db: Db, now = Date.now()) {
+  const existing = await db.query.orgs.findFirst({ where: (o, { eq }) => eq(o.id, DEMO_ORG_ID) });
+  if (existing) return { created: false };
+  const org = DEMO_ORG_ID;
+  const vendorIds: Record<string, string> = {
+    lumber: 'demoacctlumber01',
+    electric: 'demoacctelectric',
+    plumbing: 'demoacctplumbing',
+  };
+  const statements = [];
+  statements.push(
+    db
+      .insert(orgs)
+      .values({
+        id: org,
+        name: 'Oak & Stone Builders',
+        timeZone: 'America/Denver',
+        currency: 'USD',
+        address: '1450 Wazee Street, Suite 200\nDenver, CO 80202',
+        phone: '(303) 555-0142',
+        email: 'office@oakandstone.test',
+        brandColor: '#2f5d50',
+        defaultTaxRate: 8_810,
+        defaultTerms:
+          'Prices valid for 30 days. 30% deposit due at signing; progress payments as work is completed. ' +
+          'Changes to scope require a signed change order.',
+        defaultFooter: 'Licensed and insured · Colorado contractor license #GC-48211',
+        paymentInstructions:
+          'Pay by ACH to Oak & Stone Builders, First Alpine Bank, routing 102000021, account 4471 0092 18, ' +
+          'or by check to the office address.',
+        createdAt: now,
+      })
+      .onConflictDoNothing(),
+    db
+      .insert(users)
+      .values({
+        id: 'demouserowner001',
+        orgId: org,
+        email: DEMO_EMAIL,
+        name: 'Sam Carter',
+        role: 'owner',
+        passwordHash: await hashPassword(DEMO_PASSWORD),
+        createdAt: now,
+      })
+      .onConflictDoNothing(),
+  );
+  const accountRows = [
+    {
+      id: 'demoacctreyes001',
+      kind: 'customer' as const,
+      name: 'Reyes Household',
+      email: 'dana.reyes@example.test',
+      phone: '(720) 555-0186',
+      address: '14 Elm Street\nDenver, CO 80206',
+    },
+    {
+      id: 'demoacctpatel001',
+      kind: 'customer' as const,
+      name: 'Patel Family',
+      email: 'arjun.patel@example.test',
+      phone: '(303) 555-0119',
+      address: '230 Birch Lane\nLakewood, CO 80226',
+    },
+    {
+      id: vendorIds.lumber,
+      kind: 'vendor' as const,
+      name: 'Valley Lumber & Supply',
+      email: 'orders@valleylumber.test',
+      phone: '(303) 555-0170',
+      address: '88 Industrial Way\nEnglewood, CO 80110',
+    },
+    {
+      id: vendorIds.electric,
+      kind: 'vendor' as const,
+      name: 'Summit Electric LLC',
+      email: 'bids@summitelectric.test',
+      phone: '(720) 555-0133',
+      address: '610 Ridge Road\nArvada, CO 80002',
+    },
+    {
+      id: vendorIds.plumbing,
+      kind: 'vendor' as const,
+      name: 'ProFlow Plumbing',
+      email: 'office@proflow.test',
+      phone: '(303) 555-0158',
+      address: '42 Canal Street\nDenver, CO 80216',
+    },
+  ];
+  for (const a of accountRows)
+    statements.push(
+      db
+        .insert(accounts)
+        .values({ ...a, orgId: org, createdAt: now, updatedAt: now })
+        .onConflictDoNothing(),
+    );
+  const contactRows = [
+    {
+      id: 'democontdana0001',
+      accountId: 'demoacctreyes001',
+      name: 'Dana Reyes',
+      email: 'dana.reyes@example.test',
+      phone: '(720) 555-0186',
+    },
+    {
+      id: 'democontluis0001',
+      accountId: 'demoacctreyes001',
+      name: 'Luis Reyes',
+      email: 'luis.reyes@example.test',
+      phone: '',
+    },
+    {
+      id: 'democontarjun001',
+      accountId: 'demoacctpatel001',
+      name: 'Arjun Patel',
+      email: 'arjun.patel@example.test',
+      phone: '(303) 555-0119',
+    },
+    {
+      id: 'democontjen00001',
+      accountId: vendorIds.lumber,
+      name: 'Jen Park',
+      email: 'jen.park@valleylumber.test',
+      phone: '(303) 555-0171',
+    },
+    {
+      id: 'democontmarco001',
+      accountId: vendorIds.electric,
+      name: 'Marco Ruiz',
+      email: 'marco@summitelectric.test',
+      phone: '(720) 555-0134',
+    },
+    {
+      id: 'democontkeisha01',
+      accountId: vendorIds.plumbing,
+      name: 'Keisha Brooks',
+      email: 'keisha@proflow.test',
+      phone: '(303) 555-0159',
+    },
+  ];
+  for (const p of contactRows)
+    statements.push(
+      db
+        .insert(contacts)
+        .values({ ...p, orgId: org, createdAt: now })
+        .onConflictDoNothing(),
+    );
+
+  const jobSeeds = [
+    {
+      id: 'demojobkitchen01',
+      number: 1,
+      name: 'Kitchen remodel – 14 Elm Street',
+      address: '14 Elm Street, Denver, CO 80206',
+      customerAccountId: 'demoacctreyes001',
+      items: kitchen,
+    },
+    {
+      id: 'demojobbath00001',
+      number: 2,
+      name: 'Primary bath renovation – 230 Birch Lane',
+      address: '230 Birch Lane, Lakewood, CO 80226',
+      customerAccountId: 'demoacctpatel001',
+      items: bath,
+    },
+  ];
+  for (const j of jobSeeds) {
+    statements.push(
+      db
+        .insert(jobs)
+        .values({
+          id: j.id,
+          orgId: org,
+          number: j.number,
+          name: j.name,
+          address: j.address,
+          customerAccountId: j.customerAccountId,
+          createdAt: now,
+          updatedAt: now,
+        })
+        .onConflictDoNothing(),
+    );
+    const groupIds = new Map<string, string>();
+    j.items.forEach(
+      ([group, name, costType, qty, unit, unitCost, markup, taxable, vendor, costCode, description], i) => {
+        if (!groupIds.has(group)) {
+          const gid = ids(`${j.id.slice(0, 12)}g`, groupIds.size + 1);
+          groupIds.set(group, gid);
+          statements.push(
+            db
+              .insert(costGroups)
+              .values({ id: gid, orgId: org, jobId: j.id, name: group, position: groupIds.size, createdAt: now })
+              .onConflictDoNothing(),
+          );
+        }
+        statements.push(
+          db
+            .insert(costItems)
+            .values({
+              id: ids(`${j.id.slice(0, 12)}i`, i + 1),
+              orgId: org,
+              jobId: j.id,
+              groupId: groupIds.get(group)!,
+              position: i + 1,
+              name,
+              description: description ?? '',
+              costCode,
+              costType,
+              quantity: qty * 10_000,
+              unit,
+              unitCost,
+              unitPrice: priceFromMarkup(unitCost, markup * 1000),
+              taxable,
+              vendorAccountId: vendor ? vendorIds[vendor] : null,
+              createdAt: now,
+              updatedAt: now,
+            })
+            .onConflictDoNothing(),
+        );
+      },
+    );
+  }
+  statements.push(db.insert(counters).values({ orgId: org, name: 'job', value: 2 }).onConflictDoNothing());
+  const [first, ...rest] = statements;
+  await db.batch([first, ...rest]);
+  return { created: true };
+}

@@ -1,0 +1,968 @@
+import { and, eq } from 'drizzle-orm';
+import type { BatchItem } from 'drizzle-orm/batch';
+import { getJobWithBudget } from '../budget/queries';
+import { activityInsert, type Actor } from '../conversation/activity';
+import type { Db } from '../db/client';
+import { nextNumber } from '../db/counters';
+import { createId } from '../db/ids';
+import { contacts, documentLines, documents, documentVersions, payments } from '../db/schema';
+import type { Env } from '../env';
+import { Conflict, DomainError, NotFound, Refused } from '../errors';
+import { sha256Hex } from '../http/crypto';
+import type { RawForm } from '../http/validate';
+import { documentMail } from '../mail/documents';
+import { queueMail } from '../mail/outbox';
+import { documentRoom, throughRoom, type RoomContext, type RoomWrite } from '../rooms/client';
+import { balanceOf, overpayment, snapshotOf } from './documents';
+import {
+  addDays,
+  checkDraft,
+  chosenItems,
+  lineInserts,
+  linesFromBudget,
+  MAX_LINES,
+  revisedLineId,
+  todayIn,
+  type BudgetSelection,
+  type DraftLine,
+} from './drafts';
+import { displayNumber, formatNumber, kindByKey, kindOf, type Kind } from './kinds';
+import { renderSnapshotPdf } from './pdf';
+import {
+  depositState,
+  documentHead,
+  documentState,
+  draftDefaults,
+  getDocument,
+  numberTaken,
+  recipientChoices,
+  type LoadedDocument,
+} from './queries';
+import { portalLink } from '../portal/links';
+import { buildSnapshot, type DocumentSnapshot } from './snapshot';
+import { canTransition, initialStatus, nextStatus, STATUS_LABELS } from './status';
+
+// The contractor's verbs on documents. A verb reads what it needs, checks the rules and throws a
+// domain error when it may not happen. Every write to an existing document is committed by the
+// document's room: the verb hands it a plan (`sendWrite` ...), which re-reads the state inside the
+// room's queue, so two writes to one document (two clicks on Send, a send and a signature, eight
+// payments) always see each other and the loser is refused before anything is written.
+
+/** Where a contractor acts: their org (it scopes every read and write), its time zone, the site's origin for links. */
+export interface Scope {
+  orgId: string;
+  timeZone: string;
+  origin: string;
+}
+
+/** A signed-in user of the contractor's org: every verb here is theirs. */
+export type ContractorActor = Actor & { side: 'contractor'; userId: string };
+
+type Statement = BatchItem<'sqlite'>;
+type Plan<R> = Promise<RoomWrite<R>>;
+
+const ALREADY_SENT = 'This version was already sent. Use Resend to email a fresh link, or Revise to change it.';
+const DRAFT_MOVED = 'This draft changed while you were sending it, so it was not sent. Check it and send it again.';
+/** A deposit invoice is due a week after it is made. */
+const DEPOSIT_DUE_DAYS = 7;
+
+const OTHER_SIDE = { customer: 'vendor', vendor: 'customer' } as const;
+const kindOfDocument = (doc: { type: string; subtype: string | null }) => kindOf(doc.type, doc.subtype)!;
+const statusLabel = (status: string) => (STATUS_LABELS[status] ?? status).toLowerCase();
+
+function roomOf(scope: Scope, doc: { id: string; jobId: string }): RoomContext {
+  return { orgId: scope.orgId, documentId: doc.id, jobId: doc.jobId, timeZone: scope.timeZone, origin: scope.origin };
+}
+
+async function headOf(db: Db, scope: Scope, documentId: string) {
+  const head = await documentHead(db, scope.orgId, documentId);
+  if (!head) throw new NotFound();
+  return head;
+}
+
+/** A fresh number for a new document of the kind; skips numbers the contractor already gave by hand. */
+async function allocateNumber(db: Db, orgId: string, kind: Kind): Promise<string> {
+  for (let attempt = 0; ; attempt++) {
+    const number = formatNumber(kind.prefix, await nextNumber(db, orgId, `doc:${kind.prefix}`));
+    if (attempt >= 20 || !(await numberTaken(db, orgId, kind.type, number))) return number;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Creating a draft from the budget.
+
+export interface NewDraftInput extends BudgetSelection {
+  orgId: string;
+  jobId: string;
+  /** The kind's key: "estimate", "change_order", "customer_invoice" ... */
+  kind: string;
+}
+
+/**
+ * A new draft of the chosen kind with the chosen budget items as its lines, under their group
+ * headings, addressed to the job's customer (or the one vendor of the chosen items).
+ */
+export async function createDraftFromBudget(db: Db, actor: ContractorActor, input: NewDraftInput) {
+  const kind = kindByKey(input.kind);
+  const [data, defaults, recipients] = await Promise.all([
+    getJobWithBudget(db, input.orgId, input.jobId),
+    draftDefaults(db, input.orgId),
+    kind ? recipientChoices(db, input.orgId, kind.side) : [],
+  ]);
+  if (!data || !defaults) throw new NotFound();
+  if (!kind) throw new Refused('Choose a document type from the list.', 'kind');
+  const chosen = chosenItems(data.items, input);
+  if (chosen.size === 0)
+    throw new Refused('Select at least one budget item (or a whole group) to put on the document.');
+  const lines = linesFromBudget(data.groups, data.items, chosen);
+  if (lines.length > MAX_LINES) {
+    throw new Refused('A document can have at most 1,000 lines. Select fewer items and make several documents.');
+  }
+  const vendorIds = new Set(data.items.filter((i) => chosen.has(i.id)).map((i) => i.vendorAccountId));
+  const accountId =
+    kind.side === 'customer' ? data.job.customerAccountId : vendorIds.size === 1 ? [...vendorIds][0] : null;
+  const account = recipients.find((r) => r.id === accountId) ?? null;
+  const contact = account?.contacts[0] ?? null;
+  const issueDate = todayIn(defaults.timeZone);
+  const now = Date.now();
+  const id = createId();
+  const versionId = createId();
+  const number = await allocateNumber(db, input.orgId, kind);
+  await db.batch([
+    db.insert(documents).values({
+      id,
+      orgId: input.orgId,
+      jobId: input.jobId,
+      type: kind.type,
+      subtype: kind.subtype,
+      number,
+      status: initialStatus(kind.type),
+      accountId: account?.id ?? null,
+      contactId: contact?.id ?? null,
+      requireSignature: kind.defaultRequireSignature,
+      currentVersion: 1,
+      createdBy: actor.userId,
+      createdAt: now,
+      updatedAt: now,
+    }),
+    db.insert(documentVersions).values({
+      id: versionId,
+      orgId: input.orgId,
+      documentId: id,
+      version: 1,
+      state: 'draft',
+      title: data.job.name.slice(0, 200),
+      issueDate,
+      dueDate: kind.dueDays === null ? null : addDays(issueDate, kind.dueDays),
+      terms: defaults.terms,
+      footer: defaults.footer,
+      taxRate: kind.amountColumn === 'price' ? defaults.taxRate : 0,
+      preparedForName: contact?.name ?? '',
+      preparedForEmail: contact?.email ?? '',
+      createdAt: now,
+      updatedAt: now,
+    }),
+    ...lineInserts(db, input.orgId, id, versionId, lines),
+    activityInsert(db, {
+      orgId: input.orgId,
+      jobId: input.jobId,
+      documentId: id,
+      action: 'created',
+      actor,
+      data: { number, type: kind.label, lines: lines.length },
+      at: now,
+    }),
+  ]);
+  return { id, number, kind, items: chosen.size };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Editing a draft.
+
+/** Only the current version, while it is a draft of a document that is not void, can be edited. */
+function checkEditable(
+  doc: { status: string; type: string; subtype: string | null },
+  version: { state: string } | undefined,
+) {
+  const kind = kindOfDocument(doc);
+  if (version?.state !== 'draft') {
+    throw new Conflict('This version was sent and can no longer be edited. Use Revise to make a new version.');
+  }
+  if (doc.status === 'void')
+    throw new Conflict(`This ${kind.label.toLowerCase()} is void and can no longer be edited.`);
+}
+
+/** A draft the editor refused: every field's message, and the lines as they were read, to show the editor again. */
+export class InvalidDraft extends Refused {
+  constructor(
+    readonly errors: Record<string, string>,
+    readonly lines: DraftLine[],
+  ) {
+    const [field, message] = Object.entries(errors)[0] ?? ['_form', 'Check the highlighted fields.'];
+    super(message, field);
+  }
+}
+
+export interface DraftInput extends Scope {
+  documentId: string;
+  /** The editor's fields: the last value of each, and every value of each (lines repeat names). */
+  form: RawForm;
+  lists: Record<string, string[]>;
+}
+
+type DraftHeader = ReturnType<typeof checkDraft>['header'];
+
+export interface DraftCommit extends RoomContext {
+  actor: ContractorActor;
+  versionId: string;
+  header: DraftHeader;
+  lines: DraftLine[];
+  preparedFor: { name: string; email: string };
+}
+
+/** Saves the editor's header and lines over the current draft version. */
+export async function saveDraft(env: Env, db: Db, actor: ContractorActor, input: DraftInput) {
+  const state = await documentState(db, input.orgId, input.documentId);
+  if (!state) throw new NotFound();
+  const { document: doc, current } = state;
+  const kind = kindOfDocument(doc);
+  checkEditable(doc, current);
+  const { f, header, lines } = checkDraft(input.form, input.lists, kind, state.lines as DraftLine[]);
+  // Once sent, a document belongs to its recipient's account: their portal keeps what they were sent.
+  if (doc.sentVersion !== null && header.accountId !== doc.accountId) {
+    const who = state.accountName ?? 'its recipient';
+    f.fail(
+      'accountId',
+      `This ${kind.label.toLowerCase()} was already sent to ${who}, so it stays with that ${kind.side}. ` +
+        'Make a new document for someone else.',
+    );
+  }
+  const recipients = f.ok && header.accountId ? await recipientChoices(db, input.orgId, kind.side) : [];
+  const account = recipients.find((r) => r.id === header.accountId);
+  if (f.ok && header.accountId && !account) {
+    f.fail('accountId', `Choose a ${kind.side}: this document goes to a ${kind.side}, not a ${OTHER_SIDE[kind.side]}.`);
+  } else if (f.ok && account && header.contactId && !account.contacts.some((p) => p.id === header.contactId)) {
+    f.fail('contactId', `That contact does not belong to ${account.name}. Choose one of its contacts.`);
+  } else if (f.ok && !header.accountId && header.contactId)
+    f.fail('contactId', 'Choose the account first, then one of its contacts.');
+  if (f.ok && header.number !== doc.number && (await numberTaken(db, input.orgId, doc.type, header.number, doc.id))) {
+    f.fail(
+      'number',
+      `${header.number} is already used by another ${kind.label.toLowerCase()}. Choose a different number.`,
+    );
+  }
+  if (!f.ok) throw new InvalidDraft(f.errors, lines);
+  const contact = account?.contacts.find((p) => p.id === header.contactId);
+  const commit: DraftCommit = {
+    ...roomOf(input, doc),
+    actor,
+    versionId: current.id,
+    header,
+    lines,
+    preparedFor: { name: contact?.name ?? '', email: contact?.email ?? '' },
+  };
+  try {
+    await throughRoom(documentRoom(env, doc.id).saveDraft(commit));
+  } catch (err) {
+    // Two drafts given the same number at the same moment: the second is told, not answered with a 500.
+    if (!(err instanceof DomainError) && /UNIQUE constraint failed: documents\./.test(String(err))) {
+      throw new InvalidDraft(
+        {
+          number: `${header.number} is already used by another ${kind.label.toLowerCase()}. Choose a different number.`,
+        },
+        lines,
+      );
+    }
+    throw err;
+  }
+  return { version: current.version };
+}
+
+export async function draftWrite(db: Db, input: DraftCommit): Plan<null> {
+  const [docs, versions] = await db.batch([
+    db
+      .select()
+      .from(documents)
+      .where(and(eq(documents.orgId, input.orgId), eq(documents.id, input.documentId))),
+    db
+      .select()
+      .from(documentVersions)
+      .where(and(eq(documentVersions.orgId, input.orgId), eq(documentVersions.id, input.versionId))),
+  ]);
+  const doc = docs[0];
+  if (!doc) throw new NotFound();
+  const version = versions[0];
+  checkEditable(doc, version?.version === doc.currentVersion ? version : undefined);
+  const now = Date.now();
+  const activityId = createId();
+  const { number, accountId, contactId, requireSignature, ...versionFields } = input.header;
+  const { orgId, documentId } = input;
+  return {
+    statements: [
+      db
+        .update(documentVersions)
+        .set({
+          ...versionFields,
+          preparedForName: input.preparedFor.name,
+          preparedForEmail: input.preparedFor.email,
+          updatedAt: now,
+        })
+        .where(and(eq(documentVersions.id, version.id), eq(documentVersions.state, 'draft'))),
+      db
+        .update(documents)
+        .set({ number, accountId, contactId, requireSignature, updatedAt: now })
+        .where(eq(documents.id, doc.id)),
+      db.delete(documentLines).where(and(eq(documentLines.orgId, orgId), eq(documentLines.versionId, version.id))),
+      ...lineInserts(db, orgId, documentId, version.id, input.lines),
+      activityInsert(db, {
+        id: activityId,
+        orgId,
+        jobId: doc.jobId,
+        documentId,
+        action: 'edited',
+        actor: input.actor,
+        data: { version: version.version, lines: input.lines.length },
+        at: now,
+      }),
+    ],
+    activityId,
+    event: { type: 'edited' },
+    result: null,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sending.
+
+/**
+ * The status sending moves the document to, or the reason it may not be sent. A customer order the
+ * customer approved (or a vendor order the vendor accepted) is never sent again: its signed
+ * version stays what they agreed to.
+ */
+function sendStatus(
+  doc: { type: Kind['type']; subtype: string | null; status: string; sentVersion: number | null; number: string },
+  version: number,
+) {
+  const kind = kindOfDocument(doc);
+  if (canTransition(doc.type, doc.status, 'send')) return nextStatus(doc.type, doc.status, 'send');
+  if (
+    kind.approvalEvent &&
+    doc.sentVersion !== null &&
+    nextStatus(doc.type, 'sent', kind.approvalEvent) === doc.status
+  ) {
+    const who = kind.side === 'customer' ? 'the customer approved' : 'the vendor accepted';
+    throw new Conflict(
+      `This version was just signed: ${who} ${displayNumber(doc.number, doc.sentVersion)}, ` +
+        `so revision ${version} was not sent. ` +
+        `A signed ${kind.label.toLowerCase()} is not replaced; make a new one for further changes.`,
+    );
+  }
+  throw new Conflict(`This ${kind.label.toLowerCase()} is ${statusLabel(doc.status)} and cannot be sent.`);
+}
+
+/** Why the draft cannot be sent as it is, or nothing: the send page and the send itself ask the same. */
+export function sendRefusal(
+  d: Pick<LoadedDocument, 'document' | 'current' | 'contact' | 'account'>,
+): DomainError | null {
+  if (d.current.state !== 'draft') return new Conflict(ALREADY_SENT);
+  try {
+    sendStatus(d.document, d.current.version);
+  } catch (err) {
+    if (err instanceof DomainError) return err;
+    throw err;
+  }
+  const kind = kindOfDocument(d.document);
+  if (!d.contact || !d.account) {
+    return new Refused(
+      `Choose who this ${kind.label.toLowerCase()} is prepared for (account and contact) in the draft, then send it.`,
+    );
+  }
+  return null;
+}
+
+export interface SendInput extends Scope {
+  documentId: string;
+  name: string;
+  email: string;
+  message: string;
+}
+
+export interface SendCommit extends RoomContext {
+  actor: ContractorActor;
+  versionId: string;
+  version: number;
+  /** The draft as it was rendered: a save since then means the PDF is not what the draft says. */
+  draftUpdatedAt: number;
+  contact: { id: string; accessVersion: number; name: string; email: string };
+  to: { name: string; email: string };
+  snapshot: string;
+  pdf: { key: string; sha256: string; signatureBox: string | null };
+  mail: { fromName: string; replyTo: string | null; subject: string; html: string; text: string };
+}
+
+/**
+ * Freezes the draft version (snapshot, PDF in R2 and its SHA-256), makes it what the recipient
+ * sees, logs it and queues the email, in one batch in the document's room. The PDF goes to R2
+ * first, under a key of its own; if the room refuses (or fails) it is deleted again.
+ */
+export async function sendDocument(env: Env, db: Db, actor: ContractorActor, input: SendInput) {
+  const d = await getDocument(db, input.orgId, input.documentId);
+  if (!d) throw new NotFound();
+  const refusal = sendRefusal(d);
+  if (refusal) throw refusal;
+  const contact = d.contact!;
+  const version = { ...d.current, preparedForName: input.name, preparedForEmail: input.email };
+  const snapshot = buildSnapshot({
+    document: d.document,
+    version,
+    lines: d.lines,
+    payments: d.payments,
+    org: d.org,
+    job: d.job,
+    account: d.account,
+    preparedBy: d.creator,
+  });
+  const pdf = await renderSnapshotPdf(env, snapshot);
+  const sha = await sha256Hex(pdf.bytes as Uint8Array<ArrayBuffer>);
+  // Its own key per attempt: two sends of the same bytes must not share (and delete) one object.
+  const attempt = createId().slice(0, 10);
+  const key = `org/${d.org.id}/doc/${d.document.id}/v${version.version}-${sha.slice(0, 16)}-${attempt}.pdf`;
+  await env.FILES.put(key, pdf.bytes, {
+    httpMetadata: { contentType: 'application/pdf' },
+    customMetadata: { sha256: sha },
+  });
+  try {
+    const link = await portalLink(env, input.origin, contact, d.document.id, d.org.portalLinkDays);
+    const mail = documentMail(snapshot, {
+      link,
+      message: input.message,
+      recipientName: input.name,
+      linkDays: d.org.portalLinkDays,
+    });
+    const commit: SendCommit = {
+      ...roomOf(input, d.document),
+      actor,
+      versionId: d.current.id,
+      version: d.current.version,
+      draftUpdatedAt: d.current.updatedAt,
+      contact: { id: contact.id, accessVersion: contact.accessVersion, name: contact.name, email: contact.email },
+      to: { name: input.name, email: input.email },
+      snapshot: JSON.stringify(snapshot),
+      pdf: { key, sha256: sha, signatureBox: pdf.signatureBox ? JSON.stringify(pdf.signatureBox) : null },
+      mail: { fromName: d.org.name, replyTo: d.org.email || null, ...mail },
+    };
+    const result = await throughRoom(documentRoom(env, d.document.id).send(commit));
+    return { ...result, snapshot, sha, key };
+  } catch (err) {
+    await discardPdf(env, db, key, d.current.id, err);
+    throw err;
+  }
+}
+
+/** Deletes the PDF of a send that did not happen; one a failure left committed after all is kept. */
+async function discardPdf(env: Env, db: Db, key: string, versionId: string, err: unknown) {
+  if (!(err instanceof DomainError)) {
+    const [row] = await db
+      .select({ pdfKey: documentVersions.pdfKey })
+      .from(documentVersions)
+      .where(eq(documentVersions.id, versionId))
+      .catch(() => [{ pdfKey: key }]);
+    if (row?.pdfKey === key) return;
+  }
+  await env.FILES.delete(key);
+}
+
+export async function sendWrite(db: Db, input: SendCommit): Plan<{ status: string }> {
+  const [docs, versions, people] = await db.batch([
+    db
+      .select()
+      .from(documents)
+      .where(and(eq(documents.orgId, input.orgId), eq(documents.id, input.documentId))),
+    db
+      .select({ id: documentVersions.id, state: documentVersions.state, updatedAt: documentVersions.updatedAt })
+      .from(documentVersions)
+      .where(and(eq(documentVersions.orgId, input.orgId), eq(documentVersions.documentId, input.documentId))),
+    db
+      .select({ accessVersion: contacts.accessVersion })
+      .from(contacts)
+      .where(and(eq(contacts.orgId, input.orgId), eq(contacts.id, input.contact.id))),
+  ]);
+  const doc = docs[0];
+  if (!doc) throw new NotFound();
+  const draft = versions.find((v) => v.id === input.versionId);
+  if (draft?.state !== 'draft' || doc.currentVersion !== input.version) throw new Conflict(ALREADY_SENT);
+  const status = sendStatus(doc, input.version);
+  if (draft.updatedAt !== input.draftUpdatedAt || doc.contactId !== input.contact.id) throw new Conflict(DRAFT_MOVED);
+  if (people[0]?.accessVersion !== input.contact.accessVersion) {
+    throw new Conflict(
+      `The portal access of ${input.contact.name} changed while you were sending, so nothing was sent. Send it again.`,
+    );
+  }
+  const previous = versions.find((v) => v.state === 'sent');
+  const now = Date.now();
+  const activityId = createId();
+  const { to } = input;
+  const statements: Statement[] = [
+    db
+      .update(documentVersions)
+      .set({
+        state: 'sent',
+        snapshot: input.snapshot,
+        pdfKey: input.pdf.key,
+        pdfSha256: input.pdf.sha256,
+        signatureBox: input.pdf.signatureBox,
+        sentAt: now,
+        sentBy: input.actor.userId,
+        preparedForName: to.name,
+        preparedForEmail: to.email,
+        updatedAt: now,
+      })
+      .where(and(eq(documentVersions.id, input.versionId), eq(documentVersions.state, 'draft'))),
+    ...(previous
+      ? [
+          db
+            .update(documentVersions)
+            .set({ state: 'superseded', updatedAt: now })
+            .where(eq(documentVersions.id, previous.id)),
+        ]
+      : []),
+    db
+      .update(documents)
+      .set({ status, sentVersion: input.version, sentAt: now, updatedAt: now })
+      .where(and(eq(documents.id, doc.id), eq(documents.status, doc.status))),
+    ...(to.name !== input.contact.name || to.email !== input.contact.email
+      ? [
+          db
+            .update(contacts)
+            .set({ name: to.name, email: to.email })
+            .where(and(eq(contacts.orgId, input.orgId), eq(contacts.id, input.contact.id))),
+        ]
+      : []),
+    activityInsert(db, {
+      id: activityId,
+      orgId: input.orgId,
+      jobId: doc.jobId,
+      documentId: doc.id,
+      action: 'sent',
+      actor: input.actor,
+      data: { version: input.version, to: `${to.name} <${to.email}>`, sha256: input.pdf.sha256 },
+      at: now,
+    }),
+    queueMail(db, { orgId: input.orgId, documentId: doc.id, kind: 'document', to, ...input.mail }, now),
+  ];
+  return { statements, activityId, event: { type: 'sent' }, result: { status } };
+}
+
+export interface ResendInput extends Scope {
+  documentId: string;
+}
+
+export interface ResendCommit extends RoomContext {
+  actor: ContractorActor;
+  sentVersion: number;
+  contact: { id: string; accessVersion: number; name: string; email: string };
+  mail: { fromName: string; replyTo: string | null; subject: string; html: string; text: string };
+}
+
+/** Emails the recipient a fresh link to the version they already have. */
+export async function resendDocument(env: Env, db: Db, actor: ContractorActor, input: ResendInput) {
+  const d = await getDocument(db, input.orgId, input.documentId);
+  if (!d) throw new NotFound();
+  checkResendable(d.document);
+  if (!d.contact) throw new Conflict('This document has no recipient to send it to.');
+  const sent = d.versions.find((v) => v.version === d.document.sentVersion)!;
+  const snapshot = snapshotOf(d, d.lines, sent);
+  const link = await portalLink(env, input.origin, d.contact, d.document.id, d.org.portalLinkDays);
+  const mail = documentMail(snapshot, {
+    link,
+    recipientName: d.contact.name,
+    resend: true,
+    linkDays: d.org.portalLinkDays,
+  });
+  const { id, accessVersion, name, email } = d.contact;
+  const commit: ResendCommit = {
+    ...roomOf(input, d.document),
+    actor,
+    sentVersion: sent.version,
+    contact: { id, accessVersion, name, email },
+    mail: { fromName: d.org.name, replyTo: d.org.email || null, ...mail },
+  };
+  await throughRoom(documentRoom(env, d.document.id).resend(commit));
+  return { to: email };
+}
+
+function checkResendable(doc: { sentVersion: number | null; status: string }) {
+  if (doc.sentVersion === null) throw new Conflict('This document has not been sent yet.');
+  // A voided document is hidden from the portal: a fresh link to it would only open the expired-link page.
+  if (doc.status === 'void')
+    throw new Conflict('This document was voided, so its link no longer opens. Nothing was sent.');
+}
+
+export async function resendWrite(db: Db, input: ResendCommit): Plan<null> {
+  const [docs, people] = await db.batch([
+    db
+      .select()
+      .from(documents)
+      .where(and(eq(documents.orgId, input.orgId), eq(documents.id, input.documentId))),
+    db
+      .select()
+      .from(contacts)
+      .where(and(eq(contacts.orgId, input.orgId), eq(contacts.id, input.contact.id))),
+  ]);
+  const doc = docs[0];
+  if (!doc) throw new NotFound();
+  checkResendable(doc);
+  const person = people[0];
+  const same = person && person.accessVersion === input.contact.accessVersion && person.email === input.contact.email;
+  if (doc.sentVersion !== input.sentVersion || doc.contactId !== input.contact.id || !same) {
+    throw new Conflict('This document changed while the link was being made, so nothing was sent. Resend it again.');
+  }
+  const now = Date.now();
+  const activityId = createId();
+  const to = { email: input.contact.email, name: input.contact.name };
+  return {
+    statements: [
+      activityInsert(db, {
+        id: activityId,
+        orgId: input.orgId,
+        jobId: doc.jobId,
+        documentId: doc.id,
+        action: 'resent',
+        actor: input.actor,
+        data: { to: `${to.name} <${to.email}>` },
+        at: now,
+      }),
+      queueMail(db, { orgId: input.orgId, documentId: doc.id, kind: 'document', to, ...input.mail }, now),
+    ],
+    activityId,
+    event: { type: 'resent' },
+    result: null,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Revising.
+
+export interface ReviseInput extends Scope {
+  documentId: string;
+}
+
+export interface ReviseCommit extends RoomContext {
+  actor: ContractorActor;
+}
+
+/** Makes version n+1, a draft copy of the sent version n; the recipient keeps seeing version n until n+1 is sent. */
+export async function reviseDocument(env: Env, db: Db, actor: ContractorActor, input: ReviseInput) {
+  const head = await headOf(db, input, input.documentId);
+  const result = await throughRoom(documentRoom(env, head.id).revise({ ...roomOf(input, head), actor }));
+  return { ...result, kind: kindOfDocument(head), number: head.number };
+}
+
+export async function reviseWrite(db: Db, input: ReviseCommit): Plan<{ version: number; previous: number }> {
+  const state = await documentState(db, input.orgId, input.documentId);
+  if (!state) throw new NotFound();
+  const { document: doc, current } = state;
+  if (current.state === 'draft') throw new Conflict('A draft revision already exists; edit it instead.');
+  if (current.state !== 'sent') throw new Conflict('Only the current sent version can be revised.');
+  nextStatus(doc.type, doc.status, 'send');
+  const now = Date.now();
+  const next = current.version + 1;
+  const versionId = createId();
+  const activityId = createId();
+  const {
+    id: _id,
+    version: _v,
+    state: _s,
+    snapshot: _snap,
+    pdfKey: _k,
+    pdfSha256: _h,
+    signatureBox: _box,
+    sentAt: _a,
+    sentBy: _b,
+    createdAt: _c,
+    updatedAt: _u,
+    ...fields
+  } = current;
+  const lines = (state.lines as DraftLine[]).map((l) => ({ ...l, id: revisedLineId(l.id, next) }));
+  return {
+    statements: [
+      db
+        .insert(documentVersions)
+        .values({ ...fields, id: versionId, version: next, state: 'draft', createdAt: now, updatedAt: now }),
+      db
+        .update(documents)
+        .set({ currentVersion: next, updatedAt: now })
+        .where(and(eq(documents.id, doc.id), eq(documents.currentVersion, current.version))),
+      ...lineInserts(db, input.orgId, doc.id, versionId, lines),
+      activityInsert(db, {
+        id: activityId,
+        orgId: input.orgId,
+        jobId: doc.jobId,
+        documentId: doc.id,
+        action: 'revised',
+        actor: input.actor,
+        data: { version: next },
+        at: now,
+      }),
+    ],
+    activityId,
+    event: { type: 'revised' },
+    result: { version: next, previous: current.version },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Payments.
+
+export interface PaymentInput extends Scope {
+  documentId: string;
+  /** Cents, at least 1. */
+  amount: number;
+  paidOn: string;
+  method: string;
+  reference: string;
+}
+
+export interface PaymentCommit extends RoomContext {
+  actor: ContractorActor;
+  payment: { amount: number; paidOn: string; method: string; reference: string };
+}
+
+/** Records a payment on an invoice or bill; it may be at most the balance, read in the document's room. */
+export async function recordPayment(env: Env, db: Db, actor: ContractorActor, input: PaymentInput) {
+  const head = await headOf(db, input, input.documentId);
+  if (!kindOfDocument(head).hasPayments) throw new NotFound();
+  if (!Number.isSafeInteger(input.amount) || input.amount < 1)
+    throw new Refused('Amount must be at least 0.01.', 'amount');
+  const { amount, paidOn, method, reference } = input;
+  return throughRoom(
+    documentRoom(env, head.id).recordPayment({
+      ...roomOf(input, head),
+      actor,
+      payment: { amount, paidOn, method, reference },
+    }),
+  );
+}
+
+export async function paymentWrite(db: Db, input: PaymentCommit): Plan<{ status: string; balance: number }> {
+  const state = await documentState(db, input.orgId, input.documentId);
+  if (!state) throw new NotFound();
+  const doc = state.document;
+  if (!canTransition(doc.type, doc.status, 'pay_partial')) {
+    throw new Refused(
+      doc.type === 'bill'
+        ? 'Approve the bill before recording a payment.'
+        : `A payment can be recorded once the invoice is sent and not ${statusLabel(doc.status)}.`,
+      '_form',
+    );
+  }
+  const balance = balanceOf(state);
+  const { amount } = input.payment;
+  if (amount > balance) throw new Refused(overpayment(balance, state.currency), 'amount');
+  const status = nextStatus(doc.type, doc.status, amount === balance ? 'pay_full' : 'pay_partial');
+  const now = Date.now();
+  const activityId = createId();
+  const { method, reference } = input.payment;
+  return {
+    statements: [
+      db.insert(payments).values({
+        id: createId(),
+        orgId: input.orgId,
+        documentId: doc.id,
+        ...input.payment,
+        recordedBy: input.actor.userId,
+        createdAt: now,
+      }),
+      db
+        .update(documents)
+        .set({ status, updatedAt: now })
+        .where(and(eq(documents.id, doc.id), eq(documents.status, doc.status))),
+      activityInsert(db, {
+        id: activityId,
+        orgId: input.orgId,
+        jobId: doc.jobId,
+        documentId: doc.id,
+        action: 'payment_recorded',
+        actor: input.actor,
+        data: { amount, method, reference, status },
+        at: now,
+      }),
+    ],
+    activityId,
+    event: { type: 'payment_recorded' },
+    result: { status, balance: balance - amount },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Voiding and approving a bill: status changes the machine allows from the status read in the room.
+
+export interface StatusInput extends Scope {
+  documentId: string;
+}
+
+export interface StatusCommit extends RoomContext {
+  actor: ContractorActor;
+  event: 'void' | 'approve_bill';
+}
+
+const STATUS_ACTIONS = { void: 'voided', approve_bill: 'approved' } as const;
+
+async function changeStatus(
+  env: Env,
+  db: Db,
+  actor: ContractorActor,
+  input: StatusInput,
+  event: StatusCommit['event'],
+) {
+  const head = await headOf(db, input, input.documentId);
+  return throughRoom(documentRoom(env, head.id).changeStatus({ ...roomOf(input, head), actor, event }));
+}
+
+/** Voids an invoice or a bill (not once it is paid); a voided document leaves the portal. */
+export function voidDocument(env: Env, db: Db, actor: ContractorActor, input: StatusInput) {
+  return changeStatus(env, db, actor, input, 'void');
+}
+
+/** Approves a received bill, so payments can be recorded on it. */
+export function approveBill(env: Env, db: Db, actor: ContractorActor, input: StatusInput) {
+  return changeStatus(env, db, actor, input, 'approve_bill');
+}
+
+export async function statusWrite(db: Db, input: StatusCommit): Plan<{ status: string }> {
+  const [doc] = await db
+    .select()
+    .from(documents)
+    .where(and(eq(documents.orgId, input.orgId), eq(documents.id, input.documentId)));
+  if (!doc) throw new NotFound();
+  if (!(input.event in STATUS_ACTIONS)) throw new Refused('That is not a change a document can make.');
+  const status = nextStatus(doc.type, doc.status, input.event);
+  const now = Date.now();
+  const activityId = createId();
+  return {
+    statements: [
+      db
+        .update(documents)
+        .set({ status, updatedAt: now })
+        .where(and(eq(documents.id, doc.id), eq(documents.status, doc.status))),
+      activityInsert(db, {
+        id: activityId,
+        orgId: input.orgId,
+        jobId: doc.jobId,
+        documentId: doc.id,
+        action: STATUS_ACTIONS[input.event],
+        actor: input.actor,
+        data: { from: doc.status, to: status },
+        at: now,
+      }),
+    ],
+    activityId,
+    event: { type: 'status' },
+    result: { status },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The deposit invoice of an approved order.
+
+export interface DepositInput extends Scope {
+  documentId: string;
+}
+
+export interface DepositCommit extends RoomContext {
+  actor: ContractorActor;
+}
+
+/**
+ * The draft invoice for an approved order's deposit: one per order. It is made in the order's
+ * room, which looks for an existing one first, so eight clicks make one invoice.
+ */
+export async function createDepositInvoice(env: Env, db: Db, actor: ContractorActor, input: DepositInput) {
+  const head = await headOf(db, input, input.documentId);
+  return throughRoom(documentRoom(env, head.id).depositInvoice({ ...roomOf(input, head), actor }));
+}
+
+export async function depositInvoiceWrite(
+  db: Db,
+  input: DepositCommit,
+): Plan<{ id: string; number: string | null; created: boolean }> {
+  const state = await depositState(db, input.orgId, input.documentId);
+  if (!state) throw new NotFound();
+  const { document: doc, version, org } = state;
+  if (doc.type !== 'customer_order' || doc.status !== 'approved' || !version?.snapshot) {
+    throw new Conflict('A deposit invoice can be made from an approved estimate, proposal or change order.');
+  }
+  if (state.invoiceId) return { statements: [], result: { id: state.invoiceId, number: null, created: false } };
+  const snapshot = JSON.parse(version.snapshot) as DocumentSnapshot;
+  if (snapshot.totals.deposit <= 0) throw new Conflict('This document has no deposit to invoice.');
+  const kind = kindOf('customer_invoice', null)!;
+  const number = await allocateNumber(db, input.orgId, kind);
+  const now = Date.now();
+  const id = createId();
+  const versionId = createId();
+  const issueDate = todayIn(org.timeZone);
+  const label = `${kindOfDocument(doc).label} ${doc.number}`;
+  const line: DraftLine = {
+    id: createId(),
+    kind: 'item',
+    costItemId: null,
+    name: `Deposit for ${label}`,
+    description: snapshot.title,
+    costCode: '',
+    costType: null,
+    quantity: 10_000,
+    unit: 'ea',
+    unitCost: 0,
+    unitPrice: snapshot.totals.deposit,
+    taxable: false,
+  };
+  return {
+    statements: [
+      db.insert(documents).values({
+        id,
+        orgId: input.orgId,
+        jobId: doc.jobId,
+        type: kind.type,
+        subtype: null,
+        number,
+        status: initialStatus(kind.type),
+        accountId: doc.accountId,
+        contactId: doc.contactId,
+        requireSignature: kind.defaultRequireSignature,
+        currentVersion: 1,
+        sourceDocumentId: doc.id,
+        createdBy: input.actor.userId,
+        createdAt: now,
+        updatedAt: now,
+      }),
+      db.insert(documentVersions).values({
+        id: versionId,
+        orgId: input.orgId,
+        documentId: id,
+        version: 1,
+        state: 'draft',
+        title: `Deposit for ${label}`,
+        issueDate,
+        dueDate: addDays(issueDate, DEPOSIT_DUE_DAYS),
+        terms: org.defaultTerms,
+        footer: org.defaultFooter,
+        taxRate: 0,
+        preparedForName: state.contact?.name ?? '',
+        preparedForEmail: state.contact?.email ?? '',
+        createdAt: now,
+        updatedAt: now,
+      }),
+      ...lineInserts(db, input.orgId, id, versionId, [line]),
+      activityInsert(db, {
+        orgId: input.orgId,
+        jobId: doc.jobId,
+        documentId: id,
+        action: 'created',
+        actor: input.actor,
+        data: { number, from: doc.number },
+        at: now,
+      }),
+    ],
+    result: { id, number, created: true },
+  };
+}

@@ -1,0 +1,386 @@
+import { Timeline } from '../../views/components/conversation';
+import { emptyForm, type FormState } from '../../views/components/form';
+import { DecisionsSection } from '../../views/dashboard/decisions';
+import {
+  ComparePage,
+  DraftEditorPage,
+  PaymentsSection,
+  SelectItemsPage,
+  SentDocumentPage,
+  VersionHistory,
+  type EditorLine,
+  type LineChange,
+} from '../../views/dashboard/documents';
+import { SendPage } from '../../views/dashboard/send';
+import { centsInput, money, quantity, quantityInput, rateInput } from '../../views/format';
+import { html } from '../../views/html';
+import { currentUser } from '../auth/session';
+import { getJobWithBudget } from '../budget/queries';
+import { bidTotal, lineTotal } from '../budget/totals';
+import { contractorActor } from '../conversation/activity';
+import { describeEvent } from '../conversation/feed';
+import { conversationSections, viewSummaries } from '../conversation/present';
+import type { PageErrors } from '../conversation/routes';
+import type { AppContext } from '../http/context';
+import { notFound } from '../http/errors';
+import { pageContext, render } from '../http/render';
+import { documentSubject } from '../mail/documents';
+import type { ContractorActor, Scope } from './actions';
+import { snapshotOf } from './documents';
+import { chosenItems, lineage, todayIn, type BudgetSelection, type DraftLine } from './drafts';
+import { kindKey, kindOf, type Kind } from './kinds';
+import { pdfFileName, pdfResponse, renderSnapshotPdf } from './pdf';
+import { depositInvoiceOf, getDocument, getVersionLines, recipientChoices, type LoadedDocument } from './queries';
+import { buildSnapshot, totalsFor, type DocumentSnapshot } from './snapshot';
+import { canTransition, STATUS_LABELS } from './status';
+
+// The contractor's document pages, for every route that shows one: the document routes, the
+// conversation's (a refused comment shows the page again with its error) and signing's.
+
+type Status = 200 | 409 | 422;
+
+/** The signed-in contractor as the document actions take them: who acts, and where. */
+export function contractor(c: AppContext): { actor: ContractorActor; scope: Scope } {
+  const { user, org } = currentUser(c);
+  const actor = { ...contractorActor(user), side: 'contractor' as const, userId: user.id };
+  return { actor, scope: { orgId: org.id, timeZone: org.timeZone, origin: new URL(c.req.url).origin } };
+}
+
+/** The document of the route's `:id` (or `id`) with everything its page needs; 404 unless it is the user's org's. */
+export async function loadDocument(c: AppContext, id = c.req.param('id') ?? '') {
+  const { org } = currentUser(c);
+  const d = await getDocument(c.get('db'), org.id, id);
+  if (!d) notFound();
+  return { d, kind: kindOf(d.document.type, d.document.subtype)! };
+}
+
+function editorValues(d: LoadedDocument, lines: DraftLine[], kind: Kind): Record<string, string> {
+  const v = d.current;
+  const out: Record<string, string> = {
+    title: v.title,
+    number: d.document.number,
+    issueDate: v.issueDate,
+    dueDate: v.dueDate ?? '',
+    description: v.description,
+    terms: v.terms,
+    footer: v.footer,
+    accountId: d.document.accountId ?? '',
+    contactId: d.document.contactId ?? '',
+    taxRate: rateInput(v.taxRate),
+    depositKind: v.depositKind,
+    depositValue:
+      v.depositKind === 'percent'
+        ? rateInput(v.depositValue)
+        : v.depositKind === 'fixed'
+          ? centsInput(v.depositValue)
+          : '',
+    requireSignature: d.document.requireSignature ? 'on' : '',
+  };
+  for (const l of lines) {
+    out[`name.${l.id}`] = l.name;
+    out[`description.${l.id}`] = l.description;
+    out[`quantity.${l.id}`] = quantityInput(l.quantity);
+    out[`unit.${l.id}`] = l.unit;
+    out[`amount.${l.id}`] = centsInput(kind.amountColumn === 'cost' ? l.unitCost : l.unitPrice);
+    if (l.taxable) out[`taxable.${l.id}`] = 'on';
+  }
+  return out;
+}
+
+function paymentsSection(c: AppContext, d: LoadedDocument, kind: Kind, form?: FormState) {
+  if (!kind.hasPayments) return null;
+  const snapshot = snapshotOf(d);
+  const canRecord = canTransition(d.document.type, d.document.status, 'pay_partial');
+  const shown = form ?? emptyForm({ paidOn: todayIn(d.org.timeZone), method: 'Check' });
+  return html`<${PaymentsSection} ctx=${pageContext(c)} docId=${d.document.id} rows=${d.payments} form=${shown}
+    canRecord=${canRecord}
+    balance=${snapshot.totals.balance} currency=${d.org.currency} />`;
+}
+
+function history(c: AppContext, d: LoadedDocument) {
+  return html`<${VersionHistory} ctx=${pageContext(c)} docId=${d.document.id} versions=${d.versions} />`;
+}
+
+function conversation(c: AppContext, d: LoadedDocument, kind: Kind, errors?: PageErrors) {
+  const ctx = pageContext(c);
+  if (d.document.sentVersion === null) {
+    const events = d.timeline.map((e) => describeEvent(e, d.org.currency));
+    return html`<${Timeline} events=${events} timeZone=${d.org.timeZone} />`;
+  }
+  return conversationSections({
+    documentId: d.document.id,
+    base: `/documents/${d.document.id}`,
+    audience: { side: 'contractor' },
+    csrf: ctx.csrf,
+    timeZone: d.org.timeZone,
+    companyName: d.org.name,
+    recipientRole: kind.side,
+    maxMb: d.org.maxUploadMb,
+    comments: d.comments,
+    files: d.files,
+    timeline: d.timeline,
+    currency: d.org.currency,
+    errors,
+  });
+}
+
+/** A small form posting to one of the document's action routes. */
+function actionButton(docId: string, csrf: string, action: string, label: string, style = 'btn') {
+  return html`<form method="post" action=${`/documents/${docId}/${action}`} class="inline-form">
+    <input type="hidden" name="_csrf" value=${csrf} /><button class=${style} type="submit">${label}</button>
+  </form>`;
+}
+
+export interface DocumentForms {
+  editor?: { form: FormState; lines: DraftLine[] };
+  payment?: FormState;
+  conversation?: PageErrors;
+}
+
+/** The document's page: the draft editor while its current version is a draft, else the sent version. */
+export async function showDocument(
+  c: AppContext,
+  d: LoadedDocument,
+  kind: Kind,
+  forms: DocumentForms = {},
+  status: Status = 200,
+) {
+  const ctx = pageContext(c);
+  const { document: docRow } = d;
+  const statusLabel = STATUS_LABELS[docRow.status] ?? docRow.status;
+  const doc = { id: docRow.id, number: docRow.number, status: docRow.status, statusLabel, version: d.current.version };
+  const payments = paymentsSection(c, d, kind, forms.payment);
+  const below = conversation(c, d, kind, forms.conversation);
+  if (d.current.state === 'draft' && docRow.status !== 'void') {
+    const lines = forms.editor?.lines ?? (d.lines as DraftLine[]);
+    const form = forms.editor?.form ?? emptyForm(editorValues(d, lines, kind));
+    const recipients = await recipientChoices(c.get('db'), d.org.id, kind.side);
+    const { totals } = buildSnapshot({
+      document: docRow,
+      version: d.current,
+      lines,
+      payments: d.payments,
+      org: d.org,
+      job: d.job,
+      account: d.account,
+      preparedBy: d.creator,
+    });
+    const editorLines: EditorLine[] = lines.map((l, i) => ({
+      ...l,
+      quantity: quantityInput(l.quantity),
+      amount: '',
+      total: l.kind === 'item' ? totals.lineTotals[i] : null,
+    }));
+    return render(
+      c,
+      html`<${DraftEditorPage} ctx=${ctx} doc=${doc} kind=${kind} job=${d.job} form=${form} lines=${editorLines}
+        recipients=${recipients} totals=${totals} payments=${payments} history=${history(c, d)} below=${below}
+        revisionOf=${docRow.sentVersion} />`,
+      status,
+    );
+  }
+  const snapshot = snapshotOf(d);
+  const can = (event: Parameters<typeof canTransition>[2]) => canTransition(docRow.type, docRow.status, event);
+  const resendable = docRow.sentVersion !== null && d.contact && docRow.status !== 'void';
+  const actions = html`
+    <a class="btn" href=${`/documents/${docRow.id}.pdf`}>Download PDF</a>
+    ${resendable ? actionButton(docRow.id, ctx.csrf, 'resend', 'Resend') : null}
+    ${can('send') && d.current.state === 'sent' ? actionButton(docRow.id, ctx.csrf, 'revise', 'Revise') : null}
+    ${can('approve_bill') ? actionButton(docRow.id, ctx.csrf, 'approve-bill', 'Approve bill', 'btn primary') : null}
+    ${can('void') ? actionButton(docRow.id, ctx.csrf, 'void', 'Void', 'btn danger') : null}`;
+  const decisions = await decisionsSection(c, d, snapshot);
+  const shown = {
+    ...doc,
+    sentVersion: docRow.sentVersion ?? d.current.version,
+    currentVersion: docRow.currentVersion,
+    hasDraftRevision: false,
+  };
+  return render(
+    c,
+    html`<${SentDocumentPage} ctx=${ctx} doc=${shown} extra=${decisions} kind=${kind} job=${d.job} snapshot=${snapshot}
+      actions=${actions}
+      payments=${payments} history=${history(c, d)} views=${viewSummaries(d.timeline)} below=${below} />`,
+    status,
+  );
+}
+
+/** Who signed, approved or declined, the vendor's bid, and the deposit invoice prompt. */
+async function decisionsSection(c: AppContext, d: LoadedDocument, snapshot: DocumentSnapshot) {
+  const ctx = pageContext(c);
+  let deposit = null;
+  if (d.document.type === 'customer_order' && d.document.status === 'approved' && snapshot.totals.deposit > 0) {
+    const invoice = await depositInvoiceOf(c.get('db'), d.org.id, d.document.id);
+    deposit = { amount: snapshot.totals.deposit, currency: d.org.currency, invoiceId: invoice?.id ?? null };
+  }
+  const latest = d.bids[0];
+  const byLine = new Map(snapshot.lines.map((l) => [l.id, l]));
+  const bid = latest
+    ? {
+        total: bidTotal(
+          latest.lines.map((l) => ({ quantity: byLine.get(l.lineId)?.quantity ?? 0, unitCost: l.unitCost })),
+        ),
+        note: latest.note,
+        submittedAt: latest.submittedAt,
+        status: latest.status,
+        currency: d.org.currency,
+        canAccept: canTransition(d.document.type, d.document.status, 'accept_bid'),
+        jobId: d.job.id,
+        lines: latest.lines.map((l) => {
+          const line = byLine.get(l.lineId);
+          return {
+            name: line?.name ?? '',
+            quantity: line?.quantity ?? 0,
+            unit: line?.unit ?? '',
+            unitCost: l.unitCost,
+            note: l.note,
+          };
+        }),
+      }
+    : null;
+  return html`<${DecisionsSection} ctx=${ctx} docId=${d.document.id} decisions=${d.signatures} deposit=${deposit}
+    bid=${bid} />`;
+}
+
+/** The contractor's document page again, with a conversation form's error. */
+export async function contractorDocumentPage(c: AppContext, id: string, errors: PageErrors) {
+  const { d, kind } = await loadDocument(c, id);
+  return showDocument(c, d, kind, { conversation: errors });
+}
+
+/** The draft editor again, with what was typed and why it was refused. */
+export async function editorRefused(
+  c: AppContext,
+  values: Record<string, string>,
+  errors: Record<string, string>,
+  lines: DraftLine[],
+) {
+  const { d, kind } = await loadDocument(c);
+  return showDocument(
+    c,
+    d,
+    kind,
+    { editor: { form: { values, errors }, lines: lines.length ? lines : (d.lines as DraftLine[]) } },
+    422,
+  );
+}
+
+/** The payment form again, with what was typed and why it was refused; 404 for a type that takes no payments. */
+export async function paymentRefused(c: AppContext, values: Record<string, string>, errors: Record<string, string>) {
+  const { d, kind } = await loadDocument(c);
+  if (!kind.hasPayments) notFound();
+  return showDocument(c, d, kind, { payment: { values, errors } }, 422);
+}
+
+/** Choosing the budget items of a new document; with an error, the choice that was refused stays ticked. */
+export async function selectItemsPage(
+  c: AppContext,
+  jobId: string,
+  kind: Kind,
+  error?: string,
+  selection?: BudgetSelection,
+) {
+  const { org } = currentUser(c);
+  const data = await getJobWithBudget(c.get('db'), org.id, jobId);
+  if (!data) notFound();
+  const groups = data.groups
+    .map((g) => ({ id: g.id, name: g.name, items: data.items.filter((i) => i.groupId === g.id) }))
+    .filter((g) => g.items.length);
+  const selected = selection ? chosenItems(data.items, selection) : new Set<string>();
+  return render(
+    c,
+    html`<${SelectItemsPage} ctx=${pageContext(c)} job=${data.job} kind=${kind} kindKey=${kindKey(kind)}
+      groups=${groups} error=${error} selected=${selected} />`,
+    error ? 422 : 200,
+  );
+}
+
+/** What changed between two versions' lines, matched by lineage (a revision's line ids keep their stem). */
+export function diffLines(before: DraftLine[], after: DraftLine[], kind: Kind, currency: string): LineChange[] {
+  const amount = (l: DraftLine) => (kind.amountColumn === 'cost' ? l.unitCost : l.unitPrice);
+  const describe = (l: DraftLine) =>
+    l.kind === 'group'
+      ? 'group heading'
+      : `${quantity(l.quantity)} ${l.unit} × ${money(amount(l), currency)} = ` +
+        money(lineTotal(l.quantity, amount(l)), currency);
+  const old = new Map(before.map((l) => [lineage(l.id), l]));
+  const changes: LineChange[] = [];
+  for (const l of after) {
+    const o = old.get(lineage(l.id));
+    if (!o) {
+      changes.push({ kind: 'added', name: l.name, after: describe(l) });
+      continue;
+    }
+    old.delete(lineage(l.id));
+    const fields: string[] = (['name', 'description', 'quantity', 'unit', 'taxable'] as const).filter(
+      (k) => o[k] !== l[k],
+    );
+    if (amount(o) !== amount(l)) fields.push(kind.amountColumn === 'cost' ? 'unit cost' : 'unit price');
+    if (fields.length) changes.push({ kind: 'changed', name: l.name, before: describe(o), after: describe(l), fields });
+  }
+  for (const o of old.values()) changes.push({ kind: 'removed', name: o.name, before: describe(o) });
+  return changes;
+}
+
+/** Two versions side by side: their lines' changes and both totals. */
+export async function comparePage(c: AppContext, d: LoadedDocument, kind: Kind, from: number, to: number) {
+  const a = d.versions.find((v) => v.version === from);
+  const b = d.versions.find((v) => v.version === to);
+  if (!a || !b) notFound();
+  const db = c.get('db');
+  const [la, lb] = await Promise.all([getVersionLines(db, d.org.id, a.id), getVersionLines(db, d.org.id, b.id)]);
+  const before = totalsFor({ ...d.document, ...a }, la, []);
+  const after = totalsFor({ ...d.document, ...b }, lb, []);
+  const changes = diffLines(la as DraftLine[], lb as DraftLine[], kind, d.org.currency);
+  return render(
+    c,
+    html`<${ComparePage} ctx=${pageContext(c)} doc=${d.document} kind=${kind} from=${from} to=${to} changes=${changes}
+      before=${before} after=${after}
+      currency=${d.org.currency} />`,
+  );
+}
+
+/** A version's PDF: the stored, hashed file once sent; rendered on demand while a draft. */
+export async function versionPdf(c: AppContext, d: LoadedDocument, version: number) {
+  const v = d.versions.find((x) => x.version === version);
+  if (!v) notFound();
+  if (v.pdfKey) {
+    const obj = await c.env.FILES.get(v.pdfKey);
+    if (!obj) notFound();
+    return pdfResponse(obj.body, pdfFileName({ number: d.document.number, version }));
+  }
+  const lines = v.id === d.current.id ? d.lines : await getVersionLines(c.get('db'), d.org.id, v.id);
+  const snapshot = snapshotOf(d, lines, v);
+  const pdf = await renderSnapshotPdf(c.env, snapshot);
+  return pdfResponse(pdf.bytes, pdfFileName(snapshot));
+}
+
+/** The draft as it would go out, addressed to the name and email on the send form. */
+export function draftSnapshot(d: LoadedDocument, name: string, email: string) {
+  const version = { ...d.current, preparedForName: name, preparedForEmail: email };
+  return buildSnapshot({
+    document: d.document,
+    version,
+    lines: d.lines,
+    payments: d.payments,
+    org: d.org,
+    job: d.job,
+    account: d.account,
+    preparedBy: d.creator,
+  });
+}
+
+/** The send confirmation: who it goes to, the message, the email as it will look. */
+export function sendPage(c: AppContext, d: LoadedDocument, kind: Kind, form: FormState, status: 200 | 422 = 200) {
+  const snapshot = draftSnapshot(d, form.values.name ?? '', form.values.email ?? '');
+  const preview = new URLSearchParams({
+    name: form.values.name ?? '',
+    message: (form.values.message ?? '').slice(0, 1500),
+  });
+  return render(
+    c,
+    html`<${SendPage} ctx=${pageContext(c)} docId=${d.document.id} snapshot=${snapshot} form=${form} side=${kind.side}
+      subject=${documentSubject(snapshot)}
+      previewSrc=${`/documents/${d.document.id}/send/preview?${preview}`} />`,
+    status,
+  );
+}

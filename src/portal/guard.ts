@@ -1,0 +1,56 @@
+import { Hono, type Handler, type MiddlewareHandler } from 'hono';
+import { matchedRoutes } from 'hono/route';
+import type { AppContext, AppEnv } from '../http/context';
+import { onNotFound } from '../http/errors';
+import { admitPortalSession, sessionHash } from './session';
+
+// The one guard of the recipient's side. Every route that serves a recipient is mounted inside
+// the `/portal` sub-app portalApp() builds, behind this middleware:
+//
+//   - no portal cookie: the stranger's 404, before any handler runs;
+//   - a write, or a read whose handler does not check the session itself: the session is looked
+//     up (one round trip) and its contact admitted, or the same 404;
+//   - a GET page marked with checksOwnSession(): the page checks the session inside its own batch
+//     of reads (requirePortalWith), so the page still costs one round trip;
+//   - after the handler: a request whose viewer was never admitted answers the 404 page, whatever
+//     the handler returned. A route that forgets the check shows nothing; mount order is moot.
+
+const selfChecking = new WeakSet<Handler<AppEnv>>();
+
+/** Marks a GET page that admits the viewer itself, in the same batch as its reads (requirePortalWith). */
+export function checksOwnSession<H extends Handler<AppEnv>>(handler: H): H {
+  selfChecking.add(handler);
+  return handler;
+}
+
+/** The handler that will answer this request: the first matched route after the guard that is not middleware. */
+function endpoint(c: AppContext) {
+  return matchedRoutes(c)
+    .slice(c.req.routeIndex + 1)
+    .find((r) => r.method !== 'ALL')?.handler;
+}
+
+const reads = new Set(['GET', 'HEAD']);
+
+export const portalGuard: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await sessionHash(c);
+  const selfChecked = reads.has(c.req.method) && selfChecking.has(endpoint(c) as Handler<AppEnv>);
+  if (!selfChecked) await admitPortalSession(c);
+  await next();
+  if (c.get('portal') || c.res.status >= 500) return;
+  // Nothing the unadmitted handler set (body, headers, cookies) survives.
+  const page = await onNotFound(c);
+  c.res = undefined;
+  c.res = new Response(page.body, {
+    status: 404,
+    headers: { 'Content-Type': page.headers.get('Content-Type') ?? 'text/html; charset=UTF-8' },
+  });
+};
+
+/** The recipient's side of the app, mounted at `/portal`: the guard first, then every route given. */
+export function portalApp(...routes: Hono<AppEnv>[]) {
+  const portal = new Hono<AppEnv>();
+  portal.use('*', portalGuard);
+  for (const r of routes) portal.route('/', r);
+  return portal;
+}

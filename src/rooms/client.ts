@@ -1,0 +1,55 @@
+import type { BatchItem } from 'drizzle-orm/batch';
+import type { Env } from '../env';
+import { domainError, type DomainErrorData } from '../errors';
+
+// The room's contract with the capabilities: what a write hands it, what it answers. Kept apart
+// from the Durable Object class so actions depend on these types, not on the room.
+
+/** Where a write happens; the room keeps it to send comment digests later. */
+export interface RoomContext {
+  orgId: string;
+  documentId: string;
+  jobId: string;
+  timeZone: string;
+  origin: string;
+}
+
+/** Whose page a socket is: the contractor's, or one recipient contact's. */
+export type SocketAudience = 'contractor' | `recipient:${string}`;
+
+/** What open pages of the document hear after a write; `html` is rendered per audience. */
+export interface RoomEvent {
+  type: string;
+  fileId?: string;
+  html?: (audience: SocketAudience) => string;
+}
+
+/**
+ * What an action hands the room to commit: its D1 rows for one db.batch(), then what open pages
+ * hear. Plans are built inside the queue, from state read inside the queue, so two writes to one
+ * document always see each other.
+ */
+export interface RoomWrite<R> {
+  statements: BatchItem<'sqlite'>[];
+  result: R;
+  /** The activity row this write adds: its position is read in the same batch and its line goes to the contractor's pages. */
+  activityId?: string;
+  event?: RoomEvent;
+  /** A comment was written: email this side a digest (at most one per 10 minutes). */
+  notify?: 'contractor' | 'recipient';
+}
+
+/** What every room write answers: its value, or the domain error its plan threw (classes do not cross RPC). */
+export type RoomResult<R> = { ok: true; value: R; seq: number | null } | { ok: false; error: DomainErrorData };
+
+/** The room of one document: every write to it (once sent) runs there, one at a time. */
+export function documentRoom(env: Pick<Env, 'DOCUMENT_ROOM'>, documentId: string) {
+  return env.DOCUMENT_ROOM.get(env.DOCUMENT_ROOM.idFromName(documentId));
+}
+
+/** The value of a room write, or its domain error thrown again on this side. */
+export async function throughRoom<R>(call: Promise<RoomResult<R>>): Promise<R> {
+  const result = (await call) as RoomResult<R>;
+  if (!result.ok) throw domainError(result.error);
+  return result.value;
+}

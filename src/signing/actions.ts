@@ -1,0 +1,569 @@
+import { and, eq, sql } from 'drizzle-orm';
+import type { BatchItem } from 'drizzle-orm/batch';
+import { bidTotal, lineTotal, MAX_LINE_TOTAL, MAX_UNIT_AMOUNT } from '../budget/totals';
+import { activityInsert, type Actor } from '../conversation/activity';
+import type { Db } from '../db/client';
+import { createId } from '../db/ids';
+import { bidLines, bids, contacts, costGroups, costItems, documents, signatures } from '../db/schema';
+import { approvalEvent } from '../documents/kinds';
+import { chunk } from '../documents/queries';
+import type { DocumentSnapshot } from '../documents/snapshot';
+import { canTransition, nextStatus } from '../documents/status';
+import type { Env } from '../env';
+import { Conflict, DomainError, NotFound, Refused } from '../errors';
+import { deliverDueMail } from '../mail/outbox';
+import { documentRoom, throughRoom, type RoomContext, type RoomResult, type RoomWrite } from '../rooms/client';
+import { finalizeSignature } from './finalize';
+import { approvalMail, approvalVerb, bidMail, declineMail } from './mail';
+import { decisionState, documentHead, itemLinesOf, type DecisionState } from './queries';
+
+// The recipient's decisions (sign or approve, decline, bid) and the contractor's acceptance of a
+// bid. Each has two halves: a plan the document's room runs in its queue (`signWrite` ...), which
+// reads the state there and throws a domain error when the decision may not happen, and the verb
+// the Worker calls (`sign` ...), which does what lies outside D1 and then asks the room.
+
+export const STALE = 'This document was revised; please review the new version.';
+export const ALREADY_SIGNED = 'This document has already been signed.';
+export const NO_COSTS = 'Enter a unit cost for at least one line (leave lines you do not bid on blank).';
+const GONE = 'This document is no longer available.';
+const MAX_REASON = 1000;
+
+/** The recipient contact who decides, with where they decided from (for the certificate). */
+export type RecipientActor = Actor & { side: 'recipient'; contactId: string };
+
+/** Lets work outlive the response (the request's waitUntil); the verbs hand it sealing and mail. */
+export type Defer = (work: Promise<unknown>) => void;
+
+type Statement = BatchItem<'sqlite'>;
+
+// Plans: run inside the room, one at a time per document.
+
+async function stateFor(db: Db, input: RoomContext & { actor: RecipientActor }, gone = GONE) {
+  const state = await decisionState(db, input.orgId, input.documentId, input.actor.contactId);
+  if (!state) throw new Conflict(gone);
+  return state;
+}
+
+/** The recipient decides on the version they were shown: its PDF's hash, or the decision is refused as stale. */
+function checkVersion(state: DecisionState, versionHash: string) {
+  if (!/^[0-9a-f]{64}$/.test(versionHash) || versionHash !== state.version.pdfSha256) throw new Conflict(STALE);
+}
+
+/**
+ * `value`, or NULL once the document has left the status and sent version the plan read. Written
+ * into a NOT NULL column by the batch's first statement, it fails the whole batch instead of
+ * committing a decision on a document that moved on outside the room; the verb answers STALE.
+ */
+function whileUnchanged(state: DecisionState, value: string) {
+  const d = state.document;
+  return sql<string>`(SELECT ${value} FROM documents WHERE id = ${d.id} AND status = ${d.status} AND sent_version = ${d.sentVersion})`;
+}
+
+/** The D1 error of a batch that whileUnchanged stopped. */
+const MOVED_ON = /NOT NULL constraint failed: (signatures\.unsigned_pdf_sha256|bids\.note)/;
+
+export interface SignCommit extends RoomContext {
+  actor: RecipientActor;
+  versionHash: string;
+  signerName: string;
+  method: 'drawn' | 'typed';
+  imageKey: string | null;
+  consent: boolean;
+  idempotencyKey: string;
+}
+
+export interface SignResult {
+  signatureId: string;
+  /** The signature image the signature points at (a retry's own upload is not it). */
+  imageKey: string | null;
+}
+
+/** One approval (signed or not) of the sent version, with consent, the change order's budget lines and the email. */
+export async function signWrite(db: Db, input: SignCommit, now = Date.now()): Promise<RoomWrite<SignResult>> {
+  if (!input.signerName.trim()) throw new Refused('Type your full legal name to sign.', 'name');
+  const state = await stateFor(db, input);
+  const event = approvalEvent(state.document.type);
+  if (!event) throw new Refused('This document is not approved by signing.');
+  checkVersion(state, input.versionHash);
+  if (state.signatures.some((s) => s.versionId === state.version.id && s.outcome !== 'declined'))
+    throw new Conflict(ALREADY_SIGNED);
+  if (!canTransition(state.document.type, state.document.status, event))
+    throw new Conflict('This document is no longer awaiting a signature.');
+  if (!state.contact.esignConsentAt && !input.consent) {
+    throw new Refused('Please read and agree to do business electronically before signing.', 'consent');
+  }
+  const lines = state.document.subtype === 'change_order' ? await itemLinesOf(db, state.org.id, state.version.id) : [];
+  const signatureId = createId();
+  const activityId = createId();
+  const signed = state.document.requireSignature;
+  const verb = approvalVerb(signed, event);
+  const base = { orgId: state.org.id, jobId: state.document.jobId, documentId: state.document.id, actor: input.actor };
+  const statements: Statement[] = [
+    db.insert(signatures).values({
+      id: signatureId,
+      orgId: state.org.id,
+      documentId: state.document.id,
+      versionId: state.version.id,
+      version: state.version.version,
+      contactId: state.contact.id,
+      outcome: signed ? 'signed' : event === 'approve' ? 'approved' : 'accepted',
+      signerName: input.signerName,
+      signerEmail: state.contact.email,
+      method: input.method,
+      imageKey: input.imageKey,
+      consentAt: state.contact.esignConsentAt ?? now,
+      signedAt: now,
+      ip: input.actor.ip ?? '',
+      userAgent: (input.actor.userAgent ?? '').slice(0, 500),
+      unsignedPdfSha256: whileUnchanged(state, state.version.pdfSha256!),
+      idempotencyKey: input.idempotencyKey,
+    }),
+    db
+      .update(documents)
+      .set({ status: nextStatus(state.document.type, state.document.status, event), updatedAt: now })
+      .where(and(eq(documents.id, state.document.id), eq(documents.status, state.document.status))),
+  ];
+  if (!state.contact.esignConsentAt) {
+    statements.push(
+      db.update(contacts).set({ esignConsentAt: now }).where(eq(contacts.id, state.contact.id)),
+      activityInsert(db, { ...base, action: 'consented', data: { version: state.version.version }, at: now }),
+    );
+  }
+  const data = {
+    version: state.version.version,
+    signer: input.signerName,
+    method: input.method,
+    sha256: state.version.pdfSha256,
+  };
+  statements.push(
+    activityInsert(db, { ...base, id: activityId, action: verb, data, at: now + 1 }),
+    ...changeOrderToBudget(db, state, lines, now),
+    ...approvalMail(db, state, input.origin, input.signerName, verb, signed),
+  );
+  return { statements, result: { signatureId, imageKey: input.imageKey }, activityId, event: { type: 'decision' } };
+}
+
+type VersionLine = Awaited<ReturnType<typeof itemLinesOf>>[number];
+
+/** An approved change order adds its lines to the job budget, in a group named after it. */
+function changeOrderToBudget(db: Db, state: DecisionState, lines: VersionLine[], now: number): Statement[] {
+  const items = lines.filter((l) => l.kind === 'item');
+  if (state.document.subtype !== 'change_order' || !items.length) return [];
+  const { org, document } = state;
+  const groupId = createId();
+  const name = `${document.number} ${state.version.title}`.slice(0, 120);
+  const rows = items.map((l, i) => ({
+    id: createId(),
+    orgId: org.id,
+    jobId: document.jobId,
+    groupId,
+    position: i + 1,
+    name: l.name,
+    description: l.description,
+    costCode: l.costCode,
+    costType: l.costType ?? 'other',
+    quantity: l.quantity,
+    unit: l.unit,
+    unitCost: l.unitCost,
+    unitPrice: l.unitPrice,
+    taxable: l.taxable,
+    createdAt: now,
+    updatedAt: now,
+  }));
+  const position = sql`(SELECT coalesce(max(position), 0) + 1 FROM cost_groups WHERE org_id = ${org.id} AND job_id = ${document.jobId})`;
+  const system = { side: 'system', name: 'Contractor Portal' } as const;
+  return [
+    db
+      .insert(costGroups)
+      .values({
+        id: groupId,
+        orgId: org.id,
+        jobId: document.jobId,
+        name,
+        position,
+        sourceDocumentId: document.id,
+        createdAt: now,
+      }),
+    ...chunk(rows, 17).map((part) => db.insert(costItems).values(part)),
+    activityInsert(db, {
+      orgId: org.id,
+      jobId: document.jobId,
+      documentId: document.id,
+      action: 'budget_updated',
+      actor: system,
+      data: { group: name, items: rows.length },
+      at: now + 2,
+    }),
+  ];
+}
+
+export interface DeclineCommit extends RoomContext {
+  actor: RecipientActor;
+  versionHash: string;
+  reason: string;
+}
+
+/** The recipient declines the sent version, with a reason the contractor is emailed. */
+export async function declineWrite(
+  db: Db,
+  input: DeclineCommit,
+  now = Date.now(),
+): Promise<RoomWrite<{ declined: true }>> {
+  if (input.reason.length > MAX_REASON) {
+    const has = input.reason.length.toLocaleString('en-US');
+    throw new Refused(
+      `The reason can be at most ${MAX_REASON.toLocaleString('en-US')} characters; it has ${has}.`,
+      'reason',
+    );
+  }
+  const state = await stateFor(db, input);
+  if (!approvalEvent(state.document.type)) throw new Refused('This document is not approved by signing.');
+  checkVersion(state, input.versionHash);
+  if (!canTransition(state.document.type, state.document.status, 'decline'))
+    throw new Conflict('This document is no longer awaiting your decision.');
+  const activityId = createId();
+  const base = { orgId: state.org.id, jobId: state.document.jobId, documentId: state.document.id, actor: input.actor };
+  const statements: Statement[] = [
+    db.insert(signatures).values({
+      id: createId(),
+      orgId: state.org.id,
+      documentId: state.document.id,
+      versionId: state.version.id,
+      version: state.version.version,
+      contactId: state.contact.id,
+      outcome: 'declined',
+      signerName: state.contact.name,
+      signerEmail: state.contact.email,
+      method: 'none',
+      reason: input.reason,
+      signedAt: now,
+      ip: input.actor.ip ?? '',
+      userAgent: (input.actor.userAgent ?? '').slice(0, 500),
+      unsignedPdfSha256: whileUnchanged(state, state.version.pdfSha256!),
+      sealedAt: now,
+    }),
+    db
+      .update(documents)
+      .set({ status: nextStatus(state.document.type, state.document.status, 'decline'), updatedAt: now })
+      .where(and(eq(documents.id, state.document.id), eq(documents.status, state.document.status))),
+    activityInsert(db, {
+      ...base,
+      id: activityId,
+      action: 'declined',
+      data: { version: state.version.version, reason: input.reason },
+      at: now,
+    }),
+    ...declineMail(db, state, input.origin, input.reason),
+  ];
+  return { statements, result: { declined: true }, activityId, event: { type: 'decision' } };
+}
+
+export interface BidLineInput {
+  lineId: string;
+  /** Cents per unit; null where the vendor does not bid. */
+  unitCost: number | null;
+  note: string;
+}
+
+export interface BidCommit extends RoomContext {
+  actor: RecipientActor;
+  versionHash: string;
+  note: string;
+  lines: BidLineInput[];
+}
+
+/** The vendor's bid on the sent version (a second one revises it): one bid row per version, its lines replaced. */
+export async function bidWrite(
+  db: Db,
+  input: BidCommit,
+  now = Date.now(),
+): Promise<RoomWrite<{ total: number; revised: boolean }>> {
+  if (input.lines.every((l) => l.unitCost === null)) throw new Refused(NO_COSTS);
+  const state = await stateFor(db, input, 'This request is no longer available.');
+  if (state.document.type !== 'bid_request') throw new Refused('Only a bid request takes a bid.');
+  checkVersion(state, input.versionHash);
+  if (!canTransition(state.document.type, state.document.status, 'submit_bid'))
+    throw new Conflict('Bids on this request are closed.');
+  const snapshot = JSON.parse(state.version.snapshot!) as DocumentSnapshot;
+  const requested = new Map(snapshot.lines.filter((l) => l.kind === 'item').map((l) => [l.id, l]));
+  const seen = new Set<string>();
+  for (const l of input.lines) {
+    const line = requested.get(l.lineId);
+    if (!line || seen.has(l.lineId))
+      throw new Refused('This bid names a line the request does not have. Reload the page and try again.');
+    seen.add(l.lineId);
+    if (l.note.length > 500)
+      throw new Refused(`The note for ${line.name} can be at most 500 characters.`, `note.${l.lineId}`);
+    if (l.unitCost === null) continue;
+    if (!Number.isSafeInteger(l.unitCost) || l.unitCost < 0 || l.unitCost > MAX_UNIT_AMOUNT) {
+      throw new Refused(`The unit cost for ${line.name} must be between $0.00 and $10,000,000.00.`, `cost.${l.lineId}`);
+    }
+    if (lineTotal(line.quantity, l.unitCost) > MAX_LINE_TOTAL) {
+      throw new Refused(
+        `Quantity × unit cost for ${line.name} is larger than we can handle ($10 billion per line).`,
+        `cost.${l.lineId}`,
+      );
+    }
+  }
+  if (input.note.length > 2000) throw new Refused('Notes can be at most 2,000 characters.', 'note');
+  const total = bidTotal(
+    input.lines.map((l) => ({ quantity: requested.get(l.lineId)!.quantity, unitCost: l.unitCost })),
+  );
+  const existing = state.bids.find((b) => b.versionId === state.version.id);
+  const bidId = existing?.id ?? createId();
+  const note = whileUnchanged(state, input.note);
+  const lineRows = input.lines.map((l) => ({
+    id: createId(),
+    orgId: state.org.id,
+    bidId,
+    lineId: l.lineId,
+    unitCost: l.unitCost,
+    note: l.note,
+  }));
+  const activityId = createId();
+  const base = { orgId: state.org.id, jobId: state.document.jobId, documentId: state.document.id, actor: input.actor };
+  const statements: Statement[] = [
+    existing
+      ? db
+          .update(bids)
+          .set({ note, contactId: state.contact.id, submittedAt: now, updatedAt: now })
+          .where(eq(bids.id, bidId))
+      : db.insert(bids).values({
+          id: bidId,
+          orgId: state.org.id,
+          documentId: state.document.id,
+          versionId: state.version.id,
+          contactId: state.contact.id,
+          accountId: state.contact.accountId,
+          note,
+          status: 'submitted',
+          submittedAt: now,
+          updatedAt: now,
+        }),
+    db.delete(bidLines).where(eq(bidLines.bidId, bidId)),
+    ...chunk(lineRows, 6).map((part) => db.insert(bidLines).values(part)),
+    db
+      .update(documents)
+      .set({ status: nextStatus(state.document.type, state.document.status, 'submit_bid'), updatedAt: now })
+      .where(and(eq(documents.id, state.document.id), eq(documents.status, state.document.status))),
+    activityInsert(db, {
+      ...base,
+      id: activityId,
+      action: 'bid_submitted',
+      data: { version: state.version.version, total, revised: !!existing },
+      at: now,
+    }),
+    ...bidMail(db, state, input.origin, total, !!existing, input.note),
+  ];
+  return { statements, result: { total, revised: !!existing }, activityId, event: { type: 'decision' } };
+}
+
+export interface AcceptBidCommit extends RoomContext {
+  actor: Actor;
+}
+
+const NO_BID = 'There is no submitted bid to accept on this request.';
+
+/**
+ * Accepting a vendor's bid writes its unit costs and the vendor onto the budget items the request
+ * was made from; other submitted bids on those items are marked not accepted. All one batch.
+ */
+export async function acceptBidWrite(
+  db: Db,
+  input: AcceptBidCommit,
+  now = Date.now(),
+): Promise<RoomWrite<{ items: number }>> {
+  const { orgId, documentId, actor } = input;
+  const [doc] = await db
+    .select()
+    .from(documents)
+    .where(and(eq(documents.orgId, orgId), eq(documents.id, documentId)));
+  if (!doc || doc.type !== 'bid_request') throw new NotFound();
+  if (!canTransition(doc.type, doc.status, 'accept_bid')) throw new Conflict(NO_BID);
+  const [bid] = await db
+    .select()
+    .from(bids)
+    .where(and(eq(bids.orgId, orgId), eq(bids.documentId, documentId), eq(bids.status, 'submitted')))
+    .orderBy(sql`${bids.submittedAt} DESC`)
+    .limit(1);
+  if (!bid) throw new Conflict(NO_BID);
+  const rows = await db
+    .select({
+      unitCost: bidLines.unitCost,
+      costItemId: sql<string | null>`(SELECT dl.cost_item_id FROM document_lines dl WHERE dl.id = ${bidLines.lineId})`,
+    })
+    .from(bidLines)
+    .where(eq(bidLines.bidId, bid.id));
+  const priced = rows.filter(
+    (r): r is { unitCost: number; costItemId: string } => r.unitCost !== null && !!r.costItemId,
+  );
+  // Other open bid requests of the same job that priced any of these items.
+  const sameItems = sql`EXISTS (SELECT 1 FROM bid_lines bl JOIN document_lines dl ON dl.id = bl.line_id WHERE bl.bid_id = ${bids.id}
+    AND dl.cost_item_id IN (SELECT dl2.cost_item_id FROM bid_lines bl2 JOIN document_lines dl2 ON dl2.id = bl2.line_id WHERE bl2.bid_id = ${bid.id}))`;
+  const rivals = priced.length
+    ? await db
+        .select({ documentId: documents.id, status: documents.status, bidId: bids.id })
+        .from(documents)
+        .innerJoin(bids, and(eq(bids.documentId, documents.id), eq(bids.status, 'submitted')))
+        .where(
+          and(
+            eq(documents.orgId, orgId),
+            eq(documents.jobId, doc.jobId),
+            eq(documents.type, 'bid_request'),
+            sql`${documents.id} <> ${documentId}`,
+            sameItems,
+          ),
+        )
+    : [];
+  const activityId = createId();
+  const statements: Statement[] = [
+    db
+      .update(bids)
+      .set({ status: 'accepted', updatedAt: now })
+      .where(and(eq(bids.id, bid.id), eq(bids.status, 'submitted'))),
+    db
+      .update(documents)
+      .set({ status: nextStatus(doc.type, doc.status, 'accept_bid'), updatedAt: now })
+      .where(and(eq(documents.id, doc.id), eq(documents.status, doc.status))),
+    ...priced.map((p) =>
+      db
+        .update(costItems)
+        .set({ unitCost: p.unitCost, vendorAccountId: bid.accountId, acceptedBidId: bid.id, updatedAt: now })
+        .where(and(eq(costItems.orgId, orgId), eq(costItems.id, p.costItemId))),
+    ),
+    activityInsert(db, {
+      id: activityId,
+      orgId,
+      jobId: doc.jobId,
+      documentId: doc.id,
+      action: 'bid_accepted',
+      actor,
+      data: { bidId: bid.id, items: priced.length },
+      at: now,
+    }),
+    // A rival lives in another room: its rows change only while they are as read here.
+    ...rivals.flatMap((r) => [
+      db
+        .update(bids)
+        .set({ status: 'not_accepted', updatedAt: now })
+        .where(and(eq(bids.id, r.bidId), eq(bids.status, 'submitted'))),
+      ...(canTransition('bid_request', r.status, 'reject_bid')
+        ? [
+            db
+              .update(documents)
+              .set({ status: nextStatus('bid_request', r.status, 'reject_bid'), updatedAt: now })
+              .where(and(eq(documents.id, r.documentId), eq(documents.status, r.status))),
+          ]
+        : []),
+      activityInsert(db, {
+        orgId,
+        jobId: doc.jobId,
+        documentId: r.documentId,
+        action: 'bid_not_accepted',
+        actor,
+        data: { acceptedOn: doc.number },
+        at: now,
+      }),
+    ]),
+  ];
+  return { statements, result: { items: priced.length }, activityId, event: { type: 'decision' } };
+}
+
+// Verbs: what the Worker calls. Each asks the document's room and answers its result or its domain error.
+
+/** The room's answer; a batch that whileUnchanged stopped is the stale refusal it stands for. */
+async function decided<R>(call: Promise<RoomResult<R>>): Promise<R> {
+  try {
+    return await throughRoom(call);
+  } catch (err) {
+    if (!(err instanceof DomainError) && MOVED_ON.test(String(err))) throw new Conflict(STALE);
+    throw err;
+  }
+}
+
+export interface SignInput extends RoomContext {
+  versionHash: string;
+  signerName: string;
+  method: 'drawn' | 'typed';
+  /** The drawn signature's PNG (checked by readSignatureImage), or null for a typed one. */
+  image: Uint8Array | null;
+  consent: boolean;
+  /** The form's key: a resubmission of the same form gets the first answer, not a second signature. */
+  idempotencyKey: string;
+}
+
+/**
+ * Signs (or approves) for the recipient: the drawn image goes to R2 first and is deleted again if
+ * the room refuses; the signed PDF is sealed after the response.
+ */
+export async function sign(
+  env: Env,
+  db: Db,
+  actor: RecipientActor,
+  input: SignInput,
+  defer: Defer,
+): Promise<SignResult> {
+  const { image, idempotencyKey, ...rest } = input;
+  const imageKey = image ? `org/${input.orgId}/doc/${input.documentId}/signature-${createId()}.png` : null;
+  if (image && imageKey) await env.FILES.put(imageKey, image, { httpMetadata: { contentType: 'image/png' } });
+  let result: SignResult;
+  try {
+    result = await decided(
+      documentRoom(env, input.documentId).sign({
+        ...rest,
+        actor,
+        imageKey,
+        idempotencyKey: `${actor.contactId}:${idempotencyKey}`,
+      }),
+    );
+  } catch (err) {
+    if (imageKey) await env.FILES.delete(imageKey);
+    throw err;
+  }
+  // A retry answered from the room's memory points at the first request's image, not this one.
+  if (imageKey && result.imageKey !== imageKey) await env.FILES.delete(imageKey);
+  const sealing = finalizeSignature(env, db, result.signatureId, input.origin).then(() => deliverDueMail(env, db));
+  defer(sealing.catch((err) => console.error('sealing', err)));
+  return result;
+}
+
+function deliverLater(env: Env, db: Db, defer: Defer) {
+  if (env.MAILCHANNELS_API_KEY) defer(deliverDueMail(env, db).catch((err) => console.error('mail delivery', err)));
+}
+
+export interface DeclineInput extends RoomContext {
+  versionHash: string;
+  reason: string;
+}
+
+export async function decline(env: Env, db: Db, actor: RecipientActor, input: DeclineInput, defer: Defer) {
+  const result = await decided(documentRoom(env, input.documentId).decline({ ...input, actor }));
+  deliverLater(env, db, defer);
+  return result;
+}
+
+export interface BidInput extends RoomContext {
+  versionHash: string;
+  note: string;
+  lines: BidLineInput[];
+}
+
+export async function submitBid(env: Env, db: Db, actor: RecipientActor, input: BidInput, defer: Defer) {
+  const result = await decided(documentRoom(env, input.documentId).submitBid({ ...input, actor }));
+  deliverLater(env, db, defer);
+  return result;
+}
+
+export interface AcceptBidInput {
+  orgId: string;
+  documentId: string;
+  timeZone: string;
+  origin: string;
+}
+
+/** The contractor accepts the newest submitted bid of one of the org's bid requests. */
+export async function acceptBid(env: Env, db: Db, actor: Actor, input: AcceptBidInput) {
+  const doc = await documentHead(db, input.orgId, input.documentId);
+  if (!doc || doc.type !== 'bid_request') throw new NotFound();
+  return decided(documentRoom(env, doc.id).acceptBid({ ...input, jobId: doc.jobId, actor }));
+}
