@@ -19,7 +19,7 @@ export default defineConfig(async () => {
                 bindings: {
                   TEST_MIGRATIONS: migrations,
                   ENVIRONMENT: 'test',
-            APP_ORIGIN: 'http://localhost',
+                  APP_ORIGIN: 'http://localhost',
                   PORTAL_TOKEN_SECRET: 'test-portal-token-secret-not-for-production',
                   SEAL_PRIVATE_KEY: fixture('seal-test-key.pem'),
                   SEAL_CERTIFICATE: fixture('seal-test-cert.pem'),

@@ -17,5 +17,7 @@ if (form) {
   };
   markup.addEventListener('input', () => (mode('markup'), fromMarkup()));
   price.addEventListener('input', () => (mode('price'), fromPrice()));
-  cost.addEventListener('input', () => (form.querySelector('input[name="priceBy"]:checked')?.value === 'price' ? fromPrice() : fromMarkup()));
+  cost.addEventListener('input', () =>
+    form.querySelector('input[name="priceBy"]:checked')?.value === 'price' ? fromPrice() : fromMarkup(),
+  );
 }

@@ -18,7 +18,10 @@ if (form) {
   form.addEventListener('change', (event) => {
     const t = event.target;
     if (t.matches('[data-select-all]')) items().forEach((b) => (b.checked = t.checked));
-    if (t.matches('[data-select-group]')) t.closest('tbody').querySelectorAll('input[name="item"]').forEach((b) => (b.checked = t.checked));
+    if (t.matches('[data-select-group]'))
+      t.closest('tbody')
+        .querySelectorAll('input[name="item"]')
+        .forEach((b) => (b.checked = t.checked));
     sync();
   });
   // The server reads item boxes; group and all boxes are only shortcuts once scripts run.

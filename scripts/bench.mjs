@@ -38,7 +38,9 @@ const STRICT = args.includes('--strict');
 const PROFILE = flag('--profile', '');
 const BASELINE_SLICE = Math.max(2, Math.round(DURATION / 2));
 if (!(DURATION > 0) || !(CONNECTIONS > 0) || !(SIGN_DOCS > 0)) {
-  console.error('usage: npm run bench -- [--duration 10] [--connections 10] [--sign-docs 300] [--only portal-document,job-page] [--keep-state] [--no-pin] [--strict]');
+  console.error(
+    'usage: npm run bench -- [--duration 10] [--connections 10] [--sign-docs 300] [--only portal-document,job-page] [--keep-state] [--no-pin] [--strict]',
+  );
   process.exit(2);
 }
 
@@ -54,7 +56,10 @@ function keepCookies(jar, res) {
   }
   return jar;
 }
-const cookieHeader = (jar) => Object.entries(jar).map(([k, v]) => `${k}=${v}`).join('; ');
+const cookieHeader = (jar) =>
+  Object.entries(jar)
+    .map(([k, v]) => `${k}=${v}`)
+    .join('; ');
 
 // ---- the Worker ------------------------------------------------------------------------------
 
@@ -96,18 +101,38 @@ const PIN = !args.includes('--no-pin') && os.cpus().length >= 2 && spawnSync('ta
 async function startWorker(port, inspectorPort) {
   if (PIN) spawnSync('taskset', ['-pc', '1', String(process.pid)]);
   const cmd = PIN ? ['taskset', ['-c', '0', process.execPath]] : [process.execPath, []];
-  child = spawn(cmd[0], [...cmd[1], 'scripts/dev.mjs', '--port', String(port), '--persist-to', STATE, '--no-seed', ...(inspectorPort ? ['--inspector-port', String(inspectorPort), '--', '--minify=false'] : [])], {
-    cwd: ROOT,
-    detached: true, // its own process group: wrangler and workerd go down with it
-    // stdin stays open: wrangler's esbuild service stops when it closes, and errors go unformatted.
-    stdio: ['pipe', 'pipe', 'pipe'],
-    // wrangler dev keeps a DevTools session on the Worker with the Network domain enabled, so every
-    // D1, R2 and Durable Object call is reported to it and relayed through wrangler's Node process:
-    // ~8 ms of CPU per call outside the Worker, several times what the page itself costs. Wrangler
-    // skips that session when it believes it runs in VS Code's debug terminal; that switch is the
-    // only one it has, and with it the numbers are the Worker's own (nothing else reads it here).
-    env: { ...process.env, CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1', WRANGLER_SEND_METRICS: 'false', ...(inspectorPort ? {} : { VSCODE_INSPECTOR_OPTIONS: '{"bench":"no-devtools"}' }) },
-  });
+  child = spawn(
+    cmd[0],
+    [
+      ...cmd[1],
+      'scripts/dev.mjs',
+      '--port',
+      String(port),
+      '--persist-to',
+      STATE,
+      '--no-seed',
+      ...(inspectorPort ? ['--inspector-port', String(inspectorPort), '--', '--minify=false'] : []),
+    ],
+    {
+      cwd: ROOT,
+      detached: true, // its own process group: wrangler and workerd go down with it
+      // stdin stays open: wrangler's esbuild service stops when it closes, and errors go unformatted.
+      stdio: ['pipe', 'pipe', 'pipe'],
+      // wrangler dev keeps a DevTools session on the Worker with the Network domain enabled, so every
+      // D1, R2 and Durable Object call is reported to it and relayed through wrangler's Node process:
+      // ~8 ms of CPU per call outside the Worker, several times what the page itself costs. Wrangler
+      // skips that session when it believes it runs in VS Code's debug terminal; that switch is the
+      // only one it has, and with it the numbers are the Worker's own (nothing else reads it here).
+      env: {
+        ...process.env,
+        CI: 'true',
+        FORCE_COLOR: '0',
+        NO_COLOR: '1',
+        WRANGLER_SEND_METRICS: 'false',
+        ...(inspectorPort ? {} : { VSCODE_INSPECTOR_OPTIONS: '{"bench":"no-devtools"}' }),
+      },
+    },
+  );
   const onData = (d) => {
     log += d.toString();
     if (log.length > 200_000) log = log.slice(-100_000);
@@ -140,7 +165,13 @@ async function post(base, path, { jar, secret, form, json } = {}) {
     headers.accept = 'application/json';
     body = JSON.stringify(json);
   }
-  const res = await fetch(`${base}${path}`, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(600_000) });
+  const res = await fetch(`${base}${path}`, {
+    method: 'POST',
+    headers,
+    body,
+    redirect: 'manual',
+    signal: AbortSignal.timeout(600_000),
+  });
   keepCookies(jar, res);
   return res;
 }
@@ -151,13 +182,19 @@ async function seed(base, secret) {
   const res = await post(base, '/dev/bench-seed', { jar, secret });
   if (!res.ok) throw new Error(`POST /dev/bench-seed answered ${res.status}: ${(await res.text()).slice(0, 500)}`);
   const data = await res.json();
-  console.log(`  dataset: 30 jobs, a 200-item budget, ${data.portalDocuments} sent documents, a 120-line order with 60 comments and 12 files (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+  console.log(
+    `  dataset: 30 jobs, a 200-item budget, ${data.portalDocuments} sent documents, a 120-line order with 60 comments and 12 files (${((Date.now() - t) / 1000).toFixed(1)} s)`,
+  );
   t = Date.now();
   const signing = [];
   let signerLink = null;
   while (signing.length < SIGN_DOCS) {
-    const r = await post(base, `/dev/bench-seed?part=signing&count=${Math.min(50, SIGN_DOCS - signing.length)}`, { jar, secret });
-    if (!r.ok) throw new Error(`POST /dev/bench-seed?part=signing answered ${r.status}: ${(await r.text()).slice(0, 500)}`);
+    const r = await post(base, `/dev/bench-seed?part=signing&count=${Math.min(50, SIGN_DOCS - signing.length)}`, {
+      jar,
+      secret,
+    });
+    if (!r.ok)
+      throw new Error(`POST /dev/bench-seed?part=signing answered ${r.status}: ${(await r.text()).slice(0, 500)}`);
     const part = await r.json();
     signing.push(...part.documents);
     signerLink ??= part.portalLink;
@@ -219,7 +256,10 @@ function selfTimes(profile, top = 30) {
     const key = `${f.functionName || '(anonymous)'}  ${file}:${f.lineNumber + 1}`;
     by.set(key, (by.get(key) ?? 0) + count);
   }
-  return [...by].sort((a, b) => b[1] - a[1]).slice(0, top).map(([fn, n]) => `${((n / total) * 100).toFixed(1).padStart(5)}%  ${fn}`);
+  return [...by]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([fn, n]) => `${((n / total) * 100).toFixed(1).padStart(5)}%  ${fn}`);
 }
 
 // ---- the runs --------------------------------------------------------------------------------
@@ -231,20 +271,58 @@ function routes(d, contractor, portal, signer) {
   let n = 0;
   return [
     { name: 'healthz', label: 'GET /healthz (baseline)', path: '/healthz', expect: 200 },
-    { name: 'job-page', label: 'dashboard job page, 200-item budget', path: `/jobs/${d.jobId}`, headers: c, expect: 200 },
-    { name: 'document-page', label: "contractor's document page + timeline", path: `/documents/${d.orderId}`, headers: c, expect: 200 },
-    { name: 'stored-pdf', label: 'stored PDF download (sent, 120 lines)', path: `/documents/${d.orderId}.pdf`, headers: c, expect: 200 },
-    { name: 'draft-pdf', label: 'on-demand draft PDF, 120 lines', path: `/documents/${d.draftId}.pdf`, headers: c, expect: 200 },
+    {
+      name: 'job-page',
+      label: 'dashboard job page, 200-item budget',
+      path: `/jobs/${d.jobId}`,
+      headers: c,
+      expect: 200,
+    },
+    {
+      name: 'document-page',
+      label: "contractor's document page + timeline",
+      path: `/documents/${d.orderId}`,
+      headers: c,
+      expect: 200,
+    },
+    {
+      name: 'stored-pdf',
+      label: 'stored PDF download (sent, 120 lines)',
+      path: `/documents/${d.orderId}.pdf`,
+      headers: c,
+      expect: 200,
+    },
+    {
+      name: 'draft-pdf',
+      label: 'on-demand draft PDF, 120 lines',
+      path: `/documents/${d.draftId}.pdf`,
+      headers: c,
+      expect: 200,
+    },
     // The portal pages log a view through the document's room on every request.
-    { name: 'portal-document', label: 'portal document page (120 lines, 72 posts)', path: `/portal/documents/${d.orderId}`, headers: p, expect: 200 },
+    {
+      name: 'portal-document',
+      label: 'portal document page (120 lines, 72 posts)',
+      path: `/portal/documents/${d.orderId}`,
+      headers: p,
+      expect: 200,
+    },
     { name: 'portal-home', label: 'portal home (40 documents, 8 jobs)', path: '/portal', headers: p, expect: 200 },
     {
       name: 'comment',
       label: 'post a comment (JSON, through the room)',
       method: 'POST',
       path: `/documents/${d.orderId}/comments`,
-      headers: { ...c, 'content-type': 'application/json', accept: 'application/json', 'x-csrf-token': contractor.cp_csrf },
-      setupRequest: (req) => ({ ...req, body: JSON.stringify({ body: `Benchmark comment ${++n}: the delivery is confirmed for Thursday morning.` }) }),
+      headers: {
+        ...c,
+        'content-type': 'application/json',
+        accept: 'application/json',
+        'x-csrf-token': contractor.cp_csrf,
+      },
+      setupRequest: (req) => ({
+        ...req,
+        body: JSON.stringify({ body: `Benchmark comment ${++n}: the delivery is confirmed for Thursday morning.` }),
+      }),
       expect: 201,
     },
     {
@@ -252,12 +330,22 @@ function routes(d, contractor, portal, signer) {
       label: `sign (approve) a sent estimate, ${d.signing.length} documents`,
       method: 'POST',
       path: '/',
-      headers: { cookie: cookieHeader(signer), 'content-type': 'application/x-www-form-urlencoded', 'x-csrf-token': signer.cp_csrf },
+      headers: {
+        cookie: cookieHeader(signer),
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-csrf-token': signer.cp_csrf,
+      },
       // Each request signs a different document; the run ends when every prepared one is signed.
       amount: d.signing.length,
       setupRequest: (req) => {
         const doc = d.signing[nextDoc++ % d.signing.length];
-        const form = new URLSearchParams({ name: 'Sig Nguyen', method: 'typed', consent: 'yes', versionHash: doc.sha256, idempotencyKey: `bench${nextDoc}x${doc.id}`.slice(0, 64) });
+        const form = new URLSearchParams({
+          name: 'Sig Nguyen',
+          method: 'typed',
+          consent: 'yes',
+          versionHash: doc.sha256,
+          idempotencyKey: `bench${nextDoc}x${doc.id}`.slice(0, 64),
+        });
         return { ...req, path: `/portal/documents/${doc.id}/sign`, body: form.toString() };
       },
       expect: 303,
@@ -270,7 +358,8 @@ async function warm(base, r) {
   for (let i = 0; i < 3; i++) {
     const res = await fetch(`${base}${r.path}`, { headers: r.headers, redirect: 'manual' });
     await res.arrayBuffer();
-    if (res.status !== r.expect) throw new Error(`${r.name}: GET ${r.path} answered ${res.status}, expected ${r.expect}`);
+    if (res.status !== r.expect)
+      throw new Error(`${r.name}: GET ${r.path} answered ${res.status}, expected ${r.expect}`);
   }
 }
 
@@ -280,7 +369,14 @@ async function measure(base, r, duration = DURATION) {
     connections: CONNECTIONS,
     pipelining: 1,
     timeout: 30,
-    requests: [{ method: r.method ?? 'GET', path: r.path, headers: r.headers ?? {}, ...(r.setupRequest ? { setupRequest: r.setupRequest } : {}) }],
+    requests: [
+      {
+        method: r.method ?? 'GET',
+        path: r.path,
+        headers: r.headers ?? {},
+        ...(r.setupRequest ? { setupRequest: r.setupRequest } : {}),
+      },
+    ],
     ...(r.amount ? { amount: r.amount } : { duration }),
   };
   const result = await autocannon(opts);
@@ -291,7 +387,8 @@ async function measure(base, r, duration = DURATION) {
     name: r.name,
     route: r.label,
     method: r.method ?? 'GET',
-    path: r.method === 'POST' && r.name === 'sign' ? '/portal/documents/:id/sign' : r.path.replace(/[a-z0-9]{20,}/g, ':id'),
+    path:
+      r.method === 'POST' && r.name === 'sign' ? '/portal/documents/:id/sign' : r.path.replace(/[a-z0-9]{20,}/g, ':id'),
     requests: total,
     // Requests per second over the run: autocannon's per-second average, or, for a fixed amount, count / elapsed.
     rps: r.amount ? round(total / (result.duration || 1), 1) : round(result.requests.average, 1),
@@ -307,7 +404,15 @@ const round = (n, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
 
 function table(rows) {
   const head = ['route', 'req/s', 'p50 ms', 'p99 ms', 'baseline req/s', 'vs baseline', 'unexpected'];
-  const body = rows.map((r) => [r.route, r.rps.toFixed(1), String(r.p50), String(r.p99), r.baselineRps ? r.baselineRps.toFixed(1) : '', r.ratio === null ? '—' : `${(r.ratio * 100).toFixed(1)}%`, String(r.unexpected)]);
+  const body = rows.map((r) => [
+    r.route,
+    r.rps.toFixed(1),
+    String(r.p50),
+    String(r.p99),
+    r.baselineRps ? r.baselineRps.toFixed(1) : '',
+    r.ratio === null ? '—' : `${(r.ratio * 100).toFixed(1)}%`,
+    String(r.unexpected),
+  ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
@@ -319,8 +424,11 @@ async function main() {
   const vars = ensureDevVars(join(ROOT, '.dev.vars'));
   const port = await freePort();
   const inspectorPort = PROFILE ? await freePort() : null;
-  console.log(`Benchmark: ${CONNECTIONS} connections, ${DURATION} s per route, state in ${STATE}${PIN ? ', wrangler on CPU 0, load generator on CPU 1' : ''}`);
-  if (PROFILE) console.log(`  profiling ${PROFILE}: wrangler's DevTools session is on, req/s are not comparable with other runs`);
+  console.log(
+    `Benchmark: ${CONNECTIONS} connections, ${DURATION} s per route, state in ${STATE}${PIN ? ', wrangler on CPU 0, load generator on CPU 1' : ''}`,
+  );
+  if (PROFILE)
+    console.log(`  profiling ${PROFILE}: wrangler's DevTools session is on, req/s are not comparable with other runs`);
   const base = await startWorker(port, inspectorPort);
   const data = await seed(base, vars.PORTAL_TOKEN_SECRET);
   const contractor = await contractorSession(base, data.email, data.password);
@@ -346,11 +454,19 @@ async function main() {
       // The bundle wrangler built, so the profile's line numbers can be read against it.
       const bundle = profile.nodes.map((n) => n.callFrame).find((f) => f.url.endsWith('index.js'));
       await cdp.send('Debugger.enable');
-      if (bundle) writeFileSync(file.replace(/\.cpuprofile$/, '.bundle.js'), (await cdp.send('Debugger.getScriptSource', { scriptId: bundle.scriptId })).scriptSource);
+      if (bundle)
+        writeFileSync(
+          file.replace(/\.cpuprofile$/, '.bundle.js'),
+          (await cdp.send('Debugger.getScriptSource', { scriptId: bundle.scriptId })).scriptSource,
+        );
       cdp.close();
-      console.log(`\n  self time while ${r.name} ran (${file.replace(`${ROOT}/`, '')}):\n${selfTimes(profile).join('\n')}`);
+      console.log(
+        `\n  self time while ${r.name} ran (${file.replace(`${ROOT}/`, '')}):\n${selfTimes(profile).join('\n')}`,
+      );
     }
-    console.log(`${m.rps.toFixed(1)} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms${m.unexpected ? `, ${m.unexpected} unexpected (${JSON.stringify(m.statusCodes)})` : ''}`);
+    console.log(
+      `${m.rps.toFixed(1)} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms${m.unexpected ? `, ${m.unexpected} unexpected (${JSON.stringify(m.statusCodes)})` : ''}`,
+    );
     return m;
   };
   // The baseline runs in short slices between the routes, and each route is compared with the
@@ -399,24 +515,51 @@ async function main() {
       return { route: name, floor, ratio, ok: ratio >= floor };
     });
   console.log(`\n${table(rows)}\n`);
-  for (const f of floors) console.log(`  floor ${f.route}: ${(f.ratio * 100).toFixed(1)}% of baseline (needs ≥ ${f.floor * 100}%) ${f.ok ? 'ok' : 'BELOW FLOOR'}`);
+  for (const f of floors)
+    console.log(
+      `  floor ${f.route}: ${(f.ratio * 100).toFixed(1)}% of baseline (needs ≥ ${f.floor * 100}%) ${f.ok ? 'ok' : 'BELOW FLOOR'}`,
+    );
 
   const results = {
     date: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '', node: process.version, platform: `${os.platform()} ${os.arch()}`, loadAverage: os.loadavg().map((n) => round(n)) },
-    settings: { connections: CONNECTIONS, durationSeconds: DURATION, baselineSliceSeconds: BASELINE_SLICE, signDocuments: data.signing.length, pinned: PIN ? { wrangler: 'cpu 0', loadGenerator: 'cpu 1' } : false },
-    dataset: { jobs: 30, budgetItemsOnJobPage: 200, orderLines: 120, comments: 60, files: 12, portalDocuments: data.portalDocuments, portalJobs: 8 },
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? '',
+      node: process.version,
+      platform: `${os.platform()} ${os.arch()}`,
+      loadAverage: os.loadavg().map((n) => round(n)),
+    },
+    settings: {
+      connections: CONNECTIONS,
+      durationSeconds: DURATION,
+      baselineSliceSeconds: BASELINE_SLICE,
+      signDocuments: data.signing.length,
+      pinned: PIN ? { wrangler: 'cpu 0', loadGenerator: 'cpu 1' } : false,
+    },
+    dataset: {
+      jobs: 30,
+      budgetItemsOnJobPage: 200,
+      orderLines: 120,
+      comments: 60,
+      files: 12,
+      portalDocuments: data.portalDocuments,
+      portalJobs: 8,
+    },
     baselineRps: baseline,
     routes: rows,
     floors,
   };
   // A profiled run is slowed by the DevTools session: its numbers are not results.
   if (PROFILE) {
-    console.log(`\n  profiled run: ${RESULTS.replace(`${ROOT}/`, '')} left as it was (${((Date.now() - started) / 1000).toFixed(0)} s in all)`);
+    console.log(
+      `\n  profiled run: ${RESULTS.replace(`${ROOT}/`, '')} left as it was (${((Date.now() - started) / 1000).toFixed(0)} s in all)`,
+    );
   } else {
     mkdirSync(dirname(RESULTS), { recursive: true });
     writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
-    console.log(`\n  wrote ${RESULTS.replace(`${ROOT}/`, '')} (${((Date.now() - started) / 1000).toFixed(0)} s in all)`);
+    console.log(
+      `\n  wrote ${RESULTS.replace(`${ROOT}/`, '')} (${((Date.now() - started) / 1000).toFixed(0)} s in all)`,
+    );
   }
   // Unexpected answers always fail the run; a floor missed fails it only with --strict, since
   // the ratios still move with the machine and its load.
@@ -428,7 +571,10 @@ try {
   ok = await main();
 } catch (err) {
   console.error(`\nbench failed: ${err.stack ?? err}`);
-  if (log) console.error(`--- wrangler output (last 4000 characters; all of it in .bench-state/wrangler.log) ---\n${log.slice(-4000)}`);
+  if (log)
+    console.error(
+      `--- wrangler output (last 4000 characters; all of it in .bench-state/wrangler.log) ---\n${log.slice(-4000)}`,
+    );
 } finally {
   await stopWorker();
   try {

@@ -24,12 +24,16 @@ function files(dir) {
 }
 
 try {
-  const run = spawnSync(process.execPath, [path.join(root, 'node_modules/wrangler/bin/wrangler.js'), 'deploy', '--dry-run', '--outdir', outdir], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' },
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const run = spawnSync(
+    process.execPath,
+    [path.join(root, 'node_modules/wrangler/bin/wrangler.js'), 'deploy', '--dry-run', '--outdir', outdir],
+    {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' },
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   if (run.status !== 0) {
     process.stderr.write(run.stdout + run.stderr);
     console.error(`wrangler deploy --dry-run failed (exit ${run.status})`);
@@ -55,8 +59,11 @@ try {
   const ok = worst <= BUDGET_KIB;
   if (json) console.log(JSON.stringify({ ...result, ok }));
   else {
-    for (const s of sizes) console.log(`  ${s.file}: ${(s.bytes / 1024).toFixed(1)} KiB, ${(s.gzip / 1024).toFixed(1)} KiB gzip`);
-    console.log(`Worker bundle: ${result.rawKiB} KiB, ${result.gzipKiB} KiB gzip (wrangler says ${result.wranglerGzipKiB ?? '?'} KiB); budget ${BUDGET_KIB} KiB gzip`);
+    for (const s of sizes)
+      console.log(`  ${s.file}: ${(s.bytes / 1024).toFixed(1)} KiB, ${(s.gzip / 1024).toFixed(1)} KiB gzip`);
+    console.log(
+      `Worker bundle: ${result.rawKiB} KiB, ${result.gzipKiB} KiB gzip (wrangler says ${result.wranglerGzipKiB ?? '?'} KiB); budget ${BUDGET_KIB} KiB gzip`,
+    );
   }
   if (!ok) {
     console.error(`The Worker bundle is ${worst} KiB gzip, over the ${BUDGET_KIB} KiB budget.`);

@@ -19,16 +19,36 @@ const wrangler = ['node_modules/wrangler/bin/wrangler.js'];
 
 const vars = ensureDevVars('.dev.vars');
 
-const migrate = spawnSync(process.execPath, [...wrangler, 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistTo], {
-  stdio: 'inherit',
-  env: { ...process.env, CI: 'true' },
-});
+const migrate = spawnSync(
+  process.execPath,
+  [...wrangler, 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistTo],
+  {
+    stdio: 'inherit',
+    env: { ...process.env, CI: 'true' },
+  },
+);
 if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 
-const dev = spawn(process.execPath, [...wrangler, 'dev', '--port', String(port), '--ip', '127.0.0.1', '--persist-to', persistTo, '--show-interactive-dev-session=false', ...(inspectorPort ? ['--inspector-port', inspectorPort] : []), ...passThrough], {
-  stdio: 'inherit',
-  env: process.env,
-});
+const dev = spawn(
+  process.execPath,
+  [
+    ...wrangler,
+    'dev',
+    '--port',
+    String(port),
+    '--ip',
+    '127.0.0.1',
+    '--persist-to',
+    persistTo,
+    '--show-interactive-dev-session=false',
+    ...(inspectorPort ? ['--inspector-port', inspectorPort] : []),
+    ...passThrough,
+  ],
+  {
+    stdio: 'inherit',
+    env: process.env,
+  },
+);
 const stop = () => dev.kill('SIGTERM');
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
@@ -47,10 +67,15 @@ if (seed) {
     const page = await fetch(`${base}/sign-in`);
     const cookie = (page.headers.get('set-cookie') ?? '').split(';')[0];
     const token = cookie.split('=')[1] ?? '';
-    const res = await fetch(`${base}/dev/seed`, { method: 'POST', headers: { cookie, 'x-csrf-token': token, 'x-dev-secret': vars.PORTAL_TOKEN_SECRET } });
+    const res = await fetch(`${base}/dev/seed`, {
+      method: 'POST',
+      headers: { cookie, 'x-csrf-token': token, 'x-dev-secret': vars.PORTAL_TOKEN_SECRET },
+    });
     const result = await res.json();
     console.log(result.created ? '\n  Demo data created.' : '\n  Demo data already present.');
-    console.log(`  Open ${base.replace('127.0.0.1', 'localhost')} and sign in as demo@oakandstone.test / build-with-oak-2026`);
+    console.log(
+      `  Open ${base.replace('127.0.0.1', 'localhost')} and sign in as demo@oakandstone.test / build-with-oak-2026`,
+    );
     console.log(`  Outgoing mail: ${base.replace('127.0.0.1', 'localhost')}/dev/mail\n`);
   } catch (err) {
     console.error('Could not seed the demo data:', err);

@@ -39,20 +39,50 @@ export function buildApp() {
     return next();
   });
   // Forms are small; file uploads get their own, larger limit. Checked before anything reads the body.
-  const formLimit = bodyLimit({ maxSize: FORM_LIMIT, onError: () => { throw new HTTPException(413, { message: 'That form was larger than we accept (1 MB). Shorten the text and try again.' }); } });
-  const uploadLimit = bodyLimit({ maxSize: UPLOAD_BODY_LIMIT, onError: () => { throw new HTTPException(413, { message: 'That upload is larger than we accept in one go (100 MB). Upload fewer files at a time.' }); } });
-  const logoLimit = bodyLimit({ maxSize: 2 * FORM_LIMIT, onError: () => { throw new HTTPException(413, { message: 'The logo must be at most 1 MB.' }); } });
-  app.use('*', (c, next) => (isUploadPath(c.req.path) || c.req.path === '/verify' ? uploadLimit(c, next) : c.req.path === '/settings/logo' ? logoLimit(c, next) : formLimit(c, next)));
+  const formLimit = bodyLimit({
+    maxSize: FORM_LIMIT,
+    onError: () => {
+      throw new HTTPException(413, {
+        message: 'That form was larger than we accept (1 MB). Shorten the text and try again.',
+      });
+    },
+  });
+  const uploadLimit = bodyLimit({
+    maxSize: UPLOAD_BODY_LIMIT,
+    onError: () => {
+      throw new HTTPException(413, {
+        message: 'That upload is larger than we accept in one go (100 MB). Upload fewer files at a time.',
+      });
+    },
+  });
+  const logoLimit = bodyLimit({
+    maxSize: 2 * FORM_LIMIT,
+    onError: () => {
+      throw new HTTPException(413, { message: 'The logo must be at most 1 MB.' });
+    },
+  });
+  app.use('*', (c, next) =>
+    isUploadPath(c.req.path) || c.req.path === '/verify'
+      ? uploadLimit(c, next)
+      : c.req.path === '/settings/logo'
+        ? logoLimit(c, next)
+        : formLimit(c, next),
+  );
   app.use('*', csrf);
   // The portal never looks at the contractor's session: a recipient's pages cost no extra query.
-  app.use('*', (c, next) => (c.req.path.startsWith('/portal') || c.req.path.startsWith('/p/') ? next() : loadUser(c, next)));
+  app.use('*', (c, next) =>
+    c.req.path.startsWith('/portal') || c.req.path.startsWith('/p/') ? next() : loadUser(c, next),
+  );
 
   app.route('/', authRoutes);
   app.route('/', devRoutes);
   app.route('/', publicPortalRoutes);
   app.route('/', verifyRoutes);
   // Every recipient route lives in the one `/portal` sub-app, behind its one guard (portal/guard.ts).
-  app.route('/portal', portalApp(portalRoutes, conversationRoutes('recipient', '/documents', showPortalDocument), portalDecisionRoutes));
+  app.route(
+    '/portal',
+    portalApp(portalRoutes, conversationRoutes('recipient', '/documents', showPortalDocument), portalDecisionRoutes),
+  );
 
   const dashboard = new Hono<AppEnv>();
   dashboard.use('*', requireUser);

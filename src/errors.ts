@@ -21,7 +21,9 @@ export class DomainError extends Error {
   }
 
   toJSON(): DomainErrorData {
-    return this.field ? { code: this.code, message: this.message, field: this.field } : { code: this.code, message: this.message };
+    return this.field
+      ? { code: this.code, message: this.message, field: this.field }
+      : { code: this.code, message: this.message };
   }
 }
 
@@ -64,4 +66,9 @@ export function domainError(data: DomainErrorData): DomainError {
   return error;
 }
 
-export const STATUS_OF: Record<ErrorCode, 404 | 409 | 422 | 429> = { not_found: 404, conflict: 409, refused: 422, too_many: 429 };
+export const STATUS_OF: Record<ErrorCode, 404 | 409 | 422 | 429> = {
+  not_found: 404,
+  conflict: 409,
+  refused: 422,
+  too_many: 429,
+};

@@ -21,7 +21,14 @@ describe('sign-up', () => {
   it('refuses invalid input with 422, keeps the values and writes nothing', async () => {
     const browser = new Browser();
     const before = await db().$count(users);
-    const res = await browser.post('/sign-up', { company: '', timeZone: 'Mars/Olympus', currency: 'XXX', name: 'A', email: 'not-an-email', password: 'short' });
+    const res = await browser.post('/sign-up', {
+      company: '',
+      timeZone: 'Mars/Olympus',
+      currency: 'XXX',
+      name: 'A',
+      email: 'not-an-email',
+      password: 'short',
+    });
     expect(res.status).toBe(422);
     const body = await res.text();
     expect(body).toContain('Company name is required.');
@@ -35,7 +42,14 @@ describe('sign-up', () => {
 
   it('refuses a second account with the same email', async () => {
     const { email } = await signUp();
-    const res = await new Browser().post('/sign-up', { company: 'Other', timeZone: 'UTC', currency: 'USD', name: 'B', email, password: PASSWORD });
+    const res = await new Browser().post('/sign-up', {
+      company: 'Other',
+      timeZone: 'UTC',
+      currency: 'USD',
+      name: 'B',
+      email,
+      password: PASSWORD,
+    });
     expect(res.status).toBe(422);
     expect(await res.text()).toContain('already exists');
   });
@@ -80,7 +94,8 @@ describe('sign-in and sign-out', () => {
   it('rate limits repeated failures per email', async () => {
     const { email } = await signUp();
     let last: Response | undefined;
-    for (let i = 0; i < 11; i++) last = await new Browser().post('/sign-in', { email, password: `wrong-${i}-password` });
+    for (let i = 0; i < 11; i++)
+      last = await new Browser().post('/sign-in', { email, password: `wrong-${i}-password` });
     expect(last!.status).toBe(429);
     expect(await last!.text()).toContain('Too many sign-in attempts');
     const right = await new Browser().post('/sign-in', { email, password: PASSWORD });
@@ -104,7 +119,10 @@ describe('sign-in and sign-out', () => {
 
   it('ends an expired session', async () => {
     const { browser, userId } = await signUp();
-    await db().update(sessions).set({ expiresAt: Date.now() - 1000 }).where(eq(sessions.userId, userId));
+    await db()
+      .update(sessions)
+      .set({ expiresAt: Date.now() - 1000 })
+      .where(eq(sessions.userId, userId));
     const res = await browser.get('/');
     expect(res.status).toBe(303);
     expect(location(res)).toBe('/sign-in?next=%2F');
@@ -120,17 +138,45 @@ describe('sign-in and sign-out', () => {
 describe('CSRF', () => {
   it('refuses a post without the token', async () => {
     const { browser } = await signUp();
-    const res = await browser.fetch('/jobs', { method: 'POST', body: new URLSearchParams({ name: 'x' }), headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+    const res = await browser.fetch('/jobs', {
+      method: 'POST',
+      body: new URLSearchParams({ name: 'x' }),
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    });
     expect(res.status).toBe(403);
   });
 
   it('accepts Origin: null (sent under no-referrer) only when Sec-Fetch-Site says same-origin', async () => {
     const { browser } = await signUp();
-    const same = await browser.post('/jobs', { name: 'From the portal policy' }, { headers: { Origin: 'null', 'Sec-Fetch-Site': 'same-origin', 'Content-Type': 'application/x-www-form-urlencoded' } });
+    const same = await browser.post(
+      '/jobs',
+      { name: 'From the portal policy' },
+      {
+        headers: {
+          Origin: 'null',
+          'Sec-Fetch-Site': 'same-origin',
+          'Content-Type': 'application/x-www-form-urlencoded',
+        },
+      },
+    );
     expect(same.status).toBe(303);
-    const cross = await browser.post('/jobs', { name: 'Forged' }, { headers: { Origin: 'null', 'Sec-Fetch-Site': 'cross-site', 'Content-Type': 'application/x-www-form-urlencoded' } });
+    const cross = await browser.post(
+      '/jobs',
+      { name: 'Forged' },
+      {
+        headers: {
+          Origin: 'null',
+          'Sec-Fetch-Site': 'cross-site',
+          'Content-Type': 'application/x-www-form-urlencoded',
+        },
+      },
+    );
     expect(cross.status).toBe(403);
-    const unknown = await browser.post('/jobs', { name: 'Forged' }, { headers: { Origin: 'null', 'Content-Type': 'application/x-www-form-urlencoded' } });
+    const unknown = await browser.post(
+      '/jobs',
+      { name: 'Forged' },
+      { headers: { Origin: 'null', 'Content-Type': 'application/x-www-form-urlencoded' } },
+    );
     expect(unknown.status).toBe(403);
   });
 

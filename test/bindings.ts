@@ -63,7 +63,8 @@ export function countingD1(real: D1Database = env.DB, faults: D1Faults = {}) {
       batch: (statements: D1PreparedStatement[]) => {
         const sqls = statements.map((s) => SQL.get(s) ?? '?');
         calls.push({ kind: 'batch', sql: sqls });
-        if (faults.batch?.(sqls)) return Promise.reject(new InjectedFault(`D1 batch of ${sqls.length}: ${sqls[0]?.slice(0, 80)}`));
+        if (faults.batch?.(sqls))
+          return Promise.reject(new InjectedFault(`D1 batch of ${sqls.length}: ${sqls[0]?.slice(0, 80)}`));
         return d1.batch(statements.map((s) => REAL.get(s) ?? s));
       },
       exec: (sql: string) => {
@@ -88,7 +89,9 @@ export function countingD1(real: D1Database = env.DB, faults: D1Faults = {}) {
     },
     /** One line per round trip, for a failing assertion's message. */
     describe() {
-      return calls.map((c, i) => `${i + 1}. ${c.kind}: ${c.sql.map((s) => s.replace(/\s+/g, ' ').slice(0, 140)).join(' ; ')}`).join('\n');
+      return calls
+        .map((c, i) => `${i + 1}. ${c.kind}: ${c.sql.map((s) => s.replace(/\s+/g, ' ').slice(0, 140)).join(' ; ')}`)
+        .join('\n');
     },
   };
 }
@@ -106,7 +109,8 @@ export function faultyR2(real: R2Bucket = env.FILES, faults: R2Faults): R2Bucket
       const fail = faults[prop as keyof R2Faults];
       if (fail) {
         return (key: string | string[], ...rest: unknown[]) => {
-          if ((Array.isArray(key) ? key : [key]).some((k) => fail(k))) return Promise.reject(new InjectedFault(`R2 ${String(prop)} ${String(key)}`));
+          if ((Array.isArray(key) ? key : [key]).some((k) => fail(k)))
+            return Promise.reject(new InjectedFault(`R2 ${String(prop)} ${String(key)}`));
           return (Reflect.get(target, prop) as (...a: unknown[]) => unknown).call(target, key, ...rest);
         };
       }

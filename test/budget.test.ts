@@ -6,14 +6,18 @@ import { addGroup, addItem, fieldError, inputValue, itemFields, selectedOption }
 
 const jobRow = (id: string) => db().query.jobs.findFirst({ where: eq(jobs.id, id) });
 const itemRow = (id: string) => db().query.costItems.findFirst({ where: eq(costItems.id, id) });
-const groupsOf = (jobId: string) => db().select().from(costGroups).where(eq(costGroups.jobId, jobId)).orderBy(asc(costGroups.position));
-const itemsOf = (groupId: string) => db().select().from(costItems).where(eq(costItems.groupId, groupId)).orderBy(asc(costItems.position));
+const groupsOf = (jobId: string) =>
+  db().select().from(costGroups).where(eq(costGroups.jobId, jobId)).orderBy(asc(costGroups.position));
+const itemsOf = (groupId: string) =>
+  db().select().from(costItems).where(eq(costItems.groupId, groupId)).orderBy(asc(costItems.position));
 
 /** Text of each cell of the first table row that mentions `text`. */
 function rowCells(body: string, text: string): string[] {
   const row = body.split(/<tr[\s>]/).find((r) => r.includes(text));
   if (!row) throw new Error(`no row mentions ${text}`);
-  return [...row.split('</tr>')[0].matchAll(/<t[hd][^>]*>([\s\S]*?)<\/t[hd]>/g)].map((m) => m[1].replace(/<[^>]+>/g, '').trim());
+  return [...row.split('</tr>')[0].matchAll(/<t[hd][^>]*>([\s\S]*?)<\/t[hd]>/g)].map((m) =>
+    m[1].replace(/<[^>]+>/g, '').trim(),
+  );
 }
 
 /** Ids of the jobs linked from a job list, in order. */
@@ -28,7 +32,11 @@ async function jobPage(browser: Browser, jobId: string) {
 describe('jobs', () => {
   it('numbers jobs per org: 1, 2, 3 in one org, and from 1 again in another', async () => {
     const a = await signUp();
-    const ids = [await createJob(a.browser, 'First'), await createJob(a.browser, 'Second'), await createJob(a.browser, 'Third')];
+    const ids = [
+      await createJob(a.browser, 'First'),
+      await createJob(a.browser, 'Second'),
+      await createJob(a.browser, 'Third'),
+    ];
     expect(await Promise.all(ids.map(async (id) => (await jobRow(id))!.number))).toEqual([1, 2, 3]);
     expect(await jobPage(a.browser, ids[2])).toContain('Job #0003');
 
@@ -52,7 +60,8 @@ describe('jobs', () => {
     expect(all.status).toBe(200);
     expect(listedJobs(await all.text())).toEqual([bath, fence, kitchen, deck]);
 
-    const search = async (q: string) => listedJobs(await (await browser.get(`/jobs?q=${encodeURIComponent(q)}`)).text());
+    const search = async (q: string) =>
+      listedJobs(await (await browser.get(`/jobs?q=${encodeURIComponent(q)}`)).text());
     expect(await search('deck')).toEqual([deck]);
     expect(await search('REMODEL')).toEqual([kitchen]);
     expect(await search('2')).toEqual([kitchen]);
@@ -73,11 +82,20 @@ describe('jobs', () => {
     expect(inputValue(form, 'name')).toBe('Deck build');
     expect(inputValue(form, 'address')).toBe('1 Main St');
 
-    const res = await browser.post(`/jobs/${id}`, { name: 'Deck and stairs', address: '2 Side St\nUnit B', customerAccountId: customer });
+    const res = await browser.post(`/jobs/${id}`, {
+      name: 'Deck and stairs',
+      address: '2 Side St\nUnit B',
+      customerAccountId: customer,
+    });
     expect(res.status).toBe(303);
     expect(location(res)).toMatch(new RegExp(`^/jobs/${id}\\?notice=`));
     const row = await jobRow(id);
-    expect(row).toMatchObject({ name: 'Deck and stairs', address: '2 Side St\nUnit B', customerAccountId: customer, number: 1 });
+    expect(row).toMatchObject({
+      name: 'Deck and stairs',
+      address: '2 Side St\nUnit B',
+      customerAccountId: customer,
+      number: 1,
+    });
     const page = await jobPage(browser, id);
     expect(page).toContain('Deck and stairs');
     expect(page).toContain(`<a href="/accounts/${customer}">Reyes Household</a>`);
@@ -129,26 +147,73 @@ describe('the job page', () => {
     const tile = await addGroup(browser, job, 'Tile');
     const empty = await addGroup(browser, job, 'Landscaping');
     // 1.005 × $1.00 = 100.5¢ → $1.01 (floating point says 100.4999…); the price 1.005 × $1.20 = 120.6¢ → $1.21.
-    const studs = await addItem(browser, job, framing, { name: 'Stud package', quantity: '1.005', unitCost: '1.00', markup: '20' });
+    const studs = await addItem(browser, job, framing, {
+      name: 'Stud package',
+      quantity: '1.005',
+      unitCost: '1.00',
+      markup: '20',
+    });
     // 2.5 × 3¢ = 7.5¢ → 8¢, 2.5 × 5¢ = 12.5¢ → 13¢; the markup follows from the price: 66.667%.
-    const nails = await addItem(browser, job, framing, { name: 'Nails', quantity: '2.5', unitCost: '0.03', priceBy: 'price', unitPrice: '0.05', markup: '' });
+    const nails = await addItem(browser, job, framing, {
+      name: 'Nails',
+      quantity: '2.5',
+      unitCost: '0.03',
+      priceBy: 'price',
+      unitPrice: '0.05',
+      markup: '',
+    });
     // $19.99 + 12.345% = 2245.77655¢ → $22.46 a unit (the markup shown follows from that price: 12.356%); 3 units: $59.97 cost, $67.38 price.
-    const paint = await addItem(browser, job, finish, { name: 'Paint', quantity: '3', unitCost: '19.99', markup: '12.345', taxable: 'on' });
-    const floor = await addItem(browser, job, tile, { name: 'Floor tile', quantity: '1,234.5', unitCost: '1,000.00', priceBy: 'price', unitPrice: '1,100.00', markup: '' });
+    const paint = await addItem(browser, job, finish, {
+      name: 'Paint',
+      quantity: '3',
+      unitCost: '19.99',
+      markup: '12.345',
+      taxable: 'on',
+    });
+    const floor = await addItem(browser, job, tile, {
+      name: 'Floor tile',
+      quantity: '1,234.5',
+      unitCost: '1,000.00',
+      priceBy: 'price',
+      unitPrice: '1,100.00',
+      markup: '',
+    });
 
     expect(await itemRow(studs)).toMatchObject({ quantity: 10_050, unitCost: 100, unitPrice: 120 });
     expect(await itemRow(nails)).toMatchObject({ quantity: 25_000, unitCost: 3, unitPrice: 5 });
     expect(await itemRow(paint)).toMatchObject({ quantity: 30_000, unitCost: 1_999, unitPrice: 2_246, taxable: true });
-    expect(await itemRow(floor)).toMatchObject({ quantity: 12_345_000, unitCost: 100_000, unitPrice: 110_000, taxable: false });
+    expect(await itemRow(floor)).toMatchObject({
+      quantity: 12_345_000,
+      unitCost: 100_000,
+      unitPrice: 110_000,
+      taxable: false,
+    });
 
     const page = await jobPage(browser, job);
     // Item | Type | Qty | Unit | Unit cost | Markup | Unit price | Cost | Price | Vendor
-    expect(rowCells(page, 'Stud package').slice(1, 9)).toEqual(['Materials', '1.005', 'ea', '$1.00', '20%', '$1.20', '$1.01', '$1.21']);
+    expect(rowCells(page, 'Stud package').slice(1, 9)).toEqual([
+      'Materials',
+      '1.005',
+      'ea',
+      '$1.00',
+      '20%',
+      '$1.20',
+      '$1.01',
+      '$1.21',
+    ]);
     expect(rowCells(page, 'Nails').slice(2, 9)).toEqual(['2.5', 'ea', '$0.03', '66.667%', '$0.05', '$0.08', '$0.13']);
     expect(rowCells(page, 'Paint').slice(2, 9)).toEqual(['3', 'ea', '$19.99', '12.356%', '$22.46', '$59.97', '$67.38']);
     expect(rowCells(page, 'Paint')[0]).toBe('Paint Tax'); // the taxable pill
     expect(rowCells(page, 'Stud package')[0]).toBe('Stud package');
-    expect(rowCells(page, 'Floor tile').slice(2, 9)).toEqual(['1,234.5', 'ea', '$1,000.00', '10%', '$1,100.00', '$1,234,500.00', '$1,357,950.00']);
+    expect(rowCells(page, 'Floor tile').slice(2, 9)).toEqual([
+      '1,234.5',
+      'ea',
+      '$1,000.00',
+      '10%',
+      '$1,100.00',
+      '$1,234,500.00',
+      '$1,357,950.00',
+    ]);
     expect(rowCells(page, '>Framing<').slice(0, 3)).toEqual(['Framing', '$1.09', '$1.34']);
     expect(rowCells(page, '>Finish<').slice(0, 3)).toEqual(['Finish', '$59.97', '$67.38']);
     expect(rowCells(page, '>Landscaping<').slice(0, 3)).toEqual(['Landscaping', '$0.00', '$0.00']);
@@ -176,11 +241,17 @@ describe('cost groups', () => {
     const a = await addGroup(browser, job, 'Alpha');
     const b = await addGroup(browser, job, 'Bravo');
     const c = await addGroup(browser, job, 'Charlie');
-    expect((await groupsOf(job)).map((g) => [g.id, g.position])).toEqual([[a, 1], [b, 2], [c, 3]]);
+    expect((await groupsOf(job)).map((g) => [g.id, g.position])).toEqual([
+      [a, 1],
+      [b, 2],
+      [c, 3],
+    ]);
 
     const order = async () => {
       const page = await jobPage(browser, job);
-      return ['Alpha', 'Bravo2', 'Bravo', 'Charlie'].filter((n) => page.includes(`colspan="7">${n}</th>`)).sort((x, y) => page.indexOf(`colspan="7">${x}<`) - page.indexOf(`colspan="7">${y}<`));
+      return ['Alpha', 'Bravo2', 'Bravo', 'Charlie']
+        .filter((n) => page.includes(`colspan="7">${n}</th>`))
+        .sort((x, y) => page.indexOf(`colspan="7">${x}<`) - page.indexOf(`colspan="7">${y}<`));
     };
     expect(await order()).toEqual(['Alpha', 'Bravo', 'Charlie']);
 
@@ -263,14 +334,30 @@ describe('cost items', () => {
       position: 1,
     });
     const page = await jobPage(browser, job);
-    expect(rowCells(page, 'Joist hangers').slice(2, 10)).toEqual(['12', 'box', '$12.34', '20.016%', '$14.81', '$148.08', '$177.72', 'Valley Lumber']);
+    expect(rowCells(page, 'Joist hangers').slice(2, 10)).toEqual([
+      '12',
+      'box',
+      '$12.34',
+      '20.016%',
+      '$14.81',
+      '$148.08',
+      '$177.72',
+      'Valley Lumber',
+    ]);
   });
 
   it('prices an item by unit price: the markup follows, and either one determines the other on edit', async () => {
     const { browser } = await signUp();
     const job = await createJob(browser);
     const group = await addGroup(browser, job, 'Framing');
-    const id = await addItem(browser, job, group, { name: 'Sheathing', quantity: '4', unitCost: '3.00', priceBy: 'price', unitPrice: '5.00', markup: '5' });
+    const id = await addItem(browser, job, group, {
+      name: 'Sheathing',
+      quantity: '4',
+      unitCost: '3.00',
+      priceBy: 'price',
+      unitPrice: '5.00',
+      markup: '5',
+    });
     expect(await itemRow(id)).toMatchObject({ unitCost: 300, unitPrice: 500 });
 
     const edit = await (await browser.get(`/jobs/${job}/items/${id}/edit`)).text();
@@ -280,16 +367,57 @@ describe('cost items', () => {
     expect(inputValue(edit, 'quantity')).toBe('4');
     expect(edit).toMatch(/<input type="radio" name="priceBy" value="price" checked/);
 
-    expect((await browser.post(`/jobs/${job}/items/${id}`, itemFields(group, { name: 'Sheathing', quantity: '4', unitCost: '3.00', priceBy: 'markup', markup: '10', unitPrice: '5.00' }))).status).toBe(303);
+    expect(
+      (
+        await browser.post(
+          `/jobs/${job}/items/${id}`,
+          itemFields(group, {
+            name: 'Sheathing',
+            quantity: '4',
+            unitCost: '3.00',
+            priceBy: 'markup',
+            markup: '10',
+            unitPrice: '5.00',
+          }),
+        )
+      ).status,
+    ).toBe(303);
     expect(await itemRow(id)).toMatchObject({ unitCost: 300, unitPrice: 330 });
-    expect(rowCells(await jobPage(browser, job), 'Sheathing').slice(4, 9)).toEqual(['$3.00', '10%', '$3.30', '$12.00', '$13.20']);
+    expect(rowCells(await jobPage(browser, job), 'Sheathing').slice(4, 9)).toEqual([
+      '$3.00',
+      '10%',
+      '$3.30',
+      '$12.00',
+      '$13.20',
+    ]);
 
-    expect((await browser.post(`/jobs/${job}/items/${id}`, itemFields(group, { name: 'Sheathing', quantity: '4', unitCost: '0', priceBy: 'price', unitPrice: '2.00', markup: '10' }))).status).toBe(303);
+    expect(
+      (
+        await browser.post(
+          `/jobs/${job}/items/${id}`,
+          itemFields(group, {
+            name: 'Sheathing',
+            quantity: '4',
+            unitCost: '0',
+            priceBy: 'price',
+            unitPrice: '2.00',
+            markup: '10',
+          }),
+        )
+      ).status,
+    ).toBe(303);
     expect(await itemRow(id)).toMatchObject({ unitCost: 0, unitPrice: 200 });
     expect(rowCells(await jobPage(browser, job), 'Sheathing').slice(4, 7)).toEqual(['$0.00', '—', '$2.00']);
     expect(inputValue(await (await browser.get(`/jobs/${job}/items/${id}/edit`)).text(), 'markup')).toBe('');
 
-    expect((await browser.post(`/jobs/${job}/items/${id}`, itemFields(group, { name: 'Sheathing', unitCost: '10.00', priceBy: 'markup', markup: '-100' }))).status).toBe(303);
+    expect(
+      (
+        await browser.post(
+          `/jobs/${job}/items/${id}`,
+          itemFields(group, { name: 'Sheathing', unitCost: '10.00', priceBy: 'markup', markup: '-100' }),
+        )
+      ).status,
+    ).toBe(303);
     expect(await itemRow(id)).toMatchObject({ unitCost: 1_000, unitPrice: 0 });
   });
 
@@ -313,7 +441,19 @@ describe('cost items', () => {
       unitPrice: '95.5',
     });
     expect(res.status).toBe(303);
-    expect(await itemRow(id)).toMatchObject({ name: 'Wanderer, renamed', groupId: second, position: 2, description: 'Now described', costCode: '09-900', costType: 'labor', quantity: 1, unit: 'hr', unitCost: 7_500, unitPrice: 9_550, taxable: false });
+    expect(await itemRow(id)).toMatchObject({
+      name: 'Wanderer, renamed',
+      groupId: second,
+      position: 2,
+      description: 'Now described',
+      costCode: '09-900',
+      costType: 'labor',
+      quantity: 1,
+      unit: 'hr',
+      unitCost: 7_500,
+      unitPrice: 9_550,
+      taxable: false,
+    });
     expect(await itemsOf(first)).toEqual([]);
   });
 
@@ -327,7 +467,9 @@ describe('cost items', () => {
     const order = async () => (await itemsOf(group)).map((i) => i.name);
     const pageOrder = async () => {
       const page = await jobPage(browser, job);
-      return ['One', 'Two', 'Three'].sort((a, b) => page.indexOf(`item-name">${a}<`) - page.indexOf(`item-name">${b}<`));
+      return ['One', 'Two', 'Three'].sort(
+        (a, b) => page.indexOf(`item-name">${a}<`) - page.indexOf(`item-name">${b}<`),
+      );
     };
     expect(await order()).toEqual(['One', 'Two', 'Three']);
 
@@ -389,28 +531,60 @@ describe('validation', () => {
 
   const jobCases: [string, (f: Fixture) => Record<string, string>, string, string][] = [
     ['a missing name', () => ({ name: '   ', address: '9 Keep St' }), 'name', 'Job name is required.'],
-    ['a name over 120 characters', () => ({ name: tooLong(121), address: '9 Keep St' }), 'name', 'Job name must be at most 120 characters.'],
-    ['an address over 300 characters', () => ({ name: 'Fine', address: tooLong(301) }), 'address', 'Address must be at most 300 characters.'],
-    ['a vendor as the customer', (f) => ({ name: 'Fine', address: '9 Keep St', customerAccountId: f.vendor }), 'customerAccountId', 'Choose a customer from the list.'],
-    ['a malformed customer id', () => ({ name: 'Fine', address: '9 Keep St', customerAccountId: "x' OR 1=1" }), 'customerAccountId', 'Choose a customer from the list.'],
-    ['an unknown customer id', () => ({ name: 'Fine', address: '9 Keep St', customerAccountId: 'abcdefghijklmnopqrstuvwx' }), 'customerAccountId', 'Choose a customer from the list.'],
+    [
+      'a name over 120 characters',
+      () => ({ name: tooLong(121), address: '9 Keep St' }),
+      'name',
+      'Job name must be at most 120 characters.',
+    ],
+    [
+      'an address over 300 characters',
+      () => ({ name: 'Fine', address: tooLong(301) }),
+      'address',
+      'Address must be at most 300 characters.',
+    ],
+    [
+      'a vendor as the customer',
+      (f) => ({ name: 'Fine', address: '9 Keep St', customerAccountId: f.vendor }),
+      'customerAccountId',
+      'Choose a customer from the list.',
+    ],
+    [
+      'a malformed customer id',
+      () => ({ name: 'Fine', address: '9 Keep St', customerAccountId: "x' OR 1=1" }),
+      'customerAccountId',
+      'Choose a customer from the list.',
+    ],
+    [
+      'an unknown customer id',
+      () => ({ name: 'Fine', address: '9 Keep St', customerAccountId: 'abcdefghijklmnopqrstuvwx' }),
+      'customerAccountId',
+      'Choose a customer from the list.',
+    ],
   ];
 
-  it.each(jobCases)('refuses a new job with %s: 422, message, values kept, nothing written', async (_, fields, field, message) => {
-    const f = shared;
-    const before = await f.counts();
-    const counter = await db().query.counters.findFirst({ where: and(eq(counters.orgId, f.orgId), eq(counters.name, 'job')) });
-    const form = fields(f);
-    const res = await f.browser.post('/jobs', form);
-    expect(res.status).toBe(422);
-    const body = await res.text();
-    expect(fieldError(body, field)).toBe(message);
-    expect(body).toContain('form-summary');
-    if (form.name.length < 200) expect(inputValue(body, 'name')).toBe(form.name);
-    if (field !== 'address') expect(inputValue(body, 'address')).toBe(form.address);
-    expect(await f.counts()).toEqual(before);
-    expect(await db().query.counters.findFirst({ where: and(eq(counters.orgId, f.orgId), eq(counters.name, 'job')) })).toEqual(counter);
-  });
+  it.each(jobCases)(
+    'refuses a new job with %s: 422, message, values kept, nothing written',
+    async (_, fields, field, message) => {
+      const f = shared;
+      const before = await f.counts();
+      const counter = await db().query.counters.findFirst({
+        where: and(eq(counters.orgId, f.orgId), eq(counters.name, 'job')),
+      });
+      const form = fields(f);
+      const res = await f.browser.post('/jobs', form);
+      expect(res.status).toBe(422);
+      const body = await res.text();
+      expect(fieldError(body, field)).toBe(message);
+      expect(body).toContain('form-summary');
+      if (form.name.length < 200) expect(inputValue(body, 'name')).toBe(form.name);
+      if (field !== 'address') expect(inputValue(body, 'address')).toBe(form.address);
+      expect(await f.counts()).toEqual(before);
+      expect(
+        await db().query.counters.findFirst({ where: and(eq(counters.orgId, f.orgId), eq(counters.name, 'job')) }),
+      ).toEqual(counter);
+    },
+  );
 
   it.each(jobCases)('refuses a job edit with %s: 422, message, nothing changed', async (_, fields, field, message) => {
     const f = shared;
@@ -443,55 +617,122 @@ describe('validation', () => {
 
   const itemCases: [string, (f: Fixture) => Record<string, string>, string, string][] = [
     ['a missing name', () => ({ name: '' }), 'name', 'Name is required.'],
-    ['a quantity with 5 decimals', () => ({ quantity: '1.23456' }), 'quantity', 'Quantity must be a number with at most four decimals.'],
+    [
+      'a quantity with 5 decimals',
+      () => ({ quantity: '1.23456' }),
+      'quantity',
+      'Quantity must be a number with at most four decimals.',
+    ],
     ['a missing quantity', () => ({ quantity: '' }), 'quantity', 'Quantity is required.'],
-    ['a quantity in exponent notation', () => ({ quantity: '1e9' }), 'quantity', 'Quantity must be a number with at most four decimals.'],
+    [
+      'a quantity in exponent notation',
+      () => ({ quantity: '1e9' }),
+      'quantity',
+      'Quantity must be a number with at most four decimals.',
+    ],
     ['an absurd quantity', () => ({ quantity: '1000000.0001' }), 'quantity', 'Quantity must be at most 1,000,000.'],
     ['a negative quantity', () => ({ quantity: '-1' }), 'quantity', 'Quantity must be at least 0.'],
-    ['a cost with 3 decimals', () => ({ unitCost: '12.345' }), 'unitCost', 'Unit cost must be a number with at most two decimals.'],
+    [
+      'a cost with 3 decimals',
+      () => ({ unitCost: '12.345' }),
+      'unitCost',
+      'Unit cost must be a number with at most two decimals.',
+    ],
     ['a negative cost', () => ({ unitCost: '-0.01' }), 'unitCost', 'Unit cost must be at least 0.'],
-    ['a cost that is not a number', () => ({ unitCost: 'NaN' }), 'unitCost', 'Unit cost must be a number with at most two decimals.'],
-    ['a decimal comma in the cost', () => ({ unitCost: '12,50' }), 'unitCost', 'Unit cost must be a number with at most two decimals.'],
-    ['a cost over $10 million', () => ({ unitCost: '10000000.01' }), 'unitCost', 'Unit cost must be at most 10,000,000.'],
-    ['a unit price with 3 decimals', () => ({ priceBy: 'price', unitPrice: '1.001' }), 'unitPrice', 'Unit price must be a number with at most two decimals.'],
+    [
+      'a cost that is not a number',
+      () => ({ unitCost: 'NaN' }),
+      'unitCost',
+      'Unit cost must be a number with at most two decimals.',
+    ],
+    [
+      'a decimal comma in the cost',
+      () => ({ unitCost: '12,50' }),
+      'unitCost',
+      'Unit cost must be a number with at most two decimals.',
+    ],
+    [
+      'a cost over $10 million',
+      () => ({ unitCost: '10000000.01' }),
+      'unitCost',
+      'Unit cost must be at most 10,000,000.',
+    ],
+    [
+      'a unit price with 3 decimals',
+      () => ({ priceBy: 'price', unitPrice: '1.001' }),
+      'unitPrice',
+      'Unit price must be a number with at most two decimals.',
+    ],
     ['a missing unit price', () => ({ priceBy: 'price', unitPrice: '' }), 'unitPrice', 'Unit price is required.'],
-    ['a markup with 4 decimals', () => ({ markup: '20.0001' }), 'markup', 'Markup must be a number with at most three decimals.'],
+    [
+      'a markup with 4 decimals',
+      () => ({ markup: '20.0001' }),
+      'markup',
+      'Markup must be a number with at most three decimals.',
+    ],
     ['a markup over 10,000%', () => ({ markup: '10000.001' }), 'markup', 'Markup must be at most 10,000%.'],
     ['a markup under -100%', () => ({ markup: '-100.001' }), 'markup', 'Markup must be at least -100%.'],
-    ['a markup that makes the price too large', () => ({ unitCost: '10000000', markup: '0.001' }), 'markup', 'That markup makes the unit price larger than we can handle.'],
-    ['a line total over $10 billion', () => ({ quantity: '1000000', unitCost: '10000.01', markup: '0' }), 'quantity', 'Quantity × unit price is larger than we can handle ($10 billion per item).'],
+    [
+      'a markup that makes the price too large',
+      () => ({ unitCost: '10000000', markup: '0.001' }),
+      'markup',
+      'That markup makes the unit price larger than we can handle.',
+    ],
+    [
+      'a line total over $10 billion',
+      () => ({ quantity: '1000000', unitCost: '10000.01', markup: '0' }),
+      'quantity',
+      'Quantity × unit price is larger than we can handle ($10 billion per item).',
+    ],
     ['an unknown cost type', () => ({ costType: 'magic' }), 'costType', 'Choose a cost type from the list.'],
-    ['a description over 4,000 characters', () => ({ description: tooLong(4001) }), 'description', 'Description must be at most 4,000 characters.'],
-    ['a customer as the vendor', (f) => ({ vendorAccountId: f.customer }), 'vendorAccountId', 'Choose a vendor from the list.'],
+    [
+      'a description over 4,000 characters',
+      () => ({ description: tooLong(4001) }),
+      'description',
+      'Description must be at most 4,000 characters.',
+    ],
+    [
+      'a customer as the vendor',
+      (f) => ({ vendorAccountId: f.customer }),
+      'vendorAccountId',
+      'Choose a vendor from the list.',
+    ],
     ['a malformed vendor id', () => ({ vendorAccountId: '../x' }), 'vendorAccountId', 'Choose a vendor from the list.'],
     ['a group of another job', (f) => ({ groupId: f.otherGroup }), 'groupId', 'Choose a group from the list.'],
     ['no group', () => ({ groupId: '' }), 'groupId', 'Choose a group from the list.'],
   ];
 
-  it.each(itemCases)('refuses a new item with %s: 422, message, values kept, nothing written', async (_, fields, field, message) => {
-    const f = shared;
-    const before = await f.counts();
-    const form = itemFields(f.group, { name: 'Refused item', ...fields(f) });
-    const res = await f.browser.post(`/jobs/${f.job}/items`, form);
-    expect(res.status).toBe(422);
-    const body = await res.text();
-    expect(fieldError(body, field)).toBe(message);
-    for (const name of ['name', 'quantity', 'unitCost', 'markup', 'unitPrice']) if (form[name] !== undefined) expect(inputValue(body, name)).toBe(form[name]);
-    if (form.description !== undefined) expect(inputValue(body, 'description')).toBe(form.description);
-    expect(await f.counts()).toEqual(before);
-  });
+  it.each(itemCases)(
+    'refuses a new item with %s: 422, message, values kept, nothing written',
+    async (_, fields, field, message) => {
+      const f = shared;
+      const before = await f.counts();
+      const form = itemFields(f.group, { name: 'Refused item', ...fields(f) });
+      const res = await f.browser.post(`/jobs/${f.job}/items`, form);
+      expect(res.status).toBe(422);
+      const body = await res.text();
+      expect(fieldError(body, field)).toBe(message);
+      for (const name of ['name', 'quantity', 'unitCost', 'markup', 'unitPrice'])
+        if (form[name] !== undefined) expect(inputValue(body, name)).toBe(form[name]);
+      if (form.description !== undefined) expect(inputValue(body, 'description')).toBe(form.description);
+      expect(await f.counts()).toEqual(before);
+    },
+  );
 
-  it.each(itemCases)('refuses an item edit with %s: 422, message, nothing changed', async (_, fields, field, message) => {
-    const f = shared;
-    const before = await itemRow(f.item);
-    const form = itemFields(f.group, { name: 'Changed item', ...fields(f) });
-    const res = await f.browser.post(`/jobs/${f.job}/items/${f.item}`, form);
-    expect(res.status).toBe(422);
-    const body = await res.text();
-    expect(fieldError(body, field)).toBe(message);
-    expect(body).toContain(`action="/jobs/${f.job}/items/${f.item}"`);
-    expect(await itemRow(f.item)).toEqual(before);
-  });
+  it.each(itemCases)(
+    'refuses an item edit with %s: 422, message, nothing changed',
+    async (_, fields, field, message) => {
+      const f = shared;
+      const before = await itemRow(f.item);
+      const form = itemFields(f.group, { name: 'Changed item', ...fields(f) });
+      const res = await f.browser.post(`/jobs/${f.job}/items/${f.item}`, form);
+      expect(res.status).toBe(422);
+      const body = await res.text();
+      expect(fieldError(body, field)).toBe(message);
+      expect(body).toContain(`action="/jobs/${f.job}/items/${f.item}"`);
+      expect(await itemRow(f.item)).toEqual(before);
+    },
+  );
 
   it('refuses a 1 MB name with a 4xx, never a 500, and writes nothing', async () => {
     const f = shared;
@@ -531,8 +772,24 @@ describe('validation', () => {
       await f.browser.get(`/jobs?q=${encodeURIComponent("'; DROP TABLE jobs; --")}`),
       await f.browser.get(`/jobs/${encodeURIComponent('%00')}`),
       await f.browser.get(`/jobs/${'a'.repeat(5000)}/items/${'b'.repeat(5000)}/edit`),
-      await f.browser.fetch(`/jobs/${f.job}/groups`, { method: 'POST', body: JSON.stringify({ name: 'JSON group' }), headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': await f.browser.csrf(), Origin: 'http://localhost' } }),
-      await f.browser.fetch(`/jobs/${f.job}/groups`, { method: 'POST', body: 'name=%E0%A4%A&_csrf=x', headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-CSRF-Token': await f.browser.csrf(), Origin: 'http://localhost' } }),
+      await f.browser.fetch(`/jobs/${f.job}/groups`, {
+        method: 'POST',
+        body: JSON.stringify({ name: 'JSON group' }),
+        headers: {
+          'Content-Type': 'application/json',
+          'X-CSRF-Token': await f.browser.csrf(),
+          Origin: 'http://localhost',
+        },
+      }),
+      await f.browser.fetch(`/jobs/${f.job}/groups`, {
+        method: 'POST',
+        body: 'name=%E0%A4%A&_csrf=x',
+        headers: {
+          'Content-Type': 'application/x-www-form-urlencoded',
+          'X-CSRF-Token': await f.browser.csrf(),
+          Origin: 'http://localhost',
+        },
+      }),
     ];
     for (const res of odd) expect(res.status).toBeLessThan(500);
     expect(odd[9].status).toBe(404);

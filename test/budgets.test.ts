@@ -53,13 +53,21 @@ async function comment(browser: Browser, path: string, body: string) {
 /** A sent estimate with `n` comments and `n` files, half from each side. */
 async function conversationOn(contractor: Browser, recipient: Browser, documentId: string, n: number) {
   for (let i = 0; i < n; i++) {
-    if (i % 2 === 0) await comment(contractor, `/documents/${documentId}/comments`, `Contractor note ${i + 1}: the schedule holds.`);
-    else await comment(recipient, `/portal/documents/${documentId}/comments`, `Customer question ${i + 1}: can we change the finish?`);
+    if (i % 2 === 0)
+      await comment(contractor, `/documents/${documentId}/comments`, `Contractor note ${i + 1}: the schedule holds.`);
+    else
+      await comment(
+        recipient,
+        `/portal/documents/${documentId}/comments`,
+        `Customer question ${i + 1}: can we change the finish?`,
+      );
   }
   const names = Array.from({ length: n }, (_, i) => `spec-sheet-${i + 1}.txt`);
   const half = Math.ceil(n / 2);
-  for (let i = 0; i < half; i += 20) await upload(contractor, `/documents/${documentId}/files`, names.slice(i, Math.min(i + 20, half)));
-  for (let i = half; i < n; i += 20) await upload(recipient, `/portal/documents/${documentId}/files`, names.slice(i, Math.min(i + 20, n)));
+  for (let i = 0; i < half; i += 20)
+    await upload(contractor, `/documents/${documentId}/files`, names.slice(i, Math.min(i + 20, half)));
+  for (let i = half; i < n; i += 20)
+    await upload(recipient, `/portal/documents/${documentId}/files`, names.slice(i, Math.min(i + 20, n)));
 }
 
 interface Size {
@@ -87,16 +95,32 @@ async function smallSize(): Promise<Size> {
   await sendDocument(co.browser, invoice);
   const { browser: recipient } = await openLink(link);
   await conversationOn(co.browser, recipient, documentId, 2);
-  return { label: 'small', contractor: co.browser, recipient, jobId: co.jobId, documentId, items: 5, lines: 2, comments: 2, files: 2, portalDocuments: 2 };
+  return {
+    label: 'small',
+    contractor: co.browser,
+    recipient,
+    jobId: co.jobId,
+    documentId,
+    items: 5,
+    lines: 2,
+    comments: 2,
+    files: 2,
+    portalDocuments: 2,
+  };
 }
 
 async function largeSize(): Promise<Size> {
   const co = await companyWithBudget({ company: 'Large Budget Builders' });
   const jobId = await createJob(co.browser, 'Whole house renovation', co.customerId);
   const groups: string[] = [];
-  for (const name of ['Site work', 'Framing', 'Electrical', 'Plumbing', 'Finishes', 'Exterior']) groups.push(await addGroup(co.browser, jobId, name));
+  for (const name of ['Site work', 'Framing', 'Electrical', 'Plumbing', 'Finishes', 'Exterior'])
+    groups.push(await addGroup(co.browser, jobId, name));
   for (let i = 0; i < 120; i++) {
-    await addItem(co.browser, jobId, groups[i % groups.length], { name: `Line item ${i + 1} — materials and labour`, quantity: String(1 + (i % 9)), unitCost: `${(i * 13.37 + 10).toFixed(2)}` });
+    await addItem(co.browser, jobId, groups[i % groups.length], {
+      name: `Line item ${i + 1} — materials and labour`,
+      quantity: String(1 + (i % 9)),
+      unitCost: `${(i * 13.37 + 10).toFixed(2)}`,
+    });
   }
   const documentId = await createDocument(co.browser, jobId, 'estimate', { all: '1' });
   const { link } = await sendDocument(co.browser, documentId);
@@ -104,12 +128,28 @@ async function largeSize(): Promise<Size> {
   const kinds = ['estimate', 'customer_invoice', 'proposal'];
   for (let i = 0; i < 14; i++) {
     const onBig = i % 2 === 0;
-    const id = await createDocument(co.browser, onBig ? jobId : co.jobId, kinds[i % kinds.length], onBig ? { group: groups[i % groups.length] } : { group: co.groups.demolition });
+    const id = await createDocument(
+      co.browser,
+      onBig ? jobId : co.jobId,
+      kinds[i % kinds.length],
+      onBig ? { group: groups[i % groups.length] } : { group: co.groups.demolition },
+    );
     await sendDocument(co.browser, id);
   }
   const { browser: recipient } = await openLink(link);
   await conversationOn(co.browser, recipient, documentId, 40);
-  return { label: 'large', contractor: co.browser, recipient, jobId, documentId, items: 120, lines: 120, comments: 40, files: 40, portalDocuments: 15 };
+  return {
+    label: 'large',
+    contractor: co.browser,
+    recipient,
+    jobId,
+    documentId,
+    items: 120,
+    lines: 120,
+    comments: 40,
+    files: 40,
+    portalDocuments: 15,
+  };
 }
 
 beforeAll(async () => {
@@ -126,14 +166,21 @@ beforeAll(async () => {
 }, 600_000);
 
 /** Runs one route at both sizes: same count at each, within the budget. */
-async function budget(name: keyof typeof BUDGET, request: (s: Size) => Promise<{ res: Response; trips: number; log: string }>, expectStatus: number) {
+async function budget(
+  name: keyof typeof BUDGET,
+  request: (s: Size) => Promise<{ res: Response; trips: number; log: string }>,
+  expectStatus: number,
+) {
   const counts: Record<string, number> = {};
   for (const s of [small, large]) {
     const { res, trips, log } = await request(s);
     expect(res.status, `${name} (${s.label}): ${(await res.clone().text()).slice(0, 300)}`).toBe(expectStatus);
     counts[s.label] = trips;
     expect(trips, `${name} (${s.label}): the counting binding was not used`).toBeGreaterThan(0);
-    expect(trips, `${name} (${s.label}) made ${trips} D1 round trips, budget ${BUDGET[name]}:\n${log}`).toBeLessThanOrEqual(BUDGET[name]);
+    expect(
+      trips,
+      `${name} (${s.label}) made ${trips} D1 round trips, budget ${BUDGET[name]}:\n${log}`,
+    ).toBeLessThanOrEqual(BUDGET[name]);
   }
   measured[name] = counts;
   console.log(`D1 round trips, ${name}: small ${counts.small}, large ${counts.large} (budget ${BUDGET[name]})`);
@@ -144,13 +191,22 @@ describe('D1 round trips per request', () => {
   it('the counter counts a batch as one trip and each statement run as one', async () => {
     const counter = countingD1();
     const d = database(counter.d1);
-    await d.batch([d.query.orgs.findMany({ limit: 1 }), d.query.users.findMany({ limit: 1 }), d.query.jobs.findMany({ limit: 1 })]);
+    await d.batch([
+      d.query.orgs.findMany({ limit: 1 }),
+      d.query.users.findMany({ limit: 1 }),
+      d.query.jobs.findMany({ limit: 1 }),
+    ]);
     expect(counter.count).toBe(1);
     await d.query.orgs.findFirst();
     await d.select().from(orgs).limit(1);
     await d.select().from(orgs).limit(1).get();
     expect(counter.count).toBe(4);
-    expect(counter.calls.map((c) => c.kind)).toEqual(['batch', expect.any(String), expect.any(String), expect.any(String)]);
+    expect(counter.calls.map((c) => c.kind)).toEqual([
+      'batch',
+      expect.any(String),
+      expect.any(String),
+      expect.any(String),
+    ]);
   });
 
   it(`portal document page ≤ ${BUDGET.portalDocument} (2 vs 120 lines, 2 vs 40 comments and files)`, async () => {
@@ -183,9 +239,27 @@ describe('D1 round trips per request', () => {
   });
 
   it(`posting a comment ≤ ${BUDGET.postComment}, from either side (the room's own D1 batch excluded)`, async () => {
-    await budget('postComment', async (s) => countTrips(s.contractor, `/documents/${s.documentId}/comments`, await formPost(s.contractor, { body: 'Counted comment from the office.' })), 303);
+    await budget(
+      'postComment',
+      async (s) =>
+        countTrips(
+          s.contractor,
+          `/documents/${s.documentId}/comments`,
+          await formPost(s.contractor, { body: 'Counted comment from the office.' }),
+        ),
+      303,
+    );
     const contractorSide = measured.postComment;
-    await budget('postComment', async (s) => countTrips(s.recipient, `/portal/documents/${s.documentId}/comments`, await formPost(s.recipient, { body: 'Counted comment from the customer.' })), 303);
+    await budget(
+      'postComment',
+      async (s) =>
+        countTrips(
+          s.recipient,
+          `/portal/documents/${s.documentId}/comments`,
+          await formPost(s.recipient, { body: 'Counted comment from the customer.' }),
+        ),
+      303,
+    );
     measured.postComment = { contractor: contractorSide, recipient: measured.postComment };
   });
 
@@ -193,7 +267,13 @@ describe('D1 round trips per request', () => {
     const counts: Record<string, number> = {};
     for (const s of [small, large]) {
       const counter = countingD1();
-      const res = await withRoomD1(s.documentId, counter.d1, async () => callWorker(s.contractor, `/documents/${s.documentId}/comments`, await formPost(s.contractor, { body: 'Counted inside the room.' })));
+      const res = await withRoomD1(s.documentId, counter.d1, async () =>
+        callWorker(
+          s.contractor,
+          `/documents/${s.documentId}/comments`,
+          await formPost(s.contractor, { body: 'Counted inside the room.' }),
+        ),
+      );
       expect(res.status).toBe(303);
       counts[s.label] = counter.count;
       expect(counter.count, `room D1 trips (${s.label}):\n${counter.describe()}`).toBeLessThanOrEqual(1);
@@ -218,7 +298,9 @@ describe('page weight and no-JavaScript rendering', () => {
     const html = await res.text();
     const size = await gzipSize(html);
     measured.portalPage = { html: html.length, gzip: size };
-    console.log(`portal document page, 120 lines + 40 comments + 40 files: ${html.length} bytes of HTML, ${size} bytes (${(size / KB).toFixed(1)} KB) gzipped`);
+    console.log(
+      `portal document page, 120 lines + 40 comments + 40 files: ${html.length} bytes of HTML, ${size} bytes (${(size / KB).toFixed(1)} KB) gzipped`,
+    );
     expect(size).toBeLessThanOrEqual(30 * KB);
   });
 
@@ -226,7 +308,9 @@ describe('page weight and no-JavaScript rendering', () => {
     const res = await callWorker(large.recipient, `/portal/documents/${large.documentId}`, {});
     const html = await res.text();
     const doc = await db().query.documents.findFirst({ where: (d, { eq }) => eq(d.id, large.documentId) });
-    const version = await db().query.documentVersions.findFirst({ where: (v, { and, eq }) => and(eq(v.documentId, large.documentId), eq(v.version, doc!.sentVersion!)) });
+    const version = await db().query.documentVersions.findFirst({
+      where: (v, { and, eq }) => and(eq(v.documentId, large.documentId), eq(v.version, doc!.sentVersion!)),
+    });
     const snapshot = JSON.parse(version!.snapshot!) as DocumentSnapshot;
 
     // Every line by name, and the totals, are in the server-rendered HTML.
@@ -239,7 +323,9 @@ describe('page weight and no-JavaScript rendering', () => {
     // So are the conversation and the files, and the forms work as plain posts.
     expect(html).toContain('Customer question 40: can we change the finish?');
     expect(html).toContain('spec-sheet-40.txt');
-    expect(html).toMatch(new RegExp(`<form[^>]*method="post"[^>]*action="/portal/documents/${large.documentId}/comments"`));
+    expect(html).toMatch(
+      new RegExp(`<form[^>]*method="post"[^>]*action="/portal/documents/${large.documentId}/comments"`),
+    );
     expect(html).toMatch(new RegExp(`<form[^>]*method="post"[^>]*action="/portal/documents/${large.documentId}/sign"`));
 
     // The only scripts are external ES modules from this origin, each with the response's CSP nonce.
@@ -268,10 +354,14 @@ describe('page weight and no-JavaScript rendering', () => {
     sizes['/brand.css'] = { bytes: brandCss.length, gzip: await gzipSize(brandCss) };
 
     // Everything the portal pages reference is in the list measured.
-    const pages = [await (await callWorker(large.recipient, `/portal/documents/${large.documentId}`, {})).text(), await (await callWorker(large.recipient, '/portal', {})).text()];
+    const pages = [
+      await (await callWorker(large.recipient, `/portal/documents/${large.documentId}`, {})).text(),
+      await (await callWorker(large.recipient, '/portal', {})).text(),
+    ];
     for (const page of pages) {
       for (const m of page.matchAll(/<(?:script|link)\b[^>]*(?:src|href)="(\/[^"?]*)(?:\?[^"]*)?"[^>]*>/g)) {
-        if (/\.(css|js)$/.test(m[1])) expect(Object.keys(sizes), `${m[1]} is loaded by the portal but not measured`).toContain(m[1]);
+        if (/\.(css|js)$/.test(m[1]))
+          expect(Object.keys(sizes), `${m[1]} is loaded by the portal but not measured`).toContain(m[1]);
       }
     }
     const sign = await env.ASSETS.fetch(new Request('https://assets.local/sign.js'));
@@ -279,7 +369,11 @@ describe('page weight and no-JavaScript rendering', () => {
 
     const total = Object.values(sizes).reduce((n, s) => n + s.gzip, 0);
     measured.assets = { ...sizes, totalGzip: total };
-    console.log(`portal CSS + JS: ${Object.entries(sizes).map(([p, s]) => `${p} ${s.gzip} B`).join(', ')}; total ${total} B (${(total / KB).toFixed(1)} KB) gzipped`);
+    console.log(
+      `portal CSS + JS: ${Object.entries(sizes)
+        .map(([p, s]) => `${p} ${s.gzip} B`)
+        .join(', ')}; total ${total} B (${(total / KB).toFixed(1)} KB) gzipped`,
+    );
     expect(total).toBeLessThanOrEqual(25 * KB);
   });
 });

@@ -6,7 +6,11 @@ import { activity, comments, files, outbox } from '../src/db/schema';
 import { Browser, db } from './helpers';
 import { companyWithBudget, createDocument, sendDocument } from './fixtures';
 
-const PNG = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 73, 72, 68, 82, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 31, 21, 196, 137, 0, 0, 0, 10, 73, 68, 65, 84, 120, 156, 99, 0, 1, 0, 0, 5, 0, 1, 13, 10, 45, 180, 0, 0, 0, 0, 73, 69, 78, 68, 174, 66, 96, 130]);
+const PNG = Uint8Array.from([
+  0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 73, 72, 68, 82, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0,
+  31, 21, 196, 137, 0, 0, 0, 10, 73, 68, 65, 84, 120, 156, 99, 0, 1, 0, 0, 5, 0, 1, 13, 10, 45, 180, 0, 0, 0, 0, 73, 69,
+  78, 68, 174, 66, 96, 130,
+]);
 const PDF = new TextEncoder().encode('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
 
 let co: Awaited<ReturnType<typeof companyWithBudget>>;
@@ -22,17 +26,29 @@ beforeAll(async () => {
 });
 
 const jsonComment = (b: Browser, path: string, body: string) =>
-  b.fetch(path, { method: 'POST', body: JSON.stringify({ body }), headers: { 'Content-Type': 'application/json', Accept: 'application/json', Origin: 'http://localhost', 'X-CSRF-Token': b.cookies.get('cp_csrf')! } });
+  b.fetch(path, {
+    method: 'POST',
+    body: JSON.stringify({ body }),
+    headers: {
+      'Content-Type': 'application/json',
+      Accept: 'application/json',
+      Origin: 'http://localhost',
+      'X-CSRF-Token': b.cookies.get('cp_csrf')!,
+    },
+  });
 
 async function upload(b: Browser, path: string, parts: { name: string; bytes: Uint8Array; type?: string }[]) {
   const form = new FormData();
-  for (const p of parts) form.append('files', new File([p.bytes as BlobPart], p.name, { type: p.type ?? 'application/octet-stream' }));
+  for (const p of parts)
+    form.append('files', new File([p.bytes as BlobPart], p.name, { type: p.type ?? 'application/octet-stream' }));
   return b.postMultipart(path, form);
 }
 
 describe('comments', () => {
   it('both sides comment; the thread shows author, side and escaped text with links', async () => {
-    const a = await co.browser.post(`/documents/${docId}/comments`, { body: 'Hello Dana,\nsee https://example.com/plan.pdf <script>alert(1)</script>' });
+    const a = await co.browser.post(`/documents/${docId}/comments`, {
+      body: 'Hello Dana,\nsee https://example.com/plan.pdf <script>alert(1)</script>',
+    });
     expect(a.status).toBe(303);
     const b = await recipient.post(`/portal/documents/${docId}/comments`, { body: 'Thanks! <b>bold</b>' });
     expect(b.status).toBe(303);
@@ -78,14 +94,21 @@ describe('comments', () => {
       if (typeof m.data === 'string' && m.data !== 'pong') received.push(JSON.parse(m.data));
     });
     const startSeq = (await db().select({ n: count() }).from(activity).where(eq(activity.documentId, docId)))[0].n;
-    const posts = Array.from({ length: 200 }, (_, i) => (i % 2 ? jsonComment(recipient, `/portal/documents/${docId}/comments`, `r${i}`) : jsonComment(co.browser, `/documents/${docId}/comments`, `c${i}`)));
+    const posts = Array.from({ length: 200 }, (_, i) =>
+      i % 2
+        ? jsonComment(recipient, `/portal/documents/${docId}/comments`, `r${i}`)
+        : jsonComment(co.browser, `/documents/${docId}/comments`, `c${i}`),
+    );
     const answers = await Promise.all(posts);
     expect(answers.every((r) => r.status === 201)).toBe(true);
     const rows = await db().select({ seq: activity.seq }).from(activity).where(eq(activity.documentId, docId));
     const seqs = rows.map((r) => r.seq!).sort((a, b) => a - b);
     expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
     expect(seqs.length).toBe(startSeq + 200);
-    const bodies = await db().select({ n: count() }).from(comments).where(and(eq(comments.documentId, docId)));
+    const bodies = await db()
+      .select({ n: count() })
+      .from(comments)
+      .where(and(eq(comments.documentId, docId)));
     expect(bodies[0].n).toBeGreaterThanOrEqual(202);
     await expect.poll(() => received.filter((e) => e.type === 'comment').length, { timeout: 10_000 }).toBe(200);
     const commentSeqs = received.filter((e) => e.type === 'comment').map((e) => e.seq);
@@ -102,11 +125,17 @@ describe('comments', () => {
     await r.post(`/portal/documents/${fresh}/comments`, { body: 'first question' });
     const stub = env.DOCUMENT_ROOM.get(env.DOCUMENT_ROOM.idFromName(fresh));
     await runDurableObjectAlarm(stub);
-    await expect.poll(async () => (await db().$count(outbox, and(eq(outbox.documentId, fresh), eq(outbox.kind, 'comments')))), { timeout: 5000 }).toBe(1);
+    await expect
+      .poll(async () => await db().$count(outbox, and(eq(outbox.documentId, fresh), eq(outbox.kind, 'comments'))), {
+        timeout: 5000,
+      })
+      .toBe(1);
     await r.post(`/portal/documents/${fresh}/comments`, { body: 'second question' });
     await r.post(`/portal/documents/${fresh}/comments`, { body: 'third question' });
     await runDurableObjectAlarm(stub);
-    const mails = await db().query.outbox.findMany({ where: (o, { and, eq }) => and(eq(o.documentId, fresh), eq(o.kind, 'comments')) });
+    const mails = await db().query.outbox.findMany({
+      where: (o, { and, eq }) => and(eq(o.documentId, fresh), eq(o.kind, 'comments')),
+    });
     expect(mails).toHaveLength(1);
     expect(mails[0].toEmail).toBe(co.email);
     expect(mails[0].text).toContain('first question');
@@ -114,12 +143,19 @@ describe('comments', () => {
     await runInDurableObject(stub, async (_room, state) => {
       const { database } = await import('../src/db/client');
       const { documents } = await import('../src/db/schema');
-      await database(env.DB).update(documents).set({ notifiedContractorAt: Date.now() - 11 * 60_000 }).where(eq(documents.id, fresh));
+      await database(env.DB)
+        .update(documents)
+        .set({ notifiedContractorAt: Date.now() - 11 * 60_000 })
+        .where(eq(documents.id, fresh));
       await state.storage.setAlarm(Date.now());
     });
     await runDurableObjectAlarm(stub);
     // The alarm may also fire on its own; either way exactly one more digest arrives.
-    const digests = () => db().query.outbox.findMany({ where: (o, { and, eq }) => and(eq(o.documentId, fresh), eq(o.kind, 'comments')), orderBy: (o, { asc }) => asc(o.createdAt) });
+    const digests = () =>
+      db().query.outbox.findMany({
+        where: (o, { and, eq }) => and(eq(o.documentId, fresh), eq(o.kind, 'comments')),
+        orderBy: (o, { asc }) => asc(o.createdAt),
+      });
     await expect.poll(async () => (await digests()).length, { timeout: 5000 }).toBe(2);
     const after = await digests();
     expect(after[1].text).toContain('second question');
@@ -158,7 +194,9 @@ describe('files', () => {
   it('refuses a disallowed type renamed to .pdf, an oversized file, a path-y name, and stores nothing', async () => {
     const before = await db().$count(files);
     const objects = (await env.FILES.list()).objects.length;
-    const fake = await upload(recipient, `/portal/documents/${docId}/files`, [{ name: 'virus.pdf', bytes: new TextEncoder().encode('MZ\x90\x00 not a pdf') }]);
+    const fake = await upload(recipient, `/portal/documents/${docId}/files`, [
+      { name: 'virus.pdf', bytes: new TextEncoder().encode('MZ\x90\x00 not a pdf') },
+    ]);
     expect(fake.status).toBe(422);
     expect(await fake.text()).toContain('does not look like a real .pdf');
     const exe = await upload(recipient, `/portal/documents/${docId}/files`, [{ name: 'tool.exe', bytes: PDF }]);
@@ -172,9 +210,14 @@ describe('files', () => {
     expect(none.status).toBe(422);
     expect(await db().$count(files)).toBe(before);
     expect((await env.FILES.list()).objects.length).toBe(objects);
-    const pathy = await upload(co.browser, `/documents/${docId}/files`, [{ name: '../../etc/pa\u0007ss<img src=x onerror=alert(1)>.pdf', bytes: PDF }]);
+    const pathy = await upload(co.browser, `/documents/${docId}/files`, [
+      { name: '../../etc/pa\u0007ss<img src=x onerror=alert(1)>.pdf', bytes: PDF },
+    ]);
     expect(pathy.status).toBe(303);
-    const row = await db().query.files.findFirst({ where: (f, { eq }) => eq(f.documentId, docId), orderBy: (f, { desc }) => desc(f.createdAt) });
+    const row = await db().query.files.findFirst({
+      where: (f, { eq }) => eq(f.documentId, docId),
+      orderBy: (f, { desc }) => desc(f.createdAt),
+    });
     expect(row!.name).toBe('passimg src=x onerror=alert(1).pdf');
     expect(row!.r2Key).not.toContain('etc');
     const page = await (await recipient.get(`/portal/documents/${docId}`)).text();
@@ -183,7 +226,15 @@ describe('files', () => {
 
   it('20 concurrent uploads: all stored, no orphan objects or rows', async () => {
     const before = await db().$count(files, eq(files.documentId, docId));
-    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => upload(i % 2 ? recipient : co.browser, i % 2 ? `/portal/documents/${docId}/files` : `/documents/${docId}/files`, [{ name: `photo-${i}.png`, bytes: PNG }])));
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        upload(
+          i % 2 ? recipient : co.browser,
+          i % 2 ? `/portal/documents/${docId}/files` : `/documents/${docId}/files`,
+          [{ name: `photo-${i}.png`, bytes: PNG }],
+        ),
+      ),
+    );
     expect(answers.every((r) => r.status === 303)).toBe(true);
     const rows = await db().select().from(files).where(eq(files.documentId, docId));
     expect(rows.length).toBe(before + 20);
@@ -195,16 +246,26 @@ describe('files', () => {
   });
 
   it('the uploader or the contractor removes a file; another recipient cannot; the object is deleted and logged', async () => {
-    const rows = await db().select().from(files).where(and(eq(files.documentId, docId), eq(files.side, 'recipient')));
+    const rows = await db()
+      .select()
+      .from(files)
+      .where(and(eq(files.documentId, docId), eq(files.side, 'recipient')));
     const mine = rows.find((r) => r.removedAt === null)!;
-    const contractorFile = (await db().select().from(files).where(and(eq(files.documentId, docId), eq(files.side, 'contractor'))))[0];
+    const contractorFile = (
+      await db()
+        .select()
+        .from(files)
+        .where(and(eq(files.documentId, docId), eq(files.side, 'contractor')))
+    )[0];
     const denied = await recipient.post(`/portal/documents/${docId}/files/${contractorFile.id}/remove`);
     expect(denied.status).toBe(404);
     const ok = await recipient.post(`/portal/documents/${docId}/files/${mine.id}/remove`);
     expect(ok.status).toBe(303);
     expect(await env.FILES.head(mine.r2Key)).toBeNull();
     expect((await recipient.get(`/portal/documents/${docId}/files/${mine.id}`)).status).toBe(404);
-    const logged = await db().query.activity.findFirst({ where: (a, { and, eq }) => and(eq(a.documentId, docId), eq(a.action, 'file_removed')) });
+    const logged = await db().query.activity.findFirst({
+      where: (a, { and, eq }) => and(eq(a.documentId, docId), eq(a.action, 'file_removed')),
+    });
     expect(logged?.actorName).toBeTruthy();
     const byContractor = await co.browser.post(`/documents/${docId}/files/${contractorFile.id}/remove`);
     expect(byContractor.status).toBe(303);

@@ -3,7 +3,15 @@ import { asc, eq, sql } from 'drizzle-orm';
 import { extractText, getDocumentProxy } from 'unpdf';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { documentTotals, lineTotal } from '../src/budget/totals';
-import { activity, costGroups, costItems, documentLines, documents, documentVersions, payments } from '../src/db/schema';
+import {
+  activity,
+  costGroups,
+  costItems,
+  documentLines,
+  documents,
+  documentVersions,
+  payments,
+} from '../src/db/schema';
 import { KINDS, kindKey } from '../src/documents/kinds';
 import { calendarDate, centsInput, money } from '../views/format';
 import { type Browser, createJob, db, location } from './helpers';
@@ -13,7 +21,13 @@ import { fieldError, inputValue, selectedOption } from './pages';
 type Company = Awaited<ReturnType<typeof companyWithBudget>>;
 type Fields = Record<string, string | string[]>;
 
-const unescape = (s: string) => s.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+const unescape = (s: string) =>
+  s
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&');
 /** The page as a person reads it: tags dropped, entities decoded, whitespace collapsed. */
 const visibleText = (body: string) => unescape(body.replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ');
 
@@ -28,7 +42,9 @@ function formFields(body: string, action: string): [string, string][] {
   const form = new RegExp(`<form[^>]*action="${action.replace(/[.?]/g, '\\$&')}"[^>]*>([\\s\\S]*?)</form>`).exec(body);
   if (!form) throw new Error(`no form posting to ${action}`);
   const out: [string, string][] = [];
-  for (const m of form[1].matchAll(/<input\b[^>]*>|<textarea\b[^>]*>([\s\S]*?)<\/textarea>|<select\b[^>]*>([\s\S]*?)<\/select>/g)) {
+  for (const m of form[1].matchAll(
+    /<input\b[^>]*>|<textarea\b[^>]*>([\s\S]*?)<\/textarea>|<select\b[^>]*>([\s\S]*?)<\/select>/g,
+  )) {
     const a = attrs(m[0].slice(0, m[0].indexOf('>') + 1));
     if (!a.name || a.name === '_csrf' || a.disabled !== undefined) continue;
     if (m[0].startsWith('<textarea')) out.push([a.name, unescape(m[1])]);
@@ -72,12 +88,20 @@ async function saveDraft(browser: Browser, id: string, changes: Record<string, s
 
 async function linesOf(documentId: string, version?: number) {
   const doc = await db().query.documents.findFirst({ where: eq(documents.id, documentId) });
-  const v = await db().query.documentVersions.findFirst({ where: (t, { and, eq }) => and(eq(t.documentId, documentId), eq(t.version, version ?? doc!.currentVersion)) });
-  return db().select().from(documentLines).where(eq(documentLines.versionId, v!.id)).orderBy(asc(documentLines.position));
+  const v = await db().query.documentVersions.findFirst({
+    where: (t, { and, eq }) => and(eq(t.documentId, documentId), eq(t.version, version ?? doc!.currentVersion)),
+  });
+  return db()
+    .select()
+    .from(documentLines)
+    .where(eq(documentLines.versionId, v!.id))
+    .orderBy(asc(documentLines.position));
 }
 
 async function versionRow(documentId: string, version: number) {
-  return (await db().query.documentVersions.findFirst({ where: (t, { and, eq }) => and(eq(t.documentId, documentId), eq(t.version, version)) }))!;
+  return (await db().query.documentVersions.findFirst({
+    where: (t, { and, eq }) => and(eq(t.documentId, documentId), eq(t.version, version)),
+  }))!;
 }
 
 async function documentRow(documentId: string) {
@@ -86,13 +110,29 @@ async function documentRow(documentId: string) {
 
 /** Everything a refused request must leave as it was. */
 async function stored(documentId?: string) {
-  const count = async (table: typeof documents | typeof documentVersions | typeof documentLines | typeof payments | typeof activity) => (await db().select({ n: sql<number>`count(*)` }).from(table))[0].n;
-  const [docs, versions, lines, paid, acts] = await Promise.all([count(documents), count(documentVersions), count(documentLines), count(payments), count(activity)]);
+  const count = async (
+    table: typeof documents | typeof documentVersions | typeof documentLines | typeof payments | typeof activity,
+  ) => (await db().select({ n: sql<number>`count(*)` }).from(table))[0].n;
+  const [docs, versions, lines, paid, acts] = await Promise.all([
+    count(documents),
+    count(documentVersions),
+    count(documentLines),
+    count(payments),
+    count(activity),
+  ]);
   const detail = documentId
     ? {
         document: await documentRow(documentId),
-        versions: await db().select().from(documentVersions).where(eq(documentVersions.documentId, documentId)).orderBy(asc(documentVersions.version)),
-        lines: await db().select().from(documentLines).where(eq(documentLines.documentId, documentId)).orderBy(asc(documentLines.versionId), asc(documentLines.position)),
+        versions: await db()
+          .select()
+          .from(documentVersions)
+          .where(eq(documentVersions.documentId, documentId))
+          .orderBy(asc(documentVersions.version)),
+        lines: await db()
+          .select()
+          .from(documentLines)
+          .where(eq(documentLines.documentId, documentId))
+          .orderBy(asc(documentLines.versionId), asc(documentLines.position)),
         payments: await db().select().from(payments).where(eq(payments.documentId, documentId)),
       }
     : null;
@@ -114,7 +154,9 @@ async function pdfOf(browser: Browser, path: string) {
 }
 
 async function sha256(bytes: ArrayBuffer) {
-  return [...new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return [...new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))]
+    .map((b) => b.toString(16).padStart(2, '0'))
+    .join('');
 }
 
 const item = (co: Company, name: string) => co.items.find((i) => i.name === name)!;
@@ -129,13 +171,48 @@ describe('creating each kind of document from the budget', () => {
 
   // How each kind picks its items: single items, a whole group, or everything.
   const selections: Record<string, { fields: (co: Company) => Fields; lines: string[] }> = {
-    bid_request: { fields: (co) => ({ group: co.groups.electrical }), lines: ['Electrical', 'Kitchen circuits', 'Recessed lights — Zürich “LED”'] },
-    estimate: { fields: (co) => ({ item: [item(co, 'Remove cabinets').id, item(co, 'Recessed lights — Zürich “LED”').id] }), lines: ['Demolition', 'Remove cabinets', 'Electrical', 'Recessed lights — Zürich “LED”'] },
-    proposal: { fields: () => ({ all: '1' }), lines: ['Demolition', 'Remove cabinets', 'Dumpster', 'Electrical', 'Kitchen circuits', 'Recessed lights — Zürich “LED”'] },
-    change_order: { fields: (co) => ({ group: co.groups.demolition }), lines: ['Demolition', 'Remove cabinets', 'Dumpster'] },
-    customer_invoice: { fields: (co) => ({ item: item(co, 'Dumpster').id, group: co.groups.electrical }), lines: ['Demolition', 'Dumpster', 'Electrical', 'Kitchen circuits', 'Recessed lights — Zürich “LED”'] },
-    purchase_order: { fields: (co) => ({ group: co.groups.electrical }), lines: ['Electrical', 'Kitchen circuits', 'Recessed lights — Zürich “LED”'] },
-    work_order: { fields: () => ({ all: '1' }), lines: ['Demolition', 'Remove cabinets', 'Dumpster', 'Electrical', 'Kitchen circuits', 'Recessed lights — Zürich “LED”'] },
+    bid_request: {
+      fields: (co) => ({ group: co.groups.electrical }),
+      lines: ['Electrical', 'Kitchen circuits', 'Recessed lights — Zürich “LED”'],
+    },
+    estimate: {
+      fields: (co) => ({ item: [item(co, 'Remove cabinets').id, item(co, 'Recessed lights — Zürich “LED”').id] }),
+      lines: ['Demolition', 'Remove cabinets', 'Electrical', 'Recessed lights — Zürich “LED”'],
+    },
+    proposal: {
+      fields: () => ({ all: '1' }),
+      lines: [
+        'Demolition',
+        'Remove cabinets',
+        'Dumpster',
+        'Electrical',
+        'Kitchen circuits',
+        'Recessed lights — Zürich “LED”',
+      ],
+    },
+    change_order: {
+      fields: (co) => ({ group: co.groups.demolition }),
+      lines: ['Demolition', 'Remove cabinets', 'Dumpster'],
+    },
+    customer_invoice: {
+      fields: (co) => ({ item: item(co, 'Dumpster').id, group: co.groups.electrical }),
+      lines: ['Demolition', 'Dumpster', 'Electrical', 'Kitchen circuits', 'Recessed lights — Zürich “LED”'],
+    },
+    purchase_order: {
+      fields: (co) => ({ group: co.groups.electrical }),
+      lines: ['Electrical', 'Kitchen circuits', 'Recessed lights — Zürich “LED”'],
+    },
+    work_order: {
+      fields: () => ({ all: '1' }),
+      lines: [
+        'Demolition',
+        'Remove cabinets',
+        'Dumpster',
+        'Electrical',
+        'Kitchen circuits',
+        'Recessed lights — Zürich “LED”',
+      ],
+    },
     bill: { fields: (co) => ({ item: item(co, 'Kitchen circuits').id }), lines: ['Electrical', 'Kitchen circuits'] },
   };
 
@@ -169,9 +246,16 @@ describe('creating each kind of document from the budget', () => {
       for (const l of lines.filter((x) => x.kind === 'item')) {
         const source = item(co, l.name);
         expect(l.costItemId).toBe(source.id);
-        expect([l.quantity, l.unitCost, l.unitPrice, l.taxable]).toEqual([source.quantity, source.unitCost, source.unitPrice, source.taxable]);
+        expect([l.quantity, l.unitCost, l.unitPrice, l.taxable]).toEqual([
+          source.quantity,
+          source.unitCost,
+          source.unitPrice,
+          source.taxable,
+        ]);
       }
-      expect(lines.filter((l) => l.kind === 'group').map((l) => l.name)).toEqual(selections[key].lines.filter((n) => n === 'Demolition' || n === 'Electrical'));
+      expect(lines.filter((l) => l.kind === 'group').map((l) => l.name)).toEqual(
+        selections[key].lines.filter((n) => n === 'Demolition' || n === 'Electrical'),
+      );
 
       const editor = await co.browser.get(`/documents/${id}`);
       const body = await editor.text();
@@ -225,10 +309,32 @@ describe('numbering', () => {
     const a = await companyWithBudget({ company: 'First Numbering Co' });
     const pick = { item: a.items[0].id };
     const made: string[] = [];
-    for (const key of ['estimate', 'estimate', 'change_order', 'estimate', 'proposal', 'change_order', 'customer_invoice', 'purchase_order', 'purchase_order', 'work_order']) {
+    for (const key of [
+      'estimate',
+      'estimate',
+      'change_order',
+      'estimate',
+      'proposal',
+      'change_order',
+      'customer_invoice',
+      'purchase_order',
+      'purchase_order',
+      'work_order',
+    ]) {
       made.push((await documentRow(await createDocument(a.browser, a.jobId, key, pick))).number);
     }
-    expect(made).toEqual(['EST-0001', 'EST-0002', 'CO-0001', 'EST-0003', 'PRO-0001', 'CO-0002', 'INV-0001', 'PO-0001', 'PO-0002', 'WO-0001']);
+    expect(made).toEqual([
+      'EST-0001',
+      'EST-0002',
+      'CO-0001',
+      'EST-0003',
+      'PRO-0001',
+      'CO-0002',
+      'INV-0001',
+      'PO-0001',
+      'PO-0002',
+      'WO-0001',
+    ]);
 
     const b = await companyWithBudget({ company: 'Second Numbering Co' });
     const first = await documentRow(await createDocument(b.browser, b.jobId, 'estimate', { item: b.items[0].id }));
@@ -274,7 +380,12 @@ describe('draft editor', () => {
     expect(location(res)).toContain(`/documents/${id}`);
 
     const doc = await documentRow(id);
-    expect(doc).toMatchObject({ number: 'EST-0100', accountId: co.customerId, contactId: co.customerContact.id, requireSignature: false });
+    expect(doc).toMatchObject({
+      number: 'EST-0100',
+      accountId: co.customerId,
+      contactId: co.customerContact.id,
+      requireSignature: false,
+    });
     const v = await versionRow(id, 1);
     expect(v).toMatchObject({
       title: 'Kitchen remodel — phase 1',
@@ -306,7 +417,15 @@ describe('draft editor', () => {
     expect(visibleText(page)).toContain(`Will be sent to ${co.customerContact.name} at ${co.customerContact.email}`);
 
     const pdf = (await pdfOf(co.browser, `/documents/${id}.pdf`)).join(' ');
-    for (const text of ['EST-0100', 'Kitchen remodel — phase 1', 'Net 15. Señor Muñoz signs.', co.customerContact.name, 'Mar 2, 2026', 'Apr 1, 2026']) expect(pdf).toContain(text);
+    for (const text of [
+      'EST-0100',
+      'Kitchen remodel — phase 1',
+      'Net 15. Señor Muñoz signs.',
+      co.customerContact.name,
+      'Mar 2, 2026',
+      'Apr 1, 2026',
+    ])
+      expect(pdf).toContain(text);
   });
 
   it('edits, removes, adds and reorders lines and group headings', async () => {
@@ -327,26 +446,66 @@ describe('draft editor', () => {
     expect(res.status, (await res.clone().text()).slice(0, 2000)).toBe(303);
     let lines = await linesOf(id);
     expect(lines).toHaveLength(before.length);
-    expect(lineNamed(lines, 'Remove upper and lower cabinets')).toMatchObject({ id: cabinets.id, description: 'Including hardware — haul away', quantity: 125_000, unit: 'hrs', unitPrice: 9010, unitCost: cabinets.unitCost, taxable: false, costItemId: cabinets.costItemId });
+    expect(lineNamed(lines, 'Remove upper and lower cabinets')).toMatchObject({
+      id: cabinets.id,
+      description: 'Including hardware — haul away',
+      quantity: 125_000,
+      unit: 'hrs',
+      unitPrice: 9010,
+      unitCost: cabinets.unitCost,
+      taxable: false,
+      costItemId: cabinets.costItemId,
+    });
 
     // Remove one.
     res = await saveDraft(co.browser, id, { [`remove.${dumpster.id}`]: '1' });
     expect(res.status).toBe(303);
     lines = await linesOf(id);
-    expect(lines.map((l) => l.name)).toEqual(['Demolition', 'Remove upper and lower cabinets', 'Electrical', 'Kitchen circuits', 'Recessed lights — Zürich “LED”']);
+    expect(lines.map((l) => l.name)).toEqual([
+      'Demolition',
+      'Remove upper and lower cabinets',
+      'Electrical',
+      'Kitchen circuits',
+      'Recessed lights — Zürich “LED”',
+    ]);
 
     // Add a line that is not in the budget.
-    res = await saveDraft(co.browser, id, { 'name._new': 'Permit fee', 'description._new': 'City of Springfield', 'quantity._new': '1', 'unit._new': 'ls', 'amount._new': '350', 'taxable._new': 'on' });
+    res = await saveDraft(co.browser, id, {
+      'name._new': 'Permit fee',
+      'description._new': 'City of Springfield',
+      'quantity._new': '1',
+      'unit._new': 'ls',
+      'amount._new': '350',
+      'taxable._new': 'on',
+    });
     expect(res.status).toBe(303);
     lines = await linesOf(id);
-    expect(lines.at(-1)).toMatchObject({ kind: 'item', name: 'Permit fee', description: 'City of Springfield', quantity: 10_000, unit: 'ls', unitPrice: 35_000, taxable: true, costItemId: null, position: lines.length });
+    expect(lines.at(-1)).toMatchObject({
+      kind: 'item',
+      name: 'Permit fee',
+      description: 'City of Springfield',
+      quantity: 10_000,
+      unit: 'ls',
+      unitPrice: 35_000,
+      taxable: true,
+      costItemId: null,
+      position: lines.length,
+    });
 
     // Add a group heading.
     res = await saveDraft(co.browser, id, { 'kind._new': 'group', 'name._new': 'Allowances' });
     expect(res.status).toBe(303);
     lines = await linesOf(id);
     expect(lines.at(-1)).toMatchObject({ kind: 'group', name: 'Allowances', quantity: 0, unitPrice: 0 });
-    expect(lines.map((l) => l.name)).toEqual(['Demolition', 'Remove upper and lower cabinets', 'Electrical', 'Kitchen circuits', 'Recessed lights — Zürich “LED”', 'Permit fee', 'Allowances']);
+    expect(lines.map((l) => l.name)).toEqual([
+      'Demolition',
+      'Remove upper and lower cabinets',
+      'Electrical',
+      'Kitchen circuits',
+      'Recessed lights — Zürich “LED”',
+      'Permit fee',
+      'Allowances',
+    ]);
 
     // Move the heading up above the permit, then the permit down below it... and back.
     const allowances = lineNamed(lines, 'Allowances');
@@ -362,15 +521,33 @@ describe('draft editor', () => {
     await saveDraft(co.browser, id, { move: `up:${first.id}` });
     await saveDraft(co.browser, id, { move: `down:${allowances.id}` });
     lines = await linesOf(id);
-    expect(lines.map((l) => l.name)).toEqual(['Demolition', 'Remove upper and lower cabinets', 'Electrical', 'Kitchen circuits', 'Recessed lights — Zürich “LED”', 'Permit fee', 'Allowances']);
+    expect(lines.map((l) => l.name)).toEqual([
+      'Demolition',
+      'Remove upper and lower cabinets',
+      'Electrical',
+      'Kitchen circuits',
+      'Recessed lights — Zürich “LED”',
+      'Permit fee',
+      'Allowances',
+    ]);
     expect(lines.map((l) => l.position)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     // A move also keeps what was typed in the same submit.
     res = await saveDraft(co.browser, id, { move: `up:${permit.id}`, [`name.${permit.id}`]: 'Building permit' });
     lines = await linesOf(id);
-    expect(lines.map((l) => l.name).slice(-3)).toEqual(['Building permit', 'Recessed lights — Zürich “LED”', 'Allowances']);
+    expect(lines.map((l) => l.name).slice(-3)).toEqual([
+      'Building permit',
+      'Recessed lights — Zürich “LED”',
+      'Allowances',
+    ]);
 
     const page = await (await co.browser.get(`/documents/${id}`)).text();
-    const order = ['Remove upper and lower cabinets', 'Kitchen circuits', 'Building permit', 'Recessed lights — Zürich “LED”', 'Allowances'].map((n) => page.indexOf(`value="${n}"`));
+    const order = [
+      'Remove upper and lower cabinets',
+      'Kitchen circuits',
+      'Building permit',
+      'Recessed lights — Zürich “LED”',
+      'Allowances',
+    ].map((n) => page.indexOf(`value="${n}"`));
     expect(order.every((p, i) => p > 0 && (i === 0 || p > order[i - 1]))).toBe(true);
 
     const pdf = (await pdfOf(co.browser, `/documents/${id}.pdf`)).join(' ');
@@ -395,9 +572,21 @@ describe('draft editor', () => {
     expect(res.status, (await res.clone().text()).slice(0, 1500)).toBe(303);
     // subtotal 130000 + 4998 = 134998; tax 8.875% of 130000 = 11537.5 → 11538; total 146536;
     // deposit 33.333% of 146536 = 48844.84... → 48845.
-    const expected = { subtotal: 134_998, taxableSubtotal: 130_000, tax: 11_538, total: 146_536, deposit: 48_845, paid: 0, balance: 146_536 };
+    const expected = {
+      subtotal: 134_998,
+      taxableSubtotal: 130_000,
+      tax: 11_538,
+      total: 146_536,
+      deposit: 48_845,
+      paid: 0,
+      balance: 146_536,
+    };
     const lines = await linesOf(id);
-    const computed = documentTotals(lines.map((l) => ({ kind: l.kind, quantity: l.quantity, unitAmount: l.unitPrice, taxable: l.taxable })), 8875, { kind: 'percent', rate: 33_333 });
+    const computed = documentTotals(
+      lines.map((l) => ({ kind: l.kind, quantity: l.quantity, unitAmount: l.unitPrice, taxable: l.taxable })),
+      8875,
+      { kind: 'percent', rate: 33_333 },
+    );
     expect(computed).toMatchObject(expected);
     expect(computed.lineTotals).toEqual([0, 130_000, 4_998]);
     expect(lineNamed(lines, 'Remove cabinets').id).toBe(cabinets.id);
@@ -414,7 +603,9 @@ describe('draft editor', () => {
 
     // A fixed deposit larger than the total is capped at the total.
     await saveDraft(co.browser, id, { depositKind: 'fixed', depositValue: '5000' });
-    expect(visibleText(await (await co.browser.get(`/documents/${id}`)).text())).toContain('Deposit / due now $1,465.36');
+    expect(visibleText(await (await co.browser.get(`/documents/${id}`)).text())).toContain(
+      'Deposit / due now $1,465.36',
+    );
     const list = visibleText(await (await co.browser.get(`/documents?jobId=${co.jobId}&type=customer_order`)).text());
     expect(list).toContain('$1,465.36');
   });
@@ -457,7 +648,11 @@ describe('bad input is refused with a clear message and writes nothing', () => {
     expect(res.status).toBe(422);
     expect(visibleText(body)).toContain('Select at least one budget item (or a whole group) to put on the document.');
     // Items of another job (or made up) select nothing either.
-    const res2 = await co.browser.post(`/jobs/${co.jobId}/documents`, { kind: 'estimate', item: 'zzzzzzzzzzzzzzzzzzzzzzzz', group: 'yyyyyyyyyyyyyyyyyyyyyyyy' });
+    const res2 = await co.browser.post(`/jobs/${co.jobId}/documents`, {
+      kind: 'estimate',
+      item: 'zzzzzzzzzzzzzzzzzzzzzzzz',
+      group: 'yyyyyyyyyyyyyyyyyyyyyyyy',
+    });
     expect(res2.status).toBe(422);
     expect(await stored()).toEqual(before);
   });
@@ -466,58 +661,136 @@ describe('bad input is refused with a clear message and writes nothing', () => {
     const jobId = await createJob(co.browser, 'Tower', co.customerId);
     const now = Date.now();
     const groupId = `biggroup${'0'.repeat(16)}`;
-    const items = Array.from({ length: 1000 }, (_, i) => ({ id: `bigitem${String(i).padStart(17, '0')}`, orgId: co.orgId, jobId, groupId, position: i + 1, name: `Unit ${i + 1}`, costType: 'labor' as const, quantity: 10_000, unitCost: 100, unitPrice: 120, createdAt: now, updatedAt: now }));
+    const items = Array.from({ length: 1000 }, (_, i) => ({
+      id: `bigitem${String(i).padStart(17, '0')}`,
+      orgId: co.orgId,
+      jobId,
+      groupId,
+      position: i + 1,
+      name: `Unit ${i + 1}`,
+      costType: 'labor' as const,
+      quantity: 10_000,
+      unitCost: 100,
+      unitPrice: 120,
+      createdAt: now,
+      updatedAt: now,
+    }));
     const d = db();
-    await d.batch([d.insert(costGroups).values({ id: groupId, orgId: co.orgId, jobId, name: 'Units', position: 1, createdAt: now }), ...Array.from({ length: 200 }, (_, k) => d.insert(costItems).values(items.slice(k * 5, k * 5 + 5)))]);
+    await d.batch([
+      d.insert(costGroups).values({ id: groupId, orgId: co.orgId, jobId, name: 'Units', position: 1, createdAt: now }),
+      ...Array.from({ length: 200 }, (_, k) => d.insert(costItems).values(items.slice(k * 5, k * 5 + 5))),
+    ]);
     // 1,000 items under one heading make 1,001 lines.
     const before = await stored();
     const res = await co.browser.post(`/jobs/${jobId}/documents`, { kind: 'estimate', all: '1' });
     expect(res.status).toBe(422);
-    expect(visibleText(await res.text())).toContain('A document can have at most 1,000 lines. Select fewer items and make several documents.');
+    expect(visibleText(await res.text())).toContain(
+      'A document can have at most 1,000 lines. Select fewer items and make several documents.',
+    );
     expect(await stored()).toEqual(before);
   });
 
   it('a number that is not a number', async () => {
-    await unchanged(estimate, () => saveDraft(co.browser, estimate, { number: 'EST 0001; DROP' }), 'number', 'Number may use letters, digits, dots, dashes and slashes.');
+    await unchanged(
+      estimate,
+      () => saveDraft(co.browser, estimate, { number: 'EST 0001; DROP' }),
+      'number',
+      'Number may use letters, digits, dots, dashes and slashes.',
+    );
     await unchanged(estimate, () => saveDraft(co.browser, estimate, { number: '' }), 'number', 'Number is required.');
   });
 
   it('a vendor as the recipient of an invoice', async () => {
-    await unchanged(invoice, () => saveDraft(co.browser, invoice, { accountId: co.vendorId, contactId: co.vendorContact.id, title: 'Changed title' }), 'accountId', 'Choose a customer: this document goes to a customer, not a vendor.');
+    await unchanged(
+      invoice,
+      () =>
+        saveDraft(co.browser, invoice, {
+          accountId: co.vendorId,
+          contactId: co.vendorContact.id,
+          title: 'Changed title',
+        }),
+      'accountId',
+      'Choose a customer: this document goes to a customer, not a vendor.',
+    );
   });
 
   it('a customer as the recipient of a purchase order', async () => {
     const po = await createDocument(co.browser, co.jobId, 'purchase_order', { group: co.groups.electrical });
-    await unchanged(po, () => saveDraft(co.browser, po, { accountId: co.customerId, contactId: co.customerContact.id }), 'accountId', 'Choose a vendor: this document goes to a vendor, not a customer.');
+    await unchanged(
+      po,
+      () => saveDraft(co.browser, po, { accountId: co.customerId, contactId: co.customerContact.id }),
+      'accountId',
+      'Choose a vendor: this document goes to a vendor, not a customer.',
+    );
   });
 
   it('a contact that does not belong to the account', async () => {
-    const body = await unchanged(estimate, () => saveDraft(co.browser, estimate, { accountId: co.customerId, contactId: co.vendorContact.id, title: 'Changed title' }), 'contactId', 'That contact does not belong to Reyes Household');
+    const body = await unchanged(
+      estimate,
+      () =>
+        saveDraft(co.browser, estimate, {
+          accountId: co.customerId,
+          contactId: co.vendorContact.id,
+          title: 'Changed title',
+        }),
+      'contactId',
+      'That contact does not belong to Reyes Household',
+    );
     // What was typed comes back in the form.
     expect(inputValue(body, 'title')).toBe('Changed title');
   });
 
   it('a number another estimate already has', async () => {
     const taken = (await documentRow(other)).number;
-    await unchanged(estimate, () => saveDraft(co.browser, estimate, { number: taken }), 'number', `${taken} is already used by another estimate. Choose a different number.`);
+    await unchanged(
+      estimate,
+      () => saveDraft(co.browser, estimate, { number: taken }),
+      'number',
+      `${taken} is already used by another estimate. Choose a different number.`,
+    );
   });
 
   it('a negative quantity', async () => {
     const line = (await linesOf(estimate)).find((l) => l.kind === 'item')!;
-    await unchanged(estimate, () => saveDraft(co.browser, estimate, { [`quantity.${line.id}`]: '-1' }), `quantity.${line.id}`, 'Quantity must be at least 0.');
+    await unchanged(
+      estimate,
+      () => saveDraft(co.browser, estimate, { [`quantity.${line.id}`]: '-1' }),
+      `quantity.${line.id}`,
+      'Quantity must be at least 0.',
+    );
   });
 
   it('a quantity with five decimals', async () => {
     const line = (await linesOf(estimate)).find((l) => l.kind === 'item')!;
-    await unchanged(estimate, () => saveDraft(co.browser, estimate, { [`quantity.${line.id}`]: '1.23456' }), `quantity.${line.id}`, 'Quantity must be a number with at most four decimals.');
+    await unchanged(
+      estimate,
+      () => saveDraft(co.browser, estimate, { [`quantity.${line.id}`]: '1.23456' }),
+      `quantity.${line.id}`,
+      'Quantity must be a number with at most four decimals.',
+    );
   });
 
   it('an absurd unit price', async () => {
     const line = (await linesOf(estimate)).find((l) => l.kind === 'item')!;
-    await unchanged(estimate, () => saveDraft(co.browser, estimate, { [`amount.${line.id}`]: '10000000.01' }), `amount.${line.id}`, 'Unit price must be at most 10,000,000.');
-    await unchanged(estimate, () => saveDraft(co.browser, estimate, { [`amount.${line.id}`]: '1e9' }), `amount.${line.id}`, 'Unit price must be a number');
+    await unchanged(
+      estimate,
+      () => saveDraft(co.browser, estimate, { [`amount.${line.id}`]: '10000000.01' }),
+      `amount.${line.id}`,
+      'Unit price must be at most 10,000,000.',
+    );
+    await unchanged(
+      estimate,
+      () => saveDraft(co.browser, estimate, { [`amount.${line.id}`]: '1e9' }),
+      `amount.${line.id}`,
+      'Unit price must be a number',
+    );
     // A huge quantity times a large price overflows the per-line bound.
-    await unchanged(estimate, () => saveDraft(co.browser, estimate, { [`quantity.${line.id}`]: '1000000', [`amount.${line.id}`]: '9999999' }), `quantity.${line.id}`, 'larger than we can handle');
+    await unchanged(
+      estimate,
+      () => saveDraft(co.browser, estimate, { [`quantity.${line.id}`]: '1000000', [`amount.${line.id}`]: '9999999' }),
+      `quantity.${line.id}`,
+      'larger than we can handle',
+    );
   });
 
   it('a 5,000-line paste', async () => {
@@ -525,23 +798,53 @@ describe('bad input is refused with a clear message and writes nothing', () => {
     const keys = Array.from({ length: 5000 }, (_, i) => `pasted${String(i).padStart(6, '0')}`);
     const paste: Fields = { ...fields, line: keys };
     for (const k of keys) paste[`name.${k}`] = `Pasted line ${k}`;
-    const body = await unchanged(estimate, () => co.browser.post(`/documents/${estimate}`, paste), '_form', /at most 1,000 lines/);
+    const body = await unchanged(
+      estimate,
+      () => co.browser.post(`/documents/${estimate}`, paste),
+      '_form',
+      /at most 1,000 lines/,
+    );
     expect(visibleText(body)).toContain('A document can have at most 1,000 lines');
   });
 
   it('an empty document (every line removed)', async () => {
     const lines = await linesOf(estimate);
     const removals = Object.fromEntries(lines.map((l) => [`remove.${l.id}`, '1']));
-    await unchanged(estimate, () => saveDraft(co.browser, estimate, removals), '_form', 'A document needs at least one line item.');
+    await unchanged(
+      estimate,
+      () => saveDraft(co.browser, estimate, removals),
+      '_form',
+      'A document needs at least one line item.',
+    );
     // Keeping only the group headings is empty too.
     const onlyItems = Object.fromEntries(lines.filter((l) => l.kind === 'item').map((l) => [`remove.${l.id}`, '1']));
-    await unchanged(estimate, () => saveDraft(co.browser, estimate, onlyItems), '_form', 'A document needs at least one line item.');
+    await unchanged(
+      estimate,
+      () => saveDraft(co.browser, estimate, onlyItems),
+      '_form',
+      'A document needs at least one line item.',
+    );
   });
 
   it('an invalid date', async () => {
-    await unchanged(estimate, () => saveDraft(co.browser, estimate, { issueDate: '2026-02-30' }), 'issueDate', 'Issue date must be a real date (YYYY-MM-DD).');
-    await unchanged(estimate, () => saveDraft(co.browser, estimate, { dueDate: '2026-13-01' }), 'dueDate', 'Valid until must be a real date (YYYY-MM-DD).');
-    await unchanged(estimate, () => saveDraft(co.browser, estimate, { issueDate: '2026-05-01', dueDate: '2026-04-01' }), 'dueDate', 'Valid until cannot be before the issue date.');
+    await unchanged(
+      estimate,
+      () => saveDraft(co.browser, estimate, { issueDate: '2026-02-30' }),
+      'issueDate',
+      'Issue date must be a real date (YYYY-MM-DD).',
+    );
+    await unchanged(
+      estimate,
+      () => saveDraft(co.browser, estimate, { dueDate: '2026-13-01' }),
+      'dueDate',
+      'Valid until must be a real date (YYYY-MM-DD).',
+    );
+    await unchanged(
+      estimate,
+      () => saveDraft(co.browser, estimate, { issueDate: '2026-05-01', dueDate: '2026-04-01' }),
+      'dueDate',
+      'Valid until cannot be before the issue date.',
+    );
   });
 });
 
@@ -562,13 +865,20 @@ describe('status machine through the routes', () => {
     expect(page).not.toContain('name="line"');
     expect(page).not.toContain(`/documents/${id}/send`);
     const before = await stored(id);
-    const edit = await co.browser.post(`/documents/${id}`, { title: 'Back from the dead', number: 'INV-0999', issueDate: '2026-03-02' });
+    const edit = await co.browser.post(`/documents/${id}`, {
+      title: 'Back from the dead',
+      number: 'INV-0999',
+      issueDate: '2026-03-02',
+    });
     expect(edit.status).toBe(409);
     expect(visibleText(await edit.text())).toContain('This invoice is void and can no longer be edited.');
     const sendForm = await co.browser.get(`/documents/${id}/send`);
     expect(sendForm.status).toBe(409);
     expect(visibleText(await sendForm.text())).toContain('This invoice is void and cannot be sent.');
-    expect((await co.browser.post(`/documents/${id}/send`, { name: 'Reyes', email: 'reyes@example.test', message: '' })).status).toBe(409);
+    expect(
+      (await co.browser.post(`/documents/${id}/send`, { name: 'Reyes', email: 'reyes@example.test', message: '' }))
+        .status,
+    ).toBe(409);
     expect(await stored(id)).toEqual(before);
     // Void is final.
     const again = await co.browser.post(`/documents/${id}/void`);
@@ -594,7 +904,12 @@ describe('status machine through the routes', () => {
     expect((await documentRow(id)).status).toBe('received');
     // No payment before the bill is approved.
     const before = await stored(id);
-    const early = await co.browser.post(`/documents/${id}/payments`, { amount: '100', paidOn: '2026-03-05', method: 'Check', reference: '1001' });
+    const early = await co.browser.post(`/documents/${id}/payments`, {
+      amount: '100',
+      paidOn: '2026-03-05',
+      method: 'Check',
+      reference: '1001',
+    });
     expect(early.status).toBe(422);
     expect(visibleText(await early.text())).toContain('Approve the bill before recording a payment.');
     expect(await stored(id)).toEqual(before);
@@ -603,9 +918,27 @@ describe('status machine through the routes', () => {
     expect(res.status).toBe(303);
     expect((await documentRow(id)).status).toBe('approved');
     // A bill shows costs: $4,200.00 for the kitchen circuits.
-    expect((await co.browser.post(`/documents/${id}/payments`, { amount: '1200', paidOn: '2026-03-05', method: 'ACH', reference: '' })).status).toBe(303);
+    expect(
+      (
+        await co.browser.post(`/documents/${id}/payments`, {
+          amount: '1200',
+          paidOn: '2026-03-05',
+          method: 'ACH',
+          reference: '',
+        })
+      ).status,
+    ).toBe(303);
     expect((await documentRow(id)).status).toBe('partially_paid');
-    expect((await co.browser.post(`/documents/${id}/payments`, { amount: '3000', paidOn: '2026-03-06', method: 'ACH', reference: '' })).status).toBe(303);
+    expect(
+      (
+        await co.browser.post(`/documents/${id}/payments`, {
+          amount: '3000',
+          paidOn: '2026-03-06',
+          method: 'ACH',
+          reference: '',
+        })
+      ).status,
+    ).toBe(303);
     expect((await documentRow(id)).status).toBe('paid');
     expect((await co.browser.post(`/documents/${id}/approve-bill`)).status).toBe(409);
   });
@@ -615,7 +948,12 @@ describe('status machine through the routes', () => {
     await saveDraft(co.browser, id, { taxRate: '0' });
     // Not before it is sent.
     let before = await stored(id);
-    const early = await co.browser.post(`/documents/${id}/payments`, { amount: '100', paidOn: '2026-03-05', method: 'Check', reference: '1001' });
+    const early = await co.browser.post(`/documents/${id}/payments`, {
+      amount: '100',
+      paidOn: '2026-03-05',
+      method: 'Check',
+      reference: '1001',
+    });
     expect(early.status).toBe(422);
     expect(visibleText(await early.text())).toContain('A payment can be recorded once the invoice is sent');
     expect(await stored(id)).toEqual(before);
@@ -623,7 +961,12 @@ describe('status machine through the routes', () => {
     await sendDocument(co.browser, id);
     expect((await documentRow(id)).status).toBe('sent');
     // Total is 16 hr × $81.25 = $1,300.00.
-    let res = await co.browser.post(`/documents/${id}/payments`, { amount: '500.00', paidOn: '2026-03-05', method: 'Check', reference: '#1042' });
+    let res = await co.browser.post(`/documents/${id}/payments`, {
+      amount: '500.00',
+      paidOn: '2026-03-05',
+      method: 'Check',
+      reference: '#1042',
+    });
     expect(res.status, (await res.clone().text()).slice(0, 1000)).toBe(303);
     expect((await documentRow(id)).status).toBe('partially_paid');
     let page = visibleText(await (await co.browser.get(`/documents/${id}`)).text());
@@ -631,25 +974,51 @@ describe('status machine through the routes', () => {
     expect(page).toContain('Balance $800.00');
 
     before = await stored(id);
-    res = await co.browser.post(`/documents/${id}/payments`, { amount: '800.01', paidOn: '2026-03-06', method: 'ACH', reference: '' });
+    res = await co.browser.post(`/documents/${id}/payments`, {
+      amount: '800.01',
+      paidOn: '2026-03-06',
+      method: 'ACH',
+      reference: '',
+    });
     expect(res.status).toBe(422);
     expect(visibleText(await res.text())).toContain('The payment is more than the balance of $800.00.');
     expect(await stored(id)).toEqual(before);
-    for (const bad of [{ amount: '-5' }, { amount: '0' }, { amount: '10.001' }, { paidOn: '2026-02-30' }, { method: 'Bitcoin' }]) {
-      const r = await co.browser.post(`/documents/${id}/payments`, { amount: '10', paidOn: '2026-03-06', method: 'ACH', reference: '', ...bad });
+    for (const bad of [
+      { amount: '-5' },
+      { amount: '0' },
+      { amount: '10.001' },
+      { paidOn: '2026-02-30' },
+      { method: 'Bitcoin' },
+    ]) {
+      const r = await co.browser.post(`/documents/${id}/payments`, {
+        amount: '10',
+        paidOn: '2026-03-06',
+        method: 'ACH',
+        reference: '',
+        ...bad,
+      });
       expect(r.status, JSON.stringify(bad)).toBe(422);
     }
     expect(await stored(id)).toEqual(before);
 
-    res = await co.browser.post(`/documents/${id}/payments`, { amount: '800', paidOn: '2026-03-06', method: 'ACH', reference: '' });
+    res = await co.browser.post(`/documents/${id}/payments`, {
+      amount: '800',
+      paidOn: '2026-03-06',
+      method: 'ACH',
+      reference: '',
+    });
     expect(res.status).toBe(303);
     expect((await documentRow(id)).status).toBe('paid');
     page = visibleText(await (await co.browser.get(`/documents/${id}`)).text());
     expect(page).toContain('Balance $0.00');
     // The sent invoice's PDF is the stored one: payments do not rewrite what was sent.
-    expect(await sha256(await (await co.browser.get(`/documents/${id}.pdf`)).arrayBuffer())).toBe((await versionRow(id, 1)).pdfSha256);
+    expect(await sha256(await (await co.browser.get(`/documents/${id}.pdf`)).arrayBuffer())).toBe(
+      (await versionRow(id, 1)).pdfSha256,
+    );
     // A paid invoice takes no more payments and cannot be voided.
-    expect((await co.browser.post(`/documents/${id}/payments`, { amount: '1', paidOn: '2026-03-06', method: 'ACH' })).status).toBe(422);
+    expect(
+      (await co.browser.post(`/documents/${id}/payments`, { amount: '1', paidOn: '2026-03-06', method: 'ACH' })).status,
+    ).toBe(422);
     expect((await co.browser.post(`/documents/${id}/void`)).status).toBe(409);
   });
 
@@ -657,7 +1026,11 @@ describe('status machine through the routes', () => {
     for (const key of ['estimate', 'purchase_order', 'bid_request']) {
       const id = await createDocument(co.browser, co.jobId, key, { group: co.groups.electrical });
       const before = await stored(id);
-      const res = await co.browser.post(`/documents/${id}/payments`, { amount: '10', paidOn: '2026-03-06', method: 'ACH' });
+      const res = await co.browser.post(`/documents/${id}/payments`, {
+        amount: '10',
+        paidOn: '2026-03-06',
+        method: 'ACH',
+      });
       expect(res.status, key).toBe(404);
       expect(await stored(id)).toEqual(before);
     }
@@ -694,9 +1067,15 @@ describe('revisions', () => {
     // A sent version cannot be edited.
     const sentPage = await (await co.browser.get(`/documents/${id}`)).text();
     expect(sentPage).not.toContain('name="line"');
-    const direct = await co.browser.post(`/documents/${id}`, { title: 'Sneaky', number: 'EST-0001', issueDate: '2026-03-02' });
+    const direct = await co.browser.post(`/documents/${id}`, {
+      title: 'Sneaky',
+      number: 'EST-0001',
+      issueDate: '2026-03-02',
+    });
     expect(direct.status).toBe(409);
-    expect(visibleText(await direct.text())).toContain('This version was sent and can no longer be edited. Use Revise to make a new version.');
+    expect(visibleText(await direct.text())).toContain(
+      'This version was sent and can no longer be edited. Use Revise to make a new version.',
+    );
 
     const res = await co.browser.post(`/documents/${id}/revise`);
     expect(res.status, (await res.clone().text()).slice(0, 1500)).toBe(303);
@@ -705,7 +1084,9 @@ describe('revisions', () => {
     const v2 = await versionRow(id, 2);
     expect(v2).toMatchObject({ state: 'draft', snapshot: null, pdfKey: null, pdfSha256: null, taxRate: 5000 });
     expect(await versionRow(id, 1)).toEqual(v1);
-    expect((await linesOf(id, 2)).map((l) => [l.name, l.quantity, l.unitPrice])).toEqual(v1Lines.map((l) => [l.name, l.quantity, l.unitPrice]));
+    expect((await linesOf(id, 2)).map((l) => [l.name, l.quantity, l.unitPrice])).toEqual(
+      v1Lines.map((l) => [l.name, l.quantity, l.unitPrice]),
+    );
 
     // Revising again before sending is refused.
     const twice = await co.browser.post(`/documents/${id}/revise`);
@@ -749,17 +1130,34 @@ describe('revisions', () => {
     const diff = visibleText(await compare.text());
     expect(diff).toContain('Added Backsplash tile');
     expect(diff).toContain('Removed Dumpster');
-    expect(diff).toMatch(/Changed Remove cabinets was 16 hr × \$81\.25 = \$1,300\.00 now 16 hr × \$100\.00 = \$1,600\.00 \(unit price\)/);
+    expect(diff).toMatch(
+      /Changed Remove cabinets was 16 hr × \$81\.25 = \$1,300\.00 now 16 hr × \$100\.00 = \$1,600\.00 \(unit price\)/,
+    );
     // A renamed line is the same line, changed.
     expect(diff).toContain('Changed LED downlights was 10 hr × $62.40 = $624.00 now 10 hr × $62.40 = $624.00 (name)');
     expect(diff).not.toContain('Recessed lights');
     expect(diff).not.toMatch(/Changed Kitchen circuits/);
     // Totals before and after: v1 subtotal 1300 + 603.75 + 4956 + 624 = 7483.75; v2 = 1600 + 4956 + 624 + 675 = 7855.
-    const before = documentTotals(v1Lines.map((l) => ({ kind: l.kind, quantity: l.quantity, unitAmount: l.unitPrice, taxable: l.taxable })), 5000, { kind: 'none' });
-    const after = documentTotals((await linesOf(id, 2)).map((l) => ({ kind: l.kind, quantity: l.quantity, unitAmount: l.unitPrice, taxable: l.taxable })), 5000, { kind: 'none' });
+    const before = documentTotals(
+      v1Lines.map((l) => ({ kind: l.kind, quantity: l.quantity, unitAmount: l.unitPrice, taxable: l.taxable })),
+      5000,
+      { kind: 'none' },
+    );
+    const after = documentTotals(
+      (await linesOf(id, 2)).map((l) => ({
+        kind: l.kind,
+        quantity: l.quantity,
+        unitAmount: l.unitPrice,
+        taxable: l.taxable,
+      })),
+      5000,
+      { kind: 'none' },
+    );
     expect(before.subtotal).toBe(748_375);
     expect(after.subtotal).toBe(785_500);
-    expect(diff).toContain(`Subtotal ${money(before.subtotal)} ${money(after.subtotal)} +${money(after.subtotal - before.subtotal)}`);
+    expect(diff).toContain(
+      `Subtotal ${money(before.subtotal)} ${money(after.subtotal)} +${money(after.subtotal - before.subtotal)}`,
+    );
     expect(diff).toContain(`Total ${money(before.total)} ${money(after.total)}`);
 
     // Sending revision 2 supersedes revision 1; the v1 object in R2 is still there, unchanged.
@@ -767,7 +1165,13 @@ describe('revisions', () => {
     doc = await documentRow(id);
     expect(doc).toMatchObject({ currentVersion: 2, sentVersion: 2, status: 'sent' });
     const v1After = await versionRow(id, 1);
-    expect(v1After).toMatchObject({ state: 'superseded', snapshot: v1.snapshot, pdfKey: v1.pdfKey, pdfSha256: v1.pdfSha256, sentAt: v1.sentAt });
+    expect(v1After).toMatchObject({
+      state: 'superseded',
+      snapshot: v1.snapshot,
+      pdfKey: v1.pdfKey,
+      pdfSha256: v1.pdfSha256,
+      sentAt: v1.sentAt,
+    });
     const stillThere = await env.FILES.get(v1.pdfKey!);
     expect(await sha256(await stillThere!.arrayBuffer())).toBe(v1.pdfSha256);
     const v2Sent = await versionRow(id, 2);
@@ -776,7 +1180,9 @@ describe('revisions', () => {
     expect(await sha256(await (await env.FILES.get(v2Sent.pdfKey!))!.arrayBuffer())).toBe(v2Sent.pdfSha256);
     expect(JSON.parse(v2Sent.snapshot!).totals.subtotal).toBe(785_500);
     expect(JSON.parse(v1.snapshot!).totals.subtotal).toBe(748_375);
-    expect(await sha256(await (await co.browser.get(`/documents/${id}/versions/1.pdf`)).arrayBuffer())).toBe(v1.pdfSha256);
+    expect(await sha256(await (await co.browser.get(`/documents/${id}/versions/1.pdf`)).arrayBuffer())).toBe(
+      v1.pdfSha256,
+    );
     expect(await sha256(await (await co.browser.get(`/documents/${id}.pdf`)).arrayBuffer())).toBe(v2Sent.pdfSha256);
 
     // A revision of a version that is not current is impossible; and an unknown version is 404.
@@ -792,8 +1198,32 @@ describe('lists', () => {
   it('the job page lists documents by type; /documents filters by type, status and job', async () => {
     const co = await companyWithBudget();
     const otherJob = await createJob(co.browser, 'Bathroom refresh', co.customerId);
-    await db().insert(costGroups).values({ id: 'grpbathroom00000000000001', orgId: co.orgId, jobId: otherJob, name: 'Tile', position: 1, createdAt: Date.now() });
-    await db().insert(costItems).values({ id: 'itmbathroom00000000000001', orgId: co.orgId, jobId: otherJob, groupId: 'grpbathroom00000000000001', position: 1, name: 'Floor tile', costType: 'materials', quantity: 10_000, unitCost: 10_000, unitPrice: 12_000, createdAt: Date.now(), updatedAt: Date.now() });
+    await db()
+      .insert(costGroups)
+      .values({
+        id: 'grpbathroom00000000000001',
+        orgId: co.orgId,
+        jobId: otherJob,
+        name: 'Tile',
+        position: 1,
+        createdAt: Date.now(),
+      });
+    await db()
+      .insert(costItems)
+      .values({
+        id: 'itmbathroom00000000000001',
+        orgId: co.orgId,
+        jobId: otherJob,
+        groupId: 'grpbathroom00000000000001',
+        position: 1,
+        name: 'Floor tile',
+        costType: 'materials',
+        quantity: 10_000,
+        unitCost: 10_000,
+        unitPrice: 12_000,
+        createdAt: Date.now(),
+        updatedAt: Date.now(),
+      });
 
     const est = await createDocument(co.browser, co.jobId, 'estimate', { item: item(co, 'Remove cabinets').id });
     await saveDraft(co.browser, est, { taxRate: '0' });
@@ -809,16 +1239,27 @@ describe('lists', () => {
     const jobHtml = (await job.text()).split('id="docs-h"')[1] ?? '';
     expect(job.status).toBe(200);
     const text = visibleText(jobHtml);
-    const headings = ['Estimates, proposals and change orders', 'Invoices', 'Bid requests', 'Purchase and work orders', 'Bills'];
+    const headings = [
+      'Estimates, proposals and change orders',
+      'Invoices',
+      'Bid requests',
+      'Purchase and work orders',
+      'Bills',
+    ];
     const at = headings.map((h) => text.indexOf(h));
-    expect(at.every((p, i) => p > 0 && (i === 0 || p > at[i - 1])), JSON.stringify(at)).toBe(true);
+    expect(
+      at.every((p, i) => p > 0 && (i === 0 || p > at[i - 1])),
+      JSON.stringify(at),
+    ).toBe(true);
     const row = (number: string) => {
       const m = new RegExp(`<tr>(?:(?!</tr>)[\\s\\S])*>${number}</a>[\\s\\S]*?</tr>`).exec(jobHtml);
       return m ? visibleText(m[0]) : '';
     };
     expect(row('EST-0001')).toMatch(/EST-0001 Estimate .* Reyes Household Draft \$1,300\.00/);
     const estVersion = await versionRow(est, 1);
-    expect(row('EST-0001')).toContain(`$1,300.00 ${calendarDate(estVersion.issueDate)} ${calendarDate(estVersion.dueDate)}`);
+    expect(row('EST-0001')).toContain(
+      `$1,300.00 ${calendarDate(estVersion.issueDate)} ${calendarDate(estVersion.dueDate)}`,
+    );
     expect(row('INV-0001')).toMatch(/INV-0001 Invoice .* Reyes Household Sent \$603\.75/);
     expect(row('PO-0001')).toMatch(/PO-0001 Purchase Order .* Summit Electric Draft \$4,680\.00/);
     expect(row('BILL-0001')).toMatch(/BILL-0001 Bill .* Summit Electric Received \$4,200\.00/);
@@ -878,10 +1319,18 @@ describe('org isolation', () => {
         ['GET /send/preview', () => intruder.browser.get(`/documents/${id}/send/preview?name=x`)],
         ['POST /documents/:id', () => intruder.browser.post(`/documents/${id}`, fields)],
         ['POST /revise', () => intruder.browser.post(`/documents/${id}/revise`)],
-        ['POST /payments', () => intruder.browser.post(`/documents/${id}/payments`, { amount: '1', paidOn: '2026-03-05', method: 'Check' })],
+        [
+          'POST /payments',
+          () =>
+            intruder.browser.post(`/documents/${id}/payments`, { amount: '1', paidOn: '2026-03-05', method: 'Check' }),
+        ],
         ['POST /void', () => intruder.browser.post(`/documents/${id}/void`)],
         ['POST /approve-bill', () => intruder.browser.post(`/documents/${id}/approve-bill`)],
-        ['POST /send', () => intruder.browser.post(`/documents/${id}/send`, { name: 'Evil', email: 'evil@example.test', message: '' })],
+        [
+          'POST /send',
+          () =>
+            intruder.browser.post(`/documents/${id}/send`, { name: 'Evil', email: 'evil@example.test', message: '' }),
+        ],
         ['POST /resend', () => intruder.browser.post(`/documents/${id}/resend`)],
       ];
       for (const [name, attempt] of attempts) {
@@ -891,16 +1340,22 @@ describe('org isolation', () => {
         expect(body, name).not.toContain((await documentRow(id)).number);
       }
       expect(await stored(id), id).toEqual(before);
-      expect((await env.FILES.list({ prefix: `org/${owner.orgId}/` })).objects.map((o) => o.key)).toEqual(r2.objects.map((o) => o.key));
+      expect((await env.FILES.list({ prefix: `org/${owner.orgId}/` })).objects.map((o) => o.key)).toEqual(
+        r2.objects.map((o) => o.key),
+      );
     }
     // The owner still reaches every one of them.
     for (const id of [draft, sent, bill]) expect((await owner.browser.get(`/documents/${id}`)).status).toBe(200);
     // Creating a document on another org's job is 404 too.
     const before = await stored();
-    expect((await intruder.browser.post(`/jobs/${owner.jobId}/documents`, { kind: 'estimate', all: '1' })).status).toBe(404);
+    expect((await intruder.browser.post(`/jobs/${owner.jobId}/documents`, { kind: 'estimate', all: '1' })).status).toBe(
+      404,
+    );
     expect((await intruder.browser.get(`/jobs/${owner.jobId}/documents/new?kind=estimate`)).status).toBe(404);
     expect((await intruder.browser.get(`/documents?jobId=${owner.jobId}`)).status).toBe(200);
-    expect(visibleText(await (await intruder.browser.get(`/documents?jobId=${owner.jobId}`)).text())).not.toContain('Owner Org');
+    expect(visibleText(await (await intruder.browser.get(`/documents?jobId=${owner.jobId}`)).text())).not.toContain(
+      'Owner Org',
+    );
     expect(await stored()).toEqual(before);
   });
 });
@@ -910,14 +1365,26 @@ describe('a 300-line document', () => {
     const co = await companyWithBudget({ company: 'Παπαδόπουλος & Рейес Builders' });
     const jobId = await createJob(co.browser, 'Многоквартирный дом', co.customerId);
     const now = Date.now();
-    const groups = Array.from({ length: 10 }, (_, g) => ({ id: `bulkgroup${String(g).padStart(15, '0')}`, orgId: co.orgId, jobId, name: g % 2 ? `Φάση ${g + 1} — Παπαδόπουλος` : `Этап ${g + 1} — Дана Рейес`, position: g + 1, createdAt: now }));
+    const groups = Array.from({ length: 10 }, (_, g) => ({
+      id: `bulkgroup${String(g).padStart(15, '0')}`,
+      orgId: co.orgId,
+      jobId,
+      name: g % 2 ? `Φάση ${g + 1} — Παπαδόπουλος` : `Этап ${g + 1} — Дана Рейес`,
+      position: g + 1,
+      createdAt: now,
+    }));
     const items = Array.from({ length: 300 }, (_, i) => ({
       id: `bulkitem${String(i).padStart(16, '0')}`,
       orgId: co.orgId,
       jobId,
       groupId: groups[Math.floor(i / 30)].id,
       position: (i % 30) + 1,
-      name: i === 0 ? 'Первый пункт: Дана Рейес' : i === 299 ? 'Τελευταίο στοιχείο: Παπαδόπουλος' : `Item ${i + 1} ${i % 2 ? 'Дана Рейес' : 'Παπαδόπουλος'}`,
+      name:
+        i === 0
+          ? 'Первый пункт: Дана Рейес'
+          : i === 299
+            ? 'Τελευταίο στοιχείο: Παπαδόπουλος'
+            : `Item ${i + 1} ${i % 2 ? 'Дана Рейес' : 'Παπαδόπουλος'}`,
       description: i % 3 === 0 ? `Описание работ ${i + 1} — Zürich, Señor Muñoz, €${i}` : '',
       costType: 'materials' as const,
       quantity: (i + 1) * 10_000,
@@ -929,7 +1396,10 @@ describe('a 300-line document', () => {
       updatedAt: now,
     }));
     const d = db();
-    await d.batch([d.insert(costGroups).values(groups), ...Array.from({ length: 60 }, (_, k) => d.insert(costItems).values(items.slice(k * 5, k * 5 + 5)))]);
+    await d.batch([
+      d.insert(costGroups).values(groups),
+      ...Array.from({ length: 60 }, (_, k) => d.insert(costItems).values(items.slice(k * 5, k * 5 + 5))),
+    ]);
 
     const id = await createDocument(co.browser, jobId, 'estimate', { all: '1' });
     const lines = await linesOf(id);
@@ -954,7 +1424,11 @@ describe('a 300-line document', () => {
     expect(all).toContain('Señor Muñoz, €297');
     expect(all).toContain('Παπαδόπουλος & Рейес Builders');
     // The totals printed are the totals module's.
-    const totals = documentTotals(lines.map((l) => ({ kind: l.kind, quantity: l.quantity, unitAmount: l.unitPrice, taxable: l.taxable })), (await versionRow(id, 1)).taxRate, { kind: 'none' });
+    const totals = documentTotals(
+      lines.map((l) => ({ kind: l.kind, quantity: l.quantity, unitAmount: l.unitPrice, taxable: l.taxable })),
+      (await versionRow(id, 1)).taxRate,
+      { kind: 'none' },
+    );
     expect(all).toContain(money(totals.total));
 
     // Sending it stores the same multi-page PDF in R2.

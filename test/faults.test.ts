@@ -1,4 +1,9 @@
-import { createExecutionContext, createScheduledController, runInDurableObject, waitOnExecutionContext } from 'cloudflare:test';
+import {
+  createExecutionContext,
+  createScheduledController,
+  runInDurableObject,
+  waitOnExecutionContext,
+} from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -22,10 +27,16 @@ afterEach(() => {
 const rowsOf = {
   files: (documentId: string) => db().query.files.findMany({ where: (t, { eq }) => eq(t.documentId, documentId) }),
   activity: (documentId: string, action?: string) =>
-    db().query.activity.findMany({ where: (t, { and, eq }) => (action ? and(eq(t.documentId, documentId), eq(t.action, action)) : eq(t.documentId, documentId)), orderBy: (t, { asc }) => asc(t.seq) }),
+    db().query.activity.findMany({
+      where: (t, { and, eq }) =>
+        action ? and(eq(t.documentId, documentId), eq(t.action, action)) : eq(t.documentId, documentId),
+      orderBy: (t, { asc }) => asc(t.seq),
+    }),
   outbox: (documentId: string) => db().query.outbox.findMany({ where: (t, { eq }) => eq(t.documentId, documentId) }),
-  document: async (documentId: string) => (await db().query.documents.findFirst({ where: (t, { eq }) => eq(t.id, documentId) }))!,
-  versions: (documentId: string) => db().query.documentVersions.findMany({ where: (t, { eq }) => eq(t.documentId, documentId) }),
+  document: async (documentId: string) =>
+    (await db().query.documents.findFirst({ where: (t, { eq }) => eq(t.id, documentId) }))!,
+  versions: (documentId: string) =>
+    db().query.documentVersions.findMany({ where: (t, { eq }) => eq(t.documentId, documentId) }),
   org: async (orgId: string) => (await db().query.orgs.findFirst({ where: (t, { eq }) => eq(t.id, orgId) }))!,
 };
 
@@ -53,7 +64,8 @@ async function sentEstimate() {
 async function draftEstimate() {
   const co = await companyWithBudget();
   const documentId = await createDocument(co.browser, co.jobId, 'estimate', { group: co.groups.demolition });
-  const send = () => formPost(co.browser, { name: co.customerContact.name, email: co.customerContact.email, message: 'Our estimate.' });
+  const send = () =>
+    formPost(co.browser, { name: co.customerContact.name, email: co.customerContact.email, message: 'Our estimate.' });
   return { co, documentId, send };
 }
 
@@ -101,7 +113,11 @@ describe('an R2 put that fails leaves no D1 row', () => {
     expect(await r2Keys(prefix)).toEqual(objectsBefore);
 
     // Recovery: the same upload with R2 working is stored once, row and object together.
-    const res = await callWorker(recipient, `/portal/documents/${documentId}/files`, await uploadForm(recipient, 'quote.txt'));
+    const res = await callWorker(
+      recipient,
+      `/portal/documents/${documentId}/files`,
+      await uploadForm(recipient, 'quote.txt'),
+    );
     expect(res.status).toBe(303);
     const files = await rowsOf.files(documentId);
     expect(files).toHaveLength(1);
@@ -113,7 +129,9 @@ describe('an R2 put that fails leaves no D1 row', () => {
 
   it('sending: the PDF put fails, the document stays a draft with nothing logged or queued; the retry sends it', async () => {
     const { co, documentId, send } = await draftEstimate();
-    const res = await callWorker(co.browser, `/documents/${documentId}/send`, await send(), { FILES: faultyR2(env.FILES, { put: () => true }) });
+    const res = await callWorker(co.browser, `/documents/${documentId}/send`, await send(), {
+      FILES: faultyR2(env.FILES, { put: () => true }),
+    });
     expect(isInjected(res)).toBe(true);
     await expectDraftUntouched(co.orgId, documentId);
 
@@ -129,7 +147,9 @@ describe('an R2 put that fails leaves no D1 row', () => {
       form.set('logo', new File([PNG], 'logo.png', { type: 'image/png' }));
       return multipartPost(co.browser, form);
     };
-    const res = await callWorker(co.browser, '/settings/logo', await logo(), { FILES: faultyR2(env.FILES, { put: () => true }) });
+    const res = await callWorker(co.browser, '/settings/logo', await logo(), {
+      FILES: faultyR2(env.FILES, { put: () => true }),
+    });
     expect(isInjected(res)).toBe(true);
     expect((await rowsOf.org(co.orgId)).logoKey).toBeNull();
     expect(await r2Keys(`org/${co.orgId}/logo/`)).toEqual([]);
@@ -145,9 +165,13 @@ describe('a D1 write that fails leaves no R2 object and no activity', () => {
     const { co, documentId, send } = await draftEstimate();
     // The send commits in the document's room, which writes D1 with its own binding: fault that one.
     const counter = countingD1(env.DB, { batch: (sql) => sql.some((s) => s.startsWith('update "document_versions"')) });
-    const res = await withRoomD1(documentId, counter.d1, async () => callWorker(co.browser, `/documents/${documentId}/send`, await send()));
+    const res = await withRoomD1(documentId, counter.d1, async () =>
+      callWorker(co.browser, `/documents/${documentId}/send`, await send()),
+    );
     expect(isInjected(res)).toBe(true);
-    expect(counter.calls.some((c) => c.kind === 'batch' && c.sql.some((s) => s.startsWith('insert into "activity"')))).toBe(true); // the send batch was the one refused
+    expect(
+      counter.calls.some((c) => c.kind === 'batch' && c.sql.some((s) => s.startsWith('insert into "activity"'))),
+    ).toBe(true); // the send batch was the one refused
     await expectDraftUntouched(co.orgId, documentId);
 
     const retry = await callWorker(co.browser, `/documents/${documentId}/send`, await send());
@@ -162,14 +186,20 @@ describe('a D1 write that fails leaves no R2 object and no activity', () => {
     const activityBefore = await rowsOf.activity(documentId);
     // The room writes D1 with its own binding: fault the room's db from inside the object.
     const failing = countingD1(env.DB, { batch: (sql) => sql.some((s) => s.startsWith('insert into "files"')) });
-    const refused = await withRoomD1(documentId, failing.d1, async () => callWorker(recipient, `/portal/documents/${documentId}/files`, await uploadForm(recipient, 'receipt.txt')));
+    const refused = await withRoomD1(documentId, failing.d1, async () =>
+      callWorker(recipient, `/portal/documents/${documentId}/files`, await uploadForm(recipient, 'receipt.txt')),
+    );
     expect(isInjected(refused)).toBe(true);
     expect(failing.calls.filter((c) => c.kind === 'batch')).toHaveLength(1);
     expect(await rowsOf.files(documentId)).toHaveLength(0);
     expect(await rowsOf.activity(documentId)).toEqual(activityBefore);
     expect(await r2Keys(prefix)).toEqual(objectsBefore);
 
-    const res = await callWorker(recipient, `/portal/documents/${documentId}/files`, await uploadForm(recipient, 'receipt.txt'));
+    const res = await callWorker(
+      recipient,
+      `/portal/documents/${documentId}/files`,
+      await uploadForm(recipient, 'receipt.txt'),
+    );
     expect(res.status).toBe(303);
     const files = await rowsOf.files(documentId);
     expect(files).toHaveLength(1);
@@ -204,7 +234,11 @@ describe('MailChannels failures leave the message queued; a later scheduled retr
 
   async function scheduled(bindings: Partial<Env> = {}) {
     const ctx = createExecutionContext();
-    await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: '*/5 * * * *' }), { ...env, ...bindings } as Env, ctx);
+    await worker.scheduled(
+      createScheduledController({ scheduledTime: Date.now(), cron: '*/5 * * * *' }),
+      { ...env, ...bindings } as Env,
+      ctx,
+    );
     await waitOnExecutionContext(ctx);
   }
 
@@ -256,7 +290,11 @@ describe('MailChannels failures leave the message queued; a later scheduled retr
       await tryUntilAttempted(queued.id, 1, keyed);
       let row = await rowOf(queued.id);
       expect(row.status).toBe('queued');
-      expect(row.lastError).toMatch(fault === 'a 500 answer' ? /MailChannels answered 500: upstream unavailable/ : /MailChannels unreachable: .*(timeout|abort)/i);
+      expect(row.lastError).toMatch(
+        fault === 'a 500 answer'
+          ? /MailChannels answered 500: upstream unavailable/
+          : /MailChannels unreachable: .*(timeout|abort)/i,
+      );
       expect(row.nextAttemptAt).toBeGreaterThan(before);
       expect(calls).toHaveLength(1);
 
@@ -267,7 +305,10 @@ describe('MailChannels failures leave the message queued; a later scheduled retr
 
       // MailChannels is back and the retry delay has passed.
       failing = false;
-      await db().update(outbox).set({ nextAttemptAt: Date.now() - 1 }).where(eq(outbox.id, queued.id));
+      await db()
+        .update(outbox)
+        .set({ nextAttemptAt: Date.now() - 1 })
+        .where(eq(outbox.id, queued.id));
       await tryUntilAttempted(queued.id, 2, keyed);
       row = await rowOf(queued.id);
       expect(row).toMatchObject({ status: 'sent', attempts: 2, lastError: null });
@@ -293,12 +334,19 @@ describe('sealing', () => {
     const res = await callWorker(
       recipient,
       `/portal/documents/${documentId}/sign`,
-      await formPost(recipient, { versionHash, idempotencyKey: 'fault-seal-1', name: co.customerContact.name, method: 'typed', consent: 'yes' }),
+      await formPost(recipient, {
+        versionHash,
+        idempotencyKey: 'fault-seal-1',
+        name: co.customerContact.name,
+        method: 'typed',
+        consent: 'yes',
+      }),
       { FILES },
     );
     expect(res.status).toBe(303);
 
-    const signatureOf = async () => (await db().select().from(signatures).where(eq(signatures.documentId, documentId)))[0];
+    const signatureOf = async () =>
+      (await db().select().from(signatures).where(eq(signatures.documentId, documentId)))[0];
     let sig = await signatureOf();
     expect(sig.outcome).toBe('signed');
     expect(sig.sealedAt).toBeNull();
@@ -307,7 +355,9 @@ describe('sealing', () => {
     expect((await rowsOf.document(documentId)).status).toBe('approved');
     expect(await rowsOf.activity(documentId, 'sealed')).toHaveLength(0);
     expect((await r2Keys(docPrefix(co.orgId, documentId))).filter((k) => k.includes('-signed-'))).toEqual([]);
-    expect(await (await recipient.get(`/portal/documents/${documentId}`)).text()).toContain('Finalizing the signed PDF');
+    expect(await (await recipient.get(`/portal/documents/${documentId}`)).text()).toContain(
+      'Finalizing the signed PDF',
+    );
     expect(await (await co.browser.get(`/documents/${documentId}`)).text()).toContain('Finalizing the signed PDF');
     expect((await recipient.get(`/portal/documents/${documentId}/signed.pdf`)).status).toBe(404);
 
@@ -351,7 +401,9 @@ describe('a DocumentRoom reset between two writes loses nothing', () => {
 
     // The comment set the room's notice alarm (due at once for a first comment): let it run first,
     // so nothing the room does on its own writes storage after the reset.
-    await expect.poll(() => runInDurableObject(stub(), (_room, state) => state.storage.getAlarm()), { timeout: 10_000 }).toBeNull();
+    await expect
+      .poll(() => runInDurableObject(stub(), (_room, state) => state.storage.getAlarm()), { timeout: 10_000 })
+      .toBeNull();
 
     // Reset: the room's storage is wiped and the object is aborted, so its memory goes too.
     const left = await runInDurableObject(stub(), async (_room, state) => {
@@ -360,18 +412,29 @@ describe('a DocumentRoom reset between two writes loses nothing', () => {
     });
     expect(left).toBe(0);
     await runInDurableObject(stub(), (_room, state) => state.abort('reset by the fault test')).catch(() => undefined);
-    expect(await runInDurableObject(stub(), (room) => (room as unknown as Record<symbol, boolean>)[marker] ?? false)).toBe(false);
+    expect(
+      await runInDurableObject(stub(), (room) => (room as unknown as Record<symbol, boolean>)[marker] ?? false),
+    ).toBe(false);
 
     // Writes after the reset, some at once from both sides, and a file.
     await post(recipient, `/portal/documents/${documentId}/comments`, 'After the reset.');
     await Promise.all([
       post(co.browser, `/documents/${documentId}/comments`, 'Concurrent from the office.'),
       post(recipient, `/portal/documents/${documentId}/comments`, 'Concurrent from the customer.'),
-      callWorker(recipient, `/portal/documents/${documentId}/files`, await uploadForm(recipient, 'after-reset.txt')).then((r) => expect(r.status).toBe(303)),
+      callWorker(
+        recipient,
+        `/portal/documents/${documentId}/files`,
+        await uploadForm(recipient, 'after-reset.txt'),
+      ).then((r) => expect(r.status).toBe(303)),
     ]);
 
     const comments = await db().query.comments.findMany({ where: (t, { eq }) => eq(t.documentId, documentId) });
-    expect(comments.map((c) => c.body).sort()).toEqual(['After the reset.', 'Before the reset.', 'Concurrent from the customer.', 'Concurrent from the office.']);
+    expect(comments.map((c) => c.body).sort()).toEqual([
+      'After the reset.',
+      'Before the reset.',
+      'Concurrent from the customer.',
+      'Concurrent from the office.',
+    ]);
     expect(await rowsOf.files(documentId)).toHaveLength(1);
     const timeline = await rowsOf.activity(documentId);
     expect(timeline.map((a) => a.seq)).toEqual(timeline.map((_, i) => i + 1));

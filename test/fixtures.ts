@@ -9,25 +9,65 @@ export async function companyWithBudget(opts: { company?: string } = {}) {
   const jobId = await createJob(browser, 'Kitchen remodel', customerId);
   const group = async (name: string) => {
     await browser.post(`/jobs/${jobId}/groups`, { name });
-    const g = await db().query.costGroups.findFirst({ where: (t, { and, eq }) => and(eq(t.jobId, jobId), eq(t.name, name)) });
+    const g = await db().query.costGroups.findFirst({
+      where: (t, { and, eq }) => and(eq(t.jobId, jobId), eq(t.name, name)),
+    });
     return g!.id;
   };
   const demolition = await group('Demolition');
   const electrical = await group('Electrical');
-  const item = async (groupId: string, name: string, quantity: string, unitCost: string, markup: string, extra: Record<string, string> = {}) => {
-    const res = await browser.post(`/jobs/${jobId}/items`, { groupId, name, costType: 'labor', quantity, unit: 'hr', unitCost, priceBy: 'markup', markup, taxable: 'on', ...extra });
+  const item = async (
+    groupId: string,
+    name: string,
+    quantity: string,
+    unitCost: string,
+    markup: string,
+    extra: Record<string, string> = {},
+  ) => {
+    const res = await browser.post(`/jobs/${jobId}/items`, {
+      groupId,
+      name,
+      costType: 'labor',
+      quantity,
+      unit: 'hr',
+      unitCost,
+      priceBy: 'markup',
+      markup,
+      taxable: 'on',
+      ...extra,
+    });
     if (res.status !== 303) throw new Error(`item ${name}: ${res.status} ${await res.text()}`);
   };
   await item(demolition, 'Remove cabinets', '16', '65.00', '25');
   await item(demolition, 'Dumpster', '1', '525.00', '15');
-  await item(electrical, 'Kitchen circuits', '1', '4200.00', '18', { vendorAccountId: vendorId, costType: 'subcontractor' });
-  await item(electrical, 'Recessed lights — Zürich “LED”', '10', '48.00', '30', { vendorAccountId: vendorId, costType: 'materials' });
+  await item(electrical, 'Kitchen circuits', '1', '4200.00', '18', {
+    vendorAccountId: vendorId,
+    costType: 'subcontractor',
+  });
+  await item(electrical, 'Recessed lights — Zürich “LED”', '10', '48.00', '30', {
+    vendorAccountId: vendorId,
+    costType: 'materials',
+  });
   const items = await db().query.costItems.findMany({ where: (t, { eq }) => eq(t.jobId, jobId) });
   const contacts = await db().query.contacts.findMany({ where: (t, { eq }) => eq(t.orgId, owner.orgId) });
-  return { ...owner, customerId, vendorId, jobId, groups: { demolition, electrical }, items, customerContact: contacts.find((p) => p.accountId === customerId)!, vendorContact: contacts.find((p) => p.accountId === vendorId)! };
+  return {
+    ...owner,
+    customerId,
+    vendorId,
+    jobId,
+    groups: { demolition, electrical },
+    items,
+    customerContact: contacts.find((p) => p.accountId === customerId)!,
+    vendorContact: contacts.find((p) => p.accountId === vendorId)!,
+  };
 }
 
-export async function createDocument(browser: Browser, jobId: string, kind: string, fields: Record<string, string | string[]>) {
+export async function createDocument(
+  browser: Browser,
+  jobId: string,
+  kind: string,
+  fields: Record<string, string | string[]>,
+) {
   const res = await browser.post(`/jobs/${jobId}/documents`, { kind, ...fields });
   if (res.status !== 303) throw new Error(`create ${kind}: ${res.status} ${(await res.text()).slice(0, 2000)}`);
   return location(res).split('/documents/')[1].split('?')[0];
@@ -42,6 +82,9 @@ export async function sendDocument(browser: Browser, documentId: string, fields:
   const email = /name="email"[^>]*value="([^"]*)"/.exec(html)?.[1] ?? '';
   const res = await browser.post(`/documents/${documentId}/send`, { name, email, message: '', ...fields });
   if (res.status !== 303) throw new Error(`send: ${res.status} ${(await res.text()).slice(0, 2000)}`);
-  const mail = await db().query.outbox.findFirst({ where: (o, { eq }) => eq(o.documentId, documentId), orderBy: (o, { desc }) => desc(o.createdAt) });
+  const mail = await db().query.outbox.findFirst({
+    where: (o, { eq }) => eq(o.documentId, documentId),
+    orderBy: (o, { desc }) => desc(o.createdAt),
+  });
   return { mail: mail!, link: new URL(/http:\/\/localhost\/p\/[\w.-]+/.exec(mail!.text)![0]).pathname };
 }

@@ -18,7 +18,8 @@ export class Browser {
   /** The request this browser sends: its cookies (unless the caller set some), no redirects followed. */
   request(path: string, init: RequestInit = {}): Request {
     const headers = new Headers(init.headers);
-    if (this.cookies.size && !headers.has('Cookie')) headers.set('Cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
+    if (this.cookies.size && !headers.has('Cookie'))
+      headers.set('Cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
     return new Request(new URL(path, BASE), { ...init, headers, redirect: 'manual' });
   }
 
@@ -49,7 +50,16 @@ export class Browser {
     body.set('_csrf', await this.csrf());
     for (const [k, v] of Object.entries(fields)) for (const one of Array.isArray(v) ? v : [v]) body.append(k, one);
     const { headers, ...rest } = init;
-    return this.fetch(path, { ...rest, method: 'POST', body, headers: { Origin: BASE, 'Content-Type': 'application/x-www-form-urlencoded', ...(headers as Record<string, string> | undefined) } });
+    return this.fetch(path, {
+      ...rest,
+      method: 'POST',
+      body,
+      headers: {
+        Origin: BASE,
+        'Content-Type': 'application/x-www-form-urlencoded',
+        ...(headers as Record<string, string> | undefined),
+      },
+    });
   }
 
   async postMultipart(path: string, form: FormData) {
@@ -70,7 +80,15 @@ export const PASSWORD = 'correct horse battery';
 export async function signUp(overrides: Partial<Record<string, string>> = {}) {
   const browser = new Browser();
   const email = overrides.email ?? uniqueEmail('owner');
-  const res = await browser.post('/sign-up', { company: 'Test Builders', timeZone: 'America/Chicago', currency: 'USD', name: 'Owner Person', email, password: PASSWORD, ...overrides });
+  const res = await browser.post('/sign-up', {
+    company: 'Test Builders',
+    timeZone: 'America/Chicago',
+    currency: 'USD',
+    name: 'Owner Person',
+    email,
+    password: PASSWORD,
+    ...overrides,
+  });
   if (res.status !== 303) throw new Error(`sign-up failed: ${res.status} ${await res.text()}`);
   const user = await db().query.users.findFirst({ where: (u, { eq }) => eq(u.email, email) });
   return { browser, email, orgId: user!.orgId, userId: user!.id };
@@ -86,7 +104,13 @@ export async function text(res: Response) {
 
 /** Creates a customer account with a contact through the UI; returns its id. */
 export async function createAccount(browser: Browser, kind: 'customer' | 'vendor', name: string) {
-  const res = await browser.post('/accounts', { kind, name, email: 'acct@example.test', contact_name: `${name} Contact`, contact_email: uniqueEmail(kind) });
+  const res = await browser.post('/accounts', {
+    kind,
+    name,
+    email: 'acct@example.test',
+    contact_name: `${name} Contact`,
+    contact_email: uniqueEmail(kind),
+  });
   if (res.status !== 303) throw new Error(`account failed: ${res.status}`);
   return location(res).split('/accounts/')[1].split('?')[0];
 }

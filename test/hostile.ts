@@ -55,14 +55,24 @@ let watched: string[] | undefined;
 /** Every application table (from sqlite_master, so a new table is never missed), with write triggers on each. */
 export async function watchWrites(): Promise<string[]> {
   if (watched) return watched;
-  const { results } = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all<{ name: string }>();
-  const names = results.map((r) => r.name).filter((n) => !SKIPPED.has(n) && !n.startsWith('sqlite_') && !n.startsWith('_cf_'));
+  const { results } = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all<{
+    name: string;
+  }>();
+  const names = results
+    .map((r) => r.name)
+    .filter((n) => !SKIPPED.has(n) && !n.startsWith('sqlite_') && !n.startsWith('_cf_'));
   await env.DB.batch([
     env.DB.prepare('CREATE TABLE IF NOT EXISTS sweep_writes (n INTEGER NOT NULL)'),
     env.DB.prepare('INSERT INTO sweep_writes (n) SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM sweep_writes)'),
     ...names
       .filter((n) => !CHANGES_ON_REFUSAL.has(n))
-      .flatMap((n) => ['INSERT', 'UPDATE', 'DELETE'].map((op) => env.DB.prepare(`CREATE TRIGGER IF NOT EXISTS "sweep_${n}_${op.toLowerCase()}" AFTER ${op} ON "${n}" BEGIN UPDATE sweep_writes SET n = n + 1; END`))),
+      .flatMap((n) =>
+        ['INSERT', 'UPDATE', 'DELETE'].map((op) =>
+          env.DB.prepare(
+            `CREATE TRIGGER IF NOT EXISTS "sweep_${n}_${op.toLowerCase()}" AFTER ${op} ON "${n}" BEGIN UPDATE sweep_writes SET n = n + 1; END`,
+          ),
+        ),
+      ),
   ]);
   watched = names;
   return names;
@@ -76,7 +86,9 @@ export interface StoreState {
 
 export async function storeState(): Promise<StoreState> {
   const names = (await watchWrites()).filter((n) => !CHANGES_ON_REFUSAL.has(n));
-  const row = await env.DB.prepare(`SELECT (SELECT n FROM sweep_writes) AS "writes", ${names.map((n) => `(SELECT count(*) FROM "${n}") AS "${n}"`).join(', ')}`).first<Record<string, number>>();
+  const row = await env.DB.prepare(
+    `SELECT (SELECT n FROM sweep_writes) AS "writes", ${names.map((n) => `(SELECT count(*) FROM "${n}") AS "${n}"`).join(', ')}`,
+  ).first<Record<string, number>>();
   const { writes, ...rows } = row!;
   const objects: string[] = [];
   let cursor: string | undefined;
@@ -91,7 +103,8 @@ export async function storeState(): Promise<StoreState> {
 /** What differs between two states, in words; empty when nothing does. */
 export function stateChanges(before: StoreState, after: StoreState): string[] {
   const out: string[] = [];
-  for (const [t, n] of Object.entries(after.rows)) if (before.rows[t] !== n) out.push(`${t}: ${before.rows[t]} → ${n} rows`);
+  for (const [t, n] of Object.entries(after.rows))
+    if (before.rows[t] !== n) out.push(`${t}: ${before.rows[t]} → ${n} rows`);
   if (after.writes !== before.writes) out.push(`${after.writes - before.writes} row write(s)`);
   const had = new Set(before.objects);
   const has = new Set(after.objects);
@@ -105,13 +118,32 @@ export async function settleRoom(documentId: string) {
   const stub = env.DOCUMENT_ROOM.get(env.DOCUMENT_ROOM.idFromName(documentId));
   await runDurableObjectAlarm(stub);
   // Any write already running holds the room's queue; a read through the queue waits for it.
-  await stub.removeFile({ orgId: '', documentId, jobId: '', timeZone: 'UTC', origin: BASE, actor: { side: 'contractor', name: '' }, fileId: 'none' });
+  await stub.removeFile({
+    orgId: '',
+    documentId,
+    jobId: '',
+    timeZone: 'UTC',
+    origin: BASE,
+    actor: { side: 'contractor', name: '' },
+    fileId: 'none',
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
 // The inputs.
 
-export type FieldKind = 'text' | 'number' | 'date' | 'id' | 'choice' | 'email' | 'flag' | 'password' | 'token' | 'signature' | 'file';
+export type FieldKind =
+  | 'text'
+  | 'number'
+  | 'date'
+  | 'id'
+  | 'choice'
+  | 'email'
+  | 'flag'
+  | 'password'
+  | 'token'
+  | 'signature'
+  | 'file';
 
 const MB_STRING = 'x'.repeat(1_000_000);
 const CONTROL = 'nul\u0000byte \u0001\u0007\u001b[2J\u007f\u0085 controls\r\n\u2028\u2029\ufeff end';
@@ -119,11 +151,43 @@ const RTL_EMOJI = '\u202eevil.exe\u202c שלום مرحبا 👩‍👩‍👧�
 
 const COMMON = ['', '   \t ', CONTROL, RTL_EMOJI, MB_STRING];
 
-const NUMBERS = ['-0', '1e309', '-1e309', 'NaN', 'Infinity', '9007199254740993', '-9007199254740993', '0x1F', '1_000', '١٢٣', '12,50', '1.2.3', '  7  ', '.', '-', '9'.repeat(400), '0.0000001'];
-const DATES = ['2026-02-30', '2026-13-01', '2025-02-29', '0000-00-00', '1899-12-31', '275760-09-14', '2026-1-1', '2026-02-28T25:00', '1e309', 'NaN'];
+const NUMBERS = [
+  '-0',
+  '1e309',
+  '-1e309',
+  'NaN',
+  'Infinity',
+  '9007199254740993',
+  '-9007199254740993',
+  '0x1F',
+  '1_000',
+  '١٢٣',
+  '12,50',
+  '1.2.3',
+  '  7  ',
+  '.',
+  '-',
+  '9'.repeat(400),
+  '0.0000001',
+];
+const DATES = [
+  '2026-02-30',
+  '2026-13-01',
+  '2025-02-29',
+  '0000-00-00',
+  '1899-12-31',
+  '275760-09-14',
+  '2026-1-1',
+  '2026-02-28T25:00',
+  '1e309',
+  'NaN',
+];
 
 function badPng(): string {
-  const bytes = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 8, 6, 0, 0, 0]);
+  const bytes = Uint8Array.from([
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 8, 6, 0, 0, 0,
+  ]);
   return `data:image/png;base64,${btoa(String.fromCharCode(...bytes))}`;
 }
 
@@ -133,16 +197,43 @@ const VALUES: Record<FieldKind, string[]> = {
   date: ['', CONTROL, MB_STRING, ...DATES],
   id: ['', CONTROL, MB_STRING, 'x', 'a'.repeat(41), "' OR 1=1 --", '../../etc/passwd', '__proto__'],
   choice: ['', CONTROL, MB_STRING, 'nope', '__proto__', 'constructor', 'toString', 'hasOwnProperty', 'CUSTOMER'],
-  email: [...COMMON, 'a@b', 'x@example.test\r\nBcc: evil@example.test', '"quoted name"@example.test', 'üñí@exämple.test', `${'a'.repeat(300)}@example.test`, '<a@b.test>'],
+  email: [
+    ...COMMON,
+    'a@b',
+    'x@example.test\r\nBcc: evil@example.test',
+    '"quoted name"@example.test',
+    'üñí@exämple.test',
+    `${'a'.repeat(300)}@example.test`,
+    '<a@b.test>',
+  ],
   flag: ['', CONTROL, MB_STRING, 'on', 'true', '1', 'off', '0', 'yes'],
   password: [...COMMON, 'short', 'x'.repeat(201), 'nul\u0000in password 1234'],
   token: [...COMMON, 'x', 'eyJhbGciOiJub25lIn0.e30.', 'a.b.c', 'x'.repeat(2001), '%00'],
-  signature: [...COMMON, 'data:image/png;base64,', 'data:image/png;base64,!!!!', 'data:image/svg+xml;base64,PHN2Zz48L3N2Zz4=', badPng(), `data:image/png;base64,${'A'.repeat(800_000)}`],
+  signature: [
+    ...COMMON,
+    'data:image/png;base64,',
+    'data:image/png;base64,!!!!',
+    'data:image/svg+xml;base64,PHN2Zz48L3N2Zz4=',
+    badPng(),
+    `data:image/png;base64,${'A'.repeat(800_000)}`,
+  ],
   file: [],
 };
 
 /** Path segments that stand where an id should: unknown, malformed, encoded tricks. */
-const HOSTILE_IDS = ['x', 'a'.repeat(2000), '%00', '%E0%A4%A', '..%2F..%2Fsettings', '%F0%9F%92%A9', '-0', '1e309', 'NaN', "'%20OR%201=1--", '__proto__'];
+const HOSTILE_IDS = [
+  'x',
+  'a'.repeat(2000),
+  '%00',
+  '%E0%A4%A',
+  '..%2F..%2Fsettings',
+  '%F0%9F%92%A9',
+  '-0',
+  '1e309',
+  'NaN',
+  "'%20OR%201=1--",
+  '__proto__',
+];
 
 /** The files a hostile uploader sends, by name and bytes. */
 function hostileFiles(): [string, File][] {
@@ -152,7 +243,10 @@ function hostileFiles(): [string, File][] {
     ['no name', new File([pdf], '', { type: 'application/pdf' })],
     ['html posing as pdf', new File(['<script>alert(1)</script>'], 'invoice.pdf', { type: 'application/pdf' })],
     ['svg', new File(['<svg onload=alert(1)></svg>'], 'logo.svg', { type: 'image/svg+xml' })],
-    ['executable', new File([Uint8Array.from([0x4d, 0x5a, 0x90, 0])], 'setup.exe', { type: 'application/octet-stream' })],
+    [
+      'executable',
+      new File([Uint8Array.from([0x4d, 0x5a, 0x90, 0])], 'setup.exe', { type: 'application/octet-stream' }),
+    ],
     ['binary posing as text', new File([Uint8Array.from([0x41, 0, 0x42])], 'notes.txt', { type: 'text/plain' })],
     ['path in the name', new File([pdf], '../../etc/passwd.pdf', { type: 'application/pdf' })],
     ['control and bidi name', new File([pdf], `a\u0000b\u202egnp.pdf`, { type: 'application/pdf' })],
@@ -218,14 +312,23 @@ async function multipart(form: Form, files: Record<string, File | File[]> = {}):
   const boundary = `----sweep${crypto.randomUUID()}`;
   const quote = (s: string) => s.replace(/"/g, '%22').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
   const parts: (string | Uint8Array)[] = [];
-  for (const [k, v] of Object.entries(form)) for (const one of [v].flat()) parts.push(`--${boundary}\r\nContent-Disposition: form-data; name="${quote(k)}"\r\n\r\n${one}\r\n`);
+  for (const [k, v] of Object.entries(form))
+    for (const one of [v].flat())
+      parts.push(`--${boundary}\r\nContent-Disposition: form-data; name="${quote(k)}"\r\n\r\n${one}\r\n`);
   for (const [k, v] of Object.entries(files)) {
     for (const file of [v].flat()) {
-      parts.push(`--${boundary}\r\nContent-Disposition: form-data; name="${quote(k)}"; filename="${quote(file.name)}"\r\nContent-Type: ${file.type || 'application/octet-stream'}\r\n\r\n`, new Uint8Array(await file.arrayBuffer()), '\r\n');
+      parts.push(
+        `--${boundary}\r\nContent-Disposition: form-data; name="${quote(k)}"; filename="${quote(file.name)}"\r\nContent-Type: ${file.type || 'application/octet-stream'}\r\n\r\n`,
+        new Uint8Array(await file.arrayBuffer()),
+        '\r\n',
+      );
     }
   }
   parts.push(`--${boundary}--\r\n`);
-  return { body: new Blob(parts as BlobPart[]), headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}` } };
+  return {
+    body: new Blob(parts as BlobPart[]),
+    headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}` },
+  };
 }
 
 /** Every case of a route. Forms and paths are built when a case is sent, so a rotation moves them on. */
@@ -240,65 +343,147 @@ function casesOf(t: Target): Case[] {
   type Lazy = () => Form;
 
   if (t.method === 'GET') {
-    const get = (query: Lazy | string) => () => v.fetch(`${t.path()}${typeof query === 'string' ? query : names.length ? `?${urlencoded(query())}` : ''}`);
+    const get = (query: Lazy | string) => () =>
+      v.fetch(`${t.path()}${typeof query === 'string' ? query : names.length ? `?${urlencoded(query())}` : ''}`);
     cases.push({ label: 'no parameters', send: get(() => ({})) });
-    for (const name of names) for (const value of VALUES[fields[name]]) cases.push({ label: `${name}=${shown(value)}`, send: get(() => ({ ...valid(), [name]: value })) });
+    for (const name of names)
+      for (const value of VALUES[fields[name]])
+        cases.push({ label: `${name}=${shown(value)}`, send: get(() => ({ ...valid(), [name]: value })) });
     if (names.length) {
-      cases.push({ label: 'every parameter twice', send: get(() => Object.fromEntries(names.map((n) => [n, ['a', '']]))) });
-      cases.push({ label: 'malformed percent-encoding', send: get(`?${names.map((n) => `${n}=%E0%A4%A%`).join('&')}`) });
+      cases.push({
+        label: 'every parameter twice',
+        send: get(() => Object.fromEntries(names.map((n) => [n, ['a', '']]))),
+      });
+      cases.push({
+        label: 'malformed percent-encoding',
+        send: get(`?${names.map((n) => `${n}=%E0%A4%A%`).join('&')}`),
+      });
     }
-    if (t.pathWith) for (const id of HOSTILE_IDS) cases.push({ label: `path id ${shown(id)}`, send: () => v.fetch(t.pathWith!(id)) });
+    if (t.pathWith)
+      for (const id of HOSTILE_IDS) cases.push({ label: `path id ${shown(id)}`, send: () => v.fetch(t.pathWith!(id)) });
     if (!t.once) cases.push({ label: 'the valid request', expect: 'success', send: get(valid) });
     return cases;
   }
 
   const formPost = (form: Form, headers: Record<string, string> = {}, path = t.path()) =>
-    v.fetch(path, { method: 'POST', body: urlencoded(form), headers: { ...ORIGIN, 'Content-Type': 'application/x-www-form-urlencoded', ...headers } });
-  const post = (form: Lazy, headers: Record<string, string> = {}) => async () => formPost({ _csrf: await v.csrf(), ...form() }, headers);
+    v.fetch(path, {
+      method: 'POST',
+      body: urlencoded(form),
+      headers: { ...ORIGIN, 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
+    });
+  const post =
+    (form: Lazy, headers: Record<string, string> = {}) =>
+    async () =>
+      formPost({ _csrf: await v.csrf(), ...form() }, headers);
   const files = () => t.files?.() ?? validFiles(fileNames);
-  const postMultipart = (form: Lazy, upload: () => Record<string, File | File[]> = () => ({})) => async () => {
-    const { body, headers } = await multipart({ _csrf: await v.csrf(), ...form() }, upload());
-    return v.fetch(t.path(), { method: 'POST', body, headers: { ...ORIGIN, ...(headers as Record<string, string>) } });
-  };
+  const postMultipart =
+    (form: Lazy, upload: () => Record<string, File | File[]> = () => ({})) =>
+    async () => {
+      const { body, headers } = await multipart({ _csrf: await v.csrf(), ...form() }, upload());
+      return v.fetch(t.path(), {
+        method: 'POST',
+        body,
+        headers: { ...ORIGIN, ...(headers as Record<string, string>) },
+      });
+    };
   const send = (form: Lazy) => (t.multipart ? postMultipart(form, files) : post(form));
-  const raw = (body: () => BodyInit, type: string) => async () => v.fetch(t.path(), { method: 'POST', body: body(), headers: { ...ORIGIN, 'Content-Type': type, 'X-CSRF-Token': await v.csrf() } });
+  const raw = (body: () => BodyInit, type: string) => async () =>
+    v.fetch(t.path(), {
+      method: 'POST',
+      body: body(),
+      headers: { ...ORIGIN, 'Content-Type': type, 'X-CSRF-Token': await v.csrf() },
+    });
   const validOf = (n: string) => [valid()[n] ?? 'a'].flat();
 
   cases.push({ label: 'missing every field', send: t.multipart ? postMultipart(() => ({})) : post(() => ({})) });
   cases.push({ label: 'every field empty', send: send(() => Object.fromEntries(textNames.map((n) => [n, '']))) });
-  for (const name of textNames) for (const value of VALUES[fields[name]]) cases.push({ label: `${name}=${shown(value)}`, send: send(() => ({ ...valid(), [name]: value })) });
+  for (const name of textNames)
+    for (const value of VALUES[fields[name]])
+      cases.push({ label: `${name}=${shown(value)}`, send: send(() => ({ ...valid(), [name]: value })) });
   for (const name of fileNames) {
-    for (const [label, file] of hostileFiles()) cases.push({ label: `${name}: ${label}`, send: postMultipart(valid, () => ({ ...files(), [name]: file })) });
-    cases.push({ label: `${name}: 21 files`, send: postMultipart(valid, () => ({ [name]: Array.from({ length: 21 }, (_, i) => new File(['%PDF-1.4\n'], `f${i}.pdf`)) })) });
+    for (const [label, file] of hostileFiles())
+      cases.push({ label: `${name}: ${label}`, send: postMultipart(valid, () => ({ ...files(), [name]: file })) });
+    cases.push({
+      label: `${name}: 21 files`,
+      send: postMultipart(valid, () => ({
+        [name]: Array.from({ length: 21 }, (_, i) => new File(['%PDF-1.4\n'], `f${i}.pdf`)),
+      })),
+    });
     cases.push({ label: `${name} as text`, send: postMultipart(() => ({ ...valid(), [name]: 'not a file' })) });
   }
   if (textNames.length) {
-    cases.push({ label: 'duplicated parameters, valid first', send: send(() => Object.fromEntries(textNames.map((n) => [n, [...validOf(n), CONTROL]]))) });
-    cases.push({ label: 'duplicated parameters, hostile first', send: send(() => Object.fromEntries(textNames.map((n) => [n, [RTL_EMOJI, ...validOf(n)]]))) });
-    cases.push({ label: 'text fields sent as files', send: postMultipart(() => ({}), () => Object.fromEntries(textNames.map((n) => [n, new File([String(validOf(n)[0])], 'field.txt')]))) });
+    cases.push({
+      label: 'duplicated parameters, valid first',
+      send: send(() => Object.fromEntries(textNames.map((n) => [n, [...validOf(n), CONTROL]]))),
+    });
+    cases.push({
+      label: 'duplicated parameters, hostile first',
+      send: send(() => Object.fromEntries(textNames.map((n) => [n, [RTL_EMOJI, ...validOf(n)]]))),
+    });
+    cases.push({
+      label: 'text fields sent as files',
+      send: postMultipart(
+        () => ({}),
+        () => Object.fromEntries(textNames.map((n) => [n, new File([String(validOf(n)[0])], 'field.txt')])),
+      ),
+    });
     cases.push({ label: 'JSON body', send: raw(() => JSON.stringify(valid()), 'application/json') });
-    cases.push({ label: 'JSON body, wrong types', send: raw(() => JSON.stringify(Object.fromEntries(textNames.map((n, i) => [n, [1, ['a'], { a: 1 }, null, true, 1e308][i % 6]]))), 'application/json') });
+    cases.push({
+      label: 'JSON body, wrong types',
+      send: raw(
+        () =>
+          JSON.stringify(
+            Object.fromEntries(textNames.map((n, i) => [n, [1, ['a'], { a: 1 }, null, true, 1e308][i % 6]])),
+          ),
+        'application/json',
+      ),
+    });
   }
   cases.push({ label: 'JSON garbage', send: raw(() => '{"body": ', 'application/json') });
   cases.push({ label: 'text/plain body', send: raw(() => urlencoded(valid()).toString(), 'text/plain') });
-  cases.push({ label: 'malformed urlencoded', send: raw(() => 'a=%E0%A4%A&b=%&=&&c', 'application/x-www-form-urlencoded') });
-  cases.push({ label: 'malformed multipart', send: raw(() => '--x\r\nContent-Disposition: form-data; name="a"\r\n\r\nno end', 'multipart/form-data; boundary=x') });
+  cases.push({
+    label: 'malformed urlencoded',
+    send: raw(() => 'a=%E0%A4%A&b=%&=&&c', 'application/x-www-form-urlencoded'),
+  });
+  cases.push({
+    label: 'malformed multipart',
+    send: raw(() => '--x\r\nContent-Disposition: form-data; name="a"\r\n\r\nno end', 'multipart/form-data; boundary=x'),
+  });
   cases.push({ label: 'multipart without boundary', send: raw(() => 'abc', 'multipart/form-data') });
   const over = t.overLimit ?? 1024 * 1024 + 64 * 1024;
-  if (over) cases.push({ label: `body over the limit (${over} bytes)`, expect: 413, send: post(() => ({ pad: 'x'.repeat(over) })) });
+  if (over)
+    cases.push({
+      label: `body over the limit (${over} bytes)`,
+      expect: 413,
+      send: post(() => ({ pad: 'x'.repeat(over) })),
+    });
   cases.push({ label: 'forged origin', expect: 403, send: post(valid, { Origin: 'https://evil.example' }) });
-  cases.push({ label: 'cross-site fetch metadata', expect: 403, send: post(valid, { Origin: 'null', 'Sec-Fetch-Site': 'cross-site' }) });
+  cases.push({
+    label: 'cross-site fetch metadata',
+    expect: 403,
+    send: post(valid, { Origin: 'null', 'Sec-Fetch-Site': 'cross-site' }),
+  });
   cases.push({ label: 'Origin null, no fetch metadata', expect: 403, send: post(valid, { Origin: 'null' }) });
   cases.push({ label: 'no CSRF token', expect: 403, send: () => formPost(valid()) });
   cases.push({ label: 'wrong CSRF token', expect: 403, send: () => formPost({ ...valid(), _csrf: 'A'.repeat(32) }) });
-  if (t.pathWith) for (const id of HOSTILE_IDS) cases.push({ label: `path id ${shown(id)}`, send: async () => formPost({ _csrf: await v.csrf(), ...valid() }, {}, t.pathWith!(id)) });
+  if (t.pathWith)
+    for (const id of HOSTILE_IDS)
+      cases.push({
+        label: `path id ${shown(id)}`,
+        send: async () => formPost({ _csrf: await v.csrf(), ...valid() }, {}, t.pathWith!(id)),
+      });
   // Last, so the hostile cases ran against the same target: the sweep reached past validation.
   if (!t.once) cases.push({ label: 'the valid form', expect: 'success', send: send(valid) });
   return cases;
 }
 
 function validFiles(names: string[]): Record<string, File> {
-  return Object.fromEntries(names.map((n) => [n, new File([new TextEncoder().encode('%PDF-1.4\n%valid\n')], 'valid.pdf', { type: 'application/pdf' })]));
+  return Object.fromEntries(
+    names.map((n) => [
+      n,
+      new File([new TextEncoder().encode('%PDF-1.4\n%valid\n')], 'valid.pdf', { type: 'application/pdf' }),
+    ]),
+  );
 }
 
 function shown(value: string): string {
@@ -311,8 +496,14 @@ const anyString = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 40 }),
   fc.double().map(String),
   fc.bigInt().map(String),
-  fc.date({ noInvalidDate: false }).map((d) => (Number.isNaN(d.getTime()) ? 'Invalid Date' : d.toISOString().slice(0, 10))),
-  fc.constantFrom(...Object.values(VALUES).flat().filter((s) => s.length < 1000)),
+  fc
+    .date({ noInvalidDate: false })
+    .map((d) => (Number.isNaN(d.getTime()) ? 'Invalid Date' : d.toISOString().slice(0, 10))),
+  fc.constantFrom(
+    ...Object.values(VALUES)
+      .flat()
+      .filter((s) => s.length < 1000),
+  ),
 );
 
 interface Outcome {
@@ -325,7 +516,10 @@ interface Outcome {
  * Sends every case of a route and returns what broke a rule, in words: a 5xx, a refusal that
  * changed D1 or R2, or a fixed status (403, 413) not given.
  */
-export async function sweep(t: Target, opts: { log?: boolean; seed?: number } = {}): Promise<{ failures: string[]; sent: number; statuses: Record<number, number> }> {
+export async function sweep(
+  t: Target,
+  opts: { log?: boolean; seed?: number } = {},
+): Promise<{ failures: string[]; sent: number; statuses: Record<number, number> }> {
   const failures: string[] = [];
   await env.DB.exec('DELETE FROM rate_limits');
   let state = await storeState();
@@ -335,10 +529,14 @@ export async function sweep(t: Target, opts: { log?: boolean; seed?: number } = 
     sent++;
     statuses[status] = (statuses[status] ?? 0) + 1;
     const after = await storeState();
-    const text = body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').slice(0, 200);
+    const text = body
+      .replace(/<[^>]+>/g, ' ')
+      .replace(/\s+/g, ' ')
+      .slice(0, 200);
     if (opts.log) console.info(`${t.name} ${label.slice(0, 120)} → ${status} ${text.slice(0, 120)}`);
     if (status >= 500) failures.push(`${label}: ${status} ${text}`);
-    if (expected === 'success' ? status >= 400 : expected !== undefined && status !== expected) failures.push(`${label}: expected ${expected}, got ${status} ${text}`);
+    if (expected === 'success' ? status >= 400 : expected !== undefined && status !== expected)
+      failures.push(`${label}: expected ${expected}, got ${status} ${text}`);
     if (status >= 400) {
       const changes = stateChanges(state, after);
       if (changes.length) failures.push(`${label}: refused with ${status} but changed ${changes.join('; ')}`);
@@ -380,9 +578,21 @@ export async function sweep(t: Target, opts: { log?: boolean; seed?: number } = 
         let res: Response;
         if (t.method === 'GET') res = await v.fetch(`${path}?${urlencoded(form)}`);
         else if (t.multipart) {
-          const { body, headers } = await multipart({ _csrf: await v.csrf(), ...form }, t.files?.() ?? validFiles(Object.keys(t.fields ?? {}).filter((n) => t.fields![n] === 'file')));
-          res = await v.fetch(path, { method: 'POST', body, headers: { ...ORIGIN, ...(headers as Record<string, string>) } });
-        } else res = await v.fetch(path, { method: 'POST', body: urlencoded({ _csrf: await v.csrf(), ...form }), headers: { ...ORIGIN, 'Content-Type': 'application/x-www-form-urlencoded' } });
+          const { body, headers } = await multipart(
+            { _csrf: await v.csrf(), ...form },
+            t.files?.() ?? validFiles(Object.keys(t.fields ?? {}).filter((n) => t.fields![n] === 'file')),
+          );
+          res = await v.fetch(path, {
+            method: 'POST',
+            body,
+            headers: { ...ORIGIN, ...(headers as Record<string, string>) },
+          });
+        } else
+          res = await v.fetch(path, {
+            method: 'POST',
+            body: urlencoded({ _csrf: await v.csrf(), ...form }),
+            headers: { ...ORIGIN, 'Content-Type': 'application/x-www-form-urlencoded' },
+          });
         await check({ label, status: res.status, body: await res.text() });
       }),
       { numRuns: runs, seed },
@@ -402,7 +612,9 @@ export function summary(title: string, runs: { sent: number; statuses: Record<nu
 export async function signatureDataUrl(w = 300, h = 100): Promise<string> {
   const raw = new Uint8Array(h * (1 + w * 4));
   for (let x = 2; x < w - 2; x++) raw.set([17, 24, 39, 255], Math.floor(h / 2) * (1 + w * 4) + 1 + x * 4);
-  const idat = new Uint8Array(await new Response(new Blob([raw]).stream().pipeThrough(new CompressionStream('deflate'))).arrayBuffer());
+  const idat = new Uint8Array(
+    await new Response(new Blob([raw]).stream().pipeThrough(new CompressionStream('deflate'))).arrayBuffer(),
+  );
   return pngDataUrl(w, h, idat);
 }
 
@@ -431,7 +643,12 @@ export function pngBytes(w: number, h: number, idat: Uint8Array, colorType = 6):
   new DataView(ihdr.buffer).setUint32(0, w);
   new DataView(ihdr.buffer).setUint32(4, h);
   ihdr.set([8, colorType, 0, 0, 0], 8);
-  const parts = [Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', new Uint8Array())];
+  const parts = [
+    Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', idat),
+    chunk('IEND', new Uint8Array()),
+  ];
   const png = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {
@@ -466,9 +683,15 @@ export async function uploadFile(visitor: Visitor, base: string, file: File): Pr
   form.append('files', file);
   const res = await visitor.postMultipart(`${base}/files`, form);
   if (res.status !== 303) throw new Error(`upload to ${base}: ${res.status} ${(await res.text()).slice(0, 300)}`);
-  const { results } = await env.DB.prepare('SELECT id FROM files WHERE document_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1').bind(base.split('/').pop()).all<{ id: string }>();
+  const { results } = await env.DB.prepare(
+    'SELECT id FROM files WHERE document_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1',
+  )
+    .bind(base.split('/').pop())
+    .all<{ id: string }>();
   return results[0].id;
 }
 
-export const pdfFile = (name = 'plan.pdf') => new File([new TextEncoder().encode('%PDF-1.4\n%sweep\n')], name, { type: 'application/pdf' });
-export const pngFile = (bytes: Uint8Array, name = 'photo.png') => new File([bytes as Uint8Array<ArrayBuffer>], name, { type: 'image/png' });
+export const pdfFile = (name = 'plan.pdf') =>
+  new File([new TextEncoder().encode('%PDF-1.4\n%sweep\n')], name, { type: 'application/pdf' });
+export const pngFile = (bytes: Uint8Array, name = 'photo.png') =>
+  new File([bytes as Uint8Array<ArrayBuffer>], name, { type: 'image/png' });

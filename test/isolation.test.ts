@@ -50,33 +50,96 @@ const routesOfA: [string, Route][] = [
   ['POST /jobs/:id/reopen', { method: 'POST', path: (a) => `/jobs/${a.job}/reopen` }],
   ['POST /jobs/:id/groups', { method: 'POST', path: (a) => `/jobs/${a.job}/groups`, form: () => ({ name: 'Hacked' }) }],
   ['GET /jobs/:id/groups/:gid/edit', { method: 'GET', path: (a) => `/jobs/${a.job}/groups/${a.group}/edit` }],
-  ['POST /jobs/:id/groups/:gid', { method: 'POST', path: (a) => `/jobs/${a.job}/groups/${a.group}`, form: () => ({ name: 'Hacked' }) }],
-  ['POST /jobs/:id/groups/:gid/move', { method: 'POST', path: (a) => `/jobs/${a.job}/groups/${a.group}/move`, form: () => ({ direction: 'down' }) }],
+  [
+    'POST /jobs/:id/groups/:gid',
+    { method: 'POST', path: (a) => `/jobs/${a.job}/groups/${a.group}`, form: () => ({ name: 'Hacked' }) },
+  ],
+  [
+    'POST /jobs/:id/groups/:gid/move',
+    { method: 'POST', path: (a) => `/jobs/${a.job}/groups/${a.group}/move`, form: () => ({ direction: 'down' }) },
+  ],
   ['GET /jobs/:id/items/new', { method: 'GET', path: (a) => `/jobs/${a.job}/items/new?group=${a.group}` }],
-  ['POST /jobs/:id/items', { method: 'POST', path: (a) => `/jobs/${a.job}/items`, form: (a) => itemFields(a.group, { name: 'Hacked' }) }],
+  [
+    'POST /jobs/:id/items',
+    { method: 'POST', path: (a) => `/jobs/${a.job}/items`, form: (a) => itemFields(a.group, { name: 'Hacked' }) },
+  ],
   ['GET /jobs/:id/items/:iid/edit', { method: 'GET', path: (a) => `/jobs/${a.job}/items/${a.item}/edit` }],
-  ['POST /jobs/:id/items/:iid', { method: 'POST', path: (a) => `/jobs/${a.job}/items/${a.item}`, form: (a) => itemFields(a.group, { name: 'Hacked' }) }],
-  ['POST /jobs/:id/items/:iid/move', { method: 'POST', path: (a) => `/jobs/${a.job}/items/${a.item}/move`, form: () => ({ direction: 'down' }) }],
+  [
+    'POST /jobs/:id/items/:iid',
+    {
+      method: 'POST',
+      path: (a) => `/jobs/${a.job}/items/${a.item}`,
+      form: (a) => itemFields(a.group, { name: 'Hacked' }),
+    },
+  ],
+  [
+    'POST /jobs/:id/items/:iid/move',
+    { method: 'POST', path: (a) => `/jobs/${a.job}/items/${a.item}/move`, form: () => ({ direction: 'down' }) },
+  ],
   ['POST /jobs/:id/items/:iid/delete', { method: 'POST', path: (a) => `/jobs/${a.job}/items/${a.item}/delete` }],
   ['POST /jobs/:id/groups/:gid/delete', { method: 'POST', path: (a) => `/jobs/${a.job}/groups/${a.group}/delete` }],
   ['GET /accounts/:id', { method: 'GET', path: (a) => `/accounts/${a.customer}` }],
   ['GET /accounts/:id?edit=:cid', { method: 'GET', path: (a) => `/accounts/${a.customer}?edit=${a.contact}` }],
-  ['POST /accounts/:id', { method: 'POST', path: (a) => `/accounts/${a.customer}`, form: () => ({ name: 'Hacked', email: 'hacked@example.test' }) }],
-  ['POST /accounts/:id/contacts', { method: 'POST', path: (a) => `/accounts/${a.customer}/contacts`, form: () => ({ name: 'Hacked', email: 'hacked@example.test' }) }],
-  ['POST /accounts/:id/contacts/:cid', { method: 'POST', path: (a) => `/accounts/${a.customer}/contacts/${a.contact}`, form: () => ({ name: 'Hacked', email: 'hacked@example.test' }) }],
+  [
+    'POST /accounts/:id',
+    {
+      method: 'POST',
+      path: (a) => `/accounts/${a.customer}`,
+      form: () => ({ name: 'Hacked', email: 'hacked@example.test' }),
+    },
+  ],
+  [
+    'POST /accounts/:id/contacts',
+    {
+      method: 'POST',
+      path: (a) => `/accounts/${a.customer}/contacts`,
+      form: () => ({ name: 'Hacked', email: 'hacked@example.test' }),
+    },
+  ],
+  [
+    'POST /accounts/:id/contacts/:cid',
+    {
+      method: 'POST',
+      path: (a) => `/accounts/${a.customer}/contacts/${a.contact}`,
+      form: () => ({ name: 'Hacked', email: 'hacked@example.test' }),
+    },
+  ],
 ];
 
 /** A's child ids under a parent of B: the parent check alone must not let them through. */
 const mixedRoutes: [string, Route][] = [
   ['GET B-job/groups/A-group/edit', { method: 'GET', path: (a, b) => `/jobs/${b.job}/groups/${a.group}/edit` }],
-  ['POST B-job/groups/A-group', { method: 'POST', path: (a, b) => `/jobs/${b.job}/groups/${a.group}`, form: () => ({ name: 'Hacked' }) }],
-  ['POST B-job/groups/A-group/move', { method: 'POST', path: (a, b) => `/jobs/${b.job}/groups/${a.group}/move`, form: () => ({ direction: 'up' }) }],
+  [
+    'POST B-job/groups/A-group',
+    { method: 'POST', path: (a, b) => `/jobs/${b.job}/groups/${a.group}`, form: () => ({ name: 'Hacked' }) },
+  ],
+  [
+    'POST B-job/groups/A-group/move',
+    { method: 'POST', path: (a, b) => `/jobs/${b.job}/groups/${a.group}/move`, form: () => ({ direction: 'up' }) },
+  ],
   ['POST B-job/groups/A-group/delete', { method: 'POST', path: (a, b) => `/jobs/${b.job}/groups/${a.group}/delete` }],
   ['GET B-job/items/A-item/edit', { method: 'GET', path: (a, b) => `/jobs/${b.job}/items/${a.item}/edit` }],
-  ['POST B-job/items/A-item', { method: 'POST', path: (a, b) => `/jobs/${b.job}/items/${a.item}`, form: (_, b) => itemFields(b.group, { name: 'Hacked' }) }],
-  ['POST B-job/items/A-item/move', { method: 'POST', path: (a, b) => `/jobs/${b.job}/items/${a.item}/move`, form: () => ({ direction: 'up' }) }],
+  [
+    'POST B-job/items/A-item',
+    {
+      method: 'POST',
+      path: (a, b) => `/jobs/${b.job}/items/${a.item}`,
+      form: (_, b) => itemFields(b.group, { name: 'Hacked' }),
+    },
+  ],
+  [
+    'POST B-job/items/A-item/move',
+    { method: 'POST', path: (a, b) => `/jobs/${b.job}/items/${a.item}/move`, form: () => ({ direction: 'up' }) },
+  ],
   ['POST B-job/items/A-item/delete', { method: 'POST', path: (a, b) => `/jobs/${b.job}/items/${a.item}/delete` }],
-  ['POST B-account/contacts/A-contact', { method: 'POST', path: (a, b) => `/accounts/${b.customer}/contacts/${a.contact}`, form: () => ({ name: 'Hacked', email: 'hacked@example.test' }) }],
+  [
+    'POST B-account/contacts/A-contact',
+    {
+      method: 'POST',
+      path: (a, b) => `/accounts/${b.customer}/contacts/${a.contact}`,
+      form: () => ({ name: 'Hacked', email: 'hacked@example.test' }),
+    },
+  ],
 ];
 
 function send(browser: Browser, route: Route, a: Ids, b: Ids) {
@@ -103,7 +166,7 @@ describe("another org's user", () => {
     expect(body).not.toContain('Alpha');
   });
 
-  it("leaves every row of the first org as it was", async () => {
+  it('leaves every row of the first org as it was', async () => {
     expect(await rowsOf(a.orgId)).toEqual(before);
     expect(await db().$count(costGroups, eq(costGroups.name, 'Hacked'))).toBe(0);
     expect(await db().$count(costItems, eq(costItems.name, 'Hacked'))).toBe(0);
@@ -120,7 +183,10 @@ describe("another org's user", () => {
     expect(vendorItem.status).toBe(422);
     const groupItem = await b.browser.post(`/jobs/${b.job}/items`, itemFields(a.group));
     expect(groupItem.status).toBe(422);
-    const moveItem = await b.browser.post(`/jobs/${b.job}/items/${b.item}`, itemFields(a.group, { name: 'Bravo Secret Item' }));
+    const moveItem = await b.browser.post(
+      `/jobs/${b.job}/items/${b.item}`,
+      itemFields(a.group, { name: 'Bravo Secret Item' }),
+    );
     expect(moveItem.status).toBe(422);
     expect(await rowsOf(b.orgId)).toEqual(bBefore);
     expect(await rowsOf(a.orgId)).toEqual(before);
@@ -128,7 +194,18 @@ describe("another org's user", () => {
 
   it("does not see the first org's jobs, accounts or options in lists and forms", async () => {
     const pages = await Promise.all(
-      ['/jobs', '/jobs?q=Secret', '/jobs?q=1', '/accounts', '/accounts?q=Secret', '/accounts?kind=vendor', '/jobs/new', `/jobs/${b.job}/items/new`, `/jobs/${b.job}`, '/'].map(async (path) => {
+      [
+        '/jobs',
+        '/jobs?q=Secret',
+        '/jobs?q=1',
+        '/accounts',
+        '/accounts?q=Secret',
+        '/accounts?kind=vendor',
+        '/jobs/new',
+        `/jobs/${b.job}/items/new`,
+        `/jobs/${b.job}`,
+        '/',
+      ].map(async (path) => {
         const res = await b.browser.get(path);
         expect(res.status, path).toBe(200);
         return res.text();
@@ -165,7 +242,10 @@ describe('the owning org', () => {
   });
 
   it('gets 404 for its own contact under the wrong account', async () => {
-    const res = await a.browser.post(`/accounts/${a.vendor}/contacts/${a.contact}`, { name: 'Moved', email: 'moved@example.test' });
+    const res = await a.browser.post(`/accounts/${a.vendor}/contacts/${a.contact}`, {
+      name: 'Moved',
+      email: 'moved@example.test',
+    });
     expect(res.status).toBe(404);
     expect((await db().query.contacts.findFirst({ where: eq(contacts.id, a.contact) }))!.name).not.toBe('Moved');
   });
@@ -189,7 +269,11 @@ describe('a signed-out browser', () => {
   it.each(all.filter(([, r]) => r.method === 'POST'))('is refused for POST %s', async (_, route) => {
     const withToken = await send(new Browser(), route, a, b);
     expect(withToken.status).toBe(401);
-    const withoutToken = await new Browser().fetch(route.path(a, b), { method: 'POST', body: new URLSearchParams(route.form?.(a, b) ?? {}), headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+    const withoutToken = await new Browser().fetch(route.path(a, b), {
+      method: 'POST',
+      body: new URLSearchParams(route.form?.(a, b) ?? {}),
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    });
     expect(withoutToken.status).toBe(403);
   });
 

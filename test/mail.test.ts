@@ -10,14 +10,34 @@ import { Browser, db, uniqueEmail } from './helpers';
 // Delivery through the MailChannels Email API. Only fetch to the MailChannels host is stubbed.
 
 const HOUR = 3_600_000;
-const DKIM = { DKIM_DOMAIN: 'oakstone.example', DKIM_SELECTOR: 'mc1', DKIM_PRIVATE_KEY: 'dGVzdC1ka2ltLXByaXZhdGUta2V5' };
-const keyed = (extra: Record<string, string | undefined> = {}) => ({ ...env, MAILCHANNELS_API_KEY: 'test-mc-key', ...DKIM, ...extra });
+const DKIM = {
+  DKIM_DOMAIN: 'oakstone.example',
+  DKIM_SELECTOR: 'mc1',
+  DKIM_PRIVATE_KEY: 'dGVzdC1ka2ltLXByaXZhdGUta2V5',
+};
+const keyed = (extra: Record<string, string | undefined> = {}) => ({
+  ...env,
+  MAILCHANNELS_API_KEY: 'test-mc-key',
+  ...DKIM,
+  ...extra,
+});
 
 interface Call {
   url: string;
   method: string;
   headers: Headers;
-  body: { personalizations: { to: { email: string; name?: string }[]; dkim_domain?: string; dkim_selector?: string; dkim_private_key?: string }[]; from: { email: string; name: string }; reply_to?: { email: string }; subject: string; content: { type: string; value: string }[] };
+  body: {
+    personalizations: {
+      to: { email: string; name?: string }[];
+      dkim_domain?: string;
+      dkim_selector?: string;
+      dkim_private_key?: string;
+    }[];
+    from: { email: string; name: string };
+    reply_to?: { email: string };
+    subject: string;
+    content: { type: string; value: string }[];
+  };
 }
 
 /** Stubs fetch to the MailChannels host only; everything else goes to the real fetch. */
@@ -30,7 +50,10 @@ function stubMailChannels(answer: (n: number) => Response | Promise<Response>) {
     calls.push({ url: req.url, method: req.method, headers: req.headers, body: await req.json() });
     return answer(calls.length);
   });
-  return { calls, to: (email: string) => calls.filter((c) => c.body.personalizations[0].to.some((t) => t.email === email)) };
+  return {
+    calls,
+    to: (email: string) => calls.filter((c) => c.body.personalizations[0].to.some((t) => t.email === email)),
+  };
 }
 
 afterEach(() => {
@@ -40,7 +63,17 @@ afterEach(() => {
 const accepted = () => new Response(null, { status: 202 });
 
 async function queued(toEmail = uniqueEmail('to'), documentId: string | null = null, orgId: string | null = null) {
-  const message = { orgId, documentId, kind: 'test', to: { email: toEmail, name: 'Dana Reyes' }, fromName: 'Oak & Stone Builders', replyTo: 'office@oakstone.example', subject: `Test message to ${toEmail}`, html: '<p>Hello</p>', text: 'Hello' };
+  const message = {
+    orgId,
+    documentId,
+    kind: 'test',
+    to: { email: toEmail, name: 'Dana Reyes' },
+    fromName: 'Oak & Stone Builders',
+    replyTo: 'office@oakstone.example',
+    subject: `Test message to ${toEmail}`,
+    html: '<p>Hello</p>',
+    text: 'Hello',
+  };
   await queueMail(db(), message).run();
   const row = await db().query.outbox.findFirst({ where: (o, { eq }) => eq(o.toEmail, toEmail) });
   return row!;
@@ -66,7 +99,14 @@ describe('MailChannels delivery', () => {
     expect(call.headers.get('Content-Type')).toContain('application/json');
     const org = await db().query.orgs.findFirst({ where: (o, { eq }) => eq(o.id, co.orgId) });
     expect(call.body).toEqual({
-      personalizations: [{ to: [{ email: co.customerContact.email, name: co.customerContact.name }], dkim_domain: 'oakstone.example', dkim_selector: 'mc1', dkim_private_key: DKIM.DKIM_PRIVATE_KEY }],
+      personalizations: [
+        {
+          to: [{ email: co.customerContact.email, name: co.customerContact.name }],
+          dkim_domain: 'oakstone.example',
+          dkim_selector: 'mc1',
+          dkim_private_key: DKIM.DKIM_PRIVATE_KEY,
+        },
+      ],
       from: { email: env.MAIL_FROM, name: 'Oak & Stone Builders' },
       ...(org!.email ? { reply_to: { email: org!.email } } : {}),
       subject: 'Estimate EST-0001 from Oak & Stone Builders',
@@ -154,7 +194,9 @@ describe('MailChannels delivery', () => {
     await deliverDueMail(keyed(), db(), start + 1000 * HOUR);
     expect(mc.to(co.customerContact.email)).toHaveLength(MAX_ATTEMPTS);
 
-    const failed = await db().query.activity.findMany({ where: (a, { and, eq }) => and(eq(a.documentId, id), eq(a.action, 'mail_failed')) });
+    const failed = await db().query.activity.findMany({
+      where: (a, { and, eq }) => and(eq(a.documentId, id), eq(a.action, 'mail_failed')),
+    });
     expect(failed).toHaveLength(1);
     expect(failed[0]).toMatchObject({ orgId: co.orgId, side: 'system' });
     expect(JSON.parse(failed[0].data!).error).toContain('550');
@@ -169,7 +211,11 @@ describe('MailChannels delivery', () => {
       return accepted();
     });
     const now = Date.now();
-    await Promise.all([deliverDueMail(keyed(), db(), now), deliverDueMail(keyed(), db(), now), deliverDueMail(keyed(), db(), now)]);
+    await Promise.all([
+      deliverDueMail(keyed(), db(), now),
+      deliverDueMail(keyed(), db(), now),
+      deliverDueMail(keyed(), db(), now),
+    ]);
     for (const m of messages) {
       expect(mc.to(m.toEmail)).toHaveLength(1);
       expect(await rowOf(m.id)).toMatchObject({ status: 'sent', attempts: 1 });

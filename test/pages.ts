@@ -4,7 +4,13 @@ import { type Browser, db } from './helpers';
 
 // Reading rendered pages the way a person reads them, and budget fixtures made through the forms.
 
-const unescape = (s: string) => s.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+const unescape = (s: string) =>
+  s
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&');
 
 /** The message shown under a form field, or undefined when it has none. */
 export function fieldError(body: string, name: string): string | undefined {
@@ -52,7 +58,10 @@ export function selectedOption(body: string, name: string): string | undefined {
 export async function addGroup(browser: Browser, jobId: string, name: string) {
   const res = await browser.post(`/jobs/${jobId}/groups`, { name });
   if (res.status !== 303) throw new Error(`group failed: ${res.status}`);
-  const group = await db().query.costGroups.findFirst({ where: and(eq(costGroups.jobId, jobId), eq(costGroups.name, name)), orderBy: desc(costGroups.createdAt) });
+  const group = await db().query.costGroups.findFirst({
+    where: and(eq(costGroups.jobId, jobId), eq(costGroups.name, name)),
+    orderBy: desc(costGroups.createdAt),
+  });
   return group!.id;
 }
 
@@ -72,6 +81,9 @@ export async function addItem(browser: Browser, jobId: string, groupId: string, 
   const form = itemFields(groupId, fields);
   const res = await browser.post(`/jobs/${jobId}/items`, form);
   if (res.status !== 303) throw new Error(`item failed: ${res.status} ${await res.text()}`);
-  const item = await db().query.costItems.findFirst({ where: and(eq(costItems.groupId, groupId), eq(costItems.name, form.name)), orderBy: desc(costItems.position) });
+  const item = await db().query.costItems.findFirst({
+    where: and(eq(costItems.groupId, groupId), eq(costItems.name, form.name)),
+    orderBy: desc(costItems.position),
+  });
   return item!.id;
 }

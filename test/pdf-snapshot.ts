@@ -5,8 +5,22 @@ import type { DocumentSnapshot, SnapshotLine } from '../src/documents/snapshot';
 
 export const NON_LATIN = 'Zürich – Ørsted — Señor Muñoz €1 — Дана Рейес — Παπαδόπουλος';
 
-const TRADES = ['Demolition', 'Framing', 'Electrical rough-in', 'Plumbing', 'Drywall', 'Finish carpentry', 'Painting', 'Flooring', 'Roofing', 'Cleanup'];
-const WORDS = 'remove existing materials haul away supply install per plan and code including fasteners sealant trim labour equipment protection of adjacent finishes daily cleanup final inspection'.split(' ');
+const TRADES = [
+  'Demolition',
+  'Framing',
+  'Electrical rough-in',
+  'Plumbing',
+  'Drywall',
+  'Finish carpentry',
+  'Painting',
+  'Flooring',
+  'Roofing',
+  'Cleanup',
+];
+const WORDS =
+  'remove existing materials haul away supply install per plan and code including fasteners sealant trim labour equipment protection of adjacent finishes daily cleanup final inspection'.split(
+    ' ',
+  );
 
 function description(i: number): string {
   if (i % 7 === 0) return '';
@@ -21,13 +35,28 @@ export function snapshotLines(count: number, bid = false): SnapshotLine[] {
   const lines: SnapshotLine[] = [];
   for (let i = 1; i <= count; i++) {
     if (i % 20 === 1) {
-      lines.push({ id: `g${i}`, kind: 'group', name: `${TRADES[Math.floor(i / 20) % TRADES.length]} — phase ${Math.floor(i / 20) + 1}`, description: '', quantity: 0, unit: '', unitAmount: 0, total: 0, taxable: false });
+      lines.push({
+        id: `g${i}`,
+        kind: 'group',
+        name: `${TRADES[Math.floor(i / 20) % TRADES.length]} — phase ${Math.floor(i / 20) + 1}`,
+        description: '',
+        quantity: 0,
+        unit: '',
+        unitAmount: 0,
+        total: 0,
+        taxable: false,
+      });
       continue;
     }
     lines.push({
       id: `l${i}`,
       kind: 'item',
-      name: i === 2 ? 'First item: site survey and layout' : i === count ? 'Last item: final walkthrough' : `Item ${i} — ${TRADES[i % TRADES.length].toLowerCase()} work`,
+      name:
+        i === 2
+          ? 'First item: site survey and layout'
+          : i === count
+            ? 'Last item: final walkthrough'
+            : `Item ${i} — ${TRADES[i % TRADES.length].toLowerCase()} work`,
       description: description(i),
       quantity: ((i * 7919) % 400) * 2500 + 10000,
       unit: ['ea', 'sq ft', 'lf', 'hr', 'ls'][i % 5],
@@ -61,9 +90,22 @@ export function makeSnapshot(overrides: Partial<DocumentSnapshot> = {}): Documen
     requireSignature: true,
     currency: 'USD',
     timeZone: 'America/Chicago',
-    company: { name: 'Summit Ridge Builders', address: '410 Alder Street, Suite 2\nBoulder, CO 80302', phone: '(303) 555-0142', email: 'office@summitridge.example', brandColor: '#1f5f8b', logoKey: null, logoContentType: null },
+    company: {
+      name: 'Summit Ridge Builders',
+      address: '410 Alder Street, Suite 2\nBoulder, CO 80302',
+      phone: '(303) 555-0142',
+      email: 'office@summitridge.example',
+      brandColor: '#1f5f8b',
+      logoKey: null,
+      logoContentType: null,
+    },
     job: { number: 27, name: 'Muñoz residence', address: '88 Ridge Road, Boulder, CO 80304' },
-    preparedFor: { accountName: 'Muñoz Family Trust', contactName: 'Señor Muñoz', email: 'munoz@example.test', address: '88 Ridge Road\nBoulder, CO 80304' },
+    preparedFor: {
+      accountName: 'Muñoz Family Trust',
+      contactName: 'Señor Muñoz',
+      email: 'munoz@example.test',
+      address: '88 Ridge Road\nBoulder, CO 80304',
+    },
     preparedBy: { name: 'Dana Reyes', email: 'dana@summitridge.example' },
     taxRate: 8875,
     deposit: { kind: 'percent', value: 25000 },
@@ -76,7 +118,17 @@ export function makeSnapshot(overrides: Partial<DocumentSnapshot> = {}): Documen
 
 /** Recomputes line totals and document totals the way buildSnapshot does. */
 export function withTotals(s: DocumentSnapshot): DocumentSnapshot {
-  const deposit: Deposit = s.deposit.kind === 'percent' ? { kind: 'percent', rate: s.deposit.value } : s.deposit.kind === 'fixed' ? { kind: 'fixed', amount: s.deposit.value } : { kind: 'none' };
-  const totals = documentTotals(s.lines, s.taxRate, deposit, s.payments.map((p) => p.amount));
+  const deposit: Deposit =
+    s.deposit.kind === 'percent'
+      ? { kind: 'percent', rate: s.deposit.value }
+      : s.deposit.kind === 'fixed'
+        ? { kind: 'fixed', amount: s.deposit.value }
+        : { kind: 'none' };
+  const totals = documentTotals(
+    s.lines,
+    s.taxRate,
+    deposit,
+    s.payments.map((p) => p.amount),
+  );
   return { ...s, totals, lines: s.lines.map((l, i) => ({ ...l, total: totals.lineTotals[i] })) };
 }

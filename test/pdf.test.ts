@@ -7,7 +7,10 @@ import { renderDocumentPdf } from '../src/pdf/render';
 import { money } from '../views/format';
 import { makeSnapshot, NON_LATIN, snapshotLines } from './pdf-snapshot';
 
-const LOGO_PNG = Uint8Array.from(atob('iVBORw0KGgoAAAANSUhEUgAAAAQAAAACCAYAAAB/qH1jAAAAFUlEQVR42mP4DwTy8d3/YTQDMgcEAJOpGBF2uhYUAAAAAElFTkSuQmCC'), (c) => c.charCodeAt(0));
+const LOGO_PNG = Uint8Array.from(
+  atob('iVBORw0KGgoAAAANSUhEUgAAAAQAAAACCAYAAAB/qH1jAAAAFUlEQVR42mP4DwTy8d3/YTQDMgcEAJOpGBF2uhYUAAAAAElFTkSuQmCC'),
+  (c) => c.charCodeAt(0),
+);
 
 async function pagesText(bytes: Uint8Array): Promise<string[]> {
   const { text } = await extractText(await getDocumentProxy(bytes.slice()), { mergePages: false });
@@ -16,11 +19,15 @@ async function pagesText(bytes: Uint8Array): Promise<string[]> {
 
 async function imageCount(bytes: Uint8Array) {
   const doc = await PDFDocument.load(bytes);
-  return doc.context.enumerateIndirectObjects().filter(([, o]) => o instanceof PDFRawStream && o.dict.get(PDFName.of('Subtype')) === PDFName.of('Image')).length;
+  return doc.context
+    .enumerateIndirectObjects()
+    .filter(([, o]) => o instanceof PDFRawStream && o.dict.get(PDFName.of('Subtype')) === PDFName.of('Image')).length;
 }
 
 async function sha256(bytes: Uint8Array<ArrayBuffer>) {
-  return [...new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return [...new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))]
+    .map((b) => b.toString(16).padStart(2, '0'))
+    .join('');
 }
 
 describe('document PDF', () => {
@@ -38,7 +45,12 @@ describe('document PDF', () => {
     lines[5] = { ...lines[5], name: 'Zürich – Señor Muñoz €1' };
     const snapshot = makeSnapshot({
       lines,
-      preparedFor: { accountName: 'Παπαδόπουλος & Ørsted', contactName: 'Дана Рейес', email: 'dana@example.test', address: 'Zürich' },
+      preparedFor: {
+        accountName: 'Παπαδόπουλος & Ørsted',
+        contactName: 'Дана Рейес',
+        email: 'dana@example.test',
+        address: 'Zürich',
+      },
       description: `Scope for ${NON_LATIN}.`,
     });
     const started = Date.now();
@@ -54,15 +66,27 @@ describe('document PDF', () => {
 
     const lastTablePage = pages.findIndex((p) => p.includes('Last item: final walkthrough'));
     expect(lastTablePage).toBeGreaterThan(0);
-    for (const page of pages.slice(0, lastTablePage + 1)) for (const head of ['Item', 'Qty', 'Unit', 'Unit price', 'Total']) expect(page).toContain(head);
+    for (const page of pages.slice(0, lastTablePage + 1))
+      for (const head of ['Item', 'Qty', 'Unit', 'Unit price', 'Total']) expect(page).toContain(head);
 
     expect(pages[0]).toContain('First item: site survey and layout');
     expect(pages[0]).toContain('Estimate');
     expect(pages[0]).toContain('EST-0004 rev 2');
     expect(pages[0]).toContain('Mar 2, 2026');
     expect(pages[0]).toContain('Valid until');
-    for (const text of ['Zürich', 'Ørsted', 'Señor Muñoz', '€1', 'Дана Рейес', 'Παπαδόπουλος', '—', 'Zürich – Señor Muñoz €1']) expect(all).toContain(text);
-    for (const group of ['Demolition — phase 1', 'Framing — phase 2', 'Demolition — phase 11']) expect(all).toContain(group);
+    for (const text of [
+      'Zürich',
+      'Ørsted',
+      'Señor Muñoz',
+      '€1',
+      'Дана Рейес',
+      'Παπαδόπουλος',
+      '—',
+      'Zürich – Señor Muñoz €1',
+    ])
+      expect(all).toContain(text);
+    for (const group of ['Demolition — phase 1', 'Framing — phase 2', 'Demolition — phase 11'])
+      expect(all).toContain(group);
 
     // A row and its description end on the same page.
     snapshot.lines.forEach((line, i) => {
@@ -73,7 +97,17 @@ describe('document PDF', () => {
 
     const last = pages[count - 1];
     const t = snapshot.totals;
-    for (const text of ['Subtotal', money(t.subtotal), 'Tax (8.875%)', money(t.tax), 'Total', money(t.total), 'Deposit (25%)', money(t.deposit)]) expect(all).toContain(text);
+    for (const text of [
+      'Subtotal',
+      money(t.subtotal),
+      'Tax (8.875%)',
+      money(t.tax),
+      'Total',
+      money(t.total),
+      'Deposit (25%)',
+      money(t.deposit),
+    ])
+      expect(all).toContain(text);
     expect(all).toContain('Terms and conditions'.toUpperCase());
     for (const label of ['Signature', 'Printed name', 'Date']) expect(last).toContain(label);
     expect(signatureBox).not.toBeNull();
@@ -144,7 +178,18 @@ describe('document PDF', () => {
     const { bytes } = await renderDocumentPdf(snapshot, await loadPdfAssets(env, snapshot));
     const all = (await pagesText(bytes)).join(' ');
     const t = snapshot.totals;
-    for (const text of ['Amount due', money(t.deposit), 'Paid', money(-t.paid), 'Balance', money(t.balance), 'Mar 10, 2026', 'Check · #1042', '$2,500.00']) expect(all).toContain(text);
+    for (const text of [
+      'Amount due',
+      money(t.deposit),
+      'Paid',
+      money(-t.paid),
+      'Balance',
+      money(t.balance),
+      'Mar 10, 2026',
+      'Check · #1042',
+      '$2,500.00',
+    ])
+      expect(all).toContain(text);
   });
 
   it('draws the logo from R2', async () => {
@@ -165,9 +210,15 @@ describe('document PDF', () => {
   it('never fails on characters the font lacks, odd colours or a broken logo', async () => {
     const lines = snapshotLines(4);
     lines[1] = { ...lines[1], name: '山田太郎 😀 Zürich', description: 'tab\there\u0000nul\u200bzero-width' };
-    const snapshot = makeSnapshot({ lines, company: { ...makeSnapshot().company, name: '株式会社 Builders', brandColor: 'not-a-colour' } });
+    const snapshot = makeSnapshot({
+      lines,
+      company: { ...makeSnapshot().company, name: '株式会社 Builders', brandColor: 'not-a-colour' },
+    });
     const assets = await loadPdfAssets(env, snapshot);
-    const { bytes } = await renderDocumentPdf(snapshot, { ...assets, logo: { bytes: new Uint8Array([1, 2, 3]), contentType: 'image/png' } });
+    const { bytes } = await renderDocumentPdf(snapshot, {
+      ...assets,
+      logo: { bytes: new Uint8Array([1, 2, 3]), contentType: 'image/png' },
+    });
     const all = (await pagesText(bytes)).join(' ');
     expect(all).toContain('???? ? Zürich');
     expect(all).toContain('Builders');
@@ -181,7 +232,11 @@ describe('document PDF', () => {
 
   it('continues a row taller than a whole page overleaf instead of looping', async () => {
     const lines = snapshotLines(3);
-    lines[1] = { ...lines[1], name: 'Very long specification', description: Array.from({ length: 900 }, (_, i) => `word${i}`).join(' ') + ' end-of-spec' };
+    lines[1] = {
+      ...lines[1],
+      name: 'Very long specification',
+      description: Array.from({ length: 900 }, (_, i) => `word${i}`).join(' ') + ' end-of-spec',
+    };
     const snapshot = makeSnapshot({ lines, requireSignature: false });
     const pages = await pagesText((await renderDocumentPdf(snapshot, await loadPdfAssets(env, snapshot))).bytes);
     expect(pages.length).toBeGreaterThan(1);

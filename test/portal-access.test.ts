@@ -3,7 +3,21 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { signPortalToken } from '../src/portal/links';
 import { companyWithBudget, createDocument, sendDocument } from './fixtures';
 import { Browser, createAccount, db, location, signUp } from './helpers';
-import { editDraft, jobWithItem, normalized, openLink, PNG, SECRET, sha256, tokenOf, tokenPayload, unsignedToken, uploadLogo, withBadSignature, withPayload } from './portal-fixtures';
+import {
+  editDraft,
+  jobWithItem,
+  normalized,
+  openLink,
+  PNG,
+  SECRET,
+  sha256,
+  tokenOf,
+  tokenPayload,
+  unsignedToken,
+  uploadLogo,
+  withBadSignature,
+  withPayload,
+} from './portal-fixtures';
 
 // The access rules of issue 4 as one table: every portal route against every way in that must fail.
 // A refusal looks exactly like asking for something that never existed.
@@ -22,7 +36,9 @@ let world: Awaited<ReturnType<typeof buildWorld>>;
 
 async function target(browser: Browser, id: string, jobId: string): Promise<Target> {
   const doc = await db().query.documents.findFirst({ where: (d, { eq }) => eq(d.id, id) });
-  const version = await db().query.documentVersions.findFirst({ where: (v, { and, eq }) => and(eq(v.documentId, id), eq(v.version, 1)) });
+  const version = await db().query.documentVersions.findFirst({
+    where: (v, { and, eq }) => and(eq(v.documentId, id), eq(v.version, 1)),
+  });
   return { id, jobId, number: doc!.number, title: version!.title };
 }
 
@@ -96,14 +112,36 @@ async function buildWorld() {
   const revoked = await a.browser.post(`/accounts/${patelId}/contacts/${patel.id}/revoke`);
   expect(revoked.status).toBe(303);
 
-  return { a, b, reyes, patel, kim: await contactOf(kimId), nguyen: await contactOf(nguyenId), targets, before, tokenT: tokenOf(sentT.link), invLink: sentInv.link, patelLink, sessions: { reyes: reyesSession.browser, nguyen: nguyenSession.browser, kim: kimSession.browser, patel: patelSession.browser } };
+  return {
+    a,
+    b,
+    reyes,
+    patel,
+    kim: await contactOf(kimId),
+    nguyen: await contactOf(nguyenId),
+    targets,
+    before,
+    tokenT: tokenOf(sentT.link),
+    invLink: sentInv.link,
+    patelLink,
+    sessions: {
+      reyes: reyesSession.browser,
+      nguyen: nguyenSession.browser,
+      kim: kimSession.browser,
+      patel: patelSession.browser,
+    },
+  };
 }
 
 beforeAll(async () => {
   world = await buildWorld();
 }, 180_000);
 
-const claimsOf = (contactId: string, documentId: string, accessVersion = 1) => ({ sub: contactId, doc: documentId, av: accessVersion });
+const claimsOf = (contactId: string, documentId: string, accessVersion = 1) => ({
+  sub: contactId,
+  doc: documentId,
+  av: accessVersion,
+});
 
 function forged(alg: string, opts: { audience?: string; issuer?: string } = {}) {
   const c = claimsOf(world.reyes.id, world.targets.t.id);
@@ -120,22 +158,39 @@ function forged(alg: string, opts: { audience?: string; issuer?: string } = {}) 
 
 /** Ways in by link: each must show the same "link expired" page as garbage and start no session. */
 const tokens: Record<string, () => Promise<string> | string> = {
-  'an expired token': () => signPortalToken(SECRET(), { contactId: world.reyes.id, documentId: world.targets.t.id, accessVersion: 1 }, 90, Date.now() - 91 * DAY),
+  'an expired token': () =>
+    signPortalToken(
+      SECRET(),
+      { contactId: world.reyes.id, documentId: world.targets.t.id, accessVersion: 1 },
+      90,
+      Date.now() - 91 * DAY,
+    ),
   'a token with a changed signature': () => withBadSignature(world.tokenT),
-  'a token with a changed payload (another of their documents)': () => withPayload(world.tokenT, (p) => ({ ...p, doc: world.targets.revised.id })),
-  'a token with a changed payload (a longer expiry)': () => withPayload(world.tokenT, (p) => ({ ...p, exp: Number(p.exp) + 365 * 86_400 })),
+  'a token with a changed payload (another of their documents)': () =>
+    withPayload(world.tokenT, (p) => ({ ...p, doc: world.targets.revised.id })),
+  'a token with a changed payload (a longer expiry)': () =>
+    withPayload(world.tokenT, (p) => ({ ...p, exp: Number(p.exp) + 365 * 86_400 })),
   'an alg=none token': () => unsignedToken({ ...tokenPayload(world.tokenT) }),
   'an HS512 token signed with the same secret': () => forged('HS512'),
   'an HS384 token signed with the same secret': () => forged('HS384'),
   'a token with the wrong audience': () => forged('HS256', { audience: 'dashboard' }),
   'a token with the wrong issuer': () => forged('HS256', { issuer: 'someone-else' }),
   'a token after revocation': () => tokenOf(world.patelLink),
-  'a token signed before revocation with the old access version': () => signPortalToken(SECRET(), { contactId: world.patel.id, documentId: world.targets.patel.id, accessVersion: 1 }, 90),
+  'a token signed before revocation with the old access version': () =>
+    signPortalToken(SECRET(), { contactId: world.patel.id, documentId: world.targets.patel.id, accessVersion: 1 }, 90),
   'a token for a document later voided': () => tokenOf(world.invLink),
-  'a token for a draft that was never sent': () => signPortalToken(SECRET(), { contactId: world.reyes.id, documentId: world.targets.draft.id, accessVersion: 1 }, 90),
-  'a genuine token naming a contact of another organization': () => signPortalToken(SECRET(), { contactId: world.kim.id, documentId: world.targets.t.id, accessVersion: 1 }, 90),
-  'a genuine token naming a contact of another account (same org)': () => signPortalToken(SECRET(), { contactId: world.nguyen.id, documentId: world.targets.t.id, accessVersion: 1 }, 90),
-  'a genuine token naming a contact that does not exist': () => signPortalToken(SECRET(), { contactId: 'nosuchcontact000000000000', documentId: world.targets.t.id, accessVersion: 1 }, 90),
+  'a token for a draft that was never sent': () =>
+    signPortalToken(SECRET(), { contactId: world.reyes.id, documentId: world.targets.draft.id, accessVersion: 1 }, 90),
+  'a genuine token naming a contact of another organization': () =>
+    signPortalToken(SECRET(), { contactId: world.kim.id, documentId: world.targets.t.id, accessVersion: 1 }, 90),
+  'a genuine token naming a contact of another account (same org)': () =>
+    signPortalToken(SECRET(), { contactId: world.nguyen.id, documentId: world.targets.t.id, accessVersion: 1 }, 90),
+  'a genuine token naming a contact that does not exist': () =>
+    signPortalToken(
+      SECRET(),
+      { contactId: 'nosuchcontact000000000000', documentId: world.targets.t.id, accessVersion: 1 },
+      90,
+    ),
 };
 
 describe('portal links', () => {
@@ -183,18 +238,55 @@ interface Scenario {
 
 const scenarios: Record<string, Scenario> = {
   'no session': { browser: () => new Browser(), target: () => world.targets.t, home: 'refused', logo: 'refused' },
-  "the contractor's session (cp_session)": { browser: () => world.a.browser, target: () => world.targets.t, home: 'refused', logo: 'refused' },
-  'a session of another contact of another account (same org)': { browser: () => world.sessions.nguyen, target: () => world.targets.t, home: 'hidden', logo: 'own org' },
-  'a contact of another organization': { browser: () => world.sessions.kim, target: () => world.targets.t, home: 'hidden', logo: 'refused' },
-  'a draft that was never sent': { browser: () => world.sessions.reyes, target: () => world.targets.draft, home: 'hidden', logo: 'own org' },
-  'a session after revocation': { browser: () => world.sessions.patel, target: () => world.targets.patel, home: 'refused', logo: 'refused' },
-  'a document later voided': { browser: () => world.sessions.reyes, target: () => world.targets.inv, home: 'hidden', logo: 'own org' },
+  "the contractor's session (cp_session)": {
+    browser: () => world.a.browser,
+    target: () => world.targets.t,
+    home: 'refused',
+    logo: 'refused',
+  },
+  'a session of another contact of another account (same org)': {
+    browser: () => world.sessions.nguyen,
+    target: () => world.targets.t,
+    home: 'hidden',
+    logo: 'own org',
+  },
+  'a contact of another organization': {
+    browser: () => world.sessions.kim,
+    target: () => world.targets.t,
+    home: 'hidden',
+    logo: 'refused',
+  },
+  'a draft that was never sent': {
+    browser: () => world.sessions.reyes,
+    target: () => world.targets.draft,
+    home: 'hidden',
+    logo: 'own org',
+  },
+  'a session after revocation': {
+    browser: () => world.sessions.patel,
+    target: () => world.targets.patel,
+    home: 'refused',
+    logo: 'refused',
+  },
+  'a document later voided': {
+    browser: () => world.sessions.reyes,
+    target: () => world.targets.inv,
+    home: 'hidden',
+    logo: 'own org',
+  },
   ...Object.fromEntries(
     Object.keys(tokens).map((name): [string, Scenario] => [
       `the browser that opened ${name}`,
       {
         browser: () => tokenBrowsers.get(name)!,
-        target: () => (name.includes('revocation') ? world.targets.patel : name.includes('voided') ? world.targets.inv : name.includes('draft') ? world.targets.draft : world.targets.t),
+        target: () =>
+          name.includes('revocation')
+            ? world.targets.patel
+            : name.includes('voided')
+              ? world.targets.inv
+              : name.includes('draft')
+                ? world.targets.draft
+                : world.targets.t,
         home: 'refused',
         logo: 'refused',
       },
@@ -214,12 +306,22 @@ beforeAll(async () => {
 const routes: Record<string, { path: (t: Target) => string; fake?: string; kind: 'home' | 'logo' | 'detail' }> = {
   'GET /portal': { path: () => '/portal', kind: 'home' },
   'GET /portal/jobs/:id': { path: (t) => `/portal/jobs/${t.jobId}`, fake: `/portal/jobs/${FAKE_ID}`, kind: 'detail' },
-  'GET /portal/documents/:id': { path: (t) => `/portal/documents/${t.id}`, fake: `/portal/documents/${FAKE_ID}`, kind: 'detail' },
-  'GET /portal/documents/:id.pdf': { path: (t) => `/portal/documents/${t.id}.pdf`, fake: `/portal/documents/${FAKE_ID}.pdf`, kind: 'detail' },
+  'GET /portal/documents/:id': {
+    path: (t) => `/portal/documents/${t.id}`,
+    fake: `/portal/documents/${FAKE_ID}`,
+    kind: 'detail',
+  },
+  'GET /portal/documents/:id.pdf': {
+    path: (t) => `/portal/documents/${t.id}.pdf`,
+    fake: `/portal/documents/${FAKE_ID}.pdf`,
+    kind: 'detail',
+  },
   'GET /portal/logo': { path: () => '/portal/logo', kind: 'logo' },
 };
 
-const matrix = Object.keys(scenarios).flatMap((scenario) => Object.keys(routes).map((route): [string, string] => [route, scenario]));
+const matrix = Object.keys(scenarios).flatMap((scenario) =>
+  Object.keys(routes).map((route): [string, string] => [route, scenario]),
+);
 
 describe('access matrix', () => {
   it.each(matrix)('%s with %s', async (route, scenario) => {
@@ -231,18 +333,25 @@ describe('access matrix', () => {
     const res = await browser.get(path);
     const bytes = await res.arrayBuffer();
     const body = new TextDecoder().decode(bytes);
-    const expected: Expect = r.kind === 'home' ? s.home : r.kind === 'logo' ? (s.logo === 'own org' ? 'shown' : 'refused') : 'refused';
+    const expected: Expect =
+      r.kind === 'home' ? s.home : r.kind === 'logo' ? (s.logo === 'own org' ? 'shown' : 'refused') : 'refused';
 
     if (expected === 'refused') {
       // Indistinguishable from a document (or job) that never existed.
       const baseline = await new Browser().get(r.fake ?? '/portal');
       const baselineBody = await baseline.text();
       expect(res.status, body.slice(0, 300)).toBe(404);
-      expect(normalized(body).split(t.id).join('ID').split(t.jobId).join('ID')).toBe(normalized(baselineBody).split(FAKE_ID).join('ID'));
+      expect(normalized(body).split(t.id).join('ID').split(t.jobId).join('ID')).toBe(
+        normalized(baselineBody).split(FAKE_ID).join('ID'),
+      );
       if (r.fake) {
         const sameBrowser = await browser.get(r.fake);
         expect(sameBrowser.status).toBe(404);
-        expect(normalized(body).split(t.id).join('ID').split(t.jobId).join('ID')).toBe(normalized(await sameBrowser.text()).split(FAKE_ID).join('ID'));
+        expect(normalized(body).split(t.id).join('ID').split(t.jobId).join('ID')).toBe(
+          normalized(await sameBrowser.text())
+            .split(FAKE_ID)
+            .join('ID'),
+        );
       }
     } else if (expected === 'hidden') {
       expect(res.status).toBe(200);
@@ -269,7 +378,14 @@ describe('what the recipient does see', () => {
     const revise = await world.a.browser.post(`/documents/${r.id}/revise`);
     expect(revise.status, (await revise.text()).slice(0, 300)).toBe(303);
     await editDraft(world.a.browser, r.id, (fields) =>
-      fields.map(([k, v]) => [k, k === 'title' ? 'Porch Repair REV2 upgrade' : k.startsWith('name.') && v === 'Porch posts' ? 'Marble REV2 surround' : v]),
+      fields.map(([k, v]) => [
+        k,
+        k === 'title'
+          ? 'Porch Repair REV2 upgrade'
+          : k.startsWith('name.') && v === 'Porch posts'
+            ? 'Marble REV2 surround'
+            : v,
+      ]),
     );
     const draft = await world.a.browser.get(`/documents/${r.id}`);
     expect(await draft.text()).toContain('Marble REV2 surround');
@@ -290,7 +406,9 @@ describe('what the recipient does see', () => {
     const pdf = await reyes.get(`/portal/documents/${r.id}.pdf`);
     expect(pdf.status).toBe(200);
     expect(pdf.headers.get('Content-Type')).toContain('application/pdf');
-    const v1 = await db().query.documentVersions.findFirst({ where: (v, { and, eq }) => and(eq(v.documentId, r.id), eq(v.version, 1)) });
+    const v1 = await db().query.documentVersions.findFirst({
+      where: (v, { and, eq }) => and(eq(v.documentId, r.id), eq(v.version, 1)),
+    });
     expect(await sha256(await pdf.arrayBuffer())).toBe(v1!.pdfSha256);
   });
 
@@ -300,12 +418,19 @@ describe('what the recipient does see', () => {
     const reyes = await openLink((await sendDocument(co.browser, id)).link);
     const nguyenId = await createAccount(co.browser, 'customer', 'Nguyen Family');
     const job = await jobWithItem(co.browser, 'Nguyen Garage', nguyenId);
-    const nguyen = await openLink((await sendDocument(co.browser, await createDocument(co.browser, job.jobId, 'estimate', { group: job.groupId }))).link);
+    const nguyen = await openLink(
+      (await sendDocument(co.browser, await createDocument(co.browser, job.jobId, 'estimate', { group: job.groupId })))
+        .link,
+    );
     const nguyenContact = await contactOf(nguyenId);
     expect((await co.browser.post(`/documents/${id}/revise`)).status).toBe(303);
     // Moving a sent document to another customer is refused: it stays with the account it was sent to.
-    await expect(editDraft(co.browser, id, (fields) => fields.map(([k, v]) => [k, k === 'accountId' ? nguyenId : k === 'contactId' ? nguyenContact.id : v]))).rejects.toThrow(/edit draft: 422/);
-    expect((await co.browser.get(`/documents/${id}`).then((r) => r.text()))).not.toContain(nguyenContact.email);
+    await expect(
+      editDraft(co.browser, id, (fields) =>
+        fields.map(([k, v]) => [k, k === 'accountId' ? nguyenId : k === 'contactId' ? nguyenContact.id : v]),
+      ),
+    ).rejects.toThrow(/edit draft: 422/);
+    expect(await co.browser.get(`/documents/${id}`).then((r) => r.text())).not.toContain(nguyenContact.email);
     const stranger = await nguyen.browser.get(`/portal/documents/${id}`);
     expect(stranger.status).toBe(404);
     expect(await (await nguyen.browser.get('/portal')).text()).not.toContain('EST-0001');
@@ -315,7 +440,11 @@ describe('what the recipient does see', () => {
 
   it('a link to a document that has a draft revision still opens revision 1', async () => {
     const r = world.targets.revised;
-    const token = await signPortalToken(SECRET(), { contactId: world.reyes.id, documentId: r.id, accessVersion: 1 }, 90);
+    const token = await signPortalToken(
+      SECRET(),
+      { contactId: world.reyes.id, documentId: r.id, accessVersion: 1 },
+      90,
+    );
     const { page, html } = await openLink(`/p/${token}`);
     expect(page.status).toBe(200);
     expect(html).not.toContain('REV2');
@@ -323,18 +452,39 @@ describe('what the recipient does see', () => {
 
   it('the contractor session opens no portal page, and the portal session opens no dashboard page', async () => {
     const t = world.targets.t;
-    for (const path of ['/portal', `/portal/jobs/${t.jobId}`, `/portal/documents/${t.id}`, `/portal/documents/${t.id}.pdf`, '/portal/logo']) {
+    for (const path of [
+      '/portal',
+      `/portal/jobs/${t.jobId}`,
+      `/portal/documents/${t.id}`,
+      `/portal/documents/${t.id}.pdf`,
+      '/portal/logo',
+    ]) {
       expect((await world.a.browser.get(path)).status, path).toBe(404);
     }
     const reyes = world.sessions.reyes;
     expect(reyes.cookies.has('cp_session')).toBe(false);
-    for (const path of ['/', '/jobs', `/jobs/${t.jobId}`, '/documents', `/documents/${t.id}`, `/documents/${t.id}.pdf`, `/documents/${t.id}/send`, `/accounts/${world.a.customerId}`, '/settings', '/settings/logo']) {
+    for (const path of [
+      '/',
+      '/jobs',
+      `/jobs/${t.jobId}`,
+      '/documents',
+      `/documents/${t.id}`,
+      `/documents/${t.id}.pdf`,
+      `/documents/${t.id}/send`,
+      `/accounts/${world.a.customerId}`,
+      '/settings',
+      '/settings/logo',
+    ]) {
       const res = await reyes.get(path);
       expect(res.status, path).toBe(303);
       expect(location(res), path).toMatch(/^\/sign-in\?next=/);
       expect(await res.text()).not.toContain(t.number);
     }
-    for (const path of [`/documents/${t.id}/void`, `/documents/${t.id}/resend`, `/accounts/${world.a.customerId}/contacts/${world.reyes.id}/revoke`]) {
+    for (const path of [
+      `/documents/${t.id}/void`,
+      `/documents/${t.id}/resend`,
+      `/accounts/${world.a.customerId}/contacts/${world.reyes.id}/revoke`,
+    ]) {
       const res = await reyes.post(path);
       expect(res.status, path).toBe(401);
     }

@@ -6,7 +6,13 @@ import { addGroup, addItem } from './pages';
 
 export const SECRET = () => env.PORTAL_TOKEN_SECRET;
 
-const unescape = (s: string) => s.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+const unescape = (s: string) =>
+  s
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&');
 
 /** Opens a portal link in a fresh browser (its own cookie jar) and follows the redirect once. */
 export async function openLink(link: string, headers: Record<string, string> = {}) {
@@ -18,7 +24,12 @@ export async function openLink(link: string, headers: Record<string, string> = {
 }
 
 /** A job for an account with one group and one priced item, made through the forms. */
-export async function jobWithItem(browser: Browser, name: string, customerAccountId: string, item: Record<string, string> = {}) {
+export async function jobWithItem(
+  browser: Browser,
+  name: string,
+  customerAccountId: string,
+  item: Record<string, string> = {},
+) {
   const jobId = await createJob(browser, name, customerAccountId);
   const groupId = await addGroup(browser, jobId, 'Scope');
   const itemId = await addItem(browser, jobId, groupId, item);
@@ -54,7 +65,11 @@ export function formFields(html: string, action: string): [string, string][] {
 }
 
 /** Saves a draft through its editor, changing the fields `change` returns (by name). */
-export async function editDraft(browser: Browser, documentId: string, change: (fields: [string, string][]) => [string, string][]) {
+export async function editDraft(
+  browser: Browser,
+  documentId: string,
+  change: (fields: [string, string][]) => [string, string][],
+) {
   const page = await browser.get(`/documents/${documentId}`);
   const fields = change(formFields(await page.text(), `/documents/${documentId}`)).filter(([k]) => k !== '_csrf');
   const grouped: Record<string, string[]> = {};
@@ -64,8 +79,13 @@ export async function editDraft(browser: Browser, documentId: string, change: (f
 }
 
 const b64url = {
-  encode: (s: string) => btoa(String.fromCharCode(...new TextEncoder().encode(s))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''),
-  decode: (s: string) => new TextDecoder().decode(Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/')), (ch) => ch.charCodeAt(0))),
+  encode: (s: string) =>
+    btoa(String.fromCharCode(...new TextEncoder().encode(s)))
+      .replace(/\+/g, '-')
+      .replace(/\//g, '_')
+      .replace(/=+$/, ''),
+  decode: (s: string) =>
+    new TextDecoder().decode(Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/')), (ch) => ch.charCodeAt(0))),
 };
 
 export const tokenOf = (link: string) => link.replace(/^.*\/p\//, '');
@@ -94,7 +114,10 @@ export function unsignedToken(payload: Record<string, unknown>) {
 
 /** A page with what changes per response (CSP nonce, CSRF token, a link token) blanked out. */
 export function normalized(body: string, ...secrets: string[]) {
-  let out = body.replace(/nonce-[A-Za-z0-9_-]+/g, 'nonce-X').replace(/nonce="[^"]*"/g, 'nonce="X"').replace(/name="_csrf" value="[^"]*"/g, 'name="_csrf" value="X"');
+  let out = body
+    .replace(/nonce-[A-Za-z0-9_-]+/g, 'nonce-X')
+    .replace(/nonce="[^"]*"/g, 'nonce="X"')
+    .replace(/name="_csrf" value="[^"]*"/g, 'name="_csrf" value="X"');
   for (const s of secrets) out = out.split(s).join('TOKEN');
   return out;
 }
@@ -105,11 +128,16 @@ export async function gzipSize(text: string): Promise<number> {
 }
 
 export async function sha256(bytes: ArrayBuffer) {
-  return [...new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return [...new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))]
+    .map((b) => b.toString(16).padStart(2, '0'))
+    .join('');
 }
 
 /** A 1×1 PNG, for the company logo. */
-export const PNG = Uint8Array.from(atob('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=='), (ch) => ch.charCodeAt(0));
+export const PNG = Uint8Array.from(
+  atob('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=='),
+  (ch) => ch.charCodeAt(0),
+);
 
 export async function uploadLogo(browser: Browser) {
   const form = new FormData();

@@ -8,27 +8,46 @@ import { signPortalToken } from '../src/portal/links';
 import { companyWithBudget, createDocument, sendDocument } from './fixtures';
 import { Browser, createJob, db, location, signUp, uniqueEmail } from './helpers';
 import { addGroup, addItem, fieldError } from './pages';
-import { editDraft, formFields, gzipSize, jobWithItem, normalized, openLink, SECRET, sha256, tokenOf } from './portal-fixtures';
+import {
+  editDraft,
+  formFields,
+  gzipSize,
+  jobWithItem,
+  normalized,
+  openLink,
+  SECRET,
+  sha256,
+  tokenOf,
+} from './portal-fixtures';
 
 // Issue 4 end to end through the Worker: send, the email, the link, the portal, fresh links, revocation.
 
 const DAY = 86_400_000;
 
 async function outboxFor(documentId: string) {
-  return db().query.outbox.findMany({ where: (o, { eq }) => eq(o.documentId, documentId), orderBy: (o, { asc }) => asc(o.createdAt) });
+  return db().query.outbox.findMany({
+    where: (o, { eq }) => eq(o.documentId, documentId),
+    orderBy: (o, { asc }) => asc(o.createdAt),
+  });
 }
 
 async function activityFor(documentId: string, action: string) {
-  return db().query.activity.findMany({ where: (a, { and, eq }) => and(eq(a.documentId, documentId), eq(a.action, action)), orderBy: (a, { asc }) => asc(a.createdAt) });
+  return db().query.activity.findMany({
+    where: (a, { and, eq }) => and(eq(a.documentId, documentId), eq(a.action, action)),
+    orderBy: (a, { asc }) => asc(a.createdAt),
+  });
 }
 
 async function sentSnapshot(documentId: string): Promise<DocumentSnapshot> {
   const doc = await db().query.documents.findFirst({ where: (d, { eq }) => eq(d.id, documentId) });
-  const v = await db().query.documentVersions.findFirst({ where: (x, { and, eq }) => and(eq(x.documentId, documentId), eq(x.version, doc!.sentVersion!)) });
+  const v = await db().query.documentVersions.findFirst({
+    where: (x, { and, eq }) => and(eq(x.documentId, documentId), eq(x.version, doc!.sentVersion!)),
+  });
   return JSON.parse(v!.snapshot!);
 }
 
-const statusOf = async (id: string) => (await db().query.documents.findFirst({ where: (d, { eq }) => eq(d.id, id) }))!.status;
+const statusOf = async (id: string) =>
+  (await db().query.documents.findFirst({ where: (d, { eq }) => eq(d.id, id) }))!.status;
 
 /** Saves the settings form as rendered, with some fields changed. */
 async function saveSettings(browser: Browser, changes: Record<string, string>) {
@@ -44,8 +63,13 @@ describe('sending', () => {
   it('writes the email to the outbox: subject, both bodies with the portal button, the total and the message', async () => {
     const co = await companyWithBudget();
     await saveSettings(co.browser, { defaultTerms: 'Payment due within 30 days of completion.' });
-    const id = await createDocument(co.browser, co.jobId, 'estimate', { group: co.groups.demolition, item: co.items[2].id });
-    const { mail, link } = await sendDocument(co.browser, id, { message: 'Here is the kitchen estimate we discussed.' });
+    const id = await createDocument(co.browser, co.jobId, 'estimate', {
+      group: co.groups.demolition,
+      item: co.items[2].id,
+    });
+    const { mail, link } = await sendDocument(co.browser, id, {
+      message: 'Here is the kitchen estimate we discussed.',
+    });
     const s = await sentSnapshot(id);
     const total = money(s.totals.total, 'USD');
     const contact = co.customerContact;
@@ -68,7 +92,9 @@ describe('sending', () => {
     expect(s.totals.total).toBeGreaterThan(0);
 
     // Sending froze the version: snapshot, PDF in R2 with its hash, status sent, logged.
-    const version = await db().query.documentVersions.findFirst({ where: (v, { and, eq }) => and(eq(v.documentId, id), eq(v.version, 1)) });
+    const version = await db().query.documentVersions.findFirst({
+      where: (v, { and, eq }) => and(eq(v.documentId, id), eq(v.version, 1)),
+    });
     expect(version!.state).toBe('sent');
     const pdf = await env.FILES.get(version!.pdfKey!);
     expect(pdf).not.toBeNull();
@@ -107,13 +133,25 @@ describe('sending', () => {
     expect(page).toContain(co.customerContact.email);
     expect(page).toContain('Estimate EST-0001 from Oak &amp; Stone Builders');
 
-    const noName = await co.browser.post(`/documents/${id}/send`, { name: '', email: co.customerContact.email, message: '' });
+    const noName = await co.browser.post(`/documents/${id}/send`, {
+      name: '',
+      email: co.customerContact.email,
+      message: '',
+    });
     expect(noName.status).toBe(422);
     expect(fieldError(await noName.text(), 'name')).toBeTruthy();
-    const badEmail = await co.browser.post(`/documents/${id}/send`, { name: 'Dana', email: 'not-an-email', message: '' });
+    const badEmail = await co.browser.post(`/documents/${id}/send`, {
+      name: 'Dana',
+      email: 'not-an-email',
+      message: '',
+    });
     expect(badEmail.status).toBe(422);
     expect(fieldError(await badEmail.text(), 'email')).toBeTruthy();
-    const longMessage = await co.browser.post(`/documents/${id}/send`, { name: 'Dana', email: co.customerContact.email, message: 'x'.repeat(2001) });
+    const longMessage = await co.browser.post(`/documents/${id}/send`, {
+      name: 'Dana',
+      email: co.customerContact.email,
+      message: 'x'.repeat(2001),
+    });
     expect(longMessage.status).toBe(422);
     expect(await statusOf(id)).toBe('draft');
     expect(await outboxFor(id)).toHaveLength(0);
@@ -121,11 +159,15 @@ describe('sending', () => {
     const other = await signUp({ company: 'Other Co' });
     expect((await other.browser.get(`/documents/${id}/send`)).status).toBe(404);
     expect((await other.browser.get(`/documents/${id}/send/preview`)).status).toBe(404);
-    expect((await other.browser.post(`/documents/${id}/send`, { name: 'X', email: uniqueEmail('x'), message: '' })).status).toBe(404);
+    expect(
+      (await other.browser.post(`/documents/${id}/send`, { name: 'X', email: uniqueEmail('x'), message: '' })).status,
+    ).toBe(404);
     expect(await statusOf(id)).toBe('draft');
     await sendDocument(co.browser, id);
     expect((await other.browser.post(`/documents/${id}/resend`)).status).toBe(404);
-    expect((await other.browser.post(`/accounts/${co.customerId}/contacts/${co.customerContact.id}/revoke`)).status).toBe(404);
+    expect(
+      (await other.browser.post(`/accounts/${co.customerId}/contacts/${co.customerContact.id}/revoke`)).status,
+    ).toBe(404);
     expect(await outboxFor(id)).toHaveLength(1);
     const contact = await db().query.contacts.findFirst({ where: (c, { eq }) => eq(c.id, co.customerContact.id) });
     expect(contact!.accessVersion).toBe(1);
@@ -135,7 +177,10 @@ describe('sending', () => {
     const co = await companyWithBudget();
     const id = await createDocument(co.browser, co.jobId, 'estimate', { group: co.groups.demolition });
     const first = await sendDocument(co.browser, id);
-    expect((await co.browser.post(`/documents/${id}/send`, { name: 'Dana', email: co.customerContact.email, message: '' })).status).toBe(409);
+    expect(
+      (await co.browser.post(`/documents/${id}/send`, { name: 'Dana', email: co.customerContact.email, message: '' }))
+        .status,
+    ).toBe(409);
     const res = await co.browser.post(`/documents/${id}/resend`);
     expect(res.status).toBe(303);
     const mails = await outboxFor(id);
@@ -169,7 +214,9 @@ describe('the link and the portal session', () => {
   it('opens in a fresh browser: 303 to the document without the token, no-referrer, its own HttpOnly Lax cookie', async () => {
     const co = await companyWithBudget();
     await saveSettings(co.browser, { defaultTerms: 'Prices hold for 30 days.' });
-    const id = await createDocument(co.browser, co.jobId, 'estimate', { group: [co.groups.demolition, co.groups.electrical] });
+    const id = await createDocument(co.browser, co.jobId, 'estimate', {
+      group: [co.groups.demolition, co.groups.electrical],
+    });
     const { link } = await sendDocument(co.browser, id);
     const recipient = new Browser();
     const open = await recipient.get(link);
@@ -194,7 +241,8 @@ describe('the link and the portal session', () => {
     expect(page.headers.get('Referrer-Policy')).toBe('no-referrer');
     expect(html).not.toContain(tokenOf(link));
     const s = await sentSnapshot(id);
-    for (const name of ['Remove cabinets', 'Dumpster', 'Kitchen circuits', 'Demolition', 'Electrical']) expect(html).toContain(name);
+    for (const name of ['Remove cabinets', 'Dumpster', 'Kitchen circuits', 'Demolition', 'Electrical'])
+      expect(html).toContain(name);
     expect(html).toContain('Recessed lights — Zürich “LED”');
     expect(html).toContain('Subtotal');
     expect(html).toContain(money(s.totals.subtotal));
@@ -223,31 +271,51 @@ describe('the link and the portal session', () => {
     const co = await companyWithBudget();
     const id = await createDocument(co.browser, co.jobId, 'estimate', { group: co.groups.demolition });
     const { browser } = await openLink((await sendDocument(co.browser, id)).link);
-    const sessions = await db().query.portalSessions.findMany({ where: (p, { eq }) => eq(p.contactId, co.customerContact.id) });
+    const sessions = await db().query.portalSessions.findMany({
+      where: (p, { eq }) => eq(p.contactId, co.customerContact.id),
+    });
     expect(sessions).toHaveLength(1);
     expect(sessions[0].expiresAt).toBeGreaterThan(Date.now() + 29 * DAY);
     // Ten days left: the next visit renews the cookie and the row to thirty.
-    await db().update(portalSessions).set({ expiresAt: Date.now() + 10 * DAY }).where(eq(portalSessions.id, sessions[0].id));
+    await db()
+      .update(portalSessions)
+      .set({ expiresAt: Date.now() + 10 * DAY })
+      .where(eq(portalSessions.id, sessions[0].id));
     const visit = await browser.get('/portal');
     expect(visit.status).toBe(200);
-    expect(visit.headers.getSetCookie().some((c) => c.startsWith('cp_portal=') && /Max-Age=2592000/i.test(c))).toBe(true);
+    expect(visit.headers.getSetCookie().some((c) => c.startsWith('cp_portal=') && /Max-Age=2592000/i.test(c))).toBe(
+      true,
+    );
     await vi.waitFor(async () => {
       const row = await db().query.portalSessions.findFirst({ where: (p, { eq }) => eq(p.id, sessions[0].id) });
       expect(row!.expiresAt).toBeGreaterThan(Date.now() + 29 * DAY);
     });
     // The document page checks the session inside its own batch; it slides the same way.
-    await db().update(portalSessions).set({ expiresAt: Date.now() + 10 * DAY }).where(eq(portalSessions.id, sessions[0].id));
+    await db()
+      .update(portalSessions)
+      .set({ expiresAt: Date.now() + 10 * DAY })
+      .where(eq(portalSessions.id, sessions[0].id));
     const page = await browser.get(`/portal/documents/${id}`);
     expect(page.status).toBe(200);
-    expect(page.headers.getSetCookie().some((c) => c.startsWith('cp_portal=') && /Max-Age=2592000/i.test(c))).toBe(true);
+    expect(page.headers.getSetCookie().some((c) => c.startsWith('cp_portal=') && /Max-Age=2592000/i.test(c))).toBe(
+      true,
+    );
     await vi.waitFor(async () => {
       const row = await db().query.portalSessions.findFirst({ where: (p, { eq }) => eq(p.id, sessions[0].id) });
       expect(row!.expiresAt).toBeGreaterThan(Date.now() + 29 * DAY);
     });
     // Lapsed: the same 404 as no session at all, and nothing logged as a view.
-    const views = async () => (await db().query.activity.findMany({ where: (a, { and, eq }) => and(eq(a.documentId, id), eq(a.action, 'viewed')) })).length;
+    const views = async () =>
+      (
+        await db().query.activity.findMany({
+          where: (a, { and, eq }) => and(eq(a.documentId, id), eq(a.action, 'viewed')),
+        })
+      ).length;
     await vi.waitFor(async () => expect(await views()).toBe(2)); // the link's redirect, then this visit
-    await db().update(portalSessions).set({ expiresAt: Date.now() - 1 }).where(eq(portalSessions.id, sessions[0].id));
+    await db()
+      .update(portalSessions)
+      .set({ expiresAt: Date.now() - 1 })
+      .where(eq(portalSessions.id, sessions[0].id));
     const viewsBefore = await views();
     expect((await browser.get('/portal')).status).toBe(404);
     expect((await browser.get(`/portal/documents/${id}`)).status).toBe(404);
@@ -260,14 +328,18 @@ describe('the link and the portal session', () => {
     const id = await createDocument(co.browser, co.jobId, 'estimate', { group: co.groups.demolition });
     const first = await sendDocument(co.browser, id);
     expect((await co.browser.post(`/documents/${id}/revise`)).status).toBe(303);
-    await editDraft(co.browser, id, (fields) => fields.map(([k, v]) => [k, k.startsWith('name.') && v === 'Dumpster' ? 'Roll-off container (REV2)' : v]));
+    await editDraft(co.browser, id, (fields) =>
+      fields.map(([k, v]) => [k, k.startsWith('name.') && v === 'Dumpster' ? 'Roll-off container (REV2)' : v]),
+    );
     const second = await sendDocument(co.browser, id);
     expect(second.mail.subject).toBe('Estimate EST-0001 rev 2 from Oak & Stone Builders');
     const { browser, html } = await openLink(first.link);
     expect(html).toContain('rev 2');
     expect(html).toContain('Roll-off container (REV2)');
     expect(html).not.toContain('>Dumpster<');
-    const v2 = await db().query.documentVersions.findFirst({ where: (v, { and, eq }) => and(eq(v.documentId, id), eq(v.version, 2)) });
+    const v2 = await db().query.documentVersions.findFirst({
+      where: (v, { and, eq }) => and(eq(v.documentId, id), eq(v.version, 2)),
+    });
     const pdf = await browser.get(`/portal/documents/${id}.pdf`);
     expect(await sha256(await pdf.arrayBuffer())).toBe(v2!.pdfSha256);
   });
@@ -284,7 +356,12 @@ describe('the link and the portal session', () => {
     await sendDocument(co.browser, est2);
     // A fully paid invoice waits on nobody.
     const balance = (await sentSnapshot(inv)).totals.balance;
-    const paid = await co.browser.post(`/documents/${inv}/payments`, { amount: (balance / 100).toFixed(2), paidOn: '2026-01-15', method: 'Check', reference: '1042' });
+    const paid = await co.browser.post(`/documents/${inv}/payments`, {
+      amount: (balance / 100).toFixed(2),
+      paidOn: '2026-01-15',
+      method: 'Check',
+      reference: '1042',
+    });
     expect(paid.status).toBe(303);
     expect(await statusOf(inv)).toBe('paid');
 
@@ -346,7 +423,12 @@ describe('the link and the portal session', () => {
     });
     expect(views.map((v) => v.ip).sort()).toEqual(['198.51.100.4', '203.0.113.7', '203.0.113.7']);
     for (const v of views) {
-      expect(v).toMatchObject({ side: 'recipient', contactId: co.customerContact.id, actorName: co.customerContact.name, userAgent: headers['User-Agent'] });
+      expect(v).toMatchObject({
+        side: 'recipient',
+        contactId: co.customerContact.id,
+        actorName: co.customerContact.name,
+        userAgent: headers['User-Agent'],
+      });
       expect(v.createdAt).toBeGreaterThan(Date.now() - 60_000);
     }
     expect(new Set(views.map((v) => v.seq)).size).toBe(3);
@@ -373,7 +455,12 @@ describe('the link and the portal session', () => {
     const id = await createDocument(co.browser, co.jobId, 'estimate', { group: co.groups.demolition });
     await sendDocument(co.browser, id);
     const contact = co.customerContact;
-    const expired = await signPortalToken(SECRET(), { contactId: contact.id, documentId: id, accessVersion: 1 }, 90, Date.now() - 91 * DAY);
+    const expired = await signPortalToken(
+      SECRET(),
+      { contactId: contact.id, documentId: id, accessVersion: 1 },
+      90,
+      Date.now() - 91 * DAY,
+    );
     const ip = { 'CF-Connecting-IP': '192.0.2.41' };
 
     const visitor = new Browser();
@@ -388,14 +475,22 @@ describe('the link and the portal session', () => {
 
     const before = (await outboxFor(id)).length;
     const attacker = uniqueEmail('attacker');
-    const asked = await visitor.post('/p/fresh-link', { token: expired, email: attacker, to: attacker, toEmail: attacker }, { headers: ip });
+    const asked = await visitor.post(
+      '/p/fresh-link',
+      { token: expired, email: attacker, to: attacker, toEmail: attacker },
+      { headers: ip },
+    );
     const answer = await asked.text();
     expect(asked.status).toBe(200);
     expect(answer).toContain('a fresh one is on its way');
 
     // The same answer when nothing is sent.
     const stranger = new Browser();
-    const garbage = await stranger.post('/p/fresh-link', { token: 'not-a-token', email: attacker }, { headers: { 'CF-Connecting-IP': '192.0.2.42' } });
+    const garbage = await stranger.post(
+      '/p/fresh-link',
+      { token: 'not-a-token', email: attacker },
+      { headers: { 'CF-Connecting-IP': '192.0.2.42' } },
+    );
     expect(garbage.status).toBe(asked.status);
     expect(normalized(await garbage.text())).toBe(normalized(answer));
 
@@ -417,7 +512,11 @@ describe('the link and the portal session', () => {
 
     // Per document and contact: three an hour, then the same answer and no mail.
     for (let i = 0; i < 3; i++) {
-      const res = await new Browser().post('/p/fresh-link', { token: expired }, { headers: { 'CF-Connecting-IP': `192.0.2.${50 + i}` } });
+      const res = await new Browser().post(
+        '/p/fresh-link',
+        { token: expired },
+        { headers: { 'CF-Connecting-IP': `192.0.2.${50 + i}` } },
+      );
       expect(res.status).toBe(200);
       expect(normalized(await res.text())).toBe(normalized(answer));
     }
@@ -426,9 +525,15 @@ describe('the link and the portal session', () => {
     // Per IP: ten an hour, whatever the token.
     const other = await createDocument(co.browser, co.jobId, 'estimate', { group: co.groups.electrical });
     await sendDocument(co.browser, other);
-    const otherExpired = await signPortalToken(SECRET(), { contactId: contact.id, documentId: other, accessVersion: 1 }, 90, Date.now() - 91 * DAY);
+    const otherExpired = await signPortalToken(
+      SECRET(),
+      { contactId: contact.id, documentId: other, accessVersion: 1 },
+      90,
+      Date.now() - 91 * DAY,
+    );
     const busy = { 'CF-Connecting-IP': '192.0.2.99' };
-    for (let i = 0; i < 10; i++) await new Browser().post('/p/fresh-link', { token: `garbage-${i}` }, { headers: busy });
+    for (let i = 0; i < 10; i++)
+      await new Browser().post('/p/fresh-link', { token: `garbage-${i}` }, { headers: busy });
     const limited = await new Browser().post('/p/fresh-link', { token: otherExpired }, { headers: busy });
     expect(limited.status).toBe(200);
     expect(normalized(await limited.text())).toBe(normalized(answer));
@@ -465,10 +570,16 @@ describe('the link and the portal session', () => {
     }
     // A revoked contact cannot mail themselves a fresh link either.
     const before = (await outboxFor(id)).length;
-    await new Browser().post('/p/fresh-link', { token: tokenOf(first.link) }, { headers: { 'CF-Connecting-IP': '192.0.2.77' } });
+    await new Browser().post(
+      '/p/fresh-link',
+      { token: tokenOf(first.link) },
+      { headers: { 'CF-Connecting-IP': '192.0.2.77' } },
+    );
     expect(await outboxFor(id)).toHaveLength(before);
 
-    const logged = await db().query.activity.findMany({ where: (a, { and, eq }) => and(eq(a.orgId, co.orgId), eq(a.action, 'link_revoked')) });
+    const logged = await db().query.activity.findMany({
+      where: (a, { and, eq }) => and(eq(a.orgId, co.orgId), eq(a.action, 'link_revoked')),
+    });
     expect(logged).toHaveLength(1);
     expect(logged[0]).toMatchObject({ side: 'contractor', userId: co.userId });
     expect(JSON.parse(logged[0].data!).contactId).toBe(co.customerContact.id);
@@ -486,13 +597,20 @@ describe('the link and the portal session', () => {
 describe('each document type in the portal', () => {
   it('an invoice shows the amount due, the payments and the payment instructions from settings', async () => {
     const co = await companyWithBudget();
-    await saveSettings(co.browser, { paymentInstructions: 'Pay by check to Oak & Stone Builders, or ACH to account 000123.' });
+    await saveSettings(co.browser, {
+      paymentInstructions: 'Pay by check to Oak & Stone Builders, or ACH to account 000123.',
+    });
     const id = await createDocument(co.browser, co.jobId, 'customer_invoice', { group: co.groups.demolition });
     const { mail, link } = await sendDocument(co.browser, id);
     const total = (await sentSnapshot(id)).totals.total;
     expect(mail.subject).toBe('Invoice INV-0001 from Oak & Stone Builders');
     expect(mail.text).toContain(`Amount due: ${money(total)}`);
-    const paid = await co.browser.post(`/documents/${id}/payments`, { amount: '100.00', paidOn: '2026-02-03', method: 'ACH', reference: 'TX-77' });
+    const paid = await co.browser.post(`/documents/${id}/payments`, {
+      amount: '100.00',
+      paidOn: '2026-02-03',
+      method: 'ACH',
+      reference: 'TX-77',
+    });
     expect(paid.status).toBe(303);
 
     const { browser, html } = await openLink(link);
@@ -533,9 +651,14 @@ describe('each document type in the portal', () => {
     const co = await companyWithBudget();
     const jobId = await createJob(co.browser, 'Whole house renovation', co.customerId);
     const groups = [];
-    for (const name of ['Site work', 'Framing', 'Electrical', 'Plumbing', 'Finishes', 'Exterior']) groups.push(await addGroup(co.browser, jobId, name));
+    for (const name of ['Site work', 'Framing', 'Electrical', 'Plumbing', 'Finishes', 'Exterior'])
+      groups.push(await addGroup(co.browser, jobId, name));
     for (let i = 0; i < 120; i++) {
-      await addItem(co.browser, jobId, groups[i % groups.length], { name: `Line item ${i + 1} — materials and labour`, quantity: String(1 + (i % 9)), unitCost: `${(i * 13.37 + 10).toFixed(2)}` });
+      await addItem(co.browser, jobId, groups[i % groups.length], {
+        name: `Line item ${i + 1} — materials and labour`,
+        quantity: String(1 + (i % 9)),
+        unitCost: `${(i * 13.37 + 10).toFixed(2)}`,
+      });
     }
     const id = await createDocument(co.browser, jobId, 'estimate', { all: '1' });
     const { link } = await sendDocument(co.browser, id);

@@ -14,13 +14,24 @@ function statements(d: Db, org: typeof orgId | string, job: typeof jobId | strin
   return [
     // Flat: text, integer, boolean and enum columns, a nullable column, an aliased SQL value from a left join.
     d
-      .select({ id: costItems.id, name: costItems.name, quantity: costItems.quantity, taxable: costItems.taxable, costType: costItems.costType, vendorAccountId: costItems.vendorAccountId, vendorName: sql<string | null>`${accounts.name}`.as('vendor_name') })
+      .select({
+        id: costItems.id,
+        name: costItems.name,
+        quantity: costItems.quantity,
+        taxable: costItems.taxable,
+        costType: costItems.costType,
+        vendorAccountId: costItems.vendorAccountId,
+        vendorName: sql<string | null>`${accounts.name}`.as('vendor_name'),
+      })
       .from(costItems)
       .leftJoin(accounts, and(eq(accounts.id, costItems.vendorAccountId), eq(accounts.orgId, org)))
       .where(and(eq(costItems.orgId, org), eq(costItems.jobId, job)))
       .orderBy(asc(costItems.position)),
     // A whole table (every column, timestamps and all).
-    d.select().from(jobs).where(and(eq(jobs.orgId, org), eq(jobs.id, job))),
+    d
+      .select()
+      .from(jobs)
+      .where(and(eq(jobs.orgId, org), eq(jobs.id, job))),
     // Nested with a left join that has no row: drizzle turns the joined object to null (plain
     // columns only, so no distinct(): the column names here do not collide).
     d
@@ -54,7 +65,9 @@ describe('batchPrepared', () => {
     const [items, job, withoutCustomer, withOrg] = ours;
     expect(items).toHaveLength(4);
     expect(items.map((i) => typeof i.taxable)).toEqual(['boolean', 'boolean', 'boolean', 'boolean']);
-    expect(items.some((i) => i.vendorName === null) && items.some((i) => i.vendorName === 'Summit Electric')).toBe(true);
+    expect(items.some((i) => i.vendorName === null) && items.some((i) => i.vendorName === 'Summit Electric')).toBe(
+      true,
+    );
     expect(job[0].id).toBe(co.jobId);
     expect(withoutCustomer[0].customer).toBeNull();
     expect(withOrg[0].org.name).toBe('Oak & Stone Builders');

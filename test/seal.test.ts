@@ -18,7 +18,8 @@ const SIGNING_TIME = new Date('2026-03-04T17:05:00Z');
 
 const seal = { privateKeyPem: env.SEAL_PRIVATE_KEY!, certificatePem: env.SEAL_CERTIFICATE! };
 const latin1 = (bytes: Uint8Array) => Array.from(bytes, (b) => String.fromCharCode(b)).join('');
-const hex = (bytes: ArrayBuffer | Uint8Array) => Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');
+const hex = (bytes: ArrayBuffer | Uint8Array) =>
+  Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');
 const sha256 = async (bytes: Uint8Array<ArrayBuffer>) => new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
 const pemBody = (pem: string) => Uint8Array.from(atob(pem.replace(/-----[^-]+-----|\s/g, '')), (c) => c.charCodeAt(0));
 
@@ -29,7 +30,13 @@ async function documentPdf() {
 
 async function sealedDocument() {
   const pdf = await documentPdf();
-  const sealed = await sealPdf(pdf, { ...seal, name: 'Summit Ridge Builders', reason: 'Signed by Señor Muñoz', location: 'Boulder, CO', signingTime: SIGNING_TIME });
+  const sealed = await sealPdf(pdf, {
+    ...seal,
+    name: 'Summit Ridge Builders',
+    reason: 'Signed by Señor Muñoz',
+    location: 'Boulder, CO',
+    signingTime: SIGNING_TIME,
+  });
   return { pdf, sealed };
 }
 
@@ -91,7 +98,10 @@ describe('sealPdf', () => {
     const messageDigest = attributes.find((a) => a.type === MESSAGE_DIGEST)!.values[0] as asn1js.OctetString;
     expect(hex(messageDigest.valueBlock.valueHexView)).toBe(hex(await sha256(signed)));
     const signingCertificate = attributes.find((a) => a.type === SIGNING_CERTIFICATE_V2)!.values[0] as asn1js.Sequence;
-    const certHash = (((signingCertificate.valueBlock.value[0] as asn1js.Sequence).valueBlock.value[0] as asn1js.Sequence).valueBlock.value[0] as asn1js.OctetString).valueBlock.valueHexView;
+    const certHash = (
+      ((signingCertificate.valueBlock.value[0] as asn1js.Sequence).valueBlock.value[0] as asn1js.Sequence).valueBlock
+        .value[0] as asn1js.OctetString
+    ).valueBlock.valueHexView;
     expect(hex(certHash)).toBe(hex(await sha256(pemBody(seal.certificatePem))));
 
     pkijs.setEngine('workerd', new pkijs.CryptoEngine({ name: 'workerd', crypto }));
@@ -101,7 +111,11 @@ describe('sealPdf', () => {
   it('is recognised by verifySeal, and a single changed byte breaks it', async () => {
     const { sealed } = await sealedDocument();
     const check = await verifySeal(sealed);
-    expect(check).toEqual({ valid: true, signedRangeSha256: hex(await sha256(signedBytes(sealed))), certificateSha256: hex(await sha256(pemBody(seal.certificatePem))) });
+    expect(check).toEqual({
+      valid: true,
+      signedRangeSha256: hex(await sha256(signedBytes(sealed))),
+      certificateSha256: hex(await sha256(pemBody(seal.certificatePem))),
+    });
 
     const [, contentsAt, gapEnd] = byteRange(sealed);
     for (const at of [100, contentsAt - 20, gapEnd + 20, sealed.length - 2]) {
@@ -125,7 +139,11 @@ describe('sealPdf', () => {
     )) as CryptoKeyPair;
     const pkcs8 = new Uint8Array((await crypto.subtle.exportKey('pkcs8', other.privateKey)) as ArrayBuffer);
     const otherPem = `-----BEGIN PRIVATE KEY-----\n${btoa(String.fromCharCode(...pkcs8))}\n-----END PRIVATE KEY-----\n`;
-    await expect(sealPdf(pdf, { ...seal, privateKeyPem: otherPem })).rejects.toThrow('SEAL_PRIVATE_KEY does not match SEAL_CERTIFICATE');
-    await expect(sealPdf(pdf, { ...seal, privateKeyPem: '-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----' })).rejects.toThrow('PKCS#8');
+    await expect(sealPdf(pdf, { ...seal, privateKeyPem: otherPem })).rejects.toThrow(
+      'SEAL_PRIVATE_KEY does not match SEAL_CERTIFICATE',
+    );
+    await expect(
+      sealPdf(pdf, { ...seal, privateKeyPem: '-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----' }),
+    ).rejects.toThrow('PKCS#8');
   });
 });

@@ -43,10 +43,12 @@ beforeEach(async () => {
 function cookie(res: Response, name: string): Record<string, string> | undefined {
   const line = res.headers.getSetCookie().find((l) => l.startsWith(`${name}=`));
   if (!line) return undefined;
-  return Object.fromEntries(line.split(';').map((part, i) => {
-    const [k, ...v] = part.trim().split('=');
-    return i === 0 ? ['value', v.join('=')] : [k.toLowerCase(), v.join('=') || 'true'];
-  }));
+  return Object.fromEntries(
+    line.split(';').map((part, i) => {
+      const [k, ...v] = part.trim().split('=');
+      return i === 0 ? ['value', v.join('=')] : [k.toLowerCase(), v.join('=') || 'true'];
+    }),
+  );
 }
 
 describe('Content-Security-Policy', () => {
@@ -64,7 +66,12 @@ describe('Content-Security-Policy', () => {
     for (const { who, path } of pages()) {
       const res = await who.get(path);
       const csp = res.headers.get('Content-Security-Policy') ?? '';
-      const directives = Object.fromEntries(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v]));
+      const directives = Object.fromEntries(
+        csp
+          .split(';')
+          .map((d) => d.trim().split(/\s+/))
+          .map(([k, ...v]) => [k, v]),
+      );
       const nonce = /'nonce-([A-Za-z0-9_-]{16,})'/.exec(csp)?.[1];
       expect(nonce, path).toBeTruthy();
       expect(directives['script-src'], path).toEqual(["'self'", `'nonce-${nonce}'`]);
@@ -112,7 +119,12 @@ describe('HSTS and cookies', () => {
     const signIn = await visitor.post('/sign-in', { email: co.email, password: PASSWORD });
     expect(signIn.status).toBe(303);
     expect(signIn.headers.get('Strict-Transport-Security')).toBeTruthy();
-    expect(cookie(signIn, 'cp_session')).toMatchObject({ secure: 'true', httponly: 'true', samesite: 'Lax', path: '/' });
+    expect(cookie(signIn, 'cp_session')).toMatchObject({
+      secure: 'true',
+      httponly: 'true',
+      samesite: 'Lax',
+      path: '/',
+    });
 
     const open = await new Visitor(production()).get(link);
     expect(open.status).toBe(303);
@@ -157,11 +169,21 @@ describe('HSTS and cookies', () => {
     const token = visitor.cookies.get('cp_session')!;
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(await db().select().from(sessions).where(eq(sessions.id, token))).toHaveLength(0);
-    expect(await db().select().from(sessions).where(eq(sessions.id, await sha256Hex(token)))).toHaveLength(1);
+    expect(
+      await db()
+        .select()
+        .from(sessions)
+        .where(eq(sessions.id, await sha256Hex(token))),
+    ).toHaveLength(1);
     const portal = await openPortal(link);
     const portalToken = portal.cookies.get('cp_portal')!;
     expect(await db().select().from(portalSessions).where(eq(portalSessions.id, portalToken))).toHaveLength(0);
-    expect(await db().select().from(portalSessions).where(eq(portalSessions.id, await sha256Hex(portalToken)))).toHaveLength(1);
+    expect(
+      await db()
+        .select()
+        .from(portalSessions)
+        .where(eq(portalSessions.id, await sha256Hex(portalToken))),
+    ).toHaveLength(1);
   });
 });
 
@@ -186,33 +208,73 @@ describe('CSRF on every state-changing route', () => {
       .replace(':token', 'some-invite-token')
       .replace(':id', estimate);
 
-  it.each(posts)('POST %s: no token, a wrong token, a forged origin or a cross-site fetch is refused with 403 and changes nothing', async (path) => {
-    const both = new Visitor();
-    both.cookies = new Map([...owner.cookies, ...customer.cookies]);
-    const url = real(path);
-    const token = await both.csrf();
-    const form = (extra: Record<string, string> = {}) => new URLSearchParams({ name: 'Forged', body: 'Forged', ...extra });
-    const attempts: [string, RequestInit][] = [
-      ['no token', { body: form(), headers: { Origin: BASE } }],
-      ['a wrong token', { body: form({ _csrf: 'A'.repeat(32) }), headers: { Origin: BASE } }],
-      ['the token, from another origin', { body: form({ _csrf: token }), headers: { Origin: 'https://evil.example' } }],
-      ['the token, Origin null and cross-site', { body: form({ _csrf: token }), headers: { Origin: 'null', 'Sec-Fetch-Site': 'cross-site' } }],
-      ['the token, no Origin but cross-site', { body: form({ _csrf: token }), headers: { 'Sec-Fetch-Site': 'cross-site' } }],
-      ['the token header, from another origin', { body: form(), headers: { Origin: 'https://evil.example', 'X-CSRF-Token': token } }],
-      ['no token, claiming a WebSocket upgrade', { body: form(), headers: { Origin: BASE, Upgrade: 'websocket' } }],
-      ['no cookie token at all', { body: form({ _csrf: token }), headers: { Origin: BASE, Cookie: [...both.cookies].filter(([k]) => k !== 'cp_csrf').map(([k, v]) => `${k}=${v}`).join('; ') } }],
-    ];
-    for (const [label, init] of attempts) {
-      const before = await storeState();
-      const res = await both.fetch(url, { method: 'POST', ...init, headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...(init.headers as Record<string, string>) } });
-      expect(res.status, `${label}: ${await res.clone().text().then((t) => t.slice(0, 200))}`).toBe(403);
-      expect(await res.text(), label).toContain('did not come from this site');
-      expect(stateChanges(before, await storeState()), label).toEqual([]);
-    }
-  });
+  it.each(posts)(
+    'POST %s: no token, a wrong token, a forged origin or a cross-site fetch is refused with 403 and changes nothing',
+    async (path) => {
+      const both = new Visitor();
+      both.cookies = new Map([...owner.cookies, ...customer.cookies]);
+      const url = real(path);
+      const token = await both.csrf();
+      const form = (extra: Record<string, string> = {}) =>
+        new URLSearchParams({ name: 'Forged', body: 'Forged', ...extra });
+      const attempts: [string, RequestInit][] = [
+        ['no token', { body: form(), headers: { Origin: BASE } }],
+        ['a wrong token', { body: form({ _csrf: 'A'.repeat(32) }), headers: { Origin: BASE } }],
+        [
+          'the token, from another origin',
+          { body: form({ _csrf: token }), headers: { Origin: 'https://evil.example' } },
+        ],
+        [
+          'the token, Origin null and cross-site',
+          { body: form({ _csrf: token }), headers: { Origin: 'null', 'Sec-Fetch-Site': 'cross-site' } },
+        ],
+        [
+          'the token, no Origin but cross-site',
+          { body: form({ _csrf: token }), headers: { 'Sec-Fetch-Site': 'cross-site' } },
+        ],
+        [
+          'the token header, from another origin',
+          { body: form(), headers: { Origin: 'https://evil.example', 'X-CSRF-Token': token } },
+        ],
+        ['no token, claiming a WebSocket upgrade', { body: form(), headers: { Origin: BASE, Upgrade: 'websocket' } }],
+        [
+          'no cookie token at all',
+          {
+            body: form({ _csrf: token }),
+            headers: {
+              Origin: BASE,
+              Cookie: [...both.cookies]
+                .filter(([k]) => k !== 'cp_csrf')
+                .map(([k, v]) => `${k}=${v}`)
+                .join('; '),
+            },
+          },
+        ],
+      ];
+      for (const [label, init] of attempts) {
+        const before = await storeState();
+        const res = await both.fetch(url, {
+          method: 'POST',
+          ...init,
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...(init.headers as Record<string, string>) },
+        });
+        expect(
+          res.status,
+          `${label}: ${await res
+            .clone()
+            .text()
+            .then((t) => t.slice(0, 200))}`,
+        ).toBe(403);
+        expect(await res.text(), label).toContain('did not come from this site');
+        expect(stateChanges(before, await storeState()), label).toEqual([]);
+      }
+    },
+  );
 
   it('a WebSocket from another origin is refused; from this origin it opens', async () => {
-    const foreign = await owner.fetch(`/documents/${estimate}/live`, { headers: { Upgrade: 'websocket', Origin: 'https://evil.example' } });
+    const foreign = await owner.fetch(`/documents/${estimate}/live`, {
+      headers: { Upgrade: 'websocket', Origin: 'https://evil.example' },
+    });
     expect(foreign.status).toBe(403);
     const own = await owner.fetch(`/documents/${estimate}/live`, { headers: { Upgrade: 'websocket', Origin: BASE } });
     expect(own.status).toBe(101);
@@ -227,7 +289,10 @@ describe('rate limits', () => {
   it('sign-in: the 11th attempt on one email within 15 minutes is refused, even with the right password', async () => {
     const { email } = await signUp();
     const v = new Visitor();
-    for (let i = 0; i < 10; i++) expect((await v.post('/sign-in', { email, password: 'wrong password!' }, { headers: from(`203.0.113.${i}`) })).status).toBe(422);
+    for (let i = 0; i < 10; i++)
+      expect(
+        (await v.post('/sign-in', { email, password: 'wrong password!' }, { headers: from(`203.0.113.${i}`) })).status,
+      ).toBe(422);
     const limited = await v.post('/sign-in', { email, password: PASSWORD }, { headers: from('203.0.113.99') });
     expect(limited.status).toBe(429);
     expect(await limited.text()).toContain('Too many sign-in attempts');
@@ -236,15 +301,34 @@ describe('rate limits', () => {
 
   it('sign-in: the 51st attempt from one address within 15 minutes is refused, whatever the email', async () => {
     const v = new Visitor();
-    for (let i = 0; i < 50; i++) expect((await v.post('/sign-in', { email: `nobody${i}@example.test`, password: 'wrong password!' }, { headers: from('203.0.113.200') })).status).toBe(422);
-    expect((await v.post('/sign-in', { email: co.email, password: PASSWORD }, { headers: from('203.0.113.200') })).status).toBe(429);
+    for (let i = 0; i < 50; i++)
+      expect(
+        (
+          await v.post(
+            '/sign-in',
+            { email: `nobody${i}@example.test`, password: 'wrong password!' },
+            { headers: from('203.0.113.200') },
+          )
+        ).status,
+      ).toBe(422);
+    expect(
+      (await v.post('/sign-in', { email: co.email, password: PASSWORD }, { headers: from('203.0.113.200') })).status,
+    ).toBe(429);
   });
 
   it('fresh link: three emails per link an hour, ten requests per address; past that the same answer and nothing sent', async () => {
     const v = new Visitor();
-    const mails = async () => (await db().query.outbox.findMany({ where: (o, { and, eq }) => and(eq(o.documentId, estimate), eq(o.kind, 'fresh-link')) })).length;
+    const mails = async () =>
+      (
+        await db().query.outbox.findMany({
+          where: (o, { and, eq }) => and(eq(o.documentId, estimate), eq(o.kind, 'fresh-link')),
+        })
+      ).length;
     const before = await mails();
-    for (let i = 0; i < 5; i++) expect((await v.post('/p/fresh-link', { token: tokenOf(link) }, { headers: from(`203.0.113.${10 + i}`) })).status).toBe(200);
+    for (let i = 0; i < 5; i++)
+      expect(
+        (await v.post('/p/fresh-link', { token: tokenOf(link) }, { headers: from(`203.0.113.${10 + i}`) })).status,
+      ).toBe(200);
     expect(await mails()).toBe(before + 3);
     for (let i = 0; i < 10; i++) await v.post('/p/fresh-link', { token: 'garbage' }, { headers: from('203.0.113.50') });
     const state = await storeState();
@@ -255,7 +339,8 @@ describe('rate limits', () => {
 
   it('verify: the 31st check from one address within an hour gets 429', async () => {
     const v = new Visitor();
-    for (let i = 0; i < 30; i++) expect((await v.post('/verify', { sha256: 'a'.repeat(64) }, { headers: from('203.0.113.60') })).status).toBe(200);
+    for (let i = 0; i < 30; i++)
+      expect((await v.post('/verify', { sha256: 'a'.repeat(64) }, { headers: from('203.0.113.60') })).status).toBe(200);
     const limited = await v.post('/verify', { sha256: 'a'.repeat(64) }, { headers: from('203.0.113.60') });
     expect(limited.status).toBe(429);
     expect(await limited.text()).toContain('Too many checks');
@@ -269,7 +354,11 @@ describe('rate limits', () => {
       const form = new FormData();
       form.append('files', pdfFile('n.pdf'));
       form.append('_csrf', recipient.cookies.get('cp_csrf')!);
-      return recipient.fetch(`/portal/documents/${other}/files`, { method: 'POST', body: form, headers: { Origin: BASE, ...from('203.0.113.70') } });
+      return recipient.fetch(`/portal/documents/${other}/files`, {
+        method: 'POST',
+        body: form,
+        headers: { Origin: BASE, ...from('203.0.113.70') },
+      });
     };
     for (let i = 0; i < 60; i++) expect((await upload()).status).toBe(303);
     const state = await storeState();
@@ -300,13 +389,25 @@ describe('session fixation', () => {
     await v.post('/sign-in', { email: co.email, password: PASSWORD });
     const second = v.cookies.get('cp_session')!;
     expect(second).not.toBe(first);
-    expect(await db().select().from(sessions).where(eq(sessions.id, await sha256Hex(first)))).toHaveLength(0);
+    expect(
+      await db()
+        .select()
+        .from(sessions)
+        .where(eq(sessions.id, await sha256Hex(first))),
+    ).toHaveLength(0);
   });
 
   it('sign-up starts a new session whatever cookie was there', async () => {
     const v = new Visitor();
     v.cookies.set('cp_session', 'planted-session-token-BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB');
-    await v.post('/sign-up', { company: 'Fixation Co', timeZone: 'UTC', currency: 'USD', name: 'New Owner', email: uniqueEmail('fixation'), password: PASSWORD });
+    await v.post('/sign-up', {
+      company: 'Fixation Co',
+      timeZone: 'UTC',
+      currency: 'USD',
+      name: 'New Owner',
+      email: uniqueEmail('fixation'),
+      password: PASSWORD,
+    });
     expect(v.cookies.get('cp_session')).not.toContain('planted');
   });
 
@@ -319,7 +420,12 @@ describe('session fixation', () => {
     await v.get(link);
     const second = v.cookies.get('cp_portal')!;
     expect(second).not.toBe(first);
-    expect(await db().select().from(portalSessions).where(eq(portalSessions.id, await sha256Hex(first)))).toHaveLength(0);
+    expect(
+      await db()
+        .select()
+        .from(portalSessions)
+        .where(eq(portalSessions.id, await sha256Hex(first))),
+    ).toHaveLength(0);
     const old = new Visitor();
     old.cookies.set('cp_portal', first);
     expect((await old.get(`/portal/documents/${estimate}`)).status).toBe(404);
@@ -337,7 +443,18 @@ describe('session fixation', () => {
 });
 
 describe('redirects after sign-in stay on this site', () => {
-  it.each(['//evil.example/', '/\\evil.example', '/\t/evil.example', '/\n/evil.example', '/\r\n/evil.example', ' //evil.example', 'https://evil.example/', '\\\\evil.example', '/%09/evil.example', 'javascript:alert(1)'])('next=%j', async (next) => {
+  it.each([
+    '//evil.example/',
+    '/\\evil.example',
+    '/\t/evil.example',
+    '/\n/evil.example',
+    '/\r\n/evil.example',
+    ' //evil.example',
+    'https://evil.example/',
+    '\\\\evil.example',
+    '/%09/evil.example',
+    'javascript:alert(1)',
+  ])('next=%j', async (next) => {
     const res = await new Visitor().post('/sign-in', { email: co.email, password: PASSWORD, next });
     expect(res.status).toBe(303);
     const target = new URL(res.headers.get('Location')!, BASE);
@@ -359,13 +476,18 @@ describe('error pages', () => {
       },
     });
 
-  const leaks = (body: string) => [/\bat [\w.<>]+ \(/, /\.ts:\d+/, /\/work\//, /node_modules/, /D1 is down/, /Error:/].filter((re) => re.test(body)).map(String);
+  const leaks = (body: string) =>
+    [/\bat [\w.<>]+ \(/, /\.ts:\d+/, /\/work\//, /node_modules/, /D1 is down/, /Error:/]
+      .filter((re) => re.test(body))
+      .map(String);
 
   it('a failing database gives the 500 page: no stack frames, file paths or error text, headers intact', async () => {
     for (const who of [owner, customer]) {
       const broken = new Visitor({ ...env, DB: failingDb() });
       broken.cookies = new Map(who.cookies);
-      for (const path of who === owner ? ['/jobs', `/documents/${estimate}`] : [`/portal/documents/${estimate}`, '/portal']) {
+      for (const path of who === owner
+        ? ['/jobs', `/documents/${estimate}`]
+        : [`/portal/documents/${estimate}`, '/portal']) {
         const res = await broken.get(path);
         expect(res.status, path).toBe(500);
         const body = await res.text();
@@ -374,14 +496,23 @@ describe('error pages', () => {
         expect(res.headers.get('Content-Security-Policy'), path).toContain("frame-ancestors 'none'");
         expect(res.headers.get('Content-Type'), path).toContain('text/html');
       }
-      const post = await broken.post('/sign-in', { email: co.email, password: PASSWORD }, { headers: { Accept: 'application/json' } });
+      const post = await broken.post(
+        '/sign-in',
+        { email: co.email, password: PASSWORD },
+        { headers: { Accept: 'application/json' } },
+      );
       expect(post.status).toBe(500);
       expect(leaks(await post.text())).toEqual([]);
     }
   });
 
   it('4xx pages say what happened without details', async () => {
-    const cases = [await owner.get('/no/such/page'), await owner.get('/documents/nosuchdocument0000000000'), await owner.post('/jobs', { pad: 'x'.repeat(1_200_000) }), await new Visitor().fetch('/jobs', { method: 'POST' })];
+    const cases = [
+      await owner.get('/no/such/page'),
+      await owner.get('/documents/nosuchdocument0000000000'),
+      await owner.post('/jobs', { pad: 'x'.repeat(1_200_000) }),
+      await new Visitor().fetch('/jobs', { method: 'POST' }),
+    ];
     for (const res of cases) {
       expect(res.status).toBeGreaterThanOrEqual(400);
       expect(res.status).toBeLessThan(500);

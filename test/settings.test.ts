@@ -7,13 +7,16 @@ import { fieldError, inputValue } from './pages';
 import { pngBytes } from './hostile';
 
 const orgRow = (id: string) => db().query.orgs.findFirst({ where: eq(orgs.id, id) });
-const logoObjects = async (orgId: string) => (await env.FILES.list({ prefix: `org/${orgId}/` })).objects.map((o) => o.key);
+const logoObjects = async (orgId: string) =>
+  (await env.FILES.list({ prefix: `org/${orgId}/` })).objects.map((o) => o.key);
 
 /** A real 2×2 RGB PNG: signature, IHDR, IDAT (zlib) and IEND chunks with their CRCs. */
 async function tinyPng(): Promise<Uint8Array<ArrayBuffer>> {
   // Each row: filter byte 0, then two RGB pixels in the brand colour.
   const raw = new Uint8Array([0, 0x2f, 0x5d, 0x50, 0x2f, 0x5d, 0x50, 0, 0x2f, 0x5d, 0x50, 0xff, 0xff, 0xff]);
-  const idat = new Uint8Array(await new Response(new Blob([raw]).stream().pipeThrough(new CompressionStream('deflate'))).arrayBuffer());
+  const idat = new Uint8Array(
+    await new Response(new Blob([raw]).stream().pipeThrough(new CompressionStream('deflate'))).arrayBuffer(),
+  );
   return pngBytes(2, 2, idat, 2);
 }
 
@@ -63,14 +66,34 @@ describe('company settings', () => {
     it.each([
       ['a colour name', { brandColor: 'red' }, 'brandColor', 'Brand colour must be a colour like #1f5f8b.'],
       ['a short hex colour', { brandColor: '#abc' }, 'brandColor', 'Brand colour must be a colour like #1f5f8b.'],
-      ['a colour with CSS in it', { brandColor: '#fff;}' }, 'brandColor', 'Brand colour must be a colour like #1f5f8b.'],
+      [
+        'a colour with CSS in it',
+        { brandColor: '#fff;}' },
+        'brandColor',
+        'Brand colour must be a colour like #1f5f8b.',
+      ],
       ['no colour', { brandColor: '' }, 'brandColor', 'Brand colour is required.'],
-      ['a tax rate with 4 decimals', { defaultTaxRate: '8.8755' }, 'defaultTaxRate', 'Default tax rate must be a number with at most three decimals.'],
+      [
+        'a tax rate with 4 decimals',
+        { defaultTaxRate: '8.8755' },
+        'defaultTaxRate',
+        'Default tax rate must be a number with at most three decimals.',
+      ],
       ['a negative tax rate', { defaultTaxRate: '-1' }, 'defaultTaxRate', 'Default tax rate must be at least 0%.'],
       ['a tax rate over 50%', { defaultTaxRate: '50.001' }, 'defaultTaxRate', 'Default tax rate must be at most 50%.'],
       ['links that last 0 days', { portalLinkDays: '0' }, 'portalLinkDays', 'Portal link lifetime must be at least 1.'],
-      ['links that last 1.5 days', { portalLinkDays: '1.5' }, 'portalLinkDays', 'Portal link lifetime must be a number without decimals.'],
-      ['links that last over a year', { portalLinkDays: '366' }, 'portalLinkDays', 'Portal link lifetime must be at most 365.'],
+      [
+        'links that last 1.5 days',
+        { portalLinkDays: '1.5' },
+        'portalLinkDays',
+        'Portal link lifetime must be a number without decimals.',
+      ],
+      [
+        'links that last over a year',
+        { portalLinkDays: '366' },
+        'portalLinkDays',
+        'Portal link lifetime must be at most 365.',
+      ],
       ['no company name', { name: ' ' }, 'name', 'Company name is required.'],
       ['a bad email', { email: 'office@' }, 'email', 'Email must be an email address like name@example.com.'],
     ])('refuses %s with 422, a message and the values kept, saving nothing', async (_, change, field, message) => {
@@ -111,7 +134,9 @@ describe('logo', () => {
 
   it('accepts a JPEG by its bytes and labels it by them, not by the name the browser sent', async () => {
     const { browser, orgId } = await signUp();
-    const jpeg = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0, 1, 1, 0, 0, 1, 0, 1, 0, 0, 0xff, 0xd9]);
+    const jpeg = new Uint8Array([
+      0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0, 1, 1, 0, 0, 1, 0, 1, 0, 0, 0xff, 0xd9,
+    ]);
     const res = await browser.postMultipart('/settings/logo', logoForm(jpeg, 'logo.png', 'image/png'));
     expect(res.status).toBe(303);
     expect((await orgRow(orgId))!.logoContentType).toBe('image/jpeg');
@@ -119,8 +144,16 @@ describe('logo', () => {
   });
 
   it.each([
-    ['a text file renamed .png', () => new TextEncoder().encode('definitely not an image, just text'), 'The logo must be a PNG or JPEG image.'],
-    ['an SVG', () => new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'), 'The logo must be a PNG or JPEG image.'],
+    [
+      'a text file renamed .png',
+      () => new TextEncoder().encode('definitely not an image, just text'),
+      'The logo must be a PNG or JPEG image.',
+    ],
+    [
+      'an SVG',
+      () => new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'),
+      'The logo must be a PNG or JPEG image.',
+    ],
     ['an empty file', () => new Uint8Array(), 'Choose a PNG or JPEG file to upload.'],
   ])('refuses %s with 422 and puts nothing in R2', async (_, bytes, message) => {
     const { browser, orgId } = await signUp();
@@ -148,7 +181,10 @@ describe('logo', () => {
 
   it('refuses a PNG over 1 MB and puts nothing in R2', async () => {
     const { browser, orgId } = await signUp();
-    const res = await browser.postMultipart('/settings/logo', logoForm(await pngOfSize(1024 * 1024 + 1), 'big.png', 'image/png'));
+    const res = await browser.postMultipart(
+      '/settings/logo',
+      logoForm(await pngOfSize(1024 * 1024 + 1), 'big.png', 'image/png'),
+    );
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
     expect(await logoObjects(orgId)).toEqual([]);
@@ -157,18 +193,27 @@ describe('logo', () => {
 
   it('accepts a PNG a little under 1 MB', async () => {
     const { browser, orgId } = await signUp();
-    const res = await browser.postMultipart('/settings/logo', logoForm(await pngOfSize(1024 * 1024 - 4096), 'big.png', 'image/png'));
+    const res = await browser.postMultipart(
+      '/settings/logo',
+      logoForm(await pngOfSize(1024 * 1024 - 4096), 'big.png', 'image/png'),
+    );
     expect(res.status).toBe(303);
     expect(await logoObjects(orgId)).toHaveLength(1);
   });
 
   it('answers 422 with a message on the settings page for a PNG over 1 MB, and accepts exactly 1 MB', async () => {
     const { browser, orgId } = await signUp();
-    const res = await browser.postMultipart('/settings/logo', logoForm(await pngOfSize(1024 * 1024 + 1), 'big.png', 'image/png'));
+    const res = await browser.postMultipart(
+      '/settings/logo',
+      logoForm(await pngOfSize(1024 * 1024 + 1), 'big.png', 'image/png'),
+    );
     expect(res.status).toBe(422);
     expect(fieldError(await res.text(), 'logo')).toBe('The logo must be at most 1 MB.');
     expect(await logoObjects(orgId)).toEqual([]);
-    const exact = await browser.postMultipart('/settings/logo', logoForm(await pngOfSize(1024 * 1024), 'exact.png', 'image/png'));
+    const exact = await browser.postMultipart(
+      '/settings/logo',
+      logoForm(await pngOfSize(1024 * 1024), 'exact.png', 'image/png'),
+    );
     expect(exact.status).toBe(303);
   });
 

@@ -13,7 +13,9 @@ import { companyWithBudget, createDocument, sendDocument } from './fixtures';
 async function png(w: number, h: number, blank = false): Promise<Uint8Array> {
   const raw = new Uint8Array(h * (1 + w * 4));
   if (!blank) for (let x = 2; x < w - 2; x++) raw.set([17, 24, 39, 255], Math.floor(h / 2) * (1 + w * 4) + 1 + x * 4);
-  const idat = new Uint8Array(await new Response(new Blob([raw]).stream().pipeThrough(new CompressionStream('deflate'))).arrayBuffer());
+  const idat = new Uint8Array(
+    await new Response(new Blob([raw]).stream().pipeThrough(new CompressionStream('deflate'))).arrayBuffer(),
+  );
   return Uint8Array.from(atob(pngDataUrl(w, h, idat).split(',')[1]), (ch) => ch.charCodeAt(0));
 }
 const dataUrl = (b: Uint8Array) => `data:image/png;base64,${btoa(String.fromCharCode(...b))}`;
@@ -28,7 +30,9 @@ async function sentTo(kind: string, fields: Record<string, string> = { all: '1' 
   const id = await createDocument(co.browser, co.jobId, kind, fields);
   if (vendorId) {
     const contact = await db().query.contacts.findFirst({ where: (t, { eq }) => eq(t.accountId, vendorId) });
-    await editDraft(co.browser, id, (f) => f.map(([k, v]) => [k, k === 'accountId' ? vendorId : k === 'contactId' ? contact!.id : v]));
+    await editDraft(co.browser, id, (f) =>
+      f.map(([k, v]) => [k, k === 'accountId' ? vendorId : k === 'contactId' ? contact!.id : v]),
+    );
   }
   const { link } = await sendDocument(co.browser, id);
   const r = new Browser();
@@ -39,7 +43,12 @@ async function sentTo(kind: string, fields: Record<string, string> = { all: '1' 
 }
 
 const settle = async (id: string) => {
-  await expect.poll(async () => (await db().select().from(signatures).where(eq(signatures.documentId, id)))[0]?.sealedAt ?? null, { timeout: 15_000 }).not.toBeNull();
+  await expect
+    .poll(
+      async () => (await db().select().from(signatures).where(eq(signatures.documentId, id)))[0]?.sealedAt ?? null,
+      { timeout: 15_000 },
+    )
+    .not.toBeNull();
 };
 
 describe('approve and sign', () => {
@@ -48,15 +57,32 @@ describe('approve and sign', () => {
     expect(page).toContain('Review and sign');
     expect(page).toContain('Consent to do business electronically');
     expect(page).toContain('Approve &amp; sign');
-    const noConsent = await r.post(`/portal/documents/${id}/sign`, { versionHash: hash, idempotencyKey: 'k-noconsent-1', name: 'Dana Reyes', method: 'typed' });
+    const noConsent = await r.post(`/portal/documents/${id}/sign`, {
+      versionHash: hash,
+      idempotencyKey: 'k-noconsent-1',
+      name: 'Dana Reyes',
+      method: 'typed',
+    });
     expect(noConsent.status).toBe(422);
     expect(await db().$count(signatures, eq(signatures.documentId, id))).toBe(0);
-    const res = await r.post(`/portal/documents/${id}/sign`, { versionHash: hash, idempotencyKey: 'k-typed-1', name: 'Dana Reyes', method: 'typed', consent: 'yes' });
+    const res = await r.post(`/portal/documents/${id}/sign`, {
+      versionHash: hash,
+      idempotencyKey: 'k-typed-1',
+      name: 'Dana Reyes',
+      method: 'typed',
+      consent: 'yes',
+    });
     expect(res.status).toBe(303);
     const doc = await db().query.documents.findFirst({ where: eq(documents.id, id) });
     expect(doc?.status).toBe('approved');
     const [sig] = await db().select().from(signatures).where(eq(signatures.documentId, id));
-    expect(sig).toMatchObject({ signerName: 'Dana Reyes', method: 'typed', outcome: 'signed', version: 1, unsignedPdfSha256: hash });
+    expect(sig).toMatchObject({
+      signerName: 'Dana Reyes',
+      method: 'typed',
+      outcome: 'signed',
+      version: 1,
+      unsignedPdfSha256: hash,
+    });
     expect(sig.consentAt).toBeGreaterThan(0);
     const actions = (await db().select().from(activity).where(eq(activity.documentId, id))).map((a) => a.action);
     expect(actions).toEqual(expect.arrayContaining(['consented', 'signed']));
@@ -80,15 +106,30 @@ describe('approve and sign', () => {
     changed[200] ^= 1;
     const form2 = new FormData();
     form2.set('file', new File([changed as BlobPart], 'signed.pdf', { type: 'application/pdf' }));
-    expect(await (await new Browser().postMultipart('/verify', form2)).text()).toContain('Not a document we signed, or it has been changed.');
-    const mails = await db().query.outbox.findMany({ where: (o, { and, eq }) => and(eq(o.documentId, id), eq(o.kind, 'signed')) });
+    expect(await (await new Browser().postMultipart('/verify', form2)).text()).toContain(
+      'Not a document we signed, or it has been changed.',
+    );
+    const mails = await db().query.outbox.findMany({
+      where: (o, { and, eq }) => and(eq(o.documentId, id), eq(o.kind, 'signed')),
+    });
     expect(mails.map((m) => m.toEmail).sort()).toEqual([co.customerContact.email, co.email].sort());
   });
 
   it('a drawn signature is stored as a PNG in R2 and recorded with the signer, IP and user agent', async () => {
     const { id, r, hash } = await sentTo('proposal');
     const image = await png(300, 100);
-    const res = await r.post(`/portal/documents/${id}/sign`, { versionHash: hash, idempotencyKey: 'k-drawn-1', name: 'Dana Reyes', method: 'drawn', signature: dataUrl(image), consent: 'yes' }, { headers: { 'CF-Connecting-IP': '203.0.113.7', 'User-Agent': 'TestBrowser/1.0' } });
+    const res = await r.post(
+      `/portal/documents/${id}/sign`,
+      {
+        versionHash: hash,
+        idempotencyKey: 'k-drawn-1',
+        name: 'Dana Reyes',
+        method: 'drawn',
+        signature: dataUrl(image),
+        consent: 'yes',
+      },
+      { headers: { 'CF-Connecting-IP': '203.0.113.7', 'User-Agent': 'TestBrowser/1.0' } },
+    );
     expect(res.status).toBe(303);
     const [sig] = await db().select().from(signatures).where(eq(signatures.documentId, id));
     expect(sig.method).toBe('drawn');
@@ -102,14 +143,39 @@ describe('approve and sign', () => {
     const { id, r, hash } = await sentTo('change_order');
     const before = (await env.FILES.list()).objects.length;
     const cases: [Record<string, string>, number, string][] = [
-      [{ method: 'drawn', signature: dataUrl(await png(300, 100, true)), name: 'Dana Reyes' }, 422, 'signature pad is empty'],
+      [
+        { method: 'drawn', signature: dataUrl(await png(300, 100, true)), name: 'Dana Reyes' },
+        422,
+        'signature pad is empty',
+      ],
       [{ method: 'typed', name: '     ' }, 422, 'Type your full legal name'],
-      [{ method: 'typed', name: 'Dana Reyes', versionHash: 'f'.repeat(64) }, 409, 'This document was revised; please review the new version.'],
-      [{ method: 'drawn', name: 'Dana Reyes', signature: `data:image/png;base64,${btoa('GIF89a not a png at all')}` }, 422, 'must be a PNG'],
-      [{ method: 'drawn', name: 'Dana Reyes', signature: `data:image/png;base64,${btoa('\x89PNG\r\n\x1a\n' + 'x'.repeat(600 * 1024))}` }, 422, 'larger than 512 KB'],
+      [
+        { method: 'typed', name: 'Dana Reyes', versionHash: 'f'.repeat(64) },
+        409,
+        'This document was revised; please review the new version.',
+      ],
+      [
+        { method: 'drawn', name: 'Dana Reyes', signature: `data:image/png;base64,${btoa('GIF89a not a png at all')}` },
+        422,
+        'must be a PNG',
+      ],
+      [
+        {
+          method: 'drawn',
+          name: 'Dana Reyes',
+          signature: `data:image/png;base64,${btoa('\x89PNG\r\n\x1a\n' + 'x'.repeat(600 * 1024))}`,
+        },
+        422,
+        'larger than 512 KB',
+      ],
     ];
     for (const [fields, status, message] of cases) {
-      const res = await r.post(`/portal/documents/${id}/sign`, { versionHash: hash, idempotencyKey: crypto.randomUUID(), consent: 'yes', ...fields });
+      const res = await r.post(`/portal/documents/${id}/sign`, {
+        versionHash: hash,
+        idempotencyKey: crypto.randomUUID(),
+        consent: 'yes',
+        ...fields,
+      });
       expect(res.status, message).toBe(status);
       expect(await res.text(), message).toContain(message.replace(/'/g, '&#39;'));
     }
@@ -120,14 +186,30 @@ describe('approve and sign', () => {
 
   it('fifty concurrent Approve & sign submissions make exactly one signature; a retry with the same key gets the first result', async () => {
     const { id, r, hash } = await sentTo('estimate');
-    const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => r.post(`/portal/documents/${id}/sign`, { versionHash: hash, idempotencyKey: `k-race-${i}`, name: 'Dana Reyes', method: 'typed', consent: 'yes' })));
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        r.post(`/portal/documents/${id}/sign`, {
+          versionHash: hash,
+          idempotencyKey: `k-race-${i}`,
+          name: 'Dana Reyes',
+          method: 'typed',
+          consent: 'yes',
+        }),
+      ),
+    );
     const statuses = answers.map((a) => a.status);
     expect(statuses.filter((s) => s === 303)).toHaveLength(1);
     expect(statuses.filter((s) => s === 409)).toHaveLength(49);
     for (const a of answers.filter((x) => x.status === 409)) expect(await a.text()).toContain('already been signed');
     expect(await db().$count(signatures, eq(signatures.documentId, id))).toBe(1);
     const winner = answers.findIndex((a) => a.status === 303);
-    const retry = await r.post(`/portal/documents/${id}/sign`, { versionHash: hash, idempotencyKey: `k-race-${winner}`, name: 'Dana Reyes', method: 'typed', consent: 'yes' });
+    const retry = await r.post(`/portal/documents/${id}/sign`, {
+      versionHash: hash,
+      idempotencyKey: `k-race-${winner}`,
+      name: 'Dana Reyes',
+      method: 'typed',
+      consent: 'yes',
+    });
     expect(retry.status).toBe(303);
     expect(await db().$count(signatures, eq(signatures.documentId, id))).toBe(1);
   });
@@ -136,7 +218,13 @@ describe('approve and sign', () => {
     const { id, r, hash } = await sentTo('estimate');
     expect((await co.browser.post(`/documents/${id}/revise`)).status).toBe(303);
     await sendDocument(co.browser, id);
-    const res = await r.post(`/portal/documents/${id}/sign`, { versionHash: hash, idempotencyKey: 'k-stale-1', name: 'Dana Reyes', method: 'typed', consent: 'yes' });
+    const res = await r.post(`/portal/documents/${id}/sign`, {
+      versionHash: hash,
+      idempotencyKey: 'k-stale-1',
+      name: 'Dana Reyes',
+      method: 'typed',
+      consent: 'yes',
+    });
     expect(res.status).toBe(409);
     expect(await res.text()).toContain('This document was revised; please review the new version.');
   });
@@ -145,29 +233,47 @@ describe('approve and sign', () => {
     const { id, r, hash } = await sentTo('estimate');
     const long = await r.post(`/portal/documents/${id}/decline`, { versionHash: hash, reason: 'x'.repeat(1001) });
     expect(long.status).toBe(422);
-    const res = await r.post(`/portal/documents/${id}/decline`, { versionHash: hash, reason: 'Over our budget <b>sorry</b>' });
+    const res = await r.post(`/portal/documents/${id}/decline`, {
+      versionHash: hash,
+      reason: 'Over our budget <b>sorry</b>',
+    });
     expect(res.status).toBe(303);
     expect((await db().query.documents.findFirst({ where: eq(documents.id, id) }))?.status).toBe('declined');
     const page = await (await co.browser.get(`/documents/${id}`)).text();
     expect(page).toContain('Over our budget &lt;b>sorry&lt;/b>');
-    const mail = await db().query.outbox.findFirst({ where: (o, { and, eq }) => and(eq(o.documentId, id), eq(o.kind, 'decision')) });
+    const mail = await db().query.outbox.findFirst({
+      where: (o, { and, eq }) => and(eq(o.documentId, id), eq(o.kind, 'decision')),
+    });
     expect(mail?.toEmail).toBe(co.email);
     expect(mail?.text).toContain('Over our budget');
   });
 
   it('a sealing failure leaves the signature recorded and "finalizing"; the retry completes it', async () => {
     const { id, r, hash } = await sentTo('estimate');
-    await r.post(`/portal/documents/${id}/sign`, { versionHash: hash, idempotencyKey: 'k-fail-1', name: 'Dana Reyes', method: 'typed', consent: 'yes' });
+    await r.post(`/portal/documents/${id}/sign`, {
+      versionHash: hash,
+      idempotencyKey: 'k-fail-1',
+      name: 'Dana Reyes',
+      method: 'typed',
+      consent: 'yes',
+    });
     const [sig] = await db().select().from(signatures).where(eq(signatures.documentId, id));
     // Before the room seals it, a run without keys fails and records why.
     if (!sig.sealedAt) {
-      const broken = await finalizeSignature({ ...env, SEAL_PRIVATE_KEY: undefined }, database(env.DB), sig.id, 'http://localhost');
+      const broken = await finalizeSignature(
+        { ...env, SEAL_PRIVATE_KEY: undefined },
+        database(env.DB),
+        sig.id,
+        'http://localhost',
+      );
       expect(broken).toBe('failed');
       const page = await (await co.browser.get(`/documents/${id}`)).text();
       expect(page).toContain('Finalizing the signed PDF');
     }
     await settle(id);
-    expect((await db().select().from(signatures).where(eq(signatures.id, sig.id)))[0].sealedPdfSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect((await db().select().from(signatures).where(eq(signatures.id, sig.id)))[0].sealedPdfSha256).toMatch(
+      /^[0-9a-f]{64}$/,
+    );
   });
 });
 
@@ -177,7 +283,12 @@ describe('orders, change orders, deposits and bids', () => {
     await co.browser.post(`/documents/${id}`, {});
     const row = await db().query.documents.findFirst({ where: eq(documents.id, id) });
     await db().update(documents).set({ requireSignature: false }).where(eq(documents.id, id));
-    const res = await r.post(`/portal/documents/${id}/sign`, { versionHash: hash, idempotencyKey: 'k-po-1', name: 'Marco Ruiz', consent: 'yes' });
+    const res = await r.post(`/portal/documents/${id}/sign`, {
+      versionHash: hash,
+      idempotencyKey: 'k-po-1',
+      name: 'Marco Ruiz',
+      consent: 'yes',
+    });
     expect(res.status).toBe(303);
     expect((await db().query.documents.findFirst({ where: eq(documents.id, id) }))?.status).toBe('accepted');
     const [sig] = await db().select().from(signatures).where(eq(signatures.documentId, id));
@@ -188,8 +299,17 @@ describe('orders, change orders, deposits and bids', () => {
   it('an approved change order adds its lines to the job budget in a group named after it', async () => {
     const { id, r, hash } = await sentTo('change_order', { group: co.groups.demolition });
     const groupsBefore = await db().$count(costGroups, eq(costGroups.jobId, co.jobId));
-    await r.post(`/portal/documents/${id}/sign`, { versionHash: hash, idempotencyKey: 'k-co-1', name: 'Dana Reyes', method: 'typed', consent: 'yes' });
-    const groups = await db().select().from(costGroups).where(and(eq(costGroups.jobId, co.jobId), eq(costGroups.sourceDocumentId, id)));
+    await r.post(`/portal/documents/${id}/sign`, {
+      versionHash: hash,
+      idempotencyKey: 'k-co-1',
+      name: 'Dana Reyes',
+      method: 'typed',
+      consent: 'yes',
+    });
+    const groups = await db()
+      .select()
+      .from(costGroups)
+      .where(and(eq(costGroups.jobId, co.jobId), eq(costGroups.sourceDocumentId, id)));
     expect(groups).toHaveLength(1);
     expect(groups[0].name).toMatch(/^CO-\d{4} /);
     const items = await db().select().from(costItems).where(eq(costItems.groupId, groups[0].id));
@@ -199,12 +319,24 @@ describe('orders, change orders, deposits and bids', () => {
 
   it('an approved order with a deposit offers the deposit invoice in one click', async () => {
     const id = await createDocument(co.browser, co.jobId, 'estimate', { group: co.groups.demolition });
-    await editDraft(co.browser, id, (fields) => [...fields.filter(([k]) => k !== 'depositKind' && k !== 'depositValue'), ['depositKind', 'percent'], ['depositValue', '30']]);
+    await editDraft(co.browser, id, (fields) => [
+      ...fields.filter(([k]) => k !== 'depositKind' && k !== 'depositValue'),
+      ['depositKind', 'percent'],
+      ['depositValue', '30'],
+    ]);
     const { link } = await sendDocument(co.browser, id);
     const r = new Browser();
     await r.get(link);
-    const hash = /name="versionHash" value="([0-9a-f]{64})"/.exec(await (await r.get(`/portal/documents/${id}`)).text())![1];
-    await r.post(`/portal/documents/${id}/sign`, { versionHash: hash, idempotencyKey: 'k-dep-1', name: 'Dana Reyes', method: 'typed', consent: 'yes' });
+    const hash = /name="versionHash" value="([0-9a-f]{64})"/.exec(
+      await (await r.get(`/portal/documents/${id}`)).text(),
+    )![1];
+    await r.post(`/portal/documents/${id}/sign`, {
+      versionHash: hash,
+      idempotencyKey: 'k-dep-1',
+      name: 'Dana Reyes',
+      method: 'typed',
+      consent: 'yes',
+    });
     expect(await (await co.browser.get(`/documents/${id}`)).text()).toContain('Create the deposit invoice');
     const made = await co.browser.post(`/documents/${id}/deposit-invoice`);
     expect(made.status).toBe(303);
@@ -223,14 +355,42 @@ describe('orders, change orders, deposits and bids', () => {
     expect(lineIds.length).toBe(2);
     const refused = await a.r.post(`/portal/documents/${a.id}/bid`, { versionHash: a.hash });
     expect(refused.status).toBe(422);
-    const bad = await a.r.post(`/portal/documents/${a.id}/bid`, { versionHash: a.hash, [`cost.${lineIds[0]}`]: '12.345' });
+    const bad = await a.r.post(`/portal/documents/${a.id}/bid`, {
+      versionHash: a.hash,
+      [`cost.${lineIds[0]}`]: '12.345',
+    });
     expect(bad.status).toBe(422);
     expect(await db().$count(bids, eq(bids.documentId, a.id))).toBe(0);
-    expect((await a.r.post(`/portal/documents/${a.id}/bid`, { versionHash: a.hash, [`cost.${lineIds[0]}`]: '60.00', [`cost.${lineIds[1]}`]: '', note: 'Can start Monday' })).status).toBe(303);
-    expect((await a.r.post(`/portal/documents/${a.id}/bid`, { versionHash: a.hash, [`cost.${lineIds[0]}`]: '58.00', [`cost.${lineIds[1]}`]: '500' })).status).toBe(303);
+    expect(
+      (
+        await a.r.post(`/portal/documents/${a.id}/bid`, {
+          versionHash: a.hash,
+          [`cost.${lineIds[0]}`]: '60.00',
+          [`cost.${lineIds[1]}`]: '',
+          note: 'Can start Monday',
+        })
+      ).status,
+    ).toBe(303);
+    expect(
+      (
+        await a.r.post(`/portal/documents/${a.id}/bid`, {
+          versionHash: a.hash,
+          [`cost.${lineIds[0]}`]: '58.00',
+          [`cost.${lineIds[1]}`]: '500',
+        })
+      ).status,
+    ).toBe(303);
     expect(await db().$count(bids, eq(bids.documentId, a.id))).toBe(1);
     const bLines = [...b.page.matchAll(/name="cost\.([a-z0-9]+)"/g)].map((m) => m[1]);
-    expect((await b.r.post(`/portal/documents/${b.id}/bid`, { versionHash: b.hash, [`cost.${bLines[0]}`]: '70', [`cost.${bLines[1]}`]: '450' })).status).toBe(303);
+    expect(
+      (
+        await b.r.post(`/portal/documents/${b.id}/bid`, {
+          versionHash: b.hash,
+          [`cost.${bLines[0]}`]: '70',
+          [`cost.${bLines[1]}`]: '450',
+        })
+      ).status,
+    ).toBe(303);
     const compare = await (await co.browser.get(`/jobs/${co.jobId}/bids`)).text();
     expect(compare).toContain('$58.00');
     expect(compare).toContain('$70.00');
@@ -251,10 +411,17 @@ describe('orders, change orders, deposits and bids', () => {
   it('another organization and strangers cannot act on these routes', async () => {
     const { id, hash } = await sentTo('estimate');
     const other = await companyWithBudget({ company: 'Other Builders' });
-    for (const path of [`/documents/${id}/signed.pdf`, `/jobs/${co.jobId}/bids`]) expect((await other.browser.get(path)).status, path).toBe(404);
-    for (const path of [`/documents/${id}/accept-bid`, `/documents/${id}/deposit-invoice`]) expect((await other.browser.post(path)).status, path).toBe(404);
+    for (const path of [`/documents/${id}/signed.pdf`, `/jobs/${co.jobId}/bids`])
+      expect((await other.browser.get(path)).status, path).toBe(404);
+    for (const path of [`/documents/${id}/accept-bid`, `/documents/${id}/deposit-invoice`])
+      expect((await other.browser.post(path)).status, path).toBe(404);
     const stranger = new Browser();
-    for (const path of ['sign', 'decline', 'bid']) expect((await stranger.post(`/portal/documents/${id}/${path}`, { versionHash: hash, name: 'X', method: 'typed' })).status, path).toBe(404);
+    for (const path of ['sign', 'decline', 'bid'])
+      expect(
+        (await stranger.post(`/portal/documents/${id}/${path}`, { versionHash: hash, name: 'X', method: 'typed' }))
+          .status,
+        path,
+      ).toBe(404);
     expect(await db().$count(signatures, eq(signatures.documentId, id))).toBe(0);
     void documentVersions;
   });

@@ -5,7 +5,10 @@ import { companyWithBudget, createDocument, sendDocument } from './fixtures';
 describe('smoke', () => {
   it('creates, edits, sends and opens in the portal', async () => {
     const co = await companyWithBudget();
-    const id = await createDocument(co.browser, co.jobId, 'estimate', { group: co.groups.demolition, item: co.items[2].id });
+    const id = await createDocument(co.browser, co.jobId, 'estimate', {
+      group: co.groups.demolition,
+      item: co.items[2].id,
+    });
     const page = await co.browser.get(`/documents/${id}`);
     const body = await page.text();
     expect(page.status, body.slice(0, 3000)).toBe(200);

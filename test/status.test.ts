@@ -1,9 +1,31 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { documentTypes, type DocumentType } from '../src/db/schema';
-import { awaitsRecipient, canTransition, IllegalTransition, initialStatus, nextStatus, STATUS_LABELS, statusesOf, type DocEvent } from '../src/documents/status';
+import {
+  awaitsRecipient,
+  canTransition,
+  IllegalTransition,
+  initialStatus,
+  nextStatus,
+  STATUS_LABELS,
+  statusesOf,
+  type DocEvent,
+} from '../src/documents/status';
 
-const EVENTS: DocEvent[] = ['send', 'view', 'approve', 'decline', 'accept', 'submit_bid', 'accept_bid', 'reject_bid', 'pay_partial', 'pay_full', 'void', 'approve_bill'];
+const EVENTS: DocEvent[] = [
+  'send',
+  'view',
+  'approve',
+  'decline',
+  'accept',
+  'submit_bid',
+  'accept_bid',
+  'reject_bid',
+  'pay_partial',
+  'pay_full',
+  'void',
+  'approve_bill',
+];
 
 /** Runs events from the initial status; returns every status passed through. */
 function walk(type: DocumentType, events: DocEvent[]): string[] {
@@ -35,16 +57,46 @@ describe('document status machine', () => {
 
   it('runs the happy path of each type', () => {
     expect(walk('customer_order', ['send', 'view', 'approve'])).toEqual(['draft', 'sent', 'viewed', 'approved']);
-    expect(walk('customer_order', ['send', 'decline', 'send', 'approve'])).toEqual(['draft', 'sent', 'declined', 'sent', 'approved']);
+    expect(walk('customer_order', ['send', 'decline', 'send', 'approve'])).toEqual([
+      'draft',
+      'sent',
+      'declined',
+      'sent',
+      'approved',
+    ]);
     expect(walk('vendor_order', ['send', 'accept'])).toEqual(['draft', 'sent', 'accepted']);
     expect(walk('vendor_order', ['send', 'view', 'decline'])).toEqual(['draft', 'sent', 'viewed', 'declined']);
-    expect(walk('bid_request', ['send', 'view', 'submit_bid', 'submit_bid', 'accept_bid'])).toEqual(['draft', 'sent', 'viewed', 'submitted', 'submitted', 'accepted']);
-    expect(walk('bid_request', ['send', 'submit_bid', 'reject_bid'])).toEqual(['draft', 'sent', 'submitted', 'rejected']);
-    expect(walk('customer_invoice', ['send', 'view', 'pay_partial', 'pay_partial', 'pay_full'])).toEqual(['draft', 'sent', 'viewed', 'partially_paid', 'partially_paid', 'paid']);
+    expect(walk('bid_request', ['send', 'view', 'submit_bid', 'submit_bid', 'accept_bid'])).toEqual([
+      'draft',
+      'sent',
+      'viewed',
+      'submitted',
+      'submitted',
+      'accepted',
+    ]);
+    expect(walk('bid_request', ['send', 'submit_bid', 'reject_bid'])).toEqual([
+      'draft',
+      'sent',
+      'submitted',
+      'rejected',
+    ]);
+    expect(walk('customer_invoice', ['send', 'view', 'pay_partial', 'pay_partial', 'pay_full'])).toEqual([
+      'draft',
+      'sent',
+      'viewed',
+      'partially_paid',
+      'partially_paid',
+      'paid',
+    ]);
     expect(walk('customer_invoice', ['send', 'pay_full'])).toEqual(['draft', 'sent', 'paid']);
     expect(walk('customer_invoice', ['void'])).toEqual(['draft', 'void']);
     expect(walk('customer_invoice', ['send', 'view', 'void'])).toEqual(['draft', 'sent', 'viewed', 'void']);
-    expect(walk('bill', ['approve_bill', 'pay_partial', 'pay_full'])).toEqual(['received', 'approved', 'partially_paid', 'paid']);
+    expect(walk('bill', ['approve_bill', 'pay_partial', 'pay_full'])).toEqual([
+      'received',
+      'approved',
+      'partially_paid',
+      'paid',
+    ]);
     expect(walk('bill', ['void'])).toEqual(['received', 'void']);
   });
 
@@ -57,10 +109,18 @@ describe('document status machine', () => {
     expect(refusal('vendor_order', 'sent', 'approve')).toBe('You cannot approve a document that is sent.');
     expect(refusal('bid_request', 'draft', 'submit_bid')).toBe('You cannot submit a bid on a document that is draft.');
     expect(refusal('bid_request', 'sent', 'accept_bid')).toBe('You cannot accept the bid on a document that is sent.');
-    expect(refusal('bid_request', 'rejected', 'submit_bid')).toBe('You cannot submit a bid on a document that is not accepted.');
-    expect(refusal('customer_invoice', 'draft', 'pay_partial')).toBe('You cannot record a payment on a document that is draft.');
-    expect(refusal('customer_invoice', 'paid', 'pay_partial')).toBe('You cannot record a payment on a document that is paid.');
-    expect(refusal('customer_invoice', 'partially_paid', 'void')).toBe('You cannot void a document that is partially paid.');
+    expect(refusal('bid_request', 'rejected', 'submit_bid')).toBe(
+      'You cannot submit a bid on a document that is not accepted.',
+    );
+    expect(refusal('customer_invoice', 'draft', 'pay_partial')).toBe(
+      'You cannot record a payment on a document that is draft.',
+    );
+    expect(refusal('customer_invoice', 'paid', 'pay_partial')).toBe(
+      'You cannot record a payment on a document that is paid.',
+    );
+    expect(refusal('customer_invoice', 'partially_paid', 'void')).toBe(
+      'You cannot void a document that is partially paid.',
+    );
     expect(refusal('customer_invoice', 'void', 'send')).toBe('You cannot send a document that is void.');
     expect(refusal('bill', 'received', 'pay_full')).toBe('You cannot record a payment on a document that is received.');
     expect(refusal('bill', 'approved', 'approve_bill')).toBe('You cannot approve a document that is approved.');
@@ -91,10 +151,12 @@ describe('document status machine', () => {
       const reached = new Set([initialStatus(type)]);
       for (let grew = true; grew; ) {
         grew = false;
-        for (const s of [...reached]) for (const e of EVENTS) if (canTransition(type, s, e) && !reached.has(nextStatus(type, s, e))) {
-          reached.add(nextStatus(type, s, e));
-          grew = true;
-        }
+        for (const s of [...reached])
+          for (const e of EVENTS)
+            if (canTransition(type, s, e) && !reached.has(nextStatus(type, s, e))) {
+              reached.add(nextStatus(type, s, e));
+              grew = true;
+            }
       }
       expect([...reached].sort(), type).toEqual([...statuses].sort());
     }
@@ -112,7 +174,8 @@ describe('document status machine', () => {
       ['bill', 'void'],
     ];
     for (const [type, status] of finals) {
-      for (const e of EVENTS) if (canTransition(type, status, e)) expect(nextStatus(type, status, e), `${type} ${status} ${e}`).toBe(status);
+      for (const e of EVENTS)
+        if (canTransition(type, status, e)) expect(nextStatus(type, status, e), `${type} ${status} ${e}`).toBe(status);
     }
   });
 
@@ -139,26 +202,30 @@ describe('document status machine', () => {
 
   it('never leaves its statuses and never moves a refused document, whatever events arrive', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...documentTypes), fc.array(fc.constantFrom(...EVENTS), { maxLength: 40 }), (type, events) => {
-        const statuses = statusesOf(type);
-        let status = initialStatus(type);
-        let money = false; // a payment was recorded
-        for (const e of events) {
-          const before = status;
-          try {
-            status = nextStatus(type, status, e);
-          } catch (err) {
-            expect(err).toBeInstanceOf(IllegalTransition);
-            expect(status).toBe(before);
-            continue;
+      fc.property(
+        fc.constantFrom(...documentTypes),
+        fc.array(fc.constantFrom(...EVENTS), { maxLength: 40 }),
+        (type, events) => {
+          const statuses = statusesOf(type);
+          let status = initialStatus(type);
+          let money = false; // a payment was recorded
+          for (const e of events) {
+            const before = status;
+            try {
+              status = nextStatus(type, status, e);
+            } catch (err) {
+              expect(err).toBeInstanceOf(IllegalTransition);
+              expect(status).toBe(before);
+              continue;
+            }
+            expect(statuses).toContain(status);
+            if (e === 'pay_partial' || e === 'pay_full') money = true;
+            // Once money was recorded the document can no longer be voided or go back to unpaid.
+            if (money) expect(['partially_paid', 'paid']).toContain(status);
+            if (before === 'void' || before === 'paid') expect(status).toBe(before);
           }
-          expect(statuses).toContain(status);
-          if (e === 'pay_partial' || e === 'pay_full') money = true;
-          // Once money was recorded the document can no longer be voided or go back to unpaid.
-          if (money) expect(['partially_paid', 'paid']).toContain(status);
-          if (before === 'void' || before === 'paid') expect(status).toBe(before);
-        }
-      }),
+        },
+      ),
       { numRuns: 2000 },
     );
   });

@@ -40,34 +40,156 @@ const job = () => `/jobs/${co.jobId}`;
 const targets: Target[] = [
   { name: 'GET /jobs', method: 'GET', as, path: () => '/jobs', fields: { q: 'text', status: 'choice' } },
   { name: 'GET /jobs/new', method: 'GET', as, path: () => '/jobs/new', fields: { customer: 'id' } },
-  { name: 'POST /jobs', method: 'POST', as, path: () => '/jobs', fields: JOB, valid: () => ({ name: 'Sweep job', address: '1 Main St', customerAccountId: co.customerId }) },
+  {
+    name: 'POST /jobs',
+    method: 'POST',
+    as,
+    path: () => '/jobs',
+    fields: JOB,
+    valid: () => ({ name: 'Sweep job', address: '1 Main St', customerAccountId: co.customerId }),
+  },
   { name: 'GET /jobs/:id', method: 'GET', as, path: job, pathWith: (id) => `/jobs/${id}` },
   { name: 'GET /jobs/:id/edit', method: 'GET', as, path: () => `${job()}/edit`, pathWith: (id) => `/jobs/${id}/edit` },
-  { name: 'POST /jobs/:id', method: 'POST', as, path: job, pathWith: (id) => `/jobs/${id}`, fields: JOB, valid: () => ({ name: 'Kitchen remodel', address: '2 Oak Ave', customerAccountId: co.customerId }) },
-  { name: 'POST /jobs/:id/close', method: 'POST', as, path: () => `${job()}/close`, pathWith: (id) => `/jobs/${id}/close`, runs: 5 },
-  { name: 'POST /jobs/:id/reopen', method: 'POST', as, path: () => `${job()}/reopen`, pathWith: (id) => `/jobs/${id}/reopen`, runs: 5 },
-  { name: 'POST /jobs/:id/groups', method: 'POST', as, path: () => `${job()}/groups`, pathWith: (id) => `/jobs/${id}/groups`, fields: { name: 'text' }, valid: () => ({ name: 'Sweep group' }) },
-  { name: 'GET /jobs/:id/groups/:groupId/edit', method: 'GET', as, path: () => `${job()}/groups/${co.groups.electrical}/edit`, pathWith: (id) => `${job()}/groups/${id}/edit` },
-  { name: 'POST /jobs/:id/groups/:groupId', method: 'POST', as, path: () => `${job()}/groups/${co.groups.electrical}`, pathWith: (id) => `${job()}/groups/${id}`, fields: { name: 'text' }, valid: () => ({ name: 'Electrical' }) },
-  { name: 'POST /jobs/:id/groups/:groupId/move', method: 'POST', as, path: () => `${job()}/groups/${co.groups.electrical}/move`, pathWith: (id) => `${job()}/groups/${id}/move`, fields: { direction: 'choice' }, valid: () => ({ direction: 'up' }) },
-  { name: 'GET /jobs/:id/items/new', method: 'GET', as, path: () => `${job()}/items/new`, pathWith: (id) => `/jobs/${id}/items/new`, fields: { group: 'id' } },
-  { name: 'POST /jobs/:id/items', method: 'POST', as, path: () => `${job()}/items`, pathWith: (id) => `/jobs/${id}/items`, fields: ITEM, valid: () => itemFields(co.groups.electrical, { name: 'Sweep item', vendorAccountId: co.vendorId }) },
-  { name: 'GET /jobs/:id/items/:itemId/edit', method: 'GET', as, path: () => `${job()}/items/${co.items[0].id}/edit`, pathWith: (id) => `${job()}/items/${id}/edit` },
-  { name: 'POST /jobs/:id/items/:itemId', method: 'POST', as, path: () => `${job()}/items/${co.items[0].id}`, pathWith: (id) => `${job()}/items/${id}`, fields: ITEM, valid: () => itemFields(co.items[0].groupId, { name: 'Remove cabinets' }) },
-  { name: 'POST /jobs/:id/items/:itemId/move', method: 'POST', as, path: () => `${job()}/items/${co.items[0].id}/move`, pathWith: (id) => `${job()}/items/${id}/move`, fields: { direction: 'choice' }, valid: () => ({ direction: 'down' }) },
-  { name: 'POST /jobs/:id/items/:itemId/delete', method: 'POST', as, path: () => `${job()}/items/${spare.item}/delete`, pathWith: (id) => `${job()}/items/${id}/delete`, runs: 5, once: true },
-  { name: 'POST /jobs/:id/groups/:groupId/delete', method: 'POST', as, path: () => `${job()}/groups/${spare.group}/delete`, pathWith: (id) => `${job()}/groups/${id}/delete`, runs: 5, once: true },
+  {
+    name: 'POST /jobs/:id',
+    method: 'POST',
+    as,
+    path: job,
+    pathWith: (id) => `/jobs/${id}`,
+    fields: JOB,
+    valid: () => ({ name: 'Kitchen remodel', address: '2 Oak Ave', customerAccountId: co.customerId }),
+  },
+  {
+    name: 'POST /jobs/:id/close',
+    method: 'POST',
+    as,
+    path: () => `${job()}/close`,
+    pathWith: (id) => `/jobs/${id}/close`,
+    runs: 5,
+  },
+  {
+    name: 'POST /jobs/:id/reopen',
+    method: 'POST',
+    as,
+    path: () => `${job()}/reopen`,
+    pathWith: (id) => `/jobs/${id}/reopen`,
+    runs: 5,
+  },
+  {
+    name: 'POST /jobs/:id/groups',
+    method: 'POST',
+    as,
+    path: () => `${job()}/groups`,
+    pathWith: (id) => `/jobs/${id}/groups`,
+    fields: { name: 'text' },
+    valid: () => ({ name: 'Sweep group' }),
+  },
+  {
+    name: 'GET /jobs/:id/groups/:groupId/edit',
+    method: 'GET',
+    as,
+    path: () => `${job()}/groups/${co.groups.electrical}/edit`,
+    pathWith: (id) => `${job()}/groups/${id}/edit`,
+  },
+  {
+    name: 'POST /jobs/:id/groups/:groupId',
+    method: 'POST',
+    as,
+    path: () => `${job()}/groups/${co.groups.electrical}`,
+    pathWith: (id) => `${job()}/groups/${id}`,
+    fields: { name: 'text' },
+    valid: () => ({ name: 'Electrical' }),
+  },
+  {
+    name: 'POST /jobs/:id/groups/:groupId/move',
+    method: 'POST',
+    as,
+    path: () => `${job()}/groups/${co.groups.electrical}/move`,
+    pathWith: (id) => `${job()}/groups/${id}/move`,
+    fields: { direction: 'choice' },
+    valid: () => ({ direction: 'up' }),
+  },
+  {
+    name: 'GET /jobs/:id/items/new',
+    method: 'GET',
+    as,
+    path: () => `${job()}/items/new`,
+    pathWith: (id) => `/jobs/${id}/items/new`,
+    fields: { group: 'id' },
+  },
+  {
+    name: 'POST /jobs/:id/items',
+    method: 'POST',
+    as,
+    path: () => `${job()}/items`,
+    pathWith: (id) => `/jobs/${id}/items`,
+    fields: ITEM,
+    valid: () => itemFields(co.groups.electrical, { name: 'Sweep item', vendorAccountId: co.vendorId }),
+  },
+  {
+    name: 'GET /jobs/:id/items/:itemId/edit',
+    method: 'GET',
+    as,
+    path: () => `${job()}/items/${co.items[0].id}/edit`,
+    pathWith: (id) => `${job()}/items/${id}/edit`,
+  },
+  {
+    name: 'POST /jobs/:id/items/:itemId',
+    method: 'POST',
+    as,
+    path: () => `${job()}/items/${co.items[0].id}`,
+    pathWith: (id) => `${job()}/items/${id}`,
+    fields: ITEM,
+    valid: () => itemFields(co.items[0].groupId, { name: 'Remove cabinets' }),
+  },
+  {
+    name: 'POST /jobs/:id/items/:itemId/move',
+    method: 'POST',
+    as,
+    path: () => `${job()}/items/${co.items[0].id}/move`,
+    pathWith: (id) => `${job()}/items/${id}/move`,
+    fields: { direction: 'choice' },
+    valid: () => ({ direction: 'down' }),
+  },
+  {
+    name: 'POST /jobs/:id/items/:itemId/delete',
+    method: 'POST',
+    as,
+    path: () => `${job()}/items/${spare.item}/delete`,
+    pathWith: (id) => `${job()}/items/${id}/delete`,
+    runs: 5,
+    once: true,
+  },
+  {
+    name: 'POST /jobs/:id/groups/:groupId/delete',
+    method: 'POST',
+    as,
+    path: () => `${job()}/groups/${spare.group}/delete`,
+    pathWith: (id) => `${job()}/groups/${id}/delete`,
+    runs: 5,
+    once: true,
+  },
   { name: 'GET /jobs/:id/bids', method: 'GET', as, path: () => `${job()}/bids`, pathWith: (id) => `/jobs/${id}/bids` },
-  { name: 'GET /activity', method: 'GET', as, path: () => '/activity', fields: { job: 'id', action: 'choice', side: 'choice', before: 'token' } },
+  {
+    name: 'GET /activity',
+    method: 'GET',
+    as,
+    path: () => '/activity',
+    fields: { job: 'id', action: 'choice', side: 'choice', before: 'token' },
+  },
 ];
 
 const tally: Awaited<ReturnType<typeof sweep>>[] = [];
 afterAll(() => console.info(summary('jobs and budget', tally)));
 
 describe('hostile input: jobs and budget', () => {
-  it.each(targets.map((t) => [t.name, t] as const))('%s: never a 5xx, and a refusal changes nothing', async (_name, t) => {
-    const result = await sweep(t);
-    tally.push(result);
-    expect(result.failures).toEqual([]);
-  }, 120_000);
+  it.each(targets.map((t) => [t.name, t] as const))(
+    '%s: never a 5xx, and a refusal changes nothing',
+    async (_name, t) => {
+      const result = await sweep(t);
+      tally.push(result);
+      expect(result.failures).toEqual([]);
+    },
+    120_000,
+  );
 });

@@ -1,6 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { companyWithBudget, createDocument, sendDocument } from './fixtures';
-import { openPortal, pdfFile, pngFile, rotation, summary, sweep, type FieldKind, type Form, type Target, uploadFile, versionHashOf, Visitor, watchWrites } from './hostile';
+import {
+  openPortal,
+  pdfFile,
+  pngFile,
+  rotation,
+  summary,
+  sweep,
+  type FieldKind,
+  type Form,
+  type Target,
+  uploadFile,
+  versionHashOf,
+  Visitor,
+  watchWrites,
+} from './hostile';
 import { editDraft, formFields, PNG } from './portal-fixtures';
 
 // The hostile-input sweep over the contractor's documents: drafts, sending, payments, status
@@ -29,10 +43,14 @@ async function sentDocument(kind: string, fields: Form) {
 
 /** The draft editor's form as the page renders it, grouped by name. */
 async function editorForm(id: string): Promise<Form> {
-  const fields = formFields(await (await v.get(`/documents/${id}`)).text(), `/documents/${id}`).filter(([k]) => k !== '_csrf');
+  const fields = formFields(await (await v.get(`/documents/${id}`)).text(), `/documents/${id}`).filter(
+    ([k]) => k !== '_csrf',
+  );
   const out: Record<string, string[]> = {};
   for (const [k, value] of fields) (out[k] ??= []).push(value);
-  return Object.fromEntries(Object.entries(out).map(([k, values]) => [k, values.length === 1 && k !== 'line' ? values[0] : values]));
+  return Object.fromEntries(
+    Object.entries(out).map(([k, values]) => [k, values.length === 1 && k !== 'line' ? values[0] : values]),
+  );
 }
 
 let editor: Form;
@@ -54,16 +72,44 @@ beforeAll(async () => {
   const line = (editor.line as string[]).find((l) => editor[`amount.${l}`] !== undefined)!;
   // Removing the line goes last: once it is gone its fields are no longer read.
   editorTarget.fields = {
-    title: 'text', number: 'text', issueDate: 'date', dueDate: 'date', description: 'text', terms: 'text', footer: 'text',
-    accountId: 'id', contactId: 'id', taxRate: 'number', depositKind: 'choice', depositValue: 'number', requireSignature: 'flag',
-    line: 'id', [`name.${line}`]: 'text', [`description.${line}`]: 'text', [`quantity.${line}`]: 'number', [`unit.${line}`]: 'text',
-    [`amount.${line}`]: 'number', [`taxable.${line}`]: 'flag', 'kind._new': 'choice', 'name._new': 'text', move: 'choice', [`remove.${line}`]: 'flag',
+    title: 'text',
+    number: 'text',
+    issueDate: 'date',
+    dueDate: 'date',
+    description: 'text',
+    terms: 'text',
+    footer: 'text',
+    accountId: 'id',
+    contactId: 'id',
+    taxRate: 'number',
+    depositKind: 'choice',
+    depositValue: 'number',
+    requireSignature: 'flag',
+    line: 'id',
+    [`name.${line}`]: 'text',
+    [`description.${line}`]: 'text',
+    [`quantity.${line}`]: 'number',
+    [`unit.${line}`]: 'text',
+    [`amount.${line}`]: 'number',
+    [`taxable.${line}`]: 'flag',
+    'kind._new': 'choice',
+    'name._new': 'text',
+    move: 'choice',
+    [`remove.${line}`]: 'flag',
   } satisfies Record<string, FieldKind>;
 
-  sends = rotation(await Promise.all(Array.from({ length: 5 }, () => createDocument(v, co.jobId, 'estimate', electrical))));
+  sends = rotation(
+    await Promise.all(Array.from({ length: 5 }, () => createDocument(v, co.jobId, 'estimate', electrical))),
+  );
   ({ id: sent } = await sentDocument('estimate', { all: '1' }));
-  revisions = rotation([(await sentDocument('proposal', electrical)).id, (await sentDocument('proposal', electrical)).id]);
-  voids = rotation([(await sentDocument('customer_invoice', electrical)).id, (await sentDocument('customer_invoice', electrical)).id]);
+  revisions = rotation([
+    (await sentDocument('proposal', electrical)).id,
+    (await sentDocument('proposal', electrical)).id,
+  ]);
+  voids = rotation([
+    (await sentDocument('customer_invoice', electrical)).id,
+    (await sentDocument('customer_invoice', electrical)).id,
+  ]);
   ({ id: invoice } = await sentDocument('customer_invoice', { all: '1' }));
   ({ id: billId } = await sentDocument('bill', electrical));
 
@@ -72,13 +118,24 @@ beforeAll(async () => {
   const vendor = await openPortal(bid.link);
   const bidPage = await (await vendor.get(`/portal/documents/${bidRequest}`)).text();
   const costs = Object.fromEntries([...bidPage.matchAll(/name="(cost\.[a-z0-9]+)"/g)].map((m) => [m[1], '12.00']));
-  const submitted = await vendor.post(`/portal/documents/${bidRequest}/bid`, { versionHash: await versionHashOf(vendor, bidRequest), ...costs });
+  const submitted = await vendor.post(`/portal/documents/${bidRequest}/bid`, {
+    versionHash: await versionHashOf(vendor, bidRequest),
+    ...costs,
+  });
   if (submitted.status !== 303) throw new Error(`bid: ${submitted.status}`);
 
   approved = await createDocument(v, co.jobId, 'estimate', electrical);
-  await editDraft(v, approved, (f) => f.map(([k, value]) => [k, k === 'depositKind' ? 'percent' : k === 'depositValue' ? '10' : value]));
+  await editDraft(v, approved, (f) =>
+    f.map(([k, value]) => [k, k === 'depositKind' ? 'percent' : k === 'depositValue' ? '10' : value]),
+  );
   const customer = await openPortal((await sendDocument(v, approved)).link);
-  const signed = await customer.post(`/portal/documents/${approved}/sign`, { versionHash: await versionHashOf(customer, approved), idempotencyKey: 'sweep-deposit', name: 'Dana Reyes', method: 'typed', consent: 'yes' });
+  const signed = await customer.post(`/portal/documents/${approved}/sign`, {
+    versionHash: await versionHashOf(customer, approved),
+    idempotencyKey: 'sweep-deposit',
+    name: 'Dana Reyes',
+    method: 'typed',
+    consent: 'yes',
+  });
   if (signed.status !== 303) throw new Error(`sign: ${signed.status}`);
 
   const base = `/documents/${sent}`;
@@ -92,7 +149,14 @@ const as = () => v;
 const doc = (id: () => string) => () => `/documents/${id()}`;
 
 const targets: Target[] = [
-  { name: 'GET /jobs/:id/documents/new', method: 'GET', as, path: () => `/jobs/${co.jobId}/documents/new`, pathWith: (id) => `/jobs/${id}/documents/new`, fields: { kind: 'choice' } },
+  {
+    name: 'GET /jobs/:id/documents/new',
+    method: 'GET',
+    as,
+    path: () => `/jobs/${co.jobId}/documents/new`,
+    pathWith: (id) => `/jobs/${id}/documents/new`,
+    fields: { kind: 'choice' },
+  },
   {
     name: 'POST /jobs/:id/documents',
     method: 'POST',
@@ -102,10 +166,30 @@ const targets: Target[] = [
     fields: { kind: 'choice', group: 'id', item: 'id', all: 'flag' },
     valid: () => ({ kind: 'estimate', group: co.groups.demolition, item: co.items[2].id }),
   },
-  { name: 'GET /documents', method: 'GET', as, path: () => '/documents', fields: { type: 'choice', status: 'choice', jobId: 'id' } },
+  {
+    name: 'GET /documents',
+    method: 'GET',
+    as,
+    path: () => '/documents',
+    fields: { type: 'choice', status: 'choice', jobId: 'id' },
+  },
   { name: 'GET /documents/:id', method: 'GET', as, path: doc(() => sent), pathWith: (id) => `/documents/${id}` },
-  { name: 'GET /documents/:id.pdf', method: 'GET', as, path: () => `/documents/${sent}.pdf`, pathWith: (id) => `/documents/${id}.pdf`, runs: 10 },
-  { name: 'GET /documents/:id/versions/:n.pdf', method: 'GET', as, path: () => `/documents/${sent}/versions/1.pdf`, pathWith: (id) => `/documents/${sent}/versions/${id}.pdf`, runs: 10 },
+  {
+    name: 'GET /documents/:id.pdf',
+    method: 'GET',
+    as,
+    path: () => `/documents/${sent}.pdf`,
+    pathWith: (id) => `/documents/${id}.pdf`,
+    runs: 10,
+  },
+  {
+    name: 'GET /documents/:id/versions/:n.pdf',
+    method: 'GET',
+    as,
+    path: () => `/documents/${sent}/versions/1.pdf`,
+    pathWith: (id) => `/documents/${sent}/versions/${id}.pdf`,
+    runs: 10,
+  },
   editorTarget,
   {
     name: 'POST /documents/:id/revise',
@@ -117,7 +201,15 @@ const targets: Target[] = [
     once: true,
     runs: 5,
   },
-  { name: 'GET /documents/:id/compare', method: 'GET', as, path: () => `/documents/${sent}/compare`, pathWith: (id) => `/documents/${id}/compare`, fields: { from: 'number', to: 'number' }, valid: () => ({ from: '1', to: '1' }) },
+  {
+    name: 'GET /documents/:id/compare',
+    method: 'GET',
+    as,
+    path: () => `/documents/${sent}/compare`,
+    pathWith: (id) => `/documents/${id}/compare`,
+    fields: { from: 'number', to: 'number' },
+    valid: () => ({ from: '1', to: '1' }),
+  },
   {
     name: 'POST /documents/:id/payments',
     method: 'POST',
@@ -127,10 +219,40 @@ const targets: Target[] = [
     fields: { amount: 'number', paidOn: 'date', method: 'choice', reference: 'text' },
     valid: () => ({ amount: '1.00', paidOn: '2026-01-15', method: 'Check', reference: 'Check 1001' }),
   },
-  { name: 'POST /documents/:id/void', method: 'POST', as, path: () => `/documents/${voids.current()}/void`, pathWith: (id) => `/documents/${id}/void`, afterSuccess: () => voids.next(), once: true, runs: 5 },
-  { name: 'POST /documents/:id/approve-bill', method: 'POST', as, path: () => `/documents/${billId}/approve-bill`, pathWith: (id) => `/documents/${id}/approve-bill`, once: true, runs: 5 },
-  { name: 'GET /documents/:id/send', method: 'GET', as, path: () => `/documents/${sends.current()}/send`, pathWith: (id) => `/documents/${id}/send` },
-  { name: 'GET /documents/:id/send/preview', method: 'GET', as, path: () => `/documents/${sends.current()}/send/preview`, pathWith: (id) => `/documents/${id}/send/preview`, fields: { name: 'text', message: 'text' } },
+  {
+    name: 'POST /documents/:id/void',
+    method: 'POST',
+    as,
+    path: () => `/documents/${voids.current()}/void`,
+    pathWith: (id) => `/documents/${id}/void`,
+    afterSuccess: () => voids.next(),
+    once: true,
+    runs: 5,
+  },
+  {
+    name: 'POST /documents/:id/approve-bill',
+    method: 'POST',
+    as,
+    path: () => `/documents/${billId}/approve-bill`,
+    pathWith: (id) => `/documents/${id}/approve-bill`,
+    once: true,
+    runs: 5,
+  },
+  {
+    name: 'GET /documents/:id/send',
+    method: 'GET',
+    as,
+    path: () => `/documents/${sends.current()}/send`,
+    pathWith: (id) => `/documents/${id}/send`,
+  },
+  {
+    name: 'GET /documents/:id/send/preview',
+    method: 'GET',
+    as,
+    path: () => `/documents/${sends.current()}/send/preview`,
+    pathWith: (id) => `/documents/${id}/send/preview`,
+    fields: { name: 'text', message: 'text' },
+  },
   {
     name: 'POST /documents/:id/send',
     method: 'POST',
@@ -142,11 +264,50 @@ const targets: Target[] = [
     afterSuccess: () => sends.next(),
     once: true,
   },
-  { name: 'POST /documents/:id/resend', method: 'POST', as, path: () => `/documents/${sent}/resend`, pathWith: (id) => `/documents/${id}/resend`, runs: 5 },
-  { name: 'POST /documents/:id/comments', method: 'POST', as, path: () => `/documents/${sent}/comments`, pathWith: (id) => `/documents/${id}/comments`, fields: { body: 'text' }, valid: () => ({ body: 'A comment from the sweep.' }), room: () => sent },
-  { name: 'POST /documents/:id/files', method: 'POST', as, path: () => `/documents/${sent}/files`, pathWith: (id) => `/documents/${id}/files`, multipart: true, overLimit: 0, fields: { files: 'file' }, room: () => sent, runs: 10 },
-  { name: 'GET /documents/:id/files/:fileId', method: 'GET', as, path: () => `/documents/${sent}/files/${pdfId}`, pathWith: (id) => `/documents/${sent}/files/${id}` },
-  { name: 'GET /documents/:id/files/:fileId/preview', method: 'GET', as, path: () => `/documents/${sent}/files/${pngId}/preview`, pathWith: (id) => `/documents/${sent}/files/${id}/preview` },
+  {
+    name: 'POST /documents/:id/resend',
+    method: 'POST',
+    as,
+    path: () => `/documents/${sent}/resend`,
+    pathWith: (id) => `/documents/${id}/resend`,
+    runs: 5,
+  },
+  {
+    name: 'POST /documents/:id/comments',
+    method: 'POST',
+    as,
+    path: () => `/documents/${sent}/comments`,
+    pathWith: (id) => `/documents/${id}/comments`,
+    fields: { body: 'text' },
+    valid: () => ({ body: 'A comment from the sweep.' }),
+    room: () => sent,
+  },
+  {
+    name: 'POST /documents/:id/files',
+    method: 'POST',
+    as,
+    path: () => `/documents/${sent}/files`,
+    pathWith: (id) => `/documents/${id}/files`,
+    multipart: true,
+    overLimit: 0,
+    fields: { files: 'file' },
+    room: () => sent,
+    runs: 10,
+  },
+  {
+    name: 'GET /documents/:id/files/:fileId',
+    method: 'GET',
+    as,
+    path: () => `/documents/${sent}/files/${pdfId}`,
+    pathWith: (id) => `/documents/${sent}/files/${id}`,
+  },
+  {
+    name: 'GET /documents/:id/files/:fileId/preview',
+    method: 'GET',
+    as,
+    path: () => `/documents/${sent}/files/${pngId}/preview`,
+    pathWith: (id) => `/documents/${sent}/files/${id}/preview`,
+  },
   {
     name: 'POST /documents/:id/files/:fileId/remove',
     method: 'POST',
@@ -158,19 +319,54 @@ const targets: Target[] = [
     once: true,
     runs: 5,
   },
-  { name: 'GET /documents/:id/live', method: 'GET', as, path: () => `/documents/${sent}/live`, pathWith: (id) => `/documents/${id}/live`, once: true, runs: 5 },
-  { name: 'GET /documents/:id/signed.pdf', method: 'GET', as, path: () => `/documents/${approved}/signed.pdf`, pathWith: (id) => `/documents/${id}/signed.pdf`, runs: 5 },
-  { name: 'POST /documents/:id/accept-bid', method: 'POST', as, path: () => `/documents/${bidRequest}/accept-bid`, pathWith: (id) => `/documents/${id}/accept-bid`, room: () => bidRequest, once: true, runs: 5 },
-  { name: 'POST /documents/:id/deposit-invoice', method: 'POST', as, path: () => `/documents/${approved}/deposit-invoice`, pathWith: (id) => `/documents/${id}/deposit-invoice`, runs: 5 },
+  {
+    name: 'GET /documents/:id/live',
+    method: 'GET',
+    as,
+    path: () => `/documents/${sent}/live`,
+    pathWith: (id) => `/documents/${id}/live`,
+    once: true,
+    runs: 5,
+  },
+  {
+    name: 'GET /documents/:id/signed.pdf',
+    method: 'GET',
+    as,
+    path: () => `/documents/${approved}/signed.pdf`,
+    pathWith: (id) => `/documents/${id}/signed.pdf`,
+    runs: 5,
+  },
+  {
+    name: 'POST /documents/:id/accept-bid',
+    method: 'POST',
+    as,
+    path: () => `/documents/${bidRequest}/accept-bid`,
+    pathWith: (id) => `/documents/${id}/accept-bid`,
+    room: () => bidRequest,
+    once: true,
+    runs: 5,
+  },
+  {
+    name: 'POST /documents/:id/deposit-invoice',
+    method: 'POST',
+    as,
+    path: () => `/documents/${approved}/deposit-invoice`,
+    pathWith: (id) => `/documents/${id}/deposit-invoice`,
+    runs: 5,
+  },
 ];
 
 const tally: Awaited<ReturnType<typeof sweep>>[] = [];
 afterAll(() => console.info(summary('documents', tally)));
 
 describe('hostile input: documents', () => {
-  it.each(targets.map((t) => [t.name, t] as const))('%s: never a 5xx, and a refusal changes nothing', async (_name, t) => {
-    const result = await sweep(t);
-    tally.push(result);
-    expect(result.failures).toEqual([]);
-  }, 180_000);
+  it.each(targets.map((t) => [t.name, t] as const))(
+    '%s: never a 5xx, and a refusal changes nothing',
+    async (_name, t) => {
+      const result = await sweep(t);
+      tally.push(result);
+      expect(result.failures).toEqual([]);
+    },
+    180_000,
+  );
 });

@@ -1,6 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { companyWithBudget, createDocument, sendDocument } from './fixtures';
-import { openPortal, pdfFile, pngFile, rotation, signatureDataUrl, summary, sweep, type Target, uploadFile, versionHashOf, Visitor, watchWrites } from './hostile';
+import {
+  openPortal,
+  pdfFile,
+  pngFile,
+  rotation,
+  signatureDataUrl,
+  summary,
+  sweep,
+  type Target,
+  uploadFile,
+  versionHashOf,
+  Visitor,
+  watchWrites,
+} from './hostile';
 import { PNG } from './portal-fixtures';
 
 // The hostile-input sweep over the recipient's portal: pages, the conversation, and the
@@ -31,8 +44,15 @@ beforeAll(async () => {
   const first = await send('estimate', { all: '1' });
   shared = first.id;
   customer = await openPortal(first.link);
-  const toSign = [(await send('estimate', { group: co.groups.demolition })).id, (await send('proposal', { group: co.groups.demolition })).id, (await send('change_order', { group: co.groups.demolition })).id];
-  const toDecline = [(await send('estimate', { group: co.groups.electrical })).id, (await send('proposal', { group: co.groups.electrical })).id];
+  const toSign = [
+    (await send('estimate', { group: co.groups.demolition })).id,
+    (await send('proposal', { group: co.groups.demolition })).id,
+    (await send('change_order', { group: co.groups.demolition })).id,
+  ];
+  const toDecline = [
+    (await send('estimate', { group: co.groups.electrical })).id,
+    (await send('proposal', { group: co.groups.electrical })).id,
+  ];
   for (const id of [...toSign, ...toDecline]) hashes.set(id, await versionHashOf(customer, id));
   signs = rotation(toSign);
   declines = rotation(toDecline);
@@ -46,7 +66,10 @@ beforeAll(async () => {
   const base = `/portal/documents/${shared}`;
   pdfId = await uploadFile(customer, base, pdfFile());
   pngId = await uploadFile(customer, base, pngFile(PNG));
-  removals = rotation([await uploadFile(customer, base, pdfFile('a.pdf')), await uploadFile(customer, base, pdfFile('b.pdf'))]);
+  removals = rotation([
+    await uploadFile(customer, base, pdfFile('a.pdf')),
+    await uploadFile(customer, base, pdfFile('b.pdf')),
+  ]);
   signature = await signatureDataUrl();
   await watchWrites();
 }, 120_000);
@@ -56,14 +79,67 @@ const portal = (id: string) => `/portal/documents/${id}`;
 
 const targets: Target[] = [
   { name: 'GET /portal', method: 'GET', as, path: () => '/portal', fields: { notice: 'text' } },
-  { name: 'GET /portal/jobs/:id', method: 'GET', as, path: () => `/portal/jobs/${co.jobId}`, pathWith: (id) => `/portal/jobs/${id}` },
-  { name: 'GET /portal/documents/:id', method: 'GET', as, path: () => portal(shared), pathWith: (id) => portal(id), fields: { notice: 'text' }, room: () => shared },
-  { name: 'GET /portal/documents/:id.pdf', method: 'GET', as, path: () => `${portal(shared)}.pdf`, pathWith: (id) => `${portal(id)}.pdf`, runs: 10 },
+  {
+    name: 'GET /portal/jobs/:id',
+    method: 'GET',
+    as,
+    path: () => `/portal/jobs/${co.jobId}`,
+    pathWith: (id) => `/portal/jobs/${id}`,
+  },
+  {
+    name: 'GET /portal/documents/:id',
+    method: 'GET',
+    as,
+    path: () => portal(shared),
+    pathWith: (id) => portal(id),
+    fields: { notice: 'text' },
+    room: () => shared,
+  },
+  {
+    name: 'GET /portal/documents/:id.pdf',
+    method: 'GET',
+    as,
+    path: () => `${portal(shared)}.pdf`,
+    pathWith: (id) => `${portal(id)}.pdf`,
+    runs: 10,
+  },
   { name: 'GET /portal/logo', method: 'GET', as, path: () => '/portal/logo', once: true, runs: 0 },
-  { name: 'POST /portal/documents/:id/comments', method: 'POST', as, path: () => `${portal(shared)}/comments`, pathWith: (id) => `${portal(id)}/comments`, fields: { body: 'text' }, valid: () => ({ body: 'A question from the sweep.' }), room: () => shared },
-  { name: 'POST /portal/documents/:id/files', method: 'POST', as, path: () => `${portal(shared)}/files`, pathWith: (id) => `${portal(id)}/files`, multipart: true, overLimit: 0, fields: { files: 'file' }, room: () => shared, runs: 10 },
-  { name: 'GET /portal/documents/:id/files/:fileId', method: 'GET', as, path: () => `${portal(shared)}/files/${pdfId}`, pathWith: (id) => `${portal(shared)}/files/${id}` },
-  { name: 'GET /portal/documents/:id/files/:fileId/preview', method: 'GET', as, path: () => `${portal(shared)}/files/${pngId}/preview`, pathWith: (id) => `${portal(shared)}/files/${id}/preview` },
+  {
+    name: 'POST /portal/documents/:id/comments',
+    method: 'POST',
+    as,
+    path: () => `${portal(shared)}/comments`,
+    pathWith: (id) => `${portal(id)}/comments`,
+    fields: { body: 'text' },
+    valid: () => ({ body: 'A question from the sweep.' }),
+    room: () => shared,
+  },
+  {
+    name: 'POST /portal/documents/:id/files',
+    method: 'POST',
+    as,
+    path: () => `${portal(shared)}/files`,
+    pathWith: (id) => `${portal(id)}/files`,
+    multipart: true,
+    overLimit: 0,
+    fields: { files: 'file' },
+    room: () => shared,
+    runs: 10,
+  },
+  {
+    name: 'GET /portal/documents/:id/files/:fileId',
+    method: 'GET',
+    as,
+    path: () => `${portal(shared)}/files/${pdfId}`,
+    pathWith: (id) => `${portal(shared)}/files/${id}`,
+  },
+  {
+    name: 'GET /portal/documents/:id/files/:fileId/preview',
+    method: 'GET',
+    as,
+    path: () => `${portal(shared)}/files/${pngId}/preview`,
+    pathWith: (id) => `${portal(shared)}/files/${id}/preview`,
+  },
   {
     name: 'POST /portal/documents/:id/files/:fileId/remove',
     method: 'POST',
@@ -75,15 +151,37 @@ const targets: Target[] = [
     once: true,
     runs: 5,
   },
-  { name: 'GET /portal/documents/:id/live', method: 'GET', as, path: () => `${portal(shared)}/live`, pathWith: (id) => `${portal(id)}/live`, once: true, runs: 5 },
+  {
+    name: 'GET /portal/documents/:id/live',
+    method: 'GET',
+    as,
+    path: () => `${portal(shared)}/live`,
+    pathWith: (id) => `${portal(id)}/live`,
+    once: true,
+    runs: 5,
+  },
   {
     name: 'POST /portal/documents/:id/sign',
     method: 'POST',
     as,
     path: () => `${portal(signs.current())}/sign`,
     pathWith: (id) => `${portal(id)}/sign`,
-    fields: { name: 'text', method: 'choice', consent: 'choice', signature: 'signature', versionHash: 'token', idempotencyKey: 'token' },
-    valid: () => ({ name: 'Dana Reyes', method: 'drawn', consent: 'yes', signature, versionHash: hashes.get(signs.current())!, idempotencyKey: crypto.randomUUID() }),
+    fields: {
+      name: 'text',
+      method: 'choice',
+      consent: 'choice',
+      signature: 'signature',
+      versionHash: 'token',
+      idempotencyKey: 'token',
+    },
+    valid: () => ({
+      name: 'Dana Reyes',
+      method: 'drawn',
+      consent: 'yes',
+      signature,
+      versionHash: hashes.get(signs.current())!,
+      idempotencyKey: crypto.randomUUID(),
+    }),
     room: () => signs.current(),
     afterSuccess: () => {
       signed.push(signs.current());
@@ -91,7 +189,14 @@ const targets: Target[] = [
     },
     once: true,
   },
-  { name: 'GET /portal/documents/:id/signed.pdf', method: 'GET', as, path: () => `${portal(signed[0] ?? signs.current())}/signed.pdf`, pathWith: (id) => `${portal(id)}/signed.pdf`, runs: 5 },
+  {
+    name: 'GET /portal/documents/:id/signed.pdf',
+    method: 'GET',
+    as,
+    path: () => `${portal(signed[0] ?? signs.current())}/signed.pdf`,
+    pathWith: (id) => `${portal(id)}/signed.pdf`,
+    runs: 5,
+  },
   {
     name: 'POST /portal/documents/:id/decline',
     method: 'POST',
@@ -111,9 +216,19 @@ const targets: Target[] = [
     path: () => `${portal(bidRequest)}/bid`,
     pathWith: (id) => `${portal(id)}/bid`,
     get fields() {
-      return { [`cost.${bidLine}`]: 'number', [`note.${bidLine}`]: 'text', note: 'text', versionHash: 'token' } as const;
+      return {
+        [`cost.${bidLine}`]: 'number',
+        [`note.${bidLine}`]: 'text',
+        note: 'text',
+        versionHash: 'token',
+      } as const;
     },
-    valid: () => ({ [`cost.${bidLine}`]: '41.50', [`note.${bidLine}`]: 'In stock', note: 'Two weeks lead time.', versionHash: hashes.get(bidRequest)! }),
+    valid: () => ({
+      [`cost.${bidLine}`]: '41.50',
+      [`note.${bidLine}`]: 'In stock',
+      note: 'Two weeks lead time.',
+      versionHash: hashes.get(bidRequest)!,
+    }),
     room: () => bidRequest,
   },
 ];
@@ -122,9 +237,13 @@ const tally: Awaited<ReturnType<typeof sweep>>[] = [];
 afterAll(() => console.info(summary('portal', tally)));
 
 describe('hostile input: the portal', () => {
-  it.each(targets.map((t) => [t.name, t] as const))('%s: never a 5xx, and a refusal changes nothing', async (_name, t) => {
-    const result = await sweep(t);
-    tally.push(result);
-    expect(result.failures).toEqual([]);
-  }, 180_000);
+  it.each(targets.map((t) => [t.name, t] as const))(
+    '%s: never a 5xx, and a refusal changes nothing',
+    async (_name, t) => {
+      const result = await sweep(t);
+      tally.push(result);
+      expect(result.failures).toEqual([]);
+    },
+    180_000,
+  );
 });

@@ -44,17 +44,44 @@ beforeAll(async () => {
 
 const targets: Target[] = [
   { name: 'GET /sign-in', method: 'GET', as: () => stranger, path: () => '/sign-in', fields: { next: 'text' } },
-  { name: 'POST /sign-in', method: 'POST', as: () => signingIn, path: () => '/sign-in', fields: { email: 'email', password: 'password', next: 'text' }, valid: () => ({ email: co.email, password: PASSWORD, next: '/jobs' }) },
+  {
+    name: 'POST /sign-in',
+    method: 'POST',
+    as: () => signingIn,
+    path: () => '/sign-in',
+    fields: { email: 'email', password: 'password', next: 'text' },
+    valid: () => ({ email: co.email, password: PASSWORD, next: '/jobs' }),
+  },
   {
     name: 'POST /sign-up',
     method: 'POST',
     as: () => signingUp,
     path: () => '/sign-up',
-    fields: { company: 'text', timeZone: 'choice', currency: 'choice', name: 'text', email: 'email', password: 'password' },
-    valid: () => ({ company: 'Sweep Signup Co', timeZone: 'America/Chicago', currency: 'USD', name: 'New Owner', email: uniqueEmail('signup'), password: PASSWORD }),
+    fields: {
+      company: 'text',
+      timeZone: 'choice',
+      currency: 'choice',
+      name: 'text',
+      email: 'email',
+      password: 'password',
+    },
+    valid: () => ({
+      company: 'Sweep Signup Co',
+      timeZone: 'America/Chicago',
+      currency: 'USD',
+      name: 'New Owner',
+      email: uniqueEmail('signup'),
+      password: PASSWORD,
+    }),
   },
   { name: 'POST /sign-out', method: 'POST', as: () => stranger, path: () => '/sign-out', runs: 5 },
-  { name: 'GET /invite/:token', method: 'GET', as: () => stranger, path: () => `/invite/${invites.current()}`, pathWith: (id) => `/invite/${id}` },
+  {
+    name: 'GET /invite/:token',
+    method: 'GET',
+    as: () => stranger,
+    path: () => `/invite/${invites.current()}`,
+    pathWith: (id) => `/invite/${id}`,
+  },
   {
     name: 'POST /invite/:token',
     method: 'POST',
@@ -66,34 +93,103 @@ const targets: Target[] = [
     afterSuccess: () => invites.next(),
   },
   { name: 'GET /brand.css', method: 'GET', as: () => stranger, path: () => '/brand.css', fields: { c: 'text' } },
-  { name: 'GET /p/:token', method: 'GET', as: () => stranger, path: () => link, pathWith: (id) => `/p/${id}`, once: true },
-  { name: 'POST /p/fresh-link', method: 'POST', as: () => stranger, path: () => '/p/fresh-link', fields: { token: 'token' }, valid: () => ({ token: tokenOf(link) }) },
-  { name: 'POST /verify', method: 'POST', as: () => stranger, path: () => '/verify', multipart: true, overLimit: 0, fields: { sha256: 'text', file: 'file' }, valid: () => ({ sha256: 'a'.repeat(64) }) },
-  { name: 'GET /dev/mail/:id', method: 'GET', as: () => stranger, path: () => `/dev/mail/${mailId}`, pathWith: (id) => `/dev/mail/${id}` },
-  { name: 'GET /dev/mail/:id/html', method: 'GET', as: () => stranger, path: () => `/dev/mail/${mailId}/html`, pathWith: (id) => `/dev/mail/${id}/html` },
+  {
+    name: 'GET /p/:token',
+    method: 'GET',
+    as: () => stranger,
+    path: () => link,
+    pathWith: (id) => `/p/${id}`,
+    once: true,
+  },
+  {
+    name: 'POST /p/fresh-link',
+    method: 'POST',
+    as: () => stranger,
+    path: () => '/p/fresh-link',
+    fields: { token: 'token' },
+    valid: () => ({ token: tokenOf(link) }),
+  },
+  {
+    name: 'POST /verify',
+    method: 'POST',
+    as: () => stranger,
+    path: () => '/verify',
+    multipart: true,
+    overLimit: 0,
+    fields: { sha256: 'text', file: 'file' },
+    valid: () => ({ sha256: 'a'.repeat(64) }),
+  },
+  {
+    name: 'GET /dev/mail/:id',
+    method: 'GET',
+    as: () => stranger,
+    path: () => `/dev/mail/${mailId}`,
+    pathWith: (id) => `/dev/mail/${id}`,
+  },
+  {
+    name: 'GET /dev/mail/:id/html',
+    method: 'GET',
+    as: () => stranger,
+    path: () => `/dev/mail/${mailId}/html`,
+    pathWith: (id) => `/dev/mail/${id}/html`,
+  },
   { name: 'POST /dev/seed', method: 'POST', as: () => stranger, path: () => '/dev/seed', once: true, runs: 5 },
-  { name: 'POST /dev/bench-seed', method: 'POST', as: () => stranger, path: () => '/dev/bench-seed', once: true, runs: 5 },
+  {
+    name: 'POST /dev/bench-seed',
+    method: 'POST',
+    as: () => stranger,
+    path: () => '/dev/bench-seed',
+    once: true,
+    runs: 5,
+  },
 ];
 
 const tally: Awaited<ReturnType<typeof sweep>>[] = [];
 afterAll(() => console.info(summary('public routes', tally)));
 
 describe('hostile input: public routes', () => {
-  it.each(targets.map((t) => [t.name, t] as const))('%s: never a 5xx, and a refusal changes nothing', async (_name, t) => {
-    const result = await sweep(t);
-    tally.push(result);
-    expect(result.failures).toEqual([]);
-  }, 120_000);
+  it.each(targets.map((t) => [t.name, t] as const))(
+    '%s: never a 5xx, and a refusal changes nothing',
+    async (_name, t) => {
+      const result = await sweep(t);
+      tally.push(result);
+      expect(result.failures).toEqual([]);
+    },
+    120_000,
+  );
 });
 
 /** Routes that read nothing from the request but the session: the sweep has nothing to send them. */
-const NO_INPUT = ['GET /healthz', 'GET /', 'GET /sign-up', 'GET /verify', 'GET /dev/mail', 'GET /settings', 'GET /settings/logo', 'GET /settings/team'];
+const NO_INPUT = [
+  'GET /healthz',
+  'GET /',
+  'GET /sign-up',
+  'GET /verify',
+  'GET /dev/mail',
+  'GET /settings',
+  'GET /settings/logo',
+  'GET /settings/team',
+];
 
 it('the sweep covers every route of the app that takes input', async () => {
   const self = (await import('./sweep-public.test.ts?raw')).default;
   const tables = [self, budget, documents, portal, settings].join('\n');
-  const routes = [...new Set(buildApp().routes.filter((r) => r.method !== 'ALL').map((r) => `${r.method} ${r.path.replace(/\/versions\/:file\{[^}]*\}/, '/versions/:n.pdf').replace(/\/:file\{[^}]*\}/, '/:id.pdf').replace(/\/:id\{[^}]*\}/, '/:id')}`))];
-  const missing = routes.filter((r) => !NO_INPUT.includes(r) && !tables.includes(`name: '${r}'`) && !tables.includes(`name: '${r} (`));
+  const routes = [
+    ...new Set(
+      buildApp()
+        .routes.filter((r) => r.method !== 'ALL')
+        .map(
+          (r) =>
+            `${r.method} ${r.path
+              .replace(/\/versions\/:file\{[^}]*\}/, '/versions/:n.pdf')
+              .replace(/\/:file\{[^}]*\}/, '/:id.pdf')
+              .replace(/\/:id\{[^}]*\}/, '/:id')}`,
+        ),
+    ),
+  ];
+  const missing = routes.filter(
+    (r) => !NO_INPUT.includes(r) && !tables.includes(`name: '${r}'`) && !tables.includes(`name: '${r} (`),
+  );
   expect(missing).toEqual([]);
   expect(routes.length).toBeGreaterThan(90);
 });

@@ -31,10 +31,37 @@ const targets: Target[] = [
     method: 'POST',
     as,
     path: () => '/accounts',
-    fields: { kind: 'choice', name: 'text', email: 'email', phone: 'text', address: 'text', notes: 'text', contact_name: 'text', contact_email: 'email', contact_phone: 'text' },
-    valid: () => ({ kind: 'vendor', name: 'Sweep Vendor', email: 'ap@example.test', phone: '555-0101', address: '3 Elm St', notes: 'Net 30', contact_name: 'Pat Vendor', contact_email: uniqueEmail('vendor'), contact_phone: '' }),
+    fields: {
+      kind: 'choice',
+      name: 'text',
+      email: 'email',
+      phone: 'text',
+      address: 'text',
+      notes: 'text',
+      contact_name: 'text',
+      contact_email: 'email',
+      contact_phone: 'text',
+    },
+    valid: () => ({
+      kind: 'vendor',
+      name: 'Sweep Vendor',
+      email: 'ap@example.test',
+      phone: '555-0101',
+      address: '3 Elm St',
+      notes: 'Net 30',
+      contact_name: 'Pat Vendor',
+      contact_email: uniqueEmail('vendor'),
+      contact_phone: '',
+    }),
   },
-  { name: 'GET /accounts/:id', method: 'GET', as, path: account, pathWith: (id) => `/accounts/${id}`, fields: { edit: 'id' } },
+  {
+    name: 'GET /accounts/:id',
+    method: 'GET',
+    as,
+    path: account,
+    pathWith: (id) => `/accounts/${id}`,
+    fields: { edit: 'id' },
+  },
   {
     name: 'POST /accounts/:id',
     method: 'POST',
@@ -42,18 +69,69 @@ const targets: Target[] = [
     path: account,
     pathWith: (id) => `/accounts/${id}`,
     fields: { name: 'text', email: 'email', phone: 'text', address: 'text', notes: 'text', kind: 'choice' },
-    valid: () => ({ name: 'Reyes Household', email: 'reyes@example.test', phone: '555-0102', address: '4 Pine St', notes: '' }),
+    valid: () => ({
+      name: 'Reyes Household',
+      email: 'reyes@example.test',
+      phone: '555-0102',
+      address: '4 Pine St',
+      notes: '',
+    }),
   },
-  { name: 'POST /accounts/:id/contacts', method: 'POST', as, path: () => `${account()}/contacts`, pathWith: (id) => `/accounts/${id}/contacts`, fields: CONTACT, valid: contact },
-  { name: 'POST /accounts/:id/contacts/:contactId', method: 'POST', as, path: () => `${account()}/contacts/${co.customerContact.id}`, pathWith: (id) => `${account()}/contacts/${id}`, fields: CONTACT, valid: contact },
-  { name: 'POST /accounts/:id/contacts/:contactId/revoke', method: 'POST', as, path: () => `${account()}/contacts/${spareContact}/revoke`, pathWith: (id) => `${account()}/contacts/${id}/revoke`, runs: 5 },
+  {
+    name: 'POST /accounts/:id/contacts',
+    method: 'POST',
+    as,
+    path: () => `${account()}/contacts`,
+    pathWith: (id) => `/accounts/${id}/contacts`,
+    fields: CONTACT,
+    valid: contact,
+  },
+  {
+    name: 'POST /accounts/:id/contacts/:contactId',
+    method: 'POST',
+    as,
+    path: () => `${account()}/contacts/${co.customerContact.id}`,
+    pathWith: (id) => `${account()}/contacts/${id}`,
+    fields: CONTACT,
+    valid: contact,
+  },
+  {
+    name: 'POST /accounts/:id/contacts/:contactId/revoke',
+    method: 'POST',
+    as,
+    path: () => `${account()}/contacts/${spareContact}/revoke`,
+    pathWith: (id) => `${account()}/contacts/${id}/revoke`,
+    runs: 5,
+  },
   {
     name: 'POST /settings',
     method: 'POST',
     as,
     path: () => '/settings',
-    fields: { name: 'text', email: 'email', phone: 'text', address: 'text', brandColor: 'text', defaultTaxRate: 'number', portalLinkDays: 'number', defaultTerms: 'text', defaultFooter: 'text', paymentInstructions: 'text' },
-    valid: () => ({ name: 'Sweep Settings Co', email: 'office@example.test', phone: '555-0103', address: '5 Main St', brandColor: '#1f5f8b', defaultTaxRate: '8.25', portalLinkDays: '90', defaultTerms: 'Net 30', defaultFooter: 'Thanks', paymentInstructions: 'Check' }),
+    fields: {
+      name: 'text',
+      email: 'email',
+      phone: 'text',
+      address: 'text',
+      brandColor: 'text',
+      defaultTaxRate: 'number',
+      portalLinkDays: 'number',
+      defaultTerms: 'text',
+      defaultFooter: 'text',
+      paymentInstructions: 'text',
+    },
+    valid: () => ({
+      name: 'Sweep Settings Co',
+      email: 'office@example.test',
+      phone: '555-0103',
+      address: '5 Main St',
+      brandColor: '#1f5f8b',
+      defaultTaxRate: '8.25',
+      portalLinkDays: '90',
+      defaultTerms: 'Net 30',
+      defaultFooter: 'Thanks',
+      paymentInstructions: 'Check',
+    }),
   },
   {
     name: 'POST /settings/logo',
@@ -65,16 +143,27 @@ const targets: Target[] = [
     files: () => ({ logo: new File([PNG], 'logo.png', { type: 'image/png' }) }),
     overLimit: 2 * 1024 * 1024 + 64 * 1024,
   },
-  { name: 'POST /settings/team/invite', method: 'POST', as, path: () => '/settings/team/invite', fields: { name: 'text', email: 'email' }, valid: () => ({ name: 'New Member', email: uniqueEmail('member') }) },
+  {
+    name: 'POST /settings/team/invite',
+    method: 'POST',
+    as,
+    path: () => '/settings/team/invite',
+    fields: { name: 'text', email: 'email' },
+    valid: () => ({ name: 'New Member', email: uniqueEmail('member') }),
+  },
 ];
 
 const tally: Awaited<ReturnType<typeof sweep>>[] = [];
 afterAll(() => console.info(summary('accounts and settings', tally)));
 
 describe('hostile input: accounts and settings', () => {
-  it.each(targets.map((t) => [t.name, t] as const))('%s: never a 5xx, and a refusal changes nothing', async (_name, t) => {
-    const result = await sweep(t);
-    tally.push(result);
-    expect(result.failures).toEqual([]);
-  }, 120_000);
+  it.each(targets.map((t) => [t.name, t] as const))(
+    '%s: never a 5xx, and a refusal changes nothing',
+    async (_name, t) => {
+      const result = await sweep(t);
+      tally.push(result);
+      expect(result.failures).toEqual([]);
+    },
+    120_000,
+  );
 });

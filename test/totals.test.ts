@@ -61,23 +61,31 @@ describe('divRound', () => {
 
   it('matches the exact BigInt reference for any numerator and denominator', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }), fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n }).filter((d) => d !== 0n), (n, d) => {
-        const got = divRound(n, d);
-        expect(got).toBe(Number(roundRef(n, d)));
-        expect(isNegativeZero(got)).toBe(false);
-      }),
+      fc.property(
+        fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }),
+        fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n }).filter((d) => d !== 0n),
+        (n, d) => {
+          const got = divRound(n, d);
+          expect(got).toBe(Number(roundRef(n, d)));
+          expect(isNegativeZero(got)).toBe(false);
+        },
+      ),
       { numRuns: 2000 },
     );
   });
 
   it('is exact at the halfway point for every small denominator', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 1_000_000 }), fc.bigInt({ min: -(10n ** 15n), max: 10n ** 15n }), (d, q) => {
-        // (2q+1)/2 is exactly half-way between q and q+1.
-        const den = 2n * BigInt(d);
-        const num = (2n * q + 1n) * BigInt(d);
-        expect(divRound(num, den)).toBe(Number(q >= 0n ? q + 1n : q));
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 1_000_000 }),
+        fc.bigInt({ min: -(10n ** 15n), max: 10n ** 15n }),
+        (d, q) => {
+          // (2q+1)/2 is exactly half-way between q and q+1.
+          const den = 2n * BigInt(d);
+          const num = (2n * q + 1n) * BigInt(d);
+          expect(divRound(num, den)).toBe(Number(q >= 0n ? q + 1n : q));
+        },
+      ),
     );
   });
 });
@@ -148,10 +156,14 @@ describe('markup and price', () => {
 
   it('above that, a price comes back within the precision of a thousandth of a percent', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: MAX_UNIT_AMOUNT }), fc.integer({ min: 0, max: MAX_UNIT_AMOUNT }), (cost, price) => {
-        const back = priceFromMarkup(cost, markupOf(cost, price)!);
-        expect(Math.abs(back - price)).toBeLessThanOrEqual(cost / 200_000 + 0.5);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: MAX_UNIT_AMOUNT }),
+        fc.integer({ min: 0, max: MAX_UNIT_AMOUNT }),
+        (cost, price) => {
+          const back = priceFromMarkup(cost, markupOf(cost, price)!);
+          expect(Math.abs(back - price)).toBeLessThanOrEqual(cost / 200_000 + 0.5);
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -227,9 +239,12 @@ describe('budgetTotals', () => {
         expect(new Set(t.groups.keys())).toEqual(new Set(items.map((i) => i.groupId)));
         for (const [id, g] of t.groups) {
           const mine = items.filter((i) => i.groupId === id);
-          expect(g.cost).toBe(Number(mine.reduce((s, i) => s + roundRef(BigInt(i.quantity) * BigInt(i.unitCost), 10_000n), 0n)));
+          expect(g.cost).toBe(
+            Number(mine.reduce((s, i) => s + roundRef(BigInt(i.quantity) * BigInt(i.unitCost), 10_000n), 0n)),
+          );
         }
-        for (const r of [t.job, ...t.groups.values()]) for (const v of Object.values(r)) if (typeof v === 'number') expect(isNegativeZero(v)).toBe(false);
+        for (const r of [t.job, ...t.groups.values()])
+          for (const v of Object.values(r)) if (typeof v === 'number') expect(isNegativeZero(v)).toBe(false);
       }),
       { numRuns: 500 },
     );
@@ -252,7 +267,11 @@ describe('budgetTotals', () => {
     // MAX_LINE_TOTAL = 100,000,000 units × $100.00 each.
     const line = { groupId: 'g', quantity: 100_000_000 * QTY_SCALE, unitCost: 10_000, unitPrice: 10_000 };
     expect(lineTotal(line.quantity, line.unitCost)).toBe(MAX_LINE_TOTAL);
-    const items: BudgetLine[] = Array.from({ length: 1000 }, (_, i) => ({ ...line, groupId: `g${i % 7}`, unitCost: i % 2 ? 9_999 : 10_000 }));
+    const items: BudgetLine[] = Array.from({ length: 1000 }, (_, i) => ({
+      ...line,
+      groupId: `g${i % 7}`,
+      unitCost: i % 2 ? 9_999 : 10_000,
+    }));
     const t = budgetTotals(items);
     const exactCost = items.reduce((s, i) => s + roundRef(BigInt(i.quantity) * BigInt(i.unitCost), 10_000n), 0n);
     expect(BigInt(t.job.cost)).toBe(exactCost);
@@ -310,38 +329,59 @@ describe('documentTotals', () => {
 
   it('has zero totals, not -0, for an empty document', () => {
     const t = documentTotals([], 8_875, { kind: 'percent', rate: 50_000 });
-    for (const v of [t.subtotal, t.taxableSubtotal, t.tax, t.total, t.deposit, t.paid, t.balance]) expect(Object.is(v, 0)).toBe(true);
+    for (const v of [t.subtotal, t.taxableSubtotal, t.tax, t.total, t.deposit, t.paid, t.balance])
+      expect(Object.is(v, 0)).toBe(true);
   });
 
   it('holds its identities for any document', () => {
     fc.assert(
-      fc.property(fc.array(docLineArb, { maxLength: 40 }), fc.integer({ min: 0, max: 50_000 }), depositArb, fc.array(fc.integer({ min: 0, max: 10 ** 11 }), { maxLength: 4 }), (ls, rate, deposit, payments) => {
-        const t = documentTotals(ls, rate, deposit, payments);
-        const items = ls.map((l) => (l.kind === 'group' ? 0 : lineTotal(l.quantity, l.unitAmount)));
-        expect(t.lineTotals).toEqual(items);
-        expect(t.subtotal).toBe(items.reduce((a, b) => a + b, 0));
-        expect(t.taxableSubtotal).toBe(ls.reduce((s, l, i) => s + (l.taxable ? items[i] : 0), 0));
-        expect(t.taxableSubtotal).toBeLessThanOrEqual(t.subtotal);
-        expect(t.tax).toBe(percentOf(t.taxableSubtotal, rate));
-        expect(t.tax).toBe(Number(roundRef(BigInt(t.taxableSubtotal) * BigInt(rate), BigInt(RATE_SCALE))));
-        expect(t.total).toBe(t.subtotal + t.tax);
-        expect(t.paid).toBe(payments.reduce((a, b) => a + b, 0));
-        expect(t.balance + t.paid).toBe(t.total);
-        if (deposit.kind === 'none') expect(t.deposit).toBe(0);
-        if (deposit.kind === 'percent') expect(t.deposit).toBe(percentOf(t.total, deposit.rate));
-        if (deposit.kind === 'fixed') expect(t.deposit).toBe(Math.min(deposit.amount, t.total));
-        expect(t.deposit).toBeLessThanOrEqual(t.total);
-        for (const v of [t.subtotal, t.taxableSubtotal, t.tax, t.total, t.deposit, t.paid, t.balance, ...t.lineTotals]) {
-          expect(isNegativeZero(v)).toBe(false);
-          expect(Number.isSafeInteger(v)).toBe(true);
-        }
-      }),
+      fc.property(
+        fc.array(docLineArb, { maxLength: 40 }),
+        fc.integer({ min: 0, max: 50_000 }),
+        depositArb,
+        fc.array(fc.integer({ min: 0, max: 10 ** 11 }), { maxLength: 4 }),
+        (ls, rate, deposit, payments) => {
+          const t = documentTotals(ls, rate, deposit, payments);
+          const items = ls.map((l) => (l.kind === 'group' ? 0 : lineTotal(l.quantity, l.unitAmount)));
+          expect(t.lineTotals).toEqual(items);
+          expect(t.subtotal).toBe(items.reduce((a, b) => a + b, 0));
+          expect(t.taxableSubtotal).toBe(ls.reduce((s, l, i) => s + (l.taxable ? items[i] : 0), 0));
+          expect(t.taxableSubtotal).toBeLessThanOrEqual(t.subtotal);
+          expect(t.tax).toBe(percentOf(t.taxableSubtotal, rate));
+          expect(t.tax).toBe(Number(roundRef(BigInt(t.taxableSubtotal) * BigInt(rate), BigInt(RATE_SCALE))));
+          expect(t.total).toBe(t.subtotal + t.tax);
+          expect(t.paid).toBe(payments.reduce((a, b) => a + b, 0));
+          expect(t.balance + t.paid).toBe(t.total);
+          if (deposit.kind === 'none') expect(t.deposit).toBe(0);
+          if (deposit.kind === 'percent') expect(t.deposit).toBe(percentOf(t.total, deposit.rate));
+          if (deposit.kind === 'fixed') expect(t.deposit).toBe(Math.min(deposit.amount, t.total));
+          expect(t.deposit).toBeLessThanOrEqual(t.total);
+          for (const v of [
+            t.subtotal,
+            t.taxableSubtotal,
+            t.tax,
+            t.total,
+            t.deposit,
+            t.paid,
+            t.balance,
+            ...t.lineTotals,
+          ]) {
+            expect(isNegativeZero(v)).toBe(false);
+            expect(Number.isSafeInteger(v)).toBe(true);
+          }
+        },
+      ),
       { numRuns: 500 },
     );
   });
 
   it('stays exact for 1,000 taxable lines at the maximum line total with the maximum tax rate', () => {
-    const line: DocumentLineAmounts = { kind: 'item', quantity: 100_000_000 * QTY_SCALE, unitAmount: 10_000, taxable: true };
+    const line: DocumentLineAmounts = {
+      kind: 'item',
+      quantity: 100_000_000 * QTY_SCALE,
+      unitAmount: 10_000,
+      taxable: true,
+    };
     const odd: DocumentLineAmounts = { ...line, unitAmount: 9_999 };
     const ls = Array.from({ length: 1000 }, (_, i) => (i % 3 ? line : odd));
     const t = documentTotals(ls, 50_000, { kind: 'percent', rate: 33_333 }, [1]);

@@ -10,7 +10,8 @@ import { editDraft } from './portal-fixtures';
 // page and in every email that shows it, and when a refused form echoes it back.
 
 /** Every payload at once, within the 120 characters most names allow. */
-const P = 'javascript:alert(1)"><img src=x onerror=alert(1)><script>alert(1)</script></textarea><svg onload=alert(1)>{{7*7}}\u202e';
+const P =
+  'javascript:alert(1)"><img src=x onerror=alert(1)><script>alert(1)</script></textarea><svg onload=alert(1)>{{7*7}}\u202e';
 /** For fields of at most 100 characters (a payment reference). */
 const P100 = '"><img src=x onerror=alert(1)><script>alert(1)</script></textarea><svg onload=alert(1)>';
 /** For fields of at most 40 (phone, cost code) and 20 (unit). */
@@ -29,7 +30,8 @@ function unsafeMarkup(page: string, { stored = true } = {}): string[] {
     const attrs = m[1].replace(/"[^"]*"|'[^']*'/g, '""');
     const handler = /(?:^|[\s/])on[a-z]+\s*=/i.exec(attrs);
     if (handler) found.push(`event handler in ${m[0].slice(0, 80)}`);
-    if (/\b(?:href|src|action|formaction)\s*=\s*["']?\s*javascript:/i.test(m[0])) found.push(`javascript: URL in ${m[0].slice(0, 80)}`);
+    if (/\b(?:href|src|action|formaction)\s*=\s*["']?\s*javascript:/i.test(m[0]))
+      found.push(`javascript: URL in ${m[0].slice(0, 80)}`);
   }
   if (stored && page.includes('\u202e')) found.push('right-to-left override character');
   return found;
@@ -44,29 +46,67 @@ const pages: { side: 'dashboard' | 'portal'; path: string }[] = [];
 beforeAll(async () => {
   const signedUp = await signUp({ company: P, name: P });
   owner = Visitor.from(signedUp.browser);
-  const settings = await owner.post('/settings', { name: P, email: 'office@example.test', phone: P40, address: P, brandColor: '#1f5f8b', defaultTaxRate: '5', portalLinkDays: '90', defaultTerms: P, defaultFooter: P, paymentInstructions: P });
+  const settings = await owner.post('/settings', {
+    name: P,
+    email: 'office@example.test',
+    phone: P40,
+    address: P,
+    brandColor: '#1f5f8b',
+    defaultTaxRate: '5',
+    portalLinkDays: '90',
+    defaultTerms: P,
+    defaultFooter: P,
+    paymentInstructions: P,
+  });
   expect(settings.status).toBe(303);
   expect((await owner.post('/settings/team/invite', { name: P, email: uniqueEmail('xss-member') })).status).toBe(303);
 
   ids.customer = await createAccount(owner, 'customer', 'Temp customer');
   ids.vendor = await createAccount(owner, 'vendor', 'Temp vendor');
   for (const id of [ids.customer, ids.vendor]) {
-    expect((await owner.post(`/accounts/${id}`, { name: P, email: 'acct@example.test', phone: P40, address: P, notes: P })).status).toBe(303);
+    expect(
+      (await owner.post(`/accounts/${id}`, { name: P, email: 'acct@example.test', phone: P40, address: P, notes: P }))
+        .status,
+    ).toBe(303);
     const contact = (await db().query.contacts.findFirst({ where: eq(contacts.accountId, id) }))!;
-    expect((await owner.post(`/accounts/${id}/contacts/${contact.id}`, { name: P, email: contact.email, phone: P40 })).status).toBe(303);
+    expect(
+      (await owner.post(`/accounts/${id}/contacts/${contact.id}`, { name: P, email: contact.email, phone: P40 }))
+        .status,
+    ).toBe(303);
   }
   const job = await owner.post('/jobs', { name: P, address: P, customerAccountId: ids.customer });
   expect(job.status).toBe(303);
   ids.job = job.headers.get('Location')!.split('/jobs/')[1].split('?')[0];
   expect((await owner.post(`/jobs/${ids.job}/groups`, { name: P })).status).toBe(303);
   ids.group = (await db().query.costGroups.findFirst({ where: eq(costGroups.jobId, ids.job) }))!.id;
-  const item = { groupId: ids.group, name: P, description: P, costCode: P40, costType: 'materials', quantity: '2', unit: P20, unitCost: '10.00', priceBy: 'markup', markup: '20', vendorAccountId: ids.vendor };
+  const item = {
+    groupId: ids.group,
+    name: P,
+    description: P,
+    costCode: P40,
+    costType: 'materials',
+    quantity: '2',
+    unit: P20,
+    unitCost: '10.00',
+    priceBy: 'markup',
+    markup: '20',
+    vendorAccountId: ids.vendor,
+  };
   expect((await owner.post(`/jobs/${ids.job}/items`, item)).status).toBe(303);
   ids.item = (await db().query.costItems.findFirst({ where: eq(costItems.jobId, ids.job) }))!.id;
 
   // A customer order with every text field written, sent with a personal message.
   const dressed = (f: [string, string][]) =>
-    f.map(([k, v]): [string, string] => [k, k.endsWith('._new') ? v : /^(title|description|terms|footer)$|^(name|description)\./.test(k) ? P : /^unit\./.test(k) ? P20 : v]);
+    f.map(([k, v]): [string, string] => [
+      k,
+      k.endsWith('._new')
+        ? v
+        : /^(title|description|terms|footer)$|^(name|description)\./.test(k)
+          ? P
+          : /^unit\./.test(k)
+            ? P20
+            : v,
+    ]);
   ids.estimate = await createDocument(owner, ids.job, 'estimate', { all: '1' });
   await editDraft(owner, ids.estimate, dressed);
   const estimate = await sendDocument(owner, ids.estimate, { name: P, message: P });
@@ -76,7 +116,16 @@ beforeAll(async () => {
   ids.invoice = await createDocument(owner, ids.job, 'customer_invoice', { all: '1' });
   await editDraft(owner, ids.invoice, dressed);
   await sendDocument(owner, ids.invoice, { name: P });
-  expect((await owner.post(`/documents/${ids.invoice}/payments`, { amount: '1.00', paidOn: '2026-01-15', method: 'Check', reference: P100 })).status).toBe(303);
+  expect(
+    (
+      await owner.post(`/documents/${ids.invoice}/payments`, {
+        amount: '1.00',
+        paidOn: '2026-01-15',
+        method: 'Check',
+        reference: P100,
+      })
+    ).status,
+  ).toBe(303);
   ids.bid = await createDocument(owner, ids.job, 'bid_request', { all: '1' });
   await editDraft(owner, ids.bid, dressed);
   const bid = await sendDocument(owner, ids.bid, { name: P, message: P });
@@ -85,31 +134,88 @@ beforeAll(async () => {
   expect((await owner.post(`/documents/${ids.estimate}/revise`)).status).toBe(303);
 
   // The conversation, from both sides: comments and file names.
-  expect((await owner.post(`/documents/${ids.estimate}/comments`, { body: `${P}\nhttps://example.test/a"onmouseover="alert(1)` })).status).toBe(303);
+  expect(
+    (
+      await owner.post(`/documents/${ids.estimate}/comments`, {
+        body: `${P}\nhttps://example.test/a"onmouseover="alert(1)`,
+      })
+    ).status,
+  ).toBe(303);
   await uploadFile(owner, `/documents/${ids.estimate}`, pdfFile(`x"><img src=x onerror=alert(1)>${SPOOF}.pdf`));
   customer = await openPortal(estimate.link);
   expect((await customer.post(`/portal/documents/${ids.estimate}/comments`, { body: P })).status).toBe(303);
   ids.customerFile = await uploadFile(customer, `/portal/documents/${ids.estimate}`, pdfFile(`${SPOOF}'&"<b>.pdf`));
 
   // The recipients' decisions: a signature, a decline reason, a bid with notes.
-  const signed = await customer.post(`/portal/documents/${ids.estimate}/sign`, { versionHash: await versionHashOf(customer, ids.estimate), idempotencyKey: 'xss-sign-1', name: P, method: 'typed', consent: 'yes' });
+  const signed = await customer.post(`/portal/documents/${ids.estimate}/sign`, {
+    versionHash: await versionHashOf(customer, ids.estimate),
+    idempotencyKey: 'xss-sign-1',
+    name: P,
+    method: 'typed',
+    consent: 'yes',
+  });
   expect(signed.status).toBe(303);
-  const declined = await customer.post(`/portal/documents/${ids.declined}/decline`, { versionHash: await versionHashOf(customer, ids.declined), reason: P });
+  const declined = await customer.post(`/portal/documents/${ids.declined}/decline`, {
+    versionHash: await versionHashOf(customer, ids.declined),
+    reason: P,
+  });
   expect(declined.status).toBe(303);
   vendor = await openPortal(bid.link);
   const bidPage = await (await vendor.get(`/portal/documents/${ids.bid}`)).text();
   const lines = [...bidPage.matchAll(/name="cost\.([a-z0-9]+)"/g)].map((m) => m[1]);
-  const bidForm = Object.fromEntries(lines.flatMap((l) => [[`cost.${l}`, '9.00'], [`note.${l}`, P]]));
-  const submitted = await vendor.post(`/portal/documents/${ids.bid}/bid`, { versionHash: await versionHashOf(vendor, ids.bid), note: P, ...bidForm });
+  const bidForm = Object.fromEntries(
+    lines.flatMap((l) => [
+      [`cost.${l}`, '9.00'],
+      [`note.${l}`, P],
+    ]),
+  );
+  const submitted = await vendor.post(`/portal/documents/${ids.bid}/bid`, {
+    versionHash: await versionHashOf(vendor, ids.bid),
+    note: P,
+    ...bidForm,
+  });
   expect(submitted.status).toBe(303);
 
   const dashboard = (path: string) => pages.push({ side: 'dashboard', path });
   const portal = (path: string) => pages.push({ side: 'portal', path });
-  for (const path of ['/', '/jobs', `/jobs/${ids.job}`, `/jobs/${ids.job}/edit`, `/jobs/${ids.job}/groups/${ids.group}/edit`, `/jobs/${ids.job}/items/${ids.item}/edit`, `/jobs/${ids.job}/items/new`, `/jobs/${ids.job}/bids`, `/jobs/${ids.job}/documents/new?kind=estimate`]) dashboard(path);
-  for (const path of ['/accounts', `/accounts/${ids.customer}`, `/accounts/${ids.vendor}`, '/documents', '/activity', '/settings', '/settings/team', '/dev/mail']) dashboard(path);
+  for (const path of [
+    '/',
+    '/jobs',
+    `/jobs/${ids.job}`,
+    `/jobs/${ids.job}/edit`,
+    `/jobs/${ids.job}/groups/${ids.group}/edit`,
+    `/jobs/${ids.job}/items/${ids.item}/edit`,
+    `/jobs/${ids.job}/items/new`,
+    `/jobs/${ids.job}/bids`,
+    `/jobs/${ids.job}/documents/new?kind=estimate`,
+  ])
+    dashboard(path);
+  for (const path of [
+    '/accounts',
+    `/accounts/${ids.customer}`,
+    `/accounts/${ids.vendor}`,
+    '/documents',
+    '/activity',
+    '/settings',
+    '/settings/team',
+    '/dev/mail',
+  ])
+    dashboard(path);
   for (const id of [ids.estimate, ids.declined, ids.invoice, ids.bid, ids.draft]) dashboard(`/documents/${id}`);
-  for (const path of [`/documents/${ids.draft}/send`, `/documents/${ids.draft}/send/preview?name=${encodeURIComponent(P)}&message=${encodeURIComponent(P)}`, `/documents/${ids.estimate}/compare?from=1&to=2`]) dashboard(path);
-  for (const path of ['/portal', `/portal/jobs/${ids.job}`, `/portal/documents/${ids.estimate}`, `/portal/documents/${ids.declined}`, `/portal/documents/${ids.invoice}`]) portal(path);
+  for (const path of [
+    `/documents/${ids.draft}/send`,
+    `/documents/${ids.draft}/send/preview?name=${encodeURIComponent(P)}&message=${encodeURIComponent(P)}`,
+    `/documents/${ids.estimate}/compare?from=1&to=2`,
+  ])
+    dashboard(path);
+  for (const path of [
+    '/portal',
+    `/portal/jobs/${ids.job}`,
+    `/portal/documents/${ids.estimate}`,
+    `/portal/documents/${ids.declined}`,
+    `/portal/documents/${ids.invoice}`,
+  ])
+    portal(path);
 }, 120_000);
 
 describe('stored markup comes back escaped', () => {
@@ -122,7 +228,8 @@ describe('stored markup comes back escaped', () => {
       if (res.status !== 200) problems.push(`${path}: ${res.status}`);
       for (const p of unsafeMarkup(page)) problems.push(`${path}: ${p}`);
       // Not vacuous: the payload is on the page, as text.
-      if (!page.includes('&lt;img src=x onerror=alert(1)>') && !page.includes('&lt;svg/onload=x>')) problems.push(`${path}: the payload is not shown`);
+      if (!page.includes('&lt;img src=x onerror=alert(1)>') && !page.includes('&lt;svg/onload=x>'))
+        problems.push(`${path}: the payload is not shown`);
     }
     expect(problems).toEqual([]);
     expect(pages.length).toBeGreaterThan(25);
@@ -135,7 +242,8 @@ describe('stored markup comes back escaped', () => {
     const problems: string[] = [];
     for (const m of mine) {
       for (const p of unsafeMarkup(m.html)) problems.push(`${m.kind} to ${m.toEmail}: ${p}`);
-      if (!m.html.includes('&lt;script>alert(1)&lt;/script>') && !m.html.includes('&lt;img src=x')) problems.push(`${m.kind}: the payload is not shown`);
+      if (!m.html.includes('&lt;script>alert(1)&lt;/script>') && !m.html.includes('&lt;img src=x'))
+        problems.push(`${m.kind}: the payload is not shown`);
       if (/[\r\n]/.test(m.subject)) problems.push(`${m.kind}: a line break in the subject`);
       const page = await (await owner.get(`/dev/mail/${m.id}`)).text();
       for (const p of unsafeMarkup(page)) problems.push(`/dev/mail/${m.id}: ${p}`);
@@ -153,23 +261,55 @@ describe('stored markup comes back escaped', () => {
     };
     const stranger = new Visitor();
     await check('POST /sign-in', await stranger.post('/sign-in', { email: P, password: P, next: P }));
-    await check('POST /sign-up', await stranger.post('/sign-up', { company: P, name: P, email: P, password: 'short', timeZone: P, currency: P }));
+    await check(
+      'POST /sign-up',
+      await stranger.post('/sign-up', { company: P, name: P, email: P, password: 'short', timeZone: P, currency: P }),
+    );
     await check('GET /sign-in?next', await stranger.get(`/sign-in?next=${encodeURIComponent('javascript:alert(1)')}`));
     await check('GET /p/:token', await stranger.get(`/p/${encodeURIComponent(P)}`));
     await check('POST /p/fresh-link', await stranger.post('/p/fresh-link', { token: P }));
     await check('POST /verify', await stranger.post('/verify', { sha256: P }));
     await check('POST /jobs', await owner.post('/jobs', { name: P, address: P, customerAccountId: P }));
-    await check('POST /jobs/:id/items', await owner.post(`/jobs/${ids.job}/items`, { groupId: ids.group, name: P, description: P, unit: P, quantity: P, unitCost: P, markup: P }));
-    await check('POST /accounts', await owner.post('/accounts', { kind: 'customer', name: P, email: P, contact_name: P, contact_email: P }));
+    await check(
+      'POST /jobs/:id/items',
+      await owner.post(`/jobs/${ids.job}/items`, {
+        groupId: ids.group,
+        name: P,
+        description: P,
+        unit: P,
+        quantity: P,
+        unitCost: P,
+        markup: P,
+      }),
+    );
+    await check(
+      'POST /accounts',
+      await owner.post('/accounts', { kind: 'customer', name: P, email: P, contact_name: P, contact_email: P }),
+    );
     await check('POST /settings', await owner.post('/settings', { name: P, brandColor: P, portalLinkDays: P }));
-    await check('POST /documents/:id', await owner.post(`/documents/${ids.draft}`, { title: P, number: P, issueDate: P }));
-    await check('POST /documents/:id/send', await owner.post(`/documents/${ids.draft}/send`, { name: P, email: P, message: P }));
+    await check(
+      'POST /documents/:id',
+      await owner.post(`/documents/${ids.draft}`, { title: P, number: P, issueDate: P }),
+    );
+    await check(
+      'POST /documents/:id/send',
+      await owner.post(`/documents/${ids.draft}/send`, { name: P, email: P, message: P }),
+    );
     await check('GET /jobs?q', await owner.get(`/jobs?q=${encodeURIComponent(P)}`));
     await check('GET /accounts?q', await owner.get(`/accounts?q=${encodeURIComponent(P)}`));
     await check('GET /?notice', await owner.get(`/?notice=${encodeURIComponent(P)}`));
-    await check('GET /portal/documents/:id?notice', await customer.get(`/portal/documents/${ids.invoice}?notice=${encodeURIComponent(P)}`));
-    await check('POST /portal/documents/:id/comments (too long)', await customer.post(`/portal/documents/${ids.invoice}/comments`, { body: P.repeat(50) }));
-    await check('POST /portal/documents/:id/decline (too long)', await customer.post(`/portal/documents/${ids.invoice}/decline`, { reason: P.repeat(10) }));
+    await check(
+      'GET /portal/documents/:id?notice',
+      await customer.get(`/portal/documents/${ids.invoice}?notice=${encodeURIComponent(P)}`),
+    );
+    await check(
+      'POST /portal/documents/:id/comments (too long)',
+      await customer.post(`/portal/documents/${ids.invoice}/comments`, { body: P.repeat(50) }),
+    );
+    await check(
+      'POST /portal/documents/:id/decline (too long)',
+      await customer.post(`/portal/documents/${ids.invoice}/decline`, { reason: P.repeat(10) }),
+    );
     expect(problems).toEqual([]);
   });
 
@@ -194,7 +334,9 @@ describe('stored markup comes back escaped', () => {
   it('a signer can still sign and a recipient can still comment in a right-to-left script', async () => {
     const page = await (await customer.get(`/portal/documents/${ids.estimate}`)).text();
     expect(page).toContain('&lt;script>alert(1)&lt;/script>');
-    expect((await customer.post(`/portal/documents/${ids.estimate}/comments`, { body: 'שלום, مرحبا — זה בסדר' })).status).toBe(303);
+    expect(
+      (await customer.post(`/portal/documents/${ids.estimate}/comments`, { body: 'שלום, مرحبا — זה בסדר' })).status,
+    ).toBe(303);
     expect(await (await customer.get(`/portal/documents/${ids.estimate}`)).text()).toContain('שלום, مرحبا — זה בסדר');
   });
 });

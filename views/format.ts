@@ -4,7 +4,13 @@
 // budget makes hundreds of calls (npm run bench -- --profile). The formatter is asked once per
 // currency for its symbol and separators; the digits are then written by hand. A test compares
 // the result with Intl's for every currency we offer.
-interface MoneyPattern { positive: string; negative: string; group: string; decimal: string; suffix: string }
+interface MoneyPattern {
+  positive: string;
+  negative: string;
+  group: string;
+  decimal: string;
+  suffix: string;
+}
 const moneyPatterns = new Map<string, MoneyPattern>();
 
 function moneyPattern(currency: string): MoneyPattern {
@@ -15,7 +21,17 @@ function moneyPattern(currency: string): MoneyPattern {
     const parts = f.formatToParts(value);
     const first = parts.findIndex((p) => p.type === 'integer');
     const last = parts.findIndex((p) => p.type === 'fraction');
-    return { before: parts.slice(0, first).map((p) => p.value).join(''), after: parts.slice(last + 1).map((p) => p.value).join(''), parts };
+    return {
+      before: parts
+        .slice(0, first)
+        .map((p) => p.value)
+        .join(''),
+      after: parts
+        .slice(last + 1)
+        .map((p) => p.value)
+        .join(''),
+      parts,
+    };
   };
   const pos = around(1234.5);
   const neg = around(-1234.5);
@@ -48,7 +64,9 @@ export function centsInput(cents: number): string {
 export function quantity(q: number): string {
   const sign = q < 0 ? '-' : '';
   const abs = Math.abs(q);
-  const frac = String(abs % 10000).padStart(4, '0').replace(/0+$/, '');
+  const frac = String(abs % 10000)
+    .padStart(4, '0')
+    .replace(/0+$/, '');
   // Digits grouped by hand: Number#toLocaleString costs ~17 µs a call in workerd (a fresh ICU
   // formatter each time), which was several milliseconds of every 100-line page (npm run bench).
   return `${sign}${String(Math.floor(abs / 10000)).replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${frac ? '.' + frac : ''}`;
@@ -66,7 +84,9 @@ export function percent(rate: number): string {
 export function rateInput(rate: number): string {
   const sign = rate < 0 ? '-' : '';
   const abs = Math.abs(rate);
-  const frac = String(abs % 1000).padStart(3, '0').replace(/0+$/, '');
+  const frac = String(abs % 1000)
+    .padStart(3, '0')
+    .replace(/0+$/, '');
   return `${sign}${Math.floor(abs / 1000)}${frac ? '.' + frac : ''}`;
 }
 

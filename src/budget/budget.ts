@@ -9,7 +9,8 @@ export function checkJob(raw: RawForm) {
     address: f.text('address', { label: 'Address', max: 300, multiline: true }),
     customerAccountId: raw.customerAccountId ? f.id('customerAccountId') : null,
   };
-  if (raw.customerAccountId && !values.customerAccountId) f.fail('customerAccountId', 'Choose a customer from the list.');
+  if (raw.customerAccountId && !values.customerAccountId)
+    f.fail('customerAccountId', 'Choose a customer from the list.');
   return { f, values };
 }
 
@@ -38,8 +39,14 @@ export function checkItem(raw: RawForm) {
   } else {
     unitPrice = f.money('unitPrice', { label: 'Unit price', required: true, min: 0, max: MAX_UNIT_AMOUNT });
   }
-  if (unitPrice !== null && unitPrice > MAX_UNIT_AMOUNT) f.fail('markup', 'That markup makes the unit price larger than we can handle.');
-  if (quantity !== null && unitPrice !== null && unitCost !== null && Math.max(lineTotal(quantity, unitPrice), lineTotal(quantity, unitCost)) > MAX_LINE_TOTAL) {
+  if (unitPrice !== null && unitPrice > MAX_UNIT_AMOUNT)
+    f.fail('markup', 'That markup makes the unit price larger than we can handle.');
+  if (
+    quantity !== null &&
+    unitPrice !== null &&
+    unitCost !== null &&
+    Math.max(lineTotal(quantity, unitPrice), lineTotal(quantity, unitCost)) > MAX_LINE_TOTAL
+  ) {
     f.fail('quantity', 'Quantity × unit price is larger than we can handle ($10 billion per item).');
   }
   const vendorAccountId = raw.vendorAccountId ? f.id('vendorAccountId') : null;
@@ -48,12 +55,28 @@ export function checkItem(raw: RawForm) {
   if (!groupId) f.fail('groupId', 'Choose a group from the list.');
   return {
     f,
-    values: { name, description, costCode, costType: costType ?? 'other', quantity: quantity ?? 0, unit, unitCost: unitCost ?? 0, unitPrice: unitPrice ?? 0, taxable: f.bool('taxable'), vendorAccountId, groupId: groupId ?? '' },
+    values: {
+      name,
+      description,
+      costCode,
+      costType: costType ?? 'other',
+      quantity: quantity ?? 0,
+      unit,
+      unitCost: unitCost ?? 0,
+      unitPrice: unitPrice ?? 0,
+      taxable: f.bool('taxable'),
+      vendorAccountId,
+      groupId: groupId ?? '',
+    },
   };
 }
 
 /** The position updates that move one entry up or down among its siblings. */
-export function moveUpdates<T extends { id: string; position: number }>(siblings: T[], id: string, direction: 'up' | 'down'): { id: string; position: number }[] {
+export function moveUpdates<T extends { id: string; position: number }>(
+  siblings: T[],
+  id: string,
+  direction: 'up' | 'down',
+): { id: string; position: number }[] {
   const sorted = [...siblings].sort((a, b) => a.position - b.position);
   const i = sorted.findIndex((s) => s.id === id);
   const j = direction === 'up' ? i - 1 : i + 1;
@@ -63,5 +86,13 @@ export function moveUpdates<T extends { id: string; position: number }>(siblings
   // Positions may collide after deletions; renumber the pair so the order is strict.
   const low = Math.min(a.position, b.position);
   const high = Math.max(a.position, b.position) === low ? low + 1 : Math.max(a.position, b.position);
-  return direction === 'up' ? [{ id: a.id, position: low }, { id: b.id, position: high }] : [{ id: b.id, position: low }, { id: a.id, position: high }];
+  return direction === 'up'
+    ? [
+        { id: a.id, position: low },
+        { id: b.id, position: high },
+      ]
+    : [
+        { id: b.id, position: low },
+        { id: a.id, position: high },
+      ];
 }

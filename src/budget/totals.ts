@@ -115,7 +115,12 @@ export interface DocumentTotals {
   lineTotals: number[];
 }
 
-export function documentTotals(lines: DocumentLineAmounts[], taxRate: number, deposit: Deposit, payments: number[] = []): DocumentTotals {
+export function documentTotals(
+  lines: DocumentLineAmounts[],
+  taxRate: number,
+  deposit: Deposit,
+  payments: number[] = [],
+): DocumentTotals {
   let subtotal = 0;
   let taxableSubtotal = 0;
   const lineTotals = lines.map((l) => {
@@ -127,8 +132,21 @@ export function documentTotals(lines: DocumentLineAmounts[], taxRate: number, de
   });
   const tax = percentOf(taxableSubtotal, taxRate);
   const total = subtotal + tax;
-  const depositAmount = deposit.kind === 'percent' ? percentOf(total, deposit.rate) : deposit.kind === 'fixed' ? Math.min(deposit.amount, Math.max(total, 0)) : 0;
-  return { subtotal, taxableSubtotal, tax, total, deposit: depositAmount, ...paymentTotals(total, payments), lineTotals };
+  const depositAmount =
+    deposit.kind === 'percent'
+      ? percentOf(total, deposit.rate)
+      : deposit.kind === 'fixed'
+        ? Math.min(deposit.amount, Math.max(total, 0))
+        : 0;
+  return {
+    subtotal,
+    taxableSubtotal,
+    tax,
+    total,
+    deposit: depositAmount,
+    ...paymentTotals(total, payments),
+    lineTotals,
+  };
 }
 
 /** What was paid and what is left of a total: the one place the balance is computed. */

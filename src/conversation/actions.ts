@@ -28,7 +28,10 @@ export interface ConversationTarget {
 }
 
 export type CommentCommit = RoomContext & { actor: Actor; sideLabel: string; body: string };
-export type FileCommit = RoomContext & { actor: Actor; file: { id: string; r2Key: string; name: string; contentType: string; size: number } };
+export type FileCommit = RoomContext & {
+  actor: Actor;
+  file: { id: string; r2Key: string; name: string; contentType: string; size: number };
+};
 export type FileRemovalCommit = RoomContext & { actor: Actor; fileId: string };
 export type ViewCommit = RoomContext & Omit<ViewInput, 'activityId'>;
 
@@ -37,11 +40,39 @@ export function commentWrite(db: Db, input: CommentCommit): RoomWrite<{ id: stri
   const id = createId();
   const activityId = createId();
   const { actor } = input;
-  const comment = { id, side: actor.side, authorName: actor.name, sideLabel: input.sideLabel, body: input.body, createdAt: now };
+  const comment = {
+    id,
+    side: actor.side,
+    authorName: actor.name,
+    sideLabel: input.sideLabel,
+    body: input.body,
+    createdAt: now,
+  };
   return {
     statements: [
-      db.insert(comments).values({ id, orgId: input.orgId, documentId: input.documentId, side: actor.side, userId: actor.userId ?? null, contactId: actor.contactId ?? null, authorName: actor.name, body: input.body, createdAt: now }),
-      activityInsert(db, { id: activityId, orgId: input.orgId, jobId: input.jobId, documentId: input.documentId, action: 'commented', actor, data: { commentId: id, excerpt: input.body.slice(0, 140) }, at: now }),
+      db
+        .insert(comments)
+        .values({
+          id,
+          orgId: input.orgId,
+          documentId: input.documentId,
+          side: actor.side,
+          userId: actor.userId ?? null,
+          contactId: actor.contactId ?? null,
+          authorName: actor.name,
+          body: input.body,
+          createdAt: now,
+        }),
+      activityInsert(db, {
+        id: activityId,
+        orgId: input.orgId,
+        jobId: input.jobId,
+        documentId: input.documentId,
+        action: 'commented',
+        actor,
+        data: { commentId: id, excerpt: input.body.slice(0, 140) },
+        at: now,
+      }),
     ],
     activityId,
     event: { type: 'comment', html: () => commentItemHtml(comment, input.timeZone) },
@@ -54,28 +85,80 @@ export function fileWrite(db: Db, input: FileCommit): RoomWrite<{ id: string }> 
   const now = Date.now();
   const activityId = createId();
   const { actor, file: f } = input;
-  const row = { id: f.id, name: f.name, size: f.size, contentType: f.contentType, uploaderName: actor.name, side: actor.side, contactId: actor.contactId ?? null, createdAt: now };
+  const row = {
+    id: f.id,
+    name: f.name,
+    size: f.size,
+    contentType: f.contentType,
+    uploaderName: actor.name,
+    side: actor.side,
+    contactId: actor.contactId ?? null,
+    createdAt: now,
+  };
   return {
     statements: [
-      db.insert(files).values({ ...row, orgId: input.orgId, documentId: input.documentId, r2Key: f.r2Key, userId: actor.userId ?? null }),
-      activityInsert(db, { id: activityId, orgId: input.orgId, jobId: input.jobId, documentId: input.documentId, action: 'file_added', actor, data: { fileId: f.id, name: f.name, size: f.size }, at: now }),
+      db
+        .insert(files)
+        .values({
+          ...row,
+          orgId: input.orgId,
+          documentId: input.documentId,
+          r2Key: f.r2Key,
+          userId: actor.userId ?? null,
+        }),
+      activityInsert(db, {
+        id: activityId,
+        orgId: input.orgId,
+        jobId: input.jobId,
+        documentId: input.documentId,
+        action: 'file_added',
+        actor,
+        data: { fileId: f.id, name: f.name, size: f.size },
+        at: now,
+      }),
     ],
     activityId,
-    event: { type: 'file_added', fileId: f.id, html: (audience) => fileItemHtml(row, audience, input.documentId, input.timeZone) },
+    event: {
+      type: 'file_added',
+      fileId: f.id,
+      html: (audience) => fileItemHtml(row, audience, input.documentId, input.timeZone),
+    },
     result: { id: f.id },
   };
 }
 
 export async function fileRemovalWrite(db: Db, input: FileRemovalCommit): Promise<RoomWrite<{ r2Key: string }>> {
-  const [file] = await db.select().from(files).where(and(eq(files.orgId, input.orgId), eq(files.documentId, input.documentId), eq(files.id, input.fileId), isNull(files.removedAt)));
+  const [file] = await db
+    .select()
+    .from(files)
+    .where(
+      and(
+        eq(files.orgId, input.orgId),
+        eq(files.documentId, input.documentId),
+        eq(files.id, input.fileId),
+        isNull(files.removedAt),
+      ),
+    );
   // A file someone else shared answers like one that is not there.
   if (!file || !mayRemoveFile(input.actor, file)) throw new NotFound();
   const now = Date.now();
   const activityId = createId();
   return {
     statements: [
-      db.update(files).set({ removedAt: now }).where(and(eq(files.id, file.id), isNull(files.removedAt))),
-      activityInsert(db, { id: activityId, orgId: input.orgId, jobId: input.jobId, documentId: input.documentId, action: 'file_removed', actor: input.actor, data: { fileId: file.id, name: file.name }, at: now }),
+      db
+        .update(files)
+        .set({ removedAt: now })
+        .where(and(eq(files.id, file.id), isNull(files.removedAt))),
+      activityInsert(db, {
+        id: activityId,
+        orgId: input.orgId,
+        jobId: input.jobId,
+        documentId: input.documentId,
+        action: 'file_removed',
+        actor: input.actor,
+        data: { fileId: file.id, name: file.name },
+        at: now,
+      }),
     ],
     activityId,
     event: { type: 'file_removed', fileId: file.id },
@@ -85,14 +168,22 @@ export async function fileRemovalWrite(db: Db, input: FileRemovalCommit): Promis
 
 export function viewWrite(db: Db, input: ViewCommit): RoomWrite<null> {
   const activityId = createId();
-  return { statements: [...viewStatements(db, { ...input, activityId })], activityId, event: { type: 'viewed' }, result: null };
+  return {
+    statements: [...viewStatements(db, { ...input, activityId })],
+    activityId,
+    event: { type: 'viewed' },
+    result: null,
+  };
 }
 
 /** A comment from either side, cleaned and checked, committed in the document's room. */
 export async function postComment(env: Env, target: ConversationTarget, body: string) {
   if (!body) throw new Refused('Write a comment before posting.', 'comment');
   if (body.length > MAX_COMMENT) {
-    throw new Refused(`A comment can be at most ${MAX_COMMENT.toLocaleString('en-US')} characters; this one has ${body.length.toLocaleString('en-US')}.`, 'comment');
+    throw new Refused(
+      `A comment can be at most ${MAX_COMMENT.toLocaleString('en-US')} characters; this one has ${body.length.toLocaleString('en-US')}.`,
+      'comment',
+    );
   }
   const room = documentRoom(env, target.room.documentId);
   const result = await room.comment({ ...target.room, actor: target.actor, sideLabel: target.sideLabel, body });
@@ -103,7 +194,9 @@ export async function postComment(env: Env, target: ConversationTarget, body: st
 /** Who an upload counts against: per contractor user, or per recipient contact and address — never one bucket for every org. */
 function uploader(target: ConversationTarget) {
   const { actor, room } = target;
-  return actor.side === 'contractor' ? `contractor:${room.orgId}:${actor.userId ?? ''}` : `recipient:${actor.contactId}:${actor.ip ?? ''}`;
+  return actor.side === 'contractor'
+    ? `contractor:${room.orgId}:${actor.userId ?? ''}`
+    : `recipient:${actor.contactId}:${actor.ip ?? ''}`;
 }
 
 /**
@@ -115,10 +208,15 @@ export async function shareFiles(env: Env, db: Db, target: ConversationTarget, l
   const limit = await hitRateLimit(db, `upload:${uploader(target)}`, UPLOADS_PER_HOUR, 3_600_000);
   if (!limit.allowed) throw new TooMany('Too many uploads in the last hour. Try again later.');
   if (!list.length) throw new Refused('Choose one or more files to upload.', 'upload');
-  if (list.length > MAX_FILES_PER_REQUEST) throw new Refused(`Upload at most ${MAX_FILES_PER_REQUEST} files at a time.`, 'upload');
+  if (list.length > MAX_FILES_PER_REQUEST)
+    throw new Refused(`Upload at most ${MAX_FILES_PER_REQUEST} files at a time.`, 'upload');
   const checked = [];
   for (const file of list) {
-    if (file.size > target.maxBytes) throw new Refused(`${file.name || 'A file'} is larger than ${target.maxBytes / 1024 / 1024} MB, the most we accept per file.`, 'upload');
+    if (file.size > target.maxBytes)
+      throw new Refused(
+        `${file.name || 'A file'} is larger than ${target.maxBytes / 1024 / 1024} MB, the most we accept per file.`,
+        'upload',
+      );
     const bytes = new Uint8Array(await file.arrayBuffer());
     const check = checkUpload(file.name, bytes, target.maxBytes);
     if (!check.ok) throw new Refused(check.error, 'upload');
@@ -131,7 +229,13 @@ export async function shareFiles(env: Env, db: Db, target: ConversationTarget, l
     const r2Key = `org/${target.room.orgId}/doc/${target.room.documentId}/${id}`;
     await env.FILES.put(r2Key, f.bytes, { httpMetadata: { contentType: f.contentType } });
     try {
-      await throughRoom(room.attachFile({ ...target.room, actor: target.actor, file: { id, r2Key, name: f.name, contentType: f.contentType, size: f.bytes.byteLength } }));
+      await throughRoom(
+        room.attachFile({
+          ...target.room,
+          actor: target.actor,
+          file: { id, r2Key, name: f.name, contentType: f.contentType, size: f.bytes.byteLength },
+        }),
+      );
     } catch (err) {
       await env.FILES.delete(r2Key); // no orphan object when the row could not be written
       throw err;
@@ -143,7 +247,9 @@ export async function shareFiles(env: Env, db: Db, target: ConversationTarget, l
 
 /** Removes a shared file if this actor may; the row says removed first, so a failed delete leaves no visible file. */
 export async function removeFile(env: Env, target: ConversationTarget, fileId: string) {
-  const { r2Key } = await throughRoom(documentRoom(env, target.room.documentId).removeFile({ ...target.room, actor: target.actor, fileId }));
+  const { r2Key } = await throughRoom(
+    documentRoom(env, target.room.documentId).removeFile({ ...target.room, actor: target.actor, fileId }),
+  );
   await env.FILES.delete(r2Key);
 }
 

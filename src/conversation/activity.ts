@@ -56,7 +56,9 @@ export interface ActivityEvent {
 }
 
 export function activityInsert(db: Db, e: ActivityEvent) {
-  const seq = e.documentId ? (e.seq ?? sql`(SELECT coalesce(max(seq), 0) + 1 FROM activity WHERE document_id = ${e.documentId})`) : null;
+  const seq = e.documentId
+    ? (e.seq ?? sql`(SELECT coalesce(max(seq), 0) + 1 FROM activity WHERE document_id = ${e.documentId})`)
+    : null;
   return db.insert(activity).values({
     id: e.id ?? createId(),
     orgId: e.orgId,

@@ -1,7 +1,18 @@
 import { money } from '../../views/format';
 import type { EventView } from '../../views/components/conversation';
 
-interface ActivityRow { id: string; seq: number | null; action: string; side: string; actorName: string; ip: string | null; userAgent: string | null; data: string | null; createdAt: number; documentId?: string | null }
+interface ActivityRow {
+  id: string;
+  seq: number | null;
+  action: string;
+  side: string;
+  actorName: string;
+  ip: string | null;
+  userAgent: string | null;
+  data: string | null;
+  createdAt: number;
+  documentId?: string | null;
+}
 
 const TEXT: Record<string, string> = {
   created: 'created the draft',
@@ -42,13 +53,31 @@ export function describeEvent(row: ActivityRow, currency = 'USD'): EventView {
   if (row.action === 'sent' && data.to) text = `sent rev ${data.version} to ${data.to}`;
   if (row.action === 'resent' && data.to) text = `sent a fresh link to ${data.to}`;
   if (row.action === 'commented' && typeof data.excerpt === 'string') detail = data.excerpt;
-  if ((row.action === 'file_added' || row.action === 'file_removed') && data.name) text = `${row.action === 'file_added' ? 'shared' : 'removed'} ${data.name}`;
-  if (row.action === 'payment_recorded' && typeof data.amount === 'number') text = `recorded a payment of ${money(data.amount, currency)}${data.method ? ` (${data.method})` : ''}`;
+  if ((row.action === 'file_added' || row.action === 'file_removed') && data.name)
+    text = `${row.action === 'file_added' ? 'shared' : 'removed'} ${data.name}`;
+  if (row.action === 'payment_recorded' && typeof data.amount === 'number')
+    text = `recorded a payment of ${money(data.amount, currency)}${data.method ? ` (${data.method})` : ''}`;
   if (row.action === 'declined' && typeof data.reason === 'string') detail = data.reason;
-  if ((row.action === 'signed' || row.action === 'approved' || row.action === 'accepted') && typeof data.signer === 'string' && data.signer !== row.actorName) text = `${text} as “${data.signer}”`;
+  if (
+    (row.action === 'signed' || row.action === 'approved' || row.action === 'accepted') &&
+    typeof data.signer === 'string' &&
+    data.signer !== row.actorName
+  )
+    text = `${text} as “${data.signer}”`;
   if (row.action === 'link_revoked' && data.contact) text = `revoked portal access of ${data.contact}`;
   if (row.action === 'mail_failed' && data.error) detail = String(data.error);
   if (row.action === 'revised' && data.version) text = `started revision ${data.version}`;
   if (row.action === 'voided') text = 'voided it';
-  return { id: row.id, seq: row.seq, action: row.action, side: row.side, actorName: row.actorName, text, detail, ip: row.ip, userAgent: row.userAgent, createdAt: row.createdAt };
+  return {
+    id: row.id,
+    seq: row.seq,
+    action: row.action,
+    side: row.side,
+    actorName: row.actorName,
+    text,
+    detail,
+    ip: row.ip,
+    userAgent: row.userAgent,
+    createdAt: row.createdAt,
+  };
 }

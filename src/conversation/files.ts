@@ -2,9 +2,19 @@
 
 type Check = (b: Uint8Array) => boolean;
 
-const starts = (sig: number[], at = 0): Check => (b) => sig.every((x, i) => b[at + i] === x);
-const ascii = (s: string, at = 0): Check => starts([...s].map((ch) => ch.charCodeAt(0)), at);
-const any = (...checks: Check[]): Check => (b) => checks.some((c) => c(b));
+const starts =
+  (sig: number[], at = 0): Check =>
+  (b) =>
+    sig.every((x, i) => b[at + i] === x);
+const ascii = (s: string, at = 0): Check =>
+  starts(
+    [...s].map((ch) => ch.charCodeAt(0)),
+    at,
+  );
+const any =
+  (...checks: Check[]): Check =>
+  (b) =>
+    checks.some((c) => c(b));
 const zip = any(starts([0x50, 0x4b, 0x03, 0x04]), starts([0x50, 0x4b, 0x05, 0x06]));
 const ole = starts([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);
 /** Text formats have no signature: refuse binary content (NUL bytes) posing as text. */
@@ -64,11 +74,20 @@ export function checkUpload(name: string, bytes: Uint8Array, maxBytes: number): 
   const label = clean || 'The file';
   if (!clean) return { ok: false, error: 'A file needs a name.' };
   if (bytes.byteLength === 0) return { ok: false, error: `${label} is empty.` };
-  if (bytes.byteLength > maxBytes) return { ok: false, error: `${label} is larger than ${Math.round(maxBytes / 1024 / 1024)} MB, the most we accept per file.` };
+  if (bytes.byteLength > maxBytes)
+    return {
+      ok: false,
+      error: `${label} is larger than ${Math.round(maxBytes / 1024 / 1024)} MB, the most we accept per file.`,
+    };
   const ext = clean.includes('.') ? clean.split('.').pop()!.toLowerCase() : '';
   const kind = TYPES[ext];
-  if (!kind) return { ok: false, error: `${label}: this type of file cannot be shared. Use PDF, images, Office documents, plans/CAD (DWG, DXF, IFC…) or zip.` };
-  if (!kind.check(bytes)) return { ok: false, error: `${label} does not look like a real .${ext} file, so it was not accepted.` };
+  if (!kind)
+    return {
+      ok: false,
+      error: `${label}: this type of file cannot be shared. Use PDF, images, Office documents, plans/CAD (DWG, DXF, IFC…) or zip.`,
+    };
+  if (!kind.check(bytes))
+    return { ok: false, error: `${label} does not look like a real .${ext} file, so it was not accepted.` };
   return { ok: true, name: clean, contentType: kind.type };
 }
 
@@ -79,6 +98,11 @@ export function contentDisposition(kind: 'attachment' | 'inline', name: string):
 }
 
 /** Who may remove a shared file: anyone on the contractor's side, or the recipient contact who shared it. */
-export function mayRemoveFile(who: { side: string; contactId?: string | null }, file: { side: string; contactId: string | null }) {
-  return who.side === 'contractor' || (file.side === 'recipient' && !!who.contactId && file.contactId === who.contactId);
+export function mayRemoveFile(
+  who: { side: string; contactId?: string | null },
+  file: { side: string; contactId: string | null },
+) {
+  return (
+    who.side === 'contractor' || (file.side === 'recipient' && !!who.contactId && file.contactId === who.contactId)
+  );
 }

@@ -1,13 +1,48 @@
 import { html } from '../../views/html';
 import { renderToString } from 'preact-render-to-string';
-import { CommentItem, FileItem, Files, Thread, Timeline, TimelineItem, type CommentView, type FileView } from '../../views/components/conversation';
+import {
+  CommentItem,
+  FileItem,
+  Files,
+  Thread,
+  Timeline,
+  TimelineItem,
+  type CommentView,
+  type FileView,
+} from '../../views/components/conversation';
 import { mayRemoveFile } from './files';
 import { relativeTime } from '../../views/format';
 import { describeEvent } from './feed';
 
-interface CommentRow { id: string; side: string; authorName: string; body: string; createdAt: number }
-interface FileRow { id: string; name: string; size: number; contentType: string; uploaderName: string; side: string; contactId: string | null; createdAt: number }
-interface ActivityRow { id: string; seq: number | null; action: string; side: string; actorName: string; contactId: string | null; ip: string | null; userAgent: string | null; data: string | null; createdAt: number }
+interface CommentRow {
+  id: string;
+  side: string;
+  authorName: string;
+  body: string;
+  createdAt: number;
+}
+interface FileRow {
+  id: string;
+  name: string;
+  size: number;
+  contentType: string;
+  uploaderName: string;
+  side: string;
+  contactId: string | null;
+  createdAt: number;
+}
+interface ActivityRow {
+  id: string;
+  seq: number | null;
+  action: string;
+  side: string;
+  actorName: string;
+  contactId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  data: string | null;
+  createdAt: number;
+}
 
 export type Audience = { side: 'contractor' } | { side: 'recipient'; contactId: string };
 
@@ -15,7 +50,11 @@ export function sideLabelOf(side: string, companyName: string, recipientRole: 'c
   return side === 'contractor' ? companyName : recipientRole;
 }
 
-export function commentViews(rows: CommentRow[], companyName: string, recipientRole: 'customer' | 'vendor'): CommentView[] {
+export function commentViews(
+  rows: CommentRow[],
+  companyName: string,
+  recipientRole: 'customer' | 'vendor',
+): CommentView[] {
   return rows.map((c) => ({ ...c, sideLabel: sideLabelOf(c.side, companyName, recipientRole) }));
 }
 
@@ -34,7 +73,9 @@ export function viewSummaries(timeline: ActivityRow[], now = Date.now()): string
     v.last = Math.max(v.last, e.createdAt);
     byPerson.set(key, v);
   }
-  return [...byPerson.values()].map((v) => `Viewed by ${v.name} · ${v.count === 1 ? 'once' : `${v.count} times`} · last ${relativeTime(v.last, now)}`);
+  return [...byPerson.values()].map(
+    (v) => `Viewed by ${v.name} · ${v.count === 1 ? 'once' : `${v.count} times`} · last ${relativeTime(v.last, now)}`,
+  );
 }
 
 interface Sections {
@@ -74,17 +115,28 @@ export function filesBase(audience: Audience | 'contractor' | `recipient:${strin
 }
 
 /** One shared file as an open page of `audience` shows it (the remove button only where they may). */
-export function fileItemHtml(file: FileRow, audience: `recipient:${string}` | 'contractor', documentId: string, timeZone: string): string {
+export function fileItemHtml(
+  file: FileRow,
+  audience: `recipient:${string}` | 'contractor',
+  documentId: string,
+  timeZone: string,
+): string {
   const who = audienceOf(audience);
   const [view] = fileViews([file], who);
-  return renderToString(html`<${FileItem} f=${view} base=${filesBase(who, documentId)} csrf="" timeZone=${timeZone} />` as never);
+  return renderToString(
+    html`<${FileItem} f=${view} base=${filesBase(who, documentId)} csrf="" timeZone=${timeZone} />` as never,
+  );
 }
 
 export function timelineItemHtml(row: ActivityRow, timeZone: string): string {
-  return renderToString(html`<${TimelineItem} e=${describeEvent(row)} timeZone=${timeZone} showNetwork=${true} />` as never);
+  return renderToString(
+    html`<${TimelineItem} e=${describeEvent(row)} timeZone=${timeZone} showNetwork=${true} />` as never,
+  );
 }
 
 /** A socket's tag as the side it speaks for. */
 export function audienceOf(tag: string): Audience {
-  return tag.startsWith('recipient:') ? { side: 'recipient', contactId: tag.slice('recipient:'.length) } : { side: 'contractor' };
+  return tag.startsWith('recipient:')
+    ? { side: 'recipient', contactId: tag.slice('recipient:'.length) }
+    : { side: 'contractor' };
 }

@@ -28,6 +28,8 @@ export async function sharedFile(db: Db, orgId: string, documentId: string, file
   const [row] = await db
     .select()
     .from(files)
-    .where(and(eq(files.orgId, orgId), eq(files.documentId, documentId), eq(files.id, fileId), isNull(files.removedAt)));
+    .where(
+      and(eq(files.orgId, orgId), eq(files.documentId, documentId), eq(files.id, fileId), isNull(files.removedAt)),
+    );
   return row;
 }

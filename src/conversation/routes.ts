@@ -43,7 +43,8 @@ async function target(c: AppContext, side: Side): Promise<Target> {
     const { user, org } = currentUser(c);
     const row = await contractorConversation(db, org.id, documentId);
     if (!row) notFound();
-    if (row.sentVersion === null) throw new Conflict('The conversation starts once the document is sent. Send it first.');
+    if (row.sentVersion === null)
+      throw new Conflict('The conversation starts once the document is sent. Send it first.');
     return {
       room: { orgId: org.id, documentId, jobId: row.jobId, timeZone: org.timeZone, origin },
       actor: contractorActor(user),
@@ -59,7 +60,13 @@ async function target(c: AppContext, side: Side): Promise<Target> {
   const role = kindOf(row.type, row.subtype)?.side ?? 'customer';
   return {
     room: { orgId: viewer.orgId, documentId, jobId: row.jobId, timeZone: viewer.org.timeZone, origin },
-    actor: { side: 'recipient', contactId: viewer.contactId, name: viewer.name, ip: clientIp(c.req), userAgent: c.req.header('User-Agent') ?? '' },
+    actor: {
+      side: 'recipient',
+      contactId: viewer.contactId,
+      name: viewer.name,
+      ip: clientIp(c.req),
+      userAgent: c.req.header('User-Agent') ?? '',
+    },
     audience: `recipient:${viewer.contactId}`,
     sideLabel: sideLabelOf('recipient', viewer.org.name, role),
     maxBytes: row.maxUploadMb * 1024 * 1024,
@@ -95,7 +102,9 @@ async function readCommentBody(c: AppContext) {
 
 async function readFiles(c: AppContext) {
   const body = await c.req.parseBody({ all: true }).catch(() => ({}) as Record<string, unknown>);
-  return ([] as unknown[]).concat(body.files ?? []).filter((f): f is File => f instanceof File && (f.size > 0 || f.name !== ''));
+  return ([] as unknown[])
+    .concat(body.files ?? [])
+    .filter((f): f is File => f instanceof File && (f.size > 0 || f.name !== ''));
 }
 
 async function download(c: AppContext, side: Side, preview: boolean) {
@@ -144,7 +153,8 @@ export function conversationRoutes(side: Side, prefix: string, page: PageRendere
       return c.redirect(`${t.pageUrl}#files-h`, 303);
     })
     .get(`${prefix}/:id/live`, async (c) => {
-      if (c.req.header('Upgrade') !== 'websocket') return c.text('This address is for live updates over a WebSocket.', 426);
+      if (c.req.header('Upgrade') !== 'websocket')
+        return c.text('This address is for live updates over a WebSocket.', 426);
       const t = await target(c, side);
       const headers = new Headers({ Upgrade: 'websocket', 'X-Audience': t.audience });
       return documentRoom(c.env, t.room.documentId).fetch(new Request('https://room/live', { headers }));

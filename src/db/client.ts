@@ -29,7 +29,8 @@ export function distinct<T extends Record<string, unknown>>(fields: T): T {
     if (is(value, SQL.Aliased)) return value;
     if (is(value, SQL)) return (value as SQL).as(`c${n++}`);
     if (is(value, Table)) return walk(getTableColumns(value as Table));
-    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v)]));
+    if (value && typeof value === 'object')
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v)]));
     return value;
   };
   return walk(fields) as T;
@@ -53,7 +54,9 @@ export function prepared<Q>(db: Db, build: (db: Db) => Q): Q {
   return cache.get(build) as Q;
 }
 
-export function prepareEach<const T extends readonly { prepare(): Prepared }[]>(queries: T): { -readonly [K in keyof T]: ReturnType<T[K]['prepare']> } {
+export function prepareEach<const T extends readonly { prepare(): Prepared }[]>(
+  queries: T,
+): { -readonly [K in keyof T]: ReturnType<T[K]['prepare']> } {
   return queries.map((q) => q.prepare()) as never;
 }
 
@@ -62,7 +65,11 @@ export function prepareEach<const T extends readonly { prepare(): Prepared }[]>(
  * placeholders filled from `values`, and maps each result as drizzle would. db.batch() cannot:
  * it binds placeholders unfilled.
  */
-export async function batchPrepared<const T extends readonly Prepared[]>(db: Db, queries: T, values: Record<string, unknown>): Promise<{ -readonly [K in keyof T]: Rows<T[K]> }> {
+export async function batchPrepared<const T extends readonly Prepared[]>(
+  db: Db,
+  queries: T,
+  values: Record<string, unknown>,
+): Promise<{ -readonly [K in keyof T]: Rows<T[K]> }> {
   const statements = queries.map((query) => {
     const { sql, params } = query.getQuery();
     return db.$client.prepare(sql).bind(...fillPlaceholders(params, values));
@@ -91,7 +98,16 @@ function flatRows(query: Prepared) {
   if (Array.isArray(fields) && !internals.customResultMapper && fields.every((f) => f.path.length === 1)) {
     const keys = fields.map((f) => f.path[0]);
     const decoderOf = (sql: SQL) => (sql as unknown as { decoder: Decoder }).decoder;
-    const decoders = fields.map(({ field }) => (is(field, Column) ? field : is(field, SQL) ? decoderOf(field) : is(field, SQL.Aliased) ? decoderOf(field.sql) : null) as Decoder | null);
+    const decoders = fields.map(
+      ({ field }) =>
+        (is(field, Column)
+          ? field
+          : is(field, SQL)
+            ? decoderOf(field)
+            : is(field, SQL.Aliased)
+              ? decoderOf(field.sql)
+              : null) as Decoder | null,
+    );
     if (decoders.every(Boolean)) {
       mapper = (rows) =>
         rows.map((row) => {

@@ -130,7 +130,9 @@ export const jobs = sqliteTable(
     name: text('name').notNull(),
     address: text('address').notNull().default(''),
     customerAccountId: text('customer_account_id'),
-    status: text('status', { enum: ['open', 'closed'] }).notNull().default('open'),
+    status: text('status', { enum: ['open', 'closed'] })
+      .notNull()
+      .default('open'),
     createdAt: createdAt(),
     updatedAt: integer('updated_at').notNull(),
     closedAt: integer('closed_at'),
@@ -232,7 +234,9 @@ export const documentVersions = sqliteTable(
     terms: text('terms').notNull().default(''),
     footer: text('footer').notNull().default(''),
     taxRate: integer('tax_rate').notNull().default(0),
-    depositKind: text('deposit_kind', { enum: ['none', 'percent', 'fixed'] }).notNull().default('none'),
+    depositKind: text('deposit_kind', { enum: ['none', 'percent', 'fixed'] })
+      .notNull()
+      .default('none'),
     depositValue: integer('deposit_value').notNull().default(0), // thousandths of a percent, or cents
     preparedForName: text('prepared_for_name').notNull().default(''),
     preparedForEmail: text('prepared_for_email').notNull().default(''),
@@ -245,7 +249,10 @@ export const documentVersions = sqliteTable(
     createdAt: createdAt(),
     updatedAt: integer('updated_at').notNull(),
   },
-  (t) => [uniqueIndex('document_versions_doc_version').on(t.documentId, t.version), index('document_versions_org').on(t.orgId)],
+  (t) => [
+    uniqueIndex('document_versions_doc_version').on(t.documentId, t.version),
+    index('document_versions_org').on(t.orgId),
+  ],
 );
 
 export const documentLines = sqliteTable(

@@ -177,43 +177,39 @@ function draft(
     id,
     kind: o.kind,
     statements: [
-      db
-        .insert(documents)
-        .values({
-          id,
-          orgId: BENCH_ORG_ID,
-          jobId: o.jobId,
-          type: o.kind.type,
-          subtype: o.kind.subtype,
-          number: o.number,
-          status: initialStatus(o.kind.type),
-          accountId: o.accountId,
-          contactId: o.contactId,
-          requireSignature: o.requireSignature,
-          currentVersion: 1,
-          createdBy: USER_ID,
-          createdAt: o.now,
-          updatedAt: o.now,
-        }),
-      db
-        .insert(documentVersions)
-        .values({
-          id: versionId,
-          orgId: BENCH_ORG_ID,
-          documentId: id,
-          version: 1,
-          state: 'draft',
-          title: o.title.slice(0, 200),
-          issueDate: o.issueDate,
-          dueDate: addDays(o.issueDate, 30),
-          terms: 'Prices valid for 30 days.',
-          footer: 'Bench Builders · benchmark data',
-          taxRate: o.kind.amountColumn === 'price' ? 8_250 : 0,
-          preparedForName: o.contactName,
-          preparedForEmail: o.contactEmail,
-          createdAt: o.now,
-          updatedAt: o.now,
-        }),
+      db.insert(documents).values({
+        id,
+        orgId: BENCH_ORG_ID,
+        jobId: o.jobId,
+        type: o.kind.type,
+        subtype: o.kind.subtype,
+        number: o.number,
+        status: initialStatus(o.kind.type),
+        accountId: o.accountId,
+        contactId: o.contactId,
+        requireSignature: o.requireSignature,
+        currentVersion: 1,
+        createdBy: USER_ID,
+        createdAt: o.now,
+        updatedAt: o.now,
+      }),
+      db.insert(documentVersions).values({
+        id: versionId,
+        orgId: BENCH_ORG_ID,
+        documentId: id,
+        version: 1,
+        state: 'draft',
+        title: o.title.slice(0, 200),
+        issueDate: o.issueDate,
+        dueDate: addDays(o.issueDate, 30),
+        terms: 'Prices valid for 30 days.',
+        footer: 'Bench Builders · benchmark data',
+        taxRate: o.kind.amountColumn === 'price' ? 8_250 : 0,
+        preparedForName: o.contactName,
+        preparedForEmail: o.contactEmail,
+        createdAt: o.now,
+        updatedAt: o.now,
+      }),
       ...lineInserts(db, BENCH_ORG_ID, id, versionId, lines),
       activityInsert(db, {
         orgId: BENCH_ORG_ID,
@@ -274,32 +270,28 @@ export async function seedBench(env: Env, db: Db, origin: string) {
   const now = Date.now();
   const issueDate = todayIn('America/Chicago', now);
   const base: BatchItem<'sqlite'>[] = [
-    db
-      .insert(orgs)
-      .values({
-        id: BENCH_ORG_ID,
-        name: 'Bench Builders',
-        timeZone: 'America/Chicago',
-        currency: 'USD',
-        address: '1 Load Test Way\nAustin, TX 78701',
-        phone: '(512) 555-0100',
-        email: 'office@bench.test',
-        brandColor: '#7a3e1d',
-        defaultTaxRate: 8_250,
-        defaultTerms: 'Prices valid for 30 days.',
-        createdAt: now,
-      }),
-    db
-      .insert(users)
-      .values({
-        id: USER_ID,
-        orgId: BENCH_ORG_ID,
-        email: BENCH_EMAIL,
-        name: 'Bench Owner',
-        role: 'owner',
-        passwordHash: await hashPassword(BENCH_PASSWORD),
-        createdAt: now,
-      }),
+    db.insert(orgs).values({
+      id: BENCH_ORG_ID,
+      name: 'Bench Builders',
+      timeZone: 'America/Chicago',
+      currency: 'USD',
+      address: '1 Load Test Way\nAustin, TX 78701',
+      phone: '(512) 555-0100',
+      email: 'office@bench.test',
+      brandColor: '#7a3e1d',
+      defaultTaxRate: 8_250,
+      defaultTerms: 'Prices valid for 30 days.',
+      createdAt: now,
+    }),
+    db.insert(users).values({
+      id: USER_ID,
+      orgId: BENCH_ORG_ID,
+      email: BENCH_EMAIL,
+      name: 'Bench Owner',
+      role: 'owner',
+      passwordHash: await hashPassword(BENCH_PASSWORD),
+      createdAt: now,
+    }),
     db.insert(accounts).values([
       {
         id: PORTAL_ACCOUNT,
@@ -360,18 +352,16 @@ export async function seedBench(env: Env, db: Db, origin: string) {
   for (let n = 1; n <= BENCH_SHAPE.jobs; n++) {
     const customer = n <= BENCH_SHAPE.portalJobs ? PORTAL_ACCOUNT : SIGNING_JOBS.includes(n) ? SIGNER_ACCOUNT : null;
     base.push(
-      db
-        .insert(jobs)
-        .values({
-          id: job(n),
-          orgId: BENCH_ORG_ID,
-          number: n,
-          name: `Job ${n} – ${TRADES[n % TRADES.length]} at ${100 + n} Main Street`,
-          address: `${100 + n} Main Street, Austin, TX 78701`,
-          customerAccountId: customer,
-          createdAt: now - (BENCH_SHAPE.jobs - n) * 86_400_000,
-          updatedAt: now,
-        }),
+      db.insert(jobs).values({
+        id: job(n),
+        orgId: BENCH_ORG_ID,
+        number: n,
+        name: `Job ${n} – ${TRADES[n % TRADES.length]} at ${100 + n} Main Street`,
+        address: `${100 + n} Main Street, Austin, TX 78701`,
+        customerAccountId: customer,
+        createdAt: now - (BENCH_SHAPE.jobs - n) * 86_400_000,
+        updatedAt: now,
+      }),
     );
     const b = n === 1 ? budget(db, job(n), 10, 20, now) : budget(db, job(n), 3, 4, now);
     base.push(...b.statements);
@@ -487,22 +477,20 @@ export async function seedBench(env: Env, db: Db, origin: string) {
       const r2Key = `org/${BENCH_ORG_ID}/doc/${order.id}/${fileId}`;
       await env.FILES.put(r2Key, bytes, { httpMetadata: { contentType: png ? 'image/png' : 'text/plain' } });
       conversation.push(
-        db
-          .insert(files)
-          .values({
-            id: fileId,
-            orgId: BENCH_ORG_ID,
-            documentId: order.id,
-            r2Key,
-            name,
-            contentType: png ? 'image/png' : 'text/plain',
-            size: bytes.byteLength,
-            side: actor.side,
-            userId: actor.userId ?? null,
-            contactId: actor.contactId ?? null,
-            uploaderName: actor.name,
-            createdAt: at,
-          }),
+        db.insert(files).values({
+          id: fileId,
+          orgId: BENCH_ORG_ID,
+          documentId: order.id,
+          r2Key,
+          name,
+          contentType: png ? 'image/png' : 'text/plain',
+          size: bytes.byteLength,
+          side: actor.side,
+          userId: actor.userId ?? null,
+          contactId: actor.contactId ?? null,
+          uploaderName: actor.name,
+          createdAt: at,
+        }),
         activityInsert(db, {
           orgId: BENCH_ORG_ID,
           jobId: job(1),
@@ -523,19 +511,17 @@ export async function seedBench(env: Env, db: Db, origin: string) {
           : 'Could you confirm the cabinet finish and the lead time on the counters?';
       const body = `Comment ${commentsMade + 1}: ${said}`;
       conversation.push(
-        db
-          .insert(comments)
-          .values({
-            id,
-            orgId: BENCH_ORG_ID,
-            documentId: order.id,
-            side: actor.side,
-            userId: actor.userId ?? null,
-            contactId: actor.contactId ?? null,
-            authorName: actor.name,
-            body,
-            createdAt: at,
-          }),
+        db.insert(comments).values({
+          id,
+          orgId: BENCH_ORG_ID,
+          documentId: order.id,
+          side: actor.side,
+          userId: actor.userId ?? null,
+          contactId: actor.contactId ?? null,
+          authorName: actor.name,
+          body,
+          createdAt: at,
+        }),
         activityInsert(db, {
           orgId: BENCH_ORG_ID,
           jobId: job(1),

@@ -26,7 +26,18 @@ export interface PortalViewer {
   name: string;
   email: string;
   esignConsentAt: number | null;
-  org: { id: string; name: string; brandColor: string; hasLogo: boolean; timeZone: string; currency: string; address: string; phone: string; email: string; paymentInstructions: string };
+  org: {
+    id: string;
+    name: string;
+    brandColor: string;
+    hasLogo: boolean;
+    timeZone: string;
+    currency: string;
+    address: string;
+    phone: string;
+    email: string;
+    paymentInstructions: string;
+  };
 }
 
 export type Vars = {

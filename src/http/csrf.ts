@@ -27,7 +27,11 @@ export const csrf: MiddlewareHandler<AppEnv> = async (c, next) => {
   const origin = c.req.header('Origin');
   // A WebSocket handshake is a GET that carries cookies: browsers always send its Origin, so a
   // page of another site (even a sibling subdomain, which SameSite=Lax lets through) is refused.
-  if (c.req.header('Upgrade')?.toLowerCase() === 'websocket' && origin !== undefined && origin !== new URL(c.req.url).origin) {
+  if (
+    c.req.header('Upgrade')?.toLowerCase() === 'websocket' &&
+    origin !== undefined &&
+    origin !== new URL(c.req.url).origin
+  ) {
     throw new HTTPException(403, { message: csrfMessage });
   }
   if (SAFE.has(c.req.method)) return next();

@@ -13,12 +13,17 @@ export function notFound(): never {
 }
 
 export const onNotFound: NotFoundHandler<AppEnv> = (c) =>
-  render(c, html`<${ErrorPage} ctx=${{ nonce: c.get('nonce') ?? '' }} status=${404} message=${notFoundMessage} />`, 404);
+  render(
+    c,
+    html`<${ErrorPage} ctx=${{ nonce: c.get('nonce') ?? '' }} status=${404} message=${notFoundMessage} />`,
+    404,
+  );
 
 /** The status a thrown error answers with, when it is one we expected (a domain error or a middleware's 4xx). */
 function expected(err: Error): { status: 400 | 403 | 404 | 409 | 413 | 422 | 429; message: string } | null {
   if (err instanceof DomainError) return { status: STATUS_OF[err.code], message: err.message };
-  if (err instanceof HTTPException && err.status < 500) return { status: err.status as 400, message: err.message || 'The request could not be accepted.' };
+  if (err instanceof HTTPException && err.status < 500)
+    return { status: err.status as 400, message: err.message || 'The request could not be accepted.' };
   return null;
 }
 
@@ -27,8 +32,16 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
   const known = expected(err);
   if (known) {
     if (c.req.header('Accept')?.includes('application/json')) return c.json({ error: known.message }, known.status);
-    return render(c, html`<${ErrorPage} ctx=${{ nonce: c.get('nonce') ?? '' }} status=${known.status} message=${known.message} />`, known.status);
+    return render(
+      c,
+      html`<${ErrorPage} ctx=${{ nonce: c.get('nonce') ?? '' }} status=${known.status} message=${known.message} />`,
+      known.status,
+    );
   }
   console.error('unhandled error', c.req.method, c.req.path, err);
-  return render(c, html`<${ErrorPage} ctx=${{ nonce: c.get('nonce') ?? '' }} status=${500} message="We hit a problem on our side. Nothing you entered was lost; please try again in a moment." />`, 500);
+  return render(
+    c,
+    html`<${ErrorPage} ctx=${{ nonce: c.get('nonce') ?? '' }} status=${500} message="We hit a problem on our side. Nothing you entered was lost; please try again in a moment." />`,
+    500,
+  );
 };

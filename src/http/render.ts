@@ -18,7 +18,11 @@ export function pageContext(c: AppContext, notice?: string): PageContext {
 
 const utf8 = new TextEncoder();
 
-export function render(c: AppContext, page: VNode | VNode[], status: 200 | 201 | 400 | 403 | 404 | 409 | 413 | 422 | 429 | 500 = 200) {
+export function render(
+  c: AppContext,
+  page: VNode | VNode[],
+  status: 200 | 201 | 400 | 403 | 404 | 409 | 413 | 422 | 429 | 500 = 200,
+) {
   return c.body(utf8.encode(renderPage(page)), status, { 'Content-Type': 'text/html; charset=UTF-8' });
 }
 

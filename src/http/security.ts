@@ -11,21 +11,22 @@ export const securityHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (c.res.status === 101) return; // a WebSocket handshake carries no page
   const h = c.res.headers;
   // A route that needs a different policy (the dev mailbox's email frame) sets its own.
-  if (!h.has('Content-Security-Policy')) h.set(
-    'Content-Security-Policy',
-    [
-      "default-src 'self'",
-      `script-src 'self' 'nonce-${nonce}'`,
-      "style-src 'self'",
-      "img-src 'self' data: blob:",
-      "font-src 'self'",
-      "connect-src 'self'",
-      "object-src 'none'",
-      "base-uri 'none'",
-      "form-action 'self'",
-      "frame-ancestors 'none'",
-    ].join('; '),
-  );
+  if (!h.has('Content-Security-Policy'))
+    h.set(
+      'Content-Security-Policy',
+      [
+        "default-src 'self'",
+        `script-src 'self' 'nonce-${nonce}'`,
+        "style-src 'self'",
+        "img-src 'self' data: blob:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+      ].join('; '),
+    );
   h.set('X-Content-Type-Options', 'nosniff');
   if (!h.has('X-Frame-Options')) h.set('X-Frame-Options', 'DENY');
   h.set('Referrer-Policy', c.req.path.startsWith('/p') ? 'no-referrer' : 'same-origin');

@@ -52,13 +52,29 @@ export function isValidIsoDate(s: string): boolean {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
   if (!m) return false;
   const d = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3]));
-  return d.getUTCFullYear() === +m[1] && d.getUTCMonth() === +m[2] - 1 && d.getUTCDate() === +m[3] && +m[1] >= 1900 && +m[1] <= 2200;
+  return (
+    d.getUTCFullYear() === +m[1] &&
+    d.getUTCMonth() === +m[2] - 1 &&
+    d.getUTCDate() === +m[3] &&
+    +m[1] >= 1900 &&
+    +m[1] <= 2200
+  );
 }
 
 const EMAIL = /^[^\s@<>(),;:"[\]\\]+@[^\s@<>(),;:"[\]\\]+\.[A-Za-z]{2,}$/;
 
-interface TextOpts { label: string; required?: boolean; max?: number; multiline?: boolean }
-interface NumberOpts { label: string; required?: boolean; min?: number; max?: number }
+interface TextOpts {
+  label: string;
+  required?: boolean;
+  max?: number;
+  multiline?: boolean;
+}
+interface NumberOpts {
+  label: string;
+  required?: boolean;
+  min?: number;
+  max?: number;
+}
 
 export class FormCheck {
   readonly errors: Record<string, string> = {};
@@ -93,7 +109,13 @@ export class FormCheck {
     return value;
   }
 
-  private decimal(name: string, places: number, what: string, { label, required, min, max }: NumberOpts, scaleLabel: (n: number) => string): number | null {
+  private decimal(
+    name: string,
+    places: number,
+    what: string,
+    { label, required, min, max }: NumberOpts,
+    scaleLabel: (n: number) => string,
+  ): number | null {
     const raw = cleanText(this.raw[name] ?? '', false);
     if (!raw) {
       if (required) this.fail(name, `${label} is required.`);
@@ -128,7 +150,11 @@ export class FormCheck {
     return this.decimal(name, 0, 'without decimals', opts, (n) => n.toLocaleString('en-US'));
   }
 
-  choice<T extends string>(name: string, options: readonly T[], { label, required = true }: { label: string; required?: boolean }): T | null {
+  choice<T extends string>(
+    name: string,
+    options: readonly T[],
+    { label, required = true }: { label: string; required?: boolean },
+  ): T | null {
     const value = this.raw[name] ?? '';
     if ((options as readonly string[]).includes(value)) return value as T;
     if (required || value) this.fail(name, `Choose a ${label.toLowerCase()} from the list.`);

@@ -29,7 +29,10 @@ export function mailChannelsPayload(env: Env, msg: Message) {
   };
 }
 
-export async function sendViaMailChannels(env: Env, msg: Message): Promise<{ ok: true } | { ok: false; error: string }> {
+export async function sendViaMailChannels(
+  env: Env,
+  msg: Message,
+): Promise<{ ok: true } | { ok: false; error: string }> {
   try {
     const res = await fetch(MAILCHANNELS_URL, {
       method: 'POST',

@@ -50,7 +50,12 @@ export function retryDelay(attempts: number): number {
  * deliverers running at once never send the same message twice. Without an API key (local
  * development) nothing is sent: the outbox is the mailbox.
  */
-export async function deliverDueMail(env: Env, db: Db, now = Date.now(), limit = 25): Promise<{ sent: number; failed: number }> {
+export async function deliverDueMail(
+  env: Env,
+  db: Db,
+  now = Date.now(),
+  limit = 25,
+): Promise<{ sent: number; failed: number }> {
   if (!env.MAILCHANNELS_API_KEY) return { sent: 0, failed: 0 };
   const due = db
     .select({ id: outbox.id })
@@ -74,9 +79,26 @@ export async function deliverDueMail(env: Env, db: Db, now = Date.now(), limit =
       failed++;
       const giveUp = msg.attempts >= MAX_ATTEMPTS;
       const error = result.error.slice(0, 1000);
-      const update = db.update(outbox).set({ status: giveUp ? 'failed' : 'queued', lastError: error, nextAttemptAt: Date.now() + retryDelay(msg.attempts) }).where(eq(outbox.id, msg.id));
+      const update = db
+        .update(outbox)
+        .set({
+          status: giveUp ? 'failed' : 'queued',
+          lastError: error,
+          nextAttemptAt: Date.now() + retryDelay(msg.attempts),
+        })
+        .where(eq(outbox.id, msg.id));
       // Given up: the contractor sees on the document's activity that this email never arrived.
-      if (giveUp && msg.orgId) await db.batch([update, activityInsert(db, { orgId: msg.orgId, documentId: msg.documentId, action: 'mail_failed', actor: { side: 'system', name: 'Email' }, data: { to: `${msg.toName} <${msg.toEmail}>`, subject: msg.subject, error } })]);
+      if (giveUp && msg.orgId)
+        await db.batch([
+          update,
+          activityInsert(db, {
+            orgId: msg.orgId,
+            documentId: msg.documentId,
+            action: 'mail_failed',
+            actor: { side: 'system', name: 'Email' },
+            data: { to: `${msg.toName} <${msg.toEmail}>`, subject: msg.subject, error },
+          }),
+        ]);
       else await update;
     }
   }

@@ -35,7 +35,10 @@ async function loadLogo(env: Pick<Env, 'FILES'>, company: DocumentSnapshot['comp
   return { bytes: new Uint8Array(await object.arrayBuffer()), contentType };
 }
 
-export async function loadPdfAssets(env: Pick<Env, 'ASSETS' | 'FILES'>, snapshot: Pick<DocumentSnapshot, 'company'>): Promise<PdfAssets> {
+export async function loadPdfAssets(
+  env: Pick<Env, 'ASSETS' | 'FILES'>,
+  snapshot: Pick<DocumentSnapshot, 'company'>,
+): Promise<PdfAssets> {
   const [{ font, boldFont }, logo] = await Promise.all([loadFonts(env), loadLogo(env, snapshot.company)]);
   return { font, boldFont, logo };
 }

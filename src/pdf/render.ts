@@ -325,7 +325,10 @@ const cmapFontkit: typeof fontkit = {
     const font = fontkit.create(bytes, postscriptName);
     font.layout = (text: string) => {
       const glyphs = font.glyphsForString(text);
-      return { glyphs, positions: glyphs.map((g) => ({ xAdvance: g.advanceWidth, yAdvance: 0, xOffset: 0, yOffset: 0 })) } as unknown as ReturnType<typeof font.layout>;
+      return {
+        glyphs,
+        positions: glyphs.map((g) => ({ xAdvance: g.advanceWidth, yAdvance: 0, xOffset: 0, yOffset: 0 })),
+      } as unknown as ReturnType<typeof font.layout>;
     };
     return font;
   },
@@ -393,8 +396,14 @@ function header(w: Writer, logo: PDFImage | null) {
     w.text(line, LEFT, left - 14, w.bold, 14);
     left -= 18;
   }
-  const contact = [s.company.phone, s.company.email].map((v) => v.trim()).filter(Boolean).join('   ·   ');
-  for (const line of [...w.regular.wrap(s.company.address, 8.5, leftWidth).filter(Boolean).slice(0, 4), ...w.regular.wrap(contact, 8.5, leftWidth).slice(0, 2)]) {
+  const contact = [s.company.phone, s.company.email]
+    .map((v) => v.trim())
+    .filter(Boolean)
+    .join('   ·   ');
+  for (const line of [
+    ...w.regular.wrap(s.company.address, 8.5, leftWidth).filter(Boolean).slice(0, 4),
+    ...w.regular.wrap(contact, 8.5, leftWidth).slice(0, 2),
+  ]) {
     w.text(line, LEFT, left - 8.5, w.regular, 8.5, MUTED);
     left -= 11.5;
   }
@@ -423,7 +432,11 @@ function parties(w: Writer) {
   const gap = 20;
   const width = (WIDTH - 2 * gap) / 3;
   const blocks: { label: string; first: string; rest: string[] }[] = [
-    { label: 'Prepared for', first: s.preparedFor.accountName || s.preparedFor.contactName, rest: [s.preparedFor.accountName ? s.preparedFor.contactName : '', s.preparedFor.email, s.preparedFor.address] },
+    {
+      label: 'Prepared for',
+      first: s.preparedFor.accountName || s.preparedFor.contactName,
+      rest: [s.preparedFor.accountName ? s.preparedFor.contactName : '', s.preparedFor.email, s.preparedFor.address],
+    },
     { label: 'Prepared by', first: s.company.name, rest: [s.preparedBy.name, s.preparedBy.email] },
     { label: 'Job', first: s.job.name, rest: [`Job #${s.job.number}`, s.job.address] },
   ];
@@ -439,7 +452,10 @@ function parties(w: Writer) {
       w.text(line, x, y - 9.5, w.bold, 9.5);
       y -= 13;
     }
-    const rest = block.rest.filter((v) => v.trim()).flatMap((v) => w.regular.wrap(v, 8.5, width)).slice(0, 8);
+    const rest = block.rest
+      .filter((v) => v.trim())
+      .flatMap((v) => w.regular.wrap(v, 8.5, width))
+      .slice(0, 8);
     for (const line of rest) {
       w.text(line, x, y - 8.5, w.regular, 8.5, INK);
       y -= 11.5;
@@ -489,7 +505,11 @@ function tableHead(w: Writer) {
 function itemHeight(w: Writer, line: SnapshotLine) {
   const name = w.bold.wrap(line.name || ' ', NAME_SIZE, COLUMNS.item.width);
   const desc = line.description.trim() ? w.regular.wrap(line.description, DESC_SIZE, COLUMNS.item.width) : [];
-  return { name, desc, height: ROW_PAD + name.length * NAME_LEADING + (desc.length ? 1 + desc.length * DESC_LEADING : 0) + ROW_PAD };
+  return {
+    name,
+    desc,
+    height: ROW_PAD + name.length * NAME_LEADING + (desc.length ? 1 + desc.length * DESC_LEADING : 0) + ROW_PAD,
+  };
 }
 
 function groupHeight(w: Writer, line: SnapshotLine) {
@@ -505,7 +525,15 @@ function amount(w: Writer, cents: number, right: number, width: number, baseline
 }
 
 function emptyBox(w: Writer, right: number, width: number, baseline: number) {
-  w.page.drawRectangle({ x: right - width, y: baseline - 4.5, width, height: 15, color: WHITE, borderColor: BOX, borderWidth: 0.75 });
+  w.page.drawRectangle({
+    x: right - width,
+    y: baseline - 4.5,
+    width,
+    height: 15,
+    color: WHITE,
+    borderColor: BOX,
+    borderWidth: 0.75,
+  });
 }
 
 function lineTable(w: Writer) {
@@ -589,7 +617,11 @@ function totals(w: Writer) {
     rows.push({ label: 'Total', value: money(t.total, cur), total: true });
     if (t.deposit !== 0) {
       const name = s.type === 'customer_invoice' ? 'Amount due' : 'Deposit';
-      rows.push({ label: s.deposit.kind === 'percent' ? `${name} (${percent(s.deposit.value)})` : name, value: money(t.deposit, cur), strong: true });
+      rows.push({
+        label: s.deposit.kind === 'percent' ? `${name} (${percent(s.deposit.value)})` : name,
+        value: money(t.deposit, cur),
+        strong: true,
+      });
     }
     if (s.payments.length) {
       rows.push({ label: 'Paid', value: money(-t.paid, cur) });
@@ -630,7 +662,10 @@ function payments(w: Writer) {
   w.y -= 3;
   for (const p of s.payments) {
     w.ensure(15);
-    const what = [p.method, p.reference].map((v) => v.trim()).filter(Boolean).join(' · ');
+    const what = [p.method, p.reference]
+      .map((v) => v.trim())
+      .filter(Boolean)
+      .join(' · ');
     w.text(calendarDate(p.paidOn), LEFT, w.y - 9, w.regular, 9);
     w.text(w.regular.fit(what, 9, WIDTH - 200), LEFT + 90, w.y - 9, w.regular, 9, MUTED);
     w.textRight(money(p.amount, s.currency), RIGHT - PAD, w.y - 9, w.regular, 9);
@@ -655,7 +690,11 @@ function signatureBlock(w: Writer): SignatureBox {
   const s = w.snapshot;
   const who = s.preparedFor.accountName || s.preparedFor.contactName || 'the recipient';
   const amountText = s.amountColumn === 'bid' ? '' : ` for ${money(s.totals.total, s.currency)}`;
-  const sentence = w.regular.wrap(`Signed by ${who} to accept ${s.typeLabel} ${displayNumber(s.number, s.version)}${amountText} as written above.`, 8.5, WIDTH);
+  const sentence = w.regular.wrap(
+    `Signed by ${who} to accept ${s.typeLabel} ${displayNumber(s.number, s.version)}${amountText} as written above.`,
+    8.5,
+    WIDTH,
+  );
   const boxHeight = 46;
   const height = 16 + sentence.length * 11.5 + 8 + boxHeight + 14 + 30 + 14;
   w.ensure(height);

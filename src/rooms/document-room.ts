@@ -79,7 +79,10 @@ export class DocumentRoom extends DurableObject<Env> {
   }
 
   /** Runs one write in the queue: plan (reads and checks), one batch, broadcast. A refusal commits nothing. */
-  protected write<R>(room: RoomContext, plan: (db: Db) => Promise<RoomWrite<R>> | RoomWrite<R>): Promise<RoomResult<R>> {
+  protected write<R>(
+    room: RoomContext,
+    plan: (db: Db) => Promise<RoomWrite<R>> | RoomWrite<R>,
+  ): Promise<RoomResult<R>> {
     return this.serialize(async () => {
       let w: RoomWrite<R>;
       try {
@@ -88,7 +91,9 @@ export class DocumentRoom extends DurableObject<Env> {
         if (err instanceof DomainError) return { ok: false as const, error: err.toJSON() };
         throw err;
       }
-      const seqRead = w.activityId ? [this.db.select({ seq: activity.seq }).from(activity).where(eq(activity.id, w.activityId))] : [];
+      const seqRead = w.activityId
+        ? [this.db.select({ seq: activity.seq }).from(activity).where(eq(activity.id, w.activityId))]
+        : [];
       const all = [...w.statements, ...seqRead];
       let seq: number | null = null;
       if (all.length) {
@@ -208,7 +213,12 @@ export class DocumentRoom extends DurableObject<Env> {
     for (const ws of sockets) {
       const audience = (this.ctx.getTags(ws)[0] ?? '') as SocketAudience;
       const send = async () => {
-        const payload: Record<string, unknown> = { type: event.type, seq: seq ?? undefined, fileId: event.fileId, html: event.html?.(audience) };
+        const payload: Record<string, unknown> = {
+          type: event.type,
+          seq: seq ?? undefined,
+          fileId: event.fileId,
+          html: event.html?.(audience),
+        };
         if (audience === 'contractor' && activityId) payload.timeline = await timelineHtml();
         ws.send(JSON.stringify(payload));
       };
@@ -238,7 +248,8 @@ export class DocumentRoom extends DurableObject<Env> {
           next = next === null ? outcome.retryAt : Math.min(next, outcome.retryAt);
           continue;
         }
-        if (outcome.sentThrough !== undefined) await this.ctx.storage.put({ [`cursor:${audience}`]: outcome.sentThrough, [`sent:${audience}`]: Date.now() });
+        if (outcome.sentThrough !== undefined)
+          await this.ctx.storage.put({ [`cursor:${audience}`]: outcome.sentThrough, [`sent:${audience}`]: Date.now() });
         await this.ctx.storage.delete(`pending:${audience}`);
       }
       if (next !== null) await this.ctx.storage.setAlarm(next);

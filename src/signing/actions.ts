@@ -173,17 +173,15 @@ function changeOrderToBudget(db: Db, state: DecisionState, lines: VersionLine[],
   const position = sql`(SELECT coalesce(max(position), 0) + 1 FROM cost_groups WHERE org_id = ${org.id} AND job_id = ${document.jobId})`;
   const system = { side: 'system', name: 'Contractor Portal' } as const;
   return [
-    db
-      .insert(costGroups)
-      .values({
-        id: groupId,
-        orgId: org.id,
-        jobId: document.jobId,
-        name,
-        position,
-        sourceDocumentId: document.id,
-        createdAt: now,
-      }),
+    db.insert(costGroups).values({
+      id: groupId,
+      orgId: org.id,
+      jobId: document.jobId,
+      name,
+      position,
+      sourceDocumentId: document.id,
+      createdAt: now,
+    }),
     ...chunk(rows, 17).map((part) => db.insert(costItems).values(part)),
     activityInsert(db, {
       orgId: org.id,

@@ -25,7 +25,15 @@ export interface CertificateInput {
   version: number;
   company: string;
   timeZone: string;
-  signer: { name: string; email: string; method: 'drawn' | 'typed' | 'none'; signedAt: number; consentAt: number | null; ip: string; userAgent: string };
+  signer: {
+    name: string;
+    email: string;
+    method: 'drawn' | 'typed' | 'none';
+    signedAt: number;
+    consentAt: number | null;
+    ip: string;
+    userAgent: string;
+  };
   image: Uint8Array | null; // the drawn signature PNG
   events: CertificateEvent[];
   fonts: { regular: Uint8Array; bold: Uint8Array; script: Uint8Array };
@@ -38,7 +46,9 @@ const RULE = rgb(0.84, 0.86, 0.88);
 /** Characters the font cannot draw become '?', so no name or user agent can break the page. */
 function safe(font: PDFFont, text: string): string {
   const glyphs = new Set(font.getCharacterSet());
-  return [...text.replace(/[\u0000-\u001f\u007f]/g, ' ')].map((ch) => (glyphs.has(ch.codePointAt(0)!) ? ch : '?')).join('');
+  return [...text.replace(/[\u0000-\u001f\u007f]/g, ' ')]
+    .map((ch) => (glyphs.has(ch.codePointAt(0)!) ? ch : '?'))
+    .join('');
 }
 
 function wrap(font: PDFFont, text: string, size: number, width: number): string[] {
@@ -95,8 +105,22 @@ async function buildNow(input: CertificateInput): Promise<Uint8Array> {
       const fontSize = Math.min(26, (b.width - 8) / Math.max(1, script.widthOfTextAtSize(name, 1)));
       page.drawText(name, { x: b.x + 4, y: b.y + 6, size: fontSize, font: script, color: INK });
     }
-    page.drawText(safe(regular, input.signer.name), { x: b.printedName.x + 2, y: b.printedName.y + 4, size: 10, font: regular, color: INK, maxWidth: b.printedName.width });
-    page.drawText(safe(regular, signedOn), { x: b.date.x + 2, y: b.date.y + 4, size: 9, font: regular, color: INK, maxWidth: b.date.width });
+    page.drawText(safe(regular, input.signer.name), {
+      x: b.printedName.x + 2,
+      y: b.printedName.y + 4,
+      size: 10,
+      font: regular,
+      color: INK,
+      maxWidth: b.printedName.width,
+    });
+    page.drawText(safe(regular, signedOn), {
+      x: b.date.x + 2,
+      y: b.date.y + 4,
+      size: 9,
+      font: regular,
+      color: INK,
+      maxWidth: b.date.width,
+    });
   }
 
   // The certificate page(s).
@@ -130,9 +154,14 @@ async function buildNow(input: CertificateInput): Promise<Uint8Array> {
   rule();
   line('Signer', { font: bold, size: 11 });
   line(`${input.signer.name} <${input.signer.email}>`);
-  line(`Method: ${input.signer.method === 'drawn' ? 'drawn signature' : input.signer.method === 'typed' ? 'typed signature' : 'typed name'}`);
+  line(
+    `Method: ${input.signer.method === 'drawn' ? 'drawn signature' : input.signer.method === 'typed' ? 'typed signature' : 'typed name'}`,
+  );
   line(`Signed: ${new Date(input.signer.signedAt).toISOString().replace('T', ' ').slice(0, 19)} UTC · ${signedOn}`);
-  if (input.signer.consentAt) line(`Consent to do business electronically: ${new Date(input.signer.consentAt).toISOString().replace('T', ' ').slice(0, 19)} UTC`);
+  if (input.signer.consentAt)
+    line(
+      `Consent to do business electronically: ${new Date(input.signer.consentAt).toISOString().replace('T', ' ').slice(0, 19)} UTC`,
+    );
   line(`IP address: ${input.signer.ip || 'unknown'}`);
   line(`User agent: ${input.signer.userAgent || 'unknown'}`, { size: 8.5, color: MUTED });
   if (image) {
@@ -150,11 +179,21 @@ async function buildNow(input: CertificateInput): Promise<Uint8Array> {
   rule();
   line('Timeline of this version', { font: bold, size: 11 });
   for (const e of input.events) {
-    line(`${new Date(e.at).toISOString().replace('T', ' ').slice(0, 19)} UTC · ${dateTime(e.at, input.timeZone)} — ${e.actor} ${e.action}${e.detail ? `: ${e.detail}` : ''}`);
-    if (e.ip || e.userAgent) line(`${e.ip ?? ''}${e.ip && e.userAgent ? ' · ' : ''}${e.userAgent ?? ''}`, { size: 8, color: MUTED, indent: 12 });
+    line(
+      `${new Date(e.at).toISOString().replace('T', ' ').slice(0, 19)} UTC · ${dateTime(e.at, input.timeZone)} — ${e.actor} ${e.action}${e.detail ? `: ${e.detail}` : ''}`,
+    );
+    if (e.ip || e.userAgent)
+      line(`${e.ip ?? ''}${e.ip && e.userAgent ? ' · ' : ''}${e.userAgent ?? ''}`, {
+        size: 8,
+        color: MUTED,
+        indent: 12,
+      });
   }
   y -= 6;
   rule();
-  line('This page and the document before it are sealed with a digital signature; any change to the file breaks the seal. Check it at /verify on the issuer’s portal.', { size: 8.5, color: MUTED });
+  line(
+    'This page and the document before it are sealed with a digital signature; any change to the file breaks the seal. Check it at /verify on the issuer’s portal.',
+    { size: 8.5, color: MUTED },
+  );
   return doc.save({ useObjectStreams: false });
 }

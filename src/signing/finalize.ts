@@ -16,16 +16,37 @@ import { buildSignedPdf } from './certificate';
 import { versionTimeline } from './queries';
 import { sealPdf } from './seal';
 
-const CERTIFICATE_ACTIONS = new Set(['sent', 'resent', 'viewed', 'consented', 'signed', 'approved', 'accepted', 'declined']);
+const CERTIFICATE_ACTIONS = new Set([
+  'sent',
+  'resent',
+  'viewed',
+  'consented',
+  'signed',
+  'approved',
+  'accepted',
+  'declined',
+]);
 
 /**
  * Makes the signed, sealed PDF of one signature. Safe to run again: a sealed signature is left
  * alone. A failure is recorded on the signature (the document shows "finalizing") and the
  * scheduled retry runs this again until it succeeds.
  */
-export async function finalizeSignature(env: Env, db: Db, signatureId: string, origin: string): Promise<'sealed' | 'already' | 'failed'> {
+export async function finalizeSignature(
+  env: Env,
+  db: Db,
+  signatureId: string,
+  origin: string,
+): Promise<'sealed' | 'already' | 'failed'> {
   const [row] = await db
-    .select({ signature: signatures, version: documentVersions, document: documents, org: orgs, contact: contacts, creator: { name: users.name, email: users.email } })
+    .select({
+      signature: signatures,
+      version: documentVersions,
+      document: documents,
+      org: orgs,
+      contact: contacts,
+      creator: { name: users.name, email: users.email },
+    })
     .from(signatures)
     .innerJoin(documentVersions, eq(documentVersions.id, signatures.versionId))
     .innerJoin(documents, eq(documents.id, signatures.documentId))
@@ -37,21 +58,44 @@ export async function finalizeSignature(env: Env, db: Db, signatureId: string, o
   const s = row.signature;
   if (s.sealedAt) return 'already';
   try {
-    if (!env.SEAL_PRIVATE_KEY || !env.SEAL_CERTIFICATE) throw new Error('The sealing key (SEAL_PRIVATE_KEY, SEAL_CERTIFICATE) is not configured.');
+    if (!env.SEAL_PRIVATE_KEY || !env.SEAL_CERTIFICATE)
+      throw new Error('The sealing key (SEAL_PRIVATE_KEY, SEAL_CERTIFICATE) is not configured.');
     const unsigned = await env.FILES.get(row.version.pdfKey ?? '');
     if (!unsigned) throw new Error('The unsigned PDF of this version is missing from storage.');
     const unsignedBytes = new Uint8Array(await unsigned.arrayBuffer());
-    if ((await sha256Hex(unsignedBytes)) !== s.unsignedPdfSha256) throw new Error('The stored PDF does not match the hash the signer was shown.');
+    if ((await sha256Hex(unsignedBytes)) !== s.unsignedPdfSha256)
+      throw new Error('The stored PDF does not match the hash the signer was shown.');
     const image = s.imageKey ? await env.FILES.get(s.imageKey) : null;
-    const snapshotCompany = { company: { name: row.org.name, address: row.org.address, phone: row.org.phone, email: row.org.email, brandColor: row.org.brandColor, logoKey: null, logoContentType: null } };
-    const [assets, script, timeline] = await Promise.all([loadPdfAssets(env, snapshotCompany), loadScriptFont(env), versionTimeline(db, row.document.id, row.version.sentAt ?? 0)]);
+    const snapshotCompany = {
+      company: {
+        name: row.org.name,
+        address: row.org.address,
+        phone: row.org.phone,
+        email: row.org.email,
+        brandColor: row.org.brandColor,
+        logoKey: null,
+        logoContentType: null,
+      },
+    };
+    const [assets, script, timeline] = await Promise.all([
+      loadPdfAssets(env, snapshotCompany),
+      loadScriptFont(env),
+      versionTimeline(db, row.document.id, row.version.sentAt ?? 0),
+    ]);
     const kind = kindOf(row.document.type, row.document.subtype);
     const label = `${kind?.label ?? 'Document'} ${row.document.number}`;
     const events = timeline
       .filter((e) => CERTIFICATE_ACTIONS.has(e.action) && e.createdAt <= s.signedAt + 1000)
       .map((e) => {
         const d = describeEvent(e, row.org.currency);
-        return { at: e.createdAt, action: d.text, actor: e.actorName, ip: e.ip, userAgent: e.userAgent, detail: d.detail };
+        return {
+          at: e.createdAt,
+          action: d.text,
+          actor: e.actorName,
+          ip: e.ip,
+          userAgent: e.userAgent,
+          detail: d.detail,
+        };
       });
     const signed = await buildSignedPdf({
       unsignedPdf: unsignedBytes,
@@ -62,31 +106,83 @@ export async function finalizeSignature(env: Env, db: Db, signatureId: string, o
       version: s.version,
       company: row.org.name,
       timeZone: row.org.timeZone,
-      signer: { name: s.signerName, email: s.signerEmail, method: s.method, signedAt: s.signedAt, consentAt: s.consentAt, ip: s.ip, userAgent: s.userAgent },
+      signer: {
+        name: s.signerName,
+        email: s.signerEmail,
+        method: s.method,
+        signedAt: s.signedAt,
+        consentAt: s.consentAt,
+        ip: s.ip,
+        userAgent: s.userAgent,
+      },
       image: image ? new Uint8Array(await image.arrayBuffer()) : null,
       events,
       fonts: { regular: assets.font, bold: assets.boldFont, script },
     });
-    const sealed = await sealPdf(signed, { privateKeyPem: env.SEAL_PRIVATE_KEY, certificatePem: env.SEAL_CERTIFICATE, name: row.org.name, reason: `${s.signerName} signed ${label}`, signingTime: new Date(s.signedAt) });
+    const sealed = await sealPdf(signed, {
+      privateKeyPem: env.SEAL_PRIVATE_KEY,
+      certificatePem: env.SEAL_CERTIFICATE,
+      name: row.org.name,
+      reason: `${s.signerName} signed ${label}`,
+      signingTime: new Date(s.signedAt),
+    });
     const sha = await sha256Hex(sealed);
     const key = `org/${row.org.id}/doc/${row.document.id}/v${s.version}-signed-${sha.slice(0, 16)}.pdf`;
-    await env.FILES.put(key, sealed, { httpMetadata: { contentType: 'application/pdf' }, customMetadata: { sha256: sha } });
+    await env.FILES.put(key, sealed, {
+      httpMetadata: { contentType: 'application/pdf' },
+      customMetadata: { sha256: sha },
+    });
     const now = Date.now();
     const recipientLink = await portalLink(env, origin, row.contact, row.document.id, row.org.portalLinkDays);
     const mailTo = (to: { email: string; name: string }, href: string, button: string) => {
-      const m = renderMail({ brand: brandOf(row.org), heading: `${label} is signed`, paragraphs: [`${s.signerName} signed ${label} on ${new Date(s.signedAt).toUTCString()}.`, 'The signed PDF, with its signature certificate and digital seal, is ready to download.'], button: { label: button, href } });
-      return queueMail(db, { orgId: row.org.id, documentId: row.document.id, kind: 'signed', to, fromName: row.org.name, subject: `Signed: ${label} from ${row.org.name}`, ...m });
+      const m = renderMail({
+        brand: brandOf(row.org),
+        heading: `${label} is signed`,
+        paragraphs: [
+          `${s.signerName} signed ${label} on ${new Date(s.signedAt).toUTCString()}.`,
+          'The signed PDF, with its signature certificate and digital seal, is ready to download.',
+        ],
+        button: { label: button, href },
+      });
+      return queueMail(db, {
+        orgId: row.org.id,
+        documentId: row.document.id,
+        kind: 'signed',
+        to,
+        fromName: row.org.name,
+        subject: `Signed: ${label} from ${row.org.name}`,
+        ...m,
+      });
     };
-    const won = await db.update(signatures).set({ sealedPdfKey: key, sealedPdfSha256: sha, sealedAt: now, sealError: null }).where(and(eq(signatures.id, s.id), isNull(signatures.sealedAt))).returning({ id: signatures.id });
+    const won = await db
+      .update(signatures)
+      .set({ sealedPdfKey: key, sealedPdfSha256: sha, sealedAt: now, sealError: null })
+      .where(and(eq(signatures.id, s.id), isNull(signatures.sealedAt)))
+      .returning({ id: signatures.id });
     if (!won.length) {
       await env.FILES.delete(key); // another run sealed it first
       return 'already';
     }
     try {
       await db.batch([
-        activityInsert(db, { orgId: row.org.id, jobId: row.document.jobId, documentId: row.document.id, action: 'sealed', actor: { side: 'system', name: 'Contractor Portal' }, data: { sha256: sha, signatureId: s.id } }),
+        activityInsert(db, {
+          orgId: row.org.id,
+          jobId: row.document.jobId,
+          documentId: row.document.id,
+          action: 'sealed',
+          actor: { side: 'system', name: 'Contractor Portal' },
+          data: { sha256: sha, signatureId: s.id },
+        }),
         mailTo({ email: row.contact.email, name: row.contact.name }, recipientLink, 'Download the signed PDF'),
-        ...(row.creator?.email ? [mailTo({ email: row.creator.email, name: row.creator.name ?? '' }, `${origin}/documents/${row.document.id}`, 'Open the document')] : []),
+        ...(row.creator?.email
+          ? [
+              mailTo(
+                { email: row.creator.email, name: row.creator.name ?? '' },
+                `${origin}/documents/${row.document.id}`,
+                'Open the document',
+              ),
+            ]
+          : []),
       ]);
     } catch (err) {
       console.error('sealed, but the notices failed', s.id, err);
@@ -95,7 +191,10 @@ export async function finalizeSignature(env: Env, db: Db, signatureId: string, o
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     console.error('sealing failed', signatureId, message);
-    await db.update(signatures).set({ sealError: message.slice(0, 500) }).where(eq(signatures.id, s.id));
+    await db
+      .update(signatures)
+      .set({ sealError: message.slice(0, 500) })
+      .where(eq(signatures.id, s.id));
     return 'failed';
   }
 }

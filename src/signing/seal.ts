@@ -45,11 +45,13 @@ export async function sealPdf(pdf: Uint8Array, opts: SealOptions): Promise<Bytes
   const scheme = signatureScheme(signer);
   const key = await importSealKey(opts.privateKeyPem, scheme);
   const certificateHash = await sha256(signer.der);
-  const cms = (digest: Bytes, signature: Bytes) => signedData(signer, certificates, scheme, signedAttributes(digest, certificateHash, signer), signature);
+  const cms = (digest: Bytes, signature: Bytes) =>
+    signedData(signer, certificates, scheme, signedAttributes(digest, certificateHash, signer), signature);
 
   // The CMS's size is known before signing: only the digest and signature bytes change, and an
   // RSA signature is exactly the modulus long (an ECDSA one at most 72 bytes; zeros pad the rest).
-  const maxSignature = scheme.name === 'RSASSA-PKCS1-v1_5' ? (key.algorithm as RsaHashedKeyAlgorithm).modulusLength / 8 : 72;
+  const maxSignature =
+    scheme.name === 'RSASSA-PKCS1-v1_5' ? (key.algorithm as RsaHashedKeyAlgorithm).modulusLength / 8 : 72;
   const contentsLength = cms(new Uint8Array(32), new Uint8Array(maxSignature)).length;
 
   const file = await withPlaceholder(pdf, opts, contentsLength);
@@ -65,7 +67,8 @@ export async function sealPdf(pdf: Uint8Array, opts: SealOptions): Promise<Bytes
   const toSign = tlv(0x31, ...attributes);
   const signature = scheme.toDer(new Uint8Array(await crypto.subtle.sign(scheme.sign, key, toSign)));
   // A key that does not belong to the certificate would make a seal no reader accepts: refuse it.
-  if (!(await verifySignature(signer, scheme, signature, toSign))) throw new Error('SEAL_PRIVATE_KEY does not match SEAL_CERTIFICATE');
+  if (!(await verifySignature(signer, scheme, signature, toSign)))
+    throw new Error('SEAL_PRIVATE_KEY does not match SEAL_CERTIFICATE');
 
   file.set(ascii(hex(cms(digest, signature))), contentsAt + 1);
   return file;
@@ -77,16 +80,25 @@ export async function sealPdf(pdf: Uint8Array, opts: SealOptions): Promise<Bytes
  */
 export async function verifySeal(pdf: Uint8Array): Promise<SealCheck> {
   const at = lastIndexOf(pdf, ascii('/ByteRange'));
-  const range = at < 0 ? null : /^\/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]/.exec(latin1(pdf.subarray(at, at + 80)));
+  const range =
+    at < 0 ? null : /^\/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]/.exec(latin1(pdf.subarray(at, at + 80)));
   if (!range) return { valid: false };
   const [start, contentsAt, gapEnd, tail] = range.slice(1).map(Number);
-  if (start !== 0 || contentsAt >= gapEnd || gapEnd + tail !== pdf.length || pdf[contentsAt] !== 0x3c || pdf[gapEnd - 1] !== 0x3e) return { valid: false };
+  if (
+    start !== 0 ||
+    contentsAt >= gapEnd ||
+    gapEnd + tail !== pdf.length ||
+    pdf[contentsAt] !== 0x3c ||
+    pdf[gapEnd - 1] !== 0x3e
+  )
+    return { valid: false };
   const contents = latin1(pdf.subarray(contentsAt + 1, gapEnd - 1));
   if (contents.length % 2 || !/^[0-9a-fA-F]*$/.test(contents)) return { valid: false };
   const signedRange = await sha256(concat([pdf.subarray(0, contentsAt), pdf.subarray(gapEnd)]));
   try {
     const { signer, digestAlgorithm, messageDigest, signedAttributes, signature } = parseSignedData(fromHex(contents));
-    if (!equal(digestAlgorithm, oid(OID.sha256)) || !messageDigest || !equal(messageDigest, tlv(0x04, signedRange))) return { valid: false };
+    if (!equal(digestAlgorithm, oid(OID.sha256)) || !messageDigest || !equal(messageDigest, tlv(0x04, signedRange)))
+      return { valid: false };
     const valid = await verifySignature(signer, signatureScheme(signer), signature, signedAttributes);
     return { valid, signedRangeSha256: hex(signedRange), certificateSha256: hex(await sha256(signer.der)) };
   } catch {
@@ -112,7 +124,16 @@ async function withPlaceholder(pdf: Uint8Array, opts: SealOptions, contentsLengt
 
   const page = doc.getPage(0);
   const field = context.register(
-    context.obj({ Type: 'Annot', Subtype: 'Widget', FT: 'Sig', T: PDFString.of('Seal'), V: context.register(signature), Rect: [0, 0, 0, 0], F: 132, P: page.ref }),
+    context.obj({
+      Type: 'Annot',
+      Subtype: 'Widget',
+      FT: 'Sig',
+      T: PDFString.of('Seal'),
+      V: context.register(signature),
+      Rect: [0, 0, 0, 0],
+      F: 132,
+      P: page.ref,
+    }),
   );
   page.node.addAnnot(field);
   const form = doc.catalog.getOrCreateAcroForm();
@@ -160,9 +181,20 @@ function signatureScheme(certificate: Certificate): SignatureScheme {
   if (equal(certificate.keyAlgorithm, oid(OID.rsaEncryption))) {
     const name = 'RSASSA-PKCS1-v1_5';
     const same = (signature: Bytes) => signature;
-    return { name, import: { name, hash: 'SHA-256' }, sign: { name }, algorithmIdentifier: seq(oid(OID.rsaEncryption), tlv(0x05)), toDer: same, fromDer: same };
+    return {
+      name,
+      import: { name, hash: 'SHA-256' },
+      sign: { name },
+      algorithmIdentifier: seq(oid(OID.rsaEncryption), tlv(0x05)),
+      toDer: same,
+      fromDer: same,
+    };
   }
-  if (equal(certificate.keyAlgorithm, oid(OID.ecPublicKey)) && certificate.keyParameters && equal(certificate.keyParameters, oid(OID.p256))) {
+  if (
+    equal(certificate.keyAlgorithm, oid(OID.ecPublicKey)) &&
+    certificate.keyParameters &&
+    equal(certificate.keyParameters, oid(OID.p256))
+  ) {
     return {
       name: 'ECDSA',
       import: { name: 'ECDSA', namedCurve: 'P-256' },
@@ -177,14 +209,21 @@ function signatureScheme(certificate: Certificate): SignatureScheme {
 
 async function importSealKey(pem: string, scheme: SignatureScheme): Promise<CryptoKey> {
   if (pem.includes('BEGIN RSA PRIVATE KEY') || pem.includes('BEGIN EC PRIVATE KEY')) {
-    throw new Error('SEAL_PRIVATE_KEY must be PKCS#8 ("BEGIN PRIVATE KEY"); convert it with `openssl pkcs8 -topk8 -nocrypt`');
+    throw new Error(
+      'SEAL_PRIVATE_KEY must be PKCS#8 ("BEGIN PRIVATE KEY"); convert it with `openssl pkcs8 -topk8 -nocrypt`',
+    );
   }
   const [der] = pemBlocks(pem, 'PRIVATE KEY');
   if (!der) throw new Error('SEAL_PRIVATE_KEY holds no PKCS#8 PEM private key');
   return crypto.subtle.importKey('pkcs8', der, scheme.import, false, ['sign']);
 }
 
-async function verifySignature(certificate: Certificate, scheme: SignatureScheme, signature: Bytes, signed: Bytes): Promise<boolean> {
+async function verifySignature(
+  certificate: Certificate,
+  scheme: SignatureScheme,
+  signature: Bytes,
+  signed: Bytes,
+): Promise<boolean> {
   const key = await crypto.subtle.importKey('spki', certificate.publicKey, scheme.import, false, ['verify']);
   return crypto.subtle.verify(scheme.sign, key, scheme.fromDer(signature), signed);
 }
@@ -201,10 +240,29 @@ function signedAttributes(digest: Bytes, certificateHash: Bytes, signer: Certifi
   ]);
 }
 
-function signedData(signer: Certificate, certificates: Certificate[], scheme: SignatureScheme, attributes: Bytes[], signature: Bytes): Bytes {
+function signedData(
+  signer: Certificate,
+  certificates: Certificate[],
+  scheme: SignatureScheme,
+  attributes: Bytes[],
+  signature: Bytes,
+): Bytes {
   const sha256Algorithm = seq(oid(OID.sha256));
-  const signerInfo = seq(integer(1), seq(signer.issuer, signer.serial), sha256Algorithm, tlv(0xa0, ...attributes), scheme.algorithmIdentifier, tlv(0x04, signature));
-  const content = seq(integer(1), tlv(0x31, sha256Algorithm), seq(oid(OID.data)), tlv(0xa0, ...certificates.map((c) => c.der)), tlv(0x31, signerInfo));
+  const signerInfo = seq(
+    integer(1),
+    seq(signer.issuer, signer.serial),
+    sha256Algorithm,
+    tlv(0xa0, ...attributes),
+    scheme.algorithmIdentifier,
+    tlv(0x04, signature),
+  );
+  const content = seq(
+    integer(1),
+    tlv(0x31, sha256Algorithm),
+    seq(oid(OID.data)),
+    tlv(0xa0, ...certificates.map((c) => c.der)),
+    tlv(0x31, signerInfo),
+  );
   return seq(oid(OID.signedData), tlv(0xa0, content));
 }
 
@@ -212,7 +270,9 @@ function parseSignedData(cms: Bytes) {
   const [contentType, wrapper] = children(cms, readNode(cms, 0));
   if (!equal(slice(cms, contentType), oid(OID.signedData))) throw new Error('not SignedData');
   const fields = children(cms, children(cms, wrapper)[0]);
-  const certificates = fields.filter((n) => n.tag === 0xa0).flatMap((n) => children(cms, n).map((c) => parseCertificate(slice(cms, c))));
+  const certificates = fields
+    .filter((n) => n.tag === 0xa0)
+    .flatMap((n) => children(cms, n).map((c) => parseCertificate(slice(cms, c))));
   const [, sid, digestAlgorithm, signedAttrs, , signature] = children(cms, children(cms, fields[fields.length - 1])[0]);
   if (signedAttrs.tag !== 0xa0 || signature.tag !== 0x04) throw new Error('unsupported SignerInfo');
   const [issuer, serial] = children(cms, sid).map((n) => slice(cms, n));
@@ -270,7 +330,14 @@ const slice = (der: Bytes, node: DerNode) => der.subarray(node.start, node.end);
 function tlv(tag: number, ...parts: Bytes[]): Bytes {
   const body = concat(parts);
   const n = body.length;
-  const length = n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : n < 0x10000 ? [0x82, n >> 8, n & 0xff] : [0x83, n >> 16, (n >> 8) & 0xff, n & 0xff];
+  const length =
+    n < 0x80
+      ? [n]
+      : n < 0x100
+        ? [0x81, n]
+        : n < 0x10000
+          ? [0x82, n >> 8, n & 0xff]
+          : [0x83, n >> 16, (n >> 8) & 0xff, n & 0xff];
   return concat([Uint8Array.of(tag, ...length), body]);
 }
 

@@ -103,7 +103,15 @@ export async function startApp({ seed = true } = {}) {
 export function launchBrowser() {
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
     timeout: 30_000,
   });
 }
@@ -120,7 +128,10 @@ export async function signIn(page, { email, password } = DEMO) {
   await page.goto('/sign-in');
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
-  await Promise.all([page.waitForURL((url) => url.pathname !== '/sign-in'), page.getByRole('button', { name: 'Sign in' }).click()]);
+  await Promise.all([
+    page.waitForURL((url) => url.pathname !== '/sign-in'),
+    page.getByRole('button', { name: 'Sign in' }).click(),
+  ]);
 }
 
 export async function screenshot(page, name, options = {}) {

@@ -67,7 +67,10 @@ describe('portal and live conversation in real Chromium', { timeout: 240_000 }, 
     await page.getByRole('link', { name: 'New document' }).first().click();
     await page.getByRole('link', { name: /^Estimate\b/ }).click();
     await page.getByLabel(group, { exact: true }).check();
-    await Promise.all([page.waitForURL(/\/documents\/[a-z0-9]+(\?|$)/), page.getByRole('button', { name: 'Create estimate' }).click()]);
+    await Promise.all([
+      page.waitForURL(/\/documents\/[a-z0-9]+(\?|$)/),
+      page.getByRole('button', { name: 'Create estimate' }).click(),
+    ]);
     const id = new URL(page.url()).pathname.split('/').pop();
     const heading = await page.getByRole('heading', { level: 1 }).innerText();
     const number = /\bEST-\d{4}\b/.exec(heading)?.[0];
@@ -82,7 +85,10 @@ describe('portal and live conversation in real Chromium', { timeout: 240_000 }, 
     await page.waitForURL(`**/documents/${id}/send`);
     assert.equal(await page.getByRole('textbox', { name: 'Name' }).inputValue(), to.name);
     assert.equal(await page.getByRole('textbox', { name: 'Email' }).inputValue(), to.email);
-    await Promise.all([page.waitForURL((u) => u.pathname === `/documents/${id}`), page.getByRole('button', { name: 'Send to Customer' }).click()]);
+    await Promise.all([
+      page.waitForURL((u) => u.pathname === `/documents/${id}`),
+      page.getByRole('button', { name: 'Send to Customer' }).click(),
+    ]);
     await page.getByText(`Sent to ${to.name} <${to.email}>.`).waitFor();
   }
 
@@ -109,13 +115,18 @@ describe('portal and live conversation in real Chromium', { timeout: 240_000 }, 
 
   /** The expired-link page's button: a plain form post that answers with the confirmation. */
   async function askForFreshLink(page) {
-    const [response] = await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Email me a fresh link' }).click()]);
+    const [response] = await Promise.all([
+      page.waitForNavigation(),
+      page.getByRole('button', { name: 'Email me a fresh link' }).click(),
+    ]);
     const text = (await page.locator('main').innerText()).slice(0, 300);
     assert.equal(response?.status(), 200, `"Email me a fresh link" answered ${response?.status()}: ${text}`);
     await page.getByRole('status').filter({ hasText: 'a fresh one is on its way' }).waitFor();
   }
 
-  test('scenario 1: send an estimate, open the emailed link in a fresh browser, portal home, expired link', { timeout: 120_000 }, async () => {
+  test('scenario 1: send an estimate, open the emailed link in a fresh browser, portal home, expired link', {
+    timeout: 120_000,
+  }, async () => {
     const page = desk;
     const errors = watchErrors(page);
 
@@ -124,7 +135,10 @@ describe('portal and live conversation in real Chromium', { timeout: 240_000 }, 
     await page.getByRole('link', { name: BATH, exact: true }).click();
     await page.getByRole('link', { name: 'Edit job' }).click();
     await page.getByLabel('Customer').selectOption({ label: 'Reyes Household' });
-    await Promise.all([page.waitForURL((u) => !u.pathname.endsWith('/edit')), page.getByRole('button', { name: 'Save job' }).click()]);
+    await Promise.all([
+      page.waitForURL((u) => !u.pathname.endsWith('/edit')),
+      page.getByRole('button', { name: 'Save job' }).click(),
+    ]);
     const other = await createEstimate(page, BATH, 'Plumbing');
     await send(page, other.id);
 
@@ -147,7 +161,11 @@ describe('portal and live conversation in real Chromium', { timeout: 240_000 }, 
     assert.deepEqual(errors, [], 'no script errors on the contractor pages');
 
     // The recipient: a fresh browser context, no cookies.
-    const recipient = await newContext(browser, app.base, { viewport: { width: 360, height: 780 }, isMobile: true, hasTouch: true });
+    const recipient = await newContext(browser, app.base, {
+      viewport: { width: 360, height: 780 },
+      isMobile: true,
+      hasTouch: true,
+    });
     try {
       const portal = await recipient.newPage();
       const portalErrors = watchErrors(portal);
@@ -159,7 +177,10 @@ describe('portal and live conversation in real Chromium', { timeout: 240_000 }, 
       const redirect = await response.request().redirectedFrom()?.response();
       assert.ok(redirect, 'the link answered with a redirect');
       assert.equal(await redirect.headerValue('referrer-policy'), 'no-referrer');
-      assert.ok((await recipient.cookies()).some((c) => c.name === 'cp_portal' && c.httpOnly), 'a portal session cookie, HttpOnly');
+      assert.ok(
+        (await recipient.cookies()).some((c) => c.name === 'cp_portal' && c.httpOnly),
+        'a portal session cookie, HttpOnly',
+      );
 
       await portal.getByRole('heading', { level: 1, name: new RegExp(`Estimate ${est.number}`) }).waitFor();
       assert.match(await portal.locator('.totals-table').innerText(), new RegExp(sent.total.replace(/[$.]/g, '\\$&')));
@@ -169,12 +190,22 @@ describe('portal and live conversation in real Chromium', { timeout: 240_000 }, 
       await screenshot(portal, '2-portal-document-360');
 
       // Portal home: every document sent to the account, grouped by job.
-      await Promise.all([portal.waitForURL((u) => u.pathname === '/portal'), portal.getByRole('link', { name: 'Your documents' }).click()]);
+      await Promise.all([
+        portal.waitForURL((u) => u.pathname === '/portal'),
+        portal.getByRole('link', { name: 'Your documents' }).click(),
+      ]);
       await portal.getByRole('heading', { level: 1, name: 'Documents from Oak & Stone Builders' }).waitFor();
-      for (const [job, doc] of [[KITCHEN, est], [BATH, other]]) {
+      for (const [job, doc] of [
+        [KITCHEN, est],
+        [BATH, other],
+      ]) {
         const section = portal.locator('section').filter({ has: portal.getByRole('heading', { level: 2, name: job }) });
         assert.equal(await section.count(), 1, `one section for ${job}`);
-        assert.equal(await section.locator('.portal-list li').filter({ hasText: doc.number }).count(), 1, `${doc.number} listed under ${job}`);
+        assert.equal(
+          await section.locator('.portal-list li').filter({ hasText: doc.number }).count(),
+          1,
+          `${doc.number} listed under ${job}`,
+        );
       }
       await screenshot(portal, '3-portal-home-360');
       await portal.setViewportSize({ width: 1280, height: 900 });
@@ -197,7 +228,11 @@ describe('portal and live conversation in real Chromium', { timeout: 240_000 }, 
       await p.getByText('We can email a fresh link to the address this document was sent to.').waitFor();
       await screenshot(p, '4-link-expired');
       await askForFreshLink(p);
-      assert.equal((await stranger.cookies()).filter((c) => c.name === 'cp_portal').length, 0, 'a tampered link starts no session');
+      assert.equal(
+        (await stranger.cookies()).filter((c) => c.name === 'cp_portal').length,
+        0,
+        'a tampered link starts no session',
+      );
     } finally {
       await stranger.close();
     }
@@ -238,7 +273,9 @@ describe('portal and live conversation in real Chromium', { timeout: 240_000 }, 
     }
   });
 
-  test('scenario 2: comments appear live in the other side and in a second tab, without reloading', { timeout: 90_000 }, async () => {
+  test('scenario 2: comments appear live in the other side and in a second tab, without reloading', {
+    timeout: 90_000,
+  }, async () => {
     assert.ok(sent.link, 'scenario 1 sent the estimate');
     const tabA = desk;
     const tabB = await contractor.newPage();
@@ -279,12 +316,20 @@ describe('portal and live conversation in real Chromium', { timeout: 240_000 }, 
       // Each comment exactly once on each page, in order, and nobody navigated or reloaded.
       for (const [i, p] of [tabA, tabB, portal].entries()) {
         const texts = await p.locator('[data-thread] li .comment-body').allInnerTexts();
-        assert.deepEqual(texts.filter((t) => t === fromPortal || t === fromDesk), [fromPortal, fromDesk], `thread of page ${i}`);
+        assert.deepEqual(
+          texts.filter((t) => t === fromPortal || t === fromDesk),
+          [fromPortal, fromDesk],
+          `thread of page ${i}`,
+        );
         assert.equal(p.url(), docUrls[i], `page ${i} kept its address`);
         assert.deepEqual(navs[i], { navigations: 0, loads: 0 }, `page ${i} did not navigate or reload`);
       }
       const reply = portal.locator('[data-thread] li').filter({ hasText: fromDesk });
-      assert.match(await reply.locator('.comment-meta').innerText(), /Sam Carter\s+Oak & Stone Builders/, 'the reply names its author and side');
+      assert.match(
+        await reply.locator('.comment-meta').innerText(),
+        /Sam Carter\s+Oak & Stone Builders/,
+        'the reply names its author and side',
+      );
       await screenshot(tabB, '5-contractor-second-tab');
       await screenshot(portal, '6-portal-conversation');
       assert.deepEqual(errors.flat(), [], 'no script errors');
@@ -294,9 +339,14 @@ describe('portal and live conversation in real Chromium', { timeout: 240_000 }, 
     }
   });
 
-  test('the portal document page reads without JavaScript, and a comment posts as a plain form', { timeout: 60_000 }, async () => {
+  test('the portal document page reads without JavaScript, and a comment posts as a plain form', {
+    timeout: 60_000,
+  }, async () => {
     assert.ok(sent.link, 'scenario 1 sent the estimate');
-    const noJs = await newContext(browser, app.base, { javaScriptEnabled: false, viewport: { width: 360, height: 780 } });
+    const noJs = await newContext(browser, app.base, {
+      javaScriptEnabled: false,
+      viewport: { width: 360, height: 780 },
+    });
     try {
       const page = await noJs.newPage();
       await page.goto(sent.link);
@@ -314,8 +364,15 @@ describe('portal and live conversation in real Chromium', { timeout: 240_000 }, 
 
       const body = `Posted without JavaScript (e2e ${Date.now()})`;
       await page.getByLabel('Add a comment').fill(body);
-      const [posted] = await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Post comment' }).click()]);
-      assert.equal(new URL(page.url()).pathname, `/portal/documents/${sent.id}`, `the form post redirects back to the document (${posted?.status()}: ${(await page.locator('main').innerText()).slice(0, 300)})`);
+      const [posted] = await Promise.all([
+        page.waitForNavigation(),
+        page.getByRole('button', { name: 'Post comment' }).click(),
+      ]);
+      assert.equal(
+        new URL(page.url()).pathname,
+        `/portal/documents/${sent.id}`,
+        `the form post redirects back to the document (${posted?.status()}: ${(await page.locator('main').innerText()).slice(0, 300)})`,
+      );
       await page.locator('[data-thread] li').filter({ hasText: body }).waitFor();
       await screenshot(page, '7-portal-document-no-js-360');
     } finally {
@@ -330,11 +387,17 @@ describe('portal and live conversation in real Chromium', { timeout: 240_000 }, 
     const before = await names();
     const second = before[1];
     assert.ok(second, 'the kitchen budget has at least two items');
-    await Promise.all([desk.waitForNavigation(), desk.getByRole('button', { name: `Move ${second} up`, exact: true }).click()]);
+    await Promise.all([
+      desk.waitForNavigation(),
+      desk.getByRole('button', { name: `Move ${second} up`, exact: true }).click(),
+    ]);
     assert.match(new URL(desk.url()).pathname, /^\/jobs\/[a-z0-9]+$/, 'back on the job page');
     const after = await names();
     assert.deepEqual(after.slice(0, 2), [before[1], before[0]], 'the second item is now first');
-    await Promise.all([desk.waitForNavigation(), desk.getByRole('button', { name: `Move ${second} down`, exact: true }).click()]);
+    await Promise.all([
+      desk.waitForNavigation(),
+      desk.getByRole('button', { name: `Move ${second} down`, exact: true }).click(),
+    ]);
     assert.deepEqual(await names(), before, 'and back down again');
   });
 });

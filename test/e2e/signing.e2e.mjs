@@ -43,7 +43,11 @@ const canvasInk = (canvas) =>
       if (y < y0) y0 = y;
       if (y > y1) y1 = y;
     }
-    return { count, cssWidth: c.offsetWidth, box: count ? { left: x0 / width, right: x1 / width, top: y0 / height, bottom: y1 / height } : null };
+    return {
+      count,
+      cssWidth: c.offsetWidth,
+      box: count ? { left: x0 / width, right: x1 / width, top: y0 / height, bottom: y1 / height } : null,
+    };
   });
 
 describe('drawn signature, sealed PDF and verify page in real Chromium', { timeout: 300_000 }, () => {
@@ -65,7 +69,9 @@ describe('drawn signature, sealed PDF and verify page in real Chromium', { timeo
     await app?.stop();
   });
 
-  test('the contractor sends an estimate that requires a signature; at 360 px the signing panel is usable', { timeout: 90_000 }, async () => {
+  test('the contractor sends an estimate that requires a signature; at 360 px the signing panel is usable', {
+    timeout: 90_000,
+  }, async () => {
     const page = desk;
     const errors = watchErrors(page);
     await page.goto('/jobs');
@@ -73,20 +79,34 @@ describe('drawn signature, sealed PDF and verify page in real Chromium', { timeo
     await page.getByRole('link', { name: 'New document' }).first().click();
     await page.getByRole('link', { name: /^Estimate\b/ }).click();
     await page.getByLabel(GROUP, { exact: true }).check();
-    await Promise.all([page.waitForURL(/\/documents\/[a-z0-9]+(\?|$)/), page.getByRole('button', { name: 'Create estimate' }).click()]);
+    await Promise.all([
+      page.waitForURL(/\/documents\/[a-z0-9]+(\?|$)/),
+      page.getByRole('button', { name: 'Create estimate' }).click(),
+    ]);
     sent.id = new URL(page.url()).pathname.split('/').pop();
     sent.number = /\bEST-\d{4}\b/.exec(await page.getByRole('heading', { level: 1 }).innerText())?.[0];
     assert.ok(sent.number, 'the editor names the estimate number');
-    assert.ok(await page.getByLabel('Require signature').isChecked(), '"Require signature" is on by default for an estimate');
+    assert.ok(
+      await page.getByLabel('Require signature').isChecked(),
+      '"Require signature" is on by default for an estimate',
+    );
 
     await page.getByRole('link', { name: 'Send to Customer' }).click();
     await page.waitForURL(`**/documents/${sent.id}/send`);
-    await Promise.all([page.waitForURL((u) => u.pathname === `/documents/${sent.id}`), page.getByRole('button', { name: 'Send to Customer' }).click()]);
+    await Promise.all([
+      page.waitForURL((u) => u.pathname === `/documents/${sent.id}`),
+      page.getByRole('button', { name: 'Send to Customer' }).click(),
+    ]);
     await page.getByText(`Sent to ${DANA.name} <${DANA.email}>.`).waitFor();
 
     // The portal link, from the email in /dev/mail (text body).
     await page.goto('/dev/mail');
-    await page.locator('table.mail-list tbody tr').filter({ hasText: `Estimate ${sent.number}` }).first().getByRole('link').click();
+    await page
+      .locator('table.mail-list tbody tr')
+      .filter({ hasText: `Estimate ${sent.number}` })
+      .first()
+      .getByRole('link')
+      .click();
     await page.waitForURL(/\/dev\/mail\/[a-z0-9]+$/);
     const text = await page.locator('details pre.mail-text').textContent();
     sent.link = /https?:\/\/\S+\/p\/[A-Za-z0-9_.-]+/.exec(text)?.[0];
@@ -95,7 +115,11 @@ describe('drawn signature, sealed PDF and verify page in real Chromium', { timeo
     assert.deepEqual(errors, [], 'no script errors on the contractor pages');
 
     // A phone: the panel fits the screen and the canvas is there to draw on.
-    const phone = await newContext(browser, app.base, { viewport: { width: 360, height: 780 }, isMobile: true, hasTouch: true });
+    const phone = await newContext(browser, app.base, {
+      viewport: { width: 360, height: 780 },
+      isMobile: true,
+      hasTouch: true,
+    });
     try {
       const portal = await phone.newPage();
       const portalErrors = watchErrors(portal);
@@ -117,10 +141,16 @@ describe('drawn signature, sealed PDF and verify page in real Chromium', { timeo
         await locator.scrollIntoViewIfNeeded();
         const box = await locator.boundingBox();
         assert.ok(box && box.width > 0 && box.height > 0, `${what} is visible at 360 px`);
-        assert.ok(box.x >= 0 && box.x + box.width <= viewportWidth, `${what} lies within the 360-px screen (x ${box.x.toFixed(1)}, width ${box.width.toFixed(1)})`);
+        assert.ok(
+          box.x >= 0 && box.x + box.width <= viewportWidth,
+          `${what} lies within the 360-px screen (x ${box.x.toFixed(1)}, width ${box.width.toFixed(1)})`,
+        );
       }
       const canvasBox = await canvas.boundingBox();
-      assert.ok(canvasBox.width >= 250 && canvasBox.height >= 120, `the canvas is big enough to sign on (${canvasBox.width}×${canvasBox.height})`);
+      assert.ok(
+        canvasBox.width >= 250 && canvasBox.height >= 120,
+        `the canvas is big enough to sign on (${canvasBox.width}×${canvasBox.height})`,
+      );
       const overflow = await portal.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 0, `the page scrolls sideways at 360 px by ${overflow}px`);
 
@@ -143,7 +173,9 @@ describe('drawn signature, sealed PDF and verify page in real Chromium', { timeo
     }
   });
 
-  test('draw with the mouse, resize without losing the drawing, Approve & sign, download the sealed PDF', { timeout: 120_000 }, async () => {
+  test('draw with the mouse, resize without losing the drawing, Approve & sign, download the sealed PDF', {
+    timeout: 120_000,
+  }, async () => {
     assert.ok(sent.link, 'the first test sent the estimate');
     const recipient = await newContext(browser, app.base, { viewport: { width: 1000, height: 900 } });
     try {
@@ -165,9 +197,27 @@ describe('drawn signature, sealed PDF and verify page in real Chromium', { timeo
       const box = await canvas.boundingBox();
       const at = (fx, fy) => [box.x + box.width * fx, box.y + box.height * fy];
       const strokes = [
-        [[0.1, 0.7], [0.16, 0.25], [0.22, 0.7], [0.3, 0.3], [0.38, 0.65], [0.46, 0.35]],
-        [[0.5, 0.6], [0.58, 0.3], [0.64, 0.62], [0.72, 0.4], [0.8, 0.6], [0.9, 0.45]],
-        [[0.15, 0.8], [0.5, 0.85], [0.85, 0.78]],
+        [
+          [0.1, 0.7],
+          [0.16, 0.25],
+          [0.22, 0.7],
+          [0.3, 0.3],
+          [0.38, 0.65],
+          [0.46, 0.35],
+        ],
+        [
+          [0.5, 0.6],
+          [0.58, 0.3],
+          [0.64, 0.62],
+          [0.72, 0.4],
+          [0.8, 0.6],
+          [0.9, 0.45],
+        ],
+        [
+          [0.15, 0.8],
+          [0.5, 0.85],
+          [0.85, 0.78],
+        ],
       ];
       for (const stroke of strokes) {
         await portal.mouse.move(...at(...stroke[0]));
@@ -177,17 +227,30 @@ describe('drawn signature, sealed PDF and verify page in real Chromium', { timeo
       }
       const drawn = await canvasInk(canvas);
       assert.ok(drawn.count > 200, `the mouse drew on the canvas (${drawn.count} painted pixels)`);
-      assert.ok(drawn.box.left < 0.15 && drawn.box.right > 0.85, `the drawing spans the canvas (${JSON.stringify(drawn.box)})`);
+      assert.ok(
+        drawn.box.left < 0.15 && drawn.box.right > 0.85,
+        `the drawing spans the canvas (${JSON.stringify(drawn.box)})`,
+      );
 
       // Narrower screen: the canvas shrinks and redraws the same signature, scaled.
       await portal.setViewportSize({ width: 700, height: 900 });
-      await portal.waitForFunction((w) => document.querySelector('[data-signature-pad] canvas').offsetWidth !== w, drawn.cssWidth, { timeout: 5_000 });
+      await portal.waitForFunction(
+        (w) => document.querySelector('[data-signature-pad] canvas').offsetWidth !== w,
+        drawn.cssWidth,
+        { timeout: 5_000 },
+      );
       await sleep(100); // let the resize handler run after layout
       const resized = await canvasInk(canvas);
-      assert.ok(resized.cssWidth < drawn.cssWidth, `the canvas got narrower (${drawn.cssWidth} → ${resized.cssWidth} CSS px)`);
+      assert.ok(
+        resized.cssWidth < drawn.cssWidth,
+        `the canvas got narrower (${drawn.cssWidth} → ${resized.cssWidth} CSS px)`,
+      );
       assert.ok(resized.count > 100, `the drawing survived the resize (${resized.count} painted pixels)`);
       for (const side of ['left', 'right']) {
-        assert.ok(Math.abs(resized.box[side] - drawn.box[side]) < 0.05, `the drawing keeps its shape: ${side} edge ${drawn.box[side].toFixed(3)} → ${resized.box[side].toFixed(3)}`);
+        assert.ok(
+          Math.abs(resized.box[side] - drawn.box[side]) < 0.05,
+          `the drawing keeps its shape: ${side} edge ${drawn.box[side].toFixed(3)} → ${resized.box[side].toFixed(3)}`,
+        );
       }
       await panel.screenshot({ path: join(SHOTS, 's2-signature-drawn-700.png') });
 
@@ -221,7 +284,9 @@ describe('drawn signature, sealed PDF and verify page in real Chromium', { timeo
     }
   });
 
-  test('the sealed PDF carries the drawn signature, the name and the certificate (poppler)', { timeout: 60_000 }, (t) => {
+  test('the sealed PDF carries the drawn signature, the name and the certificate (poppler)', {
+    timeout: 60_000,
+  }, (t) => {
     assert.ok(pdf, 'the previous test downloaded the signed PDF');
     const missing = ['pdftoppm', 'pdftotext', 'pdfimages'].filter((tool) => !hasTool(tool));
     if (missing.length) {
@@ -229,13 +294,21 @@ describe('drawn signature, sealed PDF and verify page in real Chromium', { timeo
       t.skip(`${missing.join(', ')} not installed (apt-get install poppler-utils); PDF checks skipped`);
       return;
     }
-    const pages = execFileSync('pdftotext', ['-layout', SIGNED_PDF, '-'], { encoding: 'utf8' }).split('\f').slice(0, -1);
+    const pages = execFileSync('pdftotext', ['-layout', SIGNED_PDF, '-'], { encoding: 'utf8' })
+      .split('\f')
+      .slice(0, -1);
     const certificate = pages.findIndex((p) => p.includes('Signature certificate'));
     assert.ok(certificate > 0, 'a "Signature certificate" page after the document');
     const signaturePage = pages.findIndex((p, i) => i < certificate && /acceptance/i.test(p) && /Printed name/.test(p));
     assert.ok(signaturePage >= 0, 'the document has a signature block');
-    assert.ok(pages[signaturePage].includes(LEGAL_NAME), `the printed name on the signature page:\n${pages[signaturePage]}`);
-    assert.ok(pages[certificate].includes(LEGAL_NAME) && pages[certificate].includes(DANA.email), 'the certificate names the signer');
+    assert.ok(
+      pages[signaturePage].includes(LEGAL_NAME),
+      `the printed name on the signature page:\n${pages[signaturePage]}`,
+    );
+    assert.ok(
+      pages[certificate].includes(LEGAL_NAME) && pages[certificate].includes(DANA.email),
+      'the certificate names the signer',
+    );
     assert.match(pages[certificate], /Method: drawn signature/);
     assert.ok(pages[certificate].includes(sent.number), 'the certificate names the document');
 
@@ -245,18 +318,47 @@ describe('drawn signature, sealed PDF and verify page in real Chromium', { timeo
       .slice(2)
       .filter(Boolean)
       .map((row) => row.trim().split(/\s+/))
-      .map(([page, , type, width, height]) => ({ page: Number(page), type, width: Number(width), height: Number(height) }));
+      .map(([page, , type, width, height]) => ({
+        page: Number(page),
+        type,
+        width: Number(width),
+        height: Number(height),
+      }));
     const onPage = (n) => images.filter((i) => i.page === n && i.type === 'image');
-    assert.ok(onPage(signaturePage + 1).length >= 1, `an image in the signature block (page ${signaturePage + 1}): ${JSON.stringify(images)}`);
+    assert.ok(
+      onPage(signaturePage + 1).length >= 1,
+      `an image in the signature block (page ${signaturePage + 1}): ${JSON.stringify(images)}`,
+    );
     assert.ok(onPage(certificate + 1).length >= 1, `the signature image on the certificate (page ${certificate + 1})`);
 
     // Ink in the signature box: the box is the 42 pt above the "Signature" label's rule, 300 pt wide
     // (src/pdf/render.ts). Render just that region in grey at 72 dpi (1 px = 1 pt) and count dark pixels.
-    const bbox = execFileSync('pdftotext', ['-bbox', '-f', String(signaturePage + 1), '-l', String(signaturePage + 1), SIGNED_PDF, '-'], { encoding: 'utf8' });
+    const bbox = execFileSync(
+      'pdftotext',
+      ['-bbox', '-f', String(signaturePage + 1), '-l', String(signaturePage + 1), SIGNED_PDF, '-'],
+      { encoding: 'utf8' },
+    );
     const label = [...bbox.matchAll(/<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>Signature<\/word>/g)].pop(); // the block comes last
     assert.ok(label, 'the "Signature" label under the signature line');
     const [x, y] = [Math.round(Number(label[1])) + 2, Math.round(Number(label[2])) - 44];
-    const pgm = execFileSync('pdftoppm', ['-gray', '-r', '72', '-f', String(signaturePage + 1), '-l', String(signaturePage + 1), '-x', String(x), '-y', String(y), '-W', '296', '-H', '38', SIGNED_PDF]);
+    const pgm = execFileSync('pdftoppm', [
+      '-gray',
+      '-r',
+      '72',
+      '-f',
+      String(signaturePage + 1),
+      '-l',
+      String(signaturePage + 1),
+      '-x',
+      String(x),
+      '-y',
+      String(y),
+      '-W',
+      '296',
+      '-H',
+      '38',
+      SIGNED_PDF,
+    ]);
     const header = /^P5\s+(\d+)\s+(\d+)\s+255\s/.exec(pgm.subarray(0, 40).toString('latin1'));
     assert.ok(header, 'pdftoppm -gray wrote a PGM');
     const ink = pgm.subarray(header[0].length).filter((v) => v < 160).length;
@@ -269,10 +371,14 @@ describe('drawn signature, sealed PDF and verify page in real Chromium', { timeo
     execFileSync('pdftoppm', ['-png', '-r', '60', SIGNED_PDF, prefix]);
     const rendered = readdirSync(SHOTS).filter((f) => f.startsWith('s4-signed-pdf-') && f.endsWith('.png'));
     assert.equal(rendered.length, pages.length, 'one PNG per page');
-    console.log(`# signed PDF: ${pages.length} pages, signature block on page ${signaturePage + 1}, certificate on page ${certificate + 1}; PNGs in ${SHOTS}/s4-signed-pdf-*.png`);
+    console.log(
+      `# signed PDF: ${pages.length} pages, signature block on page ${signaturePage + 1}, certificate on page ${certificate + 1}; PNGs in ${SHOTS}/s4-signed-pdf-*.png`,
+    );
   });
 
-  test('the verify page: the sealed file is verified, a copy with one byte changed is not', { timeout: 60_000 }, async () => {
+  test('the verify page: the sealed file is verified, a copy with one byte changed is not', {
+    timeout: 60_000,
+  }, async () => {
     assert.ok(pdf, 'the signing test downloaded the signed PDF');
     const stranger = await newContext(browser, app.base);
     try {
@@ -280,7 +386,10 @@ describe('drawn signature, sealed PDF and verify page in real Chromium', { timeo
       const check = async (buffer, name) => {
         await page.goto('/verify');
         await page.getByLabel('Signed PDF').setInputFiles({ name, mimeType: 'application/pdf', buffer });
-        const [response] = await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Verify' }).click()]);
+        const [response] = await Promise.all([
+          page.waitForNavigation(),
+          page.getByRole('button', { name: 'Verify' }).click(),
+        ]);
         assert.equal(response?.status(), 200, `verify answered ${response?.status()}`);
       };
 

@@ -10,12 +10,20 @@ const root = path.resolve(import.meta.dirname, '../..');
 
 describe('Worker bundle', () => {
   it('is at most 800 KiB gzipped', () => {
-    const run = spawnSync(process.execPath, [path.join(root, 'scripts/bundle-size.mjs'), '--json'], { cwd: root, encoding: 'utf8', timeout: 170_000 });
+    const run = spawnSync(process.execPath, [path.join(root, 'scripts/bundle-size.mjs'), '--json'], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 170_000,
+    });
     expect(run.error).toBeUndefined();
     const line = run.stdout.trim().split('\n').pop() ?? '';
-    expect(line, `bundle-size.mjs printed no result (exit ${run.status}):\n${run.stdout}\n${run.stderr}`).toMatch(/^\{/);
+    expect(line, `bundle-size.mjs printed no result (exit ${run.status}):\n${run.stdout}\n${run.stderr}`).toMatch(
+      /^\{/,
+    );
     const result = JSON.parse(line);
-    console.log(`Worker bundle: ${result.rawKiB} KiB, ${result.gzipKiB} KiB gzip (wrangler: ${result.wranglerGzipKiB} KiB gzip), budget ${result.budgetKiB} KiB`);
+    console.log(
+      `Worker bundle: ${result.rawKiB} KiB, ${result.gzipKiB} KiB gzip (wrangler: ${result.wranglerGzipKiB} KiB gzip), budget ${result.budgetKiB} KiB`,
+    );
     expect(result.modules.length).toBeGreaterThan(0);
     expect(result.gzipKiB).toBeGreaterThan(50); // a real build, not an empty folder
     expect(result.gzipKiB).toBeLessThanOrEqual(800);

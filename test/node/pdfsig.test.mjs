@@ -15,7 +15,8 @@ import { makeSnapshot } from '../pdf-snapshot';
 const root = path.resolve(import.meta.dirname, '../..');
 const read = (file) => readFileSync(path.join(root, file));
 const hasPdfsig = !spawnSync('pdfsig', ['-v']).error;
-if (!hasPdfsig && !process.env.CI) console.warn('pdfsig (poppler-utils) is not installed: skipping the pdfsig checks of the sealed PDF.');
+if (!hasPdfsig && !process.env.CI)
+  console.warn('pdfsig (poppler-utils) is not installed: skipping the pdfsig checks of the sealed PDF.');
 
 const dir = mkdtempSync(path.join(tmpdir(), 'seal-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -30,7 +31,11 @@ function pdfsig(bytes, name) {
 
 async function sealedDocument(key, certificate) {
   const snapshot = makeSnapshot();
-  const { bytes } = await renderDocumentPdf(snapshot, { font: read('public/fonts/NotoSans-Regular.ttf'), boldFont: read('public/fonts/NotoSans-Bold.ttf'), logo: null });
+  const { bytes } = await renderDocumentPdf(snapshot, {
+    font: read('public/fonts/NotoSans-Regular.ttf'),
+    boldFont: read('public/fonts/NotoSans-Bold.ttf'),
+    logo: null,
+  });
   return sealPdf(bytes, {
     privateKeyPem: read(`test/fixtures/${key}`).toString(),
     certificatePem: read(`test/fixtures/${certificate}`).toString(),
@@ -69,7 +74,9 @@ describe.skipIf(!hasPdfsig && !process.env.CI)('sealed PDF in pdfsig', () => {
 
       const tampered = sealed.slice();
       const at = await pageContentOffset(sealed);
-      const [, gapStart, gapEnd] = /\/ByteRange \[(\d+) (\d+) (\d+)/.exec(Buffer.from(sealed).toString('latin1')).map(Number);
+      const [, gapStart, gapEnd] = /\/ByteRange \[(\d+) (\d+) (\d+)/
+        .exec(Buffer.from(sealed).toString('latin1'))
+        .map(Number);
       expect(at < gapStart || at >= gapEnd, 'the changed byte is signed').toBe(true);
       tampered[at] ^= 0x01;
       const after = pdfsig(tampered, `tampered-${label}.pdf`);

@@ -3,9 +3,36 @@ import { dateTime, fileSize } from '../format';
 
 // The conversation on a document, the same markup on both sides and in live updates.
 
-export interface CommentView { id: string; side: string; authorName: string; sideLabel: string; body: string; createdAt: number }
-export interface FileView { id: string; name: string; size: number; contentType: string; uploaderName: string; side: string; createdAt: number; canRemove: boolean }
-export interface EventView { id: string; seq: number | null; action: string; side: string; actorName: string; text: string; detail?: string; ip: string | null; userAgent: string | null; createdAt: number }
+export interface CommentView {
+  id: string;
+  side: string;
+  authorName: string;
+  sideLabel: string;
+  body: string;
+  createdAt: number;
+}
+export interface FileView {
+  id: string;
+  name: string;
+  size: number;
+  contentType: string;
+  uploaderName: string;
+  side: string;
+  createdAt: number;
+  canRemove: boolean;
+}
+export interface EventView {
+  id: string;
+  seq: number | null;
+  action: string;
+  side: string;
+  actorName: string;
+  text: string;
+  detail?: string;
+  ip: string | null;
+  userAgent: string | null;
+  createdAt: number;
+}
 
 const URL_RE = /\bhttps?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/g;
 
@@ -29,22 +56,36 @@ export function CommentItem({ c, timeZone }: { c: CommentView; timeZone: string 
   </li>`;
 }
 
-export function Thread({ comments, timeZone, action, csrf, live }: { comments: CommentView[]; timeZone: string; action: string | null; csrf: string; live: string }) {
+export function Thread({
+  comments,
+  timeZone,
+  action,
+  csrf,
+  live,
+}: {
+  comments: CommentView[];
+  timeZone: string;
+  action: string | null;
+  csrf: string;
+  live: string;
+}) {
   return html`<section class="card stack conversation" aria-labelledby="thread-h" data-live=${live}>
     <h2 id="thread-h">Conversation</h2>
     <ol class="thread" data-thread aria-live="polite">
       ${comments.map((c) => html`<${CommentItem} c=${c} timeZone=${timeZone} />`)}
     </ol>
     ${comments.length === 0 ? html`<p class="muted" data-thread-empty>No comments yet. Questions about this document? Ask here.</p>` : null}
-    ${action
-      ? html`<form method="post" action=${action} class="stack comment-form" data-comment-form novalidate>
+    ${
+      action
+        ? html`<form method="post" action=${action} class="stack comment-form" data-comment-form novalidate>
           <input type="hidden" name="_csrf" value=${csrf} />
           <label for="comment-body">Add a comment</label>
           <textarea id="comment-body" name="body" rows="3" maxlength="5000" required></textarea>
           <p class="error" data-comment-error hidden></p>
           <div><button class="btn primary" type="submit">Post comment</button></div>
         </form>`
-      : null}
+        : null
+    }
   </section>`;
 }
 
@@ -56,13 +97,29 @@ export function FileItem({ f, base, csrf, timeZone }: { f: FileView; base: strin
       <a href=${`${base}/${f.id}`} download>${f.name}</a>
       <div class="muted small">${fileSize(f.size)} · ${f.uploaderName} · ${dateTime(f.createdAt, timeZone)}</div>
     </div>
-    ${f.canRemove
-      ? html`<form method="post" action=${`${base}/${f.id}/remove`} class="inline-form"><input type="hidden" name="_csrf" value=${csrf} /><button class="btn small danger" type="submit" aria-label=${`Remove ${f.name}`}>Remove</button></form>`
-      : null}
+    ${
+      f.canRemove
+        ? html`<form method="post" action=${`${base}/${f.id}/remove`} class="inline-form"><input type="hidden" name="_csrf" value=${csrf} /><button class="btn small danger" type="submit" aria-label=${`Remove ${f.name}`}>Remove</button></form>`
+        : null
+    }
   </li>`;
 }
 
-export function Files({ files, base, csrf, timeZone, maxMb, error }: { files: FileView[]; base: string; csrf: string; timeZone: string; maxMb: number; error?: string }) {
+export function Files({
+  files,
+  base,
+  csrf,
+  timeZone,
+  maxMb,
+  error,
+}: {
+  files: FileView[];
+  base: string;
+  csrf: string;
+  timeZone: string;
+  maxMb: number;
+  error?: string;
+}) {
   return html`<section class="card stack files" aria-labelledby="files-h">
     <h2 id="files-h">Files</h2>
     <ul class="file-list" data-files>${files.map((f) => html`<${FileItem} f=${f} base=${base} csrf=${csrf} timeZone=${timeZone} />`)}</ul>

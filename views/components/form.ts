@@ -25,21 +25,49 @@ interface FieldProps {
   step?: string;
 }
 
-export function Field({ form, name, label, type = 'text', required, hint, autocomplete, inputmode, placeholder, class: cls, step }: FieldProps) {
+export function Field({
+  form,
+  name,
+  label,
+  type = 'text',
+  required,
+  hint,
+  autocomplete,
+  inputmode,
+  placeholder,
+  class: cls,
+  step,
+}: FieldProps) {
   const error = form.errors[name];
   const id = `f-${name}`;
   const describedBy = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
   return html`<div class=${`field ${cls ?? ''} ${error ? 'has-error' : ''}`}>
     <label for=${id}>${label}${required ? html`<span class="req" aria-hidden="true"> *</span>` : null}</label>
-    ${type === 'textarea'
-      ? html`<textarea id=${id} name=${name} required=${required} aria-invalid=${error ? 'true' : undefined} aria-describedby=${describedBy} placeholder=${placeholder} rows="3">${form.values[name] ?? ''}</textarea>`
-      : html`<input id=${id} name=${name} type=${type} value=${form.values[name] ?? ''} required=${required} autocomplete=${autocomplete} inputmode=${inputmode} placeholder=${placeholder} step=${step} aria-invalid=${error ? 'true' : undefined} aria-describedby=${describedBy} />`}
+    ${
+      type === 'textarea'
+        ? html`<textarea id=${id} name=${name} required=${required} aria-invalid=${error ? 'true' : undefined} aria-describedby=${describedBy} placeholder=${placeholder} rows="3">${form.values[name] ?? ''}</textarea>`
+        : html`<input id=${id} name=${name} type=${type} value=${form.values[name] ?? ''} required=${required} autocomplete=${autocomplete} inputmode=${inputmode} placeholder=${placeholder} step=${step} aria-invalid=${error ? 'true' : undefined} aria-describedby=${describedBy} />`
+    }
     ${hint ? html`<p class="hint" id=${`${id}-hint`}>${hint}</p>` : null}
     ${error ? html`<p class="error" id=${`${id}-error`}>${error}</p>` : null}
   </div>`;
 }
 
-export function Select({ form, name, label, options, required, empty }: { form: FormState; name: string; label: string; options: { value: string; label: string }[]; required?: boolean; empty?: string }) {
+export function Select({
+  form,
+  name,
+  label,
+  options,
+  required,
+  empty,
+}: {
+  form: FormState;
+  name: string;
+  label: string;
+  options: { value: string; label: string }[];
+  required?: boolean;
+  empty?: string;
+}) {
   const error = form.errors[name];
   const id = `f-${name}`;
   const current = form.values[name] ?? '';

@@ -2,7 +2,14 @@ import { html } from '../html';
 import { Csrf, Field, FormSummary, PageHeader, Select, type FormState } from '../components/form';
 import { DashboardPage, type PageContext } from '../layout/page';
 
-interface AccountRow { id: string; kind: string; name: string; email: string; phone: string; contactCount: number }
+interface AccountRow {
+  id: string;
+  kind: string;
+  name: string;
+  email: string;
+  phone: string;
+  contactCount: number;
+}
 
 const kindLabel = (k: string) => (k === 'vendor' ? 'Vendor' : 'Customer');
 const kindOptions = [
@@ -10,8 +17,19 @@ const kindOptions = [
   { value: 'vendor', label: 'Vendor' },
 ];
 
-export function AccountListPage({ ctx, rows, kind, q }: { ctx: PageContext; rows: AccountRow[]; kind: string; q: string }) {
-  const tab = (value: string, label: string) => html`<a href=${`/accounts${value ? `?kind=${value}` : ''}`} aria-current=${kind === value ? 'page' : undefined}>${label}</a>`;
+export function AccountListPage({
+  ctx,
+  rows,
+  kind,
+  q,
+}: {
+  ctx: PageContext;
+  rows: AccountRow[];
+  kind: string;
+  q: string;
+}) {
+  const tab = (value: string, label: string) =>
+    html`<a href=${`/accounts${value ? `?kind=${value}` : ''}`} aria-current=${kind === value ? 'page' : undefined}>${label}</a>`;
   return html`<${DashboardPage} ctx=${ctx} title="Customers & Vendors">
     <${PageHeader} title="Customers & Vendors"><a class="btn primary" href=${`/accounts/new${kind ? `?kind=${kind}` : ''}`}>New ${kind === 'vendor' ? 'vendor' : 'customer'}</a><//>
     <nav class="tabs" aria-label="Filter">${tab('', 'All')}${tab('customer', 'Customers')}${tab('vendor', 'Vendors')}</nav>
@@ -21,14 +39,17 @@ export function AccountListPage({ ctx, rows, kind, q }: { ctx: PageContext; rows
       <input id="q" name="q" type="search" value=${q} placeholder="Search by name or email" />
       <button class="btn" type="submit">Search</button>
     </form>
-    ${rows.length === 0
-      ? html`<div class="empty"><p>${q ? `No accounts match “${q}”.` : 'No customers or vendors yet.'}</p></div>`
-      : html`<div class="table-wrap"><table class="data">
+    ${
+      rows.length === 0
+        ? html`<div class="empty"><p>${q ? `No accounts match “${q}”.` : 'No customers or vendors yet.'}</p></div>`
+        : html`<div class="table-wrap"><table class="data">
           <thead><tr><th>Name</th><th>Kind</th><th>Email</th><th>Phone</th><th class="num">Contacts</th></tr></thead>
           <tbody>${rows.map(
-            (r) => html`<tr><td><a href=${`/accounts/${r.id}`}>${r.name}</a></td><td>${kindLabel(r.kind)}</td><td>${r.email}</td><td>${r.phone}</td><td class="num">${r.contactCount}</td></tr>`,
+            (r) =>
+              html`<tr><td><a href=${`/accounts/${r.id}`}>${r.name}</a></td><td>${kindLabel(r.kind)}</td><td>${r.email}</td><td>${r.phone}</td><td class="num">${r.contactCount}</td></tr>`,
           )}</tbody>
-        </table></div>`}
+        </table></div>`
+    }
   <//>`;
 }
 
@@ -64,9 +85,22 @@ export function NewAccountPage({ ctx, form }: { ctx: PageContext; form: FormStat
   <//>`;
 }
 
-interface ContactRow { id: string; name: string; email: string; phone: string; accessVersion: number }
+interface ContactRow {
+  id: string;
+  name: string;
+  email: string;
+  phone: string;
+  accessVersion: number;
+}
 
-export function AccountPage({ ctx, account, contacts, form, contactForm, editing }: {
+export function AccountPage({
+  ctx,
+  account,
+  contacts,
+  form,
+  contactForm,
+  editing,
+}: {
   ctx: PageContext;
   account: { id: string; kind: string; name: string };
   contacts: ContactRow[];
@@ -78,9 +112,10 @@ export function AccountPage({ ctx, account, contacts, form, contactForm, editing
     <${PageHeader} title=${account.name} sub=${kindLabel(account.kind)} />
     <section class="card stack" aria-labelledby="contacts-h">
       <h2 id="contacts-h">Contacts</h2>
-      ${contacts.length === 0
-        ? html`<p class="muted">No contacts yet. Documents are sent to a contact, so add one below.</p>`
-        : html`<div class="table-wrap"><table class="data">
+      ${
+        contacts.length === 0
+          ? html`<p class="muted">No contacts yet. Documents are sent to a contact, so add one below.</p>`
+          : html`<div class="table-wrap"><table class="data">
             <thead><tr><th>Name</th><th>Email</th><th>Phone</th><th><span class="visually-hidden">Actions</span></th></tr></thead>
             <tbody>${contacts.map((p) =>
               editing?.id === p.id
@@ -100,7 +135,8 @@ export function AccountPage({ ctx, account, contacts, form, contactForm, editing
                         <${Csrf} token=${ctx.csrf} /><button class="btn small danger" type="submit" title="Every portal link and session of this contact stops working">Revoke portal access</button>
                       </form></td></tr>`,
             )}</tbody>
-          </table></div>`}
+          </table></div>`
+      }
       <details open=${Object.keys(contactForm.errors).length > 0}>
         <summary>Add a contact</summary>
         <${FormSummary} form=${contactForm} />

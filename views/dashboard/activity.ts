@@ -22,9 +22,24 @@ export function FeedList({ items, timeZone, empty }: { items: FeedItem[]; timeZo
   )}</ol>`;
 }
 
-export function ActivityPage({ ctx, items, filters, jobs, actions, next }: { ctx: PageContext; items: FeedItem[]; filters: Record<string, string>; jobs: { id: string; name: string }[]; actions: { value: string; label: string }[]; next: string | null }) {
+export function ActivityPage({
+  ctx,
+  items,
+  filters,
+  jobs,
+  actions,
+  next,
+}: {
+  ctx: PageContext;
+  items: FeedItem[];
+  filters: Record<string, string>;
+  jobs: { id: string; name: string }[];
+  actions: { value: string; label: string }[];
+  next: string | null;
+}) {
   const form = { values: filters, errors: {} };
-  const query = (extra: Record<string, string>) => `/activity?${new URLSearchParams(Object.fromEntries(Object.entries({ ...filters, ...extra }).filter(([, v]) => v)))}`;
+  const query = (extra: Record<string, string>) =>
+    `/activity?${new URLSearchParams(Object.fromEntries(Object.entries({ ...filters, ...extra }).filter(([, v]) => v)))}`;
   return html`<${DashboardPage} ctx=${ctx} title="Activity">
     <${PageHeader} title="Activity" sub="Everything you and your customers and vendors did, newest first." />
     <form method="get" action="/activity" class="filters">

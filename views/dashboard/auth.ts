@@ -21,7 +21,17 @@ export function SignInPage({ ctx, form, next }: { ctx: PageContext; form: FormSt
   <//>`;
 }
 
-export function SignUpPage({ ctx, form, timeZones, currencies }: { ctx: PageContext; form: FormState; timeZones: string[]; currencies: string[] }) {
+export function SignUpPage({
+  ctx,
+  form,
+  timeZones,
+  currencies,
+}: {
+  ctx: PageContext;
+  form: FormState;
+  timeZones: string[];
+  currencies: string[];
+}) {
   return html`<${PlainPage} ctx=${ctx} title="Create your company · Contractor Portal">
     <div class="card narrow">
       <p class="logo-word">Contractor Portal</p>
@@ -44,7 +54,19 @@ export function SignUpPage({ ctx, form, timeZones, currencies }: { ctx: PageCont
   <//>`;
 }
 
-export function AcceptInvitePage({ ctx, form, orgName, email, token }: { ctx: PageContext; form: FormState; orgName: string; email: string; token: string }) {
+export function AcceptInvitePage({
+  ctx,
+  form,
+  orgName,
+  email,
+  token,
+}: {
+  ctx: PageContext;
+  form: FormState;
+  orgName: string;
+  email: string;
+  token: string;
+}) {
   return html`<${PlainPage} ctx=${ctx} title=${`Join ${orgName}`}>
     <div class="card narrow">
       <h1>Join ${orgName}</h1>

@@ -21,8 +21,18 @@ export interface BudgetItemView {
   costTotal: number;
   priceTotal: number;
 }
-export interface Rollup { cost: number; price: number; margin: number; marginRate: number | null }
-export interface BudgetGroupView { id: string; name: string; items: BudgetItemView[]; totals: Rollup }
+export interface Rollup {
+  cost: number;
+  price: number;
+  margin: number;
+  marginRate: number | null;
+}
+export interface BudgetGroupView {
+  id: string;
+  name: string;
+  items: BudgetItemView[];
+  totals: Rollup;
+}
 
 export interface JobPageProps {
   ctx: PageContext;
@@ -34,7 +44,13 @@ export interface JobPageProps {
   documents?: Children;
 }
 
-const costTypeLabel: Record<string, string> = { labor: 'Labor', materials: 'Materials', subcontractor: 'Subcontractor', equipment: 'Equipment', other: 'Other' };
+const costTypeLabel: Record<string, string> = {
+  labor: 'Labor',
+  materials: 'Materials',
+  subcontractor: 'Subcontractor',
+  equipment: 'Equipment',
+  other: 'Other',
+};
 
 // Every row's ↑/↓ submit the one "budget-move" form (the form attribute) to the row's own move
 // route (formaction): no form and CSRF field to render per row of a 200-item budget.
@@ -66,8 +82,9 @@ export function JobPage({ ctx, job, customer, groups, totals, groupForm, documen
     <section aria-labelledby="budget-h" class="stack">
       <h2 id="budget-h">Budget</h2>
       ${groups.length === 0 ? html`<div class="empty"><p>No budget yet. Add a cost group (for example “Demolition” or “Framing”), then its items.</p></div>` : null}
-      ${groups.length > 0
-        ? html`<div class="table-wrap"><table class="data budget">
+      ${
+        groups.length > 0
+          ? html`<div class="table-wrap"><table class="data budget">
             <thead><tr>
               <th scope="col">Item</th><th scope="col">Type</th><th scope="col" class="num">Qty</th><th scope="col">Unit</th>
               <th scope="col" class="num">Unit cost</th><th scope="col" class="num">Markup</th><th scope="col" class="num">Unit price</th>
@@ -105,7 +122,8 @@ export function JobPage({ ctx, job, customer, groups, totals, groupForm, documen
             <tfoot><tr class="totals"><th scope="row" colspan="7">Job total</th><td class="num">${m(totals.cost)}</td><td class="num">${m(totals.price)}</td><td colspan="2">Margin ${m(totals.margin)}</td></tr></tfoot>
           </table></div>
           <form id=${MOVE_FORM} method="post" action=${`/jobs/${job.id}`} hidden><${Csrf} token=${ctx.csrf} /></form>`
-        : null}
+          : null
+      }
       <details open=${Object.keys(groupForm.errors).length > 0}>
         <summary>Add a cost group</summary>
         <${FormSummary} form=${groupForm} />
@@ -125,7 +143,14 @@ export function JobPage({ ctx, job, customer, groups, totals, groupForm, documen
   <//>`;
 }
 
-export function ItemFormPage({ ctx, job, form, groups, vendors, itemId }: {
+export function ItemFormPage({
+  ctx,
+  job,
+  form,
+  groups,
+  vendors,
+  itemId,
+}: {
   ctx: PageContext;
   job: { id: string; number: number; name: string };
   form: FormState;
@@ -171,16 +196,30 @@ export function ItemFormPage({ ctx, job, form, groups, vendors, itemId }: {
         <a class="btn" href=${`/jobs/${job.id}`}>Cancel</a>
       </div>
     </form>
-    ${itemId
-      ? html`<form method="post" action=${`/jobs/${job.id}/items/${itemId}/delete`} class="danger-zone">
+    ${
+      itemId
+        ? html`<form method="post" action=${`/jobs/${job.id}/items/${itemId}/delete`} class="danger-zone">
           <${Csrf} token=${ctx.csrf} />
           <button class="btn danger" type="submit">Delete this item</button>
         </form>`
-      : null}
+        : null
+    }
   <//>`;
 }
 
-export function GroupFormPage({ ctx, job, group, form, itemCount }: { ctx: PageContext; job: { id: string; name: string }; group: { id: string; name: string }; form: FormState; itemCount: number }) {
+export function GroupFormPage({
+  ctx,
+  job,
+  group,
+  form,
+  itemCount,
+}: {
+  ctx: PageContext;
+  job: { id: string; name: string };
+  group: { id: string; name: string };
+  form: FormState;
+  itemCount: number;
+}) {
   return html`<${DashboardPage} ctx=${ctx} title="Edit group">
     <${PageHeader} title="Edit cost group" sub=${html`<a href=${`/jobs/${job.id}`}>${job.name}</a>`} />
     <${FormSummary} form=${form} />

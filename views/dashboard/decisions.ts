@@ -3,14 +3,41 @@ import { Csrf, PageHeader } from '../components/form';
 import { dateTime, money, quantity } from '../format';
 import { DashboardPage, Document, type PageContext } from '../layout/page';
 
-export interface DecisionView { id: string; outcome: string; signerName: string; signerEmail: string; method: string; signedAt: number; reason: string | null; sealedAt: number | null; sealError: string | null; version: number; ip: string }
+export interface DecisionView {
+  id: string;
+  outcome: string;
+  signerName: string;
+  signerEmail: string;
+  method: string;
+  signedAt: number;
+  reason: string | null;
+  sealedAt: number | null;
+  sealError: string | null;
+  version: number;
+  ip: string;
+}
 
-export function DecisionsSection({ ctx, docId, decisions, deposit, bid }: {
+export function DecisionsSection({
+  ctx,
+  docId,
+  decisions,
+  deposit,
+  bid,
+}: {
   ctx: PageContext;
   docId: string;
   decisions: DecisionView[];
   deposit: { amount: number; currency: string; invoiceId: string | null } | null;
-  bid: { total: number; note: string; submittedAt: number; status: string; currency: string; canAccept: boolean; jobId: string; lines: { name: string; quantity: number; unit: string; unitCost: number | null; note: string }[] } | null;
+  bid: {
+    total: number;
+    note: string;
+    submittedAt: number;
+    status: string;
+    currency: string;
+    canAccept: boolean;
+    jobId: string;
+    lines: { name: string; quantity: number; unit: string; unitCost: number | null; note: string }[];
+  } | null;
 }) {
   const tz = ctx.org?.timeZone ?? 'UTC';
   if (!decisions.length && !bid) return null;
@@ -20,21 +47,26 @@ export function DecisionsSection({ ctx, docId, decisions, deposit, bid }: {
       (d) => html`<div class=${`outcome ${d.outcome}`}>
         <p><strong>${d.outcome === 'declined' ? 'Declined' : d.outcome === 'signed' ? 'Signed' : d.outcome === 'accepted' ? 'Accepted' : 'Approved'}</strong> by ${d.signerName} &lt;${d.signerEmail}&gt; · rev ${d.version} · ${dateTime(d.signedAt, tz)}${d.ip ? ` · ${d.ip}` : ''}</p>
         ${d.reason ? html`<p class="pre">${d.reason}</p>` : null}
-        ${d.outcome === 'signed'
-          ? d.sealedAt
-            ? html`<p><a class="btn" href=${`/documents/${docId}/signed.pdf`}>Download the signed PDF</a></p>`
-            : html`<p class="muted">Finalizing the signed PDF…${d.sealError ? ` (retrying: ${d.sealError})` : ''}</p>`
-          : null}
+        ${
+          d.outcome === 'signed'
+            ? d.sealedAt
+              ? html`<p><a class="btn" href=${`/documents/${docId}/signed.pdf`}>Download the signed PDF</a></p>`
+              : html`<p class="muted">Finalizing the signed PDF…${d.sealError ? ` (retrying: ${d.sealError})` : ''}</p>`
+            : null
+        }
       </div>`,
     )}
-    ${deposit
-      ? deposit.invoiceId
-        ? html`<p>Deposit invoice: <a href=${`/documents/${deposit.invoiceId}`}>open it</a>.</p>`
-        : html`<form method="post" action=${`/documents/${docId}/deposit-invoice`} class="inline-form"><${Csrf} token=${ctx.csrf} />
+    ${
+      deposit
+        ? deposit.invoiceId
+          ? html`<p>Deposit invoice: <a href=${`/documents/${deposit.invoiceId}`}>open it</a>.</p>`
+          : html`<form method="post" action=${`/documents/${docId}/deposit-invoice`} class="inline-form"><${Csrf} token=${ctx.csrf} />
             <p>Approved with a deposit of <strong>${money(deposit.amount, deposit.currency)}</strong>. <button class="btn primary" type="submit">Create the deposit invoice</button></p></form>`
-      : null}
-    ${bid
-      ? html`<p>Submitted ${dateTime(bid.submittedAt, tz)} · total <strong>${money(bid.total, bid.currency)}</strong> · ${bid.status === 'accepted' ? 'accepted' : bid.status === 'not_accepted' ? 'not accepted' : 'awaiting your decision'}</p>
+        : null
+    }
+    ${
+      bid
+        ? html`<p>Submitted ${dateTime(bid.submittedAt, tz)} · total <strong>${money(bid.total, bid.currency)}</strong> · ${bid.status === 'accepted' ? 'accepted' : bid.status === 'not_accepted' ? 'not accepted' : 'awaiting your decision'}</p>
           <div class="table-wrap"><table class="data"><thead><tr><th>Item</th><th class="num">Qty</th><th>Unit</th><th class="num">Unit cost</th><th>Note</th></tr></thead>
             <tbody>${bid.lines.map((l) => html`<tr><td>${l.name}</td><td class="num">${quantity(l.quantity)}</td><td>${l.unit}</td><td class="num">${l.unitCost === null ? 'No bid' : money(l.unitCost, bid.currency)}</td><td>${l.note}</td></tr>`)}</tbody></table></div>
           ${bid.note ? html`<p class="pre">${bid.note}</p>` : null}
@@ -42,19 +74,39 @@ export function DecisionsSection({ ctx, docId, decisions, deposit, bid }: {
             ${bid.canAccept ? html`<form method="post" action=${`/documents/${docId}/accept-bid`} class="inline-form"><${Csrf} token=${ctx.csrf} /><button class="btn primary" type="submit">Accept this bid</button></form>` : null}
             <a class="btn" href=${`/jobs/${bid.jobId}/bids`}>Compare bids</a>
           </p>`
-      : null}
+        : null
+    }
   </section>`;
 }
 
-export interface BidColumn { documentId: string; number: string; vendor: string; status: string; total: number; canAccept: boolean; costs: Map<string, number | null> }
+export interface BidColumn {
+  documentId: string;
+  number: string;
+  vendor: string;
+  status: string;
+  total: number;
+  canAccept: boolean;
+  costs: Map<string, number | null>;
+}
 
-export function CompareBidsPage({ ctx, job, items, columns }: { ctx: PageContext; job: { id: string; name: string }; items: { id: string; name: string; quantity: number; unit: string; budgetCost: number }[]; columns: BidColumn[] }) {
+export function CompareBidsPage({
+  ctx,
+  job,
+  items,
+  columns,
+}: {
+  ctx: PageContext;
+  job: { id: string; name: string };
+  items: { id: string; name: string; quantity: number; unit: string; budgetCost: number }[];
+  columns: BidColumn[];
+}) {
   const cur = ctx.org?.currency ?? 'USD';
   return html`<${DashboardPage} ctx=${ctx} title="Compare bids">
     <${PageHeader} title="Compare bids" sub=${html`<a href=${`/jobs/${job.id}`}>${job.name}</a> · unit costs from each vendor for the same budget items`} />
-    ${columns.length === 0
-      ? html`<div class="empty"><p>No bids submitted on this job yet.</p></div>`
-      : html`<div class="table-wrap"><table class="data compare">
+    ${
+      columns.length === 0
+        ? html`<div class="empty"><p>No bids submitted on this job yet.</p></div>`
+        : html`<div class="table-wrap"><table class="data compare">
           <thead><tr><th>Item</th><th class="num">Qty</th><th class="num">Budget unit cost</th>${columns.map((c) => html`<th class="num"><a href=${`/documents/${c.documentId}`}>${c.vendor}</a><br /><span class="muted small">${c.number} · ${c.status}</span></th>`)}</tr></thead>
           <tbody>${items.map((i) => {
             const offers = columns.map((c) => c.costs.get(i.id)).filter((v): v is number => typeof v === 'number');
@@ -67,25 +119,45 @@ export function CompareBidsPage({ ctx, job, items, columns }: { ctx: PageContext
           })}</tbody>
           <tfoot><tr class="totals"><th colspan="3">Bid total</th>${columns.map((c) => html`<td class="num">${money(c.total, cur)}</td>`)}</tr>
             <tr><th colspan="3"></th>${columns.map((c) => html`<td class="num">${c.canAccept ? html`<form method="post" action=${`/documents/${c.documentId}/accept-bid`}><${Csrf} token=${ctx.csrf} /><button class="btn small primary" type="submit">Accept</button></form>` : ''}</td>`)}</tr></tfoot>
-        </table></div>`}
+        </table></div>`
+    }
   <//>`;
 }
 
-export interface VerifyResult { number: string; typeLabel: string; company: string; signers: { name: string; signedAt: number }[] }
+export interface VerifyResult {
+  number: string;
+  typeLabel: string;
+  company: string;
+  signers: { name: string; signedAt: number }[];
+}
 
-export function VerifyPage({ nonce, csrf, result, error, checked }: { nonce: string; csrf: string; result?: VerifyResult | null; error?: string; checked?: boolean }) {
+export function VerifyPage({
+  nonce,
+  csrf,
+  result,
+  error,
+  checked,
+}: {
+  nonce: string;
+  csrf: string;
+  result?: VerifyResult | null;
+  error?: string;
+  checked?: boolean;
+}) {
   return html`<${Document} title="Verify a signed document" nonce=${nonce} bodyClass="plain">
     <main id="main" class="plain-main">
       <div class="card narrow stack">
         <h1>Verify a signed document</h1>
         <p>Upload a signed PDF, or paste its SHA-256, to check that it is an unaltered document signed through this portal.</p>
-        ${checked
-          ? result
-            ? html`<div class="outcome signed" role="status"><p><strong>Verified.</strong> This is an unaltered signed document.</p>
+        ${
+          checked
+            ? result
+              ? html`<div class="outcome signed" role="status"><p><strong>Verified.</strong> This is an unaltered signed document.</p>
                 <dl class="facts"><dt>Document</dt><dd>${result.typeLabel} ${result.number}</dd><dt>Company</dt><dd>${result.company}</dd>
                 ${result.signers.map((s) => html`<dt>Signed by</dt><dd>${s.name}, ${new Date(s.signedAt).toISOString().replace('T', ' ').slice(0, 16)} UTC</dd>`)}</dl></div>`
-            : html`<p class="form-summary" role="alert">Not a document we signed, or it has been changed.</p>`
-          : null}
+              : html`<p class="form-summary" role="alert">Not a document we signed, or it has been changed.</p>`
+            : null
+        }
         ${error ? html`<p class="form-summary" role="alert">${error}</p>` : null}
         <form method="post" action="/verify" enctype="multipart/form-data" class="stack" novalidate>
           <input type="hidden" name="_csrf" value=${csrf} />

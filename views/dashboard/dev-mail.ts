@@ -3,15 +3,26 @@ import { PageHeader } from '../components/form';
 import { dateTime } from '../format';
 import { Document } from '../layout/page';
 
-interface Message { id: string; toEmail: string; toName: string; subject: string; status: string; attempts: number; lastError: string | null; createdAt: number; kind: string }
+interface Message {
+  id: string;
+  toEmail: string;
+  toName: string;
+  subject: string;
+  status: string;
+  attempts: number;
+  lastError: string | null;
+  createdAt: number;
+  kind: string;
+}
 
 export function DevMailPage({ nonce, messages }: { nonce: string; messages: Message[] }) {
   return html`<${Document} title="Development mailbox" nonce=${nonce} bodyClass="plain">
     <main id="main" class="plain-main wide">
       <${PageHeader} title="Development mailbox" sub="Every email the app has written to its outbox. Without a MailChannels key nothing leaves this machine." />
-      ${messages.length === 0
-        ? html`<div class="empty"><p>No mail yet.</p></div>`
-        : html`<div class="table-wrap"><table class="data mail-list">
+      ${
+        messages.length === 0
+          ? html`<div class="empty"><p>No mail yet.</p></div>`
+          : html`<div class="table-wrap"><table class="data mail-list">
             <thead><tr><th>When (UTC)</th><th>To</th><th>Subject</th><th>Status</th></tr></thead>
             <tbody>${messages.map(
               (m) => html`<tr>
@@ -20,7 +31,8 @@ export function DevMailPage({ nonce, messages }: { nonce: string; messages: Mess
                 <td><span class=${`badge ${m.status === 'sent' ? 'approved' : m.status === 'failed' ? 'declined' : 'draft'}`}>${m.status}</span>${m.lastError ? html` <span class="muted small">${m.lastError}</span>` : null}</td>
               </tr>`,
             )}</tbody>
-          </table></div>`}
+          </table></div>`
+      }
     </main>
   <//>`;
 }

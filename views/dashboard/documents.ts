@@ -10,7 +10,15 @@ import type { DocumentTotals } from '../../src/budget/totals';
 
 export const statusBadge = (status: string, label: string) => html`<span class=${`badge ${status}`}>${label}</span>`;
 
-export function ChooseKindPage({ ctx, job, kinds }: { ctx: PageContext; job: { id: string; name: string; number: number }; kinds: (Kind & { key: string; blurb: string })[] }) {
+export function ChooseKindPage({
+  ctx,
+  job,
+  kinds,
+}: {
+  ctx: PageContext;
+  job: { id: string; name: string; number: number };
+  kinds: (Kind & { key: string; blurb: string })[];
+}) {
   return html`<${DashboardPage} ctx=${ctx} title="New document">
     <${PageHeader} title="New document" sub=${html`<a href=${`/jobs/${job.id}`}>${job.name}</a> · Job ${jobNumber(job.number)}`} />
     <ul class="kind-grid">
@@ -23,17 +31,46 @@ export function ChooseKindPage({ ctx, job, kinds }: { ctx: PageContext; job: { i
   <//>`;
 }
 
-interface SelectGroup { id: string; name: string; items: { id: string; name: string; quantity: number; unit: string; unitCost: number; unitPrice: number; vendorName: string | null }[] }
+interface SelectGroup {
+  id: string;
+  name: string;
+  items: {
+    id: string;
+    name: string;
+    quantity: number;
+    unit: string;
+    unitCost: number;
+    unitPrice: number;
+    vendorName: string | null;
+  }[];
+}
 
-export function SelectItemsPage({ ctx, job, kind, kindKey, groups, error, selected }: { ctx: PageContext; job: { id: string; name: string; number: number }; kind: Kind; kindKey: string; groups: SelectGroup[]; error?: string; selected: Set<string> }) {
+export function SelectItemsPage({
+  ctx,
+  job,
+  kind,
+  kindKey,
+  groups,
+  error,
+  selected,
+}: {
+  ctx: PageContext;
+  job: { id: string; name: string; number: number };
+  kind: Kind;
+  kindKey: string;
+  groups: SelectGroup[];
+  error?: string;
+  selected: Set<string>;
+}) {
   const cur = ctx.org?.currency ?? 'USD';
   const showPrice = kind.amountColumn === 'price';
   return html`<${DashboardPage} ctx=${ctx} title=${`New ${kind.label}`} scripts=${['/select-items.js']}>
     <${PageHeader} title=${`New ${kind.label.toLowerCase()}`} sub=${html`<a href=${`/jobs/${job.id}`}>${job.name}</a> · Choose the budget items it contains.`} />
     ${error ? html`<div class="form-summary" role="alert"><strong>${error}</strong></div>` : null}
-    ${groups.length === 0
-      ? html`<div class="empty"><p>This job has no budget items yet. <a href=${`/jobs/${job.id}`}>Add some to the budget</a> first.</p></div>`
-      : html`<form method="post" action=${`/jobs/${job.id}/documents`} class="stack" data-select-items>
+    ${
+      groups.length === 0
+        ? html`<div class="empty"><p>This job has no budget items yet. <a href=${`/jobs/${job.id}`}>Add some to the budget</a> first.</p></div>`
+        : html`<form method="post" action=${`/jobs/${job.id}/documents`} class="stack" data-select-items>
           <${Csrf} token=${ctx.csrf} />
           <input type="hidden" name="kind" value=${kindKey} />
           <label class="select-all"><input type="checkbox" name="all" value="1" data-select-all /> Select all</label>
@@ -53,11 +90,22 @@ export function SelectItemsPage({ ctx, job, kind, kindKey, groups, error, select
             )}
           </table></div>
           <div class="form-actions"><button class="btn primary" type="submit">Create ${kind.label.toLowerCase()}</button> <a class="btn" href=${`/jobs/${job.id}`}>Cancel</a></div>
-        </form>`}
+        </form>`
+    }
   <//>`;
 }
 
-export interface EditorLine { id: string; kind: 'item' | 'group'; name: string; description: string; quantity: string; unit: string; amount: string; taxable: boolean; total: number | null }
+export interface EditorLine {
+  id: string;
+  kind: 'item' | 'group';
+  name: string;
+  description: string;
+  quantity: string;
+  unit: string;
+  amount: string;
+  taxable: boolean;
+  total: number | null;
+}
 
 export interface EditorProps {
   ctx: PageContext;
@@ -74,14 +122,28 @@ export interface EditorProps {
   revisionOf?: number | null;
 }
 
-export function DraftEditorPage({ ctx, doc, kind, job, form, lines, recipients, totals, payments, history, below, revisionOf }: EditorProps) {
+export function DraftEditorPage({
+  ctx,
+  doc,
+  kind,
+  job,
+  form,
+  lines,
+  recipients,
+  totals,
+  payments,
+  history,
+  below,
+  revisionOf,
+}: EditorProps) {
   const cur = ctx.org?.currency ?? 'USD';
   const v = form.values;
   const account = recipients.find((r) => r.id === v.accountId);
   const contact = account?.contacts.find((p) => p.id === v.contactId);
   const amountLabel = kind.amountColumn === 'price' ? 'Unit price' : 'Unit cost';
   const bid = kind.amountColumn === 'bid';
-  const err = (name: string) => (form.errors[name] ? html`<p class="error" id=${`e-${name}`}>${form.errors[name]}</p>` : null);
+  const err = (name: string) =>
+    form.errors[name] ? html`<p class="error" id=${`e-${name}`}>${form.errors[name]}</p>` : null;
   const cell = (name: string, label: string, opts: { num?: boolean; textarea?: boolean } = {}) =>
     opts.textarea
       ? html`<label class="visually-hidden" for=${`f-${name}`}>${label}</label><textarea id=${`f-${name}`} name=${name} rows="1" aria-invalid=${form.errors[name] ? 'true' : undefined}>${v[name] ?? ''}</textarea>${err(name)}`
@@ -106,8 +168,9 @@ export function DraftEditorPage({ ctx, doc, kind, job, form, lines, recipients, 
         <div class="grid3">
           <${Field} form=${form} name="dueDate" label=${kind.dueLabel} type="date" />
           ${bid ? null : html`<${Field} form=${form} name="taxRate" label="Tax rate %" inputmode="decimal" />`}
-          ${kind.hasDeposit
-            ? html`<div class="deposit">
+          ${
+            kind.hasDeposit
+              ? html`<div class="deposit">
                 <${Select} form=${form} name="depositKind" label=${kind.type === 'customer_invoice' ? 'Amount due' : 'Deposit'} options=${[
                   { value: 'none', label: kind.type === 'customer_invoice' ? 'Full balance' : 'No deposit' },
                   { value: 'percent', label: 'Percent of total' },
@@ -115,7 +178,8 @@ export function DraftEditorPage({ ctx, doc, kind, job, form, lines, recipients, 
                 ]} />
                 <${Field} form=${form} name="depositValue" label="Percent or amount" inputmode="decimal" />
               </div>`
-            : null}
+              : null
+          }
         </div>
         <${Field} form=${form} name="description" label=${bid ? 'Scope of work' : 'Description or scope'} type="textarea" />
       </section>
@@ -133,24 +197,32 @@ export function DraftEditorPage({ ctx, doc, kind, job, form, lines, recipients, 
         <div class="table-wrap"><table class="data editor-lines">
           <thead><tr><th scope="col">Item and description</th><th scope="col" class="num">Qty</th><th scope="col">Unit</th>${bid ? null : html`<th scope="col" class="num">${amountLabel}</th><th scope="col">Tax</th><th scope="col" class="num">Total</th>`}<th scope="col">Order</th><th scope="col">Remove</th></tr></thead>
           <tbody>
-            ${lines.map((l) => html`<tr class=${l.kind === 'group' ? 'group-row' : ''}>
+            ${lines.map(
+              (l) => html`<tr class=${l.kind === 'group' ? 'group-row' : ''}>
               <td>
                 <input type="hidden" name="line" value=${l.id} />
                 ${cell(`name.${l.id}`, l.kind === 'group' ? 'Group heading' : 'Line name')}
                 ${l.kind === 'item' ? cell(`description.${l.id}`, 'Description', { textarea: true }) : null}
               </td>
-              ${l.kind === 'item'
-                ? html`<td>${cell(`quantity.${l.id}`, 'Quantity', { num: true })}</td><td>${cell(`unit.${l.id}`, 'Unit')}</td>
-                  ${bid ? null : html`<td>${cell(`amount.${l.id}`, amountLabel, { num: true })}</td>
+              ${
+                l.kind === 'item'
+                  ? html`<td>${cell(`quantity.${l.id}`, 'Quantity', { num: true })}</td><td>${cell(`unit.${l.id}`, 'Unit')}</td>
+                  ${
+                    bid
+                      ? null
+                      : html`<td>${cell(`amount.${l.id}`, amountLabel, { num: true })}</td>
                     <td><label class="visually-hidden" for=${`t-${l.id}`}>Taxable</label><input type="checkbox" id=${`t-${l.id}`} name=${`taxable.${l.id}`} checked=${v[`taxable.${l.id}`] === 'on'} /></td>
-                    <td class="num">${l.total === null ? '' : money(l.total, cur)}</td>`}`
-                : html`<td colspan=${bid ? 2 : 5} class="muted small">Group heading</td>`}
+                    <td class="num">${l.total === null ? '' : money(l.total, cur)}</td>`
+                  }`
+                  : html`<td colspan=${bid ? 2 : 5} class="muted small">Group heading</td>`
+              }
               <td class="row-actions">
                 <button class="btn small" type="submit" name="move" value=${`up:${l.id}`} aria-label=${`Move ${l.name} up`}>↑</button>
                 <button class="btn small" type="submit" name="move" value=${`down:${l.id}`} aria-label=${`Move ${l.name} down`}>↓</button>
               </td>
               <td><label class="visually-hidden" for=${`r-${l.id}`}>Remove ${l.name}</label><input type="checkbox" id=${`r-${l.id}`} name=${`remove.${l.id}`} value="1" /></td>
-            </tr>`)}
+            </tr>`,
+            )}
             <tr class="new-line">
               <td>
                 <input type="hidden" name="line" value="_new" />
@@ -180,7 +252,15 @@ export function DraftEditorPage({ ctx, doc, kind, job, form, lines, recipients, 
   <//>`;
 }
 
-function TotalsFromDraft({ totals, currency, taxRate }: { totals: DocumentTotals; currency: string; taxRate?: string }) {
+function TotalsFromDraft({
+  totals,
+  currency,
+  taxRate,
+}: {
+  totals: DocumentTotals;
+  currency: string;
+  taxRate?: string;
+}) {
   const m = (c: number) => money(c, currency);
   return html`<table class="totals-table"><tbody>
     <tr><th scope="row">Subtotal</th><td class="num">${m(totals.subtotal)}</td></tr>
@@ -193,7 +273,15 @@ function TotalsFromDraft({ totals, currency, taxRate }: { totals: DocumentTotals
 
 export interface SentPageProps {
   ctx: PageContext;
-  doc: { id: string; number: string; status: string; statusLabel: string; sentVersion: number; currentVersion: number; hasDraftRevision: boolean };
+  doc: {
+    id: string;
+    number: string;
+    status: string;
+    statusLabel: string;
+    sentVersion: number;
+    currentVersion: number;
+    hasDraftRevision: boolean;
+  };
   kind: Kind;
   job: { id: string; name: string; number: number };
   snapshot: DocumentSnapshot;
@@ -205,7 +293,19 @@ export interface SentPageProps {
   below?: Children;
 }
 
-export function SentDocumentPage({ ctx, doc, kind, job, snapshot, actions, payments, history, extra, views = [], below }: SentPageProps) {
+export function SentDocumentPage({
+  ctx,
+  doc,
+  kind,
+  job,
+  snapshot,
+  actions,
+  payments,
+  history,
+  extra,
+  views = [],
+  below,
+}: SentPageProps) {
   return html`<${DashboardPage} ctx=${ctx} title=${`${kind.label} ${doc.number}`} scripts=${['/live.js']}>
     <${PageHeader} title=${html`${kind.label} ${doc.number}${doc.sentVersion > 1 ? ` rev ${doc.sentVersion}` : ''} ${statusBadge(doc.status, doc.statusLabel)}`}
       sub=${html`<a href=${`/jobs/${job.id}`}>${job.name}</a> · Job ${jobNumber(job.number)} · ${snapshot.title}`}>
@@ -227,7 +327,12 @@ export function SentDocumentPage({ ctx, doc, kind, job, snapshot, actions, payme
   <//>`;
 }
 
-interface VersionRow { version: number; state: string; sentAt: number | null; pdfSha256: string | null }
+interface VersionRow {
+  version: number;
+  state: string;
+  sentAt: number | null;
+  pdfSha256: string | null;
+}
 
 export function VersionHistory({ ctx, docId, versions }: { ctx: PageContext; docId: string; versions: VersionRow[] }) {
   const tz = ctx.org?.timeZone ?? 'UTC';
@@ -249,21 +354,52 @@ export function VersionHistory({ ctx, docId, versions }: { ctx: PageContext; doc
   </section>`;
 }
 
-export interface LineChange { kind: 'added' | 'removed' | 'changed'; name: string; before?: string; after?: string; fields?: string[] }
+export interface LineChange {
+  kind: 'added' | 'removed' | 'changed';
+  name: string;
+  before?: string;
+  after?: string;
+  fields?: string[];
+}
 
-export function ComparePage({ ctx, doc, kind, from, to, changes, before, after, currency }: { ctx: PageContext; doc: { id: string; number: string }; kind: Kind; from: number; to: number; changes: LineChange[]; before: DocumentTotals; after: DocumentTotals; currency: string }) {
+export function ComparePage({
+  ctx,
+  doc,
+  kind,
+  from,
+  to,
+  changes,
+  before,
+  after,
+  currency,
+}: {
+  ctx: PageContext;
+  doc: { id: string; number: string };
+  kind: Kind;
+  from: number;
+  to: number;
+  changes: LineChange[];
+  before: DocumentTotals;
+  after: DocumentTotals;
+  currency: string;
+}) {
   const m = (c: number) => money(c, currency);
-  const row = (label: string, a: number, b: number) => html`<tr><th scope="row">${label}</th><td class="num">${m(a)}</td><td class="num">${m(b)}</td><td class="num">${b - a === 0 ? '—' : `${b - a > 0 ? '+' : ''}${m(b - a)}`}</td></tr>`;
+  const row = (label: string, a: number, b: number) =>
+    html`<tr><th scope="row">${label}</th><td class="num">${m(a)}</td><td class="num">${m(b)}</td><td class="num">${b - a === 0 ? '—' : `${b - a > 0 ? '+' : ''}${m(b - a)}`}</td></tr>`;
   return html`<${DashboardPage} ctx=${ctx} title=${`Changes in ${doc.number}`}>
     <${PageHeader} title=${`${kind.label} ${doc.number}: rev ${from} → rev ${to}`} sub=${html`<a href=${`/documents/${doc.id}`}>Back to the document</a>`} />
     <section class="card stack">
       <h2>Lines</h2>
-      ${changes.length === 0
-        ? html`<p class="muted">No line changed.</p>`
-        : html`<ul class="changes">${changes.map(
-            (c) => html`<li class=${`change ${c.kind}`}><span class="badge ${c.kind === 'added' ? 'approved' : c.kind === 'removed' ? 'declined' : 'sent'}">${c.kind === 'added' ? 'Added' : c.kind === 'removed' ? 'Removed' : 'Changed'}</span> <strong>${c.name}</strong>
+      ${
+        changes.length === 0
+          ? html`<p class="muted">No line changed.</p>`
+          : html`<ul class="changes">${changes.map(
+              (
+                c,
+              ) => html`<li class=${`change ${c.kind}`}><span class="badge ${c.kind === 'added' ? 'approved' : c.kind === 'removed' ? 'declined' : 'sent'}">${c.kind === 'added' ? 'Added' : c.kind === 'removed' ? 'Removed' : 'Changed'}</span> <strong>${c.name}</strong>
               ${c.before ? html` <span class="muted">was ${c.before}</span>` : null}${c.after ? html` <span>now ${c.after}</span>` : null}${c.fields?.length ? html` <span class="muted small">(${c.fields.join(', ')})</span>` : null}</li>`,
-          )}</ul>`}
+            )}</ul>`
+      }
       <h2>Totals</h2>
       <table class="data"><thead><tr><th></th><th class="num">rev ${from}</th><th class="num">rev ${to}</th><th class="num">Change</th></tr></thead>
         <tbody>${row('Subtotal', before.subtotal, after.subtotal)}${row('Tax', before.tax, after.tax)}${row('Total', before.total, after.total)}</tbody></table>
@@ -271,7 +407,26 @@ export function ComparePage({ ctx, doc, kind, from, to, changes, before, after, 
   <//>`;
 }
 
-interface ListRow { id: string; type: string; subtype: string | null; number: string; status: string; currentVersion: number; sentVersion: number | null; accountName: string | null; title: string; issueDate: string; dueDate: string | null; jobId: string; jobName: string; sentAt: number | null; totals: DocumentTotals; kindLabel: string; statusLabel: string; amountShown: 'price' | 'cost' | 'bid' }
+interface ListRow {
+  id: string;
+  type: string;
+  subtype: string | null;
+  number: string;
+  status: string;
+  currentVersion: number;
+  sentVersion: number | null;
+  accountName: string | null;
+  title: string;
+  issueDate: string;
+  dueDate: string | null;
+  jobId: string;
+  jobName: string;
+  sentAt: number | null;
+  totals: DocumentTotals;
+  kindLabel: string;
+  statusLabel: string;
+  amountShown: 'price' | 'cost' | 'bid';
+}
 
 export function DocumentsTable({ ctx, rows, showJob }: { ctx: PageContext; rows: ListRow[]; showJob: boolean }) {
   const cur = ctx.org?.currency ?? 'USD';
@@ -289,7 +444,15 @@ export function DocumentsTable({ ctx, rows, showJob }: { ctx: PageContext; rows:
   </table></div>`;
 }
 
-export function JobDocumentsSection({ ctx, jobId, groups }: { ctx: PageContext; jobId: string; groups: { label: string; rows: ListRow[] }[] }) {
+export function JobDocumentsSection({
+  ctx,
+  jobId,
+  groups,
+}: {
+  ctx: PageContext;
+  jobId: string;
+  groups: { label: string; rows: ListRow[] }[];
+}) {
   return html`<section class="stack" aria-labelledby="docs-h">
     <div class="section-head"><h2 id="docs-h">Documents</h2><a class="btn small" href=${`/jobs/${jobId}/documents/new`}>New document</a></div>
     ${groups.length === 0 ? html`<div class="empty"><p>No documents for this job yet. Use <strong>New document</strong> to package budget items into an estimate, order or invoice.</p></div>` : null}
@@ -297,7 +460,21 @@ export function JobDocumentsSection({ ctx, jobId, groups }: { ctx: PageContext; 
   </section>`;
 }
 
-export function DocumentListPage({ ctx, rows, filters, jobs, types, statuses }: { ctx: PageContext; rows: ListRow[]; filters: { type: string; status: string; jobId: string }; jobs: { id: string; name: string }[]; types: { value: string; label: string }[]; statuses: { value: string; label: string }[] }) {
+export function DocumentListPage({
+  ctx,
+  rows,
+  filters,
+  jobs,
+  types,
+  statuses,
+}: {
+  ctx: PageContext;
+  rows: ListRow[];
+  filters: { type: string; status: string; jobId: string };
+  jobs: { id: string; name: string }[];
+  types: { value: string; label: string }[];
+  statuses: { value: string; label: string }[];
+}) {
   const form = { values: filters as Record<string, string>, errors: {} };
   return html`<${DashboardPage} ctx=${ctx} title="Documents">
     <${PageHeader} title="Documents" sub="Everything you have drafted, sent and received, across jobs." />
@@ -311,19 +488,44 @@ export function DocumentListPage({ ctx, rows, filters, jobs, types, statuses }: 
   <//>`;
 }
 
-interface PaymentRow { id: string; amount: number; paidOn: string; method: string; reference: string }
+interface PaymentRow {
+  id: string;
+  amount: number;
+  paidOn: string;
+  method: string;
+  reference: string;
+}
 
-export function PaymentsSection({ ctx, docId, rows, form, canRecord, balance, currency }: { ctx: PageContext; docId: string; rows: PaymentRow[]; form: FormState; canRecord: boolean; balance: number; currency: string }) {
+export function PaymentsSection({
+  ctx,
+  docId,
+  rows,
+  form,
+  canRecord,
+  balance,
+  currency,
+}: {
+  ctx: PageContext;
+  docId: string;
+  rows: PaymentRow[];
+  form: FormState;
+  canRecord: boolean;
+  balance: number;
+  currency: string;
+}) {
   return html`<section class="card stack" aria-labelledby="payments-h">
     <h2 id="payments-h">Payments</h2>
-    ${rows.length === 0
-      ? html`<p class="muted">No payments recorded.</p>`
-      : html`<div class="table-wrap"><table class="data"><thead><tr><th>Date</th><th>Method</th><th>Reference</th><th class="num">Amount</th></tr></thead>
+    ${
+      rows.length === 0
+        ? html`<p class="muted">No payments recorded.</p>`
+        : html`<div class="table-wrap"><table class="data"><thead><tr><th>Date</th><th>Method</th><th>Reference</th><th class="num">Amount</th></tr></thead>
           <tbody>${rows.map((p) => html`<tr><td>${calendarDate(p.paidOn)}</td><td>${p.method}</td><td>${p.reference}</td><td class="num">${money(p.amount, currency)}</td></tr>`)}</tbody>
-          <tfoot><tr class="totals"><th colspan="3">Balance</th><td class="num">${money(balance, currency)}</td></tr></tfoot></table></div>`}
+          <tfoot><tr class="totals"><th colspan="3">Balance</th><td class="num">${money(balance, currency)}</td></tr></tfoot></table></div>`
+    }
     ${canRecord ? null : html`<${FormSummary} form=${form} />`}
-    ${canRecord
-      ? html`<details open=${Object.keys(form.errors).length > 0}>
+    ${
+      canRecord
+        ? html`<details open=${Object.keys(form.errors).length > 0}>
           <summary>Record a payment</summary>
           <${FormSummary} form=${form} />
           <form method="post" action=${`/documents/${docId}/payments`} class="grid3" novalidate>
@@ -335,7 +537,7 @@ export function PaymentsSection({ ctx, docId, rows, form, canRecord, balance, cu
             <div><button class="btn primary" type="submit">Record payment</button></div>
           </form>
         </details>`
-      : null}
+        : null
+    }
   </section>`;
 }
-

@@ -4,9 +4,25 @@ import { DashboardPage, type PageContext } from '../layout/page';
 import { jobNumber } from './jobs';
 import { FeedList, type FeedItem } from './activity';
 
-interface JobRow { id: string; number: number; name: string; customer: string | null; status: string }
+interface JobRow {
+  id: string;
+  number: number;
+  name: string;
+  customer: string | null;
+  status: string;
+}
 
-export function HomePage({ ctx, jobs, counts, attention }: { ctx: PageContext; jobs: JobRow[]; counts: { openJobs: number; customers: number; vendors: number }; attention: FeedItem[] }) {
+export function HomePage({
+  ctx,
+  jobs,
+  counts,
+  attention,
+}: {
+  ctx: PageContext;
+  jobs: JobRow[];
+  counts: { openJobs: number; customers: number; vendors: number };
+  attention: FeedItem[];
+}) {
   return html`<${DashboardPage} ctx=${ctx} title="Home">
     <${PageHeader} title=${`Good to see you, ${ctx.user?.name.split(' ')[0] ?? ''}`}><a class="btn primary" href="/jobs/new">New job</a><//>
     <div class="kpis">
@@ -20,12 +36,14 @@ export function HomePage({ ctx, jobs, counts, attention }: { ctx: PageContext; j
     </section>
     <section class="card stack" aria-labelledby="recent-h">
       <h2 id="recent-h">Open jobs</h2>
-      ${jobs.length === 0
-        ? html`<p class="muted">No open jobs. <a href="/jobs/new">Create a job</a> to start a budget.</p>`
-        : html`<div class="table-wrap"><table class="data">
+      ${
+        jobs.length === 0
+          ? html`<p class="muted">No open jobs. <a href="/jobs/new">Create a job</a> to start a budget.</p>`
+          : html`<div class="table-wrap"><table class="data">
             <thead><tr><th>Number</th><th>Job</th><th>Customer</th></tr></thead>
             <tbody>${jobs.map((j) => html`<tr><td>${jobNumber(j.number)}</td><td><a href=${`/jobs/${j.id}`}>${j.name}</a></td><td>${j.customer ?? ''}</td></tr>`)}</tbody>
-          </table></div>`}
+          </table></div>`
+      }
     </section>
   <//>`;
 }

@@ -3,11 +3,20 @@ import { Csrf, Field, FormSummary, PageHeader, Select, type FormState } from '..
 import { dateTime } from '../format';
 import { DashboardPage, type PageContext } from '../layout/page';
 
-interface JobRow { id: string; number: number; name: string; address: string; status: string; customer: string | null; updatedAt: number }
+interface JobRow {
+  id: string;
+  number: number;
+  name: string;
+  address: string;
+  status: string;
+  customer: string | null;
+  updatedAt: number;
+}
 export const jobNumber = (n: number) => `#${String(n).padStart(4, '0')}`;
 
 export function JobListPage({ ctx, rows, q, status }: { ctx: PageContext; rows: JobRow[]; q: string; status: string }) {
-  const tab = (value: string, label: string) => html`<a href=${`/jobs${value ? `?status=${value}` : ''}`} aria-current=${status === value ? 'page' : undefined}>${label}</a>`;
+  const tab = (value: string, label: string) =>
+    html`<a href=${`/jobs${value ? `?status=${value}` : ''}`} aria-current=${status === value ? 'page' : undefined}>${label}</a>`;
   return html`<${DashboardPage} ctx=${ctx} title="Jobs">
     <${PageHeader} title="Jobs"><a class="btn primary" href="/jobs/new">New job</a><//>
     <nav class="tabs" aria-label="Filter">${tab('', 'All')}${tab('open', 'Open')}${tab('closed', 'Closed')}</nav>
@@ -17,9 +26,10 @@ export function JobListPage({ ctx, rows, q, status }: { ctx: PageContext; rows: 
       <input id="q" name="q" type="search" value=${q} placeholder="Search by name or number" />
       <button class="btn" type="submit">Search</button>
     </form>
-    ${rows.length === 0
-      ? html`<div class="empty"><p>${q ? `No jobs match “${q}”.` : 'No jobs yet. Create your first job to start a budget.'}</p></div>`
-      : html`<div class="table-wrap"><table class="data">
+    ${
+      rows.length === 0
+        ? html`<div class="empty"><p>${q ? `No jobs match “${q}”.` : 'No jobs yet. Create your first job to start a budget.'}</p></div>`
+        : html`<div class="table-wrap"><table class="data">
           <thead><tr><th>Number</th><th>Name</th><th>Customer</th><th>Address</th><th>Status</th><th>Updated</th></tr></thead>
           <tbody>${rows.map(
             (r) => html`<tr>
@@ -28,11 +38,22 @@ export function JobListPage({ ctx, rows, q, status }: { ctx: PageContext; rows: 
               <td>${ctx.org ? dateTime(r.updatedAt, ctx.org.timeZone) : ''}</td>
             </tr>`,
           )}</tbody>
-        </table></div>`}
+        </table></div>`
+    }
   <//>`;
 }
 
-export function JobFormPage({ ctx, form, customers, job }: { ctx: PageContext; form: FormState; customers: { id: string; name: string }[]; job?: { id: string; number: number; name: string } }) {
+export function JobFormPage({
+  ctx,
+  form,
+  customers,
+  job,
+}: {
+  ctx: PageContext;
+  form: FormState;
+  customers: { id: string; name: string }[];
+  job?: { id: string; number: number; name: string };
+}) {
   const action = job ? `/jobs/${job.id}` : '/jobs';
   return html`<${DashboardPage} ctx=${ctx} title=${job ? `Edit ${job.name}` : 'New job'}>
     <${PageHeader} title=${job ? `Edit job ${jobNumber(job.number)}` : 'New job'} sub=${job ? undefined : 'The job number is assigned when you save.'} />
@@ -46,4 +67,3 @@ export function JobFormPage({ ctx, form, customers, job }: { ctx: PageContext; f
     </form>
   <//>`;
 }
-

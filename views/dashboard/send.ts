@@ -4,7 +4,23 @@ import { money } from '../format';
 import { DashboardPage, type PageContext } from '../layout/page';
 import type { DocumentSnapshot } from '../../src/documents/snapshot';
 
-export function SendPage({ ctx, docId, snapshot, form, side, subject, previewSrc }: { ctx: PageContext; docId: string; snapshot: DocumentSnapshot; form: FormState; side: 'customer' | 'vendor'; subject: string; previewSrc: string }) {
+export function SendPage({
+  ctx,
+  docId,
+  snapshot,
+  form,
+  side,
+  subject,
+  previewSrc,
+}: {
+  ctx: PageContext;
+  docId: string;
+  snapshot: DocumentSnapshot;
+  form: FormState;
+  side: 'customer' | 'vendor';
+  subject: string;
+  previewSrc: string;
+}) {
   const who = side === 'customer' ? 'Customer' : 'Vendor';
   return html`<${DashboardPage} ctx=${ctx} title=${`Send ${snapshot.number}`}>
     <${PageHeader} title=${`Send ${snapshot.typeLabel.toLowerCase()} ${snapshot.number} to ${who.toLowerCase()}`} sub=${html`<a href=${`/documents/${docId}`}>Back to the draft</a>`} />

@@ -2,7 +2,17 @@ import { html } from '../html';
 import { Csrf, Field, FormSummary, PageHeader, type FormState } from '../components/form';
 import { DashboardPage, type PageContext } from '../layout/page';
 
-export function SettingsPage({ ctx, form, logoForm, hasLogo }: { ctx: PageContext; form: FormState; logoForm: FormState; hasLogo: boolean }) {
+export function SettingsPage({
+  ctx,
+  form,
+  logoForm,
+  hasLogo,
+}: {
+  ctx: PageContext;
+  form: FormState;
+  logoForm: FormState;
+  hasLogo: boolean;
+}) {
   return html`<${DashboardPage} ctx=${ctx} title="Settings">
     <${PageHeader} title="Settings" sub="Your company details appear on every document, email and portal page."><a class="btn" href="/settings/team">Team</a><//>
     <${FormSummary} form=${form} />
@@ -43,10 +53,31 @@ export function SettingsPage({ ctx, form, logoForm, hasLogo }: { ctx: PageContex
   <//>`;
 }
 
-interface Member { id: string; name: string; email: string; role: string }
-interface Pending { id: string; name: string; email: string }
+interface Member {
+  id: string;
+  name: string;
+  email: string;
+  role: string;
+}
+interface Pending {
+  id: string;
+  name: string;
+  email: string;
+}
 
-export function TeamPage({ ctx, members, pending, form, isOwner }: { ctx: PageContext; members: Member[]; pending: Pending[]; form: FormState; isOwner: boolean }) {
+export function TeamPage({
+  ctx,
+  members,
+  pending,
+  form,
+  isOwner,
+}: {
+  ctx: PageContext;
+  members: Member[];
+  pending: Pending[];
+  form: FormState;
+  isOwner: boolean;
+}) {
   return html`<${DashboardPage} ctx=${ctx} title="Team">
     <${PageHeader} title="Team" sub=${html`<a href="/settings">Settings</a> · People who can sign in to ${ctx.org?.name}`} />
     <div class="table-wrap"><table class="data">
@@ -56,8 +87,9 @@ export function TeamPage({ ctx, members, pending, form, isOwner }: { ctx: PageCo
         ${pending.map((p) => html`<tr><td>${p.name}</td><td>${p.email}</td><td><span class="badge sent">Invited</span></td></tr>`)}
       </tbody>
     </table></div>
-    ${isOwner
-      ? html`<section class="card stack" aria-labelledby="invite-h">
+    ${
+      isOwner
+        ? html`<section class="card stack" aria-labelledby="invite-h">
           <h2 id="invite-h">Invite a teammate</h2>
           <p class="muted">They get an email with a link to set their password. The link works for 7 days.</p>
           <${FormSummary} form=${form} />
@@ -68,6 +100,7 @@ export function TeamPage({ ctx, members, pending, form, isOwner }: { ctx: PageCo
             <div><button class="btn primary" type="submit">Send invite</button></div>
           </form>
         </section>`
-      : html`<p class="muted">Only the owner can invite teammates.</p>`}
+        : html`<p class="muted">Only the owner can invite teammates.</p>`
+    }
   <//>`;
 }

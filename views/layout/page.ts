@@ -20,7 +20,21 @@ const nav = [
   { href: '/settings', label: 'Settings', match: (p: string) => p.startsWith('/settings') },
 ];
 
-export function Document({ title, children, bodyClass, scripts = [], styles = [], nonce }: { title: string; children: Children; bodyClass?: string; scripts?: string[]; styles?: string[]; nonce: string }) {
+export function Document({
+  title,
+  children,
+  bodyClass,
+  scripts = [],
+  styles = [],
+  nonce,
+}: {
+  title: string;
+  children: Children;
+  bodyClass?: string;
+  scripts?: string[];
+  styles?: string[];
+  nonce: string;
+}) {
   return html`<html lang="en">
     <head>
       <meta charset="utf-8" />
@@ -35,7 +49,17 @@ export function Document({ title, children, bodyClass, scripts = [], styles = []
   </html>`;
 }
 
-export function DashboardPage({ ctx, title, children, scripts }: { ctx: PageContext; title: string; children: Children; scripts?: string[] }) {
+export function DashboardPage({
+  ctx,
+  title,
+  children,
+  scripts,
+}: {
+  ctx: PageContext;
+  title: string;
+  children: Children;
+  scripts?: string[];
+}) {
   return html`<${Document} title=${`${title} · ${ctx.org?.name ?? 'Contractor Portal'}`} nonce=${ctx.nonce} bodyClass="dash" scripts=${scripts} styles=${ctx.org ? [brandCss(ctx.org.brandColor)] : []}>
     <a class="skip" href="#main">Skip to content</a>
     <header class="topbar">
@@ -60,14 +84,39 @@ export function DashboardPage({ ctx, title, children, scripts }: { ctx: PageCont
   <//>`;
 }
 
-export function PlainPage({ ctx, title, children }: { ctx: Pick<PageContext, 'nonce'>; title: string; children: Children }) {
+export function PlainPage({
+  ctx,
+  title,
+  children,
+}: {
+  ctx: Pick<PageContext, 'nonce'>;
+  title: string;
+  children: Children;
+}) {
   return html`<${Document} title=${title} nonce=${ctx.nonce} bodyClass="plain">
     <main id="main" class="plain-main">${children}</main>
   <//>`;
 }
 
-export function ErrorPage({ ctx, status, message }: { ctx: Pick<PageContext, 'nonce'>; status: number; message: string }) {
-  const title = status === 404 ? 'Page not found' : status === 403 ? 'Not allowed' : status === 429 ? 'Too many attempts' : status >= 500 ? 'Something went wrong' : 'Request not accepted';
+export function ErrorPage({
+  ctx,
+  status,
+  message,
+}: {
+  ctx: Pick<PageContext, 'nonce'>;
+  status: number;
+  message: string;
+}) {
+  const title =
+    status === 404
+      ? 'Page not found'
+      : status === 403
+        ? 'Not allowed'
+        : status === 429
+          ? 'Too many attempts'
+          : status >= 500
+            ? 'Something went wrong'
+            : 'Request not accepted';
   return html`<${PlainPage} ctx=${ctx} title=${title}>
     <div class="card narrow">
       <h1>${title}</h1>

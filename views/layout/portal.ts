@@ -9,8 +9,17 @@ export interface PortalContext {
   org: { name: string; brandColor: string; hasLogo: boolean; address: string; phone: string; email: string };
 }
 
-
-export function PortalPage({ ctx, title, children, scripts }: { ctx: PortalContext; title: string; children: Children; scripts?: string[] }) {
+export function PortalPage({
+  ctx,
+  title,
+  children,
+  scripts,
+}: {
+  ctx: PortalContext;
+  title: string;
+  children: Children;
+  scripts?: string[];
+}) {
   return html`<${Document} title=${`${title} · ${ctx.org.name}`} nonce=${ctx.nonce} bodyClass="portal" scripts=${scripts} styles=${[brandCss(ctx.org.brandColor)]}>
     <a class="skip" href="#main">Skip to content</a>
     <header class="portal-header">

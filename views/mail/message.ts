@@ -33,15 +33,20 @@ function Body({ m }: { m: MailContent }): Children {
         <h1 style="font-size:20px;margin:0 0 16px">${m.heading}</h1>
         ${m.paragraphs.map((p) => html`<p style="margin:0 0 12px;line-height:1.5">${p}</p>`)}
         ${m.quote ? html`<blockquote style=${`margin:16px 0;padding:12px 16px;border-left:4px solid ${color};background:#f9fafb;white-space:pre-wrap`}>${m.quote}</blockquote>` : null}
-        ${m.facts?.length
-          ? html`<table role="presentation" cellpadding="0" cellspacing="0" style="margin:16px 0;width:100%">${m.facts.map(
-              (f) => html`<tr><td style="padding:4px 0;color:#4b5563">${f.label}</td><td style="padding:4px 0;text-align:right;font-weight:600">${f.value}</td></tr>`,
-            )}</table>`
-          : null}
-        ${m.button
-          ? html`<p style="margin:24px 0"><a href=${m.button.href} style=${`background:${color};color:#ffffff;text-decoration:none;padding:12px 20px;border-radius:6px;display:inline-block;font-weight:600`}>${m.button.label}</a></p>
+        ${
+          m.facts?.length
+            ? html`<table role="presentation" cellpadding="0" cellspacing="0" style="margin:16px 0;width:100%">${m.facts.map(
+                (f) =>
+                  html`<tr><td style="padding:4px 0;color:#4b5563">${f.label}</td><td style="padding:4px 0;text-align:right;font-weight:600">${f.value}</td></tr>`,
+              )}</table>`
+            : null
+        }
+        ${
+          m.button
+            ? html`<p style="margin:24px 0"><a href=${m.button.href} style=${`background:${color};color:#ffffff;text-decoration:none;padding:12px 20px;border-radius:6px;display:inline-block;font-weight:600`}>${m.button.label}</a></p>
               <p style="font-size:12px;color:#6b7280;word-break:break-all">Or paste this address into your browser: ${m.button.href}</p>`
-          : null}
+            : null
+        }
         ${m.footnote ? html`<p style="font-size:12px;color:#6b7280;margin-top:24px">${m.footnote}</p>` : null}
       </td></tr>
       ${contact ? html`<tr><td style="padding:12px 24px;font-size:12px;color:#6b7280;border-top:1px solid #e5e7eb">${contact}</td></tr>` : null}
@@ -50,9 +55,19 @@ function Body({ m }: { m: MailContent }): Children {
 }
 
 export function renderMail(m: MailContent): { html: string; text: string } {
-  const htmlBody = '<!doctype html><html><body style="margin:0">' + renderToString(html`<${Body} m=${m} />` as never) + '</body></html>';
+  const htmlBody =
+    '<!doctype html><html><body style="margin:0">' +
+    renderToString(html`<${Body} m=${m} />` as never) +
+    '</body></html>';
   const lines = [m.brand.companyName, '', m.heading, '', ...m.paragraphs.flatMap((p) => [p, ''])];
-  if (m.quote) lines.push(m.quote.split('\n').map((l) => `> ${l}`).join('\n'), '');
+  if (m.quote)
+    lines.push(
+      m.quote
+        .split('\n')
+        .map((l) => `> ${l}`)
+        .join('\n'),
+      '',
+    );
   if (m.facts?.length) lines.push(...m.facts.map((f) => `${f.label}: ${f.value}`), '');
   if (m.button) lines.push(`${m.button.label}: ${m.button.href}`, '');
   if (m.footnote) lines.push(m.footnote, '');

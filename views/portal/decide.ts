@@ -29,19 +29,22 @@ export function SignPanel(p: SignPanelProps) {
       <input type="hidden" name="_csrf" value=${p.csrf} />
       <input type="hidden" name="versionHash" value=${p.versionHash} />
       <input type="hidden" name="idempotencyKey" value=${p.idempotencyKey} />
-      ${p.needsConsent
-        ? html`<fieldset class="consent">
+      ${
+        p.needsConsent
+          ? html`<fieldset class="consent">
             <legend>Consent to do business electronically</legend>
             ${p.consent.map((t) => html`<p class="small">${t}</p>`)}
             <label class="check"><input type="checkbox" name="consent" value="yes" required checked=${v.consent === 'yes'} /> I have read this and agree to use electronic records and signatures.</label>
           </fieldset>`
-        : null}
+          : null
+      }
       <div class="field">
         <label for="signer-name">Your full legal name</label>
         <input id="signer-name" name="name" autocomplete="name" required maxlength="200" value=${v.name ?? p.name} />
       </div>
-      ${p.requireSignature
-        ? html`<fieldset class="signature-choice">
+      ${
+        p.requireSignature
+          ? html`<fieldset class="signature-choice">
             <legend>Signature</legend>
             <div class="radio-row">
               <label><input type="radio" name="method" value="drawn" checked=${v.method === 'drawn'} data-method-draw /> Draw it</label>
@@ -54,7 +57,8 @@ export function SignPanel(p: SignPanelProps) {
             <input type="hidden" name="signature" value="" data-signature-data />
             <p class="typed-preview" data-typed-preview aria-hidden="true">${v.name ?? p.name}</p>
           </fieldset>`
-        : html`<input type="hidden" name="method" value="typed" />`}
+          : html`<input type="hidden" name="method" value="typed" />`
+      }
       <p class="small muted">By clicking “${button}” you ${p.verb === 'Approve' ? 'approve' : 'accept'} this document${p.requireSignature ? ' and sign it electronically' : ''}, version shown above.</p>
       <div><button class="btn primary big" type="submit">${button}</button></div>
     </form>
@@ -81,7 +85,14 @@ export interface OutcomeView {
 }
 
 export function OutcomePanel({ o, timeZone }: { o: OutcomeView; timeZone: string }) {
-  const verb = o.outcome === 'declined' ? 'Declined' : o.outcome === 'signed' ? 'Signed' : o.outcome === 'accepted' ? 'Accepted' : 'Approved';
+  const verb =
+    o.outcome === 'declined'
+      ? 'Declined'
+      : o.outcome === 'signed'
+        ? 'Signed'
+        : o.outcome === 'accepted'
+          ? 'Accepted'
+          : 'Approved';
   return html`<section class=${`card stack outcome ${o.outcome}`} aria-live="polite">
     <h2>${verb} by ${o.signerName}</h2>
     <p>${dateTime(o.signedAt, timeZone)}</p>
@@ -90,16 +101,40 @@ export function OutcomePanel({ o, timeZone }: { o: OutcomeView; timeZone: string
   </section>`;
 }
 
-export function BidIntro({ submitted, total, currency, timeZone }: { submitted: { at: number } | null; total: number | null; currency: string; timeZone: string }) {
+export function BidIntro({
+  submitted,
+  total,
+  currency,
+  timeZone,
+}: {
+  submitted: { at: number } | null;
+  total: number | null;
+  currency: string;
+  timeZone: string;
+}) {
   return html`<section class="card stack next-step" aria-labelledby="bid-h">
     <h2 id="bid-h">${submitted ? 'Your bid' : 'Submit your bid'}</h2>
-    ${submitted
-      ? html`<p>Submitted ${dateTime(submitted.at, timeZone)}${total !== null ? html`, totaling <strong>${money(total, currency)}</strong>` : null}. You can revise it below until a decision is made.</p>`
-      : html`<p>Enter your unit cost for each line below (leave a line blank for “no bid”), then submit.</p>`}
+    ${
+      submitted
+        ? html`<p>Submitted ${dateTime(submitted.at, timeZone)}${total !== null ? html`, totaling <strong>${money(total, currency)}</strong>` : null}. You can revise it below until a decision is made.</p>`
+        : html`<p>Enter your unit cost for each line below (leave a line blank for “no bid”), then submit.</p>`
+    }
   </section>`;
 }
 
-export function BidFooter({ csrf, versionHash, note, error, submitted }: { csrf: string; versionHash: string; note: string; error?: string; submitted: boolean }) {
+export function BidFooter({
+  csrf,
+  versionHash,
+  note,
+  error,
+  submitted,
+}: {
+  csrf: string;
+  versionHash: string;
+  note: string;
+  error?: string;
+  submitted: boolean;
+}) {
   return html`<div class="stack bid-footer">
     <input type="hidden" name="_csrf" value=${csrf} />
     <input type="hidden" name="versionHash" value=${versionHash} />

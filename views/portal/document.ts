@@ -16,7 +16,17 @@ export interface PortalDocumentProps {
   scripts?: string[];
 }
 
-export function PortalDocumentPage({ ctx, doc, snapshot, nextStep, bidInputs, payments, paymentInstructions, below, scripts }: PortalDocumentProps) {
+export function PortalDocumentPage({
+  ctx,
+  doc,
+  snapshot,
+  nextStep,
+  bidInputs,
+  payments,
+  paymentInstructions,
+  below,
+  scripts,
+}: PortalDocumentProps) {
   const s = snapshot;
   const invoice = s.type === 'customer_invoice';
   return html`<${PortalPage} ctx=${ctx} title=${`${s.typeLabel} ${s.number}`} scripts=${scripts}>
@@ -26,9 +36,11 @@ export function PortalDocumentPage({ ctx, doc, snapshot, nextStep, bidInputs, pa
       <span class=${`badge ${doc.status}`}>${doc.statusLabel}</span>
     </div>
     <p class="doc-title">${s.title}</p>
-    ${invoice && s.totals.balance > 0
-      ? html`<div class="amount-due"><span>Amount due</span><strong>${money(s.totals.deposit > 0 ? Math.min(s.totals.deposit, s.totals.balance) : s.totals.balance, s.currency)}</strong>${s.dueDate ? html`<span class="muted">by ${calendarDate(s.dueDate)}</span>` : null}</div>`
-      : null}
+    ${
+      invoice && s.totals.balance > 0
+        ? html`<div class="amount-due"><span>Amount due</span><strong>${money(s.totals.deposit > 0 ? Math.min(s.totals.deposit, s.totals.balance) : s.totals.balance, s.currency)}</strong>${s.dueDate ? html`<span class="muted">by ${calendarDate(s.dueDate)}</span>` : null}</div>`
+        : null
+    }
     ${nextStep}
     <article class="card stack doc-view">
       <${DocumentFacts} doc=${s} />
@@ -38,33 +50,47 @@ export function PortalDocumentPage({ ctx, doc, snapshot, nextStep, bidInputs, pa
       ${s.terms ? html`<section><h2 class="h3">Terms</h2><div class="pre small">${s.terms}</div></section>` : null}
       ${s.footer ? html`<p class="muted small pre">${s.footer}</p>` : null}
     </article>
-    ${invoice
-      ? html`<section class="card stack" aria-labelledby="pay-h">
+    ${
+      invoice
+        ? html`<section class="card stack" aria-labelledby="pay-h">
           <h2 id="pay-h">Payments</h2>
-          ${payments.length
-            ? html`<table class="data"><thead><tr><th>Date</th><th>Method</th><th class="num">Amount</th></tr></thead>
+          ${
+            payments.length
+              ? html`<table class="data"><thead><tr><th>Date</th><th>Method</th><th class="num">Amount</th></tr></thead>
                 <tbody>${payments.map((p) => html`<tr><td>${calendarDate(p.paidOn)}</td><td>${p.method}${p.reference ? ` · ${p.reference}` : ''}</td><td class="num">${money(p.amount, s.currency)}</td></tr>`)}</tbody></table>`
-            : html`<p class="muted">No payments recorded yet.</p>`}
+              : html`<p class="muted">No payments recorded yet.</p>`
+          }
           ${paymentInstructions ? html`<h3>How to pay</h3><p class="pre">${paymentInstructions}</p>` : null}
         </section>`
-      : null}
+        : null
+    }
     <p><a class="btn" href=${`/portal/documents/${doc.id}.pdf`}>Download PDF</a></p>
     ${below}
   <//>`;
 }
 
-export function LinkProblemPage({ ctx, token, sent }: { ctx: { nonce: string; csrf: string }; token: string; sent?: boolean }) {
+export function LinkProblemPage({
+  ctx,
+  token,
+  sent,
+}: {
+  ctx: { nonce: string; csrf: string };
+  token: string;
+  sent?: boolean;
+}) {
   return html`<${PortalPlain} ctx=${ctx} title="This link has expired">
     <div class="card narrow stack">
       <h1>This link has expired</h1>
-      ${sent
-        ? html`<p role="status">If this link came from us, a fresh one is on its way to the address the document was sent to. It can take a few minutes to arrive.</p>`
-        : html`<p>Links to documents stop working after a while, or when the sender replaces them. We can email a fresh link to the address this document was sent to.</p>
+      ${
+        sent
+          ? html`<p role="status">If this link came from us, a fresh one is on its way to the address the document was sent to. It can take a few minutes to arrive.</p>`
+          : html`<p>Links to documents stop working after a while, or when the sender replaces them. We can email a fresh link to the address this document was sent to.</p>
             <form method="post" action="/p/fresh-link">
               <input type="hidden" name="_csrf" value=${ctx.csrf} />
               <input type="hidden" name="token" value=${token} />
               <button class="btn primary" type="submit">Email me a fresh link</button>
-            </form>`}
+            </form>`
+      }
     </div>
   <//>`;
 }

@@ -34,7 +34,15 @@ function Row({ r }: { r: PortalRow }) {
   </li>`;
 }
 
-export function PortalHomePage({ ctx, rows, job }: { ctx: PortalContext; rows: PortalRow[]; job?: { name: string; address: string } }) {
+export function PortalHomePage({
+  ctx,
+  rows,
+  job,
+}: {
+  ctx: PortalContext;
+  rows: PortalRow[];
+  job?: { name: string; address: string };
+}) {
   const waiting = rows.filter((r) => r.action);
   const jobs = new Map<string, { name: string; address: string; rows: PortalRow[] }>();
   for (const r of rows) {
@@ -45,9 +53,11 @@ export function PortalHomePage({ ctx, rows, job }: { ctx: PortalContext; rows: P
   return html`<${PortalPage} ctx=${ctx} title=${job ? job.name : 'Your documents'}>
     <h1>${job ? job.name : `Documents from ${ctx.org.name}`}</h1>
     ${job ? html`<p class="muted">${job.address} · <a href="/portal">All your documents</a></p>` : html`<p class="muted">Everything ${ctx.org.name} has sent you, by job.</p>`}
-    ${!job && waiting.length
-      ? html`<section aria-labelledby="waiting-h" class="stack"><h2 id="waiting-h">Waiting for you</h2><ul class="portal-list">${waiting.map((r) => html`<${Row} r=${r} />`)}</ul></section>`
-      : null}
+    ${
+      !job && waiting.length
+        ? html`<section aria-labelledby="waiting-h" class="stack"><h2 id="waiting-h">Waiting for you</h2><ul class="portal-list">${waiting.map((r) => html`<${Row} r=${r} />`)}</ul></section>`
+        : null
+    }
     ${rows.length === 0 ? html`<div class="empty"><p>Nothing here yet.</p></div>` : null}
     ${[...jobs].map(
       ([id, j]) => html`<section class="stack" aria-labelledby=${`job-${id}`}>
