@@ -85,9 +85,14 @@ describe('shareFiles and removeFile', () => {
   });
 
   it('counts uploads per user and refuses past the hourly limit', async () => {
-    const busy: ConversationTarget = { ...contractor(), actor: { ...contractor().actor, userId: 'busyuser000000000000000' } };
+    const busy: ConversationTarget = {
+      ...contractor(),
+      actor: { ...contractor().actor, userId: 'busyuser000000000000000' },
+    };
     const key = `upload:contractor:${orgId}:busyuser000000000000000`;
-    await env.DB.prepare('INSERT INTO rate_limits (key, window_start, count) VALUES (?, ?, 60)').bind(key, Date.now()).run();
+    await env.DB.prepare('INSERT INTO rate_limits (key, window_start, count) VALUES (?, ?, 60)')
+      .bind(key, Date.now())
+      .run();
     await expect(shareFiles(env, db(), busy, [pdfFile()])).rejects.toBeInstanceOf(TooMany);
   });
 
@@ -121,7 +126,9 @@ describe('double clicks on the conversation routes', () => {
   it('8 concurrent comments from one form: 8 comments, gapless sequence, no 5xx', async () => {
     const before = await db().$count(activity, eq(activity.documentId, docId));
     const answers = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => recipient.post(`/portal/documents/${docId}/comments`, { body: `again ${i}` })),
+      Array.from({ length: 8 }, (_, i) =>
+        recipient.post(`/portal/documents/${docId}/comments`, { body: `again ${i}` }),
+      ),
     );
     expect(answers.every((r) => r.status === 303)).toBe(true);
     const seqs = (await db().select({ seq: activity.seq }).from(activity).where(eq(activity.documentId, docId)))

@@ -1198,32 +1198,28 @@ describe('lists', () => {
   it('the job page lists documents by type; /documents filters by type, status and job', async () => {
     const co = await companyWithBudget();
     const otherJob = await createJob(co.browser, 'Bathroom refresh', co.customerId);
-    await db()
-      .insert(costGroups)
-      .values({
-        id: 'grpbathroom00000000000001',
-        orgId: co.orgId,
-        jobId: otherJob,
-        name: 'Tile',
-        position: 1,
-        createdAt: Date.now(),
-      });
-    await db()
-      .insert(costItems)
-      .values({
-        id: 'itmbathroom00000000000001',
-        orgId: co.orgId,
-        jobId: otherJob,
-        groupId: 'grpbathroom00000000000001',
-        position: 1,
-        name: 'Floor tile',
-        costType: 'materials',
-        quantity: 10_000,
-        unitCost: 10_000,
-        unitPrice: 12_000,
-        createdAt: Date.now(),
-        updatedAt: Date.now(),
-      });
+    await db().insert(costGroups).values({
+      id: 'grpbathroom00000000000001',
+      orgId: co.orgId,
+      jobId: otherJob,
+      name: 'Tile',
+      position: 1,
+      createdAt: Date.now(),
+    });
+    await db().insert(costItems).values({
+      id: 'itmbathroom00000000000001',
+      orgId: co.orgId,
+      jobId: otherJob,
+      groupId: 'grpbathroom00000000000001',
+      position: 1,
+      name: 'Floor tile',
+      costType: 'materials',
+      quantity: 10_000,
+      unitCost: 10_000,
+      unitPrice: 12_000,
+      createdAt: Date.now(),
+      updatedAt: Date.now(),
+    });
 
     const est = await createDocument(co.browser, co.jobId, 'estimate', { item: item(co, 'Remove cabinets').id });
     await saveDraft(co.browser, est, { taxRate: '0' });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { dateTime, money } from '../views/format';
-import { CURRENCIES } from '../src/auth/routes';
+import { CURRENCIES } from '../src/auth/forms';
 
 // money() and dateTime() avoid Intl on the hot path; what they print must still be exactly Intl's.
 describe('formatting matches Intl', () => {

@@ -12,7 +12,6 @@ import { checkAcceptInvite, checkSignIn, checkSignUp, COMMON_ZONES, CURRENCIES, 
 import { endSession, startSession } from './session';
 
 // The currencies a company may choose (test/format.test.ts checks each formats).
-export { CURRENCIES } from './forms';
 
 /** An action's refusal of a field (or of the whole form, `_form`), as the form's error with its status. */
 async function onField<T>(

@@ -50,19 +50,17 @@ export function commentWrite(db: Db, input: CommentCommit): RoomWrite<{ id: stri
   };
   return {
     statements: [
-      db
-        .insert(comments)
-        .values({
-          id,
-          orgId: input.orgId,
-          documentId: input.documentId,
-          side: actor.side,
-          userId: actor.userId ?? null,
-          contactId: actor.contactId ?? null,
-          authorName: actor.name,
-          body: input.body,
-          createdAt: now,
-        }),
+      db.insert(comments).values({
+        id,
+        orgId: input.orgId,
+        documentId: input.documentId,
+        side: actor.side,
+        userId: actor.userId ?? null,
+        contactId: actor.contactId ?? null,
+        authorName: actor.name,
+        body: input.body,
+        createdAt: now,
+      }),
       activityInsert(db, {
         id: activityId,
         orgId: input.orgId,
@@ -97,15 +95,13 @@ export function fileWrite(db: Db, input: FileCommit): RoomWrite<{ id: string }> 
   };
   return {
     statements: [
-      db
-        .insert(files)
-        .values({
-          ...row,
-          orgId: input.orgId,
-          documentId: input.documentId,
-          r2Key: f.r2Key,
-          userId: actor.userId ?? null,
-        }),
+      db.insert(files).values({
+        ...row,
+        orgId: input.orgId,
+        documentId: input.documentId,
+        r2Key: f.r2Key,
+        userId: actor.userId ?? null,
+      }),
       activityInsert(db, {
         id: activityId,
         orgId: input.orgId,
@@ -181,7 +177,8 @@ export async function postComment(env: Env, target: ConversationTarget, body: st
   if (!body) throw new Refused('Write a comment before posting.', 'comment');
   if (body.length > MAX_COMMENT) {
     throw new Refused(
-      `A comment can be at most ${MAX_COMMENT.toLocaleString('en-US')} characters; this one has ${body.length.toLocaleString('en-US')}.`,
+      `A comment can be at most ${MAX_COMMENT.toLocaleString('en-US')} characters; ` +
+        `this one has ${body.length.toLocaleString('en-US')}.`,
       'comment',
     );
   }
@@ -191,7 +188,10 @@ export async function postComment(env: Env, target: ConversationTarget, body: st
   return { ...result.value, seq: result.seq };
 }
 
-/** Who an upload counts against: per contractor user, or per recipient contact and address — never one bucket for every org. */
+/**
+ * Who an upload counts against: per contractor user, or per recipient contact and address — never one bucket for
+ * every org.
+ */
 function uploader(target: ConversationTarget) {
   const { actor, room } = target;
   return actor.side === 'contractor'

@@ -14,7 +14,7 @@ interface ActivityRow {
   documentId?: string | null;
 }
 
-const TEXT: Record<string, string> = {
+export const ACTION_LABELS: Record<string, string> = {
   created: 'created the draft',
   edited: 'edited the draft',
   sent: 'sent it',
@@ -43,12 +43,10 @@ const TEXT: Record<string, string> = {
   budget_updated: 'updated the job budget',
 };
 
-export const ACTION_LABELS = TEXT;
-
 /** One activity row as a line of the timeline: who did what, with the detail that matters. */
 export function describeEvent(row: ActivityRow, currency = 'USD'): EventView {
   const data = row.data ? (JSON.parse(row.data) as Record<string, unknown>) : {};
-  let text = TEXT[row.action] ?? row.action.replace(/_/g, ' ');
+  let text = ACTION_LABELS[row.action] ?? row.action.replace(/_/g, ' ');
   let detail: string | undefined;
   if (row.action === 'sent' && data.to) text = `sent rev ${data.version} to ${data.to}`;
   if (row.action === 'resent' && data.to) text = `sent a fresh link to ${data.to}`;

@@ -50,8 +50,6 @@ const TYPES: Record<string, { type: string; check: Check }> = {
   zip: { type: 'application/zip', check: zip },
 };
 
-export const ALLOWED_EXTENSIONS = Object.keys(TYPES);
-
 /** A file name safe to show and to put in a Content-Disposition header; never used as a storage key. */
 export function cleanFileName(name: string): string {
   const base = name.split(/[\\/]/).pop() ?? '';
@@ -84,7 +82,9 @@ export function checkUpload(name: string, bytes: Uint8Array, maxBytes: number): 
   if (!kind)
     return {
       ok: false,
-      error: `${label}: this type of file cannot be shared. Use PDF, images, Office documents, plans/CAD (DWG, DXF, IFC…) or zip.`,
+      error:
+        `${label}: this type of file cannot be shared. ` +
+        'Use PDF, images, Office documents, plans/CAD (DWG, DXF, IFC…) or zip.',
     };
   if (!kind.check(bytes))
     return { ok: false, error: `${label} does not look like a real .${ext} file, so it was not accepted.` };

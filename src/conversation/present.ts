@@ -99,9 +99,30 @@ export function conversationSections(s: Sections) {
   const live = `${s.base}/live`;
   return html`
     ${s.errors?.comment ? html`<p class="form-summary" role="alert">${s.errors.comment}</p>` : null}
-    <${Thread} comments=${commentViews(s.comments, s.companyName, s.recipientRole)} timeZone=${s.timeZone} action=${`${s.base}/comments`} csrf=${s.csrf} live=${live} />
-    <${Files} files=${fileViews(s.files, s.audience)} base=${`${s.base}/files`} csrf=${s.csrf} timeZone=${s.timeZone} maxMb=${s.maxMb} error=${s.errors?.upload} />
-    ${s.timeline ? html`<${Timeline} events=${s.timeline.map((e) => describeEvent(e, s.currency))} timeZone=${s.timeZone} live=${true} />` : null}`;
+    <${Thread}
+      comments=${commentViews(s.comments, s.companyName, s.recipientRole)}
+      timeZone=${s.timeZone}
+      action=${`${s.base}/comments`}
+      csrf=${s.csrf}
+      live=${live}
+    />
+    <${Files}
+      files=${fileViews(s.files, s.audience)}
+      base=${`${s.base}/files`}
+      csrf=${s.csrf}
+      timeZone=${s.timeZone}
+      maxMb=${s.maxMb}
+      error=${s.errors?.upload}
+    />
+    ${
+      s.timeline
+        ? html`<${Timeline}
+            events=${s.timeline.map((e) => describeEvent(e, s.currency))}
+            timeZone=${s.timeZone}
+            live=${true}
+          />`
+        : null
+    }`;
 }
 
 /** A live update's markup: the same components the pages render. */

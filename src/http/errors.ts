@@ -6,8 +6,6 @@ import { DomainError, NOT_FOUND_MESSAGE, NotFound, STATUS_OF } from '../errors';
 import type { AppEnv } from './context';
 import { render } from './render';
 
-export const notFoundMessage = NOT_FOUND_MESSAGE;
-
 export function notFound(): never {
   throw new NotFound();
 }
@@ -15,7 +13,7 @@ export function notFound(): never {
 export const onNotFound: NotFoundHandler<AppEnv> = (c) =>
   render(
     c,
-    html`<${ErrorPage} ctx=${{ nonce: c.get('nonce') ?? '' }} status=${404} message=${notFoundMessage} />`,
+    html`<${ErrorPage} ctx=${{ nonce: c.get('nonce') ?? '' }} status=${404} message=${NOT_FOUND_MESSAGE} />`,
     404,
   );
 
@@ -41,7 +39,11 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
   console.error('unhandled error', c.req.method, c.req.path, err);
   return render(
     c,
-    html`<${ErrorPage} ctx=${{ nonce: c.get('nonce') ?? '' }} status=${500} message="We hit a problem on our side. Nothing you entered was lost; please try again in a moment." />`,
+    html`<${ErrorPage}
+      ctx=${{ nonce: c.get('nonce') ?? '' }}
+      status=${500}
+      message="We hit a problem on our side. Nothing you entered was lost; please try again in a moment."
+    />`,
     500,
   );
 };

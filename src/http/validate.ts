@@ -11,7 +11,10 @@ export async function readForm(c: AppContext): Promise<RawForm> {
   return out;
 }
 
-/** Every string value of every field, for forms that repeat a name (line ids, chosen items). A body that is not a form, or not a well-formed one, reads as empty. */
+/**
+ * Every string value of every field, for forms that repeat a name (line ids, chosen items). A body that is not a form,
+ * or not a well-formed one, reads as empty.
+ */
 export async function readFormLists(c: AppContext): Promise<Record<string, string[]>> {
   const type = c.req.header('Content-Type') ?? '';
   if (!type.startsWith('application/x-www-form-urlencoded') && !type.startsWith('multipart/form-data')) return {};
@@ -25,7 +28,10 @@ export async function readFormLists(c: AppContext): Promise<Record<string, strin
 }
 
 export const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g;
-/** Bidi embeddings, overrides and isolates: "invoice\u202Efdp.exe" shows as "invoiceexe.pdf" and can flip the text around it. Letters of right-to-left scripts need none of them. */
+/**
+ * Bidi embeddings, overrides and isolates: "invoice\u202Efdp.exe" shows as "invoiceexe.pdf" and can flip the text
+ * around it. Letters of right-to-left scripts need none of them.
+ */
 export const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/g;
 const LINE_BREAKS = /[\r\n\t]+/g;
 

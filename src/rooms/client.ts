@@ -32,7 +32,10 @@ export interface RoomEvent {
 export interface RoomWrite<R> {
   statements: BatchItem<'sqlite'>[];
   result: R;
-  /** The activity row this write adds: its position is read in the same batch and its line goes to the contractor's pages. */
+  /**
+   * The activity row this write adds: its position is read in the same batch and its line goes to the contractor's
+   * pages.
+   */
   activityId?: string;
   event?: RoomEvent;
   /** A comment was written: email this side a digest (at most one per 10 minutes). */

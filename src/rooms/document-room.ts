@@ -1,7 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { BatchItem } from 'drizzle-orm/batch';
 import { eq } from 'drizzle-orm';
-import { sendCommentDigest } from '../conversation/digest';
+import { DIGEST_EVERY_MS, sendCommentDigest } from '../conversation/digest';
 import {
   commentWrite,
   fileRemovalWrite,
@@ -48,8 +48,6 @@ import {
 import type { SocketAudience, RoomContext, RoomEvent, RoomResult, RoomWrite } from './client';
 
 export type { SocketAudience, RoomContext, RoomEvent, RoomWrite } from './client';
-
-const NOTIFY_EVERY_MS = 10 * 60_000;
 
 /**
  * One per document: every write to a sent document runs here, one at a time. D1 and R2 awaits open
@@ -230,7 +228,7 @@ export class DocumentRoom extends DurableObject<Env> {
   private async scheduleDigest(room: RoomContext, audience: NonNullable<RoomWrite<unknown>['notify']>) {
     await this.ctx.storage.put({ room, [`pending:${audience}`]: true });
     const last = (await this.ctx.storage.get<number>(`sent:${audience}`)) ?? 0;
-    const due = Math.max(Date.now(), last + NOTIFY_EVERY_MS);
+    const due = Math.max(Date.now(), last + DIGEST_EVERY_MS);
     const current = await this.ctx.storage.getAlarm();
     if (current === null || current > due) await this.ctx.storage.setAlarm(due);
   }

@@ -154,13 +154,18 @@ async function buildNow(input: CertificateInput): Promise<Uint8Array> {
   rule();
   line('Signer', { font: bold, size: 11 });
   line(`${input.signer.name} <${input.signer.email}>`);
-  line(
-    `Method: ${input.signer.method === 'drawn' ? 'drawn signature' : input.signer.method === 'typed' ? 'typed signature' : 'typed name'}`,
-  );
+  const methodLabel =
+    input.signer.method === 'drawn'
+      ? 'drawn signature'
+      : input.signer.method === 'typed'
+        ? 'typed signature'
+        : 'typed name';
+  line(`Method: ${methodLabel}`);
   line(`Signed: ${new Date(input.signer.signedAt).toISOString().replace('T', ' ').slice(0, 19)} UTC · ${signedOn}`);
   if (input.signer.consentAt)
     line(
-      `Consent to do business electronically: ${new Date(input.signer.consentAt).toISOString().replace('T', ' ').slice(0, 19)} UTC`,
+      'Consent to do business electronically: ' +
+        `${new Date(input.signer.consentAt).toISOString().replace('T', ' ').slice(0, 19)} UTC`,
     );
   line(`IP address: ${input.signer.ip || 'unknown'}`);
   line(`User agent: ${input.signer.userAgent || 'unknown'}`, { size: 8.5, color: MUTED });
@@ -179,9 +184,8 @@ async function buildNow(input: CertificateInput): Promise<Uint8Array> {
   rule();
   line('Timeline of this version', { font: bold, size: 11 });
   for (const e of input.events) {
-    line(
-      `${new Date(e.at).toISOString().replace('T', ' ').slice(0, 19)} UTC · ${dateTime(e.at, input.timeZone)} — ${e.actor} ${e.action}${e.detail ? `: ${e.detail}` : ''}`,
-    );
+    const at = new Date(e.at).toISOString().replace('T', ' ').slice(0, 19);
+    line(`${at} UTC · ${dateTime(e.at, input.timeZone)} — ${e.actor} ${e.action}${e.detail ? `: ${e.detail}` : ''}`);
     if (e.ip || e.userAgent)
       line(`${e.ip ?? ''}${e.ip && e.userAgent ? ' · ' : ''}${e.userAgent ?? ''}`, {
         size: 8,
@@ -192,7 +196,8 @@ async function buildNow(input: CertificateInput): Promise<Uint8Array> {
   y -= 6;
   rule();
   line(
-    'This page and the document before it are sealed with a digital signature; any change to the file breaks the seal. Check it at /verify on the issuer’s portal.',
+    'This page and the document before it are sealed with a digital signature; any change to the file breaks the ' +
+      'seal. Check it at /verify on the issuer’s portal.',
     { size: 8.5, color: MUTED },
   );
   return doc.save({ useObjectStreams: false });

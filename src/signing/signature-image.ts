@@ -19,7 +19,9 @@ function dataUrlBytes(dataUrl: string): Uint8Array<ArrayBuffer> | null {
   }
 }
 
-/** Inflates at most `limit` bytes: a small image can hold a stream that inflates to gigabytes (a decompression bomb). */
+/**
+ * Inflates at most `limit` bytes: a small image can hold a stream that inflates to gigabytes (a decompression bomb).
+ */
 async function inflate(data: Uint8Array<ArrayBuffer>, limit: number): Promise<Uint8Array | null> {
   try {
     const reader = new Blob([data]).stream().pipeThrough(new DecompressionStream('deflate')).getReader();

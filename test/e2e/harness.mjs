@@ -3,7 +3,7 @@
 // Nothing here downloads a browser. Every wait is bounded.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,11 @@ import { freePort } from '../../scripts/free-port.mjs';
 
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** Without Chromium the browser tests are skipped with this note (npm test's pretest says it loudly); under CI they run and fail. */
+export const NO_BROWSER =
+  !existsSync(CHROMIUM) && process.env.CI !== 'true'
+    ? `Chromium not found at ${CHROMIUM}: apt-get install -y chromium`
+    : false;
 export const SHOTS = process.env.E2E_SHOTS ?? join(tmpdir(), 'e2e-shots');
 export const DEMO = { email: 'demo@oakandstone.test', password: 'build-with-oak-2026' };
 

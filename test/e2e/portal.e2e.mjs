@@ -7,7 +7,17 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SignJWT } from 'jose';
 import { parseVars } from '../../scripts/dev-vars.mjs';
-import { launchBrowser, newContext, ROOT, screenshot, SHOTS, signIn, startApp, watchErrors } from './harness.mjs';
+import {
+  launchBrowser,
+  newContext,
+  ROOT,
+  screenshot,
+  SHOTS,
+  NO_BROWSER,
+  signIn,
+  startApp,
+  watchErrors,
+} from './harness.mjs';
 
 const KITCHEN = 'Kitchen remodel – 14 Elm Street';
 const BATH = 'Primary bath renovation – 230 Birch Lane';
@@ -40,7 +50,7 @@ function watchNavigation(page) {
 
 const moneyText = (s) => s.replace(/\s+/g, ' ').trim();
 
-describe('portal and live conversation in real Chromium', { timeout: 240_000 }, () => {
+describe('portal and live conversation in real Chromium', { timeout: 240_000, skip: NO_BROWSER }, () => {
   let app;
   let browser;
   let contractor; // the contractor's browser context, signed in

@@ -6,7 +6,17 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { launchBrowser, newContext, screenshot, SHOTS, signIn, sleep, startApp, watchErrors } from './harness.mjs';
+import {
+  launchBrowser,
+  newContext,
+  screenshot,
+  SHOTS,
+  NO_BROWSER,
+  signIn,
+  sleep,
+  startApp,
+  watchErrors,
+} from './harness.mjs';
 
 const KITCHEN = 'Kitchen remodel – 14 Elm Street';
 const GROUP = 'Cabinets & Counters';
@@ -50,7 +60,7 @@ const canvasInk = (canvas) =>
     };
   });
 
-describe('drawn signature, sealed PDF and verify page in real Chromium', { timeout: 300_000 }, () => {
+describe('drawn signature, sealed PDF and verify page in real Chromium', { timeout: 300_000, skip: NO_BROWSER }, () => {
   let app;
   let browser;
   let desk; // the contractor's page, signed in

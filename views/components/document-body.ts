@@ -9,14 +9,34 @@ export function LinesTable({ doc, bidInputs }: { doc: DocumentSnapshot; bidInput
   const bid = doc.amountColumn === 'bid';
   const amountLabel = doc.amountColumn === 'cost' ? 'Unit cost' : bid ? 'Your unit cost' : 'Unit price';
   return html`<div class="table-wrap"><table class="data doc-lines">
-    <thead><tr><th scope="col">Item</th><th scope="col" class="num">Qty</th><th scope="col">Unit</th><th scope="col" class="num">${amountLabel}</th>${bid ? null : html`<th scope="col" class="num">Total</th>`}</tr></thead>
+    <thead><tr>
+      <th scope="col">Item</th>
+      <th scope="col" class="num">Qty</th>
+      <th scope="col">Unit</th>
+      <th scope="col" class="num">${amountLabel}</th>
+      ${bid ? null : html`<th scope="col" class="num">Total</th>`}
+    </tr></thead>
     <tbody>${doc.lines.map((l) =>
       l.kind === 'group'
         ? html`<tr class="group-row"><th scope="rowgroup" colspan=${bid ? 4 : 5}>${l.name}</th></tr>`
         : html`<tr>
-            <td><span class="item-name">${l.name}</span>${l.taxable && !bid ? html` <span class="pill" title="Taxable">Tax</span>` : null}${l.description ? html`<div class="muted small pre">${l.description}</div>` : null}</td>
+            <td>
+              <span class="item-name">${l.name}</span>
+              ${l.taxable && !bid ? html` <span class="pill" title="Taxable">Tax</span>` : null}
+              ${l.description ? html`<div class="muted small pre">${l.description}</div>` : null}
+            </td>
             <td class="num">${quantity(l.quantity)}</td><td>${l.unit}</td>
-            ${bid ? html`<td class="num">${bidInputs ? bidInputs(l.id) : html`<span class="blank-cell" aria-label="to be filled in by the vendor"></span>`}</td>` : html`<td class="num">${m(l.unitAmount)}</td><td class="num">${m(l.total)}</td>`}
+            ${
+              bid
+                ? html`<td class="num">
+                    ${
+                      bidInputs
+                        ? bidInputs(l.id)
+                        : html`<span class="blank-cell" aria-label="to be filled in by the vendor"></span>`
+                    }
+                  </td>`
+                : html`<td class="num">${m(l.unitAmount)}</td><td class="num">${m(l.total)}</td>`
+            }
           </tr>`,
     )}</tbody>
   </table></div>`;
@@ -26,24 +46,44 @@ export function TotalsTable({ doc }: { doc: DocumentSnapshot }) {
   if (doc.amountColumn === 'bid') return null;
   const m = (c: number) => money(c, doc.currency);
   const t = doc.totals;
+  const depositLabel =
+    doc.type === 'customer_invoice'
+      ? 'Amount due now'
+      : `Deposit${doc.deposit.kind === 'percent' ? ` (${percent(doc.deposit.value)})` : ''}`;
   return html`<table class="totals-table">
     <tbody>
       <tr><th scope="row">Subtotal</th><td class="num">${m(t.subtotal)}</td></tr>
-      ${doc.taxRate > 0 || t.tax > 0 ? html`<tr><th scope="row">Tax (${percent(doc.taxRate)} on ${m(t.taxableSubtotal)})</th><td class="num">${m(t.tax)}</td></tr>` : null}
+      ${
+        doc.taxRate > 0 || t.tax > 0
+          ? html`<tr>
+              <th scope="row">Tax (${percent(doc.taxRate)} on ${m(t.taxableSubtotal)})</th>
+              <td class="num">${m(t.tax)}</td>
+            </tr>`
+          : null
+      }
       <tr class="grand"><th scope="row">Total</th><td class="num">${m(t.total)}</td></tr>
-      ${t.deposit > 0 ? html`<tr><th scope="row">${doc.type === 'customer_invoice' ? 'Amount due now' : `Deposit${doc.deposit.kind === 'percent' ? ` (${percent(doc.deposit.value)})` : ''}`}</th><td class="num">${m(t.deposit)}</td></tr>` : null}
-      ${t.paid > 0 ? html`<tr><th scope="row">Paid</th><td class="num">${m(-t.paid)}</td></tr><tr class="grand"><th scope="row">Balance</th><td class="num">${m(t.balance)}</td></tr>` : null}
+      ${t.deposit > 0 ? html`<tr><th scope="row">${depositLabel}</th><td class="num">${m(t.deposit)}</td></tr>` : null}
+      ${
+        t.paid > 0
+          ? html`<tr><th scope="row">Paid</th><td class="num">${m(-t.paid)}</td></tr>
+              <tr class="grand"><th scope="row">Balance</th><td class="num">${m(t.balance)}</td></tr>`
+          : null
+      }
     </tbody>
   </table>`;
 }
 
 export function DocumentFacts({ doc }: { doc: DocumentSnapshot }) {
+  const preparedFor = [doc.preparedFor.contactName, doc.preparedFor.accountName].filter(Boolean).join(', ') || '—';
   return html`<dl class="facts">
     <dt>Issued</dt><dd>${calendarDate(doc.issueDate)}</dd>
     ${doc.dueDate ? html`<dt>${doc.dueLabel}</dt><dd>${calendarDate(doc.dueDate)}</dd>` : null}
     <dt>Job</dt><dd>${doc.job.name}</dd>
     ${doc.job.address ? html`<dt>Job site</dt><dd>${doc.job.address}</dd>` : null}
-    <dt>Prepared for</dt><dd>${[doc.preparedFor.contactName, doc.preparedFor.accountName].filter(Boolean).join(', ') || '—'}${doc.preparedFor.email ? html`<br /><span class="muted">${doc.preparedFor.email}</span>` : null}</dd>
+    <dt>Prepared for</dt><dd>
+      ${preparedFor}
+      ${doc.preparedFor.email ? html`<br /><span class="muted">${doc.preparedFor.email}</span>` : null}
+    </dd>
     <dt>Prepared by</dt><dd>${doc.preparedBy.name}, ${doc.company.name}</dd>
   </dl>`;
 }

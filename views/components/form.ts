@@ -45,8 +45,28 @@ export function Field({
     <label for=${id}>${label}${required ? html`<span class="req" aria-hidden="true"> *</span>` : null}</label>
     ${
       type === 'textarea'
-        ? html`<textarea id=${id} name=${name} required=${required} aria-invalid=${error ? 'true' : undefined} aria-describedby=${describedBy} placeholder=${placeholder} rows="3">${form.values[name] ?? ''}</textarea>`
-        : html`<input id=${id} name=${name} type=${type} value=${form.values[name] ?? ''} required=${required} autocomplete=${autocomplete} inputmode=${inputmode} placeholder=${placeholder} step=${step} aria-invalid=${error ? 'true' : undefined} aria-describedby=${describedBy} />`
+        ? html`<textarea
+            id=${id}
+            name=${name}
+            required=${required}
+            aria-invalid=${error ? 'true' : undefined}
+            aria-describedby=${describedBy}
+            placeholder=${placeholder}
+            rows="3"
+          >${form.values[name] ?? ''}</textarea>`
+        : html`<input
+            id=${id}
+            name=${name}
+            type=${type}
+            value=${form.values[name] ?? ''}
+            required=${required}
+            autocomplete=${autocomplete}
+            inputmode=${inputmode}
+            placeholder=${placeholder}
+            step=${step}
+            aria-invalid=${error ? 'true' : undefined}
+            aria-describedby=${describedBy}
+          />`
     }
     ${hint ? html`<p class="hint" id=${`${id}-hint`}>${hint}</p>` : null}
     ${error ? html`<p class="error" id=${`${id}-error`}>${error}</p>` : null}
@@ -73,7 +93,13 @@ export function Select({
   const current = form.values[name] ?? '';
   return html`<div class=${`field ${error ? 'has-error' : ''}`}>
     <label for=${id}>${label}${required ? html`<span class="req" aria-hidden="true"> *</span>` : null}</label>
-    <select id=${id} name=${name} required=${required} aria-invalid=${error ? 'true' : undefined} aria-describedby=${error ? `${id}-error` : undefined}>
+    <select
+      id=${id}
+      name=${name}
+      required=${required}
+      aria-invalid=${error ? 'true' : undefined}
+      aria-describedby=${error ? `${id}-error` : undefined}
+    >
       ${empty !== undefined ? html`<option value="">${empty}</option>` : null}
       ${options.map((o) => html`<option value=${o.value} selected=${o.value === current}>${o.label}</option>`)}
     </select>
@@ -92,8 +118,9 @@ export function Checkbox({ form, name, label, hint }: { form: FormState; name: s
 export function FormSummary({ form }: { form: FormState }) {
   const count = Object.keys(form.errors).length;
   if (!count) return null;
+  const message = count === 1 ? 'Please fix the field marked below.' : `Please fix the ${count} fields marked below.`;
   return html`<div class="form-summary" role="alert">
-    <strong>${count === 1 ? 'Please fix the field marked below.' : `Please fix the ${count} fields marked below.`}</strong>
+    <strong>${message}</strong>
     ${form.errors._form ? html`<p>${form.errors._form}</p>` : null}
   </div>`;
 }

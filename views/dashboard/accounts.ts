@@ -29,10 +29,17 @@ export function AccountListPage({
   q: string;
 }) {
   const tab = (value: string, label: string) =>
-    html`<a href=${`/accounts${value ? `?kind=${value}` : ''}`} aria-current=${kind === value ? 'page' : undefined}>${label}</a>`;
+    html`<a
+      href=${`/accounts${value ? `?kind=${value}` : ''}`}
+      aria-current=${kind === value ? 'page' : undefined}
+    >${label}</a>`;
+  const newHref = `/accounts/new${kind ? `?kind=${kind}` : ''}`;
+  const newKind = kind === 'vendor' ? 'vendor' : 'customer';
   return html`<${DashboardPage} ctx=${ctx} title="Customers & Vendors">
-    <${PageHeader} title="Customers & Vendors"><a class="btn primary" href=${`/accounts/new${kind ? `?kind=${kind}` : ''}`}>New ${kind === 'vendor' ? 'vendor' : 'customer'}</a><//>
-    <nav class="tabs" aria-label="Filter">${tab('', 'All')}${tab('customer', 'Customers')}${tab('vendor', 'Vendors')}</nav>
+    <${PageHeader} title="Customers & Vendors"><a class="btn primary" href=${newHref}>New ${newKind}</a><//>
+    <nav class="tabs" aria-label="Filter">
+      ${tab('', 'All')}${tab('customer', 'Customers')}${tab('vendor', 'Vendors')}
+    </nav>
     <form class="search" method="get" action="/accounts" role="search">
       ${kind ? html`<input type="hidden" name="kind" value=${kind} />` : null}
       <label for="q" class="visually-hidden">Search by name or email</label>
@@ -46,7 +53,13 @@ export function AccountListPage({
           <thead><tr><th>Name</th><th>Kind</th><th>Email</th><th>Phone</th><th class="num">Contacts</th></tr></thead>
           <tbody>${rows.map(
             (r) =>
-              html`<tr><td><a href=${`/accounts/${r.id}`}>${r.name}</a></td><td>${kindLabel(r.kind)}</td><td>${r.email}</td><td>${r.phone}</td><td class="num">${r.contactCount}</td></tr>`,
+              html`<tr>
+                <td><a href=${`/accounts/${r.id}`}>${r.name}</a></td>
+                <td>${kindLabel(r.kind)}</td>
+                <td>${r.email}</td>
+                <td>${r.phone}</td>
+                <td class="num">${r.contactCount}</td>
+              </tr>`,
           )}</tbody>
         </table></div>`
     }
@@ -55,7 +68,11 @@ export function AccountListPage({
 
 function AccountFields({ form, withKind }: { form: FormState; withKind: boolean }) {
   return html`
-    ${withKind ? html`<${Select} form=${form} name="kind" label="Kind" required options=${kindOptions} />` : html`<input type="hidden" name="kind" value=${form.values.kind} />`}
+    ${
+      withKind
+        ? html`<${Select} form=${form} name="kind" label="Kind" required options=${kindOptions} />`
+        : html`<input type="hidden" name="kind" value=${form.values.kind} />`
+    }
     <${Field} form=${form} name="name" label="Company or person name" required />
     <div class="grid2">
       <${Field} form=${form} name="email" label="Email" type="email" />
@@ -116,7 +133,9 @@ export function AccountPage({
         contacts.length === 0
           ? html`<p class="muted">No contacts yet. Documents are sent to a contact, so add one below.</p>`
           : html`<div class="table-wrap"><table class="data">
-            <thead><tr><th>Name</th><th>Email</th><th>Phone</th><th><span class="visually-hidden">Actions</span></th></tr></thead>
+            <thead><tr>
+              <th>Name</th><th>Email</th><th>Phone</th><th><span class="visually-hidden">Actions</span></th>
+            </tr></thead>
             <tbody>${contacts.map((p) =>
               editing?.id === p.id
                 ? html`<tr><td colspan="4">
@@ -131,8 +150,17 @@ export function AccountPage({
                   </td></tr>`
                 : html`<tr><td>${p.name}</td><td>${p.email}</td><td>${p.phone}</td>
                     <td class="row-actions"><a class="btn small" href=${`/accounts/${account.id}?edit=${p.id}`}>Edit</a>
-                      <form method="post" action=${`/accounts/${account.id}/contacts/${p.id}/revoke`} class="inline-form">
-                        <${Csrf} token=${ctx.csrf} /><button class="btn small danger" type="submit" title="Every portal link and session of this contact stops working">Revoke portal access</button>
+                      <form
+                        method="post"
+                        action=${`/accounts/${account.id}/contacts/${p.id}/revoke`}
+                        class="inline-form"
+                      >
+                        <${Csrf} token=${ctx.csrf} />
+                        <button
+                          class="btn small danger"
+                          type="submit"
+                          title="Every portal link and session of this contact stops working"
+                        >Revoke portal access</button>
                       </form></td></tr>`,
             )}</tbody>
           </table></div>`

@@ -16,11 +16,24 @@ export function FeedList({ items, timeZone, empty }: { items: FeedItem[]; timeZo
   return html`<ol class="timeline feed">${items.map(
     (e) => html`<li class=${`event ${e.side} ${e.action}`}>
       <time datetime=${new Date(e.createdAt).toISOString()}>${dateTime(e.createdAt, timeZone)}</time>
-      <span><strong>${e.actorName}</strong> ${e.text}${e.documentId ? html` on <a href=${`/documents/${e.documentId}`}>${e.documentLabel}</a>` : null}${e.jobName && e.jobId ? html` <span class="muted">· <a href=${`/jobs/${e.jobId}`}>${e.jobName}</a></span>` : null}</span>
+      <span>
+        <strong>${e.actorName}</strong> ${e.text}
+        ${e.documentId ? html` on <a href=${`/documents/${e.documentId}`}>${e.documentLabel}</a>` : null}
+        ${
+          e.jobName && e.jobId
+            ? html` <span class="muted">· <a href=${`/jobs/${e.jobId}`}>${e.jobName}</a></span>`
+            : null
+        }
+      </span>
       ${e.detail ? html`<span class="muted small pre">${e.detail}</span>` : null}
     </li>`,
   )}</ol>`;
 }
+
+const sideOptions = [
+  { value: 'contractor', label: 'Your team' },
+  { value: 'recipient', label: 'Customers & vendors' },
+];
 
 export function ActivityPage({
   ctx,
@@ -38,17 +51,27 @@ export function ActivityPage({
   next: string | null;
 }) {
   const form = { values: filters, errors: {} };
-  const query = (extra: Record<string, string>) =>
-    `/activity?${new URLSearchParams(Object.fromEntries(Object.entries({ ...filters, ...extra }).filter(([, v]) => v)))}`;
+  const query = (extra: Record<string, string>) => {
+    const params = Object.fromEntries(Object.entries({ ...filters, ...extra }).filter(([, v]) => v));
+    return `/activity?${new URLSearchParams(params)}`;
+  };
   return html`<${DashboardPage} ctx=${ctx} title="Activity">
     <${PageHeader} title="Activity" sub="Everything you and your customers and vendors did, newest first." />
     <form method="get" action="/activity" class="filters">
-      <${Select} form=${form} name="job" label="Job" empty="All jobs" options=${jobs.map((j) => ({ value: j.id, label: j.name }))} />
+      <${Select}
+        form=${form}
+        name="job"
+        label="Job"
+        empty="All jobs"
+        options=${jobs.map((j) => ({ value: j.id, label: j.name }))}
+      />
       <${Select} form=${form} name="action" label="Action" empty="Any action" options=${actions} />
-      <${Select} form=${form} name="side" label="Who" empty="Both sides" options=${[{ value: 'contractor', label: 'Your team' }, { value: 'recipient', label: 'Customers & vendors' }]} />
+      <${Select} form=${form} name="side" label="Who" empty="Both sides" options=${sideOptions} />
       <div><button class="btn" type="submit">Filter</button></div>
     </form>
-    <section class="card"><${FeedList} items=${items} timeZone=${ctx.org?.timeZone ?? 'UTC'} empty="Nothing matches these filters." /></section>
+    <section class="card">
+      <${FeedList} items=${items} timeZone=${ctx.org?.timeZone ?? 'UTC'} empty="Nothing matches these filters." />
+    </section>
     ${next ? html`<p><a class="btn" href=${query({ before: next })}>Older activity</a></p>` : null}
   <//>`;
 }

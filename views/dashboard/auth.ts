@@ -13,7 +13,14 @@ export function SignInPage({ ctx, form, next }: { ctx: PageContext; form: FormSt
         <${Csrf} token=${ctx.csrf} />
         <input type="hidden" name="next" value=${next} />
         <${Field} form=${form} name="email" label="Email" type="email" autocomplete="username" required />
-        <${Field} form=${form} name="password" label="Password" type="password" autocomplete="current-password" required />
+        <${Field}
+          form=${form}
+          name="password"
+          label="Password"
+          type="password"
+          autocomplete="current-password"
+          required
+        />
         <button class="btn primary block" type="submit">Sign in</button>
       </form>
       <p class="muted">New here? <a href="/sign-up">Create a company account</a></p>
@@ -41,12 +48,32 @@ export function SignUpPage({
         <${Csrf} token=${ctx.csrf} />
         <${Field} form=${form} name="company" label="Company name" required autocomplete="organization" />
         <div class="grid2">
-          <${Select} form=${form} name="timeZone" label="Time zone" required options=${timeZones.map((z) => ({ value: z, label: z.replace(/_/g, ' ') }))} />
-          <${Select} form=${form} name="currency" label="Currency" required options=${currencies.map((c) => ({ value: c, label: c }))} />
+          <${Select}
+            form=${form}
+            name="timeZone"
+            label="Time zone"
+            required
+            options=${timeZones.map((z) => ({ value: z, label: z.replace(/_/g, ' ') }))}
+          />
+          <${Select}
+            form=${form}
+            name="currency"
+            label="Currency"
+            required
+            options=${currencies.map((c) => ({ value: c, label: c }))}
+          />
         </div>
         <${Field} form=${form} name="name" label="Your name" required autocomplete="name" />
         <${Field} form=${form} name="email" label="Email" type="email" required autocomplete="username" />
-        <${Field} form=${form} name="password" label="Password" type="password" required autocomplete="new-password" hint="At least 10 characters." />
+        <${Field}
+          form=${form}
+          name="password"
+          label="Password"
+          type="password"
+          required
+          autocomplete="new-password"
+          hint="At least 10 characters."
+        />
         <button class="btn primary block" type="submit">Create account</button>
       </form>
       <p class="muted">Already have an account? <a href="/sign-in">Sign in</a></p>
@@ -75,7 +102,15 @@ export function AcceptInvitePage({
       <form method="post" action=${`/invite/${token}`} novalidate>
         <${Csrf} token=${ctx.csrf} />
         <${Field} form=${form} name="name" label="Your name" required autocomplete="name" />
-        <${Field} form=${form} name="password" label="Password" type="password" required autocomplete="new-password" hint="At least 10 characters." />
+        <${Field}
+          form=${form}
+          name="password"
+          label="Password"
+          type="password"
+          required
+          autocomplete="new-password"
+          hint="At least 10 characters."
+        />
         <button class="btn primary block" type="submit">Join and sign in</button>
       </form>
     </div>

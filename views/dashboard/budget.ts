@@ -57,17 +57,22 @@ const costTypeLabel: Record<string, string> = {
 const MOVE_FORM = 'budget-move';
 
 function MoveButtons({ action, label }: { action: string; label: string }) {
-  return html`<button class="btn small" form=${MOVE_FORM} formaction=${action} name="direction" value="up" aria-label=${`Move ${label} up`} title="Move up">↑</button>
-    <button class="btn small" form=${MOVE_FORM} formaction=${action} name="direction" value="down" aria-label=${`Move ${label} down`} title="Move down">↓</button>`;
+  return html`<button class="btn small" form=${MOVE_FORM} formaction=${action} name="direction" value="up"
+      aria-label=${`Move ${label} up`} title="Move up">↑</button>
+    <button class="btn small" form=${MOVE_FORM} formaction=${action} name="direction" value="down"
+      aria-label=${`Move ${label} down`} title="Move down">↓</button>`;
 }
 
 export function JobPage({ ctx, job, customer, groups, totals, groupForm, documents }: JobPageProps) {
   const cur = ctx.org?.currency ?? 'USD';
   const m = (c: number) => money(c, cur);
   const closed = job.status === 'closed';
+  const rate = totals.marginRate !== null ? percent(totals.marginRate) : null;
+  const heading = html`${job.name} <span class=${`badge ${job.status}`}>${closed ? 'Closed' : 'Open'}</span>`;
+  const customerLink = customer ? html` · <a href=${`/accounts/${customer.id}`}>${customer.name}</a>` : '';
+  const address = job.address ? ` · ${job.address}` : '';
   return html`<${DashboardPage} ctx=${ctx} title=${job.name}>
-    <${PageHeader} title=${html`${job.name} <span class=${`badge ${job.status}`}>${closed ? 'Closed' : 'Open'}</span>`}
-      sub=${html`Job ${jobNumber(job.number)}${customer ? html` · <a href=${`/accounts/${customer.id}`}>${customer.name}</a>` : ''}${job.address ? ` · ${job.address}` : ''}`}>
+    <${PageHeader} title=${heading} sub=${html`Job ${jobNumber(job.number)}${customerLink}${address}`}>
       <a class="btn" href=${`/jobs/${job.id}/edit`}>Edit job</a>
       <form method="post" action=${`/jobs/${job.id}/${closed ? 'reopen' : 'close'}`} class="inline-form">
         <${Csrf} token=${ctx.csrf} /><button class="btn" type="submit">${closed ? 'Reopen job' : 'Close job'}</button>
@@ -77,18 +82,28 @@ export function JobPage({ ctx, job, customer, groups, totals, groupForm, documen
     <div class="kpis">
       <div class="kpi"><span class="kpi-label">Cost</span><span class="kpi-value">${m(totals.cost)}</span></div>
       <div class="kpi"><span class="kpi-label">Price</span><span class="kpi-value">${m(totals.price)}</span></div>
-      <div class="kpi"><span class="kpi-label">Margin</span><span class="kpi-value">${m(totals.margin)}${totals.marginRate !== null ? html` <small>(${percent(totals.marginRate)})</small>` : null}</span></div>
+      <div class="kpi"><span class="kpi-label">Margin</span>
+        <span class="kpi-value">${m(totals.margin)}${rate !== null ? html` <small>(${rate})</small>` : null}</span>
+      </div>
     </div>
     <section aria-labelledby="budget-h" class="stack">
       <h2 id="budget-h">Budget</h2>
-      ${groups.length === 0 ? html`<div class="empty"><p>No budget yet. Add a cost group (for example “Demolition” or “Framing”), then its items.</p></div>` : null}
+      ${
+        groups.length === 0
+          ? html`<div class="empty">
+            <p>No budget yet. Add a cost group (for example “Demolition” or “Framing”), then its items.</p>
+          </div>`
+          : null
+      }
       ${
         groups.length > 0
           ? html`<div class="table-wrap"><table class="data budget">
             <thead><tr>
-              <th scope="col">Item</th><th scope="col">Type</th><th scope="col" class="num">Qty</th><th scope="col">Unit</th>
-              <th scope="col" class="num">Unit cost</th><th scope="col" class="num">Markup</th><th scope="col" class="num">Unit price</th>
-              <th scope="col" class="num">Cost</th><th scope="col" class="num">Price</th><th scope="col">Vendor</th><th scope="col"><span class="visually-hidden">Actions</span></th>
+              <th scope="col">Item</th><th scope="col">Type</th><th scope="col" class="num">Qty</th>
+              <th scope="col">Unit</th><th scope="col" class="num">Unit cost</th><th scope="col" class="num">Markup</th>
+              <th scope="col" class="num">Unit price</th><th scope="col" class="num">Cost</th>
+              <th scope="col" class="num">Price</th><th scope="col">Vendor</th>
+              <th scope="col"><span class="visually-hidden">Actions</span></th>
             </tr></thead>
             ${groups.map(
               (g) => html`<tbody>
@@ -101,25 +116,35 @@ export function JobPage({ ctx, job, customer, groups, totals, groupForm, documen
                     <a class="btn small primary" href=${`/jobs/${job.id}/items/new?group=${g.id}`}>Add item</a>
                   </td>
                 </tr>
-                ${g.items.length === 0 ? html`<tr><td colspan="11" class="muted">No items in this group yet.</td></tr>` : null}
-                ${g.items.map(
-                  (i) => html`<tr>
-                    <td><span class="item-name">${i.name}</span>${i.costCode ? html` <span class="pill">${i.costCode}</span>` : null}${i.taxable ? html` <span class="pill" title="Taxable">Tax</span>` : null}
+                ${
+                  g.items.length === 0
+                    ? html`<tr><td colspan="11" class="muted">No items in this group yet.</td></tr>`
+                    : null
+                }
+                ${g.items.map((i) => {
+                  const code = i.costCode ? html` <span class="pill">${i.costCode}</span>` : null;
+                  const tax = i.taxable ? html` <span class="pill" title="Taxable">Tax</span>` : null;
+                  return html`<tr>
+                    <td><span class="item-name">${i.name}</span>${code}${tax}
                       ${i.description ? html`<div class="muted small">${i.description}</div>` : null}</td>
                     <td>${costTypeLabel[i.costType] ?? i.costType}</td>
                     <td class="num">${quantity(i.quantity)}</td><td>${i.unit}</td>
-                    <td class="num">${m(i.unitCost)}</td><td class="num">${i.markup === null ? '—' : percent(i.markup)}</td><td class="num">${m(i.unitPrice)}</td>
+                    <td class="num">${m(i.unitCost)}</td>
+                    <td class="num">${i.markup === null ? '—' : percent(i.markup)}</td>
+                    <td class="num">${m(i.unitPrice)}</td>
                     <td class="num">${m(i.costTotal)}</td><td class="num">${m(i.priceTotal)}</td>
                     <td>${i.vendorName ?? ''}</td>
                     <td class="row-actions">
                       <${MoveButtons} action=${`/jobs/${job.id}/items/${i.id}/move`} label=${i.name} />
                       <a class="btn small" href=${`/jobs/${job.id}/items/${i.id}/edit`}>Edit</a>
                     </td>
-                  </tr>`,
-                )}
+                  </tr>`;
+                })}
               </tbody>`,
             )}
-            <tfoot><tr class="totals"><th scope="row" colspan="7">Job total</th><td class="num">${m(totals.cost)}</td><td class="num">${m(totals.price)}</td><td colspan="2">Margin ${m(totals.margin)}</td></tr></tfoot>
+            <tfoot><tr class="totals"><th scope="row" colspan="7">Job total</th>
+              <td class="num">${m(totals.cost)}</td><td class="num">${m(totals.price)}</td>
+              <td colspan="2">Margin ${m(totals.margin)}</td></tr></tfoot>
           </table></div>
           <form id=${MOVE_FORM} method="post" action=${`/jobs/${job.id}`} hidden><${Csrf} token=${ctx.csrf} /></form>`
           : null
@@ -138,7 +163,7 @@ export function JobPage({ ctx, job, customer, groups, totals, groupForm, documen
     <div class="totals-bar" aria-label="Budget totals">
       <span>Cost <strong>${m(totals.cost)}</strong></span>
       <span>Price <strong>${m(totals.price)}</strong></span>
-      <span>Margin <strong>${m(totals.margin)}</strong>${totals.marginRate !== null ? ` (${percent(totals.marginRate)})` : ''}</span>
+      <span>Margin <strong>${m(totals.margin)}</strong>${rate !== null ? ` (${rate})` : ''}</span>
     </div>
   <//>`;
 }
@@ -159,20 +184,26 @@ export function ItemFormPage({
   itemId?: string;
 }) {
   const types = Object.entries(costTypeLabel).map(([value, label]) => ({ value, label }));
-  return html`<${DashboardPage} ctx=${ctx} title=${itemId ? 'Edit cost item' : 'New cost item'} scripts=${['/budget-item.js']}>
-    <${PageHeader} title=${itemId ? 'Edit cost item' : 'New cost item'} sub=${html`<a href=${`/jobs/${job.id}`}>${job.name}</a> · Job ${jobNumber(job.number)}`} />
+  const groupOptions = groups.map((g) => ({ value: g.id, label: g.name }));
+  const vendorOptions = vendors.map((v) => ({ value: v.id, label: v.name }));
+  const title = itemId ? 'Edit cost item' : 'New cost item';
+  const action = itemId ? `/jobs/${job.id}/items/${itemId}` : `/jobs/${job.id}/items`;
+  const byPrice = form.values.priceBy === 'price';
+  return html`<${DashboardPage} ctx=${ctx} title=${title} scripts=${['/budget-item.js']}>
+    <${PageHeader} title=${title}
+      sub=${html`<a href=${`/jobs/${job.id}`}>${job.name}</a> · Job ${jobNumber(job.number)}`} />
     <${FormSummary} form=${form} />
-    <form method="post" action=${itemId ? `/jobs/${job.id}/items/${itemId}` : `/jobs/${job.id}/items`} class="card stack" novalidate data-item-form>
+    <form method="post" action=${action} class="card stack" novalidate data-item-form>
       <${Csrf} token=${ctx.csrf} />
       <div class="grid2">
         <${Field} form=${form} name="name" label="Name" required />
-        <${Select} form=${form} name="groupId" label="Group" required options=${groups.map((g) => ({ value: g.id, label: g.name }))} />
+        <${Select} form=${form} name="groupId" label="Group" required options=${groupOptions} />
       </div>
       <${Field} form=${form} name="description" label="Description" type="textarea" />
       <div class="grid3">
         <${Field} form=${form} name="costCode" label="Cost code" placeholder="06-100" />
         <${Select} form=${form} name="costType" label="Cost type" required options=${types} />
-        <${Select} form=${form} name="vendorAccountId" label="Vendor" empty="— None —" options=${vendors.map((v) => ({ value: v.id, label: v.name }))} />
+        <${Select} form=${form} name="vendorAccountId" label="Vendor" empty="— None —" options=${vendorOptions} />
       </div>
       <div class="grid3">
         <${Field} form=${form} name="quantity" label="Quantity" required inputmode="decimal" hint="Up to 4 decimals." />
@@ -182,12 +213,14 @@ export function ItemFormPage({
       <fieldset>
         <legend>Price</legend>
         <div class="radio-row">
-          <label><input type="radio" name="priceBy" value="markup" checked=${form.values.priceBy !== 'price'} /> Set by markup %</label>
-          <label><input type="radio" name="priceBy" value="price" checked=${form.values.priceBy === 'price'} /> Set unit price</label>
+          <label><input type="radio" name="priceBy" value="markup" checked=${!byPrice} /> Set by markup %</label>
+          <label><input type="radio" name="priceBy" value="price" checked=${byPrice} /> Set unit price</label>
         </div>
         <div class="grid2">
-          <${Field} form=${form} name="markup" label="Markup %" inputmode="decimal" hint="The price is the cost plus this markup." />
-          <${Field} form=${form} name="unitPrice" label="Unit price" inputmode="decimal" hint="The markup follows from the price." />
+          <${Field} form=${form} name="markup" label="Markup %" inputmode="decimal"
+            hint="The price is the cost plus this markup." />
+          <${Field} form=${form} name="unitPrice" label="Unit price" inputmode="decimal"
+            hint="The markup follows from the price." />
         </div>
       </fieldset>
       <${Checkbox} form=${form} name="taxable" label="Taxable" />
@@ -220,17 +253,21 @@ export function GroupFormPage({
   form: FormState;
   itemCount: number;
 }) {
+  const jobHref = `/jobs/${job.id}`;
+  const consequence = itemCount
+    ? `Deleting this group also deletes its ${itemCount} item${itemCount === 1 ? '' : 's'}.`
+    : 'This group has no items.';
   return html`<${DashboardPage} ctx=${ctx} title="Edit group">
-    <${PageHeader} title="Edit cost group" sub=${html`<a href=${`/jobs/${job.id}`}>${job.name}</a>`} />
+    <${PageHeader} title="Edit cost group" sub=${html`<a href=${jobHref}>${job.name}</a>`} />
     <${FormSummary} form=${form} />
     <form method="post" action=${`/jobs/${job.id}/groups/${group.id}`} class="card stack" novalidate>
       <${Csrf} token=${ctx.csrf} />
       <${Field} form=${form} name="name" label="Group name" required />
-      <div><button class="btn primary" type="submit">Save group</button> <a class="btn" href=${`/jobs/${job.id}`}>Cancel</a></div>
+      <div><button class="btn primary" type="submit">Save group</button> <a class="btn" href=${jobHref}>Cancel</a></div>
     </form>
     <form method="post" action=${`/jobs/${job.id}/groups/${group.id}/delete`} class="danger-zone">
       <${Csrf} token=${ctx.csrf} />
-      <p>${itemCount ? `Deleting this group also deletes its ${itemCount} item${itemCount === 1 ? '' : 's'}.` : 'This group has no items.'}</p>
+      <p>${consequence}</p>
       <button class="btn danger" type="submit">Delete group</button>
     </form>
   <//>`;

@@ -17,6 +17,29 @@ export interface DecisionView {
   ip: string;
 }
 
+interface BidView {
+  total: number;
+  note: string;
+  submittedAt: number;
+  status: string;
+  currency: string;
+  canAccept: boolean;
+  jobId: string;
+  lines: { name: string; quantity: number; unit: string; unitCost: number | null; note: string }[];
+}
+
+const outcomeLabel = (outcome: string) =>
+  outcome === 'declined'
+    ? 'Declined'
+    : outcome === 'signed'
+      ? 'Signed'
+      : outcome === 'accepted'
+        ? 'Accepted'
+        : 'Approved';
+
+const bidStatusLabel = (status: string) =>
+  status === 'accepted' ? 'accepted' : status === 'not_accepted' ? 'not accepted' : 'awaiting your decision';
+
 export function DecisionsSection({
   ctx,
   docId,
@@ -28,55 +51,68 @@ export function DecisionsSection({
   docId: string;
   decisions: DecisionView[];
   deposit: { amount: number; currency: string; invoiceId: string | null } | null;
-  bid: {
-    total: number;
-    note: string;
-    submittedAt: number;
-    status: string;
-    currency: string;
-    canAccept: boolean;
-    jobId: string;
-    lines: { name: string; quantity: number; unit: string; unitCost: number | null; note: string }[];
-  } | null;
+  bid: BidView | null;
 }) {
   const tz = ctx.org?.timeZone ?? 'UTC';
   if (!decisions.length && !bid) return null;
+  const depositAmount = deposit ? money(deposit.amount, deposit.currency) : '';
   return html`<section class="card stack" aria-labelledby="decision-h">
     <h2 id="decision-h">${bid ? 'Bid' : 'Signatures and decisions'}</h2>
-    ${decisions.map(
-      (d) => html`<div class=${`outcome ${d.outcome}`}>
-        <p><strong>${d.outcome === 'declined' ? 'Declined' : d.outcome === 'signed' ? 'Signed' : d.outcome === 'accepted' ? 'Accepted' : 'Approved'}</strong> by ${d.signerName} &lt;${d.signerEmail}&gt; · rev ${d.version} · ${dateTime(d.signedAt, tz)}${d.ip ? ` · ${d.ip}` : ''}</p>
+    ${decisions.map((d) => {
+      const label = outcomeLabel(d.outcome);
+      const when = dateTime(d.signedAt, tz);
+      const ip = d.ip ? ` · ${d.ip}` : '';
+      const retrying = d.sealError ? ` (retrying: ${d.sealError})` : '';
+      return html`<div class=${`outcome ${d.outcome}`}>
+        <p><strong>${label}</strong> by ${d.signerName} &lt;${d.signerEmail}&gt; · rev ${d.version} · ${when}${ip}</p>
         ${d.reason ? html`<p class="pre">${d.reason}</p>` : null}
         ${
           d.outcome === 'signed'
             ? d.sealedAt
               ? html`<p><a class="btn" href=${`/documents/${docId}/signed.pdf`}>Download the signed PDF</a></p>`
-              : html`<p class="muted">Finalizing the signed PDF…${d.sealError ? ` (retrying: ${d.sealError})` : ''}</p>`
+              : html`<p class="muted">Finalizing the signed PDF…${retrying}</p>`
             : null
         }
-      </div>`,
-    )}
+      </div>`;
+    })}
     ${
       deposit
         ? deposit.invoiceId
           ? html`<p>Deposit invoice: <a href=${`/documents/${deposit.invoiceId}`}>open it</a>.</p>`
-          : html`<form method="post" action=${`/documents/${docId}/deposit-invoice`} class="inline-form"><${Csrf} token=${ctx.csrf} />
-            <p>Approved with a deposit of <strong>${money(deposit.amount, deposit.currency)}</strong>. <button class="btn primary" type="submit">Create the deposit invoice</button></p></form>`
+          : html`<form method="post" action=${`/documents/${docId}/deposit-invoice`} class="inline-form">
+            <${Csrf} token=${ctx.csrf} />
+            <p>Approved with a deposit of <strong>${depositAmount}</strong>. <button class="btn primary"
+              type="submit">Create the deposit invoice</button></p></form>`
         : null
     }
-    ${
-      bid
-        ? html`<p>Submitted ${dateTime(bid.submittedAt, tz)} · total <strong>${money(bid.total, bid.currency)}</strong> · ${bid.status === 'accepted' ? 'accepted' : bid.status === 'not_accepted' ? 'not accepted' : 'awaiting your decision'}</p>
-          <div class="table-wrap"><table class="data"><thead><tr><th>Item</th><th class="num">Qty</th><th>Unit</th><th class="num">Unit cost</th><th>Note</th></tr></thead>
-            <tbody>${bid.lines.map((l) => html`<tr><td>${l.name}</td><td class="num">${quantity(l.quantity)}</td><td>${l.unit}</td><td class="num">${l.unitCost === null ? 'No bid' : money(l.unitCost, bid.currency)}</td><td>${l.note}</td></tr>`)}</tbody></table></div>
-          ${bid.note ? html`<p class="pre">${bid.note}</p>` : null}
-          <p>
-            ${bid.canAccept ? html`<form method="post" action=${`/documents/${docId}/accept-bid`} class="inline-form"><${Csrf} token=${ctx.csrf} /><button class="btn primary" type="submit">Accept this bid</button></form>` : null}
-            <a class="btn" href=${`/jobs/${bid.jobId}/bids`}>Compare bids</a>
-          </p>`
-        : null
-    }
+    ${bid ? bidSummary({ bid, docId, csrf: ctx.csrf, tz }) : null}
   </section>`;
+}
+
+/** The bid part of DecisionsSection: a function, not a component, so it renders inline. */
+function bidSummary({ bid, docId, csrf, tz }: { bid: BidView; docId: string; csrf: string; tz: string }) {
+  const submittedAt = dateTime(bid.submittedAt, tz);
+  const total = money(bid.total, bid.currency);
+  return html`<p>Submitted ${submittedAt} · total <strong>${total}</strong> · ${bidStatusLabel(bid.status)}</p>
+    <div class="table-wrap"><table class="data"><thead><tr>
+      <th>Item</th><th class="num">Qty</th><th>Unit</th><th class="num">Unit cost</th><th>Note</th>
+    </tr></thead>
+      <tbody>${bid.lines.map(
+        (l) => html`<tr><td>${l.name}</td><td class="num">${quantity(l.quantity)}</td><td>${l.unit}</td>
+          <td class="num">${l.unitCost === null ? 'No bid' : money(l.unitCost, bid.currency)}</td>
+          <td>${l.note}</td></tr>`,
+      )}</tbody></table></div>
+    ${bid.note ? html`<p class="pre">${bid.note}</p>` : null}
+    <p>
+      ${
+        bid.canAccept
+          ? html`<form method="post" action=${`/documents/${docId}/accept-bid`} class="inline-form">
+            <${Csrf} token=${csrf} /><button class="btn primary" type="submit">Accept this bid</button>
+          </form>`
+          : null
+      }
+      <a class="btn" href=${`/jobs/${bid.jobId}/bids`}>Compare bids</a>
+    </p>`;
 }
 
 export interface BidColumn {
@@ -101,24 +137,41 @@ export function CompareBidsPage({
   columns: BidColumn[];
 }) {
   const cur = ctx.org?.currency ?? 'USD';
+  const jobHref = `/jobs/${job.id}`;
+  const sub = html`<a href=${jobHref}>${job.name}</a> · unit costs from each vendor for the same budget items`;
   return html`<${DashboardPage} ctx=${ctx} title="Compare bids">
-    <${PageHeader} title="Compare bids" sub=${html`<a href=${`/jobs/${job.id}`}>${job.name}</a> · unit costs from each vendor for the same budget items`} />
+    <${PageHeader} title="Compare bids" sub=${sub} />
     ${
       columns.length === 0
         ? html`<div class="empty"><p>No bids submitted on this job yet.</p></div>`
         : html`<div class="table-wrap"><table class="data compare">
-          <thead><tr><th>Item</th><th class="num">Qty</th><th class="num">Budget unit cost</th>${columns.map((c) => html`<th class="num"><a href=${`/documents/${c.documentId}`}>${c.vendor}</a><br /><span class="muted small">${c.number} · ${c.status}</span></th>`)}</tr></thead>
+          <thead><tr><th>Item</th><th class="num">Qty</th><th class="num">Budget unit cost</th>${columns.map(
+            (c) => html`<th class="num"><a href=${`/documents/${c.documentId}`}>${c.vendor}</a><br />
+              <span class="muted small">${c.number} · ${c.status}</span></th>`,
+          )}</tr></thead>
           <tbody>${items.map((i) => {
             const offers = columns.map((c) => c.costs.get(i.id)).filter((v): v is number => typeof v === 'number');
             const best = offers.length ? Math.min(...offers) : null;
-            return html`<tr><td>${i.name}</td><td class="num">${quantity(i.quantity)} ${i.unit}</td><td class="num">${money(i.budgetCost, cur)}</td>
+            return html`<tr><td>${i.name}</td><td class="num">${quantity(i.quantity)} ${i.unit}</td>
+              <td class="num">${money(i.budgetCost, cur)}</td>
               ${columns.map((c) => {
                 const v = c.costs.get(i.id);
-                return html`<td class=${`num ${v !== undefined && v !== null && v === best ? 'best' : ''}`}>${v === undefined ? '' : v === null ? 'No bid' : money(v, cur)}</td>`;
+                const isBest = v !== undefined && v !== null && v === best;
+                const cost = v === undefined ? '' : v === null ? 'No bid' : money(v, cur);
+                return html`<td class=${`num ${isBest ? 'best' : ''}`}>${cost}</td>`;
               })}</tr>`;
           })}</tbody>
-          <tfoot><tr class="totals"><th colspan="3">Bid total</th>${columns.map((c) => html`<td class="num">${money(c.total, cur)}</td>`)}</tr>
-            <tr><th colspan="3"></th>${columns.map((c) => html`<td class="num">${c.canAccept ? html`<form method="post" action=${`/documents/${c.documentId}/accept-bid`}><${Csrf} token=${ctx.csrf} /><button class="btn small primary" type="submit">Accept</button></form>` : ''}</td>`)}</tr></tfoot>
+          <tfoot><tr class="totals"><th colspan="3">Bid total</th>${columns.map(
+            (c) => html`<td class="num">${money(c.total, cur)}</td>`,
+          )}</tr>
+            <tr><th colspan="3"></th>${columns.map((c) => {
+              const accept = c.canAccept
+                ? html`<form method="post" action=${`/documents/${c.documentId}/accept-bid`}>
+                  <${Csrf} token=${ctx.csrf} /><button class="btn small primary" type="submit">Accept</button>
+                </form>`
+                : '';
+              return html`<td class="num">${accept}</td>`;
+            })}</tr></tfoot>
         </table></div>`
     }
   <//>`;
@@ -130,6 +183,10 @@ export interface VerifyResult {
   company: string;
   signers: { name: string; signedAt: number }[];
 }
+
+const VERIFY_INTRO =
+  'Upload a signed PDF, or paste its SHA-256, to check that it is an unaltered document ' +
+  'signed through this portal.';
 
 export function VerifyPage({
   nonce,
@@ -144,25 +201,34 @@ export function VerifyPage({
   error?: string;
   checked?: boolean;
 }) {
+  const signedAt = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16);
   return html`<${Document} title="Verify a signed document" nonce=${nonce} bodyClass="plain">
     <main id="main" class="plain-main">
       <div class="card narrow stack">
         <h1>Verify a signed document</h1>
-        <p>Upload a signed PDF, or paste its SHA-256, to check that it is an unaltered document signed through this portal.</p>
+        <p>${VERIFY_INTRO}</p>
         ${
           checked
             ? result
-              ? html`<div class="outcome signed" role="status"><p><strong>Verified.</strong> This is an unaltered signed document.</p>
-                <dl class="facts"><dt>Document</dt><dd>${result.typeLabel} ${result.number}</dd><dt>Company</dt><dd>${result.company}</dd>
-                ${result.signers.map((s) => html`<dt>Signed by</dt><dd>${s.name}, ${new Date(s.signedAt).toISOString().replace('T', ' ').slice(0, 16)} UTC</dd>`)}</dl></div>`
+              ? html`<div class="outcome signed" role="status">
+                <p><strong>Verified.</strong> This is an unaltered signed document.</p>
+                <dl class="facts">
+                  <dt>Document</dt><dd>${result.typeLabel} ${result.number}</dd>
+                  <dt>Company</dt><dd>${result.company}</dd>
+                  ${result.signers.map((s) => html`<dt>Signed by</dt><dd>${s.name}, ${signedAt(s.signedAt)} UTC</dd>`)}
+                </dl>
+              </div>`
               : html`<p class="form-summary" role="alert">Not a document we signed, or it has been changed.</p>`
             : null
         }
         ${error ? html`<p class="form-summary" role="alert">${error}</p>` : null}
         <form method="post" action="/verify" enctype="multipart/form-data" class="stack" novalidate>
           <input type="hidden" name="_csrf" value=${csrf} />
-          <div class="field"><label for="verify-file">Signed PDF</label><input id="verify-file" name="file" type="file" accept="application/pdf" /></div>
-          <div class="field"><label for="verify-sha">or its SHA-256</label><input id="verify-sha" name="sha256" inputmode="latin" autocomplete="off" spellcheck="false" placeholder="64 hexadecimal characters" /></div>
+          <div class="field"><label for="verify-file">Signed PDF</label>
+            <input id="verify-file" name="file" type="file" accept="application/pdf" /></div>
+          <div class="field"><label for="verify-sha">or its SHA-256</label>
+            <input id="verify-sha" name="sha256" inputmode="latin" autocomplete="off" spellcheck="false"
+              placeholder="64 hexadecimal characters" /></div>
           <div><button class="btn primary" type="submit">Verify</button></div>
         </form>
       </div>

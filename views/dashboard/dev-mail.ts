@@ -15,10 +15,15 @@ interface Message {
   kind: string;
 }
 
+const statusBadge = (status: string) => (status === 'sent' ? 'approved' : status === 'failed' ? 'declined' : 'draft');
+
 export function DevMailPage({ nonce, messages }: { nonce: string; messages: Message[] }) {
   return html`<${Document} title="Development mailbox" nonce=${nonce} bodyClass="plain">
     <main id="main" class="plain-main wide">
-      <${PageHeader} title="Development mailbox" sub="Every email the app has written to its outbox. Without a MailChannels key nothing leaves this machine." />
+      <${PageHeader}
+        title="Development mailbox"
+        sub="Every email the app has written to its outbox. Without a MailChannels key nothing leaves this machine."
+      />
       ${
         messages.length === 0
           ? html`<div class="empty"><p>No mail yet.</p></div>`
@@ -28,7 +33,10 @@ export function DevMailPage({ nonce, messages }: { nonce: string; messages: Mess
               (m) => html`<tr>
                 <td>${dateTime(m.createdAt, 'UTC')}</td><td>${m.toName ? `${m.toName} <${m.toEmail}>` : m.toEmail}</td>
                 <td><a href=${`/dev/mail/${m.id}`}>${m.subject}</a></td>
-                <td><span class=${`badge ${m.status === 'sent' ? 'approved' : m.status === 'failed' ? 'declined' : 'draft'}`}>${m.status}</span>${m.lastError ? html` <span class="muted small">${m.lastError}</span>` : null}</td>
+                <td>
+                  <span class=${`badge ${statusBadge(m.status)}`}>${m.status}</span>
+                  ${m.lastError ? html` <span class="muted small">${m.lastError}</span>` : null}
+                </td>
               </tr>`,
             )}</tbody>
           </table></div>`
@@ -38,10 +46,11 @@ export function DevMailPage({ nonce, messages }: { nonce: string; messages: Mess
 }
 
 export function DevMailMessagePage({ nonce, message }: { nonce: string; message: Message & { text: string } }) {
+  const to = message.toName ? `${message.toName} <${message.toEmail}>` : message.toEmail;
   return html`<${Document} title=${message.subject} nonce=${nonce} bodyClass="plain">
     <main id="main" class="plain-main wide">
       <p><a href="/dev/mail">← All mail</a></p>
-      <${PageHeader} title=${message.subject} sub=${`To ${message.toName ? `${message.toName} <${message.toEmail}>` : message.toEmail} · ${dateTime(message.createdAt, 'UTC')}`} />
+      <${PageHeader} title=${message.subject} sub=${`To ${to} · ${dateTime(message.createdAt, 'UTC')}`} />
       <iframe class="mail-frame" title="Email (HTML)" src=${`/dev/mail/${message.id}/html`} sandbox=""></iframe>
       <details><summary>Plain-text version</summary><pre class="mail-text">${message.text}</pre></details>
     </main>

@@ -20,13 +20,15 @@ export function ChooseKindPage({
   kinds: (Kind & { key: string; blurb: string })[];
 }) {
   return html`<${DashboardPage} ctx=${ctx} title="New document">
-    <${PageHeader} title="New document" sub=${html`<a href=${`/jobs/${job.id}`}>${job.name}</a> · Job ${jobNumber(job.number)}`} />
+    <${PageHeader} title="New document"
+      sub=${html`<a href=${`/jobs/${job.id}`}>${job.name}</a> · Job ${jobNumber(job.number)}`} />
     <ul class="kind-grid">
-      ${kinds.map(
-        (k) => html`<li><a class="kind-card" href=${`/jobs/${job.id}/documents/new?kind=${k.key}`}>
-          <strong>${k.label}</strong><span class="muted small">${k.side === 'customer' ? 'To a customer' : 'To a vendor'} · ${k.prefix}-0000</span><span>${k.blurb}</span>
-        </a></li>`,
-      )}
+      ${kinds.map((k) => {
+        const to = k.side === 'customer' ? 'To a customer' : 'To a vendor';
+        return html`<li><a class="kind-card" href=${`/jobs/${job.id}/documents/new?kind=${k.key}`}>
+          <strong>${k.label}</strong><span class="muted small">${to} · ${k.prefix}-0000</span><span>${k.blurb}</span>
+        </a></li>`;
+      })}
     </ul>
   <//>`;
 }
@@ -64,32 +66,50 @@ export function SelectItemsPage({
 }) {
   const cur = ctx.org?.currency ?? 'USD';
   const showPrice = kind.amountColumn === 'price';
+  const jobHref = `/jobs/${job.id}`;
+  const kindName = kind.label.toLowerCase();
   return html`<${DashboardPage} ctx=${ctx} title=${`New ${kind.label}`} scripts=${['/select-items.js']}>
-    <${PageHeader} title=${`New ${kind.label.toLowerCase()}`} sub=${html`<a href=${`/jobs/${job.id}`}>${job.name}</a> · Choose the budget items it contains.`} />
+    <${PageHeader} title=${`New ${kindName}`}
+      sub=${html`<a href=${jobHref}>${job.name}</a> · Choose the budget items it contains.`} />
     ${error ? html`<div class="form-summary" role="alert"><strong>${error}</strong></div>` : null}
     ${
       groups.length === 0
-        ? html`<div class="empty"><p>This job has no budget items yet. <a href=${`/jobs/${job.id}`}>Add some to the budget</a> first.</p></div>`
+        ? html`<div class="empty">
+          <p>This job has no budget items yet. <a href=${jobHref}>Add some to the budget</a> first.</p>
+        </div>`
         : html`<form method="post" action=${`/jobs/${job.id}/documents`} class="stack" data-select-items>
           <${Csrf} token=${ctx.csrf} />
           <input type="hidden" name="kind" value=${kindKey} />
           <label class="select-all"><input type="checkbox" name="all" value="1" data-select-all /> Select all</label>
           <div class="table-wrap"><table class="data">
-            <thead><tr><th scope="col"><span class="visually-hidden">Include</span></th><th scope="col">Item</th><th scope="col" class="num">Qty</th><th scope="col">Unit</th><th scope="col" class="num">${showPrice ? 'Unit price' : 'Unit cost'}</th><th scope="col">Vendor</th></tr></thead>
+            <thead><tr>
+              <th scope="col"><span class="visually-hidden">Include</span></th><th scope="col">Item</th>
+              <th scope="col" class="num">Qty</th><th scope="col">Unit</th>
+              <th scope="col" class="num">${showPrice ? 'Unit price' : 'Unit cost'}</th><th scope="col">Vendor</th>
+            </tr></thead>
             ${groups.map(
               (g) => html`<tbody data-group=${g.id}>
-                <tr class="group-row"><td><input type="checkbox" name="group" value=${g.id} id=${`g-${g.id}`} data-select-group /></td><th colspan="5" scope="rowgroup"><label for=${`g-${g.id}`}>${g.name}</label></th></tr>
+                <tr class="group-row">
+                  <td><input type="checkbox" name="group" value=${g.id} id=${`g-${g.id}`} data-select-group /></td>
+                  <th colspan="5" scope="rowgroup"><label for=${`g-${g.id}`}>${g.name}</label></th>
+                </tr>
                 ${g.items.map(
                   (i) => html`<tr>
-                    <td><input type="checkbox" name="item" value=${i.id} id=${`i-${i.id}`} checked=${selected.has(i.id)} /></td>
-                    <td><label for=${`i-${i.id}`}>${i.name}</label></td><td class="num">${quantity(i.quantity)}</td><td>${i.unit}</td>
-                    <td class="num">${money(showPrice ? i.unitPrice : i.unitCost, cur)}</td><td>${i.vendorName ?? ''}</td>
+                    <td><input type="checkbox" name="item" value=${i.id} id=${`i-${i.id}`}
+                      checked=${selected.has(i.id)} /></td>
+                    <td><label for=${`i-${i.id}`}>${i.name}</label></td>
+                    <td class="num">${quantity(i.quantity)}</td><td>${i.unit}</td>
+                    <td class="num">${money(showPrice ? i.unitPrice : i.unitCost, cur)}</td>
+                    <td>${i.vendorName ?? ''}</td>
                   </tr>`,
                 )}
               </tbody>`,
             )}
           </table></div>
-          <div class="form-actions"><button class="btn primary" type="submit">Create ${kind.label.toLowerCase()}</button> <a class="btn" href=${`/jobs/${job.id}`}>Cancel</a></div>
+          <div class="form-actions">
+            <button class="btn primary" type="submit">Create ${kindName}</button> <a class="btn"
+              href=${jobHref}>Cancel</a>
+          </div>
         </form>`
     }
   <//>`;
@@ -144,17 +164,44 @@ export function DraftEditorPage({
   const bid = kind.amountColumn === 'bid';
   const err = (name: string) =>
     form.errors[name] ? html`<p class="error" id=${`e-${name}`}>${form.errors[name]}</p>` : null;
-  const cell = (name: string, label: string, opts: { num?: boolean; textarea?: boolean } = {}) =>
-    opts.textarea
-      ? html`<label class="visually-hidden" for=${`f-${name}`}>${label}</label><textarea id=${`f-${name}`} name=${name} rows="1" aria-invalid=${form.errors[name] ? 'true' : undefined}>${v[name] ?? ''}</textarea>${err(name)}`
-      : html`<label class="visually-hidden" for=${`f-${name}`}>${label}</label><input id=${`f-${name}`} name=${name} value=${v[name] ?? ''} class=${opts.num ? 'num' : ''} inputmode=${opts.num ? 'decimal' : undefined} aria-invalid=${form.errors[name] ? 'true' : undefined} />${err(name)}`;
-  return html`<${DashboardPage} ctx=${ctx} title=${`${kind.label} ${doc.number}`} scripts=${revisionOf ? ['/live.js'] : []}>
-    <${PageHeader} title=${html`${kind.label} ${doc.number}${doc.version > 1 ? ` rev ${doc.version}` : ''} ${statusBadge('draft', doc.version > 1 ? `Draft revision` : 'Draft')}`}
+  const cell = (name: string, label: string, opts: { num?: boolean; textarea?: boolean } = {}) => {
+    const id = `f-${name}`;
+    const invalid = form.errors[name] ? 'true' : undefined;
+    return opts.textarea
+      ? html`<label class="visually-hidden" for=${id}>${label}</label>
+          <textarea id=${id} name=${name} rows="1" aria-invalid=${invalid}>${v[name] ?? ''}</textarea>${err(name)}`
+      : html`<label class="visually-hidden" for=${id}>${label}</label>
+          <input id=${id} name=${name} value=${v[name] ?? ''} class=${opts.num ? 'num' : ''}
+            inputmode=${opts.num ? 'decimal' : undefined} aria-invalid=${invalid} />${err(name)}`;
+  };
+  const recipientLabel = kind.side === 'customer' ? 'Customer' : 'Vendor';
+  const kindName = kind.label.toLowerCase();
+  const rev = doc.version > 1 ? ` rev ${doc.version}` : '';
+  const badge = statusBadge('draft', doc.version > 1 ? `Draft revision` : 'Draft');
+  const revisionNotice = revisionOf
+    ? `This is revision ${doc.version}, a draft. ` +
+      `The ${kind.side} still sees revision ${revisionOf} until you send this one.`
+    : null;
+  const invoice = kind.type === 'customer_invoice';
+  const depositOptions = [
+    { value: 'none', label: invoice ? 'Full balance' : 'No deposit' },
+    { value: 'percent', label: 'Percent of total' },
+    { value: 'fixed', label: 'Fixed amount' },
+  ];
+  const accountOptions = recipients.map((r) => ({ value: r.id, label: r.name }));
+  const contactOptions = recipients.flatMap((r) =>
+    r.contacts.map((p) => ({ value: p.id, label: `${p.name} (${r.name})` })),
+  );
+  const sendTo = contact ? html`<strong>${contact.name}</strong> at <strong>${contact.email}</strong>` : null;
+  const signatureHint = kind.side === 'customer' ? 'The customer signs to approve.' : 'The vendor signs to accept.';
+  return html`<${DashboardPage} ctx=${ctx} title=${`${kind.label} ${doc.number}`}
+    scripts=${revisionOf ? ['/live.js'] : []}>
+    <${PageHeader} title=${html`${kind.label} ${doc.number}${rev} ${badge}`}
       sub=${html`<a href=${`/jobs/${job.id}`}>${job.name}</a> · Job ${jobNumber(job.number)}`}>
       <a class="btn" href=${`/documents/${doc.id}.pdf`}>Preview PDF</a>
-      <a class="btn primary" href=${`/documents/${doc.id}/send`}>Send to ${kind.side === 'customer' ? 'Customer' : 'Vendor'}</a>
+      <a class="btn primary" href=${`/documents/${doc.id}/send`}>Send to ${recipientLabel}</a>
     <//>
-    ${revisionOf ? html`<p class="notice">This is revision ${doc.version}, a draft. The ${kind.side} still sees revision ${revisionOf} until you send this one.</p>` : null}
+    ${revisionNotice ? html`<p class="notice">${revisionNotice}</p>` : null}
     <${FormSummary} form=${form} />
     <form method="post" action=${`/documents/${doc.id}`} class="stack editor" novalidate>
       <${Csrf} token=${ctx.csrf} />
@@ -162,7 +209,8 @@ export function DraftEditorPage({
         <h2 id="details-h">Details</h2>
         <div class="grid3">
           <${Field} form=${form} name="title" label="Title" required />
-          <${Field} form=${form} name="number" label="Number" required hint="Unique among your ${kind.label.toLowerCase()}s." />
+          <${Field} form=${form} name="number" label="Number" required
+            hint="Unique among your ${kind.label.toLowerCase()}s." />
           <${Field} form=${form} name="issueDate" label="Issue date" type="date" required />
         </div>
         <div class="grid3">
@@ -171,31 +219,44 @@ export function DraftEditorPage({
           ${
             kind.hasDeposit
               ? html`<div class="deposit">
-                <${Select} form=${form} name="depositKind" label=${kind.type === 'customer_invoice' ? 'Amount due' : 'Deposit'} options=${[
-                  { value: 'none', label: kind.type === 'customer_invoice' ? 'Full balance' : 'No deposit' },
-                  { value: 'percent', label: 'Percent of total' },
-                  { value: 'fixed', label: 'Fixed amount' },
-                ]} />
+                <${Select} form=${form} name="depositKind" label=${invoice ? 'Amount due' : 'Deposit'}
+                  options=${depositOptions} />
                 <${Field} form=${form} name="depositValue" label="Percent or amount" inputmode="decimal" />
               </div>`
               : null
           }
         </div>
-        <${Field} form=${form} name="description" label=${bid ? 'Scope of work' : 'Description or scope'} type="textarea" />
+        <${Field} form=${form} name="description" label=${bid ? 'Scope of work' : 'Description or scope'}
+          type="textarea" />
       </section>
       <section class="card stack" aria-labelledby="recipient-h">
         <h2 id="recipient-h">Prepared for</h2>
         <div class="grid2">
-          <${Select} form=${form} name="accountId" label=${kind.side === 'customer' ? 'Customer' : 'Vendor'} empty="— Choose —" options=${recipients.map((r) => ({ value: r.id, label: r.name }))} />
-          <${Select} form=${form} name="contactId" label="Contact" empty="— Choose —" options=${recipients.flatMap((r) => r.contacts.map((p) => ({ value: p.id, label: `${p.name} (${r.name})` })))} />
+          <${Select} form=${form} name="accountId" label=${recipientLabel} empty="— Choose —"
+            options=${accountOptions} />
+          <${Select} form=${form} name="contactId" label="Contact" empty="— Choose —" options=${contactOptions} />
         </div>
-        ${contact ? html`<p class="prepared-for">Will be sent to <strong>${contact.name}</strong> at <strong>${contact.email}</strong>. Check the address before sending.</p>` : html`<p class="muted">Choose the contact who receives this ${kind.label.toLowerCase()}; their email is shown here so you can check it.</p>`}
-        <${Checkbox} form=${form} name="requireSignature" label="Require signature" hint=${kind.side === 'customer' ? 'The customer signs to approve.' : 'The vendor signs to accept.'} />
+        ${
+          contact
+            ? html`<p class="prepared-for">Will be sent to ${sendTo}. Check the address before sending.</p>`
+            : html`<p class="muted">
+                Choose the contact who receives this ${kindName}; their email is shown here so you can check it.</p>`
+        }
+        <${Checkbox} form=${form} name="requireSignature" label="Require signature" hint=${signatureHint} />
       </section>
       <section class="card stack" aria-labelledby="lines-h">
         <h2 id="lines-h">Lines</h2>
         <div class="table-wrap"><table class="data editor-lines">
-          <thead><tr><th scope="col">Item and description</th><th scope="col" class="num">Qty</th><th scope="col">Unit</th>${bid ? null : html`<th scope="col" class="num">${amountLabel}</th><th scope="col">Tax</th><th scope="col" class="num">Total</th>`}<th scope="col">Order</th><th scope="col">Remove</th></tr></thead>
+          <thead><tr>
+            <th scope="col">Item and description</th><th scope="col" class="num">Qty</th><th scope="col">Unit</th>
+            ${
+              bid
+                ? null
+                : html`<th scope="col" class="num">${amountLabel}</th><th scope="col">Tax</th>
+                  <th scope="col" class="num">Total</th>`
+            }
+            <th scope="col">Order</th><th scope="col">Remove</th>
+          </tr></thead>
           <tbody>
             ${lines.map(
               (l) => html`<tr class=${l.kind === 'group' ? 'group-row' : ''}>
@@ -206,38 +267,58 @@ export function DraftEditorPage({
               </td>
               ${
                 l.kind === 'item'
-                  ? html`<td>${cell(`quantity.${l.id}`, 'Quantity', { num: true })}</td><td>${cell(`unit.${l.id}`, 'Unit')}</td>
+                  ? html`<td>${cell(`quantity.${l.id}`, 'Quantity', { num: true })}</td>
+                  <td>${cell(`unit.${l.id}`, 'Unit')}</td>
                   ${
                     bid
                       ? null
                       : html`<td>${cell(`amount.${l.id}`, amountLabel, { num: true })}</td>
-                    <td><label class="visually-hidden" for=${`t-${l.id}`}>Taxable</label><input type="checkbox" id=${`t-${l.id}`} name=${`taxable.${l.id}`} checked=${v[`taxable.${l.id}`] === 'on'} /></td>
+                    <td><label class="visually-hidden" for=${`t-${l.id}`}>Taxable</label>
+                      <input type="checkbox" id=${`t-${l.id}`} name=${`taxable.${l.id}`}
+                        checked=${v[`taxable.${l.id}`] === 'on'} /></td>
                     <td class="num">${l.total === null ? '' : money(l.total, cur)}</td>`
                   }`
                   : html`<td colspan=${bid ? 2 : 5} class="muted small">Group heading</td>`
               }
               <td class="row-actions">
-                <button class="btn small" type="submit" name="move" value=${`up:${l.id}`} aria-label=${`Move ${l.name} up`}>↑</button>
-                <button class="btn small" type="submit" name="move" value=${`down:${l.id}`} aria-label=${`Move ${l.name} down`}>↓</button>
+                <button class="btn small" type="submit" name="move" value=${`up:${l.id}`}
+                  aria-label=${`Move ${l.name} up`}>↑</button>
+                <button class="btn small" type="submit" name="move" value=${`down:${l.id}`}
+                  aria-label=${`Move ${l.name} down`}>↓</button>
               </td>
-              <td><label class="visually-hidden" for=${`r-${l.id}`}>Remove ${l.name}</label><input type="checkbox" id=${`r-${l.id}`} name=${`remove.${l.id}`} value="1" /></td>
+              <td><label class="visually-hidden" for=${`r-${l.id}`}>Remove ${l.name}</label>
+                <input type="checkbox" id=${`r-${l.id}`} name=${`remove.${l.id}`} value="1" /></td>
             </tr>`,
             )}
             <tr class="new-line">
               <td>
                 <input type="hidden" name="line" value="_new" />
                 <label for="f-kind._new" class="small">Add</label>
-                <select id="f-kind._new" name="kind._new"><option value="item">Line item</option><option value="group" selected=${v['kind._new'] === 'group'}>Group heading</option></select>
+                <select id="f-kind._new" name="kind._new"><option value="item">Line item</option>
+                  <option value="group" selected=${v['kind._new'] === 'group'}>Group heading</option></select>
                 ${cell('name._new', 'New line name')}
                 ${cell('description._new', 'New line description', { textarea: true })}
               </td>
-              <td>${cell('quantity._new', 'New line quantity', { num: true })}</td><td>${cell('unit._new', 'New line unit')}</td>
-              ${bid ? null : html`<td>${cell('amount._new', `New line ${amountLabel.toLowerCase()}`, { num: true })}</td><td><label class="visually-hidden" for="t-new">New line taxable</label><input type="checkbox" id="t-new" name="taxable._new" /></td><td></td>`}
+              <td>${cell('quantity._new', 'New line quantity', { num: true })}</td>
+              <td>${cell('unit._new', 'New line unit')}</td>
+              ${
+                bid
+                  ? null
+                  : html`<td>${cell('amount._new', `New line ${amountLabel.toLowerCase()}`, { num: true })}</td>
+                    <td><label class="visually-hidden" for="t-new">New line taxable</label>
+                      <input type="checkbox" id="t-new" name="taxable._new" /></td><td></td>`
+              }
               <td colspan="2" class="muted small">Fill in to add a line that is not in the budget.</td>
             </tr>
           </tbody>
         </table></div>
-        ${bid ? html`<p class="muted">Bid requests show quantities; the vendor fills in their costs in the portal.</p>` : html`<div class="totals-right"><${TotalsFromDraft} totals=${totals} currency=${cur} taxRate=${v.taxRate} /></div>`}
+        ${
+          bid
+            ? html`<p class="muted">Bid requests show quantities; the vendor fills in their costs in the portal.</p>`
+            : html`<div class="totals-right">
+                <${TotalsFromDraft} totals=${totals} currency=${cur} taxRate=${v.taxRate} />
+              </div>`
+        }
       </section>
       <section class="card stack" aria-labelledby="terms-h">
         <h2 id="terms-h">Terms and footer</h2>
@@ -266,8 +347,17 @@ function TotalsFromDraft({
     <tr><th scope="row">Subtotal</th><td class="num">${m(totals.subtotal)}</td></tr>
     <tr><th scope="row">Tax${taxRate ? ` (${taxRate}%)` : ''}</th><td class="num">${m(totals.tax)}</td></tr>
     <tr class="grand"><th scope="row">Total</th><td class="num">${m(totals.total)}</td></tr>
-    ${totals.deposit > 0 ? html`<tr><th scope="row">Deposit / due now</th><td class="num">${m(totals.deposit)}</td></tr>` : null}
-    ${totals.paid > 0 ? html`<tr><th scope="row">Paid</th><td class="num">${m(-totals.paid)}</td></tr><tr class="grand"><th scope="row">Balance</th><td class="num">${m(totals.balance)}</td></tr>` : null}
+    ${
+      totals.deposit > 0
+        ? html`<tr><th scope="row">Deposit / due now</th><td class="num">${m(totals.deposit)}</td></tr>`
+        : null
+    }
+    ${
+      totals.paid > 0
+        ? html`<tr><th scope="row">Paid</th><td class="num">${m(-totals.paid)}</td></tr>
+          <tr class="grand"><th scope="row">Balance</th><td class="num">${m(totals.balance)}</td></tr>`
+        : null
+    }
   </tbody></table>`;
 }
 
@@ -306,13 +396,24 @@ export function SentDocumentPage({
   views = [],
   below,
 }: SentPageProps) {
+  const rev = doc.sentVersion > 1 ? ` rev ${doc.sentVersion}` : '';
+  const badge = statusBadge(doc.status, doc.statusLabel);
   return html`<${DashboardPage} ctx=${ctx} title=${`${kind.label} ${doc.number}`} scripts=${['/live.js']}>
-    <${PageHeader} title=${html`${kind.label} ${doc.number}${doc.sentVersion > 1 ? ` rev ${doc.sentVersion}` : ''} ${statusBadge(doc.status, doc.statusLabel)}`}
+    <${PageHeader} title=${html`${kind.label} ${doc.number}${rev} ${badge}`}
       sub=${html`<a href=${`/jobs/${job.id}`}>${job.name}</a> · Job ${jobNumber(job.number)} · ${snapshot.title}`}>
       ${actions}
     <//>
-    ${doc.hasDraftRevision ? html`<p class="notice">Revision ${doc.currentVersion} is a draft. <a href=${`/documents/${doc.id}`}>Continue editing it</a>; the recipient keeps seeing revision ${doc.sentVersion} until you send it.</p>` : null}
-    ${views.length ? html`<ul class="view-summary">${views.map((v) => html`<li>${v}</li>`)}</ul>` : html`<p class="muted">Not viewed yet.</p>`}
+    ${
+      doc.hasDraftRevision
+        ? html`<p class="notice">Revision ${doc.currentVersion} is a draft. <a href=${`/documents/${doc.id}`}
+            >Continue editing it</a>; the recipient keeps seeing revision ${doc.sentVersion} until you send it.</p>`
+        : null
+    }
+    ${
+      views.length
+        ? html`<ul class="view-summary">${views.map((v) => html`<li>${v}</li>`)}</ul>`
+        : html`<p class="muted">Not viewed yet.</p>`
+    }
     ${extra}
     <article class="card stack doc-view">
       <${DocumentFacts} doc=${snapshot} />
@@ -340,15 +441,25 @@ export function VersionHistory({ ctx, docId, versions }: { ctx: PageContext; doc
   return html`<section class="card stack" aria-labelledby="versions-h">
     <h2 id="versions-h">Versions</h2>
     <div class="table-wrap"><table class="data">
-      <thead><tr><th>Version</th><th>State</th><th>Sent</th><th>PDF SHA-256</th><th><span class="visually-hidden">Links</span></th></tr></thead>
-      <tbody>${versions.map(
-        (v) => html`<tr>
-          <td>rev ${v.version}</td><td>${v.state === 'draft' ? 'Draft' : v.state === 'sent' ? 'Current' : 'Superseded'}</td>
-          <td>${v.sentAt ? dateTime(v.sentAt, tz) : '—'}</td><td class="mono small">${v.pdfSha256 ? `${v.pdfSha256.slice(0, 16)}…` : '—'}</td>
+      <thead><tr>
+        <th>Version</th><th>State</th><th>Sent</th><th>PDF SHA-256</th>
+        <th><span class="visually-hidden">Links</span></th>
+      </tr></thead>
+      <tbody>${versions.map((v) => {
+        const state = v.state === 'draft' ? 'Draft' : v.state === 'sent' ? 'Current' : 'Superseded';
+        const sha = v.pdfSha256 ? `${v.pdfSha256.slice(0, 16)}…` : '—';
+        const compareHref = `/documents/${docId}/compare?from=${v.version - 1}&to=${v.version}`;
+        return html`<tr>
+          <td>rev ${v.version}</td><td>${state}</td>
+          <td>${v.sentAt ? dateTime(v.sentAt, tz) : '—'}</td><td class="mono small">${sha}</td>
           <td class="row-actions"><a class="btn small" href=${`/documents/${docId}/versions/${v.version}.pdf`}>PDF</a>
-            ${v.version > 1 ? html`<a class="btn small" href=${`/documents/${docId}/compare?from=${v.version - 1}&to=${v.version}`}>Changes from rev ${v.version - 1}</a>` : null}</td>
-        </tr>`,
-      )}</tbody>
+            ${
+              v.version > 1
+                ? html`<a class="btn small" href=${compareHref}>Changes from rev ${v.version - 1}</a>`
+                : null
+            }</td>
+        </tr>`;
+      })}</tbody>
     </table></div>
     ${sent.length === 0 ? html`<p class="muted">Not sent yet.</p>` : null}
   </section>`;
@@ -384,25 +495,39 @@ export function ComparePage({
   currency: string;
 }) {
   const m = (c: number) => money(c, currency);
-  const row = (label: string, a: number, b: number) =>
-    html`<tr><th scope="row">${label}</th><td class="num">${m(a)}</td><td class="num">${m(b)}</td><td class="num">${b - a === 0 ? '—' : `${b - a > 0 ? '+' : ''}${m(b - a)}`}</td></tr>`;
+  const row = (label: string, a: number, b: number) => {
+    const change = b - a === 0 ? '—' : `${b - a > 0 ? '+' : ''}${m(b - a)}`;
+    return html`<tr><th scope="row">${label}</th><td class="num">${m(a)}</td><td class="num">${m(b)}</td>
+      <td class="num">${change}</td></tr>`;
+  };
   return html`<${DashboardPage} ctx=${ctx} title=${`Changes in ${doc.number}`}>
-    <${PageHeader} title=${`${kind.label} ${doc.number}: rev ${from} → rev ${to}`} sub=${html`<a href=${`/documents/${doc.id}`}>Back to the document</a>`} />
+    <${PageHeader} title=${`${kind.label} ${doc.number}: rev ${from} → rev ${to}`}
+      sub=${html`<a href=${`/documents/${doc.id}`}>Back to the document</a>`} />
     <section class="card stack">
       <h2>Lines</h2>
       ${
         changes.length === 0
           ? html`<p class="muted">No line changed.</p>`
-          : html`<ul class="changes">${changes.map(
-              (
-                c,
-              ) => html`<li class=${`change ${c.kind}`}><span class="badge ${c.kind === 'added' ? 'approved' : c.kind === 'removed' ? 'declined' : 'sent'}">${c.kind === 'added' ? 'Added' : c.kind === 'removed' ? 'Removed' : 'Changed'}</span> <strong>${c.name}</strong>
-              ${c.before ? html` <span class="muted">was ${c.before}</span>` : null}${c.after ? html` <span>now ${c.after}</span>` : null}${c.fields?.length ? html` <span class="muted small">(${c.fields.join(', ')})</span>` : null}</li>`,
-            )}</ul>`
+          : html`<ul class="changes">${changes.map((c) => {
+              const badge = c.kind === 'added' ? 'approved' : c.kind === 'removed' ? 'declined' : 'sent';
+              const label = c.kind === 'added' ? 'Added' : c.kind === 'removed' ? 'Removed' : 'Changed';
+              const was = c.before ? html` <span class="muted">was ${c.before}</span>` : null;
+              const now = c.after ? html` <span>now ${c.after}</span>` : null;
+              const fields = c.fields?.length ? html` <span class="muted small">(${c.fields.join(', ')})</span>` : null;
+              return html`<li class=${`change ${c.kind}`}>
+                <span class="badge ${badge}">${label}</span> <strong>${c.name}</strong>
+                ${was}${now}${fields}</li>`;
+            })}</ul>`
       }
       <h2>Totals</h2>
-      <table class="data"><thead><tr><th></th><th class="num">rev ${from}</th><th class="num">rev ${to}</th><th class="num">Change</th></tr></thead>
-        <tbody>${row('Subtotal', before.subtotal, after.subtotal)}${row('Tax', before.tax, after.tax)}${row('Total', before.total, after.total)}</tbody></table>
+      <table class="data"><thead><tr>
+        <th></th><th class="num">rev ${from}</th><th class="num">rev ${to}</th><th class="num">Change</th>
+      </tr></thead>
+        <tbody>
+          ${row('Subtotal', before.subtotal, after.subtotal)}
+          ${row('Tax', before.tax, after.tax)}
+          ${row('Total', before.total, after.total)}
+        </tbody></table>
     </section>
   <//>`;
 }
@@ -432,15 +557,23 @@ export function DocumentsTable({ ctx, rows, showJob }: { ctx: PageContext; rows:
   const cur = ctx.org?.currency ?? 'USD';
   if (rows.length === 0) return html`<div class="empty"><p>No documents yet.</p></div>`;
   return html`<div class="table-wrap"><table class="data">
-    <thead><tr><th>Number</th><th>Type</th><th>Title</th>${showJob ? html`<th>Job</th>` : null}<th>Recipient</th><th>Status</th><th class="num">Total</th><th>Issued</th><th>Due</th></tr></thead>
-    <tbody>${rows.map(
-      (r) => html`<tr>
-        <td><a href=${`/documents/${r.id}`}>${r.number}</a>${r.currentVersion > 1 ? html` <span class="muted small">rev ${r.currentVersion}</span>` : null}</td>
-        <td>${r.kindLabel}</td><td>${r.title}</td>${showJob ? html`<td><a href=${`/jobs/${r.jobId}`}>${r.jobName}</a></td>` : null}
-        <td>${r.accountName ?? '—'}</td><td>${statusBadge(r.status, r.statusLabel)}${r.sentVersion !== null && r.currentVersion > r.sentVersion ? html` <span class="pill">revision draft</span>` : null}</td>
-        <td class="num">${r.amountShown === 'bid' ? '—' : money(r.totals.total, cur)}</td><td>${calendarDate(r.issueDate)}</td><td>${calendarDate(r.dueDate)}</td>
-      </tr>`,
-    )}</tbody>
+    <thead><tr>
+      <th>Number</th><th>Type</th><th>Title</th>${showJob ? html`<th>Job</th>` : null}<th>Recipient</th><th>Status</th>
+      <th class="num">Total</th><th>Issued</th><th>Due</th>
+    </tr></thead>
+    <tbody>${rows.map((r) => {
+      const rev = r.currentVersion > 1 ? html` <span class="muted small">rev ${r.currentVersion}</span>` : null;
+      const hasDraft = r.sentVersion !== null && r.currentVersion > r.sentVersion;
+      const draft = hasDraft ? html` <span class="pill">revision draft</span>` : null;
+      return html`<tr>
+        <td><a href=${`/documents/${r.id}`}>${r.number}</a>${rev}</td>
+        <td>${r.kindLabel}</td><td>${r.title}</td>
+        ${showJob ? html`<td><a href=${`/jobs/${r.jobId}`}>${r.jobName}</a></td>` : null}
+        <td>${r.accountName ?? '—'}</td><td>${statusBadge(r.status, r.statusLabel)}${draft}</td>
+        <td class="num">${r.amountShown === 'bid' ? '—' : money(r.totals.total, cur)}</td>
+        <td>${calendarDate(r.issueDate)}</td><td>${calendarDate(r.dueDate)}</td>
+      </tr>`;
+    })}</tbody>
   </table></div>`;
 }
 
@@ -453,9 +586,17 @@ export function JobDocumentsSection({
   jobId: string;
   groups: { label: string; rows: ListRow[] }[];
 }) {
+  const newDocument = html`<strong>New document</strong>`;
   return html`<section class="stack" aria-labelledby="docs-h">
-    <div class="section-head"><h2 id="docs-h">Documents</h2><a class="btn small" href=${`/jobs/${jobId}/documents/new`}>New document</a></div>
-    ${groups.length === 0 ? html`<div class="empty"><p>No documents for this job yet. Use <strong>New document</strong> to package budget items into an estimate, order or invoice.</p></div>` : null}
+    <div class="section-head"><h2 id="docs-h">Documents</h2>
+      <a class="btn small" href=${`/jobs/${jobId}/documents/new`}>New document</a></div>
+    ${
+      groups.length === 0
+        ? html`<div class="empty"><p>
+          No documents for this job yet. Use ${newDocument} to package budget items into an estimate, order or invoice.
+        </p></div>`
+        : null
+    }
     ${groups.map((g) => html`<h3>${g.label}</h3><${DocumentsTable} ctx=${ctx} rows=${g.rows} showJob=${false} />`)}
   </section>`;
 }
@@ -476,12 +617,13 @@ export function DocumentListPage({
   statuses: { value: string; label: string }[];
 }) {
   const form = { values: filters as Record<string, string>, errors: {} };
+  const jobOptions = jobs.map((j) => ({ value: j.id, label: j.name }));
   return html`<${DashboardPage} ctx=${ctx} title="Documents">
     <${PageHeader} title="Documents" sub="Everything you have drafted, sent and received, across jobs." />
     <form method="get" action="/documents" class="filters">
       <${Select} form=${form} name="type" label="Type" empty="All types" options=${types} />
       <${Select} form=${form} name="status" label="Status" empty="Any status" options=${statuses} />
-      <${Select} form=${form} name="jobId" label="Job" empty="All jobs" options=${jobs.map((j) => ({ value: j.id, label: j.name }))} />
+      <${Select} form=${form} name="jobId" label="Job" empty="All jobs" options=${jobOptions} />
       <div><button class="btn" type="submit">Filter</button></div>
     </form>
     <${DocumentsTable} ctx=${ctx} rows=${rows} showJob=${true} />
@@ -513,14 +655,22 @@ export function PaymentsSection({
   balance: number;
   currency: string;
 }) {
+  const methodOptions = ['Check', 'ACH', 'Card', 'Cash', 'Wire', 'Other'].map((m) => ({ value: m, label: m }));
   return html`<section class="card stack" aria-labelledby="payments-h">
     <h2 id="payments-h">Payments</h2>
     ${
       rows.length === 0
         ? html`<p class="muted">No payments recorded.</p>`
-        : html`<div class="table-wrap"><table class="data"><thead><tr><th>Date</th><th>Method</th><th>Reference</th><th class="num">Amount</th></tr></thead>
-          <tbody>${rows.map((p) => html`<tr><td>${calendarDate(p.paidOn)}</td><td>${p.method}</td><td>${p.reference}</td><td class="num">${money(p.amount, currency)}</td></tr>`)}</tbody>
-          <tfoot><tr class="totals"><th colspan="3">Balance</th><td class="num">${money(balance, currency)}</td></tr></tfoot></table></div>`
+        : html`<div class="table-wrap"><table class="data">
+          <thead><tr><th>Date</th><th>Method</th><th>Reference</th><th class="num">Amount</th></tr></thead>
+          <tbody>${rows.map(
+            (p) => html`<tr><td>${calendarDate(p.paidOn)}</td><td>${p.method}</td><td>${p.reference}</td>
+              <td class="num">${money(p.amount, currency)}</td></tr>`,
+          )}</tbody>
+          <tfoot><tr class="totals">
+            <th colspan="3">Balance</th><td class="num">${money(balance, currency)}</td>
+          </tr></tfoot>
+        </table></div>`
     }
     ${canRecord ? null : html`<${FormSummary} form=${form} />`}
     ${
@@ -532,7 +682,7 @@ export function PaymentsSection({
             <${Csrf} token=${ctx.csrf} />
             <${Field} form=${form} name="amount" label="Amount" required inputmode="decimal" />
             <${Field} form=${form} name="paidOn" label="Date" type="date" required />
-            <${Select} form=${form} name="method" label="Method" required options=${['Check', 'ACH', 'Card', 'Cash', 'Wire', 'Other'].map((m) => ({ value: m, label: m }))} />
+            <${Select} form=${form} name="method" label="Method" required options=${methodOptions} />
             <${Field} form=${form} name="reference" label="Reference" placeholder="Check #1042" />
             <div><button class="btn primary" type="submit">Record payment</button></div>
           </form>

@@ -22,8 +22,12 @@ export function SendPage({
   previewSrc: string;
 }) {
   const who = side === 'customer' ? 'Customer' : 'Vendor';
+  const previewPdf = html`<a class="btn" href=${`/documents/${docId}.pdf`}>Preview PDF</a>`;
   return html`<${DashboardPage} ctx=${ctx} title=${`Send ${snapshot.number}`}>
-    <${PageHeader} title=${`Send ${snapshot.typeLabel.toLowerCase()} ${snapshot.number} to ${who.toLowerCase()}`} sub=${html`<a href=${`/documents/${docId}`}>Back to the draft</a>`} />
+    <${PageHeader}
+      title=${`Send ${snapshot.typeLabel.toLowerCase()} ${snapshot.number} to ${who.toLowerCase()}`}
+      sub=${html`<a href=${`/documents/${docId}`}>Back to the draft</a>`}
+    />
     <div class="send-grid">
       <form method="post" action=${`/documents/${docId}/send`} class="card stack" novalidate>
         <${Csrf} token=${ctx.csrf} />
@@ -35,10 +39,16 @@ export function SendPage({
         <${Field} form=${form} name="message" label="Personal message (optional)" type="textarea" />
         <dl class="facts">
           <dt>Subject</dt><dd>${subject}</dd>
-          ${snapshot.amountColumn !== 'bid' ? html`<dt>Total</dt><dd>${money(snapshot.totals.total, snapshot.currency)}</dd>` : null}
+          ${
+            snapshot.amountColumn !== 'bid'
+              ? html`<dt>Total</dt><dd>${money(snapshot.totals.total, snapshot.currency)}</dd>`
+              : null
+          }
           <dt>Signature</dt><dd>${snapshot.requireSignature ? 'Required' : 'Not required'}</dd>
         </dl>
-        <div class="form-actions"><button class="btn primary" type="submit">Send to ${who}</button> <a class="btn" href=${`/documents/${docId}.pdf`}>Preview PDF</a></div>
+        <div class="form-actions">
+          <button class="btn primary" type="submit">Send to ${who}</button> ${previewPdf}
+        </div>
       </form>
       <section class="card stack" aria-labelledby="preview-h">
         <h2 id="preview-h">Email preview</h2>

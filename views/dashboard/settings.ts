@@ -14,7 +14,10 @@ export function SettingsPage({
   hasLogo: boolean;
 }) {
   return html`<${DashboardPage} ctx=${ctx} title="Settings">
-    <${PageHeader} title="Settings" sub="Your company details appear on every document, email and portal page."><a class="btn" href="/settings/team">Team</a><//>
+    <${PageHeader}
+      title="Settings"
+      sub="Your company details appear on every document, email and portal page."
+    ><a class="btn" href="/settings/team">Team</a><//>
     <${FormSummary} form=${form} />
     <form method="post" action="/settings" class="card stack" novalidate>
       <${Csrf} token=${ctx.csrf} />
@@ -26,25 +29,47 @@ export function SettingsPage({
       </div>
       <${Field} form=${form} name="address" label="Address" type="textarea" />
       <div class="grid3">
-        <${Field} form=${form} name="brandColor" label="Brand colour" type="color" hint="Used on documents, emails and the portal." />
+        <${Field}
+          form=${form}
+          name="brandColor"
+          label="Brand colour"
+          type="color"
+          hint="Used on documents, emails and the portal."
+        />
         <${Field} form=${form} name="defaultTaxRate" label="Default tax rate %" inputmode="decimal" />
         <${Field} form=${form} name="portalLinkDays" label="Portal links last (days)" inputmode="numeric" />
       </div>
       <h2>Documents</h2>
       <${Field} form=${form} name="defaultTerms" label="Default terms" type="textarea" />
       <${Field} form=${form} name="defaultFooter" label="Default footer" type="textarea" />
-      <${Field} form=${form} name="paymentInstructions" label="Payment instructions (shown on invoices)" type="textarea" />
+      <${Field}
+        form=${form}
+        name="paymentInstructions"
+        label="Payment instructions (shown on invoices)"
+        type="textarea"
+      />
       <div><button class="btn primary" type="submit">Save settings</button></div>
     </form>
     <section class="card stack" aria-labelledby="logo-h">
       <h2 id="logo-h">Logo</h2>
-      ${hasLogo ? html`<p><img class="logo-preview" src="/settings/logo" alt="Current logo" /></p>` : html`<p class="muted">No logo yet.</p>`}
+      ${
+        hasLogo
+          ? html`<p><img class="logo-preview" src="/settings/logo" alt="Current logo" /></p>`
+          : html`<p class="muted">No logo yet.</p>`
+      }
       <${FormSummary} form=${logoForm} />
       <form method="post" action="/settings/logo" enctype="multipart/form-data" class="search" novalidate>
         <${Csrf} token=${ctx.csrf} />
         <div class=${`field ${logoForm.errors.logo ? 'has-error' : ''}`}>
           <label for="f-logo">PNG or JPEG, up to 1 MB</label>
-          <input id="f-logo" name="logo" type="file" accept="image/png,image/jpeg" required aria-describedby=${logoForm.errors.logo ? 'f-logo-error' : undefined} />
+          <input
+            id="f-logo"
+            name="logo"
+            type="file"
+            accept="image/png,image/jpeg"
+            required
+            aria-describedby=${logoForm.errors.logo ? 'f-logo-error' : undefined}
+          />
           ${logoForm.errors.logo ? html`<p class="error" id="f-logo-error">${logoForm.errors.logo}</p>` : null}
         </div>
         <button class="btn" type="submit">Upload logo</button>
@@ -79,12 +104,23 @@ export function TeamPage({
   isOwner: boolean;
 }) {
   return html`<${DashboardPage} ctx=${ctx} title="Team">
-    <${PageHeader} title="Team" sub=${html`<a href="/settings">Settings</a> · People who can sign in to ${ctx.org?.name}`} />
+    <${PageHeader}
+      title="Team"
+      sub=${html`<a href="/settings">Settings</a> · People who can sign in to ${ctx.org?.name}`}
+    />
     <div class="table-wrap"><table class="data">
       <thead><tr><th>Name</th><th>Email</th><th>Role</th></tr></thead>
       <tbody>
-        ${members.map((m) => html`<tr><td>${m.name}</td><td>${m.email}</td><td>${m.role === 'owner' ? 'Owner' : 'Member'}</td></tr>`)}
-        ${pending.map((p) => html`<tr><td>${p.name}</td><td>${p.email}</td><td><span class="badge sent">Invited</span></td></tr>`)}
+        ${members.map(
+          (m) => html`<tr>
+            <td>${m.name}</td><td>${m.email}</td><td>${m.role === 'owner' ? 'Owner' : 'Member'}</td>
+          </tr>`,
+        )}
+        ${pending.map(
+          (p) => html`<tr>
+            <td>${p.name}</td><td>${p.email}</td><td><span class="badge sent">Invited</span></td>
+          </tr>`,
+        )}
       </tbody>
     </table></div>
     ${

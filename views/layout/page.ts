@@ -60,10 +60,19 @@ export function DashboardPage({
   children: Children;
   scripts?: string[];
 }) {
-  return html`<${Document} title=${`${title} · ${ctx.org?.name ?? 'Contractor Portal'}`} nonce=${ctx.nonce} bodyClass="dash" scripts=${scripts} styles=${ctx.org ? [brandCss(ctx.org.brandColor)] : []}>
+  return html`<${Document}
+    title=${`${title} · ${ctx.org?.name ?? 'Contractor Portal'}`}
+    nonce=${ctx.nonce}
+    bodyClass="dash"
+    scripts=${scripts}
+    styles=${ctx.org ? [brandCss(ctx.org.brandColor)] : []}
+  >
     <a class="skip" href="#main">Skip to content</a>
     <header class="topbar">
-      <a class="brand" href="/">${ctx.org?.hasLogo ? html`<img src="/settings/logo" alt="" class="brand-logo" />` : null}<span>${ctx.org?.name}</span></a>
+      <a class="brand" href="/">
+        ${ctx.org?.hasLogo ? html`<img src="/settings/logo" alt="" class="brand-logo" />` : null}
+        <span>${ctx.org?.name}</span>
+      </a>
       <form method="post" action="/sign-out" class="signout">
         <input type="hidden" name="_csrf" value=${ctx.csrf} />
         <span class="who">${ctx.user?.name}</span>
@@ -73,7 +82,11 @@ export function DashboardPage({
     <div class="shell">
       <nav class="sidenav" aria-label="Main">
         <ul>
-          ${nav.map((n) => html`<li><a href=${n.href} aria-current=${n.match(ctx.path) ? 'page' : undefined}>${n.label}</a></li>`)}
+          ${nav.map(
+            (n) => html`<li>
+              <a href=${n.href} aria-current=${n.match(ctx.path) ? 'page' : undefined}>${n.label}</a>
+            </li>`,
+          )}
         </ul>
       </nav>
       <main id="main" class="main">

@@ -20,10 +20,19 @@ export function PortalPage({
   children: Children;
   scripts?: string[];
 }) {
-  return html`<${Document} title=${`${title} · ${ctx.org.name}`} nonce=${ctx.nonce} bodyClass="portal" scripts=${scripts} styles=${[brandCss(ctx.org.brandColor)]}>
+  return html`<${Document}
+    title=${`${title} · ${ctx.org.name}`}
+    nonce=${ctx.nonce}
+    bodyClass="portal"
+    scripts=${scripts}
+    styles=${[brandCss(ctx.org.brandColor)]}
+  >
     <a class="skip" href="#main">Skip to content</a>
     <header class="portal-header">
-      <a class="portal-brand" href="/portal">${ctx.org.hasLogo ? html`<img src="/portal/logo" alt="" class="brand-logo" />` : null}<span>${ctx.org.name}</span></a>
+      <a class="portal-brand" href="/portal">
+        ${ctx.org.hasLogo ? html`<img src="/portal/logo" alt="" class="brand-logo" />` : null}
+        <span>${ctx.org.name}</span>
+      </a>
       ${ctx.viewer ? html`<span class="who">${ctx.viewer.name}</span>` : null}
     </header>
     <main id="main" class="portal-main">
@@ -31,7 +40,10 @@ export function PortalPage({
       ${children}
     </main>
     <footer class="portal-footer">
-      <p>${ctx.org.name}${ctx.org.phone ? ` · ${ctx.org.phone}` : ''}${ctx.org.email ? html` · <a href=${`mailto:${ctx.org.email}`}>${ctx.org.email}</a>` : null}</p>
+      <p>
+        ${ctx.org.name}${ctx.org.phone ? ` · ${ctx.org.phone}` : ''}
+        ${ctx.org.email ? html` · <a href=${`mailto:${ctx.org.email}`}>${ctx.org.email}</a>` : null}
+      </p>
     </footer>
   <//>`;
 }

@@ -22,6 +22,8 @@ export interface SignPanelProps {
 export function SignPanel(p: SignPanelProps) {
   const v = p.values ?? {};
   const button = p.requireSignature ? `${p.verb} & sign` : p.verb;
+  const agree = p.verb === 'Approve' ? 'approve' : 'accept';
+  const andSign = p.requireSignature ? ' and sign it electronically' : '';
   return html`<section class="card stack next-step" aria-labelledby="sign-h" id="sign">
     <h2 id="sign-h">${p.requireSignature ? 'Review and sign' : `Review and ${p.verb.toLowerCase()}`}</h2>
     ${p.error ? html`<p class="form-summary" role="alert">${p.error}</p>` : null}
@@ -34,7 +36,14 @@ export function SignPanel(p: SignPanelProps) {
           ? html`<fieldset class="consent">
             <legend>Consent to do business electronically</legend>
             ${p.consent.map((t) => html`<p class="small">${t}</p>`)}
-            <label class="check"><input type="checkbox" name="consent" value="yes" required checked=${v.consent === 'yes'} /> I have read this and agree to use electronic records and signatures.</label>
+            <label class="check">
+              <input
+                type="checkbox"
+                name="consent"
+                value="yes"
+                required
+                checked=${v.consent === 'yes'}
+              /> I have read this and agree to use electronic records and signatures.</label>
           </fieldset>`
           : null
       }
@@ -47,7 +56,14 @@ export function SignPanel(p: SignPanelProps) {
           ? html`<fieldset class="signature-choice">
             <legend>Signature</legend>
             <div class="radio-row">
-              <label><input type="radio" name="method" value="drawn" checked=${v.method === 'drawn'} data-method-draw /> Draw it</label>
+              <label>
+                <input
+                  type="radio"
+                  name="method"
+                  value="drawn"
+                  checked=${v.method === 'drawn'}
+                  data-method-draw
+                /> Draw it</label>
               <label><input type="radio" name="method" value="typed" checked=${v.method !== 'drawn'} /> Type it</label>
             </div>
             <div class="signature-pad" data-signature-pad hidden>
@@ -59,7 +75,7 @@ export function SignPanel(p: SignPanelProps) {
           </fieldset>`
           : html`<input type="hidden" name="method" value="typed" />`
       }
-      <p class="small muted">By clicking “${button}” you ${p.verb === 'Approve' ? 'approve' : 'accept'} this document${p.requireSignature ? ' and sign it electronically' : ''}, version shown above.</p>
+      <p class="small muted">By clicking “${button}” you ${agree} this document${andSign}, version shown above.</p>
       <div><button class="btn primary big" type="submit">${button}</button></div>
     </form>
     <details open=${!!p.declineError}>
@@ -68,7 +84,10 @@ export function SignPanel(p: SignPanelProps) {
       <form method="post" action=${p.declineAction} class="stack" novalidate>
         <input type="hidden" name="_csrf" value=${p.csrf} />
         <input type="hidden" name="versionHash" value=${p.versionHash} />
-        <div class="field"><label for="decline-reason">Reason (optional, up to 1,000 characters)</label><textarea id="decline-reason" name="reason" maxlength="1000" rows="3">${v.reason ?? ''}</textarea></div>
+        <div class="field">
+          <label for="decline-reason">Reason (optional, up to 1,000 characters)</label>
+          <textarea id="decline-reason" name="reason" maxlength="1000" rows="3">${v.reason ?? ''}</textarea>
+        </div>
         <div><button class="btn danger" type="submit">Decline</button></div>
       </form>
     </details>
@@ -97,7 +116,13 @@ export function OutcomePanel({ o, timeZone }: { o: OutcomeView; timeZone: string
     <h2>${verb} by ${o.signerName}</h2>
     <p>${dateTime(o.signedAt, timeZone)}</p>
     ${o.reason ? html`<p class="pre">${o.reason}</p>` : null}
-    ${o.outcome === 'signed' ? (o.sealed && o.signedPdfHref ? html`<p><a class="btn primary" href=${o.signedPdfHref}>Download the signed PDF</a></p>` : html`<p class="muted">Finalizing the signed PDF… it will be ready in a moment.</p>`) : null}
+    ${
+      o.outcome === 'signed'
+        ? o.sealed && o.signedPdfHref
+          ? html`<p><a class="btn primary" href=${o.signedPdfHref}>Download the signed PDF</a></p>`
+          : html`<p class="muted">Finalizing the signed PDF… it will be ready in a moment.</p>`
+        : null
+    }
   </section>`;
 }
 
@@ -112,11 +137,14 @@ export function BidIntro({
   currency: string;
   timeZone: string;
 }) {
+  const totaling = total !== null ? html`, totaling <strong>${money(total, currency)}</strong>` : null;
   return html`<section class="card stack next-step" aria-labelledby="bid-h">
     <h2 id="bid-h">${submitted ? 'Your bid' : 'Submit your bid'}</h2>
     ${
       submitted
-        ? html`<p>Submitted ${dateTime(submitted.at, timeZone)}${total !== null ? html`, totaling <strong>${money(total, currency)}</strong>` : null}. You can revise it below until a decision is made.</p>`
+        ? html`<p>
+            Submitted ${dateTime(submitted.at, timeZone)}${totaling}. You can revise it below until a decision is made.
+          </p>`
         : html`<p>Enter your unit cost for each line below (leave a line blank for “no bid”), then submit.</p>`
     }
   </section>`;
@@ -139,7 +167,10 @@ export function BidFooter({
     <input type="hidden" name="_csrf" value=${csrf} />
     <input type="hidden" name="versionHash" value=${versionHash} />
     ${error ? html`<p class="form-summary" role="alert">${error}</p>` : null}
-    <div class="field"><label for="bid-note">Notes for the contractor (optional)</label><textarea id="bid-note" name="note" maxlength="2000" rows="3">${note}</textarea></div>
+    <div class="field">
+      <label for="bid-note">Notes for the contractor (optional)</label>
+      <textarea id="bid-note" name="note" maxlength="2000" rows="3">${note}</textarea>
+    </div>
     <div><button class="btn primary big" type="submit">${submitted ? 'Update bid' : 'Submit bid'}</button></div>
   </div>`;
 }

@@ -29,6 +29,7 @@ export function PortalDocumentPage({
 }: PortalDocumentProps) {
   const s = snapshot;
   const invoice = s.type === 'customer_invoice';
+  const amountDue = s.totals.deposit > 0 ? Math.min(s.totals.deposit, s.totals.balance) : s.totals.balance;
   return html`<${PortalPage} ctx=${ctx} title=${`${s.typeLabel} ${s.number}`} scripts=${scripts}>
     <p class="crumbs"><a href="/portal">Your documents</a></p>
     <div class="doc-head">
@@ -38,7 +39,10 @@ export function PortalDocumentPage({
     <p class="doc-title">${s.title}</p>
     ${
       invoice && s.totals.balance > 0
-        ? html`<div class="amount-due"><span>Amount due</span><strong>${money(s.totals.deposit > 0 ? Math.min(s.totals.deposit, s.totals.balance) : s.totals.balance, s.currency)}</strong>${s.dueDate ? html`<span class="muted">by ${calendarDate(s.dueDate)}</span>` : null}</div>`
+        ? html`<div class="amount-due">
+            <span>Amount due</span><strong>${money(amountDue, s.currency)}</strong>
+            ${s.dueDate ? html`<span class="muted">by ${calendarDate(s.dueDate)}</span>` : null}
+          </div>`
         : null
     }
     ${nextStep}
@@ -57,7 +61,13 @@ export function PortalDocumentPage({
           ${
             payments.length
               ? html`<table class="data"><thead><tr><th>Date</th><th>Method</th><th class="num">Amount</th></tr></thead>
-                <tbody>${payments.map((p) => html`<tr><td>${calendarDate(p.paidOn)}</td><td>${p.method}${p.reference ? ` · ${p.reference}` : ''}</td><td class="num">${money(p.amount, s.currency)}</td></tr>`)}</tbody></table>`
+                <tbody>${payments.map(
+                  (p) => html`<tr>
+                    <td>${calendarDate(p.paidOn)}</td>
+                    <td>${p.method}${p.reference ? ` · ${p.reference}` : ''}</td>
+                    <td class="num">${money(p.amount, s.currency)}</td>
+                  </tr>`,
+                )}</tbody></table>`
               : html`<p class="muted">No payments recorded yet.</p>`
           }
           ${paymentInstructions ? html`<h3>How to pay</h3><p class="pre">${paymentInstructions}</p>` : null}
@@ -68,6 +78,13 @@ export function PortalDocumentPage({
     ${below}
   <//>`;
 }
+
+const FRESH_LINK_SENT =
+  'If this link came from us, a fresh one is on its way to the address the document was sent to. ' +
+  'It can take a few minutes to arrive.';
+const LINK_EXPIRED =
+  'Links to documents stop working after a while, or when the sender replaces them. ' +
+  'We can email a fresh link to the address this document was sent to.';
 
 export function LinkProblemPage({
   ctx,
@@ -83,8 +100,8 @@ export function LinkProblemPage({
       <h1>This link has expired</h1>
       ${
         sent
-          ? html`<p role="status">If this link came from us, a fresh one is on its way to the address the document was sent to. It can take a few minutes to arrive.</p>`
-          : html`<p>Links to documents stop working after a while, or when the sender replaces them. We can email a fresh link to the address this document was sent to.</p>
+          ? html`<p role="status">${FRESH_LINK_SENT}</p>`
+          : html`<p>${LINK_EXPIRED}</p>
             <form method="post" action="/p/fresh-link">
               <input type="hidden" name="_csrf" value=${ctx.csrf} />
               <input type="hidden" name="token" value=${token} />
@@ -96,6 +113,12 @@ export function LinkProblemPage({
 }
 
 function PortalPlain({ ctx, title, children }: { ctx: { nonce: string }; title: string; children: Children }) {
-  return html`<html lang="en"><head><meta charset="utf-8" /><meta name="viewport" content="width=device-width, initial-scale=1" /><meta name="referrer" content="no-referrer" /><title>${title}</title><link rel="stylesheet" href="/app.css" /></head>
+  return html`<html lang="en"><head>
+      <meta charset="utf-8" />
+      <meta name="viewport" content="width=device-width, initial-scale=1" />
+      <meta name="referrer" content="no-referrer" />
+      <title>${title}</title>
+      <link rel="stylesheet" href="/app.css" />
+    </head>
     <body class="plain portal"><main id="main" class="plain-main">${children}</main></body></html>`;
 }

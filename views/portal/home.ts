@@ -23,10 +23,14 @@ export interface PortalRow {
 function Row({ r }: { r: PortalRow }) {
   return html`<li class=${`portal-doc ${r.action ? 'needs-action' : ''}`}>
     <a href=${`/portal/documents/${r.id}`}>
-      <span class="portal-doc-title"><strong>${r.typeLabel} ${r.number}</strong> <span class="muted">${r.title}</span></span>
+      <span class="portal-doc-title">
+        <strong>${r.typeLabel} ${r.number}</strong> <span class="muted">${r.title}</span>
+      </span>
       <span class="portal-doc-meta">
         <span class=${`badge ${r.status}`}>${r.statusLabel}</span>
-        ${r.amount !== null ? html`<span>${r.amountLabel} <strong>${money(r.amount, r.currency)}</strong></span>` : null}
+        ${
+          r.amount !== null ? html`<span>${r.amountLabel} <strong>${money(r.amount, r.currency)}</strong></span>` : null
+        }
         <span class="muted">${calendarDate(r.issueDate)}</span>
       </span>
       ${r.action ? html`<span class="portal-doc-action">${r.action} →</span>` : null}
@@ -52,10 +56,17 @@ export function PortalHomePage({
   }
   return html`<${PortalPage} ctx=${ctx} title=${job ? job.name : 'Your documents'}>
     <h1>${job ? job.name : `Documents from ${ctx.org.name}`}</h1>
-    ${job ? html`<p class="muted">${job.address} · <a href="/portal">All your documents</a></p>` : html`<p class="muted">Everything ${ctx.org.name} has sent you, by job.</p>`}
+    ${
+      job
+        ? html`<p class="muted">${job.address} · <a href="/portal">All your documents</a></p>`
+        : html`<p class="muted">Everything ${ctx.org.name} has sent you, by job.</p>`
+    }
     ${
       !job && waiting.length
-        ? html`<section aria-labelledby="waiting-h" class="stack"><h2 id="waiting-h">Waiting for you</h2><ul class="portal-list">${waiting.map((r) => html`<${Row} r=${r} />`)}</ul></section>`
+        ? html`<section aria-labelledby="waiting-h" class="stack">
+            <h2 id="waiting-h">Waiting for you</h2>
+            <ul class="portal-list">${waiting.map((r) => html`<${Row} r=${r} />`)}</ul>
+          </section>`
         : null
     }
     ${rows.length === 0 ? html`<div class="empty"><p>Nothing here yet.</p></div>` : null}
