@@ -98,6 +98,83 @@ export interface NewDraftInput extends BudgetSelection {
   kind: string;
 }
 
+interface NewDraft {
+  orgId: string;
+  jobId: string;
+  kind: Kind;
+  number: string;
+  accountId: string | null;
+  contactId: string | null;
+  /** Who the draft is prepared for, shown on it. */
+  preparedFor: { name: string; email: string } | null;
+  /** The order a deposit invoice was made from. */
+  sourceDocumentId?: string;
+  actor: ContractorActor;
+  title: string;
+  issueDate: string;
+  dueDate: string | null;
+  terms: string;
+  footer: string;
+  taxRate: number;
+  lines: DraftLine[];
+  /** What the timeline's "created" line says. */
+  created: Record<string, unknown>;
+}
+
+/** A new document's rows: its head, version 1 as a draft, its lines and its timeline's first line. */
+function newDraftStatements(db: Db, d: NewDraft): { id: string; statements: Statement[] } {
+  const now = Date.now();
+  const id = createId();
+  const versionId = createId();
+  const statements: Statement[] = [
+    db.insert(documents).values({
+      id,
+      orgId: d.orgId,
+      jobId: d.jobId,
+      type: d.kind.type,
+      subtype: d.kind.subtype,
+      number: d.number,
+      status: initialStatus(d.kind.type),
+      accountId: d.accountId,
+      contactId: d.contactId,
+      requireSignature: d.kind.defaultRequireSignature,
+      currentVersion: 1,
+      sourceDocumentId: d.sourceDocumentId ?? null,
+      createdBy: d.actor.userId,
+      createdAt: now,
+      updatedAt: now,
+    }),
+    db.insert(documentVersions).values({
+      id: versionId,
+      orgId: d.orgId,
+      documentId: id,
+      version: 1,
+      state: 'draft',
+      title: d.title,
+      issueDate: d.issueDate,
+      dueDate: d.dueDate,
+      terms: d.terms,
+      footer: d.footer,
+      taxRate: d.taxRate,
+      preparedForName: d.preparedFor?.name ?? '',
+      preparedForEmail: d.preparedFor?.email ?? '',
+      createdAt: now,
+      updatedAt: now,
+    }),
+    ...lineInserts(db, d.orgId, id, versionId, d.lines),
+    activityInsert(db, {
+      orgId: d.orgId,
+      jobId: d.jobId,
+      documentId: id,
+      action: 'created',
+      actor: d.actor,
+      data: d.created,
+      at: now,
+    }),
+  ];
+  return { id, statements };
+}
+
 /**
  * A new draft of the chosen kind with the chosen budget items as its lines, under their group
  * headings, addressed to the job's customer (or the one vendor of the chosen items).
@@ -124,55 +201,26 @@ export async function createDraftFromBudget(db: Db, actor: ContractorActor, inpu
   const account = recipients.find((r) => r.id === accountId) ?? null;
   const contact = account?.contacts[0] ?? null;
   const issueDate = todayIn(defaults.timeZone);
-  const now = Date.now();
-  const id = createId();
-  const versionId = createId();
   const number = await allocateNumber(db, input.orgId, kind);
-  await db.batch([
-    db.insert(documents).values({
-      id,
-      orgId: input.orgId,
-      jobId: input.jobId,
-      type: kind.type,
-      subtype: kind.subtype,
-      number,
-      status: initialStatus(kind.type),
-      accountId: account?.id ?? null,
-      contactId: contact?.id ?? null,
-      requireSignature: kind.defaultRequireSignature,
-      currentVersion: 1,
-      createdBy: actor.userId,
-      createdAt: now,
-      updatedAt: now,
-    }),
-    db.insert(documentVersions).values({
-      id: versionId,
-      orgId: input.orgId,
-      documentId: id,
-      version: 1,
-      state: 'draft',
-      title: data.job.name.slice(0, 200),
-      issueDate,
-      dueDate: kind.dueDays === null ? null : addDays(issueDate, kind.dueDays),
-      terms: defaults.terms,
-      footer: defaults.footer,
-      taxRate: kind.amountColumn === 'price' ? defaults.taxRate : 0,
-      preparedForName: contact?.name ?? '',
-      preparedForEmail: contact?.email ?? '',
-      createdAt: now,
-      updatedAt: now,
-    }),
-    ...lineInserts(db, input.orgId, id, versionId, lines),
-    activityInsert(db, {
-      orgId: input.orgId,
-      jobId: input.jobId,
-      documentId: id,
-      action: 'created',
-      actor,
-      data: { number, type: kind.label, lines: lines.length },
-      at: now,
-    }),
-  ]);
+  const { id, statements } = newDraftStatements(db, {
+    orgId: input.orgId,
+    jobId: input.jobId,
+    kind,
+    number,
+    accountId: account?.id ?? null,
+    contactId: contact?.id ?? null,
+    preparedFor: contact,
+    actor,
+    title: data.job.name.slice(0, 200),
+    issueDate,
+    dueDate: kind.dueDays === null ? null : addDays(issueDate, kind.dueDays),
+    terms: defaults.terms,
+    footer: defaults.footer,
+    taxRate: kind.amountColumn === 'price' ? defaults.taxRate : 0,
+    lines,
+    created: { number, type: kind.label, lines: lines.length },
+  });
+  await db.batch(statements as [Statement, ...Statement[]]);
   return { id, number, kind, items: chosen.size };
 }
 
@@ -897,9 +945,6 @@ export async function depositInvoiceWrite(
   if (snapshot.totals.deposit <= 0) throw new Conflict('This document has no deposit to invoice.');
   const kind = kindOf('customer_invoice', null)!;
   const number = await allocateNumber(db, input.orgId, kind);
-  const now = Date.now();
-  const id = createId();
-  const versionId = createId();
   const issueDate = todayIn(org.timeZone);
   const label = `${kindOfDocument(doc).label} ${doc.number}`;
   const line: DraftLine = {
@@ -916,53 +961,27 @@ export async function depositInvoiceWrite(
     unitPrice: snapshot.totals.deposit,
     taxable: false,
   };
+  const { id, statements } = newDraftStatements(db, {
+    orgId: input.orgId,
+    jobId: doc.jobId,
+    kind,
+    number,
+    accountId: doc.accountId,
+    contactId: doc.contactId,
+    preparedFor: state.contact ?? null,
+    sourceDocumentId: doc.id,
+    actor: input.actor,
+    title: `Deposit for ${label}`,
+    issueDate,
+    dueDate: addDays(issueDate, DEPOSIT_DUE_DAYS),
+    terms: org.defaultTerms,
+    footer: org.defaultFooter,
+    taxRate: 0,
+    lines: [line],
+    created: { number, from: doc.number },
+  });
   return {
-    statements: [
-      db.insert(documents).values({
-        id,
-        orgId: input.orgId,
-        jobId: doc.jobId,
-        type: kind.type,
-        subtype: null,
-        number,
-        status: initialStatus(kind.type),
-        accountId: doc.accountId,
-        contactId: doc.contactId,
-        requireSignature: kind.defaultRequireSignature,
-        currentVersion: 1,
-        sourceDocumentId: doc.id,
-        createdBy: input.actor.userId,
-        createdAt: now,
-        updatedAt: now,
-      }),
-      db.insert(documentVersions).values({
-        id: versionId,
-        orgId: input.orgId,
-        documentId: id,
-        version: 1,
-        state: 'draft',
-        title: `Deposit for ${label}`,
-        issueDate,
-        dueDate: addDays(issueDate, DEPOSIT_DUE_DAYS),
-        terms: org.defaultTerms,
-        footer: org.defaultFooter,
-        taxRate: 0,
-        preparedForName: state.contact?.name ?? '',
-        preparedForEmail: state.contact?.email ?? '',
-        createdAt: now,
-        updatedAt: now,
-      }),
-      ...lineInserts(db, input.orgId, id, versionId, [line]),
-      activityInsert(db, {
-        orgId: input.orgId,
-        jobId: doc.jobId,
-        documentId: id,
-        action: 'created',
-        actor: input.actor,
-        data: { number, from: doc.number },
-        at: now,
-      }),
-    ],
+    statements,
     result: { id, number, created: true },
   };
 }
