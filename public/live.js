@@ -45,7 +45,8 @@ if (section) {
         apply(JSON.parse(m.data));
       } catch {}
     });
-    socket.addEventListener('close', () => {
+    socket.addEventListener('close', (event) => {
+      if (event.code === 4403) return; // access ended (revoked, voided): reconnecting would only be refused
       setTimeout(connect, delay);
       delay = Math.min(delay * 2, 30000);
     });

@@ -16,8 +16,10 @@ export function ensureDevVars(path) {
   const existed = existsSync(path);
   const current = existed ? parseVars(readFileSync(path, 'utf8')) : {};
   const wanted = {
+    // Local: plain http, unprefixed cookies, any Host (src/env.ts isLocal). Any other value is a deployment.
     ENVIRONMENT: () => 'development',
-    APP_ORIGIN: () => 'http://localhost:8787',
+    // For a bare `wrangler dev`; scripts/dev.mjs passes the address it serves (--var APP_ORIGIN:…).
+    APP_ORIGIN: () => 'http://127.0.0.1:8787',
     PORTAL_TOKEN_SECRET: () => randomBytes(32).toString('base64url'),
   };
   const missing = Object.keys(wanted).filter((k) => !current[k]);

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // `npm run dev`: secrets in .dev.vars (made when missing), local migrations, wrangler dev on
 // port 8787, then the idempotent demo seed. Extra flags: --port N, --persist-to DIR, --no-seed,
-// --inspector-port N; anything after `--` goes to wrangler dev as it is.
+// --inspector-port N, --origin URL; anything after `--` goes to wrangler dev as it is.
+// Every link in an email names APP_ORIGIN, so it is set to this server's own address
+// (http://127.0.0.1:PORT, where wrangler listens) unless --origin names another (a tunnel, say).
 import { spawn, spawnSync } from 'node:child_process';
 import { ensureDevVars } from './dev-vars.mjs';
 
@@ -14,6 +16,7 @@ const port = Number(flag('--port', process.env.PORT ?? '8787'));
 const persistTo = flag('--persist-to', '.wrangler/state');
 const seed = !args.includes('--no-seed');
 const inspectorPort = flag('--inspector-port', null);
+const origin = new URL(flag('--origin', `http://127.0.0.1:${port}`)).origin;
 const passThrough = args.includes('--') ? args.slice(args.indexOf('--') + 1) : [];
 const wrangler = ['node_modules/wrangler/bin/wrangler.js'];
 
@@ -41,6 +44,8 @@ const dev = spawn(
     '--persist-to',
     persistTo,
     '--show-interactive-dev-session=false',
+    '--var',
+    `APP_ORIGIN:${origin}`,
     ...(inspectorPort ? ['--inspector-port', inspectorPort] : []),
     ...passThrough,
   ],
@@ -73,10 +78,8 @@ if (seed) {
     });
     const result = await res.json();
     console.log(result.created ? '\n  Demo data created.' : '\n  Demo data already present.');
-    console.log(
-      `  Open ${base.replace('127.0.0.1', 'localhost')} and sign in as demo@oakandstone.test / build-with-oak-2026`,
-    );
-    console.log(`  Outgoing mail: ${base.replace('127.0.0.1', 'localhost')}/dev/mail\n`);
+    console.log(`  Open ${origin} and sign in as demo@oakandstone.test / build-with-oak-2026`);
+    console.log(`  Outgoing mail: ${origin}/dev/mail (its links open ${origin})\n`);
   } catch (err) {
     console.error('Could not seed the demo data:', err);
   }

@@ -1,9 +1,7 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
-import { HTTPException } from 'hono/http-exception';
 import { accountRoutes } from './accounts/routes';
 import { feedRoutes } from './conversation/feed-routes';
-import { conversationRoutes, isUploadPath, UPLOAD_BODY_LIMIT } from './conversation/routes';
+import { conversationRoutes, isUploadPath, UPLOAD_BODY_CAP } from './conversation/routes';
 import { authRoutes } from './auth/routes';
 import { loadUser, requireUser } from './auth/session';
 import { budgetRoutes } from './budget/routes';
@@ -14,17 +12,23 @@ import { documentRoutes } from './documents/routes';
 import { sendRoutes } from './documents/send-routes';
 import { homeRoutes } from './home/routes';
 import type { AppEnv } from './http/context';
+import { capBody } from './http/body';
 import { csrf } from './http/csrf';
 import { onError, onNotFound } from './http/errors';
+import { flashes } from './http/flash';
 import { portalApp } from './portal/guard';
 import { showPortalDocument } from './portal/pages';
 import { portalRoutes, publicPortalRoutes } from './portal/routes';
 import { portalDecisionRoutes } from './signing/portal-routes';
-import { signingRoutes, verifyRoutes } from './signing/routes';
-import { securityHeaders } from './http/security';
-import { settingsRoutes } from './settings/routes';
+import { signingRoutes, VERIFY_BODY_CAP, verifyRoutes } from './signing/routes';
+import { appHostOnly, robotsTxt, securityHeaders } from './http/security';
+import { userAccountRoutes } from './settings/account-routes';
+import { LOGO_BODY_CAP, settingsRoutes } from './settings/routes';
 
-const FORM_LIMIT = 1024 * 1024;
+const FORM_CAP = {
+  max: 1024 * 1024,
+  message: 'That form was larger than we accept (1 MB). Shorten the text and try again.',
+};
 
 export function buildApp() {
   const app = new Hono<AppEnv>();
@@ -34,39 +38,26 @@ export function buildApp() {
   app.get('/healthz', (c) => c.text('ok'));
 
   app.use('*', securityHeaders);
+  // A deployment serves APP_ORIGIN's host only (emailed links and same-origin checks rely on it).
+  app.use('*', appHostOnly);
+  // Before any cookie or session: crawlers get one answer.
+  app.get('/robots.txt', robotsTxt);
   app.use('*', async (c, next) => {
     c.set('db', database(c.env.DB));
     return next();
   });
-  // Forms are small; file uploads get their own, larger limit. Checked before anything reads the body.
-  const formLimit = bodyLimit({
-    maxSize: FORM_LIMIT,
-    onError: () => {
-      throw new HTTPException(413, {
-        message: 'That form was larger than we accept (1 MB). Shorten the text and try again.',
-      });
-    },
-  });
-  const uploadLimit = bodyLimit({
-    maxSize: UPLOAD_BODY_LIMIT,
-    onError: () => {
-      throw new HTTPException(413, {
-        message: 'That upload is larger than we accept in one go (100 MB). Upload fewer files at a time.',
-      });
-    },
-  });
-  const logoLimit = bodyLimit({
-    maxSize: 2 * FORM_LIMIT,
-    onError: () => {
-      throw new HTTPException(413, { message: 'The logo must be at most 1 MB.' });
-    },
-  });
-  app.use('*', (c, next) =>
-    isUploadPath(c.req.path) || c.req.path === '/verify'
-      ? uploadLimit(c, next)
-      : c.req.path === '/settings/logo'
-        ? logoLimit(c, next)
-        : formLimit(c, next),
+  app.use('*', flashes);
+  // Forms are small; each upload route has its own cap. Nothing reads a body here: the cap is
+  // checked against Content-Length and counted while the handler reads, after CSRF and the session.
+  app.use(
+    '*',
+    capBody((c) => {
+      const multipart = (c.req.header('Content-Type') ?? '').toLowerCase().startsWith('multipart/form-data');
+      if (multipart && isUploadPath(c.req.path)) return UPLOAD_BODY_CAP;
+      if (multipart && c.req.path === '/verify') return VERIFY_BODY_CAP;
+      if (multipart && c.req.path === '/settings/logo') return LOGO_BODY_CAP;
+      return FORM_CAP;
+    }),
   );
   app.use('*', csrf);
   // The portal never looks at the contractor's session: a recipient's pages cost no extra query.
@@ -95,6 +86,7 @@ export function buildApp() {
   dashboard.route('/', signingRoutes);
   dashboard.route('/', accountRoutes);
   dashboard.route('/', settingsRoutes);
+  dashboard.route('/', userAccountRoutes);
   app.route('/', dashboard);
   return app;
 }

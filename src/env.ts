@@ -5,9 +5,9 @@ export interface Env {
   FILES: R2Bucket;
   ASSETS: Fetcher;
   DOCUMENT_ROOM: DurableObjectNamespace<DocumentRoom>;
-  ENVIRONMENT: string; // "production", "development" (from .dev.vars) or "test"
+  ENVIRONMENT: string; // "development" (scripts/dev.mjs), "test" (vitest) or anything else: a deployment
   APP_NAME: string;
-  APP_ORIGIN: string; // where links in emails sent outside a request (retries, digests) point
+  APP_ORIGIN: string; // the app's one address: every emailed link names it; deployments serve no other host
   MAIL_FROM: string;
   DKIM_DOMAIN: string;
   DKIM_SELECTOR: string;
@@ -18,4 +18,10 @@ export interface Env {
   SEAL_CERTIFICATE?: string;
 }
 
-export const isProduction = (env: Env) => env.ENVIRONMENT === 'production';
+/**
+ * Only an explicitly local environment (wrangler dev, tests) runs over plain http: no Secure or
+ * __Host- cookies, no HSTS, any Host. Everything else ("production", "staging", a typo, nothing)
+ * is treated as a deployment and gets all of them.
+ */
+export const isLocal = (env: Pick<Env, 'ENVIRONMENT'>) =>
+  env.ENVIRONMENT === 'development' || env.ENVIRONMENT === 'test';

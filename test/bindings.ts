@@ -172,9 +172,9 @@ export async function formPost(browser: Browser, fields: Record<string, string> 
   return { method: 'POST', body, headers: { Origin: BASE, 'Content-Type': 'application/x-www-form-urlencoded' } };
 }
 
+/** An upload as a script posts it: the CSRF token in its header (an upload's body is never read for it). */
 export async function multipartPost(browser: Browser, form: FormData): Promise<RequestInit> {
-  form.set('_csrf', await browser.csrf());
-  return { method: 'POST', body: form, headers: { Origin: BASE } };
+  return { method: 'POST', body: form, headers: { Origin: BASE, 'X-CSRF-Token': await browser.csrf() } };
 }
 
 /** GET or POST `path` with a counting D1; returns the response and the round trips it cost. */

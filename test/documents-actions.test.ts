@@ -398,7 +398,7 @@ describe('accounts: contacts and revoking access', () => {
       accountId: co.customerId,
       contact: { name: 'Pat Reyes', email: 'pat@example.test', phone: '' },
     });
-    await updateContact(db(), {
+    await updateContact(env, db(), actor, {
       orgId: co.orgId,
       accountId: co.customerId,
       contactId: id,
@@ -406,16 +406,20 @@ describe('accounts: contacts and revoking access', () => {
     });
     const before = (await db().query.contacts.findFirst({ where: eq(contacts.id, id) }))!;
     expect(before).toMatchObject({ name: 'Pat R. Reyes', phone: '555' });
-    expect(await revokeContact(db(), actor, { orgId: co.orgId, accountId: co.customerId, contactId: id })).toEqual({
-      name: 'Pat R. Reyes',
-    });
+    expect(await revokeContact(env, db(), actor, { orgId: co.orgId, accountId: co.customerId, contactId: id })).toEqual(
+      {
+        name: 'Pat R. Reyes',
+      },
+    );
     expect((await db().query.contacts.findFirst({ where: eq(contacts.id, id) }))!.accessVersion).toBe(
       before.accessVersion + 1,
     );
-    const wrong = await refusal(revokeContact(db(), actor, { orgId: co.orgId, accountId: co.vendorId, contactId: id }));
+    const wrong = await refusal(
+      revokeContact(env, db(), actor, { orgId: co.orgId, accountId: co.vendorId, contactId: id }),
+    );
     expect(wrong).toBeInstanceOf(NotFound);
     const elsewhere = await refusal(
-      updateContact(db(), {
+      updateContact(env, db(), actor, {
         orgId: co.orgId,
         accountId: co.vendorId,
         contactId: id,

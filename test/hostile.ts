@@ -274,7 +274,7 @@ export interface Target {
   room?: () => string;
   /** Posted as multipart/form-data (uploads); file fields take files. */
   multipart?: boolean;
-  /** A body this large is over this route's limit (forms: 1 MB); 0 to skip (uploads: 100 MB). */
+  /** A body this large is over this route's limit (forms: 1 MB); 0 to skip (uploads: 32 MB). */
   overLimit?: number;
   /** fast-check runs; 20 unless told. */
   runs?: number;
@@ -306,6 +306,9 @@ function urlencoded(form: Form): URLSearchParams {
   for (const [k, v] of Object.entries(form)) for (const one of Array.isArray(v) ? v : [v]) body.append(k, one);
   return body;
 }
+
+/** An upload form's action: the CSRF token rides in its URL, since an upload's body is read only after the session. */
+const withToken = (path: string, token: string) => `${path}${path.includes('?') ? '&' : '?'}_csrf=${token}`;
 
 /** A multipart/form-data body written by hand: FormData refuses some names a hand-made request can still send (one ending in a backslash). */
 async function multipart(form: Form, files: Record<string, File | File[]> = {}): Promise<RequestInit> {
@@ -379,8 +382,8 @@ function casesOf(t: Target): Case[] {
   const postMultipart =
     (form: Lazy, upload: () => Record<string, File | File[]> = () => ({})) =>
     async () => {
-      const { body, headers } = await multipart({ _csrf: await v.csrf(), ...form() }, upload());
-      return v.fetch(t.path(), {
+      const { body, headers } = await multipart(form(), upload());
+      return v.fetch(withToken(t.path(), await v.csrf()), {
         method: 'POST',
         body,
         headers: { ...ORIGIN, ...(headers as Record<string, string>) },
@@ -579,10 +582,10 @@ export async function sweep(
         if (t.method === 'GET') res = await v.fetch(`${path}?${urlencoded(form)}`);
         else if (t.multipart) {
           const { body, headers } = await multipart(
-            { _csrf: await v.csrf(), ...form },
+            form,
             t.files?.() ?? validFiles(Object.keys(t.fields ?? {}).filter((n) => t.fields![n] === 'file')),
           );
-          res = await v.fetch(path, {
+          res = await v.fetch(withToken(path, await v.csrf()), {
             method: 'POST',
             body,
             headers: { ...ORIGIN, ...(headers as Record<string, string>) },

@@ -14,12 +14,12 @@ const unescape = (s: string) =>
     .replace(/&#39;/g, "'")
     .replace(/&amp;/g, '&');
 
-/** Opens a portal link in a fresh browser (its own cookie jar) and follows the redirect once. */
-export async function openLink(link: string, headers: Record<string, string> = {}) {
+/** Opens a portal link in a fresh browser (its own cookie jar) and follows the redirect once, both with `init`. */
+export async function openLink(link: string, init: RequestInit = {}) {
   const browser = new Browser();
-  const open = await browser.fetch(link, { headers });
+  const open = await browser.fetch(link, init);
   if (open.status !== 303) throw new Error(`open ${link}: ${open.status} ${(await open.text()).slice(0, 500)}`);
-  const page = await browser.fetch(location(open), { headers });
+  const page = await browser.fetch(location(open), init);
   return { browser, open, page, html: await page.text() };
 }
 

@@ -299,7 +299,7 @@ describe('bids', () => {
     expect(await refusal(bid({ lines: [{ lineId: 'nosuchline', unitCost: 100, note: '' }] }))).toBeInstanceOf(Refused);
     const capped = await refusal(bid({ lines: [{ lineId: slab.id, unitCost: 999_999_999, note: '' }] }));
     expect(capped).toMatchObject({ code: 'refused', field: `cost.${slab.id}` });
-    expect(capped.message).toContain('$10 billion per line');
+    expect(capped.message).toContain('$10 billion per item');
     expect((await refusal(bid({ versionHash: 'b'.repeat(64) }))).message).toBe(STALE);
     expect(await db().$count(bids, eq(bids.documentId, d.id))).toBe(0);
 

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { activity, bids, costGroups, costItems, documents, documentVersions, signatures } from '../src/db/schema';
 import { database } from '../src/db/client';
 import { finalizeSignature } from '../src/signing/finalize';
-import { Browser, createAccount, db, location } from './helpers';
+import { Browser, createAccount, db, location, viaEdge } from './helpers';
 import { editDraft } from './portal-fixtures';
 import { pngDataUrl } from './hostile';
 import { companyWithBudget, createDocument, sendDocument } from './fixtures';
@@ -128,7 +128,7 @@ describe('approve and sign', () => {
         signature: dataUrl(image),
         consent: 'yes',
       },
-      { headers: { 'CF-Connecting-IP': '203.0.113.7', 'User-Agent': 'TestBrowser/1.0' } },
+      viaEdge('203.0.113.7', { 'User-Agent': 'TestBrowser/1.0' }), // the address as Cloudflare's edge reports it
     );
     expect(res.status).toBe(303);
     const [sig] = await db().select().from(signatures).where(eq(signatures.documentId, id));

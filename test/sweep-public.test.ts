@@ -6,6 +6,7 @@ import { companyWithBudget, createDocument, sendDocument } from './fixtures';
 import { db, PASSWORD, uniqueEmail } from './helpers';
 import { rotation, summary, sweep, type Target, Visitor, watchWrites } from './hostile';
 import { tokenOf } from './portal-fixtures';
+import account from './sweep-account.test.ts?raw';
 import budget from './sweep-budget.test.ts?raw';
 import documents from './sweep-documents.test.ts?raw';
 import portal from './sweep-portal.test.ts?raw';
@@ -162,6 +163,7 @@ describe('hostile input: public routes', () => {
 /** Routes that read nothing from the request but the session: the sweep has nothing to send them. */
 const NO_INPUT = [
   'GET /healthz',
+  'GET /robots.txt',
   'GET /',
   'GET /sign-up',
   'GET /verify',
@@ -169,11 +171,13 @@ const NO_INPUT = [
   'GET /settings',
   'GET /settings/logo',
   'GET /settings/team',
+  'GET /reset-password',
+  'GET /settings/account',
 ];
 
 it('the sweep covers every route of the app that takes input', async () => {
   const self = (await import('./sweep-public.test.ts?raw')).default;
-  const tables = [self, budget, documents, portal, settings].join('\n');
+  const tables = [self, account, budget, documents, portal, settings].join('\n');
   const routes = [
     ...new Set(
       buildApp()

@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { contacts, costGroups, costItems, files, outbox } from '../src/db/schema';
 import { createDocument, sendDocument } from './fixtures';
-import { createAccount, db, signUp, uniqueEmail } from './helpers';
+import { createAccount, db, PASSWORD, signUp, uniqueEmail } from './helpers';
 import { openPortal, pdfFile, uploadFile, versionHashOf, Visitor } from './hostile';
 import { editDraft } from './portal-fixtures';
 
@@ -46,6 +46,31 @@ const pages: { side: 'dashboard' | 'portal'; path: string }[] = [];
 beforeAll(async () => {
   const signedUp = await signUp({ company: P, name: P });
   owner = Visitor.from(signedUp.browser);
+
+  // The account basics (issue 12): a session signed in with a hostile User-Agent, an email change
+  // waiting for its link (and one to an address that has an account), a sign-up of a company named
+  // with markup waiting for its link, the owner's address signed up again, a password-reset link.
+  const linkTo = async (email: string, kind: string) => {
+    const mails = await db().select().from(outbox).where(eq(outbox.toEmail, email));
+    const mail = mails.filter((m) => m.kind === kind).sort((a, b) => b.createdAt - a.createdAt)[0];
+    return /http:\/\/localhost(\/[\w/-]+)/.exec(mail.text)![1];
+  };
+  const hostileDevice = { headers: { 'User-Agent': P100 } };
+  expect(
+    (await new Visitor().post('/sign-in', { email: signedUp.email, password: PASSWORD }, hostileDevice)).status,
+  ).toBe(303);
+  const moved = uniqueEmail('xss-moved');
+  expect((await owner.post('/settings/account/email', { email: moved, password: PASSWORD })).status).toBe(303);
+  ids.emailChange = await linkTo(moved, 'email-change-confirm');
+  const other = await signUp({ company: 'Other xss co' });
+  expect((await owner.post('/settings/account/email', { email: other.email, password: PASSWORD })).status).toBe(303);
+  const pendingEmail = uniqueEmail('xss-pending');
+  const signUpForm = { company: P, timeZone: 'UTC', currency: 'USD', name: P, password: PASSWORD };
+  expect((await new Visitor().post('/sign-up', { ...signUpForm, email: pendingEmail })).status).toBe(200);
+  ids.signUp = await linkTo(pendingEmail, 'sign-up-verify');
+  expect((await new Visitor().post('/sign-up', { ...signUpForm, email: signedUp.email })).status).toBe(200);
+  expect((await new Visitor().post('/reset-password', { email: signedUp.email })).status).toBe(200);
+  ids.reset = await linkTo(signedUp.email, 'password-reset');
   const settings = await owner.post('/settings', {
     name: P,
     email: 'office@example.test',
@@ -198,6 +223,9 @@ beforeAll(async () => {
     '/activity',
     '/settings',
     '/settings/team',
+    '/settings/account',
+    ids.emailChange,
+    ids.signUp,
     '/dev/mail',
   ])
     dashboard(path);
@@ -251,6 +279,29 @@ describe('stored markup comes back escaped', () => {
     expect(problems).toEqual([]);
   });
 
+  it('in every account email: sign-up, password reset, email change', async () => {
+    const kinds = [
+      'sign-up-verify',
+      'sign-up-existing',
+      'password-reset',
+      'email-change-confirm',
+      'email-change-notice',
+      'email-change-taken',
+    ];
+    const mails = (await db().select().from(outbox)).filter(
+      (m) => kinds.includes(m.kind) && m.text.includes('alert(1)'),
+    );
+    expect([...new Set(mails.map((m) => m.kind))].sort()).toEqual([...kinds].sort());
+    const problems: string[] = [];
+    for (const m of mails) {
+      for (const p of unsafeMarkup(m.html)) problems.push(`${m.kind} to ${m.toEmail}: ${p}`);
+      if (!m.html.includes('&lt;script>alert(1)&lt;/script>') && !m.html.includes('&lt;img src=x'))
+        problems.push(`${m.kind}: the payload is not shown`);
+      if (/[\r\n]/.test(m.subject)) problems.push(`${m.kind}: a line break in the subject`);
+    }
+    expect(problems).toEqual([]);
+  });
+
   it('when a refused form or a link echoes it back', async () => {
     const problems: string[] = [];
     const check = async (label: string, res: Response) => {
@@ -269,6 +320,15 @@ describe('stored markup comes back escaped', () => {
     await check('GET /p/:token', await stranger.get(`/p/${encodeURIComponent(P)}`));
     await check('POST /p/fresh-link', await stranger.post('/p/fresh-link', { token: P }));
     await check('POST /verify', await stranger.post('/verify', { sha256: P }));
+    await check('POST /reset-password', await stranger.post('/reset-password', { email: P }));
+    await check('GET /reset-password/:token (unknown)', await stranger.get(`/reset-password/${encodeURIComponent(P)}`));
+    await check('POST /reset-password/:token (too short)', await stranger.post(ids.reset, { password: P.slice(0, 8) }));
+    await check('GET /sign-up/verify/:token (unknown)', await stranger.get(`/sign-up/verify/${encodeURIComponent(P)}`));
+    await check('POST /settings/account/email', await owner.post('/settings/account/email', { email: P, password: P }));
+    await check(
+      'GET /settings/account/email/:token (unknown)',
+      await owner.get(`/settings/account/email/${encodeURIComponent(P)}`),
+    );
     await check('POST /jobs', await owner.post('/jobs', { name: P, address: P, customerAccountId: P }));
     await check(
       'POST /jobs/:id/items',

@@ -3,7 +3,10 @@ import { activityInsert, type Actor } from '../conversation/activity';
 import type { Db } from '../db/client';
 import { createId } from '../db/ids';
 import { accounts, contacts } from '../db/schema';
-import { NotFound } from '../errors';
+import type { Env } from '../env';
+import { Conflict, NotFound } from '../errors';
+import { documentsVisibleTo } from '../portal/queries';
+import { documentRoom } from '../rooms/client';
 import type { AccountKind } from './queries';
 
 // The contractor's verbs on customers, vendors and their contacts. Input arrives checked by
@@ -63,39 +66,117 @@ export async function addContact(db: Db, input: { orgId: string; accountId: stri
   return { id };
 }
 
-/** New details for a contact of the account (a contact of another account answers 404). */
-export async function updateContact(
-  db: Db,
-  input: { orgId: string; accountId: string; contactId: string; contact: ContactFields },
-) {
-  const changed = await db
-    .update(contacts)
-    .set(input.contact)
-    .where(
-      and(eq(contacts.orgId, input.orgId), eq(contacts.accountId, input.accountId), eq(contacts.id, input.contactId)),
-    )
-    .returning({ id: contacts.id });
-  if (!changed.length) throw new NotFound();
-}
-
-/**
- * Ends a contact's portal access: their access version goes up, so every link and portal session
- * they had stops working at once. Sending them a document again gives them a new link.
- */
-export async function revokeContact(
-  db: Db,
-  actor: Actor,
-  input: { orgId: string; accountId: string; contactId: string },
-) {
-  const where = and(
+/** The contact's row, scoped to the caller's org and the account. */
+function contactOf(input: { orgId: string; accountId: string; contactId: string }) {
+  return and(
     eq(contacts.orgId, input.orgId),
     eq(contacts.accountId, input.accountId),
     eq(contacts.id, input.contactId),
   );
-  const [contact] = await db
-    .select({ id: contacts.id, name: contacts.name, email: contacts.email })
-    .from(contacts)
-    .where(where);
+}
+
+/** The timeline's line when a contact's email changes: the links sent to the old address stopped working with it. */
+export function addressChanged(
+  db: Db,
+  e: { orgId: string; actor: Actor; contact: { id: string; name: string }; from: string; to: string; at?: number },
+) {
+  return activityInsert(db, {
+    orgId: e.orgId,
+    action: 'link_revoked',
+    actor: e.actor,
+    data: {
+      contactId: e.contact.id,
+      contact: `${e.contact.name} <${e.from}>`,
+      from: e.from,
+      to: e.to,
+      reason: `Their email changed from ${e.from} to ${e.to}, so the links sent to the old address stopped working.`,
+    },
+    at: e.at,
+  });
+}
+
+/** How many rooms a revoke tells at once (newest documents first); every room also checks before each event. */
+const ROOMS_TOLD = 50;
+
+/**
+ * Closes the contact's open live pages, now that their access version moved on: the rooms of the
+ * documents their account can see (the only ones they could have opened) drop their sockets. It
+ * never fails the change that was committed: a room not reached still checks before each event.
+ */
+export async function closeLivePages(
+  env: Pick<Env, 'DOCUMENT_ROOM'>,
+  db: Db,
+  contact: { id: string; orgId: string; accountId: string },
+) {
+  try {
+    const ids = await documentsVisibleTo(db, contact, ROOMS_TOLD);
+    const told = await Promise.allSettled(ids.map((id) => documentRoom(env, id).closeRecipients(id, contact.id)));
+    for (const t of told) if (t.status === 'rejected') console.error('closing live pages', t.reason);
+  } catch (err) {
+    console.error('closing live pages', err);
+  }
+}
+
+/** The contact's row changed between the read and the write (see updateContact). */
+const CONTACT_MOVED = /NOT NULL constraint failed: contacts\.email/;
+const EDIT_ATTEMPTS = 10;
+
+/**
+ * New details for a contact of the account (a contact of another account answers 404). A new email
+ * address ends the old one's access like a revoke: every link and session they had stops working,
+ * their live pages close, the timeline says why, and the next send gives the new address a link.
+ * The row is written only while it is as it was read (else the batch stops and the edit is read
+ * again), so two edits at once never undo each other's change of address without revoking it.
+ */
+export async function updateContact(
+  env: Pick<Env, 'DOCUMENT_ROOM'>,
+  db: Db,
+  actor: Actor,
+  input: { orgId: string; accountId: string; contactId: string; contact: ContactFields },
+) {
+  const where = contactOf(input);
+  for (let attempt = 1; ; attempt++) {
+    const [current] = await db.select().from(contacts).where(where);
+    if (!current) throw new NotFound();
+    const { name, email, phone } = input.contact;
+    const moved = email !== current.email;
+    const asRead = sql`CASE WHEN ${contacts.email} = ${current.email} AND ${contacts.accessVersion} = ${current.accessVersion} THEN ${email} END`;
+    const update = db
+      .update(contacts)
+      .set({ name, phone, email: asRead, accessVersion: current.accessVersion + (moved ? 1 : 0) })
+      .where(where);
+    const revocation = addressChanged(db, {
+      orgId: input.orgId,
+      actor,
+      contact: { id: current.id, name },
+      from: current.email,
+      to: email,
+    });
+    try {
+      await (moved ? db.batch([update, revocation]) : update);
+    } catch (err) {
+      if (!CONTACT_MOVED.test(String(err))) throw err;
+      if (attempt < EDIT_ATTEMPTS) continue;
+      throw new Conflict('Someone else changed this contact at the same moment. Check the details and save again.');
+    }
+    if (moved) await closeLivePages(env, db, current);
+    return { revoked: moved };
+  }
+}
+
+/**
+ * Ends a contact's portal access: their access version goes up, so every link and portal session
+ * they had stops working at once, and their open live pages close. Sending them a document again
+ * gives them a new link.
+ */
+export async function revokeContact(
+  env: Pick<Env, 'DOCUMENT_ROOM'>,
+  db: Db,
+  actor: Actor,
+  input: { orgId: string; accountId: string; contactId: string },
+) {
+  const where = contactOf(input);
+  const [contact] = await db.select().from(contacts).where(where);
   if (!contact) throw new NotFound();
   await db.batch([
     db
@@ -109,5 +190,6 @@ export async function revokeContact(
       data: { contactId: contact.id, contact: `${contact.name} <${contact.email}>` },
     }),
   ]);
+  await closeLivePages(env, db, contact);
   return { name: contact.name };
 }

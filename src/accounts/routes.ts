@@ -95,19 +95,29 @@ export const accountRoutes = new Hono<AppEnv>()
     return redirectWith(c, `/accounts/${accountId}`, `${values.name} was added.`);
   })
   .post('/accounts/:id/contacts/:contactId', async (c) => {
-    const { org } = currentUser(c);
+    const { user, org } = currentUser(c);
     const { id: accountId, contactId } = c.req.param();
     const raw = await readForm(c);
     const { f, values } = checkContact(raw);
     if (!f.ok)
       return showAccount(c, accountId, { editing: { id: contactId, form: { values: raw, errors: f.errors } } }, 422);
-    await updateContact(c.get('db'), { orgId: org.id, accountId, contactId, contact: values });
-    return redirectWith(c, `/accounts/${accountId}`, 'Contact saved.');
+    const { revoked } = await updateContact(c.env, c.get('db'), contractorActor(user), {
+      orgId: org.id,
+      accountId,
+      contactId,
+      contact: values,
+    });
+    const notice = revoked
+      ? `Contact saved. The email changed, so the links sent to the old address stopped working; ` +
+        `sending ${values.name} a document gives them a new link.`
+      : 'Contact saved.';
+    return redirectWith(c, `/accounts/${accountId}`, notice);
   })
   .post('/accounts/:id/contacts/:contactId/revoke', async (c) => {
     const { user, org } = currentUser(c);
     const { id: accountId, contactId } = c.req.param();
-    const { name } = await revokeContact(c.get('db'), contractorActor(user), { orgId: org.id, accountId, contactId });
+    const actor = contractorActor(user);
+    const { name } = await revokeContact(c.env, c.get('db'), actor, { orgId: org.id, accountId, contactId });
     const notice =
       `Portal access of ${name} was revoked. Every link and session they had stopped working; ` +
       'sending them a document gives them a new link.';

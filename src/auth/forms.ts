@@ -65,3 +65,26 @@ export function checkAcceptInvite(raw: RawForm) {
   const password = f.password('password', { label: 'Password' });
   return { f, values: { name, password } };
 }
+
+/** The password-reset request: just the email. */
+export function checkEmail(raw: RawForm) {
+  const f = new FormCheck(raw);
+  const email = f.email('email', { label: 'Email', required: true });
+  return { f, values: { email } };
+}
+
+/** A new password, by the same rules as sign-up's. */
+export function checkNewPassword(raw: RawForm) {
+  const f = new FormCheck(raw);
+  const password = f.password('password', { label: 'New password' });
+  return { f, values: { password } };
+}
+
+/** An email change: the new address and the current password. */
+export function checkEmailChange(raw: RawForm) {
+  const f = new FormCheck(raw);
+  const email = f.email('email', { label: 'New email', required: true });
+  const password = (raw.password ?? '').replace(CONTROL, '');
+  if (!password) f.fail('password', 'Your current password is required.');
+  return { f, values: { email, password } };
+}

@@ -1,6 +1,6 @@
-import { and, eq, gt, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
 import { prepared, type Db } from '../db/client';
-import { invites, orgs, sessions, users } from '../db/schema';
+import { type AccountTokenKind, accountTokens, invites, orgs, sessions, users } from '../db/schema';
 import type { OrgSummary, SignedInUser } from '../http/context';
 
 export const SESSION_DAYS = 14;
@@ -14,6 +14,7 @@ const sessionQuery = (db: Db) =>
   db
     .select({
       expiresAt: sessions.expiresAt,
+      lastSeenAt: sessions.lastSeenAt,
       user: { id: users.id, orgId: users.orgId, email: users.email, name: users.name, role: users.role },
       org: {
         id: orgs.id,
@@ -37,6 +38,7 @@ export async function findSession(db: Db, sessionHash: string, now = Date.now())
   const { logoKey, ...org } = row.org;
   return {
     expiresAt: row.expiresAt,
+    lastSeenAt: row.lastSeenAt,
     user: row.user as SignedInUser,
     org: { ...org, hasLogo: !!logoKey } satisfies OrgSummary,
   };
@@ -46,6 +48,7 @@ export async function insertSession(
   db: Db,
   sessionHash: string,
   user: { id: string; orgId: string },
+  userAgent = '',
   now = Date.now(),
 ) {
   await db.insert(sessions).values({
@@ -54,14 +57,49 @@ export async function insertSession(
     orgId: user.orgId,
     expiresAt: now + SESSION_DAYS * DAY,
     createdAt: now,
+    lastSeenAt: now,
+    userAgent: userAgent.slice(0, 400),
   });
 }
 
-export async function extendSession(db: Db, sessionHash: string, now = Date.now()) {
+/** Sliding expiry and "last seen", written together (at most once an hour per session: see loadUser). */
+export async function touchSession(db: Db, sessionHash: string, now = Date.now()) {
   await db
     .update(sessions)
-    .set({ expiresAt: now + SESSION_DAYS * DAY })
+    .set({ expiresAt: now + SESSION_DAYS * DAY, lastSeenAt: now })
     .where(eq(sessions.id, sessionHash));
+}
+
+/** The user's live sessions, most recently seen first. */
+export async function listSessions(db: Db, userId: string, now = Date.now()) {
+  return db
+    .select({
+      id: sessions.id,
+      userAgent: sessions.userAgent,
+      createdAt: sessions.createdAt,
+      lastSeenAt: sessions.lastSeenAt,
+    })
+    .from(sessions)
+    .where(and(eq(sessions.userId, userId), gt(sessions.expiresAt, now)))
+    .orderBy(desc(sql`coalesce(${sessions.lastSeenAt}, ${sessions.createdAt})`));
+}
+
+/** The condition "this emailed link is unused and unexpired", for a read or inside a batch. */
+export function openToken(tokenHash: string, now: number) {
+  return and(eq(accountTokens.id, tokenHash), isNull(accountTokens.usedAt), gt(accountTokens.expiresAt, now));
+}
+
+/** An emailed link of this kind that can still be used, or undefined. */
+export async function findOpenToken(db: Db, kind: AccountTokenKind, tokenHash: string, now = Date.now()) {
+  return db
+    .select()
+    .from(accountTokens)
+    .where(and(openToken(tokenHash, now), eq(accountTokens.kind, kind)))
+    .get();
+}
+
+export async function findUserById(db: Db, id: string) {
+  return db.query.users.findFirst({ where: eq(users.id, id) });
 }
 
 export async function deleteSession(db: Db, sessionHash: string) {

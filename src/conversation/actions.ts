@@ -16,6 +16,8 @@ import { commentItemHtml, fileItemHtml } from './present';
 
 export const MAX_COMMENT = 5000;
 export const MAX_FILES_PER_REQUEST = 20;
+/** Enough of a file to tell its format (checkUpload looks at most this far). */
+const SNIFF_BYTES = 8192;
 const UPLOADS_PER_HOUR = 60;
 
 /** Who writes to which document, already authorized like that side's document page. */
@@ -217,23 +219,25 @@ export async function shareFiles(env: Env, db: Db, target: ConversationTarget, l
         `${file.name || 'A file'} is larger than ${target.maxBytes / 1024 / 1024} MB, the most we accept per file.`,
         'upload',
       );
-    const bytes = new Uint8Array(await file.arrayBuffer());
-    const check = checkUpload(file.name, bytes, target.maxBytes);
+    // The format is told by its first bytes; the file itself is not copied (the request's body is
+    // already in memory once, under its cap) but handed to R2 as it is.
+    const head = new Uint8Array(await file.slice(0, SNIFF_BYTES).arrayBuffer());
+    const check = checkUpload(file.name, head, target.maxBytes);
     if (!check.ok) throw new Refused(check.error, 'upload');
-    checked.push({ bytes, ...check });
+    checked.push({ file, ...check });
   }
   const stored = [];
   const room = documentRoom(env, target.room.documentId);
   for (const f of checked) {
     const id = createId();
     const r2Key = `org/${target.room.orgId}/doc/${target.room.documentId}/${id}`;
-    await env.FILES.put(r2Key, f.bytes, { httpMetadata: { contentType: f.contentType } });
+    await env.FILES.put(r2Key, f.file, { httpMetadata: { contentType: f.contentType } });
     try {
       await throughRoom(
         room.attachFile({
           ...target.room,
           actor: target.actor,
-          file: { id, r2Key, name: f.name, contentType: f.contentType, size: f.bytes.byteLength },
+          file: { id, r2Key, name: f.name, contentType: f.contentType, size: f.file.size },
         }),
       );
     } catch (err) {

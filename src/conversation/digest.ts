@@ -5,6 +5,7 @@ import { comments, contacts, documents, orgs, users } from '../db/schema';
 import type { Env } from '../env';
 import { queueMail } from '../mail/outbox';
 import { portalLink } from '../portal/links';
+import { linkStillGiven } from '../portal/queries';
 import type { RoomContext } from '../rooms/client';
 
 export const DIGEST_EVERY_MS = 10 * 60_000;
@@ -28,7 +29,13 @@ export async function sendCommentDigest(
     .select({
       document: documents,
       org: orgs,
-      contact: { id: contacts.id, name: contacts.name, email: contacts.email, accessVersion: contacts.accessVersion },
+      contact: {
+        id: contacts.id,
+        accountId: contacts.accountId,
+        name: contacts.name,
+        email: contacts.email,
+        accessVersion: contacts.accessVersion,
+      },
       creator: { name: users.name, email: users.email },
     })
     .from(documents)
@@ -55,6 +62,7 @@ export async function sendCommentDigest(
   if (!news.length) return {};
   const to = audience === 'contractor' ? head.creator : head.contact;
   if (!to?.email) return {};
+  if (audience === 'recipient' && !(await linkStillGiven(db, head.document, head.contact!))) return {};
   const link =
     audience === 'contractor'
       ? `${room.origin}/documents/${room.documentId}`

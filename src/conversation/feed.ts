@@ -63,6 +63,7 @@ export function describeEvent(row: ActivityRow, currency = 'USD'): EventView {
   )
     text = `${text} as “${data.signer}”`;
   if (row.action === 'link_revoked' && data.contact) text = `revoked portal access of ${data.contact}`;
+  if (row.action === 'link_revoked' && typeof data.reason === 'string') detail = data.reason;
   if (row.action === 'mail_failed' && data.error) detail = String(data.error);
   if (row.action === 'revised' && data.version) text = `started revision ${data.version}`;
   if (row.action === 'voided') text = 'voided it';

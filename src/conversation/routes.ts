@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { currentUser } from '../auth/session';
 import { kindOf } from '../documents/kinds';
 import { Conflict, DomainError, STATUS_OF } from '../errors';
+import { readCappedBody, type BodyCap } from '../http/body';
 import type { AppContext, AppEnv } from '../http/context';
 import { notFound } from '../http/errors';
 import { clientIp } from '../http/rate-limit';
@@ -14,7 +15,15 @@ import { contentDisposition } from './files';
 import { sideLabelOf } from './present';
 import { contractorConversation, recipientConversation, sharedFile } from './queries';
 
-export const UPLOAD_BODY_LIMIT = 100 * 1024 * 1024;
+/**
+ * One upload request's cap: room for a file at the default per-file limit (25 MB) and a few more,
+ * well below the 128 MB of an isolate (parsing holds the body about twice). Read only after the
+ * sender is known (app.ts, http/body.ts).
+ */
+export const UPLOAD_BODY_CAP: BodyCap = {
+  max: 32 * 1024 * 1024,
+  message: 'That upload is larger than we accept in one go (32 MB). Upload fewer files at a time.',
+};
 
 export interface PageErrors {
   comment?: string;
@@ -38,7 +47,7 @@ interface Target extends ConversationTarget {
 async function target(c: AppContext, side: Side): Promise<Target> {
   const db = c.get('db');
   const documentId = c.req.param('id') ?? '';
-  const origin = new URL(c.req.url).origin;
+  const origin = c.env.APP_ORIGIN;
   if (side === 'contractor') {
     const { user, org } = currentUser(c);
     const row = await contractorConversation(db, org.id, documentId);
@@ -101,7 +110,7 @@ async function readCommentBody(c: AppContext) {
 }
 
 async function readFiles(c: AppContext) {
-  const body = await c.req.parseBody({ all: true }).catch(() => ({}) as Record<string, unknown>);
+  const body = await readCappedBody(c, { all: true });
   return ([] as unknown[])
     .concat(body.files ?? [])
     .filter((f): f is File => f instanceof File && (f.size > 0 || f.name !== ''));
@@ -157,6 +166,11 @@ export function conversationRoutes(side: Side, prefix: string, page: PageRendere
         return c.text('This address is for live updates over a WebSocket.', 426);
       const t = await target(c, side);
       const headers = new Headers({ Upgrade: 'websocket', 'X-Audience': t.audience });
+      // A recipient's socket is tagged with the access version of their session: the room drops it once that moves on.
+      if (side === 'recipient') {
+        headers.set('X-Document', t.room.documentId);
+        headers.set('X-Access-Version', String(portalViewer(c).accessVersion));
+      }
       return documentRoom(c.env, t.room.documentId).fetch(new Request('https://room/live', { headers }));
     });
 }

@@ -50,8 +50,30 @@ export const sessions = sqliteTable(
     orgId: orgId(),
     expiresAt: integer('expires_at').notNull(),
     createdAt: createdAt(),
+    // Written at most once an hour per session (with the sliding expiry): what the sessions page shows.
+    lastSeenAt: integer('last_seen_at'),
+    userAgent: text('user_agent').notNull().default(''),
   },
   (t) => [index('sessions_user').on(t.userId)],
+);
+
+export const accountTokenKinds = ['sign_up', 'password_reset', 'email_change'] as const;
+export type AccountTokenKind = (typeof accountTokenKinds)[number];
+
+// The links emailed to prove an address: a sign-up's, a password reset's, an email change's. Used once.
+export const accountTokens = sqliteTable(
+  'account_tokens',
+  {
+    id: text('id').primaryKey(), // SHA-256 of the emailed token, never the token itself
+    kind: text('kind', { enum: accountTokenKinds }).notNull(),
+    userId: text('user_id'), // null for a sign-up: its user is made when the link is used
+    email: text('email').notNull(), // the address the link was sent to
+    data: text('data'), // a sign-up's company and owner (the password only as its hash), as JSON
+    expiresAt: integer('expires_at').notNull(),
+    usedAt: integer('used_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('account_tokens_user').on(t.userId, t.kind), index('account_tokens_email').on(t.email, t.kind)],
 );
 
 export const invites = sqliteTable(

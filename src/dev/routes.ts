@@ -44,7 +44,7 @@ export const devRoutes = new Hono<AppEnv>()
   .post('/dev/bench-seed', async (c) => {
     // Called by scripts/bench.mjs with the dev secret, against its own state folder.
     if (c.req.header('X-Dev-Secret') !== c.env.PORTAL_TOKEN_SECRET) notFound();
-    const origin = new URL(c.req.url).origin;
+    const origin = c.env.APP_ORIGIN;
     if (c.req.query('part') === 'signing')
       return c.json(await seedBenchSigning(c.env, c.get('db'), origin, Number(c.req.query('count') ?? 50)));
     return c.json(await seedBench(c.env, c.get('db'), origin));

@@ -1,5 +1,6 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
+import { addressChanged, closeLivePages } from '../accounts/actions';
 import { getJobWithBudget } from '../budget/queries';
 import { activityInsert, type Actor } from '../conversation/activity';
 import type { Db } from '../db/client';
@@ -13,7 +14,7 @@ import type { RawForm } from '../http/validate';
 import { documentMail } from '../mail/documents';
 import { queueMail } from '../mail/outbox';
 import { documentRoom, throughRoom, type RoomContext, type RoomWrite } from '../rooms/client';
-import { balanceOf, overpayment, snapshotOf } from './documents';
+import { balanceOf, draftSnapshot, overpayment, snapshotOf } from './documents';
 import {
   addDays,
   checkDraft,
@@ -39,7 +40,7 @@ import {
   type LoadedDocument,
 } from './queries';
 import { portalLink } from '../portal/links';
-import { buildSnapshot, type DocumentSnapshot } from './snapshot';
+import type { DocumentSnapshot } from './snapshot';
 import { canTransition, initialStatus, nextStatus, STATUS_LABELS } from './status';
 
 // The contractor's verbs on documents. A verb reads what it needs, checks the rules and throws a
@@ -459,28 +460,26 @@ export async function sendDocument(env: Env, db: Db, actor: ContractorActor, inp
   const refusal = sendRefusal(d);
   if (refusal) throw refusal;
   const contact = d.contact!;
-  const version = { ...d.current, preparedForName: input.name, preparedForEmail: input.email };
-  const snapshot = buildSnapshot({
-    document: d.document,
-    version,
-    lines: d.lines,
-    payments: d.payments,
-    org: d.org,
-    job: d.job,
-    account: d.account,
-    preparedBy: d.creator,
-  });
+  const snapshot = draftSnapshot(d, input.name, input.email);
   const pdf = await renderSnapshotPdf(env, snapshot);
   const sha = await sha256Hex(pdf.bytes as Uint8Array<ArrayBuffer>);
   // Its own key per attempt: two sends of the same bytes must not share (and delete) one object.
   const attempt = createId().slice(0, 10);
-  const key = `org/${d.org.id}/doc/${d.document.id}/v${version.version}-${sha.slice(0, 16)}-${attempt}.pdf`;
+  const key = `org/${d.org.id}/doc/${d.document.id}/v${d.current.version}-${sha.slice(0, 16)}-${attempt}.pdf`;
   await env.FILES.put(key, pdf.bytes, {
     httpMetadata: { contentType: 'application/pdf' },
     customMetadata: { sha256: sha },
   });
   try {
-    const link = await portalLink(env, input.origin, contact, d.document.id, d.org.portalLinkDays);
+    // A new address ends the old one's access (sendWrite bumps the version): the link names the new version.
+    const linkVersion = contact.accessVersion + (addressMoved(contact, input) ? 1 : 0);
+    const link = await portalLink(
+      env,
+      input.origin,
+      { id: contact.id, accessVersion: linkVersion },
+      d.document.id,
+      d.org.portalLinkDays,
+    );
     const mail = documentMail(snapshot, {
       link,
       message: input.message,
@@ -500,12 +499,18 @@ export async function sendDocument(env: Env, db: Db, actor: ContractorActor, inp
       mail: { fromName: d.org.name, replyTo: d.org.email || null, ...mail },
     };
     const result = await throughRoom(documentRoom(env, d.document.id).send(commit));
+    if (linkVersion !== contact.accessVersion && d.document.accountId) {
+      await closeLivePages(env, db, { id: contact.id, orgId: input.orgId, accountId: d.document.accountId });
+    }
     return { ...result, snapshot, sha, key };
   } catch (err) {
     await discardPdf(env, db, key, d.current.id, err);
     throw err;
   }
 }
+
+/** Sending to another email address than the contact's: the contact takes it, and the old address loses access. */
+const addressMoved = (contact: { email: string }, to: { email: string }) => to.email !== contact.email;
 
 /** Deletes the PDF of a send that did not happen; one a failure left committed after all is kept. */
 async function discardPdf(env: Env, db: Db, key: string, versionId: string, err: unknown) {
@@ -550,6 +555,8 @@ export async function sendWrite(db: Db, input: SendCommit): Plan<{ status: strin
   const now = Date.now();
   const activityId = createId();
   const { to } = input;
+  const moved = addressMoved(input.contact, to);
+  const where = and(eq(contacts.orgId, input.orgId), eq(contacts.id, input.contact.id));
   const statements: Statement[] = [
     db
       .update(documentVersions)
@@ -578,12 +585,22 @@ export async function sendWrite(db: Db, input: SendCommit): Plan<{ status: strin
       .update(documents)
       .set({ status, sentVersion: input.version, sentAt: now, updatedAt: now })
       .where(and(eq(documents.id, doc.id), eq(documents.status, doc.status))),
-    ...(to.name !== input.contact.name || to.email !== input.contact.email
+    ...(to.name !== input.contact.name && !moved ? [db.update(contacts).set({ name: to.name }).where(where)] : []),
+    // A new address: the old one's links and sessions stop working (in SQL: a revoke meanwhile is not lost).
+    ...(moved
       ? [
           db
             .update(contacts)
-            .set({ name: to.name, email: to.email })
-            .where(and(eq(contacts.orgId, input.orgId), eq(contacts.id, input.contact.id))),
+            .set({ name: to.name, email: to.email, accessVersion: sql`${contacts.accessVersion} + 1` })
+            .where(where),
+          addressChanged(db, {
+            orgId: input.orgId,
+            actor: input.actor,
+            contact: { id: input.contact.id, name: to.name },
+            from: input.contact.email,
+            to: to.email,
+            at: now,
+          }),
         ]
       : []),
     activityInsert(db, {
@@ -593,7 +610,14 @@ export async function sendWrite(db: Db, input: SendCommit): Plan<{ status: strin
       documentId: doc.id,
       action: 'sent',
       actor: input.actor,
-      data: { version: input.version, to: `${to.name} <${to.email}>`, sha256: input.pdf.sha256 },
+      // The contact and access version the emailed link names: comment digests go only while it holds.
+      data: {
+        version: input.version,
+        to: `${to.name} <${to.email}>`,
+        sha256: input.pdf.sha256,
+        contactId: input.contact.id,
+        accessVersion: input.contact.accessVersion + (moved ? 1 : 0),
+      },
       at: now,
     }),
     queueMail(db, { orgId: input.orgId, documentId: doc.id, kind: 'document', to, ...input.mail }, now),
@@ -677,7 +701,11 @@ export async function resendWrite(db: Db, input: ResendCommit): Plan<null> {
         documentId: doc.id,
         action: 'resent',
         actor: input.actor,
-        data: { to: `${to.name} <${to.email}>` },
+        data: {
+          to: `${to.name} <${to.email}>`,
+          contactId: input.contact.id,
+          accessVersion: input.contact.accessVersion,
+        },
         at: now,
       }),
       queueMail(db, { orgId: input.orgId, documentId: doc.id, kind: 'document', to, ...input.mail }, now),

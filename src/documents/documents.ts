@@ -7,7 +7,11 @@ import { buildSnapshot, totalsFor, type DocumentSnapshot } from './snapshot';
 import { STATUS_LABELS } from './status';
 
 /** The snapshot of the document's current version (a draft, or the version last sent). */
-export function snapshotOf(d: LoadedDocument, lines = d.lines, version = d.current): DocumentSnapshot {
+export function snapshotOf(
+  d: LoadedDocument,
+  lines: Parameters<typeof buildSnapshot>[0]['lines'] = d.lines,
+  version = d.current,
+): DocumentSnapshot {
   if (version.snapshot && version.state !== 'draft')
     return withPayments(JSON.parse(version.snapshot) as DocumentSnapshot, d.payments);
   return buildSnapshot({
@@ -20,6 +24,11 @@ export function snapshotOf(d: LoadedDocument, lines = d.lines, version = d.curre
     account: d.account,
     preparedBy: d.creator,
   });
+}
+
+/** The draft as it would go out, addressed to the name and email on the send form. */
+export function draftSnapshot(d: LoadedDocument, name: string, email: string): DocumentSnapshot {
+  return snapshotOf(d, d.lines, { ...d.current, state: 'draft', preparedForName: name, preparedForEmail: email });
 }
 
 /** A frozen snapshot with today's payments: an invoice's balance moves after it was sent. */

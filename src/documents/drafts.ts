@@ -42,26 +42,31 @@ interface BudgetItem {
   vendorAccountId: string | null;
 }
 
+/** A line with nothing on it yet but its kind and name: a group heading, or a new item to fill in. */
+function blankLine(kind: DraftLine['kind'], name: string): DraftLine {
+  return {
+    id: createId(),
+    kind,
+    costItemId: null,
+    name,
+    description: '',
+    costCode: '',
+    costType: null,
+    quantity: 0,
+    unit: '',
+    unitCost: 0,
+    unitPrice: 0,
+    taxable: false,
+  };
+}
+
 /** The draft's lines for the chosen budget items, under their group headings, in budget order. */
 export function linesFromBudget(groups: BudgetGroup[], items: BudgetItem[], chosen: Set<string>): DraftLine[] {
   const lines: DraftLine[] = [];
   for (const g of groups) {
     const picked = items.filter((i) => i.groupId === g.id && chosen.has(i.id));
     if (!picked.length) continue;
-    lines.push({
-      id: createId(),
-      kind: 'group',
-      costItemId: null,
-      name: g.name,
-      description: '',
-      costCode: '',
-      costType: null,
-      quantity: 0,
-      unit: '',
-      unitCost: 0,
-      unitPrice: 0,
-      taxable: false,
-    });
+    lines.push(blankLine('group', g.name));
     for (const i of picked) {
       lines.push({
         id: createId(),
@@ -185,22 +190,7 @@ export function checkDraft(raw: RawForm, all: Record<string, string[]>, kind: Ki
       if (isNew && !name) continue;
       if (!name) f.fail(`name.${key}`, 'Line name is required (or tick Remove).');
       const lineKind = old ? old.kind : raw['kind._new'] === 'group' ? 'group' : 'item';
-      const line: DraftLine = old
-        ? { ...old, name }
-        : {
-            id: createId(),
-            kind: lineKind,
-            costItemId: null,
-            name,
-            description: '',
-            costCode: '',
-            costType: null,
-            quantity: 0,
-            unit: '',
-            unitCost: 0,
-            unitPrice: 0,
-            taxable: false,
-          };
+      const line: DraftLine = old ? { ...old, name } : blankLine(lineKind, name);
       if (lineKind === 'item') {
         line.description = f.text(`description.${key}`, { label: 'Description', max: 4000, multiline: true });
         line.unit = f.text(`unit.${key}`, { label: 'Unit', max: 20 });

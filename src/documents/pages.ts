@@ -26,12 +26,12 @@ import { notFound } from '../http/errors';
 import { pageContext, render } from '../http/render';
 import { documentSubject } from '../mail/documents';
 import type { ContractorActor, Scope } from './actions';
-import { snapshotOf } from './documents';
+import { draftSnapshot, snapshotOf } from './documents';
 import { chosenItems, lineage, todayIn, type BudgetSelection, type DraftLine } from './drafts';
 import { kindKey, kindOf, type Kind } from './kinds';
 import { pdfFileName, pdfResponse, renderSnapshotPdf } from './pdf';
 import { depositInvoiceOf, getDocument, getVersionLines, recipientChoices, type LoadedDocument } from './queries';
-import { buildSnapshot, totalsFor, type DocumentSnapshot } from './snapshot';
+import { totalsFor, type DocumentSnapshot } from './snapshot';
 import { canTransition, STATUS_LABELS } from './status';
 
 // The contractor's document pages, for every route that shows one: the document routes, the
@@ -43,7 +43,7 @@ type Status = 200 | 409 | 422;
 export function contractor(c: AppContext): { actor: ContractorActor; scope: Scope } {
   const { user, org } = currentUser(c);
   const actor = { ...contractorActor(user), side: 'contractor' as const, userId: user.id };
-  return { actor, scope: { orgId: org.id, timeZone: org.timeZone, origin: new URL(c.req.url).origin } };
+  return { actor, scope: { orgId: org.id, timeZone: org.timeZone, origin: c.env.APP_ORIGIN } };
 }
 
 /** The document of the route's `:id` (or `id`) with everything its page needs; 404 unless it is the user's org's. */
@@ -155,16 +155,7 @@ export async function showDocument(
     const lines = forms.editor?.lines ?? (d.lines as DraftLine[]);
     const form = forms.editor?.form ?? emptyForm(editorValues(d, lines, kind));
     const recipients = await recipientChoices(c.get('db'), d.org.id, kind.side);
-    const { totals } = buildSnapshot({
-      document: docRow,
-      version: d.current,
-      lines,
-      payments: d.payments,
-      org: d.org,
-      job: d.job,
-      account: d.account,
-      preparedBy: d.creator,
-    });
+    const { totals } = snapshotOf(d, lines);
     const editorLines: EditorLine[] = lines.map((l, i) => ({
       ...l,
       quantity: quantityInput(l.quantity),
@@ -352,21 +343,6 @@ export async function versionPdf(c: AppContext, d: LoadedDocument, version: numb
   const snapshot = snapshotOf(d, lines, v);
   const pdf = await renderSnapshotPdf(c.env, snapshot);
   return pdfResponse(pdf.bytes, pdfFileName(snapshot));
-}
-
-/** The draft as it would go out, addressed to the name and email on the send form. */
-export function draftSnapshot(d: LoadedDocument, name: string, email: string) {
-  const version = { ...d.current, preparedForName: name, preparedForEmail: email };
-  return buildSnapshot({
-    document: d.document,
-    version,
-    lines: d.lines,
-    payments: d.payments,
-    org: d.org,
-    job: d.job,
-    account: d.account,
-    preparedBy: d.creator,
-  });
 }
 
 /** The send confirmation: who it goes to, the message, the email as it will look. */

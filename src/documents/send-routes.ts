@@ -6,7 +6,8 @@ import { cleanText, FormCheck, readForm } from '../http/validate';
 import { deliverSoon } from '../mail/deliver';
 import { documentMail } from '../mail/documents';
 import { resendDocument, sendDocument, sendRefusal } from './actions';
-import { contractor, draftSnapshot, loadDocument, sendPage } from './pages';
+import { draftSnapshot } from './documents';
+import { contractor, loadDocument, sendPage } from './pages';
 
 export const sendRoutes = new Hono<AppEnv>()
   .get('/documents/:id/send', async (c) => {
@@ -19,7 +20,7 @@ export const sendRoutes = new Hono<AppEnv>()
     const { d } = await loadDocument(c);
     const name = cleanText(c.req.query('name') ?? '', false).slice(0, 120) || d.contact?.name || '';
     const message = cleanText(c.req.query('message') ?? '', true).slice(0, 2000);
-    const link = `${new URL(c.req.url).origin}/p/preview-link`;
+    const link = `${c.env.APP_ORIGIN}/p/preview-link`;
     const mail = documentMail(draftSnapshot(d, name, d.contact?.email ?? ''), {
       link,
       message,

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { Db } from '../db/client';
 import type { Env } from '../env';
+import type { FlashState } from './flash';
 
 export interface SignedInUser {
   id: string;
@@ -25,6 +26,8 @@ export interface PortalViewer {
   accountId: string;
   name: string;
   email: string;
+  /** The contact's access version the session was opened with (a live socket is tagged with it). */
+  accessVersion: number;
   esignConsentAt: number | null;
   org: {
     id: string;
@@ -47,6 +50,7 @@ export type Vars = {
   user?: SignedInUser;
   org?: OrgSummary;
   portal?: PortalViewer;
+  flash?: FlashState;
 };
 
 export type AppEnv = { Bindings: Env; Variables: Vars };

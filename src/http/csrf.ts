@@ -1,26 +1,19 @@
 import type { MiddlewareHandler } from 'hono';
-import { getCookie, setCookie } from 'hono/cookie';
 import { HTTPException } from 'hono/http-exception';
-import { isProduction } from '../env';
+import { readCappedBody } from './body';
 import type { AppEnv } from './context';
+import { readCookie, writeCookie } from './cookies';
 import { constantTimeEqualText, randomToken } from './crypto';
 
-export const CSRF_COOKIE = 'cp_csrf';
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-// Double-submit token (cookie must equal the form field or X-CSRF-Token header) plus an
-// Origin check, so a forged cross-site post fails even if a token leaked.
+// Double-submit token (cookie must equal the form field, an upload form's `?_csrf=` or the
+// X-CSRF-Token header) plus an Origin check, so a forged cross-site post fails even if a token leaked.
 export const csrf: MiddlewareHandler<AppEnv> = async (c, next) => {
-  let token = getCookie(c, CSRF_COOKIE);
+  let token = readCookie(c, 'csrf');
   if (!token || !/^[A-Za-z0-9_-]{20,64}$/.test(token)) {
     token = randomToken(24);
-    setCookie(c, CSRF_COOKIE, token, {
-      path: '/',
-      httpOnly: true,
-      sameSite: 'Lax',
-      secure: isProduction(c.env),
-      maxAge: 60 * 60 * 24 * 365,
-    });
+    writeCookie(c, 'csrf', token, 60 * 60 * 24 * 365);
     if (!SAFE.has(c.req.method)) throw new HTTPException(403, { message: csrfMessage });
   }
   c.set('csrf', token);
@@ -45,10 +38,13 @@ export const csrf: MiddlewareHandler<AppEnv> = async (c, next) => {
   }
   let sent = c.req.header('X-CSRF-Token');
   if (!sent) {
-    const type = c.req.header('Content-Type') ?? '';
-    if (type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/form-data')) {
-      const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
-      const field = body['_csrf'];
+    const type = (c.req.header('Content-Type') ?? '').toLowerCase();
+    // An upload's body is never read before its sender is known: its form carries the token in
+    // its action URL (`?_csrf=`), a script in the header. Only a small form's body (capped at
+    // 1 MB, http/body.ts) is read for its `_csrf` field.
+    if (type.startsWith('multipart/form-data')) sent = c.req.query('_csrf');
+    else if (type.startsWith('application/x-www-form-urlencoded')) {
+      const field = (await readCappedBody(c))['_csrf'];
       if (typeof field === 'string') sent = field;
     }
   }

@@ -14,6 +14,16 @@ export async function hitRateLimit(db: Db, key: string, limit: number, windowMs:
   return { allowed: row.count <= limit, count: row.count };
 }
 
-export function clientIp(req: { header(name: string): string | undefined }): string {
-  return req.header('CF-Connecting-IP') ?? req.header('X-Forwarded-For')?.split(',')[0]?.trim() ?? '';
+/**
+ * The client's address for the audit trail, signature certificates and rate limits. Cloudflare's
+ * edge sets CF-Connecting-IP (replacing any the client sent) and the runtime gives every request it
+ * delivered a `cf` object; a request without `cf` did not come through the edge (a test, another
+ * Worker), so its CF-Connecting-IP is only the client's claim and is not believed. Workers never see
+ * the socket's address, so that answers ''. Under wrangler dev, miniflare plays the edge: it sets `cf`,
+ * and the header from the socket unless the local client sent one. X-Forwarded-For is never read.
+ */
+export function clientIp(req: { header(name: string): string | undefined; raw: Request }): string {
+  if (!req.raw.cf) return '';
+  const ip = req.header('CF-Connecting-IP')?.trim() ?? '';
+  return /^[0-9A-Fa-f:.]{2,45}$/.test(ip) ? ip : '';
 }

@@ -2,7 +2,12 @@ import type { VNode } from 'preact';
 import type { PageContext } from '../../views/layout/page';
 import { renderPage } from '../../views/html';
 import type { AppContext } from './context';
+import { setFlash, takeFlash } from './flash';
 
+/**
+ * What every dashboard page's layout needs. The banner is the page's own `notice` or this request's
+ * one-time flash (http/flash.ts), never text from the URL.
+ */
 export function pageContext(c: AppContext, notice?: string): PageContext {
   const org = c.get('org');
   const user = c.get('user');
@@ -12,7 +17,7 @@ export function pageContext(c: AppContext, notice?: string): PageContext {
     path: c.req.path,
     user: user && { name: user.name, email: user.email, role: user.role },
     org,
-    notice: notice ?? c.req.query('notice'),
+    notice: notice ?? takeFlash(c),
   };
 }
 
@@ -26,8 +31,8 @@ export function render(
   return c.body(utf8.encode(renderPage(page)), status, { 'Content-Type': 'text/html; charset=UTF-8' });
 }
 
-/** Post/redirect/get with a short notice shown on the next page. */
+/** Post/redirect/get with a short notice shown once on the next page (a signed flash cookie, http/flash.ts). */
 export function redirectWith(c: AppContext, to: string, notice?: string) {
-  const url = notice ? `${to}${to.includes('?') ? '&' : '?'}notice=${encodeURIComponent(notice)}` : to;
-  return c.redirect(url, 303);
+  if (notice) setFlash(c, notice);
+  return c.redirect(to, 303);
 }

@@ -1,5 +1,5 @@
-import type { MiddlewareHandler } from 'hono';
-import { isProduction } from '../env';
+import type { Handler, MiddlewareHandler } from 'hono';
+import { isLocal } from '../env';
 import type { AppEnv } from './context';
 import { randomToken } from './crypto';
 
@@ -32,6 +32,24 @@ export const securityHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
   h.set('Referrer-Policy', c.req.path.startsWith('/p') ? 'no-referrer' : 'same-origin');
   h.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=()');
   h.set('Cross-Origin-Opener-Policy', 'same-origin');
-  if (isProduction(c.env)) h.set('Strict-Transport-Security', 'max-age=63072000; includeSubDomains');
+  if (!isLocal(c.env)) h.set('Strict-Transport-Security', 'max-age=63072000; includeSubDomains');
+  // Nothing here is for search engines: documents, portal pages, expired-link pages.
+  h.set('X-Robots-Tag', 'noindex');
   if (!h.has('Cache-Control')) h.set('Cache-Control', 'no-store');
 };
+
+/**
+ * A deployment answers only for APP_ORIGIN's host: anything built from the request's address (a
+ * redirect, a same-origin check) then names the app itself, never a Host header an attacker chose.
+ * Locally (wrangler dev on any port, tests) every host is served.
+ */
+export const appHostOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (!isLocal(c.env) && new URL(c.req.url).host !== new URL(c.env.APP_ORIGIN).host) {
+    return c.text('This address is not served here.', 421);
+  }
+  return next();
+};
+
+/** No crawling at all: every page is someone's document or a sign-in form. */
+export const robotsTxt: Handler<AppEnv> = (c) =>
+  c.text('User-agent: *\nDisallow: /\n', 200, { 'Cache-Control': 'public, max-age=86400' });

@@ -16,6 +16,7 @@ import { canTransition, STATUS_LABELS } from '../documents/status';
 import type { AppContext } from '../http/context';
 import { randomToken } from '../http/crypto';
 import { notFound } from '../http/errors';
+import { takeFlash } from '../http/flash';
 import { clientIp } from '../http/rate-limit';
 import { render } from '../http/render';
 import { consentText } from '../signing/consent';
@@ -37,7 +38,7 @@ export function portalContext(c: AppContext, notice?: string): PortalContext {
   return {
     csrf: c.get('csrf'),
     nonce: c.get('nonce'),
-    notice: notice ?? c.req.query('notice'),
+    notice: notice ?? takeFlash(c), // a signed one-time flash, never text from the URL
     viewer: { name: viewer.name, email: viewer.email },
     org: viewer.org,
   };
@@ -115,7 +116,7 @@ export async function showPortalDocument(c: AppContext, documentId: string, erro
       documentId: d.id,
       jobId: d.jobId,
       timeZone: viewer.org.timeZone,
-      origin: new URL(c.req.url).origin,
+      origin: c.env.APP_ORIGIN,
       type: d.type,
       status: d.status,
       contactId: viewer.contactId,

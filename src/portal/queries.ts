@@ -1,7 +1,8 @@
-import { and, asc, desc, eq, exists, gt, isNotNull, isNull, ne, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, exists, gt, inArray, isNotNull, isNull, ne, sql, type SQL } from 'drizzle-orm';
 import { alias, type SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { batchPrepared, distinct, prepareEach, prepared, type Db, type Param, type Rows } from '../db/client';
 import {
+  activity,
   bidLines,
   bids,
   comments,
@@ -267,6 +268,61 @@ export async function linkDocument(db: Db, contact: Contact, documentId: string)
     .from(documents)
     .where(and(visibleTo(contact), eq(documents.id, documentId)));
   return doc;
+}
+
+/**
+ * The contacts among `contactIds` to whom the document is still visible (THE rule above, with each
+ * contact's own org and account), with their current access version. A contact who is missing
+ * may no longer see it; one whose version differs from a socket's was revoked since it opened.
+ */
+export async function recipientAccess(db: Db, documentId: string, contactIds: string[]) {
+  if (!contactIds.length) return [];
+  return db
+    .select({ id: contacts.id, accessVersion: contacts.accessVersion })
+    .from(contacts)
+    .innerJoin(
+      documents,
+      and(
+        eq(documents.id, documentId),
+        visibleTo({ orgId: sql`${contacts.orgId}`, accountId: sql`${contacts.accountId}` }),
+      ),
+    )
+    .where(inArray(contacts.id, contactIds));
+}
+
+/** The documents a contact's account can see, newest sent first: the rooms that may hold their live pages. */
+export async function documentsVisibleTo(db: Db, contact: Contact, limit: number) {
+  const rows = await db
+    .select({ id: documents.id })
+    .from(documents)
+    .where(visibleTo(contact))
+    .orderBy(desc(documents.sentAt))
+    .limit(limit);
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Whether a recipient may be emailed a portal link to the document now (a comment digest, a
+ * notice): the document is still theirs to see (sent to their account, not void) and their access
+ * is what the contractor last sent or resent them. A revoke or a new email address since then
+ * moved their access version on: no link goes until the contractor sends or resends to them. A
+ * send recorded before sends named the access version counts as the first version.
+ */
+export async function linkStillGiven(
+  db: Db,
+  doc: { id: string; status: string; sentVersion: number | null; accountId: string | null },
+  contact: { id: string; accountId: string; accessVersion: number },
+) {
+  if (doc.sentVersion === null || doc.status === 'void' || doc.accountId !== contact.accountId) return false;
+  const [last] = await db
+    .select({ data: activity.data })
+    .from(activity)
+    .where(and(eq(activity.documentId, doc.id), inArray(activity.action, ['sent', 'resent'])))
+    .orderBy(desc(activity.seq))
+    .limit(1);
+  if (!last) return false;
+  const given = JSON.parse(last.data ?? '{}') as { contactId?: string; accessVersion?: number };
+  return (given.contactId ?? contact.id) === contact.id && (given.accessVersion ?? 1) === contact.accessVersion;
 }
 
 /** What a fresh link's email is built from: the document, its sent snapshot and the org that sends it. */

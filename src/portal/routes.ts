@@ -45,7 +45,7 @@ export const publicPortalRoutes = new Hono<AppEnv>()
     const token = ((await readForm(c)).token ?? '').slice(0, 2000);
     const input = {
       token,
-      origin: new URL(c.req.url).origin,
+      origin: c.env.APP_ORIGIN,
       ip: clientIp(c.req),
       userAgent: c.req.header('User-Agent'),
     };

@@ -1,7 +1,6 @@
-import { getCookie, setCookie } from 'hono/cookie';
 import { batchPrepared, prepared, type Prepared, type Rows } from '../db/client';
-import { isProduction } from '../env';
 import type { AppContext, PortalViewer } from '../http/context';
+import { readCookie, writeCookie } from '../http/cookies';
 import { randomToken, sha256Hex } from '../http/crypto';
 import { notFound } from '../http/errors';
 import {
@@ -15,21 +14,14 @@ import {
 
 // The recipient's session: its own cookie, separate from the contractor's, 30 days sliding.
 // Who may pass is decided in one place, the portal's guard (./guard.ts); these are its parts.
-export const PORTAL_COOKIE = 'cp_portal';
 const DAY = 86_400_000;
 
 function setPortalCookie(c: AppContext, token: string) {
-  setCookie(c, PORTAL_COOKIE, token, {
-    path: '/',
-    httpOnly: true,
-    sameSite: 'Lax',
-    secure: isProduction(c.env),
-    maxAge: PORTAL_SESSION_DAYS * 86_400,
-  });
+  writeCookie(c, 'portal', token, PORTAL_SESSION_DAYS * 86_400);
 }
 
 export async function startPortalSession(c: AppContext, contact: { id: string; orgId: string; accessVersion: number }) {
-  const old = getCookie(c, PORTAL_COOKIE);
+  const old = readCookie(c, 'portal');
   const token = randomToken(32);
   // A new id every time a link is opened: a planted cookie never becomes someone's session.
   const oldHash = old && old.length <= 100 ? await sha256Hex(old) : '';
@@ -43,7 +35,7 @@ const hashes = new WeakMap<AppContext, string>();
 export async function sessionHash(c: AppContext) {
   const known = hashes.get(c);
   if (known) return known;
-  const token = getCookie(c, PORTAL_COOKIE);
+  const token = readCookie(c, 'portal');
   if (!token || token.length > 100) notFound();
   const hash = await sha256Hex(token);
   hashes.set(c, hash);
@@ -61,12 +53,13 @@ function admit(c: AppContext, hash: string, found: PortalSessionRow | undefined)
     accountId: contact.accountId,
     name: contact.name,
     email: contact.email,
+    accessVersion: contact.accessVersion,
     esignConsentAt: contact.esignConsentAt,
     org: { ...org, hasLogo: !!logoKey },
   });
   if (found.expiresAt - Date.now() < (PORTAL_SESSION_DAYS - 1) * DAY) {
     c.executionCtx.waitUntil(extendPortalSession(c.get('db'), hash));
-    setPortalCookie(c, getCookie(c, PORTAL_COOKIE)!);
+    setPortalCookie(c, readCookie(c, 'portal')!);
   }
 }
 

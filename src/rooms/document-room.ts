@@ -34,6 +34,7 @@ import { activity } from '../db/schema';
 import type { Env } from '../env';
 import { DomainError } from '../errors';
 import { deliverDueMail } from '../mail/outbox';
+import { recipientAccess } from '../portal/queries';
 import {
   acceptBidWrite,
   bidWrite,
@@ -98,7 +99,7 @@ export class DocumentRoom extends DurableObject<Env> {
         const rows = await this.db.batch(all as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
         if (w.activityId) seq = (rows.at(-1) as { seq: number | null }[])[0]?.seq ?? null;
       }
-      if (w.event) this.broadcast(room, w.event, seq, w.activityId ?? '');
+      if (w.event) await this.broadcast(room, w.event, seq, w.activityId ?? '');
       if (w.notify) await this.scheduleDigest(room, w.notify);
       return { ok: true as const, value: w.result, seq };
     });
@@ -177,14 +178,76 @@ export class DocumentRoom extends DurableObject<Env> {
     return this.write(input, (db) => acceptBidWrite(db, input));
   }
 
-  // Live pages. Hibernatable sockets: an idle page costs nothing; the tag says whose page it is.
+  // Live pages. Hibernatable sockets: an idle page costs nothing; the tags say whose page it is
+  // and, for a recipient, the access version their session had when it opened.
   async fetch(request: Request): Promise<Response> {
     if (request.headers.get('Upgrade') !== 'websocket') return new Response('Expected a WebSocket', { status: 426 });
     const audience = request.headers.get('X-Audience') ?? '';
     if (!/^(contractor|recipient:[a-z0-9]+)$/.test(audience)) return new Response('Forbidden', { status: 403 });
+    const tags = [audience];
+    if (audience !== 'contractor') {
+      const documentId = request.headers.get('X-Document') ?? '';
+      const version = request.headers.get('X-Access-Version') ?? '';
+      if (!/^[a-z0-9]{1,64}$/.test(documentId) || !/^\d{1,9}$/.test(version)) {
+        return new Response('Forbidden', { status: 403 });
+      }
+      // Checked here too: a revoke that landed after the session was read must not leave a socket open.
+      const recipient = { contactId: audience.slice('recipient:'.length), version: Number(version) };
+      const ours = this.env.DOCUMENT_ROOM.idFromName(documentId).equals(this.ctx.id);
+      if (!ours || !(await this.mayHear(documentId, [recipient])).has(recipient.contactId)) {
+        return new Response('Not found', { status: 404 });
+      }
+      tags.push(`v:${version}`);
+    }
     const pair = new WebSocketPair();
-    this.ctx.acceptWebSocket(pair[1], [audience]);
+    this.ctx.acceptWebSocket(pair[1], tags);
     return new Response(null, { status: 101, webSocket: pair[0] });
+  }
+
+  /**
+   * Closes the recipients' sockets (of one contact, or all) whose access no longer holds: the
+   * contact was revoked or their email changed (the access version moved on), or the document was
+   * voided or is otherwise no longer visible to their account. Called right after such a change.
+   */
+  async closeRecipients(documentId: string, contactId?: string) {
+    const sockets = this.ctx.getWebSockets(contactId ? `recipient:${contactId}` : undefined);
+    await this.dropRevoked(documentId, sockets);
+  }
+
+  /** Which of these recipients (by contact id) may still hear the document: one D1 read of the portal's rule. */
+  private async mayHear(documentId: string, recipients: { contactId: string; version: number }[]) {
+    const ids = [...new Set(recipients.map((r) => r.contactId))];
+    const current = new Map((await recipientAccess(this.db, documentId, ids)).map((c) => [c.id, c.accessVersion]));
+    return new Set(recipients.filter((r) => current.get(r.contactId) === r.version).map((r) => r.contactId));
+  }
+
+  /**
+   * The sockets that may hear the next event: the contractor's, and each recipient's whose access
+   * still holds. The others are closed (4403). If access cannot be read, no recipient hears this event.
+   */
+  private async dropRevoked(documentId: string, sockets: WebSocket[]): Promise<WebSocket[]> {
+    const recipients = sockets.flatMap((ws) => {
+      const [audience, version] = this.ctx.getTags(ws);
+      if (!audience?.startsWith('recipient:')) return [];
+      return [{ ws, contactId: audience.slice('recipient:'.length), version: Number(version?.slice(2) ?? NaN) }];
+    });
+    if (!recipients.length) return sockets;
+    let allowed: Set<string> | null = null;
+    try {
+      allowed = await this.mayHear(documentId, recipients);
+    } catch (err) {
+      console.error('live access check', err);
+    }
+    const dropped = new Set<WebSocket>();
+    for (const r of recipients) {
+      if (allowed?.has(r.contactId)) continue;
+      dropped.add(r.ws);
+      if (!allowed) continue;
+      try {
+        r.ws.close(4403, 'Access to this document ended.');
+      } catch {}
+    }
+    return sockets.filter((ws) => !dropped.has(ws));
   }
 
   async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer) {
@@ -197,10 +260,19 @@ export class DocumentRoom extends DurableObject<Env> {
     } catch {}
   }
 
-  /** Sends one event to every open page; the contractor's pages also get the timeline line. */
-  private broadcast(room: Pick<RoomContext, 'timeZone'>, event: RoomEvent, seq: number | null, activityId: string) {
-    const sockets = this.ctx.getWebSockets();
-    if (!sockets.length) return;
+  /**
+   * Sends one event to every open page that may still see the document (recipients' access is
+   * read again first, once per event); the contractor's pages also get the timeline line.
+   */
+  private async broadcast(
+    room: Pick<RoomContext, 'timeZone' | 'documentId'>,
+    event: RoomEvent,
+    seq: number | null,
+    activityId: string,
+  ) {
+    const open = this.ctx.getWebSockets();
+    if (!open.length) return;
+    const sockets = await this.dropRevoked(room.documentId, open);
     let timeline: Promise<string | null> | null = null;
     const timelineHtml = () =>
       (timeline ??= this.db

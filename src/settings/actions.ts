@@ -108,10 +108,14 @@ export interface Inviter {
   email: string;
 }
 
-/** Invites a teammate: the invitation and its email commit together. Someone with an account is Refused. */
+/**
+ * Invites a teammate: the invitation and its email commit together. An address with an account in
+ * another company is invited like any other (its link then says it has an account), so the answer
+ * never tells an owner who has an account elsewhere; only a member of this team is Refused.
+ */
 export async function inviteTeammate(db: Db, inviter: Inviter, input: { name: string; email: string; origin: string }) {
-  if (await findUserByEmail(db, input.email))
-    throw new Refused('Someone with this email already has an account.', 'email');
+  const existing = await findUserByEmail(db, input.email);
+  if (existing?.orgId === inviter.orgId) throw new Refused('This person is already on your team.', 'email');
   const org = await findOrg(db, inviter.orgId);
   if (!org) throw new NotFound();
   const token = randomToken(32);

@@ -6,13 +6,17 @@ import { html } from '../../views/html';
 import { listTeam } from '../auth/queries';
 import { currentUser, requireOwner } from '../auth/session';
 import { Refused } from '../errors';
+import { readCappedBody, type BodyCap } from '../http/body';
 import type { AppContext, AppEnv } from '../http/context';
 import { notFound } from '../http/errors';
 import { pageContext, redirectWith, render } from '../http/render';
 import { readForm } from '../http/validate';
 import { deliverSoon } from '../mail/deliver';
-import { checkInvite, checkSettings, inviteTeammate, updateSettings, uploadLogo } from './actions';
+import { checkInvite, checkSettings, inviteTeammate, MAX_LOGO_BYTES, updateSettings, uploadLogo } from './actions';
 import { findOrg } from './queries';
+
+/** The logo form's body: the logo's limit and a little for the form, read only for a signed-in user. */
+export const LOGO_BODY_CAP: BodyCap = { max: MAX_LOGO_BYTES + 64 * 1024, message: 'The logo must be at most 1 MB.' };
 
 async function loadOrg(c: AppContext) {
   const { org } = currentUser(c);
@@ -86,7 +90,7 @@ export const settingsRoutes = new Hono<AppEnv>()
   })
   .post('/settings/logo', async (c) => {
     const { org } = currentUser(c);
-    const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+    const body = await readCappedBody(c);
     const file = body.logo instanceof File ? body.logo : null;
     const again = (errors: Record<string, string>) => settingsPage(c, { logoForm: { values: {}, errors } }, 422);
     const refused = await onField(() => uploadLogo(c.env, c.get('db'), org.id, file), again);
@@ -113,7 +117,7 @@ export const settingsRoutes = new Hono<AppEnv>()
     if (!f.ok) return again(f.errors);
     const inviter = { orgId: user.orgId, userId: user.id, name: user.name, email: user.email };
     const refused = await onField(
-      () => inviteTeammate(c.get('db'), inviter, { ...values, origin: new URL(c.req.url).origin }),
+      () => inviteTeammate(c.get('db'), inviter, { ...values, origin: c.env.APP_ORIGIN }),
       again,
     );
     if (refused) return refused;

@@ -4,7 +4,7 @@ import { bidTotal, lineTotal, MAX_LINE_TOTAL, MAX_UNIT_AMOUNT } from '../budget/
 import { activityInsert, type Actor } from '../conversation/activity';
 import type { Db } from '../db/client';
 import { createId } from '../db/ids';
-import { bidLines, bids, contacts, costGroups, costItems, documents, signatures } from '../db/schema';
+import { bidLines, bids, contacts, costGroups, costItems, documentLines, documents, signatures } from '../db/schema';
 import { approvalEvent } from '../documents/kinds';
 import { chunk } from '../documents/queries';
 import type { DocumentSnapshot } from '../documents/snapshot';
@@ -256,6 +256,20 @@ export async function declineWrite(
   return { statements, result: { declined: true }, activityId, event: { type: 'decision' } };
 }
 
+/**
+ * A vendor's unit cost against the budget item form's own limits (budget/budget.ts `checkItem`), in
+ * its words: at most $10,000,000 a unit and $10 billion a line. Null when the budget would take it.
+ */
+export function costLineRefusal(name: string, quantity: number, unitCost: number): string | null {
+  const label = `Unit cost for ${name}`;
+  if (!Number.isSafeInteger(unitCost)) return `${label} must be a number with at most two decimals.`;
+  if (unitCost < 0) return `${label} must be at least 0.`;
+  if (unitCost > MAX_UNIT_AMOUNT) return `${label} must be at most ${(MAX_UNIT_AMOUNT / 100).toLocaleString('en-US')}.`;
+  if (lineTotal(quantity, unitCost) > MAX_LINE_TOTAL)
+    return `Quantity × unit cost for ${name} is larger than we can handle ($10 billion per item).`;
+  return null;
+}
+
 export interface BidLineInput {
   lineId: string;
   /** Cents per unit; null where the vendor does not bid. */
@@ -293,15 +307,8 @@ export async function bidWrite(
     if (l.note.length > 500)
       throw new Refused(`The note for ${line.name} can be at most 500 characters.`, `note.${l.lineId}`);
     if (l.unitCost === null) continue;
-    if (!Number.isSafeInteger(l.unitCost) || l.unitCost < 0 || l.unitCost > MAX_UNIT_AMOUNT) {
-      throw new Refused(`The unit cost for ${line.name} must be between $0.00 and $10,000,000.00.`, `cost.${l.lineId}`);
-    }
-    if (lineTotal(line.quantity, l.unitCost) > MAX_LINE_TOTAL) {
-      throw new Refused(
-        `Quantity × unit cost for ${line.name} is larger than we can handle ($10 billion per line).`,
-        `cost.${l.lineId}`,
-      );
-    }
+    const refusal = costLineRefusal(line.name, line.quantity, l.unitCost);
+    if (refusal) throw new Refused(refusal, `cost.${l.lineId}`);
   }
   if (input.note.length > 2000) throw new Refused('Notes can be at most 2,000 characters.', 'note');
   const total = bidTotal(
@@ -388,13 +395,22 @@ export async function acceptBidWrite(
   const rows = await db
     .select({
       unitCost: bidLines.unitCost,
-      costItemId: sql<string | null>`(SELECT dl.cost_item_id FROM document_lines dl WHERE dl.id = ${bidLines.lineId})`,
+      costItemId: documentLines.costItemId,
+      item: { name: costItems.name, quantity: costItems.quantity },
     })
     .from(bidLines)
+    .leftJoin(documentLines, eq(documentLines.id, bidLines.lineId))
+    .leftJoin(costItems, and(eq(costItems.orgId, orgId), eq(costItems.id, documentLines.costItemId)))
     .where(eq(bidLines.bidId, bid.id));
   const priced = rows.filter(
-    (r): r is { unitCost: number; costItemId: string } => r.unitCost !== null && !!r.costItemId,
+    (r): r is typeof r & { unitCost: number; costItemId: string } => r.unitCost !== null && !!r.costItemId,
   );
+  // The cost lands on the item as it is now (its quantity may have changed since the request was
+  // sent): never a cost the budget form would refuse.
+  for (const p of priced) {
+    const refusal = p.item && costLineRefusal(p.item.name, p.item.quantity, p.unitCost);
+    if (refusal) throw new Refused(refusal);
+  }
   // Other open bid requests of the same job that priced any of these items.
   const sameItems = sql`EXISTS (SELECT 1 FROM bid_lines bl JOIN document_lines dl ON dl.id = bl.line_id WHERE bl.bid_id = ${bids.id}
     AND dl.cost_item_id IN (SELECT dl2.cost_item_id FROM bid_lines bl2 JOIN document_lines dl2 ON dl2.id = bl2.line_id WHERE bl2.bid_id = ${bid.id}))`;

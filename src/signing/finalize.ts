@@ -8,6 +8,7 @@ import type { Env } from '../env';
 import { sha256Hex } from '../http/crypto';
 import { kindOf } from '../documents/kinds';
 import { portalLink } from '../portal/links';
+import { linkStillGiven } from '../portal/queries';
 import { brandOf } from '../mail/documents';
 import { queueMail } from '../mail/outbox';
 import { loadPdfAssets, loadScriptFont } from '../pdf/assets';
@@ -133,7 +134,10 @@ export async function finalizeSignature(
       customMetadata: { sha256: sha },
     });
     const now = Date.now();
-    const recipientLink = await portalLink(env, origin, row.contact, row.document.id, row.org.portalLinkDays);
+    // A contact revoked since the signature gets no link: only the contractor can give access back.
+    const recipientLink = (await linkStillGiven(db, row.document, row.contact))
+      ? await portalLink(env, origin, row.contact, row.document.id, row.org.portalLinkDays)
+      : null;
     const mailTo = (to: { email: string; name: string }, href: string, button: string) => {
       const m = renderMail({
         brand: brandOf(row.org),
@@ -173,7 +177,9 @@ export async function finalizeSignature(
           actor: { side: 'system', name: 'Contractor Portal' },
           data: { sha256: sha, signatureId: s.id },
         }),
-        mailTo({ email: row.contact.email, name: row.contact.name }, recipientLink, 'Download the signed PDF'),
+        ...(recipientLink
+          ? [mailTo({ email: row.contact.email, name: row.contact.name }, recipientLink, 'Download the signed PDF')]
+          : []),
         ...(row.creator?.email
           ? [
               mailTo(

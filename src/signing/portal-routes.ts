@@ -6,6 +6,7 @@ import { DomainError, STATUS_OF } from '../errors';
 import type { AppContext, AppEnv } from '../http/context';
 import { notFound } from '../http/errors';
 import { clientIp } from '../http/rate-limit';
+import { redirectWith } from '../http/render';
 import { cleanText, FormCheck, readForm } from '../http/validate';
 import { showPortalDocument } from '../portal/pages';
 import { portalViewer } from '../portal/session';
@@ -37,7 +38,7 @@ async function recipient(c: AppContext) {
     documentId: doc.id,
     jobId: doc.jobId,
     timeZone: viewer.org.timeZone,
-    origin: new URL(c.req.url).origin,
+    origin: c.env.APP_ORIGIN,
   };
   return { viewer, doc, actor, room };
 }
@@ -63,7 +64,7 @@ async function decide(
     }
     throw err;
   }
-  return c.redirect(`/portal/documents/${c.req.param('id')}?notice=${encodeURIComponent(notice)}`, 303);
+  return redirectWith(c, `/portal/documents/${c.req.param('id')}`, notice);
 }
 
 export const portalDecisionRoutes = new Hono<AppEnv>()

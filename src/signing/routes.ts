@@ -4,6 +4,7 @@ import { CompareBidsPage, VerifyPage } from '../../views/dashboard/decisions';
 import { currentUser } from '../auth/session';
 import { contractorActor } from '../conversation/activity';
 import { pdfResponse } from '../documents/pdf';
+import { readCappedBody, type BodyCap } from '../http/body';
 import type { AppEnv } from '../http/context';
 import { sha256Hex } from '../http/crypto';
 import { notFound } from '../http/errors';
@@ -25,7 +26,7 @@ export const signingRoutes = new Hono<AppEnv>()
       orgId: org.id,
       documentId: c.req.param('id'),
       timeZone: org.timeZone,
-      origin: new URL(c.req.url).origin,
+      origin: c.env.APP_ORIGIN,
     };
     const { items } = await acceptBid(c.env, c.get('db'), contractorActor(user), input);
     const notice = `Bid accepted: ${items} budget item${items === 1 ? '' : 's'} now carry this vendor and their costs.`;
@@ -43,6 +44,9 @@ export const signingRoutes = new Hono<AppEnv>()
   });
 
 const MAX_VERIFY_BYTES = 30 * 1024 * 1024;
+const TOO_BIG_TO_VERIFY = 'That file is larger than 30 MB; paste its SHA-256 instead.';
+/** /verify is public: its body is capped at the file limit (and a little for the form), never read past it. */
+export const VERIFY_BODY_CAP: BodyCap = { max: MAX_VERIFY_BYTES + 64 * 1024, message: TOO_BIG_TO_VERIFY };
 
 /** The public verify page: is this file an unaltered document signed here? Nothing else is revealed. */
 export const verifyRoutes = new Hono<AppEnv>()
@@ -52,11 +56,10 @@ export const verifyRoutes = new Hono<AppEnv>()
       render(c, html`<${VerifyPage} nonce=${c.get('nonce')} csrf=${c.get('csrf')} ...${props} />`, status);
     const limit = await hitRateLimit(c.get('db'), `verify:${clientIp(c.req)}`, 30, 3_600_000);
     if (!limit.allowed) return page({ error: 'Too many checks from your address. Try again in an hour.' }, 429);
-    const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+    const body = await readCappedBody(c);
     let sha = typeof body.sha256 === 'string' ? body.sha256.trim().toLowerCase() : '';
     if (body.file instanceof File && body.file.size > 0) {
-      if (body.file.size > MAX_VERIFY_BYTES)
-        return page({ error: 'That file is larger than 30 MB; paste its SHA-256 instead.' }, 422);
+      if (body.file.size > MAX_VERIFY_BYTES) return page({ error: TOO_BIG_TO_VERIFY }, 422);
       sha = await sha256Hex(new Uint8Array(await body.file.arrayBuffer()));
     }
     if (!/^[0-9a-f]{64}$/.test(sha))

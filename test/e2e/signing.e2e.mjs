@@ -264,10 +264,13 @@ describe('drawn signature, sealed PDF and verify page in real Chromium', { timeo
       }
       await panel.screenshot({ path: join(SHOTS, 's2-signature-drawn-700.png') });
 
-      await Promise.all([
-        portal.waitForURL((u) => u.pathname === `/portal/documents/${sent.id}` && u.searchParams.has('notice')),
+      // Back to the same page, whose banner is a one-time flash (nothing in the URL).
+      const [signed] = await Promise.all([
+        portal.waitForNavigation(),
         panel.getByRole('button', { name: 'Approve & sign' }).click(),
       ]);
+      assert.equal(new URL(signed.url()).pathname, `/portal/documents/${sent.id}`);
+      assert.equal(new URL(portal.url()).search, '', 'no notice in the address');
       await portal.getByText('Thank you — your signature was recorded.').waitFor();
       await portal.getByRole('heading', { level: 2, name: `Signed by ${LEGAL_NAME}` }).waitFor();
 

@@ -147,8 +147,13 @@ export function Files({
       ${files.map((f) => html`<${FileItem} f=${f} base=${base} csrf=${csrf} timeZone=${timeZone} />`)}
     </ul>
     ${files.length === 0 ? html`<p class="muted" data-files-empty>No files shared yet.</p>` : null}
-    <form method="post" action=${base} enctype="multipart/form-data" class="stack upload-form" novalidate>
-      <input type="hidden" name="_csrf" value=${csrf} />
+    <form
+      method="post"
+      action=${`${base}?_csrf=${encodeURIComponent(csrf)}`}
+      enctype="multipart/form-data"
+      class="stack upload-form"
+      novalidate
+    >
       <label for="upload-files">Share files <span class="muted small">${accepted}</span></label>
       <input
         id="upload-files"

@@ -23,6 +23,7 @@ export function SignInPage({ ctx, form, next }: { ctx: PageContext; form: FormSt
         />
         <button class="btn primary block" type="submit">Sign in</button>
       </form>
+      <p class="muted"><a href="/reset-password">Forgot your password?</a></p>
       <p class="muted">New here? <a href="/sign-up">Create a company account</a></p>
     </div>
   <//>`;
@@ -112,6 +113,114 @@ export function AcceptInvitePage({
           hint="At least 10 characters."
         />
         <button class="btn primary block" type="submit">Join and sign in</button>
+      </form>
+    </div>
+  <//>`;
+}
+
+/** After a sign-up form: the same page whether the address has an account or not. */
+export function SignUpSentPage({ ctx, email }: { ctx: PageContext; email: string }) {
+  return html`<${PlainPage} ctx=${ctx} title="Check your email · Contractor Portal">
+    <div class="card narrow">
+      <p class="logo-word">Contractor Portal</p>
+      <h1>Check your email to finish signing up</h1>
+      <p>We sent an email to <strong>${email}</strong>. Open the link in it to confirm the address.</p>
+      <p>
+        The link works for 24 hours. If nothing arrives in a few minutes, look in your spam folder, or sign up
+        again.
+      </p>
+      <p class="muted">Already have an account? <a href="/sign-in">Sign in</a></p>
+    </div>
+  <//>`;
+}
+
+/** The page a sign-up link opens: a button, so that a mail scanner's visit does not use the link up. */
+export function VerifySignUpPage({
+  ctx,
+  form,
+  token,
+  email,
+  company,
+}: {
+  ctx: PageContext;
+  form: FormState;
+  token: string;
+  email: string;
+  company: string;
+}) {
+  return html`<${PlainPage} ctx=${ctx} title="Confirm your email · Contractor Portal">
+    <div class="card narrow">
+      <p class="logo-word">Contractor Portal</p>
+      <h1>Confirm your email</h1>
+      <p>Confirm <strong>${email}</strong> to finish creating the company account <strong>${company}</strong>.</p>
+      <${FormSummary} form=${form} />
+      <form method="post" action=${`/sign-up/verify/${token}`}>
+        <${Csrf} token=${ctx.csrf} />
+        <button class="btn primary block" type="submit">Confirm and sign in</button>
+      </form>
+    </div>
+  <//>`;
+}
+
+export function ResetRequestPage({ ctx, form }: { ctx: PageContext; form: FormState }) {
+  return html`<${PlainPage} ctx=${ctx} title="Reset your password · Contractor Portal">
+    <div class="card narrow">
+      <p class="logo-word">Contractor Portal</p>
+      <h1>Reset your password</h1>
+      <p>Enter the email you sign in with. We will email you a link to choose a new password.</p>
+      <${FormSummary} form=${form} />
+      <form method="post" action="/reset-password" novalidate>
+        <${Csrf} token=${ctx.csrf} />
+        <${Field} form=${form} name="email" label="Email" type="email" autocomplete="username" required />
+        <button class="btn primary block" type="submit">Email me a link</button>
+      </form>
+      <p class="muted"><a href="/sign-in">Back to sign in</a></p>
+    </div>
+  <//>`;
+}
+
+/** After a reset request: the same page whether the address has an account or not. */
+export function ResetSentPage({ ctx, email }: { ctx: PageContext; email: string }) {
+  return html`<${PlainPage} ctx=${ctx} title="Check your email · Contractor Portal">
+    <div class="card narrow">
+      <p class="logo-word">Contractor Portal</p>
+      <h1>Check your email</h1>
+      <p>If <strong>${email}</strong> has an account, we sent it a link to choose a new password.</p>
+      <p>The link works once, for 1 hour. If nothing arrives in a few minutes, look in your spam folder.</p>
+      <p class="muted"><a href="/sign-in">Back to sign in</a></p>
+    </div>
+  <//>`;
+}
+
+export function ResetPasswordPage({
+  ctx,
+  form,
+  token,
+  email,
+}: {
+  ctx: PageContext;
+  form: FormState;
+  token: string;
+  email: string;
+}) {
+  return html`<${PlainPage} ctx=${ctx} title="Choose a new password · Contractor Portal">
+    <div class="card narrow">
+      <p class="logo-word">Contractor Portal</p>
+      <h1>Choose a new password</h1>
+      <p>For <strong>${email}</strong>. Saving it signs you out on every other device.</p>
+      <${FormSummary} form=${form} />
+      <form method="post" action=${`/reset-password/${token}`} novalidate>
+        <${Csrf} token=${ctx.csrf} />
+        <${Field}
+          form=${form}
+          name="password"
+          label="New password"
+          type="password"
+          required
+          autocomplete="new-password"
+          hint="At least 10 characters."
+        />
+        <button class="btn primary block" type="submit">Save and sign in</button>
       </form>
     </div>
   <//>`;

@@ -222,8 +222,13 @@ export function VerifyPage({
             : null
         }
         ${error ? html`<p class="form-summary" role="alert">${error}</p>` : null}
-        <form method="post" action="/verify" enctype="multipart/form-data" class="stack" novalidate>
-          <input type="hidden" name="_csrf" value=${csrf} />
+        <form
+          method="post"
+          action=${`/verify?_csrf=${encodeURIComponent(csrf)}`}
+          enctype="multipart/form-data"
+          class="stack"
+          novalidate
+        >
           <div class="field"><label for="verify-file">Signed PDF</label>
             <input id="verify-file" name="file" type="file" accept="application/pdf" /></div>
           <div class="field"><label for="verify-sha">or its SHA-256</label>

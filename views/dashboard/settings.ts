@@ -17,7 +17,7 @@ export function SettingsPage({
     <${PageHeader}
       title="Settings"
       sub="Your company details appear on every document, email and portal page."
-    ><a class="btn" href="/settings/team">Team</a><//>
+    ><a class="btn" href="/settings/account">Your account</a> <a class="btn" href="/settings/team">Team</a><//>
     <${FormSummary} form=${form} />
     <form method="post" action="/settings" class="card stack" novalidate>
       <${Csrf} token=${ctx.csrf} />
@@ -58,8 +58,13 @@ export function SettingsPage({
           : html`<p class="muted">No logo yet.</p>`
       }
       <${FormSummary} form=${logoForm} />
-      <form method="post" action="/settings/logo" enctype="multipart/form-data" class="search" novalidate>
-        <${Csrf} token=${ctx.csrf} />
+      <form
+        method="post"
+        action=${`/settings/logo?_csrf=${encodeURIComponent(ctx.csrf)}`}
+        enctype="multipart/form-data"
+        class="search"
+        novalidate
+      >
         <div class=${`field ${logoForm.errors.logo ? 'has-error' : ''}`}>
           <label for="f-logo">PNG or JPEG, up to 1 MB</label>
           <input

@@ -39,6 +39,7 @@ export function Document({
     <head>
       <meta charset="utf-8" />
       <meta name="viewport" content="width=device-width, initial-scale=1" />
+      <meta name="robots" content="noindex" />
       <title>${title}</title>
       <link rel="stylesheet" href="/app.css" />
       ${styles.map((href) => html`<link rel="stylesheet" href=${href} />`)}

@@ -117,6 +117,7 @@ function PortalPlain({ ctx, title, children }: { ctx: { nonce: string }; title: 
       <meta charset="utf-8" />
       <meta name="viewport" content="width=device-width, initial-scale=1" />
       <meta name="referrer" content="no-referrer" />
+      <meta name="robots" content="noindex" />
       <title>${title}</title>
       <link rel="stylesheet" href="/app.css" />
     </head>
