@@ -1,3 +1,4 @@
+import { afterAll, describe, expect, it } from 'vitest';
 import { createExecutionContext, runDurableObjectAlarm, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
@@ -698,3 +699,20 @@ export const pdfFile = (name = 'plan.pdf') =>
   new File([new TextEncoder().encode('%PDF-1.4\n%sweep\n')], name, { type: 'application/pdf' });
 export const pngFile = (bytes: Uint8Array, name = 'photo.png') =>
   new File([bytes as Uint8Array<ArrayBuffer>], name, { type: 'image/png' });
+
+/** One file's sweep: every target as a test (never a 5xx, a refusal changes nothing) and a summary after. */
+export function sweepSuite(title: string, summaryTitle: string, targets: Target[], timeout: number) {
+  const tally: Awaited<ReturnType<typeof sweep>>[] = [];
+  afterAll(() => console.info(summary(summaryTitle, tally)));
+  describe(`hostile input: ${title}`, () => {
+    it.each(targets.map((t) => [t.name, t] as const))(
+      '%s: never a 5xx, and a refusal changes nothing',
+      async (_name, t) => {
+        const result = await sweep(t);
+        tally.push(result);
+        expect(result.failures).toEqual([]);
+      },
+      timeout,
+    );
+  });
+}

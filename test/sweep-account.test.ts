@@ -1,9 +1,9 @@
 import { env } from 'cloudflare:workers';
 import { and, desc, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect } from 'vitest';
 import { outbox } from '../src/db/schema';
 import { db, PASSWORD, signUp, uniqueEmail } from './helpers';
-import { rotation, summary, sweep, type Target, Visitor, watchWrites } from './hostile';
+import { rotation, type Target, Visitor, watchWrites, sweepSuite } from './hostile';
 
 // The hostile-input sweep over the account basics of issue 12: the sign-up link, password reset,
 // the signed-in person's account page (email change and its link, sign out everywhere else, sign
@@ -159,17 +159,4 @@ const targets: Target[] = [
   },
 ];
 
-const tally: Awaited<ReturnType<typeof sweep>>[] = [];
-afterAll(() => console.info(summary('account basics', tally)));
-
-describe('hostile input: account basics', () => {
-  it.each(targets.map((t) => [t.name, t] as const))(
-    '%s: never a 5xx, and a refusal changes nothing',
-    async (_name, t) => {
-      const result = await sweep(t);
-      tally.push(result);
-      expect(result.failures).toEqual([]);
-    },
-    120_000,
-  );
-});
+sweepSuite('account basics', 'account basics', targets, 120_000);

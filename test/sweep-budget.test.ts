@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll } from 'vitest';
 import { companyWithBudget } from './fixtures';
 import { addGroup, addItem, itemFields } from './pages';
-import { summary, sweep, type FieldKind, type Target, Visitor, watchWrites } from './hostile';
+import { type FieldKind, type Target, Visitor, watchWrites, sweepSuite } from './hostile';
 
 // The hostile-input sweep over jobs, their budget and the activity feed (see test/hostile.ts).
 
@@ -179,17 +179,4 @@ const targets: Target[] = [
   },
 ];
 
-const tally: Awaited<ReturnType<typeof sweep>>[] = [];
-afterAll(() => console.info(summary('jobs and budget', tally)));
-
-describe('hostile input: jobs and budget', () => {
-  it.each(targets.map((t) => [t.name, t] as const))(
-    '%s: never a 5xx, and a refusal changes nothing',
-    async (_name, t) => {
-      const result = await sweep(t);
-      tally.push(result);
-      expect(result.failures).toEqual([]);
-    },
-    120_000,
-  );
-});
+sweepSuite('jobs and budget', 'jobs and budget', targets, 120_000);

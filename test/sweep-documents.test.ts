@@ -1,12 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll } from 'vitest';
 import { companyWithBudget, createDocument, sendDocument } from './fixtures';
 import {
   openPortal,
   pdfFile,
   pngFile,
   rotation,
-  summary,
-  sweep,
   type FieldKind,
   type Form,
   type Target,
@@ -14,6 +12,7 @@ import {
   versionHashOf,
   Visitor,
   watchWrites,
+  sweepSuite,
 } from './hostile';
 import { editDraft, formFields, PNG } from './portal-fixtures';
 
@@ -356,17 +355,4 @@ const targets: Target[] = [
   },
 ];
 
-const tally: Awaited<ReturnType<typeof sweep>>[] = [];
-afterAll(() => console.info(summary('documents', tally)));
-
-describe('hostile input: documents', () => {
-  it.each(targets.map((t) => [t.name, t] as const))(
-    '%s: never a 5xx, and a refusal changes nothing',
-    async (_name, t) => {
-      const result = await sweep(t);
-      tally.push(result);
-      expect(result.failures).toEqual([]);
-    },
-    180_000,
-  );
-});
+sweepSuite('documents', 'documents', targets, 180_000);

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll } from 'vitest';
 import { companyWithBudget, createDocument, sendDocument } from './fixtures';
 import {
   openPortal,
@@ -6,13 +6,12 @@ import {
   pngFile,
   rotation,
   signatureDataUrl,
-  summary,
-  sweep,
   type Target,
   uploadFile,
   versionHashOf,
   Visitor,
   watchWrites,
+  sweepSuite,
 } from './hostile';
 import { PNG } from './portal-fixtures';
 
@@ -233,17 +232,4 @@ const targets: Target[] = [
   },
 ];
 
-const tally: Awaited<ReturnType<typeof sweep>>[] = [];
-afterAll(() => console.info(summary('portal', tally)));
-
-describe('hostile input: the portal', () => {
-  it.each(targets.map((t) => [t.name, t] as const))(
-    '%s: never a 5xx, and a refusal changes nothing',
-    async (_name, t) => {
-      const result = await sweep(t);
-      tally.push(result);
-      expect(result.failures).toEqual([]);
-    },
-    180_000,
-  );
-});
+sweepSuite('the portal', 'portal', targets, 180_000);

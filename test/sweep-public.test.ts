@@ -1,10 +1,10 @@
 import { desc, eq } from 'drizzle-orm';
 import { buildApp } from '../src/app';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { outbox } from '../src/db/schema';
 import { companyWithBudget, createDocument, sendDocument } from './fixtures';
 import { db, PASSWORD, uniqueEmail } from './helpers';
-import { rotation, summary, sweep, type Target, Visitor, watchWrites } from './hostile';
+import { rotation, type Target, Visitor, watchWrites, sweepSuite } from './hostile';
 import { tokenOf } from './portal-fixtures';
 import account from './sweep-account.test.ts?raw';
 import budget from './sweep-budget.test.ts?raw';
@@ -145,20 +145,7 @@ const targets: Target[] = [
   },
 ];
 
-const tally: Awaited<ReturnType<typeof sweep>>[] = [];
-afterAll(() => console.info(summary('public routes', tally)));
-
-describe('hostile input: public routes', () => {
-  it.each(targets.map((t) => [t.name, t] as const))(
-    '%s: never a 5xx, and a refusal changes nothing',
-    async (_name, t) => {
-      const result = await sweep(t);
-      tally.push(result);
-      expect(result.failures).toEqual([]);
-    },
-    120_000,
-  );
-});
+sweepSuite('public routes', 'public routes', targets, 120_000);
 
 /** Routes that read nothing from the request but the session: the sweep has nothing to send them. */
 const NO_INPUT = [

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll } from 'vitest';
 import { companyWithBudget } from './fixtures';
 import { db, uniqueEmail } from './helpers';
-import { summary, sweep, type FieldKind, type Target, Visitor, watchWrites } from './hostile';
+import { type FieldKind, type Target, Visitor, watchWrites, sweepSuite } from './hostile';
 import { PNG } from './portal-fixtures';
 
 // The hostile-input sweep over customers, vendors and their contacts, and the company settings.
@@ -153,17 +153,4 @@ const targets: Target[] = [
   },
 ];
 
-const tally: Awaited<ReturnType<typeof sweep>>[] = [];
-afterAll(() => console.info(summary('accounts and settings', tally)));
-
-describe('hostile input: accounts and settings', () => {
-  it.each(targets.map((t) => [t.name, t] as const))(
-    '%s: never a 5xx, and a refusal changes nothing',
-    async (_name, t) => {
-      const result = await sweep(t);
-      tally.push(result);
-      expect(result.failures).toEqual([]);
-    },
-    120_000,
-  );
-});
+sweepSuite('accounts and settings', 'accounts and settings', targets, 120_000);

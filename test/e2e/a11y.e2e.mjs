@@ -1,0 +1,217 @@
+// Accessibility in real Chromium against `wrangler dev`: axe-core (WCAG 2.0/2.1 A and AA, and its
+// best practices) on the account pages (sign-in, sign-up and its emailed link, password reset and
+// its emailed link, the account settings), a flash banner, the dashboard home, a job, a document,
+// the portal document opened from its emailed link, and /verify, each at 390 and 1280 px wide with
+// a full-page screenshot (a11y-<page>-<width>.png).
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { after, before, describe, test } from 'node:test';
+import { launchBrowser, newContext, NO_BROWSER, screenshot, SHOTS, signIn, sleep, startApp } from './harness.mjs';
+
+const require = createRequire(import.meta.url);
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const RULESETS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
+const WIDTHS = [390, 1280];
+const HEIGHT = { 390: 844, 1280: 900 };
+
+const KITCHEN = 'Kitchen remodel – 14 Elm Street';
+const DANA = { name: 'Dana Reyes', email: 'dana.reyes@example.test' };
+const NEWCOMER = { company: 'Axe Check Renovations', name: 'Alex Axe', email: 'alex.axe@example.test' };
+
+/** One line per failing node: rule, impact, the element and the rule's help. */
+function describeViolations(violations) {
+  return violations.flatMap((v) =>
+    v.nodes.map((n) => `  ${v.id} (${v.impact}) ${JSON.stringify(n.target)}: ${v.help}\n    ${n.failureSummary ?? ''}`),
+  );
+}
+
+describe('accessibility (axe-core) and screenshots in real Chromium', { timeout: 120_000, skip: NO_BROWSER }, () => {
+  let app;
+  let browser;
+  const written = []; // screenshot paths
+  const found = []; // "page @ width" and its violations, reported once at the end of each test
+
+  before(async () => {
+    [app, browser] = await Promise.all([startApp(), launchBrowser()]);
+  });
+
+  after(async () => {
+    await browser?.close().catch(() => {});
+    await app?.stop();
+    if (written.length) console.log(`a11y screenshots:\n${written.join('\n')}`);
+  });
+
+  /** The app's CSP allows only its own scripts with a nonce; axe is injected, so these contexts bypass it. */
+  const axeContext = (options = {}) => newContext(browser, app.base, { bypassCSP: true, ...options });
+
+  /**
+   * The page as loaded now, at each width (resized, never reloaded: a POST's answer or a one-time
+   * flash stays on screen): axe's violations are collected, then a full-page screenshot is saved.
+   */
+  async function check(page, name) {
+    await page.addScriptTag({ content: AXE });
+    for (const width of WIDTHS) {
+      await page.setViewportSize({ width, height: HEIGHT[width] });
+      const violations = await page.evaluate(
+        async (runOnly) => (await window.axe.run(document, { runOnly, resultTypes: ['violations'] })).violations,
+        RULESETS,
+      );
+      if (violations.length) found.push(`${name} @ ${width}px (${page.url()}):\n${describeViolations(violations).join('\n')}`);
+      written.push(await screenshot(page, `a11y-${name}-${width}`));
+    }
+  }
+
+  const assertClean = () => {
+    const report = found.splice(0).join('\n');
+    assert.equal(report, '', `axe found violations:\n${report}`);
+  };
+
+  /**
+   * The newest message in /dev/mail to `to` whose subject matches, polled (some mail is queued after
+   * the answer): the first link in its plain-text body that matches `pattern`.
+   */
+  async function linkFromMail(page, { to, subject, pattern }) {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      await page.goto('/dev/mail');
+      const row = page
+        .locator('table.mail-list tbody tr')
+        .filter({ hasText: to })
+        .filter({ hasText: subject })
+        .first();
+      if (await row.count()) {
+        await row.getByRole('link').click();
+        await page.waitForURL(/\/dev\/mail\/[a-z0-9]+$/);
+        const text = await page.locator('details pre.mail-text').textContent();
+        const link = pattern.exec(text)?.[0];
+        assert.ok(link, `a link like ${pattern} in the mail to ${to}:\n${text}`);
+        return link;
+      }
+      if (Date.now() > deadline) assert.fail(`no mail to ${to} about "${subject}" within 10 s`);
+      await sleep(250);
+    }
+  }
+
+  test('signed out: sign in, sign up and its emailed link, password reset and its emailed link', {
+    timeout: 60_000,
+  }, async () => {
+    const context = await axeContext();
+    try {
+      const page = await context.newPage();
+      await page.goto('/sign-in');
+      await check(page, 'sign-in');
+
+      await page.goto('/sign-up');
+      await check(page, 'sign-up');
+      await page.getByLabel('Company name').fill(NEWCOMER.company);
+      await page.getByLabel('Your name').fill(NEWCOMER.name);
+      await page.getByLabel('Email').fill(NEWCOMER.email);
+      await page.getByLabel('Password').fill('a-long-enough-password-2026');
+      await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Create account' }).click()]);
+      await page.getByRole('heading', { level: 1, name: 'Check your email to finish signing up' }).waitFor();
+      await check(page, 'sign-up-sent');
+
+      const verify = await linkFromMail(page, {
+        to: NEWCOMER.email,
+        subject: 'Finish signing up',
+        pattern: /https?:\/\/\S+\/sign-up\/verify\/[A-Za-z0-9_-]+/,
+      });
+      await page.goto(verify);
+      await page.getByRole('heading', { level: 1, name: 'Confirm your email' }).waitFor();
+      await check(page, 'sign-up-verify');
+
+      await page.goto('/reset-password');
+      await check(page, 'reset-password');
+      await page.getByLabel('Email').fill('demo@oakandstone.test');
+      await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Email me a link' }).click()]);
+      await page.getByRole('heading', { level: 1, name: 'Check your email' }).waitFor();
+      await check(page, 'reset-password-sent');
+
+      const reset = await linkFromMail(page, {
+        to: 'demo@oakandstone.test',
+        subject: 'Reset your',
+        pattern: /https?:\/\/\S+\/reset-password\/[A-Za-z0-9_-]+/,
+      });
+      await page.goto(reset);
+      await page.getByRole('heading', { level: 1, name: 'Choose a new password' }).waitFor();
+      await check(page, 'reset-password-form');
+    } finally {
+      await context.close();
+    }
+    assertClean();
+  });
+
+  test('signed in: account, a flash banner, home, job, document, the portal document, verify', {
+    timeout: 60_000,
+  }, async () => {
+    const context = await axeContext();
+    const recipient = await axeContext();
+    try {
+      const page = await context.newPage();
+      await signIn(page);
+
+      await page.goto('/');
+      await check(page, 'home');
+
+      await page.goto('/settings/account');
+      await page.getByRole('heading', { level: 2, name: 'Where you are signed in' }).waitFor();
+      await check(page, 'account');
+
+      // Saving the company settings as they are answers with a one-time flash.
+      await page.goto('/settings');
+      await Promise.all([
+        page.waitForURL((u) => u.pathname === '/settings'),
+        page.getByRole('button', { name: 'Save settings' }).click(),
+      ]);
+      await page.getByRole('status').filter({ hasText: 'Settings saved.' }).waitFor();
+      await check(page, 'flash');
+
+      await page.goto('/jobs');
+      await page.getByRole('link', { name: KITCHEN, exact: true }).click();
+      await page.waitForURL(/\/jobs\/[a-z0-9]+$/);
+      await check(page, 'job');
+
+      // A new estimate from the budget, sent to the customer: the document page, then the portal.
+      await page.getByRole('link', { name: 'New document' }).first().click();
+      await page.getByRole('link', { name: /^Estimate\b/ }).click();
+      await page.getByLabel('Cabinets & Counters', { exact: true }).check();
+      await Promise.all([
+        page.waitForURL(/\/documents\/[a-z0-9]+(\?|$)/),
+        page.getByRole('button', { name: 'Create estimate' }).click(),
+      ]);
+      const id = new URL(page.url()).pathname.split('/').pop();
+      await check(page, 'document-draft');
+      await page.getByRole('link', { name: 'Send to Customer' }).click();
+      await page.waitForURL(`**/documents/${id}/send`);
+      await Promise.all([
+        page.waitForURL((u) => u.pathname === `/documents/${id}`),
+        page.getByRole('button', { name: 'Send to Customer' }).click(),
+      ]);
+      await page.getByText(`Sent to ${DANA.name} <${DANA.email}>.`).waitFor();
+      await check(page, 'document');
+
+      const link = await linkFromMail(page, {
+        to: DANA.email,
+        subject: 'Estimate',
+        pattern: /https?:\/\/\S+\/p\/[A-Za-z0-9_.-]+/,
+      });
+      const portal = await recipient.newPage();
+      await portal.goto(link);
+      assert.equal(new URL(portal.url()).pathname, `/portal/documents/${id}`);
+      await portal.getByRole('heading', { level: 1, name: /Estimate/ }).waitFor();
+      await check(portal, 'portal-document');
+
+      await page.goto('/verify');
+      await check(page, 'verify');
+    } finally {
+      await recipient.close();
+      await context.close();
+    }
+    assertClean();
+  });
+});
+
+process.on('exit', () => {
+  if (process.exitCode) console.error(`screenshots: ${SHOTS}`);
+});
