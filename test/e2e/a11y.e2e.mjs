@@ -57,14 +57,15 @@ describe('accessibility (axe-core) and screenshots in real Chromium', { timeout:
         async (runOnly) => (await window.axe.run(document, { runOnly, resultTypes: ['violations'] })).violations,
         RULESETS,
       );
-      if (violations.length) found.push(`${name} @ ${width}px (${page.url()}):\n${describeViolations(violations).join('\n')}`);
+      if (violations.length)
+        found.push(`${name} @ ${width}px (${page.url()}):\n${describeViolations(violations).join('\n')}`);
       written.push(await screenshot(page, `a11y-${name}-${width}`));
     }
   }
 
   const assertClean = () => {
     const report = found.splice(0).join('\n');
-    assert.equal(report, '', `axe found violations:\n${report}`);
+    if (report) assert.fail(`axe found violations:\n${report}`);
   };
 
   /**
@@ -75,11 +76,7 @@ describe('accessibility (axe-core) and screenshots in real Chromium', { timeout:
     const deadline = Date.now() + 10_000;
     for (;;) {
       await page.goto('/dev/mail');
-      const row = page
-        .locator('table.mail-list tbody tr')
-        .filter({ hasText: to })
-        .filter({ hasText: subject })
-        .first();
+      const row = page.locator('table.mail-list tbody tr').filter({ hasText: to }).filter({ hasText: subject }).first();
       if (await row.count()) {
         await row.getByRole('link').click();
         await page.waitForURL(/\/dev\/mail\/[a-z0-9]+$/);

@@ -61,7 +61,7 @@ export function AccountPage({
     </section>
     <section class="card stack" aria-labelledby="sessions-h">
       <h2 id="sessions-h">Where you are signed in</h2>
-      <div class="table-wrap"><table class="data">
+      <div class="table-wrap" tabindex="0" role="region" aria-label="Devices signed in"><table class="data wrap">
         <thead><tr><th>Device</th><th>Signed in</th><th>Last seen</th></tr></thead>
         <tbody>
           ${sessions.map(

@@ -420,7 +420,13 @@ export function SentDocumentPage({
       ${snapshot.description ? html`<div class="pre">${snapshot.description}</div>` : null}
       <${LinesTable} doc=${snapshot} />
       <div class="totals-right"><${TotalsTable} doc=${snapshot} /></div>
-      ${snapshot.terms ? html`<div><h3>Terms</h3><div class="pre small">${snapshot.terms}</div></div>` : null}
+      ${
+        snapshot.terms
+          ? html`<div>
+              <h2 class="h3">Terms</h2><div class="pre small">${snapshot.terms}</div>
+            </div>`
+          : null
+      }
     </article>
     ${payments}
     ${below}
