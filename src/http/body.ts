@@ -29,27 +29,45 @@ export function capBody(capOf: (c: AppContext) => BodyCap): MiddlewareHandler<Ap
     if (declared !== undefined && !(Number(declared) <= max)) throw tooLarge(message);
     const reader = source.getReader();
     let seen = 0;
+    let finished = false;
+    // The original body is handed back unlocked and spent, so nothing after us (wrangler dev drains
+    // unread bodies) finds it held by this reader.
+    const release = async (cancel: boolean) => {
+      if (finished) return;
+      finished = true;
+      if (cancel) await reader.cancel().catch(() => {});
+      try {
+        reader.releaseLock();
+      } catch {}
+    };
     const counted = new ReadableStream<Uint8Array>(
       {
         async pull(controller) {
           const { done, value } = await reader.read();
-          if (done) return controller.close();
+          if (done) {
+            await release(false);
+            return controller.close();
+          }
           seen += value.byteLength;
           if (seen > max) {
             overCap.set(request, message);
             controller.error(tooLarge(message));
-            await reader.cancel().catch(() => {});
+            await release(true);
             return;
           }
           controller.enqueue(value);
         },
-        cancel: (reason) => reader.cancel(reason),
+        cancel: (reason) => (finished ? undefined : reader.cancel(reason)),
       },
       { highWaterMark: 0 },
     );
     const request = new Request(c.req.raw, { body: counted });
     c.req.raw = request;
-    await next();
+    try {
+      await next();
+    } finally {
+      await release(true);
+    }
     // A reader that swallowed the failed read (and saw an empty form) still answers 413.
     if (overCap.has(request)) throw tooLarge(message);
   };
