@@ -2,11 +2,29 @@ import { html } from '../html';
 import { Csrf, Field, FormSummary, Select, type FormState } from '../components/form';
 import { PlainPage, type PageContext } from '../layout/page';
 
-export function SignInPage({ ctx, form, next }: { ctx: PageContext; form: FormState; next: string }) {
-  return html`<${PlainPage} ctx=${ctx} title="Sign in · Contractor Portal">
+/** The one-card page of every step of signing in or up: the product's name, a heading, the step. */
+function AccountCard({
+  ctx,
+  title,
+  heading = title,
+  children,
+}: {
+  ctx: PageContext;
+  title: string;
+  heading?: string;
+  children?: unknown;
+}) {
+  return html`<${PlainPage} ctx=${ctx} title=${`${title} · Contractor Portal`}>
     <div class="card narrow">
       <p class="logo-word">Contractor Portal</p>
-      <h1>Sign in</h1>
+      <h1>${heading}</h1>
+      ${children}
+    </div>
+  <//>`;
+}
+
+export function SignInPage({ ctx, form, next }: { ctx: PageContext; form: FormState; next: string }) {
+  return html`<${AccountCard} ctx=${ctx} title="Sign in">
       ${ctx.notice ? html`<p class="notice" role="status">${ctx.notice}</p>` : null}
       <${FormSummary} form=${form} />
       <form method="post" action="/sign-in" novalidate>
@@ -25,7 +43,6 @@ export function SignInPage({ ctx, form, next }: { ctx: PageContext; form: FormSt
       </form>
       <p class="muted"><a href="/reset-password">Forgot your password?</a></p>
       <p class="muted">New here? <a href="/sign-up">Create a company account</a></p>
-    </div>
   <//>`;
 }
 
@@ -40,10 +57,7 @@ export function SignUpPage({
   timeZones: string[];
   currencies: string[];
 }) {
-  return html`<${PlainPage} ctx=${ctx} title="Create your company · Contractor Portal">
-    <div class="card narrow">
-      <p class="logo-word">Contractor Portal</p>
-      <h1>Create your company account</h1>
+  return html`<${AccountCard} ctx=${ctx} title="Create your company" heading="Create your company account">
       <${FormSummary} form=${form} />
       <form method="post" action="/sign-up" novalidate>
         <${Csrf} token=${ctx.csrf} />
@@ -78,7 +92,6 @@ export function SignUpPage({
         <button class="btn primary block" type="submit">Create account</button>
       </form>
       <p class="muted">Already have an account? <a href="/sign-in">Sign in</a></p>
-    </div>
   <//>`;
 }
 
@@ -120,17 +133,13 @@ export function AcceptInvitePage({
 
 /** After a sign-up form: the same page whether the address has an account or not. */
 export function SignUpSentPage({ ctx, email }: { ctx: PageContext; email: string }) {
-  return html`<${PlainPage} ctx=${ctx} title="Check your email · Contractor Portal">
-    <div class="card narrow">
-      <p class="logo-word">Contractor Portal</p>
-      <h1>Check your email to finish signing up</h1>
+  return html`<${AccountCard} ctx=${ctx} title="Check your email" heading="Check your email to finish signing up">
       <p>We sent an email to <strong>${email}</strong>. Open the link in it to confirm the address.</p>
       <p>
         The link works for 24 hours. If nothing arrives in a few minutes, look in your spam folder, or sign up
         again.
       </p>
       <p class="muted">Already have an account? <a href="/sign-in">Sign in</a></p>
-    </div>
   <//>`;
 }
 
@@ -148,25 +157,18 @@ export function VerifySignUpPage({
   email: string;
   company: string;
 }) {
-  return html`<${PlainPage} ctx=${ctx} title="Confirm your email · Contractor Portal">
-    <div class="card narrow">
-      <p class="logo-word">Contractor Portal</p>
-      <h1>Confirm your email</h1>
+  return html`<${AccountCard} ctx=${ctx} title="Confirm your email">
       <p>Confirm <strong>${email}</strong> to finish creating the company account <strong>${company}</strong>.</p>
       <${FormSummary} form=${form} />
       <form method="post" action=${`/sign-up/verify/${token}`}>
         <${Csrf} token=${ctx.csrf} />
         <button class="btn primary block" type="submit">Confirm and sign in</button>
       </form>
-    </div>
   <//>`;
 }
 
 export function ResetRequestPage({ ctx, form }: { ctx: PageContext; form: FormState }) {
-  return html`<${PlainPage} ctx=${ctx} title="Reset your password · Contractor Portal">
-    <div class="card narrow">
-      <p class="logo-word">Contractor Portal</p>
-      <h1>Reset your password</h1>
+  return html`<${AccountCard} ctx=${ctx} title="Reset your password">
       <p>Enter the email you sign in with. We will email you a link to choose a new password.</p>
       <${FormSummary} form=${form} />
       <form method="post" action="/reset-password" novalidate>
@@ -175,20 +177,15 @@ export function ResetRequestPage({ ctx, form }: { ctx: PageContext; form: FormSt
         <button class="btn primary block" type="submit">Email me a link</button>
       </form>
       <p class="muted"><a href="/sign-in">Back to sign in</a></p>
-    </div>
   <//>`;
 }
 
 /** After a reset request: the same page whether the address has an account or not. */
 export function ResetSentPage({ ctx, email }: { ctx: PageContext; email: string }) {
-  return html`<${PlainPage} ctx=${ctx} title="Check your email · Contractor Portal">
-    <div class="card narrow">
-      <p class="logo-word">Contractor Portal</p>
-      <h1>Check your email</h1>
+  return html`<${AccountCard} ctx=${ctx} title="Check your email">
       <p>If <strong>${email}</strong> has an account, we sent it a link to choose a new password.</p>
       <p>The link works once, for 1 hour. If nothing arrives in a few minutes, look in your spam folder.</p>
       <p class="muted"><a href="/sign-in">Back to sign in</a></p>
-    </div>
   <//>`;
 }
 
@@ -203,10 +200,7 @@ export function ResetPasswordPage({
   token: string;
   email: string;
 }) {
-  return html`<${PlainPage} ctx=${ctx} title="Choose a new password · Contractor Portal">
-    <div class="card narrow">
-      <p class="logo-word">Contractor Portal</p>
-      <h1>Choose a new password</h1>
+  return html`<${AccountCard} ctx=${ctx} title="Choose a new password">
       <p>For <strong>${email}</strong>. Saving it signs you out on every other device.</p>
       <${FormSummary} form=${form} />
       <form method="post" action=${`/reset-password/${token}`} novalidate>
@@ -222,6 +216,5 @@ export function ResetPasswordPage({
         />
         <button class="btn primary block" type="submit">Save and sign in</button>
       </form>
-    </div>
   <//>`;
 }
