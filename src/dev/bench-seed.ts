@@ -10,6 +10,7 @@ import { chunk, getDocument } from '../documents/queries';
 import { sendDocument, type ContractorActor } from '../documents/actions';
 import { portalLink } from '../portal/links';
 import { initialStatus } from '../documents/status';
+import type { BudgetGroup, BudgetItem } from '../documents/drafts';
 import type { Env } from '../env';
 import { Conflict } from '../errors';
 import type { Db } from '../db/client';
@@ -57,21 +58,8 @@ const job = (n: number) => `benchjob${String(n).padStart(8, '0')}`;
 // Jobs 21–30 carry the documents prepared for the signing benchmark, for their own customer.
 const SIGNING_JOBS = Array.from({ length: 10 }, (_, i) => 21 + i);
 
-type Item = {
-  id: string;
-  groupId: string;
-  name: string;
-  description: string;
-  costCode: string;
-  costType: (typeof costTypes)[number];
-  quantity: number;
-  unit: string;
-  unitCost: number;
-  unitPrice: number;
-  taxable: boolean;
-  vendorAccountId: string | null;
-};
-type Group = { id: string; name: string };
+type Item = BudgetItem;
+type Group = BudgetGroup;
 
 /** Runs statements in batches of `size`: one round trip each, D1 applies them in order. */
 async function runBatches(db: Db, statements: BatchItem<'sqlite'>[], size = 80) {

@@ -23,11 +23,13 @@ export interface DraftLine {
   taxable: boolean;
 }
 
-interface BudgetGroup {
+/** A cost group as the draft builder reads it. */
+export interface BudgetGroup {
   id: string;
   name: string;
 }
-interface BudgetItem {
+/** A budget item as the draft builder reads it. */
+export interface BudgetItem {
   id: string;
   groupId: string;
   name: string;
