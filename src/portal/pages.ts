@@ -1,10 +1,9 @@
 import { html } from '../../views/html';
-import { centsInput } from '../../views/format';
 import type { PortalContext } from '../../views/layout/portal';
-import { BidFooter, BidIntro, OutcomePanel, SignPanel } from '../../views/portal/decide';
+import { OutcomePanel, SignPanel } from '../../views/portal/decide';
 import { LinkProblemPage, PortalDocumentPage } from '../../views/portal/document';
 import { PortalHomePage, type PortalRow } from '../../views/portal/home';
-import { bidTotal, paymentTotals } from '../budget/totals';
+import { paymentTotals } from '../budget/totals';
 import { recordView } from '../conversation/actions';
 import { conversationSections } from '../conversation/present';
 import type { PageErrors } from '../conversation/routes';
@@ -28,6 +27,7 @@ import {
   sessionJobListQueries,
   sessionListQueries,
 } from './queries';
+import { bidStep } from './bid-step';
 import { portalViewer, requirePortalWith } from './session';
 
 // The recipient's pages, rendered for any route that needs them: the portal's own routes, the
@@ -152,10 +152,16 @@ export async function showPortalDocument(c: AppContext, documentId: string, erro
   );
 }
 
-type Found = NonNullable<Awaited<ReturnType<typeof portalDocument>>>;
+export type Found = NonNullable<Awaited<ReturnType<typeof portalDocument>>>;
 
 /** The one next step the recipient sees: sign or decline, bid, or what was decided. */
-function nextStep(c: AppContext, found: Found, snapshot: DocumentSnapshot, errors?: PageErrors) {
+interface Step {
+  panel: unknown;
+  scripts: string[];
+  bidInputs?: (lineId: string) => unknown;
+}
+
+function nextStep(c: AppContext, found: Found, snapshot: DocumentSnapshot, errors?: PageErrors): Step {
   const viewer = portalViewer(c);
   const d = found.document;
   const base = `/portal/documents/${d.id}`;
@@ -186,33 +192,6 @@ function nextStep(c: AppContext, found: Found, snapshot: DocumentSnapshot, error
     return { panel: html`${notice}<${OutcomePanel} o=${o} timeZone=${viewer.org.timeZone} />`, scripts };
   }
   if (notice && d.type !== 'bid_request') return { panel: notice, scripts };
-  if (d.type === 'bid_request') {
-    const open = canTransition(d.type, d.status, 'submit_bid');
-    const mine = found.bid;
-    const values = errors?.values ?? {};
-    const costOf = (lineId: string) =>
-      values[`cost.${lineId}`] ?? (mine ? (mine.lines.find((l) => l.lineId === lineId)?.unitCost ?? null) : null);
-    const quantities = new Map(snapshot.lines.map((l) => [l.id, l.quantity]));
-    const total = mine
-      ? bidTotal(mine.lines.map((l) => ({ quantity: quantities.get(l.lineId) ?? 0, unitCost: l.unitCost })))
-      : null;
-    const intro = html`<${BidIntro} submitted=${mine ? { at: mine.submittedAt } : null} total=${total}
-      currency=${snapshot.currency} timeZone=${viewer.org.timeZone} />`;
-    if (!open) return { panel: intro, scripts };
-    const bidInputs = (lineId: string) => {
-      const cost = costOf(lineId);
-      const note = values[`note.${lineId}`] ?? mine?.lines.find((l) => l.lineId === lineId)?.note ?? '';
-      return html`<label class="visually-hidden" for=${`cost-${lineId}`}>Your unit cost</label>
-        <input id=${`cost-${lineId}`} form="bid-form" name=${`cost.${lineId}`} class="num" inputmode="decimal"
-          placeholder="No bid" value=${typeof cost === 'number' ? centsInput(cost) : (cost ?? '')} />
-        <label class="visually-hidden" for=${`note-${lineId}`}>Note</label>
-        <input id=${`note-${lineId}`} form="bid-form" name=${`note.${lineId}`} class="bid-note" placeholder="Note"
-          maxlength="500" value=${note} />`;
-    };
-    const footer = html`<${BidFooter} csrf=${c.get('csrf')} versionHash=${versionHash}
-      note=${values.note ?? mine?.note ?? ''} error=${errors?.bid} submitted=${!!mine} />`;
-    const panel = html`${intro}<form id="bid-form" method="post" action=${`${base}/bid`} class="card">${footer}</form>`;
-    return { panel, bidInputs, scripts };
-  }
+  if (d.type === 'bid_request') return bidStep(c, found, snapshot, errors);
   return { panel: null, scripts };
 }
