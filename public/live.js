@@ -1,5 +1,5 @@
-// Live conversation: new comments, files and timeline events appear without reloading, and
-// posting a comment does not reload the page. Without this script every form still works.
+// Live pages: comments, files, timeline events and a portal document's outcome appear without
+// reloading. Without this script every form still works.
 const section = document.querySelector('[data-live]');
 if (section) {
   const thread = section.querySelector('[data-thread]');
@@ -8,6 +8,59 @@ if (section) {
   const csrf = document.querySelector('input[name="_csrf"]')?.value ?? '';
   const fragment = (html) => document.createRange().createContextualFragment(html);
   const seen = (list, selector) => list && list.querySelector(selector);
+
+  // An event with `say` fetches the page again and swaps its regions ([data-region]) but one typed
+  // or drawn in, which waits behind "Show the latest". A new sign form runs sign.js again.
+  const regions = (root) => root.querySelectorAll('[data-region]');
+  const portal = regions(document).length;
+  const touched = new Set();
+  const touch = (e) => touched.add(e.target.closest('[data-region]'));
+  addEventListener('input', touch);
+  addEventListener('pointerdown', (e) => e.target.localName === 'canvas' && touch(e));
+  const busy = (r, f = document.activeElement) => touched.has(r) || (r.contains(f) && f.matches('input,textarea'));
+  const say = document.createElement('p');
+  say.className = 'visually-hidden';
+  say.setAttribute('role', 'status');
+  if (portal) document.querySelector('main')?.append(say);
+  const notice = document.createElement('p');
+  notice.className = 'notice';
+  notice.innerHTML = 'This document changed. <button type="button" class="btn small">Show the latest</button>';
+  let latest;
+  notice.onclick = (e) => e.target.type && notice.remove(swap(latest, '', true));
+
+  const swap = (next, reason, force) => {
+    let held;
+    let prev;
+    for (const fresh of regions(next)) {
+      const shown = document.querySelector(`[data-region="${fresh.dataset.region}"]`);
+      if (shown && !force && busy(shown)) {
+        held ??= shown;
+        prev = shown;
+      } else {
+        reason ||= shown?.querySelector('[data-live-pending]')?.dataset.livePending;
+        shown ? shown.replaceWith(fresh) : prev?.after(fresh);
+        if (fresh.querySelector('[data-sign-form]')) import(`/sign.js?${Date.now()}`);
+        prev = fresh;
+      }
+    }
+    latest = next;
+    held?.before(notice);
+    const status = document.querySelector('[data-region="summary"] .status')?.textContent ?? '';
+    if (held || reason) say.textContent = held ? notice.textContent : `${reason} ${status}`;
+  };
+
+  let running;
+  let queued;
+  const refresh = async (reason) => {
+    if (running) return (queued = reason);
+    running = 1;
+    try {
+      const res = await fetch(location.pathname, { headers: { 'X-Live-Refresh': '1' } });
+      if (res.ok) swap(new DOMParser().parseFromString(await res.text(), 'text/html'), reason);
+    } catch {}
+    running = 0;
+    if (queued != null) refresh(queued, (queued = null));
+  };
 
   const apply = (event) => {
     if (event.type === 'comment' && event.html && thread) {
@@ -30,15 +83,22 @@ if (section) {
       const node = fragment(event.timeline).firstElementChild;
       if (node && !seen(timeline, `[data-seq="${node.dataset.seq}"]`)) timeline.append(node);
     }
+    if (event.say && portal) refresh(event.say);
   };
 
   let socket;
   let delay = 1000;
+  let opened = false;
   const connect = () => {
     const url = new URL(section.dataset.live, location.href);
     url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
     socket = new WebSocket(url);
-    socket.addEventListener('open', () => (delay = 1000));
+    socket.addEventListener('open', () => {
+      delay = 1000;
+      // What happened while no socket listened (a reconnect, a seal before the page).
+      if (portal && (opened || document.querySelector('[data-live-pending]'))) refresh('');
+      opened = true;
+    });
     socket.addEventListener('message', (m) => {
       if (m.data === 'pong') return;
       try {
@@ -46,7 +106,14 @@ if (section) {
       } catch {}
     });
     socket.addEventListener('close', (event) => {
-      if (event.code === 4403) return; // access ended (revoked, voided): reconnecting would only be refused
+      // Access ended (revoked, voided): say why; reconnecting would be refused.
+      if (event.code === 4403) {
+        notice.className = 'form-summary';
+        say.textContent = notice.textContent = event.reason || 'This document is no longer available to you.';
+        const decide = document.querySelector('[data-region="decide"]');
+        if (decide && !busy(decide)) decide.replaceChildren(notice.cloneNode(true));
+        return document.querySelector('[data-region]')?.after(notice);
+      }
       setTimeout(connect, delay);
       delay = Math.min(delay * 2, 30000);
     });
@@ -66,7 +133,8 @@ if (section) {
       const res = await fetch(form.action, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-CSRF-Token': csrf },
-        body: JSON.stringify({ body: box.value }),
+        // The portal's form posts to the document's own address with its intent (the dashboard's has none).
+        body: JSON.stringify({ intent: form.elements.intent?.value, body: box.value }),
       });
       const data = await res.json().catch(() => ({}));
       if (!res.ok) {

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { accountRoutes } from './accounts/routes';
 import { feedRoutes } from './conversation/feed-routes';
-import { conversationRoutes, isUploadPath, UPLOAD_BODY_CAP } from './conversation/routes';
+import { commentHandler, conversationRoutes, isUploadPath, UPLOAD_BODY_CAP } from './conversation/routes';
 import { authRoutes } from './auth/routes';
 import { loadUser, requireUser } from './auth/session';
 import { budgetRoutes } from './budget/routes';
@@ -72,7 +72,12 @@ export function buildApp() {
   // Every recipient route lives in the one `/portal` sub-app, behind its one guard (portal/guard.ts).
   app.route(
     '/portal',
-    portalApp(portalRoutes, conversationRoutes('recipient', '/documents', showPortalDocument), portalDecisionRoutes),
+    portalApp(
+      portalRoutes,
+      conversationRoutes('recipient', '/documents', showPortalDocument),
+      // The document's own address takes every portal form by intent; the comment's handler is the conversation's.
+      portalDecisionRoutes({ comment: commentHandler('recipient', showPortalDocument) }),
+    ),
   );
 
   const dashboard = new Hono<AppEnv>();

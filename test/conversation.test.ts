@@ -197,10 +197,16 @@ describe('files', () => {
     const fake = await upload(recipient, `/portal/documents/${docId}/files`, [
       { name: 'virus.pdf', bytes: new TextEncoder().encode('MZ\x90\x00 not a pdf') },
     ]);
-    expect(fake.status).toBe(422);
-    expect(await fake.text()).toContain('does not look like a real .pdf');
+    // A recipient's refusal goes back to the document's files with its message (issue 13: the upload's
+    // own address carries the CSRF token, so the page is not shown there).
+    expect(fake.status).toBe(303);
+    expect(fake.headers.get('Location')).toBe(`/portal/documents/${docId}#files`);
+    expect(await (await recipient.get(`/portal/documents/${docId}`)).text()).toContain(
+      'does not look like a real .pdf',
+    );
     const exe = await upload(recipient, `/portal/documents/${docId}/files`, [{ name: 'tool.exe', bytes: PDF }]);
-    expect(exe.status).toBe(422);
+    expect(exe.status).toBe(303);
+    expect(exe.headers.get('Location')).toBe(`/portal/documents/${docId}#files`);
     const big = new Uint8Array(26 * 1024 * 1024);
     big.set(PDF);
     const tooBig = await upload(co.browser, `/documents/${docId}/files`, [{ name: 'plans.pdf', bytes: big }]);
@@ -259,7 +265,11 @@ describe('files', () => {
     )[0];
     const denied = await recipient.post(`/portal/documents/${docId}/files/${contractorFile.id}/remove`);
     expect(denied.status).toBe(404);
-    const ok = await recipient.post(`/portal/documents/${docId}/files/${mine.id}/remove`);
+    // Issue 13: the recipient is asked first; confirm=yes removes.
+    const asked = await recipient.post(`/portal/documents/${docId}/files/${mine.id}/remove`);
+    expect(asked.status).toBe(200);
+    expect(await env.FILES.head(mine.r2Key)).not.toBeNull();
+    const ok = await recipient.post(`/portal/documents/${docId}/files/${mine.id}/remove`, { confirm: 'yes' });
     expect(ok.status).toBe(303);
     expect(await env.FILES.head(mine.r2Key)).toBeNull();
     expect((await recipient.get(`/portal/documents/${docId}/files/${mine.id}`)).status).toBe(404);

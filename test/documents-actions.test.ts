@@ -120,7 +120,7 @@ describe('the kind table', () => {
     expect(recipientAction('vendor_order', 'sent', false)).toBe('Accept');
     expect(recipientAction('bid_request', 'sent', true)).toBe('Submit a bid');
     expect(recipientAction('bid_request', 'submitted', false)).toBeNull();
-    expect(recipientAction('customer_invoice', 'partially_paid', true)).toBe('Pay');
+    expect(recipientAction('customer_invoice', 'partially_paid', true)).toBe('See how to pay');
     expect(recipientAction('bill', 'received', false)).toBeNull();
     expect(emailButtonLabel(kindByKey('change_order')!, false)).toBe('Review change order');
     expect(emailButtonLabel(kindByKey('purchase_order')!, true)).toBe('Review and sign');

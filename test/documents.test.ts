@@ -16,18 +16,11 @@ import { KINDS, kindKey } from '../src/documents/kinds';
 import { calendarDate, centsInput, money } from '../views/format';
 import { type Browser, createJob, db, location } from './helpers';
 import { companyWithBudget, createDocument, sendDocument } from './fixtures';
-import { fieldError, inputValue, selectedOption } from './pages';
+import { fieldError, inputValue, selectedOption, unescape } from './pages';
 
 type Company = Awaited<ReturnType<typeof companyWithBudget>>;
 type Fields = Record<string, string | string[]>;
 
-const unescape = (s: string) =>
-  s
-    .replace(/&quot;/g, '"')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, '&');
 /** The page as a person reads it: tags dropped, entities decoded, whitespace collapsed. */
 const visibleText = (body: string) => unescape(body.replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ');
 

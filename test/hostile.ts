@@ -285,6 +285,11 @@ export interface Target {
   files?: () => Record<string, File>;
   /** Called after each accepted request: a route whose success uses its target up moves on to a fresh one. */
   afterSuccess?: () => void;
+  /**
+   * Where a refusal that redirects goes (a recipient's refused upload: back to the document's files,
+   * its message in a flash): such a 303 is held to a refusal's rule, nothing changed.
+   */
+  refusedTo?: () => string;
 }
 
 /** Targets used up by a success (a draft once sent, an invite once accepted), handed out one after another. */
@@ -514,6 +519,7 @@ interface Outcome {
   label: string;
   status: number;
   body: string;
+  location?: string | null;
 }
 
 /**
@@ -529,7 +535,8 @@ export async function sweep(
   let state = await storeState();
   let sent = 0;
   const statuses: Record<number, number> = {};
-  const check = async ({ label, status, body }: Outcome, expected?: number | 'success') => {
+  const check = async ({ label, status, body, location }: Outcome, expected?: number | 'success') => {
+    const refused = status >= 400 || (!!t.refusedTo && location === t.refusedTo());
     sent++;
     statuses[status] = (statuses[status] ?? 0) + 1;
     const after = await storeState();
@@ -539,9 +546,9 @@ export async function sweep(
       .slice(0, 200);
     if (opts.log) console.info(`${t.name} ${label.slice(0, 120)} → ${status} ${text.slice(0, 120)}`);
     if (status >= 500) failures.push(`${label}: ${status} ${text}`);
-    if (expected === 'success' ? status >= 400 : expected !== undefined && status !== expected)
-      failures.push(`${label}: expected ${expected}, got ${status} ${text}`);
-    if (status >= 400) {
+    if (expected === 'success' ? refused : expected !== undefined && status !== expected)
+      failures.push(`${label}: expected ${expected}, got ${status} ${location ?? ''} ${text}`);
+    if (refused) {
       const changes = stateChanges(state, after);
       if (changes.length) failures.push(`${label}: refused with ${status} but changed ${changes.join('; ')}`);
       state = after;
@@ -561,7 +568,8 @@ export async function sweep(
       failures.push(`${c.label}: threw ${String(err)}`);
       continue;
     }
-    await check({ label: c.label, status: res.status, body: await res.text() }, c.expect);
+    const location = res.headers.get('Location');
+    await check({ label: c.label, status: res.status, body: await res.text(), location }, c.expect);
   }
   const names = Object.keys(t.fields ?? {}).filter((n) => t.fields![n] !== 'file');
   const v = t.as();
@@ -597,7 +605,7 @@ export async function sweep(
             body: urlencoded({ _csrf: await v.csrf(), ...form }),
             headers: { ...ORIGIN, 'Content-Type': 'application/x-www-form-urlencoded' },
           });
-        await check({ label, status: res.status, body: await res.text() });
+        await check({ label, status: res.status, body: await res.text(), location: res.headers.get('Location') });
       }),
       { numRuns: runs, seed },
     );

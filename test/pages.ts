@@ -4,7 +4,8 @@ import { type Browser, db } from './helpers';
 
 // Reading rendered pages the way a person reads them, and budget fixtures made through the forms.
 
-const unescape = (s: string) =>
+/** Text of rendered HTML with its entities read back. */
+export const unescape = (s: string) =>
   s
     .replace(/&quot;/g, '"')
     .replace(/&lt;/g, '<')

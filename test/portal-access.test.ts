@@ -156,15 +156,8 @@ function forged(alg: string, opts: { audience?: string; issuer?: string } = {}) 
     .sign(new TextEncoder().encode(SECRET()));
 }
 
-/** Ways in by link: each must show the same "link expired" page as garbage and start no session. */
+/** Ways in by link that are not ours (forged, altered, unknown): each shows the same plain page as garbage and starts no session. */
 const tokens: Record<string, () => Promise<string> | string> = {
-  'an expired token': () =>
-    signPortalToken(
-      SECRET(),
-      { contactId: world.reyes.id, documentId: world.targets.t.id, accessVersion: 1 },
-      90,
-      Date.now() - 91 * DAY,
-    ),
   'a token with a changed signature': () => withBadSignature(world.tokenT),
   'a token with a changed payload (another of their documents)': () =>
     withPayload(world.tokenT, (p) => ({ ...p, doc: world.targets.revised.id })),
@@ -175,16 +168,6 @@ const tokens: Record<string, () => Promise<string> | string> = {
   'an HS384 token signed with the same secret': () => forged('HS384'),
   'a token with the wrong audience': () => forged('HS256', { audience: 'dashboard' }),
   'a token with the wrong issuer': () => forged('HS256', { issuer: 'someone-else' }),
-  'a token after revocation': () => tokenOf(world.patelLink),
-  'a token signed before revocation with the old access version': () =>
-    signPortalToken(SECRET(), { contactId: world.patel.id, documentId: world.targets.patel.id, accessVersion: 1 }, 90),
-  'a token for a document later voided': () => tokenOf(world.invLink),
-  'a token for a draft that was never sent': () =>
-    signPortalToken(SECRET(), { contactId: world.reyes.id, documentId: world.targets.draft.id, accessVersion: 1 }, 90),
-  'a genuine token naming a contact of another organization': () =>
-    signPortalToken(SECRET(), { contactId: world.kim.id, documentId: world.targets.t.id, accessVersion: 1 }, 90),
-  'a genuine token naming a contact of another account (same org)': () =>
-    signPortalToken(SECRET(), { contactId: world.nguyen.id, documentId: world.targets.t.id, accessVersion: 1 }, 90),
   'a genuine token naming a contact that does not exist': () =>
     signPortalToken(
       SECRET(),
@@ -192,6 +175,85 @@ const tokens: Record<string, () => Promise<string> | string> = {
       90,
     ),
 };
+
+/**
+ * Genuine links (our signature; expiry aside) that do not open (issue 13): the page of the link's
+ * contact's company, saying why in its words, and the masked address only when a new link can go
+ * to it. Nothing about the document named: a foreign, void or unsent document reads exactly like
+ * one that does not exist.
+ */
+const genuine: Record<
+  string,
+  { token: () => Promise<string> | string; org: () => string; heading: string; control?: () => Promise<string> }
+> = {
+  'an expired token': {
+    token: () =>
+      signPortalToken(
+        SECRET(),
+        { contactId: world.reyes.id, documentId: world.targets.t.id, accessVersion: 1 },
+        90,
+        Date.now() - 91 * DAY,
+      ),
+    org: () => 'Oak &amp; Stone Builders',
+    heading: 'This link has expired',
+  },
+  'a token after revocation': {
+    token: () => tokenOf(world.patelLink),
+    org: () => 'Oak &amp; Stone Builders',
+    heading: 'This link no longer works',
+  },
+  'a token signed before revocation with the old access version': {
+    token: () =>
+      signPortalToken(
+        SECRET(),
+        { contactId: world.patel.id, documentId: world.targets.patel.id, accessVersion: 1 },
+        90,
+      ),
+    org: () => 'Oak &amp; Stone Builders',
+    heading: 'This link no longer works',
+  },
+  'a token for a document later voided': {
+    token: () => tokenOf(world.invLink),
+    org: () => 'Oak &amp; Stone Builders',
+    heading: 'This document is not available',
+    control: () => signPortalToken(SECRET(), { contactId: world.reyes.id, documentId: FAKE_ID, accessVersion: 1 }, 90),
+  },
+  'a token for a draft that was never sent': {
+    token: () =>
+      signPortalToken(
+        SECRET(),
+        { contactId: world.reyes.id, documentId: world.targets.draft.id, accessVersion: 1 },
+        90,
+      ),
+    org: () => 'Oak &amp; Stone Builders',
+    heading: 'This document is not available',
+    control: () => signPortalToken(SECRET(), { contactId: world.reyes.id, documentId: FAKE_ID, accessVersion: 1 }, 90),
+  },
+  'a genuine token naming a contact of another organization': {
+    token: () =>
+      signPortalToken(SECRET(), { contactId: world.kim.id, documentId: world.targets.t.id, accessVersion: 1 }, 90),
+    org: () => 'Birch Lane Homes',
+    heading: 'This document is not available',
+    control: () => signPortalToken(SECRET(), { contactId: world.kim.id, documentId: FAKE_ID, accessVersion: 1 }, 90),
+  },
+  'a genuine token naming a contact of another account (same org)': {
+    token: () =>
+      signPortalToken(SECRET(), { contactId: world.nguyen.id, documentId: world.targets.t.id, accessVersion: 1 }, 90),
+    org: () => 'Oak &amp; Stone Builders',
+    heading: 'This document is not available',
+    control: () => signPortalToken(SECRET(), { contactId: world.nguyen.id, documentId: FAKE_ID, accessVersion: 1 }, 90),
+  },
+};
+
+function expectNothingOf(body: string) {
+  for (const t of Object.values(world.targets)) {
+    expect(body).not.toContain(t.number);
+    expect(body).not.toContain(t.title);
+    expect(body).not.toContain(t.id);
+  }
+  expect(body).not.toContain('Page not found');
+  expect(body).not.toContain('href="/"');
+}
 
 describe('portal links', () => {
   it('a genuine token opens (the control every forged token is compared with)', async () => {
@@ -212,18 +274,52 @@ describe('portal links', () => {
     expect(res.status).toBe(baseline.status);
     expect(res.status).toBe(403);
     expect(normalized(body, token)).toBe(baselineBody);
-    expect(body).toContain('This link has expired');
+    expect(body).toContain('This link does not work');
+    expect(body).not.toContain('Oak &amp; Stone');
+    expect(body).not.toContain('action="/p/fresh-link"');
+    expectNothingOf(body);
     expect(res.headers.get('Referrer-Policy')).toBe('no-referrer');
     expect(browser.cookies.has('cp_portal')).toBe(false);
-    for (const t of Object.values(world.targets)) {
-      expect(body).not.toContain(t.number);
-      expect(body).not.toContain(t.title);
-    }
     // And with no session, the portal itself stays shut.
     for (const t of [world.targets.t, world.targets.patel, world.targets.inv]) {
       expect((await browser.get(`/portal/documents/${t.id}`)).status).toBe(404);
     }
   });
+
+  it.each(Object.keys(genuine))(
+    "%s shows its company's page saying why, nothing of the document, and starts no session",
+    async (name) => {
+      const g = genuine[name];
+      const token = await g.token();
+      const browser = new Browser();
+      const res = await browser.get(`/p/${token}`);
+      const body = await res.text();
+      expect(res.status).toBe(403);
+      expect(body).toContain(`<h1>${g.heading}</h1>`);
+      expect(body).toContain(`<span>${g.org()}</span>`);
+      expectNothingOf(body);
+      expect(res.headers.get('Referrer-Policy')).toBe('no-referrer');
+      expect(browser.cookies.has('cp_portal')).toBe(false);
+      if (g.heading === 'This link has expired') {
+        // A new link can go to the address on file: offered, with the address masked.
+        expect(body).toContain(`<strong>${world.reyes.email[0]}•••@example.test</strong>`);
+        expect(body).not.toContain(world.reyes.email);
+        expect(body).toContain('action="/p/fresh-link"');
+      } else {
+        expect(body).not.toContain('•••');
+        expect(body).not.toContain('action="/p/fresh-link"');
+      }
+      if (g.control) {
+        // The document named changes nothing: the same page as for a document that never existed.
+        const control = await g.control();
+        const same = await new Browser().get(`/p/${control}`);
+        expect(normalized(await same.text(), control)).toBe(normalized(body, token));
+      }
+      for (const t of [world.targets.t, world.targets.patel, world.targets.inv]) {
+        expect((await browser.get(`/portal/documents/${t.id}`)).status).toBe(404);
+      }
+    },
+  );
 });
 
 type Expect = 'refused' | 'hidden' | 'shown';
@@ -234,6 +330,8 @@ interface Scenario {
   /** What the portal home and the logo answer for this visitor. */
   home: 'refused' | 'hidden';
   logo: 'refused' | 'own org';
+  /** The session ended (issue 13): refusals are its company's ended page, the same for every address. */
+  ended?: string;
 }
 
 const scenarios: Record<string, Scenario> = {
@@ -267,6 +365,7 @@ const scenarios: Record<string, Scenario> = {
     target: () => world.targets.patel,
     home: 'refused',
     logo: 'refused',
+    ended: 'This link no longer works',
   },
   'a document later voided': {
     browser: () => world.sessions.reyes,
@@ -275,7 +374,7 @@ const scenarios: Record<string, Scenario> = {
     logo: 'own org',
   },
   ...Object.fromEntries(
-    Object.keys(tokens).map((name): [string, Scenario] => [
+    [...Object.keys(tokens), ...Object.keys(genuine)].map((name): [string, Scenario] => [
       `the browser that opened ${name}`,
       {
         browser: () => tokenBrowsers.get(name)!,
@@ -296,7 +395,8 @@ const scenarios: Record<string, Scenario> = {
 
 const tokenBrowsers = new Map<string, Browser>();
 beforeAll(async () => {
-  for (const [name, make] of Object.entries(tokens)) {
+  const makers = { ...tokens, ...Object.fromEntries(Object.entries(genuine).map(([k, g]) => [k, g.token])) };
+  for (const [name, make] of Object.entries(makers)) {
     const browser = new Browser();
     await browser.get(`/p/${await make()}`);
     tokenBrowsers.set(name, browser);
@@ -341,9 +441,15 @@ describe('access matrix', () => {
       const baseline = await new Browser().get(r.fake ?? '/portal');
       const baselineBody = await baseline.text();
       expect(res.status, body.slice(0, 300)).toBe(404);
-      expect(normalized(body).split(t.id).join('ID').split(t.jobId).join('ID')).toBe(
-        normalized(baselineBody).split(FAKE_ID).join('ID'),
-      );
+      if (s.ended) {
+        // An ended session's page: its company's, saying so, the same for every address (below).
+        expect(body).toContain(`<h1>${s.ended}</h1>`);
+        expect(body).toContain('<span>Oak &amp; Stone Builders</span>');
+        expect(body).not.toContain('Page not found');
+      } else
+        expect(normalized(body).split(t.id).join('ID').split(t.jobId).join('ID')).toBe(
+          normalized(baselineBody).split(FAKE_ID).join('ID'),
+        );
       if (r.fake) {
         const sameBrowser = await browser.get(r.fake);
         expect(sameBrowser.status).toBe(404);

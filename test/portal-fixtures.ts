@@ -1,18 +1,10 @@
 import { env } from 'cloudflare:workers';
 import { Browser, createJob, location } from './helpers';
-import { addGroup, addItem } from './pages';
+import { addGroup, addItem, unescape } from './pages';
 
 // The recipient's side of the tests: opening links, forging tokens, reading pages as a stranger would.
 
 export const SECRET = () => env.PORTAL_TOKEN_SECRET;
-
-const unescape = (s: string) =>
-  s
-    .replace(/&quot;/g, '"')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, '&');
 
 /** Opens a portal link in a fresh browser (its own cookie jar) and follows the redirect once, both with `init`. */
 export async function openLink(link: string, init: RequestInit = {}) {

@@ -78,16 +78,29 @@ async function buildWorld() {
   const garbage = new Browser();
   garbage.cookies.set('cp_portal', 'not-a-session-token-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
 
+  // A session that lapsed (30 days without a visit) while its contact kept access: another customer of the company.
+  const patelId = await createAccount(a.browser, 'customer', 'Patel Family');
+  const patelJob = await jobWithItem(a.browser, 'Patel Porch', patelId);
+  const patelDoc = await createDocument(a.browser, patelJob.jobId, 'estimate', { group: patelJob.groupId });
+  const lapsed = (await openLink((await sendDocument(a.browser, patelDoc)).link)).browser;
+  await db()
+    .update(portalSessions)
+    .set({ expiresAt: Date.now() - 1000 })
+    .where(eq(portalSessions.id, await sha256Hex(lapsed.cookies.get('cp_portal')!)));
+  const patel = (await db().query.contacts.findFirst({ where: (t, { eq }) => eq(t.accountId, patelId) }))!;
+
   return {
     a,
     doc,
     jobId: a.jobId,
     file,
     before,
+    patel,
     sessions: {
       reyes: reyesAgain,
       expiring,
       revoked,
+      lapsed,
       nguyen,
       kim,
       garbage,
@@ -182,9 +195,14 @@ const routes: Record<
 
 type Who = keyof Awaited<ReturnType<typeof buildWorld>>['sessions'];
 
-/** Who must get the stranger's 404 everywhere, and who only on the target document's routes (their own home exists). */
-const everywhere: Who[] = ['none', 'garbage', 'contractor', 'expiring', 'revoked'];
+/**
+ * Who must get the stranger's 404 everywhere, who only on the target document's routes (their own
+ * home exists), and whose session ended (issue 13): they get their company's ended page everywhere,
+ * the same whatever they asked for, still a 404 and nothing written.
+ */
+const everywhere: Who[] = ['none', 'garbage', 'contractor'];
 const elsewhere: Who[] = ['nguyen', 'kim'];
+const ended: Who[] = ['expiring', 'revoked', 'lapsed'];
 
 async function send(browser: Browser, route: (typeof routes)[string]) {
   if (route.method === 'GET') return browser.fetch(route.path(), { headers: route.headers });
@@ -210,11 +228,21 @@ async function footprint() {
   };
 }
 
-async function baseline() {
-  const res = await new Browser().get(`/portal/documents/${FAKE_ID}`);
+async function baseline(browser = new Browser()) {
+  const res = await browser.get(`/portal/documents/${FAKE_ID}`);
   expect(res.status).toBe(404);
-  return normalized(await res.text())
+  return withoutIds(await res.text());
+}
+
+/** A page with the ids the request named blanked, and the ended page's echo of the document asked for dropped. */
+function withoutIds(body: string) {
+  return normalized(body)
+    .replace(/<input type="hidden" name="document" value="[a-z0-9]*"\/>/, '')
     .split(FAKE_ID)
+    .join('ID')
+    .split(world.doc)
+    .join('ID')
+    .split(world.jobId)
     .join('ID');
 }
 
@@ -237,9 +265,41 @@ describe('every /portal route behind the one guard', () => {
     const res = await send(world.sessions[who], routes[route]);
     const body = await res.text();
     expect(res.status, body.slice(0, 300)).toBe(404);
-    expect(normalized(body).split(world.doc).join('ID').split(world.jobId).join('ID')).toBe(await baseline());
+    expect(withoutIds(body)).toBe(await baseline());
+    expect(body).not.toContain('Guarded Builders');
+    expect(body).not.toContain('href="/"');
     expect(res.headers.get('Content-Disposition')).toBeNull();
     expect(body).not.toContain('the customer notes');
+    expect(await footprint()).toEqual(before);
+  });
+
+  const endedCases = ended.flatMap((who) => Object.keys(routes).map((route): [string, Who] => [route, who]));
+  it.each(endedCases)("%s with the %s session: its company's ended page (404), nothing written", async (route, who) => {
+    const before = await footprint();
+    const browser = world.sessions[who];
+    const res = await send(browser, routes[route]);
+    const body = await res.text();
+    expect(res.status, body.slice(0, 300)).toBe(404);
+    // The same page whatever was asked for: nothing about the document, the job or the file.
+    expect(withoutIds(body)).toBe(await baseline(browser));
+    expect(body).toContain('<span>Guarded Builders</span>');
+    expect(body).not.toContain('Page not found');
+    expect(body).not.toContain('href="/"');
+    expect(body).not.toContain('/sign-in');
+    for (const secret of ['EST-0001', 'the customer notes', 'notes.txt', 'Reyes']) expect(body).not.toContain(secret);
+    if (who === 'lapsed') {
+      // Their access still stands: a new link can go to the address on file, shown masked.
+      expect(body).toContain('This page has expired');
+      expect(body).toContain(`<strong>${world.patel.email[0]}•••@example.test</strong>`);
+      expect(body).not.toContain(world.patel.email);
+      expect(body).toContain('Email me a new link');
+    } else {
+      // The contractor turned the access off: no address, no button, only how to reach them.
+      expect(body).toContain('This link no longer works');
+      expect(body).not.toContain('•••');
+      expect(body).not.toContain('action="/p/fresh-link"');
+    }
+    expect(res.headers.get('Content-Disposition')).toBeNull();
     expect(await footprint()).toEqual(before);
   });
 

@@ -229,7 +229,8 @@ describe('the link and the portal session', () => {
     expect(cookie).toMatch(/;\s*HttpOnly/i);
     expect(cookie).toMatch(/;\s*SameSite=Lax/i);
     expect(cookie).toMatch(/;\s*Path=\//i);
-    expect(cookie).toMatch(/;\s*Max-Age=2592000/i);
+    // The cookie outlives the 30-day session (a year), so an ended session can still say whose it was (issue 13).
+    expect(cookie).toMatch(/;\s*Max-Age=31536000/i);
     expect(open.headers.getSetCookie().some((c) => c.startsWith('cp_session='))).toBe(false);
     expect(recipient.cookies.has('cp_session')).toBe(false);
     expect(co.browser.cookies.has('cp_portal')).toBe(false);
@@ -283,7 +284,7 @@ describe('the link and the portal session', () => {
       .where(eq(portalSessions.id, sessions[0].id));
     const visit = await browser.get('/portal');
     expect(visit.status).toBe(200);
-    expect(visit.headers.getSetCookie().some((c) => c.startsWith('cp_portal=') && /Max-Age=2592000/i.test(c))).toBe(
+    expect(visit.headers.getSetCookie().some((c) => c.startsWith('cp_portal=') && /Max-Age=31536000/i.test(c))).toBe(
       true,
     );
     await vi.waitFor(async () => {
@@ -297,7 +298,7 @@ describe('the link and the portal session', () => {
       .where(eq(portalSessions.id, sessions[0].id));
     const page = await browser.get(`/portal/documents/${id}`);
     expect(page.status).toBe(200);
-    expect(page.headers.getSetCookie().some((c) => c.startsWith('cp_portal=') && /Max-Age=2592000/i.test(c))).toBe(
+    expect(page.headers.getSetCookie().some((c) => c.startsWith('cp_portal=') && /Max-Age=31536000/i.test(c))).toBe(
       true,
     );
     await vi.waitFor(async () => {
@@ -318,7 +319,14 @@ describe('the link and the portal session', () => {
       .where(eq(portalSessions.id, sessions[0].id));
     const viewsBefore = await views();
     expect((await browser.get('/portal')).status).toBe(404);
-    expect((await browser.get(`/portal/documents/${id}`)).status).toBe(404);
+    const lapsed = await browser.get(`/portal/documents/${id}`);
+    expect(lapsed.status).toBe(404);
+    // Issue 13: the 404 is the company's "this page has expired" page, offering a new link; nothing of the document.
+    const ended = await lapsed.text();
+    expect(ended).toContain('<h1>This page has expired</h1>');
+    expect(ended).toContain('<span>Oak &amp; Stone Builders</span>');
+    expect(ended).toContain('Email me a new link');
+    expect(ended).not.toContain('EST-0001');
     await new Promise((r) => setTimeout(r, 200));
     expect(await views()).toBe(viewsBefore);
   });
@@ -375,25 +383,26 @@ describe('the link and the portal session', () => {
 
     const waiting = html.indexOf('Waiting for you');
     const job1 = html.indexOf(`href="/portal/jobs/${co.jobId}"`);
-    const job2 = html.indexOf(`href="/portal/jobs/${second.jobId}"`);
     expect(waiting).toBeGreaterThan(0);
     expect(job1).toBeGreaterThan(waiting);
-    expect(job2).toBeGreaterThan(waiting);
-    const todo = html.slice(waiting, Math.min(job1, job2));
+    const todo = html.slice(waiting, job1);
     expect(todo).toContain('EST-0001');
     expect(todo).toContain('EST-0002');
     expect(todo).not.toContain('INV-0001');
     expect(todo).toContain('Review and sign');
-    // Each job's section holds its own documents.
+    // Issue 13: each document is listed once. A waiting one names its job; the rest are listed by job.
+    for (const n of ['EST-0001', 'EST-0002', 'INV-0001'])
+      expect(html.split(`Estimate ${n}<`).length - 1 + html.split(`Invoice ${n}<`).length - 1).toBe(1);
+    expect(todo).toContain('Kitchen remodel');
+    expect(todo).toContain('Bathroom refresh');
     const section = (start: number) => html.slice(start, html.indexOf('</section>', start));
     expect(section(job1)).toContain('Kitchen remodel');
-    expect(section(job1)).toContain('EST-0001');
     expect(section(job1)).toContain('INV-0001');
     expect(section(job1)).toContain('Paid');
+    expect(section(job1)).not.toContain('EST-0001');
     expect(section(job1)).not.toContain('EST-0002');
-    expect(section(job2)).toContain('Bathroom refresh');
-    expect(section(job2)).toContain('EST-0002');
-    expect(section(job2)).not.toContain('EST-0001');
+    // Every document of the second job waits on the viewer: it has no section of its own below.
+    expect(html).not.toContain(`href="/portal/jobs/${second.jobId}"`);
     expect(html).toContain(money((await sentSnapshot(est2)).totals.total));
 
     const jobPage = await browser.get(`/portal/jobs/${second.jobId}`);
@@ -434,9 +443,10 @@ describe('the link and the portal session', () => {
     }
     expect(new Set(views.map((v) => v.seq)).size).toBe(3);
     expect(await statusOf(id)).toBe('viewed');
-    // The portal shows the status the recipient caused.
+    // The portal shows where the document stands in the recipient's words, never the contractor's "Viewed".
     const again = await (await browser.get(`/portal/documents/${id}`)).text();
-    expect(again).toContain('Viewed');
+    expect(again).toContain('Awaiting your signature');
+    expect(again).not.toMatch(/>Viewed</);
   });
 
   it("the contractor's document page shows who viewed it, how often and when last", async () => {
@@ -469,7 +479,10 @@ describe('the link and the portal session', () => {
     const html = await page.text();
     expect(page.status).toBe(403);
     expect(html).toContain('This link has expired');
-    expect(html).toContain('We can email a fresh link to the address this document was sent to.');
+    // Issue 13: in the company's branding, to the address on file, masked.
+    expect(html).toContain('<span>Oak &amp; Stone Builders</span>');
+    expect(html).toContain(`We can email you a new link at <strong>${contact.email[0]}•••@example.test</strong>`);
+    expect(html).not.toContain(contact.email);
     expect(html).toContain('action="/p/fresh-link"');
     expect(html).not.toContain('EST-0001');
     expect(visitor.cookies.has('cp_portal')).toBe(false);
@@ -483,9 +496,10 @@ describe('the link and the portal session', () => {
     );
     const answer = await asked.text();
     expect(asked.status).toBe(200);
-    expect(answer).toContain('a fresh one is on its way');
+    expect(answer).toContain(`We are emailing a new link to <strong>${contact.email[0]}•••@example.test</strong>`);
+    expect(answer).not.toContain(attacker);
 
-    // The same answer when nothing is sent.
+    // A link that is not ours gets the plain answer, the same whether or not anything could be sent.
     const stranger = new Browser();
     const garbage = await stranger.post(
       '/p/fresh-link',
@@ -493,7 +507,9 @@ describe('the link and the portal session', () => {
       viaEdge('192.0.2.42'),
     );
     expect(garbage.status).toBe(asked.status);
-    expect(normalized(await garbage.text())).toBe(normalized(answer));
+    const plain = normalized(await garbage.text());
+    expect(plain).toContain('If this link came from us, a new one is on its way');
+    expect(plain).not.toContain('Oak &amp; Stone');
 
     const mails = await outboxFor(id);
     expect(mails).toHaveLength(before + 1);
@@ -515,7 +531,7 @@ describe('the link and the portal session', () => {
     for (let i = 0; i < 3; i++) {
       const res = await new Browser().post('/p/fresh-link', { token: expired }, viaEdge(`192.0.2.${50 + i}`));
       expect(res.status).toBe(200);
-      expect(normalized(await res.text())).toBe(normalized(answer));
+      expect(normalized(await res.text(), expired)).toBe(normalized(answer, expired));
     }
     expect(await outboxFor(id)).toHaveLength(before + 3);
 
@@ -532,7 +548,9 @@ describe('the link and the portal session', () => {
     for (let i = 0; i < 10; i++) await new Browser().post('/p/fresh-link', { token: `garbage-${i}` }, busy);
     const limited = await new Browser().post('/p/fresh-link', { token: otherExpired }, busy);
     expect(limited.status).toBe(200);
-    expect(normalized(await limited.text())).toBe(normalized(answer));
+    expect(normalized(await limited.text(), otherExpired)).toBe(normalized(answer, expired));
+    const garbageLimited = await new Browser().post('/p/fresh-link', { token: 'not-a-token' }, busy);
+    expect(normalized(await garbageLimited.text())).toBe(plain);
     expect(await outboxFor(other)).toHaveLength(1);
   });
 
@@ -555,13 +573,19 @@ describe('the link and the portal session', () => {
 
     for (const session of [phone.browser, laptop.browser]) {
       expect((await session.get('/portal')).status).toBe(404);
-      expect((await session.get(`/portal/documents/${id}`)).status).toBe(404);
+      const gone = await session.get(`/portal/documents/${id}`);
+      expect(gone.status).toBe(404);
+      // Issue 13: the company's page saying the link was turned off; no new link offered, no address.
+      const body = await gone.text();
+      expect(body).toContain('<h1>This link no longer works</h1>');
+      expect(body).not.toContain('action="/p/fresh-link"');
+      expect(body).not.toContain('•••');
     }
     for (const link of [first.link, second]) {
       const again = new Browser();
       const opened = await again.get(link);
       expect(opened.status).toBe(403);
-      expect(await opened.text()).toContain('This link has expired');
+      expect(await opened.text()).toContain('This link no longer works');
       expect(again.cookies.has('cp_portal')).toBe(false);
     }
     // A revoked contact cannot mail themselves a fresh link either.
@@ -616,7 +640,9 @@ describe('each document type in the portal', () => {
     const home = await (await browser.get('/portal')).text();
     expect(home).toContain('Amount due');
     expect(home).toContain(money(total - 10_000));
-    expect(home).toContain('Pay');
+    // No online payment exists: the next step is reading how to pay (issue 13), never "Pay →".
+    expect(home).toContain('See how to pay →');
+    expect(home).not.toContain('Pay →');
   });
 
   it('a bid request shows quantities and asks for costs, with no prices or costs shown', async () => {
@@ -631,9 +657,13 @@ describe('each document type in the portal', () => {
     expect(html).toContain('Kitchen circuits');
     expect(html).toContain('Recessed lights — Zürich “LED”');
     expect(html).toContain('Your unit cost');
-    const lines = html.slice(html.indexOf('doc-lines'), html.indexOf('</table>', html.indexOf('doc-lines')));
-    expect(lines).toMatch(/<td class="num">10<\/td>/);
-    expect(lines).toMatch(/<td class="num">1<\/td>/);
+    // Each line is a block of the bid form (issue 13): its name, then its quantity and unit.
+    const lines = html.slice(
+      html.indexOf('data-bid-lines'),
+      html.indexOf('</section>', html.indexOf('data-bid-lines')),
+    );
+    expect(lines).toMatch(/Recessed lights — Zürich “LED”<\/span> <span class="bid-qty">10 hr<\/span>/);
+    expect(lines).toMatch(/Kitchen circuits<\/span> <span class="bid-qty">1 hr<\/span>/);
     expect(html).not.toMatch(/\$\d/);
     expect(html).not.toContain('4,200');
     expect(html).not.toContain('48.00');

@@ -14,6 +14,7 @@ import {
 import { companyWithBudget, createDocument, sendDocument } from './fixtures';
 import { type Browser, db, location } from './helpers';
 import { editDraft, openLink } from './portal-fixtures';
+import { unescape } from './pages';
 
 // Issue 11: two clients at the same moment. Each case fires N ≥ 8 requests at once through the
 // Worker and asserts the exact outcome: one send, one revision, payments never above the balance,
@@ -27,13 +28,6 @@ beforeAll(async () => {
   co = await companyWithBudget({ company: 'Race Builders' });
 });
 
-const unescape = (s: string) =>
-  s
-    .replace(/&quot;/g, '"')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, '&');
 const textOf = async (res: Response) => unescape((await res.text()).replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ');
 const all = <T>(n: number, fire: (i: number) => Promise<T>) =>
   Promise.all(Array.from({ length: n }, (_, i) => fire(i)));

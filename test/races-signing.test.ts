@@ -89,7 +89,7 @@ describe(`${N} at once`, () => {
     const answers = await Promise.all(
       Array.from({ length: N }, (_, i) =>
         i % 2
-          ? r.post(`/portal/documents/${id}/decline`, { versionHash: hash, reason: `No, ${i}` })
+          ? r.post(`/portal/documents/${id}/decline`, { versionHash: hash, reason: `No, ${i}`, confirm: 'yes' })
           : r.post(`/portal/documents/${id}/sign`, {
               versionHash: hash,
               idempotencyKey: `race-mixed-${i}`,

@@ -307,9 +307,14 @@ describe('finding 11: messages after an action are one-time signed flashes, neve
     const doc = await createDocument(owner, co.jobId, 'estimate', { all: '1' });
     const customer = await openPortal((await sendDocument(owner, doc)).link);
     const hash = await versionHashOf(customer, doc);
-    const res = await customer.post(`/portal/documents/${doc}/decline`, { versionHash: hash, reason: 'Too dear' });
+    const res = await customer.post(`/portal/documents/${doc}/decline`, {
+      versionHash: hash,
+      reason: 'Too dear',
+      confirm: 'yes',
+    });
     expect(res.status).toBe(303);
-    expect(location(res)).toBe(`/portal/documents/${doc}`);
+    // Back to the decision on the document (issue 13): an anchor, still no query.
+    expect(location(res)).toBe(`/portal/documents/${doc}#decide`);
     const page = await (await customer.get(location(res))).text();
     expect(banner(page)).toBe('You declined this document. The contractor has been told.');
     expect(banner(await (await customer.get(location(res))).text())).toBeUndefined();

@@ -236,6 +236,7 @@ describe('approve and sign', () => {
     const res = await r.post(`/portal/documents/${id}/decline`, {
       versionHash: hash,
       reason: 'Over our budget <b>sorry</b>',
+      confirm: 'yes',
     });
     expect(res.status).toBe(303);
     expect((await db().query.documents.findFirst({ where: eq(documents.id, id) }))?.status).toBe('declined');

@@ -75,6 +75,14 @@ beforeAll(async () => {
 
 const as = () => customer;
 const portal = (id: string) => `/portal/documents/${id}`;
+/** A form's address opened with GET (issue 13): it leads to the form on the document. */
+const reopen = (sub: string) => ({
+  method: 'GET' as const,
+  as,
+  path: () => `${portal(shared)}/${sub}`,
+  pathWith: (id: string) => `${portal(id)}/${sub}`,
+  runs: 5,
+});
 
 const targets: Target[] = [
   { name: 'GET /portal', method: 'GET', as, path: () => '/portal', fields: { notice: 'text' } },
@@ -124,6 +132,8 @@ const targets: Target[] = [
     fields: { files: 'file' },
     room: () => shared,
     runs: 10,
+    // A recipient's refused upload goes back to the files with its message (issue 13).
+    refusedTo: () => `${portal(shared)}#files`,
   },
   {
     name: 'GET /portal/documents/:id/files/:fileId',
@@ -145,6 +155,9 @@ const targets: Target[] = [
     as,
     path: () => `${portal(shared)}/files/${removals.current()}/remove`,
     pathWith: (id) => `${portal(shared)}/files/${id}/remove`,
+    // Issue 13: the first post only asks; confirm=yes removes.
+    fields: { confirm: 'choice' },
+    valid: () => ({ confirm: 'yes' }),
     room: () => shared,
     afterSuccess: () => removals.next(),
     once: true,
@@ -202,8 +215,8 @@ const targets: Target[] = [
     as,
     path: () => `${portal(declines.current())}/decline`,
     pathWith: (id) => `${portal(id)}/decline`,
-    fields: { reason: 'text', versionHash: 'token' },
-    valid: () => ({ reason: 'Too expensive.', versionHash: hashes.get(declines.current())! }),
+    fields: { reason: 'text', versionHash: 'token', confirm: 'choice' },
+    valid: () => ({ reason: 'Too expensive.', versionHash: hashes.get(declines.current())!, confirm: 'yes' }),
     room: () => declines.current(),
     afterSuccess: () => declines.next(),
     once: true,
@@ -229,6 +242,32 @@ const targets: Target[] = [
       versionHash: hashes.get(bidRequest)!,
     }),
     room: () => bidRequest,
+  },
+  // Issue 13: the document's own address takes every form by its intent (here the repeatable one,
+  // a comment; the hostile values reach the intent and, past it, each form's own checks).
+  {
+    name: 'POST /portal/documents/:id',
+    method: 'POST',
+    as,
+    path: () => portal(shared),
+    pathWith: (id) => portal(id),
+    fields: { intent: 'choice', body: 'text', name: 'text', reason: 'text', confirm: 'choice' },
+    valid: () => ({ intent: 'comment', body: 'A question from the sweep.' }),
+    room: () => shared,
+  },
+  // Reopening a form's address (GET) leads to its form on the document.
+  { name: 'GET /portal/documents/:id/sign', ...reopen('sign') },
+  { name: 'GET /portal/documents/:id/decline', ...reopen('decline') },
+  { name: 'GET /portal/documents/:id/bid', ...reopen('bid') },
+  { name: 'GET /portal/documents/:id/comments', ...reopen('comments') },
+  { name: 'GET /portal/documents/:id/files', ...reopen('files') },
+  {
+    name: 'GET /portal/documents/:id/files/:fileId/remove',
+    method: 'GET',
+    as,
+    path: () => `${portal(shared)}/files/${pdfId}/remove`,
+    pathWith: (id) => `${portal(shared)}/files/${id}/remove`,
+    runs: 5,
   },
 ];
 

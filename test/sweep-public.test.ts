@@ -1,10 +1,11 @@
 import { desc, eq } from 'drizzle-orm';
 import { buildApp } from '../src/app';
 import { beforeAll, expect, it } from 'vitest';
-import { outbox } from '../src/db/schema';
+import { outbox, portalSessions } from '../src/db/schema';
+import { sha256Hex } from '../src/http/crypto';
 import { companyWithBudget, createDocument, sendDocument } from './fixtures';
 import { db, PASSWORD, uniqueEmail } from './helpers';
-import { rotation, type Target, Visitor, watchWrites, sweepSuite } from './hostile';
+import { openPortal, rotation, type Target, Visitor, watchWrites, sweepSuite } from './hostile';
 import { tokenOf } from './portal-fixtures';
 import account from './sweep-account.test.ts?raw';
 import budget from './sweep-budget.test.ts?raw';
@@ -20,6 +21,8 @@ let owner: Visitor;
 let invites: ReturnType<typeof rotation<string>>;
 let link: string;
 let mailId: string;
+let docId: string;
+let ended: Visitor;
 const stranger = new Visitor();
 const signingIn = new Visitor();
 const signingUp = new Visitor();
@@ -39,7 +42,14 @@ beforeAll(async () => {
   invites = rotation(tokens);
   const id = await createDocument(owner, co.jobId, 'estimate', { all: '1' });
   ({ link } = await sendDocument(owner, id));
+  docId = id;
   mailId = (await db().select({ id: outbox.id }).from(outbox).orderBy(desc(outbox.createdAt)).limit(1))[0].id;
+  // A browser whose portal session ended (issue 13): it may ask for a new link without one.
+  ended = await openPortal(link);
+  await db()
+    .update(portalSessions)
+    .set({ expiresAt: Date.now() - 1000 })
+    .where(eq(portalSessions.id, await sha256Hex(ended.cookies.get('cp_portal')!)));
   await watchWrites();
 }, 60_000);
 
@@ -95,6 +105,15 @@ const targets: Target[] = [
   },
   { name: 'GET /brand.css', method: 'GET', as: () => stranger, path: () => '/brand.css', fields: { c: 'text' } },
   {
+    name: 'GET /brand/:orgId/logo',
+    method: 'GET',
+    as: () => stranger,
+    path: () => `/brand/${co.orgId}/logo`,
+    pathWith: (id) => `/brand/${id}/logo`,
+    once: true, // the company has no logo: 404 is its answer
+    runs: 5,
+  },
+  {
     name: 'GET /p/:token',
     method: 'GET',
     as: () => stranger,
@@ -107,8 +126,16 @@ const targets: Target[] = [
     method: 'POST',
     as: () => stranger,
     path: () => '/p/fresh-link',
-    fields: { token: 'token' },
+    fields: { token: 'token', document: 'id' },
     valid: () => ({ token: tokenOf(link) }),
+  },
+  {
+    name: 'POST /p/fresh-link (from an ended portal session)',
+    method: 'POST',
+    as: () => ended,
+    path: () => '/p/fresh-link',
+    fields: { token: 'token', document: 'id' },
+    valid: () => ({ document: docId }),
   },
   {
     name: 'POST /verify',

@@ -183,6 +183,7 @@ beforeAll(async () => {
   const declined = await customer.post(`/portal/documents/${ids.declined}/decline`, {
     versionHash: await versionHashOf(customer, ids.declined),
     reason: P,
+    confirm: 'yes',
   });
   expect(declined.status).toBe(303);
   vendor = await openPortal(bid.link);

@@ -91,20 +91,24 @@ interface Sections {
   files: FileRow[];
   timeline?: ActivityRow[];
   currency: string;
-  errors?: { comment?: string; upload?: string };
+  errors?: { comment?: string; upload?: string; confirmRemove?: string; values?: Record<string, string> };
 }
 
 /** The conversation, files and (for the contractor) the full timeline of a sent document. */
 export function conversationSections(s: Sections) {
   const live = `${s.base}/live`;
+  // The recipient's comment form posts to the document's own address (a refusal comes back there, in the form).
+  const portal = s.audience.side === 'recipient';
   return html`
-    ${s.errors?.comment ? html`<p class="form-summary" role="alert">${s.errors.comment}</p>` : null}
     <${Thread}
       comments=${commentViews(s.comments, s.companyName, s.recipientRole)}
       timeZone=${s.timeZone}
-      action=${`${s.base}/comments`}
+      action=${portal ? `${s.base}#comment-form` : `${s.base}/comments`}
+      intent=${portal ? 'comment' : undefined}
       csrf=${s.csrf}
       live=${live}
+      error=${s.errors?.comment}
+      value=${s.errors?.comment ? s.errors.values?.body : undefined}
     />
     <${Files}
       files=${fileViews(s.files, s.audience)}
@@ -113,6 +117,8 @@ export function conversationSections(s: Sections) {
       timeZone=${s.timeZone}
       maxMb=${s.maxMb}
       error=${s.errors?.upload}
+      confirmRemove=${s.errors?.confirmRemove}
+      page=${s.base}
     />
     ${
       s.timeline

@@ -6,12 +6,13 @@ import { readCappedBody, type BodyCap } from '../http/body';
 import type { AppContext, AppEnv } from '../http/context';
 import { notFound } from '../http/errors';
 import { clientIp } from '../http/rate-limit';
-import { cleanText } from '../http/validate';
+import { setFormFlash } from '../http/flash';
+import { cleanText, readForm } from '../http/validate';
 import { portalViewer } from '../portal/session';
 import { documentRoom } from '../rooms/client';
 import { postComment, removeFile, shareFiles, type ConversationTarget } from './actions';
 import { contractorActor } from './activity';
-import { contentDisposition } from './files';
+import { contentDisposition, mayRemoveFile } from './files';
 import { sideLabelOf } from './present';
 import { contractorConversation, recipientConversation, sharedFile } from './queries';
 
@@ -31,6 +32,10 @@ export interface PageErrors {
   sign?: string;
   decline?: string;
   bid?: string;
+  /** A decline posted without confirm=yes: the page asks "Decline …?" with values.reason (A renders it). */
+  confirmDecline?: boolean;
+  /** A recipient's file removal posted without confirm=yes: the files section asks "Remove plan.pdf?" first. */
+  confirmRemove?: string;
   values?: Record<string, string>;
 }
 
@@ -86,17 +91,22 @@ async function target(c: AppContext, side: Side): Promise<Target> {
 const wantsJson = (c: AppContext) => (c.req.header('Accept') ?? '').includes('application/json');
 
 /**
- * A refused comment or upload keeps the page: the document again with the message beside the
- * form (or JSON for the live page's script). Anything else goes to the one error page.
+ * A refused comment or upload keeps the page: the document again with the message in the form and
+ * what was typed kept (or JSON for the live page's script). Anything else goes to the one error page.
  */
-async function keepPage<T>(c: AppContext, page: PageRenderer, work: () => Promise<T>): Promise<T | Response> {
+async function keepPage<T>(
+  c: AppContext,
+  page: PageRenderer,
+  work: () => Promise<T>,
+  values?: Record<string, string>,
+): Promise<T | Response> {
   try {
     return await work();
   } catch (err) {
     if (!(err instanceof DomainError) || !err.field || (err.code !== 'refused' && err.code !== 'too_many')) throw err;
     const status = STATUS_OF[err.code] as 422 | 429;
     if (wantsJson(c)) return c.json({ error: err.message }, status);
-    const res = await page(c, c.req.param('id') ?? '', { [err.field]: err.message });
+    const res = await page(c, c.req.param('id') ?? '', { [err.field]: err.message, values });
     return new Response(res.body, { status, headers: res.headers });
   }
 }
@@ -135,21 +145,54 @@ async function download(c: AppContext, side: Side, preview: boolean) {
   });
 }
 
+/**
+ * Posting a comment, as the sub-address and the portal's own address (intent=comment) both do:
+ * success goes to the comment; a refusal keeps the page with the message in the form, text kept.
+ */
+export function commentHandler(side: Side, page: PageRenderer) {
+  return async (c: AppContext) => {
+    const t = await target(c, side);
+    const body = await readCommentBody(c);
+    const result = await keepPage(c, page, () => postComment(c.env, t, body), { body });
+    if (result instanceof Response) return result;
+    if (wantsJson(c)) return c.json({ ok: true, ...result }, 201);
+    return c.redirect(`${t.pageUrl}#comment-${result.id}`, 303);
+  };
+}
+
+/**
+ * A refused upload. The upload form's address carries the CSRF token (`?_csrf=`), so a recipient's
+ * refusal is not shown there: it goes back to the document's files (#files) with the message in a
+ * one-time flash the files section shows. The contractor's page shows it in place, and so does the
+ * rate limit's 429 (its status is the answer scripts and the limit's tests read).
+ */
+async function refusedUpload(c: AppContext, side: Side, t: Target, page: PageRenderer, err: DomainError) {
+  const status = STATUS_OF[err.code] as 422 | 429;
+  if (wantsJson(c)) return c.json({ error: err.message }, status);
+  if (side === 'recipient' && err.code === 'refused') {
+    setFormFlash(c, `upload:${t.room.documentId}`, err.message); // shown only on this document's page
+    return c.redirect(`${t.pageUrl}#files`, 303);
+  }
+  const res = await page(c, t.room.documentId, { upload: err.message });
+  return new Response(res.body, { status, headers: res.headers });
+}
+
+const ID = '{[a-z0-9]+}';
+
 /** The conversation routes of one side, under `prefix` ("/documents" or "/portal/documents"). */
 export function conversationRoutes(side: Side, prefix: string, page: PageRenderer) {
-  return new Hono<AppEnv>()
-    .post(`${prefix}/:id/comments`, async (c) => {
-      const t = await target(c, side);
-      const body = await readCommentBody(c);
-      const result = await keepPage(c, page, () => postComment(c.env, t, body));
-      if (result instanceof Response) return result;
-      if (wantsJson(c)) return c.json({ ok: true, ...result }, 201);
-      return c.redirect(`${t.pageUrl}#comment-${result.id}`, 303);
-    })
+  const routes = new Hono<AppEnv>()
+    .post(`${prefix}/:id/comments`, commentHandler(side, page))
     .post(`${prefix}/:id/files`, async (c) => {
       const t = await target(c, side);
-      const result = await keepPage(c, page, async () => shareFiles(c.env, c.get('db'), t, await readFiles(c)));
-      if (result instanceof Response) return result;
+      let result: { id: string; name: string }[];
+      try {
+        result = await shareFiles(c.env, c.get('db'), t, await readFiles(c));
+      } catch (err) {
+        if (err instanceof DomainError && (err.code === 'refused' || err.code === 'too_many'))
+          return refusedUpload(c, side, t, page, err);
+        throw err;
+      }
       if (wantsJson(c)) return c.json({ ok: true, files: result }, 201);
       return c.redirect(`${t.pageUrl}#files-h`, 303);
     })
@@ -157,7 +200,16 @@ export function conversationRoutes(side: Side, prefix: string, page: PageRendere
     .get(`${prefix}/:id/files/:fileId/preview`, (c) => download(c, side, true))
     .post(`${prefix}/:id/files/:fileId/remove`, async (c) => {
       const t = await target(c, side);
-      await removeFile(c.env, t, c.req.param('fileId'));
+      const fileId = c.req.param('fileId');
+      // A recipient is asked first ("Remove plan.pdf?"): a form without confirm=yes removes nothing.
+      if (side === 'recipient' && !wantsJson(c) && (await readForm(c)).confirm !== 'yes') {
+        const file = await sharedFile(c.get('db'), t.room.orgId, t.room.documentId, fileId);
+        if (!file || !mayRemoveFile(t.actor, file)) notFound();
+        return page(c, t.room.documentId, { confirmRemove: file.id }).then(
+          (res) => new Response(res.body, { status: 200, headers: res.headers }),
+        );
+      }
+      await removeFile(c.env, t, fileId);
       if (wantsJson(c)) return c.json({ ok: true });
       return c.redirect(`${t.pageUrl}#files-h`, 303);
     })
@@ -173,6 +225,15 @@ export function conversationRoutes(side: Side, prefix: string, page: PageRendere
       }
       return documentRoom(c.env, t.room.documentId).fetch(new Request('https://room/live', { headers }));
     });
+  if (side === 'contractor') return routes;
+  // No address a recipient can land on is POST-only: reopened (a reload, the back button), each
+  // form's address leads to its place on the document.
+  const back = (anchor: string) => (c: AppContext) =>
+    c.redirect(`/portal/documents/${c.req.param('id')}#${anchor}`, 303);
+  return routes
+    .get(`${prefix}/:id${ID}/comments`, back('comment-form'))
+    .get(`${prefix}/:id${ID}/files`, back('files'))
+    .get(`${prefix}/:id${ID}/files/:fileId/remove`, back('files'));
 }
 
 export function isUploadPath(path: string) {

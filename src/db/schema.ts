@@ -380,12 +380,31 @@ export const signatures = sqliteTable(
     sealedPdfSha256: text('sealed_pdf_sha256'),
     sealedAt: integer('sealed_at'),
     sealError: text('seal_error'),
+    // The earlier version whose changes the signer was shown before signing (validated: an earlier sent version).
+    comparedToVersion: integer('compared_to_version'),
+    comparedToSha256: text('compared_to_sha256'),
   },
   (t) => [
     uniqueIndex('signatures_version_contact').on(t.versionId, t.contactId),
     index('signatures_org_doc').on(t.orgId, t.documentId),
     index('signatures_sealed_sha').on(t.sealedPdfSha256),
   ],
+);
+
+/**
+ * Which sent versions of a document each recipient contact has opened (one row per version, the
+ * first view's time): the portal shows what changed since the last version they saw.
+ */
+export const versionViews = sqliteTable(
+  'version_views',
+  {
+    orgId: orgId(),
+    documentId: text('document_id').notNull(),
+    contactId: text('contact_id').notNull(),
+    version: integer('version').notNull(),
+    viewedAt: integer('viewed_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.documentId, t.contactId, t.version] })],
 );
 
 export const bids = sqliteTable(

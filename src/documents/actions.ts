@@ -30,6 +30,7 @@ import {
 import { displayNumber, formatNumber, kindByKey, kindOf, type Kind } from './kinds';
 import { renderSnapshotPdf } from './pdf';
 import {
+  contractSoFar,
   depositState,
   documentHead,
   documentState,
@@ -460,7 +461,12 @@ export async function sendDocument(env: Env, db: Db, actor: ContractorActor, inp
   const refusal = sendRefusal(d);
   if (refusal) throw refusal;
   const contact = d.contact!;
-  const snapshot = draftSnapshot(d, input.name, input.email);
+  // A change order states the contract it changes, as it stands now (like an AIA G701).
+  const contract =
+    d.document.subtype === 'change_order'
+      ? await contractSoFar(db, input.orgId, d.document.jobId, d.document.id)
+      : null;
+  const snapshot = draftSnapshot(d, input.name, input.email, contract);
   const pdf = await renderSnapshotPdf(env, snapshot);
   const sha = await sha256Hex(pdf.bytes as Uint8Array<ArrayBuffer>);
   // Its own key per attempt: two sends of the same bytes must not share (and delete) one object.
@@ -622,7 +628,8 @@ export async function sendWrite(db: Db, input: SendCommit): Plan<{ status: strin
     }),
     queueMail(db, { orgId: input.orgId, documentId: doc.id, kind: 'document', to, ...input.mail }, now),
   ];
-  return { statements, activityId, event: { type: 'sent' }, result: { status } };
+  const say = previous ? `Rev ${input.version} was sent. What changed is shown above the document.` : undefined;
+  return { statements, activityId, event: { type: 'sent', say }, result: { status } };
 }
 
 export interface ResendInput extends Scope {
@@ -865,7 +872,7 @@ export async function paymentWrite(db: Db, input: PaymentCommit): Plan<{ status:
       }),
     ],
     activityId,
-    event: { type: 'payment_recorded' },
+    event: { type: 'payment_recorded', say: 'A payment was recorded.' },
     result: { status, balance: balance - amount },
   };
 }
@@ -933,7 +940,11 @@ export async function statusWrite(db: Db, input: StatusCommit): Plan<{ status: s
       }),
     ],
     activityId,
-    event: { type: 'status' },
+    // A voided document leaves the portal: its open pages are closed, saying why.
+    event:
+      status === 'void'
+        ? { type: 'status', ends: 'This document was voided. It is no longer valid.' }
+        : { type: 'status', say: 'The bill was approved.' },
     result: { status },
   };
 }

@@ -3,7 +3,7 @@ import { paymentTotals } from '../budget/totals';
 import type { DocumentType } from '../db/schema';
 import { kindOf } from './kinds';
 import type { DocumentState, LoadedDocument } from './queries';
-import { buildSnapshot, totalsFor, type DocumentSnapshot } from './snapshot';
+import { buildSnapshot, totalsFor, type ContractSoFar, type DocumentSnapshot } from './snapshot';
 import { STATUS_LABELS } from './status';
 
 /** The snapshot of the document's current version (a draft, or the version last sent). */
@@ -11,6 +11,7 @@ export function snapshotOf(
   d: LoadedDocument,
   lines: Parameters<typeof buildSnapshot>[0]['lines'] = d.lines,
   version = d.current,
+  contract: ContractSoFar | null = null,
 ): DocumentSnapshot {
   if (version.snapshot && version.state !== 'draft')
     return withPayments(JSON.parse(version.snapshot) as DocumentSnapshot, d.payments);
@@ -23,12 +24,19 @@ export function snapshotOf(
     job: d.job,
     account: d.account,
     preparedBy: d.creator,
+    contract,
   });
 }
 
-/** The draft as it would go out, addressed to the name and email on the send form. */
-export function draftSnapshot(d: LoadedDocument, name: string, email: string): DocumentSnapshot {
-  return snapshotOf(d, d.lines, { ...d.current, state: 'draft', preparedForName: name, preparedForEmail: email });
+/** The draft as it would go out, addressed to the name and email on the send form; a change order with its contract. */
+export function draftSnapshot(
+  d: LoadedDocument,
+  name: string,
+  email: string,
+  contract: ContractSoFar | null = null,
+): DocumentSnapshot {
+  const version = { ...d.current, state: 'draft' as const, preparedForName: name, preparedForEmail: email };
+  return snapshotOf(d, d.lines, version, contract);
 }
 
 /** A frozen snapshot with today's payments: an invoice's balance moves after it was sent. */

@@ -120,7 +120,8 @@ export const KINDS: Kind[] = [
     hasPayments: true,
     group: 'Invoices',
     blurb: 'Bill the customer; track payments and balance.',
-    action: 'Pay',
+    // No online payment exists: the customer is shown how to pay, never a button that seems to pay.
+    action: 'See how to pay',
     emailButton: 'View invoice',
     approvalEvent: null,
   },

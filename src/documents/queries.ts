@@ -433,3 +433,38 @@ export async function depositInvoiceOf(db: Db, orgId: string, sourceDocumentId: 
 export async function jobOptions(db: Db, orgId: string) {
   return db.select({ id: jobs.id, name: jobs.name }).from(jobs).where(eq(jobs.orgId, orgId)).orderBy(desc(jobs.number));
 }
+
+/**
+ * A job's contract so far, for a change order being sent: the totals of its approved estimates and
+ * proposals (the original contract) and of its approved change orders other than `exceptId`, each
+ * as its signed version states it.
+ */
+export async function contractSoFar(db: Db, orgId: string, jobId: string, exceptId: string) {
+  const rows = await db
+    .select({
+      subtype: documents.subtype,
+      total: sql<number>`json_extract(${documentVersions.snapshot}, '$.totals.total')`,
+    })
+    .from(documents)
+    .innerJoin(
+      documentVersions,
+      and(
+        eq(documentVersions.orgId, orgId),
+        eq(documentVersions.documentId, documents.id),
+        eq(documentVersions.version, documents.sentVersion),
+      ),
+    )
+    .where(
+      and(
+        eq(documents.orgId, orgId),
+        eq(documents.jobId, jobId),
+        eq(documents.type, 'customer_order'),
+        eq(documents.status, 'approved'),
+        ne(documents.id, exceptId),
+      ),
+    )
+    .orderBy(asc(documents.sentAt));
+  const totals = (change: boolean) =>
+    rows.filter((r) => (r.subtype === 'change_order') === change).map((r) => Number(r.total) || 0);
+  return { original: totals(false), approvedChanges: totals(true) };
+}

@@ -43,6 +43,36 @@ export interface DocumentSnapshot {
   lines: SnapshotLine[];
   payments: { amount: number; paidOn: string; method: string; reference: string }[];
   totals: DocumentTotals;
+  /** A change order's contract arithmetic as it stood when it was sent (what the document states). */
+  contract?: ContractSum;
+}
+
+/** Original contract + approved changes + this change = the new contract total, in cents. */
+export interface ContractSum {
+  original: number; // the job's approved estimates and proposals
+  approvedChanges: number; // change orders approved before this one
+  approvedCount: number;
+  change: number; // this change order's total
+  newTotal: number;
+}
+
+/** What a change order's snapshot is told about the job's contract so far. */
+export interface ContractSoFar {
+  original: number[];
+  approvedChanges: number[];
+}
+
+/** The contract arithmetic of a change order whose total is `change`. */
+export function contractSum(soFar: ContractSoFar, change: number): ContractSum {
+  const original = soFar.original.reduce((a, b) => a + b, 0);
+  const approvedChanges = soFar.approvedChanges.reduce((a, b) => a + b, 0);
+  return {
+    original,
+    approvedChanges,
+    approvedCount: soFar.approvedChanges.length,
+    change,
+    newTotal: original + approvedChanges + change,
+  };
 }
 
 export interface SnapshotLine {
@@ -105,6 +135,8 @@ export interface SnapshotSource {
   job: { number: number; name: string; address: string };
   account: { name: string; address: string } | null;
   preparedBy: { name: string; email: string };
+  /** For a change order being sent: the job's approved totals, read when it is sent. */
+  contract?: ContractSoFar | null;
 }
 
 type AmountLine = { kind: 'item' | 'group'; quantity: number; unitCost: number; unitPrice: number; taxable: boolean };
@@ -200,5 +232,6 @@ export function buildSnapshot(s: SnapshotSource): DocumentSnapshot {
     })),
     payments: s.payments,
     totals,
+    ...(kind.subtype === 'change_order' && s.contract ? { contract: contractSum(s.contract, totals.total) } : {}),
   };
 }

@@ -28,9 +28,28 @@ export function setFlash(c: AppContext, message: string) {
 /** The banner this page shows, if a signed flash came with the request; showing it clears it. */
 export function takeFlash(c: AppContext): string | undefined {
   const state = c.get('flash');
-  if (!state?.shown) return undefined;
+  if (!state?.shown || state.shown.startsWith(FORM)) return undefined;
   state.taken = true;
   return state.shown;
+}
+
+// A form's flash: a message that belongs inside one form of the next page (a refused upload, whose
+// own address carries the CSRF token and so is not shown), not in the banner. Same cookie, same
+// signature; the text is marked with the form's name.
+const FORM = '\u0000form:';
+
+/** The message the next page shows inside `form`, once (and not as a banner). */
+export function setFormFlash(c: AppContext, form: string, message: string) {
+  setFlash(c, `${FORM}${form}\u0000${message}`);
+}
+
+/** This page's message for `form`, if the request brought one; showing it clears it. */
+export function takeFormFlash(c: AppContext, form: string): string | undefined {
+  const state = c.get('flash');
+  const mark = `${FORM}${form}\u0000`;
+  if (!state?.shown?.startsWith(mark)) return undefined;
+  state.taken = true;
+  return state.shown.slice(mark.length) || undefined;
 }
 
 /** Checks the flash before the handler; afterwards sets the next one (on a redirect) or clears the shown one. */

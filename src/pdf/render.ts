@@ -431,13 +431,16 @@ function parties(w: Writer) {
   const s = w.snapshot;
   const gap = 20;
   const width = (WIDTH - 2 * gap) / 3;
+  const recipient = {
+    first: s.preparedFor.accountName || s.preparedFor.contactName,
+    rest: [s.preparedFor.accountName ? s.preparedFor.contactName : '', s.preparedFor.email, s.preparedFor.address],
+  };
+  const company = { first: s.company.name, rest: [s.preparedBy.name, s.preparedBy.email] };
+  // A bill is the vendor's, to the company: it reads from the vendor's side.
+  const bill = s.type === 'bill';
   const blocks: { label: string; first: string; rest: string[] }[] = [
-    {
-      label: 'Prepared for',
-      first: s.preparedFor.accountName || s.preparedFor.contactName,
-      rest: [s.preparedFor.accountName ? s.preparedFor.contactName : '', s.preparedFor.email, s.preparedFor.address],
-    },
-    { label: 'Prepared by', first: s.company.name, rest: [s.preparedBy.name, s.preparedBy.email] },
+    bill ? { label: 'From', ...recipient } : { label: 'Prepared for', ...recipient },
+    bill ? { label: 'To', ...company } : { label: 'Prepared by', ...company },
     { label: 'Job', first: s.job.name, rest: [`Job #${s.job.number}`, s.job.address] },
   ];
   const top = w.y;
@@ -626,6 +629,13 @@ function totals(w: Writer) {
     if (s.payments.length) {
       rows.push({ label: 'Paid', value: money(-t.paid, cur) });
       rows.push({ label: 'Balance', value: money(t.balance, cur), strong: true, ruled: true });
+    }
+    const c = s.contract;
+    if (c) {
+      rows.push({ label: 'Original contract', value: money(c.original, cur), ruled: true });
+      rows.push({ label: `Approved change orders (${c.approvedCount})`, value: money(c.approvedChanges, cur) });
+      rows.push({ label: 'This change order', value: money(c.change, cur) });
+      rows.push({ label: 'New contract total', value: money(c.newTotal, cur), strong: true, ruled: true });
     }
   }
 

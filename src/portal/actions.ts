@@ -6,7 +6,7 @@ import { hitRateLimit } from '../http/rate-limit';
 import { documentMail } from '../mail/documents';
 import { queueMail } from '../mail/outbox';
 import { portalLink, verifyPortalToken } from './links';
-import { freshLinkDocument, linkContact, linkDocument } from './queries';
+import { documentsVisibleTo, endedSession, freshLinkDocument, linkContact, linkDocument } from './queries';
 
 // What a recipient does before they have a session: open a link, ask for a fresh one. Every way a
 // link can fail answers the same (null, or nothing sent), so a forged or stale link learns nothing.
@@ -30,18 +30,41 @@ export async function openPortalLink(env: Pick<Env, 'PORTAL_TOKEN_SECRET'>, db: 
 }
 
 export interface FreshLinkRequest {
-  /** The link the recipient holds, expired or not. */
+  /** The link the recipient holds, expired or not; '' when asked from a portal session that ended. */
   token: string;
+  /** The hash of the browser's portal cookie, when there is no link (an ended session's page). */
+  sessionHash?: string;
+  /** The document that page was opened at, if any: the new link opens it when it is still theirs. */
+  documentId?: string;
   origin: string;
   ip: string;
   userAgent?: string;
 }
 
 /**
- * Emails a fresh link to the address on file when the old one was genuine (expiry aside) and its
- * contact was not revoked: a revoked contact gets nothing, only the contractor can give access
- * back. Rate-limited per address and per document. Returns whether a mail was queued; the page
- * says the same either way.
+ * Who asks for a fresh link: the contact a genuine link names (expiry aside) with the access
+ * version and document it names, or the contact of a portal session (ended or not) with the access
+ * version it was opened with. Nothing for anything else.
+ */
+async function asker(env: Pick<Env, 'PORTAL_TOKEN_SECRET'>, db: Db, input: FreshLinkRequest) {
+  if (input.token) {
+    const result = await verifyPortalToken(env.PORTAL_TOKEN_SECRET, input.token);
+    const claims = result.ok ? result.claims : (result.expired ?? null);
+    if (!claims) return null;
+    const contact = await linkContact(db, claims.contactId);
+    return contact ? { contact, accessVersion: claims.accessVersion, documentId: claims.documentId, link: true } : null;
+  }
+  if (!input.sessionHash) return null;
+  const session = await endedSession(db, input.sessionHash);
+  if (!session) return null;
+  return { contact: session.contact, accessVersion: session.sessionAccess, documentId: input.documentId, link: false };
+}
+
+/**
+ * Emails a fresh link to the address on file when the old link was genuine (expiry aside), or the
+ * browser's portal session was, and its contact was not revoked since: a revoked contact gets
+ * nothing, only the contractor can give access back. Rate-limited per address and per document
+ * and contact. Returns whether a mail was queued; the page says the same either way.
  */
 export async function requestFreshLink(
   env: Pick<Env, 'PORTAL_TOKEN_SECRET'>,
@@ -50,15 +73,18 @@ export async function requestFreshLink(
 ): Promise<boolean> {
   const byIp = await hitRateLimit(db, `fresh:ip:${input.ip}`, FRESH_PER_IP, HOUR);
   if (!byIp.allowed) return false;
-  const result = await verifyPortalToken(env.PORTAL_TOKEN_SECRET, input.token);
-  const claims = result.ok ? result.claims : (result.expired ?? null);
-  if (!claims) return false;
-  const perDoc = await hitRateLimit(db, `fresh:doc:${claims.documentId}:${claims.contactId}`, FRESH_PER_DOCUMENT, HOUR);
-  if (!perDoc.allowed) return false;
-  const contact = await linkContact(db, claims.contactId);
-  if (!contact || contact.accessVersion !== claims.accessVersion) return false;
-  const row = await freshLinkDocument(db, contact, claims.documentId);
+  const who = await asker(env, db, input);
+  if (!who || who.contact.accessVersion !== who.accessVersion) return false;
+  const { contact } = who;
+  // A link opens its own document only; a session's page asks for the one it showed, else the newest.
+  let row = who.documentId ? await freshLinkDocument(db, contact, who.documentId) : undefined;
+  if (!row && !who.link) {
+    const [newest] = await documentsVisibleTo(db, contact, 1);
+    row = newest ? await freshLinkDocument(db, contact, newest) : undefined;
+  }
   if (!row?.snapshot) return false;
+  const perDoc = await hitRateLimit(db, `fresh:doc:${row.document.id}:${contact.id}`, FRESH_PER_DOCUMENT, HOUR);
+  if (!perDoc.allowed) return false;
   const { document, org } = row;
   const snapshot = JSON.parse(row.snapshot) as DocumentSnapshot;
   const link = await portalLink(env, input.origin, contact, document.id, org.portalLinkDays);

@@ -1,46 +1,83 @@
 import { html } from '../../views/html';
 import { centsInput } from '../../views/format';
-import { BidFooter, BidIntro } from '../../views/portal/bid';
-import { bidTotal } from '../budget/totals';
+import { BidDecision, BidLines, type BidLineView } from '../../views/portal/bid';
+import { bidTotal, lineTotal } from '../budget/totals';
 import type { PageErrors } from '../conversation/routes';
 import type { DocumentSnapshot } from '../documents/snapshot';
 import { canTransition } from '../documents/status';
 import type { AppContext } from '../http/context';
+import { parseDecimal } from '../http/validate';
+import { costLineRefusal } from '../signing/actions';
 import { portalViewer } from './session';
 
 import type { Found } from './pages';
 
-/** A bid request's step for the vendor: what they bid so far, and while bidding is open, the form. */
+/** What a typed unit cost means: cents, or the refusal the bid would get for it ('' is no bid). */
+export function readCost(line: { name: string; quantity: number }, value: string) {
+  if (!value.trim()) return { unitCost: null, error: undefined };
+  const cents = parseDecimal(value, 2);
+  const error =
+    cents === null
+      ? `Unit cost for ${line.name} must be a number with at most two decimals.`
+      : (costLineRefusal(line.name, line.quantity, cents) ?? undefined);
+  return error ? { unitCost: null, error } : { unitCost: cents, error: undefined };
+}
+
+/**
+ * A bid request's lines for the vendor (inputs inside each line while bidding is open, their
+ * prices once it closed) and the decision at the end: the running total, the notes and submit.
+ * A refused bid shows every value as typed, with each line that cannot be taken marked.
+ */
 export function bidStep(c: AppContext, found: Found, snapshot: DocumentSnapshot, errors?: PageErrors) {
   const viewer = portalViewer(c);
   const d = found.document;
-  const base = `/portal/documents/${d.id}`;
-  const versionHash = found.version.pdfSha256 ?? '';
-  const scripts = ['/live.js'];
   const open = canTransition(d.type, d.status, 'submit_bid');
   const mine = found.bid;
   const values = errors?.values ?? {};
-  const costOf = (lineId: string) =>
-    values[`cost.${lineId}`] ?? (mine ? (mine.lines.find((l) => l.lineId === lineId)?.unitCost ?? null) : null);
-  const quantities = new Map(snapshot.lines.map((l) => [l.id, l.quantity]));
-  const total = mine
-    ? bidTotal(mine.lines.map((l) => ({ quantity: quantities.get(l.lineId) ?? 0, unitCost: l.unitCost })))
+  const bidLine = (id: string) => mine?.lines.find((l) => l.lineId === id);
+  const rows: BidLineView[] = snapshot.lines
+    .filter((l) => l.kind === 'item')
+    .map((line) => {
+      const saved = bidLine(line.id);
+      const note = values[`note.${line.id}`] ?? saved?.note ?? '';
+      const typed = open ? values[`cost.${line.id}`] : undefined; // a refused form's value, kept as typed
+      if (typed === undefined) {
+        const unitCost = saved?.unitCost ?? null;
+        const total = unitCost === null ? null : lineTotal(line.quantity, unitCost);
+        return { line, cost: unitCost === null ? '' : centsInput(unitCost), unitCost, note, total };
+      }
+      const cost = typed;
+      const read = readCost(line, cost);
+      const total = read.unitCost === null ? null : lineTotal(line.quantity, read.unitCost);
+      return { line, cost, unitCost: read.unitCost, note, total, error: read.error };
+    });
+  const priced = rows.filter((r) => r.unitCost !== null);
+  const running = bidTotal(priced.map((r) => ({ quantity: r.line.quantity, unitCost: r.unitCost })));
+  const submitted = mine
+    ? {
+        at: mine.submittedAt,
+        total: bidTotal(
+          snapshot.lines
+            .filter((l) => l.kind === 'item')
+            .map((l) => ({ quantity: l.quantity, unitCost: bidLine(l.id)?.unitCost ?? null })),
+        ),
+      }
     : null;
-  const intro = html`<${BidIntro} submitted=${mine ? { at: mine.submittedAt } : null} total=${total}
-    currency=${snapshot.currency} timeZone=${viewer.org.timeZone} />`;
-  if (!open) return { panel: intro, scripts };
-  const bidInputs = (lineId: string) => {
-    const cost = costOf(lineId);
-    const note = values[`note.${lineId}`] ?? mine?.lines.find((l) => l.lineId === lineId)?.note ?? '';
-    return html`<label class="visually-hidden" for=${`cost-${lineId}`}>Your unit cost</label>
-      <input id=${`cost-${lineId}`} form="bid-form" name=${`cost.${lineId}`} class="num" inputmode="decimal"
-        placeholder="No bid" value=${typeof cost === 'number' ? centsInput(cost) : (cost ?? '')} />
-      <label class="visually-hidden" for=${`note-${lineId}`}>Note</label>
-      <input id=${`note-${lineId}`} form="bid-form" name=${`note.${lineId}`} class="bid-note" placeholder="Note"
-        maxlength="500" value=${note} />`;
-  };
-  const footer = html`<${BidFooter} csrf=${c.get('csrf')} versionHash=${versionHash}
-    note=${values.note ?? mine?.note ?? ''} error=${errors?.bid} submitted=${!!mine} />`;
-  const panel = html`${intro}<form id="bid-form" method="post" action=${`${base}/bid`} class="card">${footer}</form>`;
-  return { panel, bidInputs, scripts };
+  const lines = html`<${BidLines} rows=${rows} groups=${snapshot.lines} currency=${snapshot.currency}
+    editable=${open} />`;
+  const panel = html`<${BidDecision}
+    action=${`/portal/documents/${d.id}#bid`}
+    csrf=${c.get('csrf')}
+    versionHash=${found.version.pdfSha256 ?? ''}
+    note=${values.note ?? mine?.note ?? ''}
+    error=${errors?.bid}
+    submitted=${submitted}
+    total=${running}
+    priced=${priced.length}
+    lines=${rows.length}
+    currency=${snapshot.currency}
+    timeZone=${viewer.org.timeZone}
+    open=${open}
+  />`;
+  return { panel, lines, scripts: open ? ['/live.js', '/bid.js'] : ['/live.js'] };
 }

@@ -1,7 +1,9 @@
 import { Hono, type Handler, type MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
+import { NotFound } from '../errors';
 import type { AppContext, AppEnv } from '../http/context';
-import { onNotFound } from '../http/errors';
+import { notFound } from '../http/errors';
+import { portalRefusal } from './ended';
 import { admitPortalSession, sessionHash } from './session';
 
 // The one guard of the recipient's side. Every route that serves a recipient is mounted inside
@@ -14,6 +16,10 @@ import { admitPortalSession, sessionHash } from './session';
 //     of reads (requirePortalWith), so the page still costs one round trip;
 //   - after the handler: a request whose viewer was never admitted answers the 404 page, whatever
 //     the handler returned. A route that forgets the check shows nothing; mount order is moot.
+//
+// Every 404 of the portal is its own (portal/ended.ts `portalRefusal`): the ended page of the
+// browser's portal session, in its company's branding, when that session has ended; otherwise one
+// plain page that names nobody. No /portal address falls through to the contractor's sign-in.
 
 const selfChecking = new WeakSet<Handler<AppEnv>>();
 
@@ -33,13 +39,18 @@ function endpoint(c: AppContext) {
 const reads = new Set(['GET', 'HEAD']);
 
 export const portalGuard: MiddlewareHandler<AppEnv> = async (c, next) => {
-  await sessionHash(c);
-  const selfChecked = reads.has(c.req.method) && selfChecking.has(endpoint(c) as Handler<AppEnv>);
-  if (!selfChecked) await admitPortalSession(c);
+  try {
+    await sessionHash(c);
+    const selfChecked = reads.has(c.req.method) && selfChecking.has(endpoint(c) as Handler<AppEnv>);
+    if (!selfChecked) await admitPortalSession(c);
+  } catch (err) {
+    if (err instanceof NotFound) return portalRefusal(c);
+    throw err;
+  }
   await next();
-  if (c.get('portal') || c.res.status >= 500) return;
-  // Nothing the unadmitted handler set (body, headers, cookies) survives.
-  const page = await onNotFound(c);
+  if (c.res.status >= 500 || (c.get('portal') && c.res.status !== 404)) return;
+  // Nothing the unadmitted handler set (body, headers, cookies) survives; an admitted viewer's 404 is the portal's too.
+  const page = await portalRefusal(c);
   c.res = undefined;
   c.res = new Response(page.body, {
     status: 404,
@@ -47,10 +58,14 @@ export const portalGuard: MiddlewareHandler<AppEnv> = async (c, next) => {
   });
 };
 
-/** The recipient's side of the app, mounted at `/portal`: the guard first, then every route given. */
+/**
+ * The recipient's side of the app, mounted at `/portal`: the guard first, then every route given,
+ * then the 404 for any other /portal address (it never reaches the dashboard's sign-in redirect).
+ */
 export function portalApp(...routes: Hono<AppEnv>[]) {
   const portal = new Hono<AppEnv>();
   portal.use('*', portalGuard);
   for (const r of routes) portal.route('/', r);
+  portal.all('*', () => notFound());
   return portal;
 }

@@ -1,21 +1,23 @@
 import { html } from '../../views/html';
 import type { PortalContext } from '../../views/layout/portal';
+import { ChangesSince } from '../../views/portal/changes';
 import { OutcomePanel, SignPanel } from '../../views/portal/decide';
-import { LinkProblemPage, PortalDocumentPage } from '../../views/portal/document';
+import { PortalDocumentPage } from '../../views/portal/document';
 import { PortalHomePage, type PortalRow } from '../../views/portal/home';
-import { paymentTotals } from '../budget/totals';
+import { amountDue, paymentTotals } from '../budget/totals';
 import { recordView } from '../conversation/actions';
 import { conversationSections } from '../conversation/present';
 import type { PageErrors } from '../conversation/routes';
 import { prepared } from '../db/client';
 import { withPayments } from '../documents/documents';
+import { todayIn } from '../documents/drafts';
 import { approvalEvent, recipientAction } from '../documents/kinds';
 import type { DocumentSnapshot } from '../documents/snapshot';
-import { canTransition, STATUS_LABELS } from '../documents/status';
+import { canTransition } from '../documents/status';
 import type { AppContext } from '../http/context';
 import { randomToken } from '../http/crypto';
 import { notFound } from '../http/errors';
-import { takeFlash } from '../http/flash';
+import { takeFlash, takeFormFlash } from '../http/flash';
 import { clientIp } from '../http/rate-limit';
 import { render } from '../http/render';
 import { consentText } from '../signing/consent';
@@ -28,7 +30,9 @@ import {
   sessionListQueries,
 } from './queries';
 import { bidStep } from './bid-step';
+import { changesSince, type VersionChanges } from './changes';
 import { portalViewer, requirePortalWith } from './session';
+import { nextStepLabel, partiesLine, recipientStatus, type Decision } from './wording';
 
 // The recipient's pages, rendered for any route that needs them: the portal's own routes, the
 // conversation's and the signing decisions' (a refused form shows the document again with its error).
@@ -44,26 +48,37 @@ export function portalContext(c: AppContext, notice?: string): PortalContext {
   };
 }
 
-/** The page an unusable link shows, or (sent) the page saying a fresh link is on its way. */
-export function linkProblem(c: AppContext, token: string, sent = false) {
-  c.header('Referrer-Policy', 'no-referrer');
-  return render(
-    c,
-    html`<${LinkProblemPage} ctx=${{ nonce: c.get('nonce'), csrf: c.get('csrf') }} token=${token} sent=${sent} />`,
-    sent ? 200 : 403,
-  );
+/** A decision as the status words need it: who made it, and whether it was the viewer. */
+function decisionOf(
+  d: { outcome: Decision['outcome']; signerName: string; signedAt: number; contactId: string } | null | undefined,
+  contactId: string,
+): Decision | null {
+  return d
+    ? { outcome: d.outcome, signerName: d.signerName, signedAt: d.signedAt, byYou: d.contactId === contactId }
+    : null;
 }
 
-function portalRow(r: ReturnType<typeof assemblePortalList>[number]): PortalRow {
+function portalRow(c: AppContext, r: ReturnType<typeof assemblePortalList>[number]): PortalRow {
+  const viewer = portalViewer(c);
   const s = withPayments(JSON.parse(r.snapshot!) as DocumentSnapshot, []);
   const invoice = r.type === 'customer_invoice';
+  const status = recipientStatus({
+    type: r.type,
+    status: r.status,
+    requireSignature: s.requireSignature,
+    dueDate: s.dueDate,
+    today: todayIn(viewer.org.timeZone),
+    timeZone: viewer.org.timeZone,
+    companyName: viewer.org.name,
+    decision: decisionOf(r.decision, viewer.contactId),
+  });
   return {
     id: r.id,
     number: r.number,
     title: s.title,
     typeLabel: s.typeLabel,
-    status: r.status,
-    statusLabel: STATUS_LABELS[r.status] ?? r.status,
+    status: status.text,
+    tone: status.tone,
     amountLabel: invoice ? 'Amount due' : 'Total',
     amount:
       s.amountColumn === 'bid' ? null : invoice ? paymentTotals(s.totals.total, [r.paid]).balance : s.totals.total,
@@ -79,8 +94,8 @@ function portalRow(r: ReturnType<typeof assemblePortalList>[number]): PortalRow 
 
 /** The portal home: every document sent to the viewer's account, what waits on them first. One round trip. */
 export async function showPortalHome(c: AppContext) {
-  const rows = assemblePortalList(await requirePortalWith(c, prepared(c.get('db'), sessionListQueries), {})).map(
-    portalRow,
+  const rows = assemblePortalList(await requirePortalWith(c, prepared(c.get('db'), sessionListQueries), {})).map((r) =>
+    portalRow(c, r),
   );
   rows.sort((a, b) => Number(!!b.action) - Number(!!a.action) || b.sentAt - a.sentAt);
   return render(c, html`<${PortalHomePage} ctx=${portalContext(c)} rows=${rows} />`);
@@ -90,8 +105,9 @@ export async function showPortalHome(c: AppContext) {
 export async function showPortalJob(c: AppContext, jobId: string) {
   const rows = assemblePortalList(
     await requirePortalWith(c, prepared(c.get('db'), sessionJobListQueries), { jobId }),
-  ).map(portalRow);
+  ).map((r) => portalRow(c, r));
   if (!rows.length) notFound();
+  rows.sort((a, b) => Number(!!b.action) - Number(!!a.action) || b.sentAt - a.sentAt);
   return render(
     c,
     html`<${PortalHomePage} ctx=${portalContext(c)} rows=${rows}
@@ -110,7 +126,9 @@ export async function showPortalDocument(c: AppContext, documentId: string, erro
   if (!found?.version.snapshot) notFound();
   const snapshot = withPayments(JSON.parse(found.version.snapshot) as DocumentSnapshot, found.payments);
   const d = found.document;
-  if (!errors) {
+  // live.js fetching the page again after an event: not a view (a tab in the background reads nothing).
+  const live = c.req.header('X-Live-Refresh') === '1';
+  if (!errors && !live) {
     const view = {
       orgId: viewer.orgId,
       documentId: d.id,
@@ -123,10 +141,11 @@ export async function showPortalDocument(c: AppContext, documentId: string, erro
       name: viewer.name,
       ip: clientIp(c.req),
       userAgent: c.req.header('User-Agent') ?? '',
+      version: found.version.version,
     };
     c.executionCtx.waitUntil(recordView(c.env, view).catch((err) => console.error('view log', err)));
   }
-  const ctx = portalContext(c);
+  const ctx = portalContext(c, live ? '' : undefined); // a live refresh leaves the one-time flash alone
   const below = conversationSections({
     documentId: d.id,
     base: `/portal/documents/${d.id}`,
@@ -139,17 +158,45 @@ export async function showPortalDocument(c: AppContext, documentId: string, erro
     comments: found.comments,
     files: found.files,
     currency: snapshot.currency,
-    errors,
+    // A refused upload redirects here (#files) with its message in a form flash (conversation/routes.ts).
+    errors: errors ?? (live ? undefined : formFlashErrors(c, d.id)),
   });
-  const step = nextStep(c, found, snapshot, errors);
-  const doc = { id: d.id, status: d.status, statusLabel: STATUS_LABELS[d.status] ?? d.status };
+  const changed = changesSince(found.lastSeen, snapshot);
+  const step = nextStep(c, found, snapshot, errors, changed);
+  const decided = found.signatures.find((s) => s.versionId === found.version.id);
+  const status = recipientStatus({
+    type: d.type,
+    status: d.status,
+    requireSignature: d.requireSignature,
+    dueDate: snapshot.dueDate,
+    today: todayIn(viewer.org.timeZone),
+    timeZone: viewer.org.timeZone,
+    companyName: viewer.org.name,
+    decision: decisionOf(decided, viewer.contactId),
+  });
+  const summary = {
+    status,
+    parties: partiesLine(d.type, snapshot.typeLabel, viewer.org.name),
+    step: decided ? null : nextStepLabel(d.type, d.status, d.requireSignature),
+    amountDue: amountDue(snapshot.totals),
+  };
+  const attachments = found.files
+    .filter((f) => f.side === 'contractor')
+    .map((f) => ({ id: f.id, name: f.name, size: f.size }));
   return render(
     c,
-    html`<${PortalDocumentPage} ctx=${ctx} doc=${doc}
-      snapshot=${snapshot} nextStep=${step.panel} bidInputs=${step.bidInputs} payments=${found.payments}
+    html`<${PortalDocumentPage} ctx=${ctx} doc=${{ id: d.id }} snapshot=${snapshot} summary=${summary}
+      changes=${changed ? html`<${ChangesSince} c=${changed} currency=${snapshot.currency} />` : null}
+      nextStep=${step.panel} lines=${step.lines} payments=${found.payments} attachments=${attachments}
       paymentInstructions=${viewer.org.paymentInstructions} below=${below} scripts=${step.scripts} />`,
     errors ? 422 : 200,
   );
+}
+
+/** The upload's refusal a redirect brought, as the files section shows it. */
+function formFlashErrors(c: AppContext, documentId: string): PageErrors | undefined {
+  const upload = takeFormFlash(c, `upload:${documentId}`);
+  return upload ? { upload } : undefined;
 }
 
 export type Found = NonNullable<Awaited<ReturnType<typeof portalDocument>>>;
@@ -158,10 +205,16 @@ export type Found = NonNullable<Awaited<ReturnType<typeof portalDocument>>>;
 interface Step {
   panel: unknown;
   scripts: string[];
-  bidInputs?: (lineId: string) => unknown;
+  lines?: unknown; // a bid request's lines, with their inputs while bidding is open
 }
 
-function nextStep(c: AppContext, found: Found, snapshot: DocumentSnapshot, errors?: PageErrors): Step {
+function nextStep(
+  c: AppContext,
+  found: Found,
+  snapshot: DocumentSnapshot,
+  errors?: PageErrors,
+  changed?: VersionChanges | null,
+): Step {
   const viewer = portalViewer(c);
   const d = found.document;
   const base = `/portal/documents/${d.id}`;
@@ -170,11 +223,15 @@ function nextStep(c: AppContext, found: Found, snapshot: DocumentSnapshot, error
   const event = approvalEvent(d.type);
   const decided = found.signatures.find((s) => s.versionId === found.version.id);
   if (event && !decided && canTransition(d.type, d.status, event)) {
-    const panel = html`<${SignPanel} action=${`${base}/sign`} declineAction=${`${base}/decline`} csrf=${c.get('csrf')}
-      versionHash=${versionHash} idempotencyKey=${randomToken(16)} requireSignature=${d.requireSignature}
+    const panel = html`<${SignPanel} action=${`${base}#sign`} declineAction=${`${base}#decline`}
+      keepOpenHref=${`${base}?#decide`} csrf=${c.get('csrf')} versionHash=${versionHash}
+      idempotencyKey=${randomToken(16)} requireSignature=${d.requireSignature}
       verb=${event === 'approve' ? 'Approve' : 'Accept'} needsConsent=${d.requireSignature && !viewer.esignConsentAt}
-      consent=${consentText(viewer.org.name, viewer.org.email)} name=${viewer.name} error=${errors?.sign}
-      declineError=${errors?.decline} values=${errors?.values} />`;
+      consent=${consentText(viewer.org.name, viewer.org.email)} name=${viewer.name}
+      docLabel=${`${snapshot.typeLabel} ${snapshot.number}`} version=${snapshot.version} companyName=${viewer.org.name}
+      comparedTo=${changed?.fromSha256} error=${errors?.sign} declineError=${errors?.decline}
+      confirmDecline=${errors?.confirmDecline}
+      values=${errors?.values} />`;
     return { panel, scripts: d.requireSignature ? [...scripts, '/sign.js'] : scripts };
   }
   // A refusal that arrives after the decision was made (a second tab, a double click) still says why.

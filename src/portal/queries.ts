@@ -69,6 +69,7 @@ export type PortalSessionRow = Rows<ReturnType<typeof sessionQuery>>[number];
 export function portalSessionViewer() {
   const session = sql`s.id = ${sql.placeholder('sessionHash')} AND s.expires_at > ${sql.placeholder('now')}`;
   return {
+    contactId: sql`(SELECT s.contact_id FROM portal_sessions s WHERE ${session})`,
     orgId: sql`(SELECT s.org_id FROM portal_sessions s WHERE ${session})`,
     accountId: sql`(SELECT ct.account_id FROM portal_sessions s JOIN contacts ct ON ct.id = s.contact_id AND ct.org_id = s.org_id AND ct.access_version = s.access_version WHERE ${session})`,
   };
@@ -149,6 +150,23 @@ function listStatements(db: Db, jobId?: Param) {
       .innerJoin(documents, eq(documents.id, payments.documentId))
       .where(and(eq(payments.orgId, viewer.orgId), where))
       .groupBy(payments.documentId),
+    // The decisions on each sent version, for the recipient's status words ("Signed by you on …").
+    db
+      .select({
+        documentId: signatures.documentId,
+        outcome: signatures.outcome,
+        signerName: signatures.signerName,
+        signedAt: signatures.signedAt,
+        contactId: signatures.contactId,
+      })
+      .from(signatures)
+      .innerJoin(documents, eq(documents.id, signatures.documentId))
+      .innerJoin(
+        documentVersions,
+        and(eq(documentVersions.id, signatures.versionId), eq(documentVersions.version, documents.sentVersion)),
+      )
+      .where(and(eq(signatures.orgId, viewer.orgId), where))
+      .orderBy(desc(signatures.signedAt)),
   ]);
 }
 
@@ -157,14 +175,16 @@ export const sessionJobListQueries = (db: Db) => listStatements(db, sql.placehol
 
 type ListRows = Awaited<ReturnType<typeof batchPrepared<ReturnType<typeof sessionListQueries>>>>;
 
-export function assemblePortalList([rows, paid]: ListRows) {
+export function assemblePortalList([rows, paid, decided]: ListRows) {
   const paidBy = new Map(paid.map((p) => [p.documentId, p.amount]));
-  return rows.map((r) => ({ ...r, paid: paidBy.get(r.id) ?? 0 }));
+  const decisionOf = new Map<string, (typeof decided)[number]>();
+  for (const d of decided) if (!decisionOf.has(d.documentId)) decisionOf.set(d.documentId, d);
+  return rows.map((r) => ({ ...r, paid: paidBy.get(r.id) ?? 0, decision: decisionOf.get(r.id) ?? null }));
 }
 
 // One document as its recipient sees it: head, sent version, payments, thread, files, decisions,
 // the bid. Rows of other tables are read only when the document itself is visible to the account.
-function documentStatements(db: Db, viewer: Viewer) {
+function documentStatements(db: Db, viewer: Viewer & { contactId: Param | SQL }) {
   const documentId = sql.placeholder('documentId');
   const visible = visibleDocument(db, viewer, documentId);
   return prepareEach([
@@ -224,30 +244,56 @@ function documentStatements(db: Db, viewer: Viewer) {
           visible,
         ),
       ),
+    // The newest earlier version this contact opened: what a revision is compared with (portal/changes.ts).
+    db
+      .select({
+        version: documentVersions.version,
+        pdfSha256: documentVersions.pdfSha256,
+        snapshot: documentVersions.snapshot,
+      })
+      .from(documentVersions)
+      .where(
+        and(
+          eq(documentVersions.orgId, viewer.orgId),
+          eq(documentVersions.documentId, documentId),
+          sql`${documentVersions.version} = (SELECT max(vv.version) FROM version_views vv JOIN documents d ON d.id = vv.document_id WHERE vv.document_id = ${documentId} AND vv.contact_id = ${viewer.contactId} AND vv.version < d.sent_version)`,
+          visible,
+        ),
+      ),
   ]);
 }
 
 const documentQueries = (db: Db) =>
-  documentStatements(db, { orgId: sql.placeholder('orgId'), accountId: sql.placeholder('accountId') });
+  documentStatements(db, {
+    orgId: sql.placeholder('orgId'),
+    accountId: sql.placeholder('accountId'),
+    contactId: sql.placeholder('contactId'),
+  });
 /** The same reads with the viewer taken from the session, for the batch that looks it up. */
 export const sessionDocumentQueries = (db: Db) => documentStatements(db, portalSessionViewer());
 
 type DocumentRows = Awaited<ReturnType<typeof batchPrepared<ReturnType<typeof documentQueries>>>>;
 
-export function assemblePortalDocument([head, paid, thread, shared, decisions, bidRows]: DocumentRows) {
+export function assemblePortalDocument([head, paid, thread, shared, decisions, bidRows, seen]: DocumentRows) {
   if (!head[0]) return null;
   const bid = bidRows[0]?.bid?.id
     ? { ...bidRows[0].bid, lines: bidRows.filter((r) => r.line?.id).map((r) => r.line!) }
     : null;
-  return { ...head[0], payments: paid, comments: thread, files: shared, signatures: decisions, bid };
+  const lastSeen = seen[0] ?? null;
+  return { ...head[0], payments: paid, comments: thread, files: shared, signatures: decisions, bid, lastSeen };
 }
 
 /** One document as its recipient sees it, in one batch. */
-export async function portalDocument(db: Db, viewer: { orgId: string; accountId: string }, documentId: string) {
+export async function portalDocument(
+  db: Db,
+  viewer: { orgId: string; accountId: string; contactId: string },
+  documentId: string,
+) {
   return assemblePortalDocument(
     await batchPrepared(db, prepared(db, documentQueries), {
       orgId: viewer.orgId,
       accountId: viewer.accountId,
+      contactId: viewer.contactId,
       documentId,
     }),
   );
@@ -387,4 +433,45 @@ export async function extendPortalSession(db: Db, hash: string, now = Date.now()
     .update(portalSessions)
     .set({ expiresAt: now + PORTAL_SESSION_DAYS * DAY })
     .where(eq(portalSessions.id, hash));
+}
+
+// Who an ended link or session belonged to, for the ended page.
+
+const brandColumns = {
+  orgId: orgs.id,
+  name: orgs.name,
+  brandColor: orgs.brandColor,
+  logoKey: orgs.logoKey,
+  phone: orgs.phone,
+  email: orgs.email,
+};
+
+/**
+ * A portal session by its hash whatever became of it (expired, or its contact's access moved on),
+ * with its contact and org: what the ended page may say. Rows are only deleted when the same
+ * browser opens a new link (and so holds a new cookie), so an ended session is still found here.
+ */
+export async function endedSession(db: Db, hash: string) {
+  const [row] = await db
+    .select({
+      expiresAt: portalSessions.expiresAt,
+      sessionAccess: portalSessions.accessVersion,
+      contact: contacts,
+      brand: brandColumns,
+    })
+    .from(portalSessions)
+    .innerJoin(contacts, and(eq(contacts.id, portalSessions.contactId), eq(contacts.orgId, portalSessions.orgId)))
+    .innerJoin(orgs, eq(orgs.id, portalSessions.orgId))
+    .where(eq(portalSessions.id, hash));
+  return row;
+}
+
+/** A link's contact with their org's brand, for the page an unusable (but genuine) link shows. */
+export async function contactBrand(db: Db, contactId: string) {
+  const [row] = await db
+    .select({ contact: contacts, brand: brandColumns })
+    .from(contacts)
+    .innerJoin(orgs, eq(orgs.id, contacts.orgId))
+    .where(eq(contacts.id, contactId));
+  return row;
 }

@@ -1,13 +1,16 @@
 import { Hono } from 'hono';
 import { pdfFileName, pdfResponse } from '../documents/pdf';
-import type { AppEnv } from '../http/context';
+import type { AppContext, AppEnv } from '../http/context';
 import { notFound } from '../http/errors';
 import { clientIp } from '../http/rate-limit';
+import { readCookie } from '../http/cookies';
+import { sha256Hex } from '../http/crypto';
 import { readForm } from '../http/validate';
 import { deliverSoon } from '../mail/deliver';
 import { openPortalLink, requestFreshLink } from './actions';
+import { showLinkProblem, showSessionFreshLink } from './ended';
 import { checksOwnSession } from './guard';
-import { linkProblem, showPortalDocument, showPortalHome, showPortalJob } from './pages';
+import { showPortalDocument, showPortalHome, showPortalJob } from './pages';
 import { orgLogo, portalPdf } from './queries';
 import { portalViewer, startPortalSession } from './session';
 
@@ -23,7 +26,21 @@ export function inkOn(hex: string): string {
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
-// Before a session: the brand stylesheet, opening a link, asking for a fresh one. Mounted at `/`.
+/** A company's logo, as stored (PNG or JPEG by content): never run, never sniffed. */
+async function logoResponse(c: AppContext, orgId: string, cache: string) {
+  const org = await orgLogo(c.get('db'), orgId);
+  const obj = org?.logoKey ? await c.env.FILES.get(org.logoKey) : null;
+  if (!obj) notFound();
+  return new Response(obj.body, {
+    headers: {
+      'Content-Type': org?.logoContentType ?? 'application/octet-stream',
+      'Cache-Control': cache,
+      'Content-Security-Policy': "default-src 'none'; sandbox",
+    },
+  });
+}
+
+// Before a session: the brand stylesheet and logo, opening a link, asking for a fresh one. Mounted at `/`.
 export const publicPortalRoutes = new Hono<AppEnv>()
   .get('/brand.css', (c) => {
     const color = c.req.query('c') ?? '';
@@ -33,24 +50,37 @@ export const publicPortalRoutes = new Hono<AppEnv>()
       'Cache-Control': IMMUTABLE,
     });
   })
+  // The ended-link page's header, which has no live session: a company's logo is the mark on
+  // every PDF it sends, and its id (random, 24 characters) appears only on its own pages.
+  .get('/brand/:orgId/logo', (c) => {
+    const orgId = c.req.param('orgId');
+    if (!/^[a-z0-9]{1,40}$/.test(orgId)) notFound();
+    return logoResponse(c, orgId, 'public, max-age=300');
+  })
   .get('/p/:token', async (c) => {
     const token = c.req.param('token');
     const opened = await openPortalLink(c.env, c.get('db'), token);
-    if (!opened) return linkProblem(c, token);
+    if (!opened) return showLinkProblem(c, token);
     await startPortalSession(c, opened.contact);
     c.header('Referrer-Policy', 'no-referrer');
     return c.redirect(`/portal/documents/${opened.documentId}`, 303);
   })
+  // "Email me a new link", from an unusable link's page (the token) or an ended session's (the cookie).
   .post('/p/fresh-link', async (c) => {
-    const token = ((await readForm(c)).token ?? '').slice(0, 2000);
+    const form = await readForm(c);
+    const token = (form.token ?? '').slice(0, 2000);
+    const cookie = token ? '' : (readCookie(c, 'portal') ?? '');
+    const document = /^[a-z0-9]{1,40}$/.test(form.document ?? '') ? form.document : undefined;
     const input = {
       token,
+      sessionHash: cookie && cookie.length <= 100 ? await sha256Hex(cookie) : undefined,
+      documentId: document,
       origin: c.env.APP_ORIGIN,
       ip: clientIp(c.req),
       userAgent: c.req.header('User-Agent'),
     };
     if (await requestFreshLink(c.env, c.get('db'), input)) deliverSoon(c);
-    return linkProblem(c, token, true);
+    return token || !input.sessionHash ? showLinkProblem(c, token, true) : showSessionFreshLink(c);
   });
 
 // The recipient's own pages, relative to the `/portal` sub-app (portalApp) and its guard. The
@@ -68,13 +98,7 @@ export const portalRoutes = new Hono<AppEnv>()
     '/documents/:id{[a-z0-9]+}',
     checksOwnSession((c) => showPortalDocument(c, c.req.param('id') ?? '')),
   )
-  .get('/logo', async (c) => {
-    const org = await orgLogo(c.get('db'), portalViewer(c).orgId);
-    const obj = org?.logoKey ? await c.env.FILES.get(org.logoKey) : null;
-    if (!obj) notFound();
-    const type = org?.logoContentType ?? 'application/octet-stream';
-    return new Response(obj.body, { headers: { 'Content-Type': type, 'Cache-Control': 'private, max-age=300' } });
-  })
+  .get('/logo', (c) => logoResponse(c, portalViewer(c).orgId, 'private, max-age=300'))
   .get('/documents/:file{[a-z0-9]+\\.pdf}', async (c) => {
     const found = await portalPdf(c.get('db'), portalViewer(c), c.req.param('file').replace(/\.pdf$/, ''));
     const obj = found?.pdfKey ? await c.env.FILES.get(found.pdfKey) : null;

@@ -16,8 +16,15 @@ import {
 // Who may pass is decided in one place, the portal's guard (./guard.ts); these are its parts.
 const DAY = 86_400_000;
 
+/**
+ * The cookie outlives the session by far: once the session has ended (30 days without a visit, or
+ * a revoke) it still tells the portal whose it was, so the page can say so in the company's
+ * branding and offer a new link by email (portal/ended.ts). It grants nothing after the session.
+ */
+export const PORTAL_COOKIE_DAYS = 365;
+
 function setPortalCookie(c: AppContext, token: string) {
-  writeCookie(c, 'portal', token, PORTAL_SESSION_DAYS * 86_400);
+  writeCookie(c, 'portal', token, PORTAL_COOKIE_DAYS * 86_400);
 }
 
 export async function startPortalSession(c: AppContext, contact: { id: string; orgId: string; accessVersion: number }) {

@@ -22,6 +22,13 @@ export interface RoomEvent {
   type: string;
   fileId?: string;
   html?: (audience: SocketAudience) => string;
+  /** Why a recipient's page that may no longer see the document is closed (4403), in their words. */
+  ends?: string;
+  /**
+   * What changed, in a sentence an open portal page announces: it fetches itself again and shows the
+   * new outcome or status (public/live.js). Events without one change nothing a recipient sees.
+   */
+  say?: string;
 }
 
 /**

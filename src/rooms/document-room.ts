@@ -46,6 +46,7 @@ import {
   type SignCommit,
   type SignResult,
 } from '../signing/actions';
+import { sealWrite, type SealCommit } from '../signing/finalize';
 import type { SocketAudience, RoomContext, RoomEvent, RoomResult, RoomWrite } from './client';
 
 export type { SocketAudience, RoomContext, RoomEvent, RoomWrite } from './client';
@@ -178,6 +179,11 @@ export class DocumentRoom extends DurableObject<Env> {
     return this.write(input, (db) => acceptBidWrite(db, input));
   }
 
+  /** A signature's sealed PDF is ready (made by the Worker, put to R2): recorded once, and the open pages told. */
+  seal(input: SealCommit) {
+    return this.write(input, (db) => sealWrite(db, input));
+  }
+
   // Live pages. Hibernatable sockets: an idle page costs nothing; the tags say whose page it is
   // and, for a recipient, the access version their session had when it opened.
   async fetch(request: Request): Promise<Response> {
@@ -225,7 +231,11 @@ export class DocumentRoom extends DurableObject<Env> {
    * The sockets that may hear the next event: the contractor's, and each recipient's whose access
    * still holds. The others are closed (4403). If access cannot be read, no recipient hears this event.
    */
-  private async dropRevoked(documentId: string, sockets: WebSocket[]): Promise<WebSocket[]> {
+  private async dropRevoked(
+    documentId: string,
+    sockets: WebSocket[],
+    reason = 'Access to this document ended.',
+  ): Promise<WebSocket[]> {
     const recipients = sockets.flatMap((ws) => {
       const [audience, version] = this.ctx.getTags(ws);
       if (!audience?.startsWith('recipient:')) return [];
@@ -244,7 +254,7 @@ export class DocumentRoom extends DurableObject<Env> {
       dropped.add(r.ws);
       if (!allowed) continue;
       try {
-        r.ws.close(4403, 'Access to this document ended.');
+        r.ws.close(4403, reason);
       } catch {}
     }
     return sockets.filter((ws) => !dropped.has(ws));
@@ -272,7 +282,7 @@ export class DocumentRoom extends DurableObject<Env> {
   ) {
     const open = this.ctx.getWebSockets();
     if (!open.length) return;
-    const sockets = await this.dropRevoked(room.documentId, open);
+    const sockets = await this.dropRevoked(room.documentId, open, event.ends);
     let timeline: Promise<string | null> | null = null;
     const timelineHtml = () =>
       (timeline ??= this.db
@@ -288,6 +298,7 @@ export class DocumentRoom extends DurableObject<Env> {
           seq: seq ?? undefined,
           fileId: event.fileId,
           html: event.html?.(audience),
+          say: event.say,
         };
         if (audience === 'contractor' && activityId) payload.timeline = await timelineHtml();
         ws.send(JSON.stringify(payload));

@@ -49,6 +49,14 @@ function checkVersion(state: DecisionState, versionHash: string) {
   if (!/^[0-9a-f]{64}$/.test(versionHash) || versionHash !== state.version.pdfSha256) throw new Conflict(STALE);
 }
 
+/** The recipient may decline the version they were shown, while it still awaits their decision. */
+function declinable(state: DecisionState, versionHash: string) {
+  if (!approvalEvent(state.document.type)) throw new Refused('This document is not approved by signing.');
+  checkVersion(state, versionHash);
+  if (!canTransition(state.document.type, state.document.status, 'decline'))
+    throw new Conflict('This document is no longer awaiting your decision.');
+}
+
 /**
  * `value`, or NULL once the document has left the status and sent version the plan read. Written
  * into a NOT NULL column by the batch's first statement, it fails the whole batch instead of
@@ -70,6 +78,8 @@ export interface SignCommit extends RoomContext {
   imageKey: string | null;
   consent: boolean;
   idempotencyKey: string;
+  /** The earlier version's PDF hash whose changes the page showed the signer (portal/changes.ts), if any. */
+  comparedTo?: string;
 }
 
 export interface SignResult {
@@ -117,6 +127,7 @@ export async function signWrite(db: Db, input: SignCommit, now = Date.now()): Pr
       userAgent: (input.actor.userAgent ?? '').slice(0, 500),
       unsignedPdfSha256: whileUnchanged(state, state.version.pdfSha256!),
       idempotencyKey: input.idempotencyKey,
+      ...comparedWith(state, input.comparedTo),
     }),
     db
       .update(documents)
@@ -140,7 +151,26 @@ export async function signWrite(db: Db, input: SignCommit, now = Date.now()): Pr
     ...changeOrderToBudget(db, state, lines, now),
     ...approvalMail(db, state, input.origin, input.signerName, verb, signed),
   );
-  return { statements, result: { signatureId, imageKey: input.imageKey }, activityId, event: { type: 'decision' } };
+  const told = { type: 'decision', say: `${verb[0].toUpperCase()}${verb.slice(1)} by ${input.signerName}.` };
+  return { statements, result: { signatureId, imageKey: input.imageKey }, activityId, event: told };
+}
+
+/**
+ * The comparison the signer was shown, as the signature records it. The page shows the changes since
+ * the newest earlier version this contact opened (version_views); the posted hash counts only when it
+ * is that version's (read in the insert itself), so the certificate never states a comparison the
+ * server did not show. Anything else records nothing.
+ */
+function comparedWith(state: DecisionState, comparedTo: string | undefined) {
+  if (!comparedTo || !/^[0-9a-f]{64}$/.test(comparedTo)) return {};
+  const shown = sql`(SELECT max(vv.version) FROM version_views vv WHERE vv.document_id = ${state.document.id}
+    AND vv.contact_id = ${state.contact.id} AND vv.version < ${state.version.version})`;
+  const where = sql`v.document_id = ${state.document.id} AND v.org_id = ${state.org.id} AND v.pdf_sha256 = ${comparedTo}
+    AND v.sent_at IS NOT NULL AND v.version = ${shown}`;
+  return {
+    comparedToVersion: sql<number>`(SELECT v.version FROM document_versions v WHERE ${where} ORDER BY v.version DESC LIMIT 1)`,
+    comparedToSha256: sql<string>`(SELECT v.pdf_sha256 FROM document_versions v WHERE ${where} ORDER BY v.version DESC LIMIT 1)`,
+  };
 }
 
 type VersionLine = Awaited<ReturnType<typeof itemLinesOf>>[number];
@@ -195,6 +225,13 @@ function changeOrderToBudget(db: Db, state: DecisionState, lines: VersionLine[],
   ];
 }
 
+/** Why a decline's reason cannot be taken (too long), or null; the route asks it before "Decline …?". */
+export function declineReasonRefusal(reason: string): string | null {
+  if (reason.length <= MAX_REASON) return null;
+  const has = reason.length.toLocaleString('en-US');
+  return `The reason can be at most ${MAX_REASON.toLocaleString('en-US')} characters; it has ${has}.`;
+}
+
 export interface DeclineCommit extends RoomContext {
   actor: RecipientActor;
   versionHash: string;
@@ -207,18 +244,10 @@ export async function declineWrite(
   input: DeclineCommit,
   now = Date.now(),
 ): Promise<RoomWrite<{ declined: true }>> {
-  if (input.reason.length > MAX_REASON) {
-    const has = input.reason.length.toLocaleString('en-US');
-    throw new Refused(
-      `The reason can be at most ${MAX_REASON.toLocaleString('en-US')} characters; it has ${has}.`,
-      'reason',
-    );
-  }
+  const refusal = declineReasonRefusal(input.reason);
+  if (refusal) throw new Refused(refusal, 'reason');
   const state = await stateFor(db, input);
-  if (!approvalEvent(state.document.type)) throw new Refused('This document is not approved by signing.');
-  checkVersion(state, input.versionHash);
-  if (!canTransition(state.document.type, state.document.status, 'decline'))
-    throw new Conflict('This document is no longer awaiting your decision.');
+  declinable(state, input.versionHash);
   const activityId = createId();
   const base = { orgId: state.org.id, jobId: state.document.jobId, documentId: state.document.id, actor: input.actor };
   const statements: Statement[] = [
@@ -253,7 +282,8 @@ export async function declineWrite(
     }),
     ...declineMail(db, state, input.origin, input.reason),
   ];
-  return { statements, result: { declined: true }, activityId, event: { type: 'decision' } };
+  const event = { type: 'decision', say: `Declined by ${state.contact.name}.` };
+  return { statements, result: { declined: true }, activityId, event };
 }
 
 /**
@@ -360,7 +390,8 @@ export async function bidWrite(
     }),
     ...bidMail(db, state, input.origin, total, !!existing, input.note),
   ];
-  return { statements, result: { total, revised: !!existing }, activityId, event: { type: 'decision' } };
+  const event = { type: 'decision', say: existing ? 'The bid was updated.' : 'The bid was submitted.' };
+  return { statements, result: { total, revised: !!existing }, activityId, event };
 }
 
 export interface AcceptBidCommit extends RoomContext {
@@ -480,7 +511,8 @@ export async function acceptBidWrite(
       }),
     ]),
   ];
-  return { statements, result: { items: priced.length }, activityId, event: { type: 'decision' } };
+  const event = { type: 'decision', say: 'The bid was accepted.' };
+  return { statements, result: { items: priced.length }, activityId, event };
 }
 
 // Verbs: what the Worker calls. Each asks the document's room and answers its result or its domain error.
@@ -548,6 +580,14 @@ function deliverLater(env: Env, db: Db, defer: Defer) {
 export interface DeclineInput extends RoomContext {
   versionHash: string;
   reason: string;
+}
+
+/**
+ * Before "Decline …?" is asked: the same checks the decline will make in the room (a read, nothing
+ * written), so the question is never asked about a version the recipient was not shown.
+ */
+export async function checkDeclinable(db: Db, actor: RecipientActor, input: DeclineInput) {
+  declinable(await stateFor(db, { ...input, actor }), input.versionHash);
 }
 
 export async function decline(env: Env, db: Db, actor: RecipientActor, input: DeclineInput, defer: Defer) {

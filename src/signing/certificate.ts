@@ -35,6 +35,8 @@ export interface CertificateInput {
     userAgent: string;
   };
   image: Uint8Array | null; // the drawn signature PNG
+  /** The earlier version whose changes the signer was shown on the page before signing. */
+  comparedTo?: { version: number; sha256: string } | null;
   events: CertificateEvent[];
   fonts: { regular: Uint8Array; bold: Uint8Array; script: Uint8Array };
 }
@@ -167,6 +169,8 @@ async function buildNow(input: CertificateInput): Promise<Uint8Array> {
       'Consent to do business electronically: ' +
         `${new Date(input.signer.consentAt).toISOString().replace('T', ' ').slice(0, 19)} UTC`,
     );
+  if (input.comparedTo)
+    line(`Shown the changes since rev ${input.comparedTo.version} (SHA-256 ${input.comparedTo.sha256}) before signing`);
   line(`IP address: ${input.signer.ip || 'unknown'}`);
   line(`User agent: ${input.signer.userAgent || 'unknown'}`, { size: 8.5, color: MUTED });
   if (image) {

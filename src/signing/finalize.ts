@@ -3,14 +3,17 @@ import { renderMail } from '../../views/mail/message';
 import { activityInsert } from '../conversation/activity';
 import { describeEvent } from '../conversation/feed';
 import type { Db } from '../db/client';
+import { createId } from '../db/ids';
 import { contacts, documents, documentVersions, orgs, signatures, users } from '../db/schema';
 import type { Env } from '../env';
+import { NotFound } from '../errors';
 import { sha256Hex } from '../http/crypto';
 import { kindOf } from '../documents/kinds';
 import { portalLink } from '../portal/links';
 import { linkStillGiven } from '../portal/queries';
 import { brandOf } from '../mail/documents';
-import { queueMail } from '../mail/outbox';
+import { queueMail, type OutgoingMail } from '../mail/outbox';
+import { documentRoom, throughRoom, type RoomContext, type RoomWrite } from '../rooms/client';
 import { loadPdfAssets, loadScriptFont } from '../pdf/assets';
 import type { SignatureBox } from '../pdf/render';
 import { buildSignedPdf } from './certificate';
@@ -117,6 +120,10 @@ export async function finalizeSignature(
         userAgent: s.userAgent,
       },
       image: image ? new Uint8Array(await image.arrayBuffer()) : null,
+      comparedTo:
+        s.comparedToVersion !== null && s.comparedToSha256
+          ? { version: s.comparedToVersion, sha256: s.comparedToSha256 }
+          : null,
       events,
       fonts: { regular: assets.font, bold: assets.boldFont, script },
     });
@@ -133,12 +140,11 @@ export async function finalizeSignature(
       httpMetadata: { contentType: 'application/pdf' },
       customMetadata: { sha256: sha },
     });
-    const now = Date.now();
     // A contact revoked since the signature gets no link: only the contractor can give access back.
     const recipientLink = (await linkStillGiven(db, row.document, row.contact))
       ? await portalLink(env, origin, row.contact, row.document.id, row.org.portalLinkDays)
       : null;
-    const mailTo = (to: { email: string; name: string }, href: string, button: string) => {
+    const mailTo = (to: { email: string; name: string }, href: string, button: string): OutgoingMail => {
       const m = renderMail({
         brand: brandOf(row.org),
         heading: `${label} is signed`,
@@ -148,7 +154,7 @@ export async function finalizeSignature(
         ],
         button: { label: button, href },
       });
-      return queueMail(db, {
+      return {
         orgId: row.org.id,
         documentId: row.document.id,
         kind: 'signed',
@@ -156,42 +162,40 @@ export async function finalizeSignature(
         fromName: row.org.name,
         subject: `Signed: ${label} from ${row.org.name}`,
         ...m,
-      });
+      };
     };
-    const won = await db
-      .update(signatures)
-      .set({ sealedPdfKey: key, sealedPdfSha256: sha, sealedAt: now, sealError: null })
-      .where(and(eq(signatures.id, s.id), isNull(signatures.sealedAt)))
-      .returning({ id: signatures.id });
-    if (!won.length) {
-      await env.FILES.delete(key); // another run sealed it first
+    const mails = [
+      ...(recipientLink
+        ? [mailTo({ email: row.contact.email, name: row.contact.name }, recipientLink, 'Download the signed PDF')]
+        : []),
+      ...(row.creator?.email
+        ? [
+            mailTo(
+              { email: row.creator.email, name: row.creator.name ?? '' },
+              `${origin}/documents/${row.document.id}`,
+              'Open the document',
+            ),
+          ]
+        : []),
+    ];
+    // Committed through the document's room: in order with its other writes, and its open pages are told.
+    const outcome = await throughRoom(
+      documentRoom(env, row.document.id).seal({
+        orgId: row.org.id,
+        documentId: row.document.id,
+        jobId: row.document.jobId,
+        timeZone: row.org.timeZone,
+        origin,
+        signatureId: s.id,
+        sealedPdfKey: key,
+        sealedPdfSha256: sha,
+        mails,
+      }),
+    );
+    if (!outcome.sealed) {
+      // Another run sealed it first; its file stays (the same bytes make the same key).
+      if (outcome.key !== key) await env.FILES.delete(key);
       return 'already';
-    }
-    try {
-      await db.batch([
-        activityInsert(db, {
-          orgId: row.org.id,
-          jobId: row.document.jobId,
-          documentId: row.document.id,
-          action: 'sealed',
-          actor: { side: 'system', name: 'Contractor Portal' },
-          data: { sha256: sha, signatureId: s.id },
-        }),
-        ...(recipientLink
-          ? [mailTo({ email: row.contact.email, name: row.contact.name }, recipientLink, 'Download the signed PDF')]
-          : []),
-        ...(row.creator?.email
-          ? [
-              mailTo(
-                { email: row.creator.email, name: row.creator.name ?? '' },
-                `${origin}/documents/${row.document.id}`,
-                'Open the document',
-              ),
-            ]
-          : []),
-      ]);
-    } catch (err) {
-      console.error('sealed, but the notices failed', s.id, err);
     }
     return 'sealed';
   } catch (err) {
@@ -200,7 +204,64 @@ export async function finalizeSignature(
     await db
       .update(signatures)
       .set({ sealError: message.slice(0, 500) })
-      .where(eq(signatures.id, s.id));
+      .where(and(eq(signatures.id, s.id), isNull(signatures.sealedAt)));
     return 'failed';
   }
+}
+
+export interface SealCommit extends RoomContext {
+  signatureId: string;
+  sealedPdfKey: string;
+  sealedPdfSha256: string;
+  /** The "is signed" notices, rendered by the Worker, queued in the same batch. */
+  mails: OutgoingMail[];
+}
+
+/**
+ * The room's plan for a sealed PDF: the signature points at it (unless a run before this one got
+ * there first: then nothing is written, and the caller deletes its copy unless it is the same file),
+ * the timeline says so, the notices are queued, and the document's open pages hear `sealed` (the
+ * download replaces "Finalizing").
+ */
+export async function sealWrite(
+  db: Db,
+  input: SealCommit,
+  now = Date.now(),
+): Promise<RoomWrite<{ sealed: boolean; key: string | null }>> {
+  const [row] = await db
+    .select({ sealedAt: signatures.sealedAt, key: signatures.sealedPdfKey })
+    .from(signatures)
+    .where(
+      and(
+        eq(signatures.orgId, input.orgId),
+        eq(signatures.documentId, input.documentId),
+        eq(signatures.id, input.signatureId),
+      ),
+    );
+  if (!row) throw new NotFound();
+  if (row.sealedAt) return { statements: [], result: { sealed: false, key: row.key } };
+  const activityId = createId();
+  const sha = input.sealedPdfSha256;
+  return {
+    statements: [
+      db
+        .update(signatures)
+        .set({ sealedPdfKey: input.sealedPdfKey, sealedPdfSha256: sha, sealedAt: now, sealError: null })
+        .where(and(eq(signatures.id, input.signatureId), isNull(signatures.sealedAt))),
+      activityInsert(db, {
+        id: activityId,
+        orgId: input.orgId,
+        jobId: input.jobId,
+        documentId: input.documentId,
+        action: 'sealed',
+        actor: { side: 'system', name: 'Contractor Portal' },
+        data: { sha256: sha, signatureId: input.signatureId },
+        at: now,
+      }),
+      ...input.mails.map((m) => queueMail(db, m, now)),
+    ],
+    result: { sealed: true, key: input.sealedPdfKey },
+    activityId,
+    event: { type: 'sealed', say: 'The signed PDF is ready to download.' },
+  };
 }

@@ -1,4 +1,6 @@
 import { Hono } from 'hono';
+import { html } from '../../views/html';
+import { FormProblemPage } from '../../views/portal/ended';
 import { MAX_UNIT_AMOUNT } from '../budget/totals';
 import { approvalEvent } from '../documents/kinds';
 import { pdfResponse } from '../documents/pdf';
@@ -6,20 +8,33 @@ import { DomainError, STATUS_OF } from '../errors';
 import type { AppContext, AppEnv } from '../http/context';
 import { notFound } from '../http/errors';
 import { clientIp } from '../http/rate-limit';
-import { redirectWith } from '../http/render';
+import { redirectWith, render } from '../http/render';
 import { cleanText, FormCheck, readForm } from '../http/validate';
 import { showPortalDocument } from '../portal/pages';
 import { portalViewer } from '../portal/session';
-import { decline, sign, submitBid, type Defer, type RecipientActor } from './actions';
+import {
+  checkDeclinable,
+  decline,
+  declineReasonRefusal,
+  sign,
+  submitBid,
+  type Defer,
+  type RecipientActor,
+} from './actions';
 import { recipientDocument, sealedPdf, sentItemLines } from './queries';
 import { readSignatureImage } from './signature-image';
 
-// The recipient's decisions, mounted in the `/portal` sub-app behind its guard. A refused decision
-// shows the document again with the message under its form: 422 for input it cannot take, 409 when
-// the document moved on (signed, revised, closed) since the page was shown.
+// The recipient's decisions, mounted in the `/portal` sub-app behind its guard. The forms post to
+// the document's own address with an `intent` (sign, decline, bid, comment); the old
+// sub-addresses (/sign, /decline, /bid) run the same handlers, and answer a GET (a reload, the
+// back button) with the way to their form on the document. A refused decision shows the document
+// again at the address it was posted to, with the message in its form and every value kept: 422
+// for input it cannot take, 409 when the document moved on (signed, revised, closed) since the
+// page was shown. A decision made goes back to the document's decision (#decide) with a notice.
 
 type PageErrors = NonNullable<Parameters<typeof showPortalDocument>[2]>;
 type Form = 'sign' | 'decline' | 'bid';
+type FormHandler = (c: AppContext) => Promise<Response>;
 
 /** The document, if the portal viewer may see it (else the stranger's 404), and who is deciding from where. */
 async function recipient(c: AppContext) {
@@ -43,12 +58,16 @@ async function recipient(c: AppContext) {
   return { viewer, doc, actor, room };
 }
 
-async function again(c: AppContext, errors: PageErrors, status: 409 | 422) {
+/** The document page again, for this request's address, with `errors` in its forms. */
+async function again(c: AppContext, errors: PageErrors, status: 200 | 409 | 422) {
   const res = await showPortalDocument(c, c.req.param('id') ?? '', errors);
   return new Response(res.body, { status, headers: res.headers });
 }
 
-/** Runs one decision: on success the page again with a notice, on a refusal the form again with its message. */
+/**
+ * Runs one decision: on success back to the document's decision with a notice, on a refusal the
+ * form again with its message.
+ */
 async function decide(
   c: AppContext,
   form: Form,
@@ -64,70 +83,156 @@ async function decide(
     }
     throw err;
   }
-  return redirectWith(c, `/portal/documents/${c.req.param('id')}`, notice);
+  return redirectWith(c, `/portal/documents/${c.req.param('id')}#decide`, notice);
 }
 
-export const portalDecisionRoutes = new Hono<AppEnv>()
-  .post('/documents/:id/sign', async (c) => {
-    const { doc, actor, room } = await recipient(c);
-    if (!approvalEvent(doc.type)) notFound();
-    const raw = await readForm(c);
-    const values = { name: raw.name ?? '', method: raw.method ?? '', consent: raw.consent ?? '' };
-    const f = new FormCheck(raw);
-    const signerName = f.text('name', { label: 'Your full legal name', max: 200 });
-    if (!signerName || !f.ok)
-      return again(c, { sign: f.errors.name ?? 'Type your full legal name to sign.', values }, 422);
-    const method = doc.requireSignature && raw.method === 'drawn' ? 'drawn' : 'typed';
-    let image: Uint8Array | null = null;
-    if (method === 'drawn') {
-      const read = await readSignatureImage(raw.signature ?? '');
-      if (!read.ok) return again(c, { sign: read.error, values }, 422);
-      image = read.bytes;
+/**
+ * A drawn signature, read once: its image for the sign, and what a refused sign hands back so the
+ * pad can show it again — only a PNG data URL that is a signature we would accept (within its size
+ * limit); anything else is dropped.
+ */
+async function drawing(raw: Record<string, string>) {
+  if (raw.method !== 'drawn') return { read: null, keep: undefined };
+  const dataUrl = raw.signature ?? '';
+  const read = await readSignatureImage(dataUrl);
+  const keep = read.ok && /^data:image\/png;base64,[A-Za-z0-9+/]+={0,2}$/.test(dataUrl) ? dataUrl : undefined;
+  return { read, keep };
+}
+
+const signForm: FormHandler = async (c) => {
+  const { doc, actor, room } = await recipient(c);
+  if (!approvalEvent(doc.type)) notFound();
+  const raw = await readForm(c);
+  const values: Record<string, string> = {
+    name: raw.name ?? '',
+    method: raw.method ?? '',
+    consent: raw.consent ?? '',
+  };
+  const drawn = await drawing(raw);
+  if (drawn.keep) values.signature = drawn.keep;
+  const f = new FormCheck(raw);
+  const signerName = f.text('name', { label: 'Your full legal name', max: 200 });
+  if (!signerName || !f.ok)
+    return again(c, { sign: f.errors.name ?? 'Type your full legal name to sign.', values }, 422);
+  const method = doc.requireSignature && raw.method === 'drawn' ? 'drawn' : 'typed';
+  let image: Uint8Array | null = null;
+  if (method === 'drawn' && drawn.read) {
+    if (!drawn.read.ok) return again(c, { sign: drawn.read.error, values }, 422);
+    image = drawn.read.bytes;
+  }
+  const key = raw.idempotencyKey ?? '';
+  const input = {
+    ...room,
+    versionHash: (raw.versionHash ?? '').slice(0, 64),
+    signerName,
+    method,
+    image,
+    consent: raw.consent === 'yes',
+    idempotencyKey: /^[A-Za-z0-9_-]{8,64}$/.test(key) ? key : crypto.randomUUID(),
+    comparedTo: (raw.comparedTo ?? '').slice(0, 64), // checked in the room: an earlier sent version's hash, or nothing
+  } as const;
+  const thanks = doc.requireSignature
+    ? 'Thank you — your signature was recorded.'
+    : 'Thank you — your approval was recorded.';
+  return decide(c, 'sign', values, (defer) => sign(c.env, c.get('db'), actor, input, defer), thanks);
+};
+
+const declineForm: FormHandler = async (c) => {
+  const { doc, actor, room } = await recipient(c);
+  if (!approvalEvent(doc.type)) notFound();
+  const raw = await readForm(c);
+  const reason = cleanText(raw.reason ?? '', true);
+  const tooLong = declineReasonRefusal(reason);
+  if (tooLong) return again(c, { decline: tooLong, values: { reason } }, 422);
+  const input = { ...room, versionHash: (raw.versionHash ?? '').slice(0, 64), reason };
+  // Declining is final: the first post only asks "Decline …?" (with the reason), confirm=yes declines.
+  // It asks only while the version the page showed can still be declined; else it says why (409).
+  if (raw.confirm !== 'yes') {
+    try {
+      await checkDeclinable(c.get('db'), actor, input);
+    } catch (err) {
+      if (err instanceof DomainError && err.code === 'conflict')
+        return again(c, { decline: err.message, values: { reason } }, 409);
+      throw err;
     }
-    const key = raw.idempotencyKey ?? '';
-    const input = {
-      ...room,
-      versionHash: (raw.versionHash ?? '').slice(0, 64),
-      signerName,
-      method,
-      image,
-      consent: raw.consent === 'yes',
-      idempotencyKey: /^[A-Za-z0-9_-]{8,64}$/.test(key) ? key : crypto.randomUUID(),
-    } as const;
-    const thanks = doc.requireSignature
-      ? 'Thank you — your signature was recorded.'
-      : 'Thank you — your approval was recorded.';
-    return decide(c, 'sign', values, (defer) => sign(c.env, c.get('db'), actor, input, defer), thanks);
-  })
-  .post('/documents/:id/decline', async (c) => {
-    const { doc, actor, room } = await recipient(c);
-    if (!approvalEvent(doc.type)) notFound();
-    const raw = await readForm(c);
-    const reason = cleanText(raw.reason ?? '', true);
-    const input = { ...room, versionHash: (raw.versionHash ?? '').slice(0, 64), reason };
-    const declined = 'You declined this document. The contractor has been told.';
-    return decide(c, 'decline', { reason }, (defer) => decline(c.env, c.get('db'), actor, input, defer), declined);
-  })
-  .post('/documents/:id/bid', async (c) => {
-    const { doc, actor, room } = await recipient(c);
-    if (doc.type !== 'bid_request') notFound();
-    const requested = await sentItemLines(c.get('db'), room.orgId, doc.id);
-    const raw = await readForm(c);
-    const f = new FormCheck(raw);
-    const lines = requested.map((l) => ({
-      lineId: l.id,
-      unitCost: f.money(`cost.${l.id}`, { label: `Unit cost for ${l.name}`, min: 0, max: MAX_UNIT_AMOUNT }),
-      note: f.text(`note.${l.id}`, { label: `Note for ${l.name}`, max: 500 }),
-    }));
-    const note = f.text('note', { label: 'Notes', max: 2000, multiline: true });
-    if (!f.ok) return again(c, { bid: Object.values(f.errors).join(' '), values: raw }, 422);
-    const input = { ...room, versionHash: (raw.versionHash ?? '').slice(0, 64), note, lines };
-    const submitted = 'Your bid was submitted. You can revise it until the contractor decides.';
-    return decide(c, 'bid', raw, (defer) => submitBid(c.env, c.get('db'), actor, input, defer), submitted);
-  })
-  .get('/documents/:id/signed.pdf', async (c) => {
-    const { doc, room } = await recipient(c);
-    const pdf = await sealedPdf(c.env, c.get('db'), room.orgId, doc.id);
-    if (!pdf) notFound();
-    return pdfResponse(pdf.body, pdf.fileName);
-  });
+    return again(c, { confirmDecline: true, values: { reason, versionHash: input.versionHash } }, 200);
+  }
+  const declined = 'You declined this document. The contractor has been told.';
+  return decide(c, 'decline', { reason }, (defer) => decline(c.env, c.get('db'), actor, input, defer), declined);
+};
+
+const bidForm: FormHandler = async (c) => {
+  const { doc, actor, room } = await recipient(c);
+  if (doc.type !== 'bid_request') notFound();
+  const requested = await sentItemLines(c.get('db'), room.orgId, doc.id);
+  const raw = await readForm(c);
+  const f = new FormCheck(raw);
+  const lines = requested.map((l) => ({
+    lineId: l.id,
+    unitCost: f.money(`cost.${l.id}`, { label: `Unit cost for ${l.name}`, min: 0, max: MAX_UNIT_AMOUNT }),
+    note: f.text(`note.${l.id}`, { label: `Note for ${l.name}`, max: 500 }),
+  }));
+  const note = f.text('note', { label: 'Notes', max: 2000, multiline: true });
+  if (!f.ok) return again(c, { bid: Object.values(f.errors).join(' '), values: raw }, 422);
+  const input = { ...room, versionHash: (raw.versionHash ?? '').slice(0, 64), note, lines };
+  const submitted = 'Your bid was submitted. You can revise it until the contractor decides.';
+  return decide(c, 'bid', raw, (defer) => submitBid(c.env, c.get('db'), actor, input, defer), submitted);
+};
+
+/** The form's intent: a field of the urlencoded form, or of the JSON the live page's script posts. */
+async function intentOf(c: AppContext): Promise<string> {
+  if ((c.req.header('Content-Type') ?? '').startsWith('application/json')) {
+    const body = (await c.req.json().catch(() => null)) as { intent?: unknown } | null;
+    return typeof body?.intent === 'string' ? body.intent : '';
+  }
+  return (await readForm(c)).intent ?? '';
+}
+
+/** An intent we do not know: a clear page (400) that changes nothing, for a document the viewer may see. */
+async function unknownIntent(c: AppContext) {
+  const { doc } = await recipient(c);
+  const message = 'That form could not be sent: it did not say what to do. Nothing was changed.';
+  if ((c.req.header('Accept') ?? '').includes('application/json')) return c.json({ error: message }, 400);
+  return render(
+    c,
+    html`<${FormProblemPage} ctx=${{ nonce: c.get('nonce') }} back=${`/portal/documents/${doc.id}`} />`,
+    400,
+  );
+}
+
+const ID = '{[a-z0-9]+}';
+
+/** Back to a form's place on the document: what a GET of a form's address (a reload, the back button) gets. */
+const toForm = (anchor: string) => (c: AppContext) =>
+  c.redirect(`/portal/documents/${c.req.param('id')}#${anchor}`, 303);
+
+/**
+ * The decision routes. The comment form's handler lives with the conversation
+ * (conversation/routes.ts `commentHandler`) and is passed in from app.ts.
+ */
+export function portalDecisionRoutes(forms: { comment: FormHandler }) {
+  const byIntent: Record<string, FormHandler> = {
+    sign: signForm,
+    decline: declineForm,
+    bid: bidForm,
+    comment: forms.comment,
+  };
+  return new Hono<AppEnv>()
+    .post(`/documents/:id${ID}`, async (c) => {
+      const intent = await intentOf(c);
+      const handler = Object.hasOwn(byIntent, intent) ? byIntent[intent] : undefined;
+      return handler ? handler(c) : unknownIntent(c);
+    })
+    .post('/documents/:id/sign', signForm)
+    .post('/documents/:id/decline', declineForm)
+    .post('/documents/:id/bid', bidForm)
+    .get(`/documents/:id${ID}/sign`, toForm('sign'))
+    .get(`/documents/:id${ID}/decline`, toForm('decline'))
+    .get(`/documents/:id${ID}/bid`, toForm('bid'))
+    .get('/documents/:id/signed.pdf', async (c) => {
+      const { doc, room } = await recipient(c);
+      const pdf = await sealedPdf(c.env, c.get('db'), room.orgId, doc.id);
+      if (!pdf) notFound();
+      return pdfResponse(pdf.body, pdf.fileName);
+    });
+}

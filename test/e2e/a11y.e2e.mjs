@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
-import { launchBrowser, newContext, NO_BROWSER, screenshot, SHOTS, signIn, sleep, startApp } from './harness.mjs';
+import { linkFromMail } from './flows.mjs';
+import { launchBrowser, newContext, NO_BROWSER, screenshot, SHOTS, signIn, startApp } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -67,28 +68,6 @@ describe('accessibility (axe-core) and screenshots in real Chromium', { timeout:
     const report = found.splice(0).join('\n');
     if (report) assert.fail(`axe found violations:\n${report}`);
   };
-
-  /**
-   * The newest message in /dev/mail to `to` whose subject matches, polled (some mail is queued after
-   * the answer): the first link in its plain-text body that matches `pattern`.
-   */
-  async function linkFromMail(page, { to, subject, pattern }) {
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      await page.goto('/dev/mail');
-      const row = page.locator('table.mail-list tbody tr').filter({ hasText: to }).filter({ hasText: subject }).first();
-      if (await row.count()) {
-        await row.getByRole('link').click();
-        await page.waitForURL(/\/dev\/mail\/[a-z0-9]+$/);
-        const text = await page.locator('details pre.mail-text').textContent();
-        const link = pattern.exec(text)?.[0];
-        assert.ok(link, `a link like ${pattern} in the mail to ${to}:\n${text}`);
-        return link;
-      }
-      if (Date.now() > deadline) assert.fail(`no mail to ${to} about "${subject}" within 10 s`);
-      await sleep(250);
-    }
-  }
 
   test('signed out: sign in, sign up and its emailed link, password reset and its emailed link', {
     timeout: 60_000,

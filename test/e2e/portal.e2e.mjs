@@ -18,23 +18,11 @@ import {
   startApp,
   watchErrors,
 } from './harness.mjs';
+import { TRACK_SOCKETS } from './flows.mjs';
 
 const KITCHEN = 'Kitchen remodel – 14 Elm Street';
 const BATH = 'Primary bath renovation – 230 Birch Lane';
 const DANA = { name: 'Dana Reyes', email: 'dana.reyes@example.test' };
-
-/** Counts WebSockets that reached `open`, so a test can wait until a page's live updates are connected. */
-const TRACK_SOCKETS = () => {
-  window.__openSockets = 0;
-  const Native = window.WebSocket;
-  window.WebSocket = class extends Native {
-    constructor(...args) {
-      super(...args);
-      this.addEventListener('open', () => window.__openSockets++);
-      this.addEventListener('close', () => window.__openSockets--);
-    }
-  };
-};
 
 const liveConnected = (page) => page.waitForFunction(() => window.__openSockets > 0, null, { timeout: 10_000 });
 
@@ -123,15 +111,15 @@ describe('portal and live conversation in real Chromium', { timeout: 240_000, sk
     return fromText;
   }
 
-  /** The expired-link page's button: a plain form post that answers with the confirmation. */
+  /** The expired-link page's button: a plain form post that answers with the confirmation (issue 13 wording). */
   async function askForFreshLink(page) {
     const [response] = await Promise.all([
       page.waitForNavigation(),
-      page.getByRole('button', { name: 'Email me a fresh link' }).click(),
+      page.getByRole('button', { name: 'Email me a new link' }).click(),
     ]);
     const text = (await page.locator('main').innerText()).slice(0, 300);
-    assert.equal(response?.status(), 200, `"Email me a fresh link" answered ${response?.status()}: ${text}`);
-    await page.getByRole('status').filter({ hasText: 'a fresh one is on its way' }).waitFor();
+    assert.equal(response?.status(), 200, `"Email me a new link" answered ${response?.status()}: ${text}`);
+    await page.getByRole('status').filter({ hasText: 'We are emailing a new link to d•••@example.test' }).waitFor();
   }
 
   test('scenario 1: send an estimate, open the emailed link in a fresh browser, portal home, expired link', {
@@ -199,23 +187,24 @@ describe('portal and live conversation in real Chromium', { timeout: 240_000, sk
       assert.ok(overflow <= 0, `the portal document page scrolls sideways at 360 px by ${overflow}px`);
       await screenshot(portal, '2-portal-document-360');
 
-      // Portal home: every document sent to the account, grouped by job.
+      // Portal home: every document sent to the account, once. Both estimates wait on the customer, so
+      // both are under "Waiting for you", each naming its job (issue 13: no second listing by job).
       await Promise.all([
         portal.waitForURL((u) => u.pathname === '/portal'),
         portal.getByRole('link', { name: 'Your documents' }).click(),
       ]);
       await portal.getByRole('heading', { level: 1, name: 'Documents from Oak & Stone Builders' }).waitFor();
+      const waiting = portal
+        .locator('section')
+        .filter({ has: portal.getByRole('heading', { level: 2, name: 'Waiting for you' }) });
       for (const [job, doc] of [
         [KITCHEN, est],
         [BATH, other],
       ]) {
-        const section = portal.locator('section').filter({ has: portal.getByRole('heading', { level: 2, name: job }) });
-        assert.equal(await section.count(), 1, `one section for ${job}`);
-        assert.equal(
-          await section.locator('.portal-list li').filter({ hasText: doc.number }).count(),
-          1,
-          `${doc.number} listed under ${job}`,
-        );
+        assert.equal(await portal.locator('.portal-list li').filter({ hasText: doc.number }).count(), 1, doc.number);
+        const row = waiting.locator('.portal-list li').filter({ hasText: doc.number });
+        assert.equal(await row.count(), 1, `${doc.number} waits on the customer`);
+        assert.match(await row.innerText(), new RegExp(job), `${doc.number} names ${job}`);
       }
       await screenshot(portal, '3-portal-home-360');
       await portal.setViewportSize({ width: 1280, height: 900 });
@@ -225,7 +214,8 @@ describe('portal and live conversation in real Chromium', { timeout: 240_000, sk
       await recipient.close();
     }
 
-    // A tampered link (one character of the signature changed): the friendly expired page.
+    // A tampered link (one character of the signature changed): not one of ours, so a plain page that
+    // names nobody and says what to do (issue 13), with no button that could never send anything.
     const [head, payload, signature] = new URL(sent.link).pathname.slice(3).split('.');
     const i = Math.floor(signature.length / 2);
     const tampered = `${head}.${payload}.${signature.slice(0, i)}${signature[i] === 'A' ? 'B' : 'A'}${signature.slice(i + 1)}`;
@@ -234,10 +224,10 @@ describe('portal and live conversation in real Chromium', { timeout: 240_000, sk
       const p = await stranger.newPage();
       const res = await p.goto(`/p/${tampered}`);
       assert.equal(res.status(), 403);
-      await p.getByRole('heading', { level: 1, name: 'This link has expired' }).waitFor();
-      await p.getByText('We can email a fresh link to the address this document was sent to.').waitFor();
-      await screenshot(p, '4-link-expired');
-      await askForFreshLink(p);
+      await p.getByRole('heading', { level: 1, name: 'This link does not work' }).waitFor();
+      await p.getByText('ask the person who sent you the document to send it again').waitFor();
+      assert.equal(await p.getByRole('button', { name: 'Email me a new link' }).count(), 0);
+      await screenshot(p, '4-link-tampered');
       assert.equal(
         (await stranger.cookies()).filter((c) => c.name === 'cp_portal').length,
         0,
@@ -247,8 +237,8 @@ describe('portal and live conversation in real Chromium', { timeout: 240_000, sk
       await stranger.close();
     }
 
-    // A genuine link that ran out (signed with the dev secret, expired ten days ago): the same page,
-    // and this time the button really emails a fresh link to the address on file, which works.
+    // A genuine link that ran out (signed with the dev secret, expired ten days ago): the company's page
+    // with the address on file masked, and the button emails a fresh link there, which works.
     const secret = parseVars(readFileSync(join(ROOT, '.dev.vars'), 'utf8')).PORTAL_TOKEN_SECRET;
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
     const now = Math.floor(Date.now() / 1000);
@@ -267,6 +257,8 @@ describe('portal and live conversation in real Chromium', { timeout: 240_000, sk
       const res = await p.goto(`/p/${expired}`);
       assert.equal(res.status(), 403);
       await p.getByRole('heading', { level: 1, name: 'This link has expired' }).waitFor();
+      await p.getByText('d•••@example.test', { exact: true }).waitFor();
+      await screenshot(p, '4-link-expired');
       await askForFreshLink(p);
     } finally {
       await late.close();

@@ -57,18 +57,36 @@ export function CommentItem({ c, timeZone }: { c: CommentView; timeZone: string 
   </li>`;
 }
 
+/**
+ * A form's refusal, inside the form: announced, its field pointing at it, and focused on load. With
+ * scripts public/portal.js focuses and centres it. Without them the browser does: it focuses the
+ * element the address's #anchor names when it can take focus (and then ignores `autofocus`), so a
+ * refusal reached by an anchor carries that anchor as its id; otherwise `autofocus` does it.
+ */
+function FieldError({ id, message }: { id: string; message: string }) {
+  return html`<p class="error" id=${id} role="alert" tabindex="-1" autofocus data-focus-error>${message}</p>`;
+}
+
 export function Thread({
   comments,
   timeZone,
   action,
   csrf,
   live,
+  intent,
+  error,
+  value,
 }: {
   comments: CommentView[];
   timeZone: string;
   action: string | null;
   csrf: string;
   live: string;
+  /** The form's hidden intent, when it posts to the document's own address (the portal). */
+  intent?: string;
+  /** A refused comment: the message inside the form, and the text kept. */
+  error?: string;
+  value?: string;
 }) {
   return html`<section class="card stack conversation" aria-labelledby="thread-h" data-live=${live}>
     <h2 id="thread-h">Conversation</h2>
@@ -82,11 +100,28 @@ export function Thread({
     }
     ${
       action
-        ? html`<form method="post" action=${action} class="stack comment-form" data-comment-form novalidate>
+        ? html`<form
+            id=${error ? undefined : 'comment-form'}
+            method="post"
+            action=${action}
+            class="stack comment-form"
+            data-comment-form
+            novalidate
+          >
           <input type="hidden" name="_csrf" value=${csrf} />
+          ${intent ? html`<input type="hidden" name="intent" value=${intent} />` : null}
           <label for="comment-body">Add a comment</label>
-          <textarea id="comment-body" name="body" rows="3" maxlength="5000" required></textarea>
-          <p class="error" data-comment-error hidden></p>
+          ${error ? html`<${FieldError} id="comment-form" message=${error} />` : null}
+          <textarea
+            id="comment-body"
+            name="body"
+            rows="3"
+            maxlength="5000"
+            required
+            aria-invalid=${error ? 'true' : undefined}
+            aria-describedby=${error ? 'comment-form' : undefined}
+          >${value ?? ''}</textarea>
+          <p class="error" data-comment-error role="alert" hidden></p>
           <div><button class="btn primary" type="submit">Post comment</button></div>
         </form>`
         : null
@@ -125,6 +160,19 @@ export function FileItem({ f, base, csrf, timeZone }: { f: FileView; base: strin
   </li>`;
 }
 
+/** "Remove plan.pdf?" before a recipient's file goes: plain forms, no script needed. */
+function RemoveConfirm({ f, base, csrf, back }: { f: FileView; base: string; csrf: string; back: string }) {
+  return html`<div class="confirm-box" role="group" aria-labelledby="remove-q" tabindex="-1" autofocus data-focus-error>
+    <p id="remove-q"><strong>Remove ${f.name}?</strong> Everyone on this document will stop seeing it.</p>
+    <form method="post" action=${`${base}/${f.id}/remove`} class="confirm-actions">
+      <input type="hidden" name="_csrf" value=${csrf} />
+      <input type="hidden" name="confirm" value="yes" />
+      <button class="btn danger" type="submit">Remove</button>
+      <a class="btn" href=${back}>Keep</a>
+    </form>
+  </div>`;
+}
+
 export function Files({
   files,
   base,
@@ -132,6 +180,8 @@ export function Files({
   timeZone,
   maxMb,
   error,
+  confirmRemove,
+  page,
 }: {
   files: FileView[];
   base: string;
@@ -139,10 +189,16 @@ export function Files({
   timeZone: string;
   maxMb: number;
   error?: string;
+  /** The file whose removal waits for "Remove" (the recipient's confirmation). */
+  confirmRemove?: string;
+  /** The document's own address, for "Keep". */
+  page: string;
 }) {
   const accepted = `(PDF, images, Office documents, plans and CAD, zip · up to ${maxMb} MB each)`;
-  return html`<section class="card stack files" aria-labelledby="files-h">
+  const removing = confirmRemove ? files.find((f) => f.id === confirmRemove && f.canRemove) : undefined;
+  return html`<section class="card stack files" id=${error ? undefined : 'files'} aria-labelledby="files-h">
     <h2 id="files-h">Files</h2>
+    ${removing ? html`<${RemoveConfirm} f=${removing} base=${base} csrf=${csrf} back=${`${page}#files`} />` : null}
     <ul class="file-list" data-files>
       ${files.map((f) => html`<${FileItem} f=${f} base=${base} csrf=${csrf} timeZone=${timeZone} />`)}
     </ul>
@@ -155,15 +211,16 @@ export function Files({
       novalidate
     >
       <label for="upload-files">Share files <span class="muted small">${accepted}</span></label>
+      ${error ? html`<${FieldError} id="files" message=${error} />` : null}
       <input
         id="upload-files"
         name="files"
         type="file"
         multiple
         required
-        aria-describedby=${error ? 'upload-error' : undefined}
+        aria-invalid=${error ? 'true' : undefined}
+        aria-describedby=${error ? 'files' : undefined}
       />
-      ${error ? html`<p class="error" id="upload-error" role="alert">${error}</p>` : null}
       <div><button class="btn" type="submit">Upload</button></div>
     </form>
   </section>`;

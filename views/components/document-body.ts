@@ -4,7 +4,7 @@ import type { DocumentSnapshot } from '../../src/documents/snapshot';
 
 // How a document reads on screen, for both sides: lines under group headings and the totals.
 
-export function LinesTable({ doc, bidInputs }: { doc: DocumentSnapshot; bidInputs?: (lineId: string) => unknown }) {
+export function LinesTable({ doc }: { doc: DocumentSnapshot }) {
   const m = (c: number) => money(c, doc.currency);
   const bid = doc.amountColumn === 'bid';
   const amountLabel = doc.amountColumn === 'cost' ? 'Unit cost' : bid ? 'Your unit cost' : 'Unit price';
@@ -28,13 +28,7 @@ export function LinesTable({ doc, bidInputs }: { doc: DocumentSnapshot; bidInput
             <td class="num">${quantity(l.quantity)}</td><td>${l.unit}</td>
             ${
               bid
-                ? html`<td class="num">
-                    ${
-                      bidInputs
-                        ? bidInputs(l.id)
-                        : html`<span class="blank-cell" aria-label="to be filled in by the vendor"></span>`
-                    }
-                  </td>`
+                ? html`<td class="num"><span class="blank-cell" aria-label="to be filled in by the vendor"></span></td>`
                 : html`<td class="num">${m(l.unitAmount)}</td><td class="num">${m(l.total)}</td>`
             }
           </tr>`,
@@ -73,17 +67,41 @@ export function TotalsTable({ doc }: { doc: DocumentSnapshot }) {
   </table>`;
 }
 
+/** A change order's contract arithmetic, as it stood when the change order was sent. */
+export function ContractSum({ doc }: { doc: DocumentSnapshot }) {
+  const c = doc.contract;
+  if (!c) return null;
+  const m = (cents: number) => money(cents, doc.currency);
+  return html`<table class="totals-table contract-sum">
+    <caption>The contract with this change</caption>
+    <tbody>
+      <tr><th scope="row">Original contract</th><td class="num">${m(c.original)}</td></tr>
+      <tr>
+        <th scope="row">Approved change orders (${c.approvedCount})</th>
+        <td class="num">${m(c.approvedChanges)}</td>
+      </tr>
+      <tr><th scope="row">This change order</th><td class="num">${m(c.change)}</td></tr>
+      <tr class="grand"><th scope="row">New contract total</th><td class="num">${m(c.newTotal)}</td></tr>
+    </tbody>
+  </table>`;
+}
+
+/**
+ * Dates, job and the two parties. A document goes from the company to its recipient, except a
+ * bill: the vendor's bill to the company, so it reads from the vendor's side.
+ */
 export function DocumentFacts({ doc }: { doc: DocumentSnapshot }) {
-  const preparedFor = [doc.preparedFor.contactName, doc.preparedFor.accountName].filter(Boolean).join(', ') || '—';
+  const recipient = [doc.preparedFor.contactName, doc.preparedFor.accountName].filter(Boolean).join(', ') || '—';
+  const email = doc.preparedFor.email ? html`<br /><span class="muted">${doc.preparedFor.email}</span>` : null;
+  const them = html`${recipient}${email}`;
+  const us = doc.preparedBy.name ? `${doc.company.name} (${doc.preparedBy.name})` : doc.company.name;
+  const bill = doc.type === 'bill';
   return html`<dl class="facts">
+    <dt>From</dt><dd>${bill ? them : us}</dd>
+    <dt>To</dt><dd>${bill ? us : them}</dd>
     <dt>Issued</dt><dd>${calendarDate(doc.issueDate)}</dd>
     ${doc.dueDate ? html`<dt>${doc.dueLabel}</dt><dd>${calendarDate(doc.dueDate)}</dd>` : null}
     <dt>Job</dt><dd>${doc.job.name}</dd>
     ${doc.job.address ? html`<dt>Job site</dt><dd>${doc.job.address}</dd>` : null}
-    <dt>Prepared for</dt><dd>
-      ${preparedFor}
-      ${doc.preparedFor.email ? html`<br /><span class="muted">${doc.preparedFor.email}</span>` : null}
-    </dd>
-    <dt>Prepared by</dt><dd>${doc.preparedBy.name}, ${doc.company.name}</dd>
   </dl>`;
 }

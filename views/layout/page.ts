@@ -42,6 +42,11 @@ export function Document({
       <meta name="robots" content="noindex" />
       <title>${title}</title>
       <link rel="stylesheet" href="/app.css" />
+      ${
+        /\bportal\b/.test(bodyClass ?? '')
+          ? html`<noscript><link rel="stylesheet" href="/noscript.css" /></noscript>`
+          : html`<link rel="stylesheet" href="/dashboard.css" />`
+      }
       ${styles.map((href) => html`<link rel="stylesheet" href=${href} />`)}
       <link rel="icon" href="/icon.svg" type="image/svg+xml" />
       ${scripts.map((src) => html`<script type="module" src=${src} nonce=${nonce}></script>`)}

@@ -24,7 +24,7 @@ export function PortalPage({
     title=${`${title} · ${ctx.org.name}`}
     nonce=${ctx.nonce}
     bodyClass="portal"
-    scripts=${scripts}
+    scripts=${['/portal.js', ...(scripts ?? [])]}
     styles=${[brandCss(ctx.org.brandColor)]}
   >
     <a class="skip" href="#main">Skip to content</a>

@@ -1,11 +1,18 @@
 import { html } from '../html';
 import { dateTime } from '../format';
 
-// The recipient's one unmistakable next step: sign/approve or decline, submit a bid, or what happened.
+// The recipient's decision, at the end of the document (#decide): sign/approve or decline (with a
+// confirmation before a decline is final), or what was decided.
 
 export interface SignPanelProps {
-  action: string; // "/portal/documents/:id/sign"
-  declineAction: string;
+  action: string; // "/portal/documents/:id#sign"
+  declineAction: string; // "/portal/documents/:id#decline"
+  /**
+   * The way out of the decline confirmation: "/portal/documents/:id?#decide". The empty query makes it
+   * a new load of the page: after the POST the address is the document's own, and a link differing
+   * only by its anchor would just scroll, leaving the question on screen.
+   */
+  keepOpenHref: string;
   csrf: string;
   versionHash: string;
   idempotencyKey: string;
@@ -14,36 +21,86 @@ export interface SignPanelProps {
   needsConsent: boolean;
   consent: string[];
   name: string;
+  docLabel: string; // "Estimate EST-0001"
+  version: number;
+  companyName: string;
+  comparedTo?: string; // the hash of the version the recipient was shown the changes against
   error?: string;
   declineError?: string;
+  confirmDecline?: boolean;
   values?: Record<string, string>;
+}
+
+/**
+ * The message of a refused form: inside the form, announced, focused by portal.js. It carries the
+ * form's anchor (`id`, which its section gives up meanwhile): without scripts the browser focuses
+ * the element the address's #anchor names, when it can take focus (issue 13, B).
+ */
+const Refusal = ({ text, id }: { text?: string; id?: string }) =>
+  text ? html`<p class="form-summary" id=${id} role="alert" tabindex="-1" data-focus-error>${text}</p>` : null;
+
+const PNG_DATA = 'data:image/png;base64,';
+
+function DeclineConfirm(p: SignPanelProps) {
+  const reason = p.values?.reason ?? '';
+  // "Yes, decline" declines the version the first press was made on (the route checked it is current).
+  // The anchor (#decline) is the box itself and focusable: Chrome focuses a focusable fragment
+  // target on load (and clears the focus when the target cannot take it).
+  return html`<div
+    class="card stack confirm"
+    id="decline"
+    role="group"
+    aria-labelledby="decline-q"
+    tabindex="-1"
+    data-focus-error
+  >
+    <h3 id="decline-q">Decline ${p.docLabel}?</h3>
+    <p>${p.companyName} will be told${reason ? ', with your reason:' : '.'}</p>
+    ${reason ? html`<blockquote class="pre">${reason}</blockquote>` : null}
+    <form method="post" action=${p.declineAction} class="actions">
+      <input type="hidden" name="_csrf" value=${p.csrf} />
+      <input type="hidden" name="intent" value="decline" />
+      <input type="hidden" name="confirm" value="yes" />
+      <input type="hidden" name="versionHash" value=${p.values?.versionHash ?? p.versionHash} />
+      <input type="hidden" name="reason" value=${reason} />
+      <button class="btn danger" type="submit">Yes, decline</button>
+      <a class="btn" href=${p.keepOpenHref}>Keep it open</a>
+    </form>
+  </div>`;
 }
 
 export function SignPanel(p: SignPanelProps) {
   const v = p.values ?? {};
   const button = p.requireSignature ? `${p.verb} & sign` : p.verb;
   const agree = p.verb === 'Approve' ? 'approve' : 'accept';
-  const andSign = p.requireSignature ? ' and sign it electronically' : '';
-  return html`<section class="card stack next-step" aria-labelledby="sign-h" id="sign">
+  const andSign = p.requireSignature ? ', and sign it electronically' : '';
+  const drawn = v.signature?.startsWith(PNG_DATA) ? v.signature : '';
+  return html`<section class="card stack next-step" aria-labelledby="sign-h" id=${p.error ? undefined : 'sign'}>
     <h2 id="sign-h">${p.requireSignature ? 'Review and sign' : `Review and ${p.verb.toLowerCase()}`}</h2>
-    ${p.error ? html`<p class="form-summary" role="alert">${p.error}</p>` : null}
-    <form method="post" action=${p.action} class="stack sign-form" data-sign-form novalidate>
+    <form method="post" action=${p.action} class="stack sign-form" data-sign-form data-method=${v.method ?? ''}>
       <input type="hidden" name="_csrf" value=${p.csrf} />
+      <input type="hidden" name="intent" value="sign" />
       <input type="hidden" name="versionHash" value=${p.versionHash} />
       <input type="hidden" name="idempotencyKey" value=${p.idempotencyKey} />
+      ${p.comparedTo ? html`<input type="hidden" name="comparedTo" value=${p.comparedTo} />` : null}
+      <${Refusal} text=${p.error} id="sign" />
       ${
         p.needsConsent
           ? html`<fieldset class="consent">
             <legend>Consent to do business electronically</legend>
-            ${p.consent.map((t) => html`<p class="small">${t}</p>`)}
             <label class="check">
               <input
                 type="checkbox"
+                id="consent"
                 name="consent"
                 value="yes"
                 required
                 checked=${v.consent === 'yes'}
-              /> I have read this and agree to use electronic records and signatures.</label>
+              /> I agree to use electronic records and signatures with ${p.companyName}.</label>
+            <details>
+              <summary>Read the consent</summary>
+              ${p.consent.map((t) => html`<p class="small">${t}</p>`)}
+            </details>
           </fieldset>`
           : null
       }
@@ -67,30 +124,41 @@ export function SignPanel(p: SignPanelProps) {
               <label><input type="radio" name="method" value="typed" checked=${v.method !== 'drawn'} /> Type it</label>
             </div>
             <div class="signature-pad" data-signature-pad hidden>
-              <canvas aria-label="Signature pad: draw your signature with a mouse, finger or pen" role="img"></canvas>
+              <canvas
+                tabindex="-1"
+                aria-label="Signature pad: draw your signature with a mouse, finger or pen"
+                role="img"
+              ></canvas>
               <button type="button" class="btn small" data-signature-clear>Clear</button>
             </div>
-            <input type="hidden" name="signature" value="" data-signature-data />
+            <input type="hidden" name="signature" value=${drawn} data-signature-data />
             <p class="typed-preview" data-typed-preview aria-hidden="true">${v.name ?? p.name}</p>
           </fieldset>`
           : html`<input type="hidden" name="method" value="typed" />`
       }
-      <p class="small muted">By clicking “${button}” you ${agree} this document${andSign}, version shown above.</p>
+      <p class="small muted">
+        By clicking “${button}” you ${agree} this version of ${p.docLabel} (rev ${p.version}), shown above${andSign}.
+      </p>
       <div><button class="btn primary big" type="submit">${button}</button></div>
     </form>
-    <details open=${!!p.declineError}>
-      <summary>Decline instead</summary>
-      ${p.declineError ? html`<p class="form-summary" role="alert">${p.declineError}</p>` : null}
-      <form method="post" action=${p.declineAction} class="stack" novalidate>
-        <input type="hidden" name="_csrf" value=${p.csrf} />
-        <input type="hidden" name="versionHash" value=${p.versionHash} />
-        <div class="field">
-          <label for="decline-reason">Reason (optional, up to 1,000 characters)</label>
-          <textarea id="decline-reason" name="reason" maxlength="1000" rows="3">${v.reason ?? ''}</textarea>
-        </div>
-        <div><button class="btn danger" type="submit">Decline</button></div>
-      </form>
-    </details>
+    ${
+      p.confirmDecline
+        ? html`<${DeclineConfirm} ...${p} />`
+        : html`<details id=${p.declineError ? undefined : 'decline'} open=${!!p.declineError}>
+          <summary>Decline instead</summary>
+          <form method="post" action=${p.declineAction} class="stack" novalidate>
+            <input type="hidden" name="_csrf" value=${p.csrf} />
+            <input type="hidden" name="intent" value="decline" />
+            <input type="hidden" name="versionHash" value=${p.versionHash} />
+            <${Refusal} text=${p.declineError} id="decline" />
+            <div class="field">
+              <label for="decline-reason">Reason (optional, up to 1,000 characters)</label>
+              <textarea id="decline-reason" name="reason" maxlength="1000" rows="3">${v.reason ?? ''}</textarea>
+            </div>
+            <div><button class="btn danger" type="submit">Decline</button></div>
+          </form>
+        </details>`
+    }
   </section>`;
 }
 
@@ -120,7 +188,9 @@ export function OutcomePanel({ o, timeZone }: { o: OutcomeView; timeZone: string
       o.outcome === 'signed'
         ? o.sealed && o.signedPdfHref
           ? html`<p><a class="btn primary" href=${o.signedPdfHref}>Download the signed PDF</a></p>`
-          : html`<p class="muted">Finalizing the signed PDF… it will be ready in a moment.</p>`
+          : html`<p class="muted" data-live-pending="The signed PDF is ready to download.">
+              Finalizing the signed PDF… it will be ready in a moment.
+            </p>`
         : null
     }
   </section>`;

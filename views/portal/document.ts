@@ -1,125 +1,100 @@
 import { html, type Children } from '../html';
-import { DocumentFacts, LinesTable, TotalsTable } from '../components/document-body';
-import { calendarDate, money } from '../format';
+import { ContractSum, DocumentFacts, LinesTable, TotalsTable } from '../components/document-body';
+import { calendarDate, fileSize, money } from '../format';
 import { PortalPage, type PortalContext } from '../layout/portal';
+import { HowToPay, Summary, type SummaryView } from './summary';
 import type { DocumentSnapshot } from '../../src/documents/snapshot';
+
+// The recipient's document page, in reading order: the summary (what, how much, by when, what to
+// do), what changed since last time, the document itself, then the decision (#decide), then the
+// conversation and files. On a phone a bar at the bottom jumps to the decision.
+
+export interface Attachment {
+  id: string;
+  name: string;
+  size: number;
+}
 
 export interface PortalDocumentProps {
   ctx: PortalContext;
-  doc: { id: string; status: string; statusLabel: string };
+  doc: { id: string };
   snapshot: DocumentSnapshot;
-  nextStep: Children; // the one unmistakable next step, when there is one
-  bidInputs?: (lineId: string) => unknown;
+  summary: SummaryView;
+  changes?: Children; // what changed since the recipient last saw it (portal/changes.ts)
+  lines?: Children; // a bid request's lines with their inputs, instead of the lines table
+  nextStep: Children; // the decision: sign/approve or decline, the bid, or what was decided
   payments: { amount: number; paidOn: string; method: string; reference: string }[];
   paymentInstructions: string;
+  attachments?: Attachment[]; // files the contractor shared on the document
   below?: Children; // conversation and files
   scripts?: string[];
 }
 
-export function PortalDocumentPage({
-  ctx,
-  doc,
-  snapshot,
-  nextStep,
-  bidInputs,
-  payments,
-  paymentInstructions,
-  below,
-  scripts,
-}: PortalDocumentProps) {
-  const s = snapshot;
+const Size = ({ bytes }: { bytes: number }) => html`<span class="muted small">${fileSize(bytes)}</span>`;
+
+function Payments({ s, payments }: { s: DocumentSnapshot; payments: PortalDocumentProps['payments'] }) {
+  if (!payments.length) return html`<p class="muted">No payments recorded yet.</p>`;
+  return html`<table class="data"><thead><tr><th>Date</th><th>Method</th><th class="num">Amount</th></tr></thead>
+    <tbody>${payments.map(
+      (p) => html`<tr>
+        <td>${calendarDate(p.paidOn)}</td>
+        <td>${p.method}${p.reference ? ` · ${p.reference}` : ''}</td>
+        <td class="num">${money(p.amount, s.currency)}</td>
+      </tr>`,
+    )}</tbody></table>`;
+}
+
+export function PortalDocumentPage(p: PortalDocumentProps) {
+  const s = p.snapshot;
+  const base = `/portal/documents/${p.doc.id}`;
   const invoice = s.type === 'customer_invoice';
-  const amountDue = s.totals.deposit > 0 ? Math.min(s.totals.deposit, s.totals.balance) : s.totals.balance;
-  return html`<${PortalPage} ctx=${ctx} title=${`${s.typeLabel} ${s.number}`} scripts=${scripts}>
+  const owed = invoice && s.totals.balance > 0;
+  const attachments = p.attachments ?? [];
+  // Phones: the next step stays one tap away at the bottom, in flow just above the decision.
+  const step = p.summary.step;
+  const bar = step ? html`<div class="decide-bar"><a class="btn primary big" href="#decide">${step}</a></div>` : null;
+  return html`<${PortalPage} ctx=${p.ctx} title=${`${s.typeLabel} ${s.number}`} scripts=${p.scripts}>
     <p class="crumbs"><a href="/portal">Your documents</a></p>
-    <div class="doc-head">
-      <h1>${s.typeLabel} ${s.number}${s.version > 1 ? html` <span class="muted">rev ${s.version}</span>` : null}</h1>
-      <span class=${`badge ${doc.status}`}>${doc.statusLabel}</span>
-    </div>
-    <p class="doc-title">${s.title}</p>
-    ${
-      invoice && s.totals.balance > 0
-        ? html`<div class="amount-due">
-            <span>Amount due</span><strong>${money(amountDue, s.currency)}</strong>
-            ${s.dueDate ? html`<span class="muted">by ${calendarDate(s.dueDate)}</span>` : null}
-          </div>`
-        : null
-    }
-    ${nextStep}
-    <article class="card stack doc-view">
+    <${Summary} s=${s} view=${p.summary} paymentInstructions=${p.paymentInstructions} />
+    ${p.changes}
+    <article id="document" data-region="document" class="card stack doc-view" aria-labelledby="doc-h">
       <${DocumentFacts} doc=${s} />
       ${s.description ? html`<div class="pre">${s.description}</div>` : null}
-      <${LinesTable} doc=${s} bidInputs=${bidInputs} />
+      ${p.lines ?? html`<${LinesTable} doc=${s} />`}
       <div class="totals-right"><${TotalsTable} doc=${s} /></div>
+      ${s.contract ? html`<div class="totals-right"><${ContractSum} doc=${s} /></div>` : null}
       ${s.terms ? html`<section><h2 class="h3">Terms</h2><div class="pre small">${s.terms}</div></section>` : null}
       ${s.footer ? html`<p class="muted small pre">${s.footer}</p>` : null}
-    </article>
-    ${
-      invoice
-        ? html`<section class="card stack" aria-labelledby="pay-h">
-          <h2 id="pay-h">Payments</h2>
-          ${
-            payments.length
-              ? html`<table class="data"><thead><tr><th>Date</th><th>Method</th><th class="num">Amount</th></tr></thead>
-                <tbody>${payments.map(
-                  (p) => html`<tr>
-                    <td>${calendarDate(p.paidOn)}</td>
-                    <td>${p.method}${p.reference ? ` · ${p.reference}` : ''}</td>
-                    <td class="num">${money(p.amount, s.currency)}</td>
-                  </tr>`,
-                )}</tbody></table>`
-              : html`<p class="muted">No payments recorded yet.</p>`
-          }
-          ${paymentInstructions ? html`<h3>How to pay</h3><p class="pre">${paymentInstructions}</p>` : null}
-        </section>`
-        : null
-    }
-    <p><a class="btn" href=${`/portal/documents/${doc.id}.pdf`}>Download PDF</a></p>
-    ${below}
-  <//>`;
-}
-
-const FRESH_LINK_SENT =
-  'If this link came from us, a fresh one is on its way to the address the document was sent to. ' +
-  'It can take a few minutes to arrive.';
-const LINK_EXPIRED =
-  'Links to documents stop working after a while, or when the sender replaces them. ' +
-  'We can email a fresh link to the address this document was sent to.';
-
-export function LinkProblemPage({
-  ctx,
-  token,
-  sent,
-}: {
-  ctx: { nonce: string; csrf: string };
-  token: string;
-  sent?: boolean;
-}) {
-  return html`<${PortalPlain} ctx=${ctx} title="This link has expired">
-    <div class="card narrow stack">
-      <h1>This link has expired</h1>
       ${
-        sent
-          ? html`<p role="status">${FRESH_LINK_SENT}</p>`
-          : html`<p>${LINK_EXPIRED}</p>
-            <form method="post" action="/p/fresh-link">
-              <input type="hidden" name="_csrf" value=${ctx.csrf} />
-              <input type="hidden" name="token" value=${token} />
-              <button class="btn primary" type="submit">Email me a fresh link</button>
-            </form>`
+        attachments.length
+          ? html`<section aria-labelledby="attached-h">
+              <h2 class="h3" id="attached-h">Attached by ${s.company.name}</h2>
+              <ul class="attached">${attachments.map(
+                (f) =>
+                  html`<li><a href=${`${base}/files/${f.id}`} download>${f.name}</a> ${Size({ bytes: f.size })}</li>`,
+              )}</ul>
+            </section>`
+          : null
       }
-    </div>
+      <p><a class="btn" href=${`${base}.pdf`}>Download PDF</a></p>
+    </article>
+    ${bar}
+    <section id="decide" data-region="decide" class="stack decide">
+      ${p.nextStep}
+      ${
+        invoice || s.type === 'bill'
+          ? html`<section class="card stack" aria-labelledby="pay-h">
+              ${
+                owed
+                  ? html`<${HowToPay} instructions=${p.paymentInstructions} company=${s.company.name} id="pay-h" />
+                      <h3>Payments</h3>`
+                  : html`<h2 id="pay-h">${invoice ? 'Payments' : 'Payments to you'}</h2>`
+              }
+              <${Payments} s=${s} payments=${p.payments} />
+            </section>`
+          : null
+      }
+    </section>
+    ${p.below}
   <//>`;
-}
-
-function PortalPlain({ ctx, title, children }: { ctx: { nonce: string }; title: string; children: Children }) {
-  return html`<html lang="en"><head>
-      <meta charset="utf-8" />
-      <meta name="viewport" content="width=device-width, initial-scale=1" />
-      <meta name="referrer" content="no-referrer" />
-      <meta name="robots" content="noindex" />
-      <title>${title}</title>
-      <link rel="stylesheet" href="/app.css" />
-    </head>
-    <body class="plain portal"><main id="main" class="plain-main">${children}</main></body></html>`;
 }

@@ -2,36 +2,39 @@ import { html } from '../html';
 import { calendarDate, money } from '../format';
 import { PortalPage, type PortalContext } from '../layout/portal';
 
+// The recipient's list of documents: what waits on them first, then everything else by job. Each
+// document appears once.
+
 export interface PortalRow {
   id: string;
   number: string;
   title: string;
   typeLabel: string;
-  status: string;
-  statusLabel: string;
+  status: string; // in the recipient's words: "Awaiting your signature", "Due Dec 28", "Paid"
+  tone: string; // todo | done | stop | info
   amountLabel: string; // "Total" or "Amount due"
   amount: number | null;
   currency: string;
   sentAt: number;
   issueDate: string;
-  action: string | null; // "Review and sign", "Submit a bid", "Accept", "Pay"
+  action: string | null; // "Review and sign", "Submit a bid", "Accept", "See how to pay"
   jobId: string;
   jobName: string;
   jobAddress: string;
 }
 
-function Row({ r }: { r: PortalRow }) {
-  return html`<li class=${`portal-doc ${r.action ? 'needs-action' : ''}`}>
+function Row({ r, showJob }: { r: PortalRow; showJob?: boolean }) {
+  return html`<li class=${`portal-doc${r.action ? ' needs-action' : ''}`}>
     <a href=${`/portal/documents/${r.id}`}>
       <span class="portal-doc-title">
         <strong>${r.typeLabel} ${r.number}</strong> <span class="muted">${r.title}</span>
       </span>
       <span class="portal-doc-meta">
-        <span class=${`badge ${r.status}`}>${r.statusLabel}</span>
+        <span class=${`status ${r.tone}`}>${r.status}</span>
         ${
           r.amount !== null ? html`<span>${r.amountLabel} <strong>${money(r.amount, r.currency)}</strong></span>` : null
         }
-        <span class="muted">${calendarDate(r.issueDate)}</span>
+        <span class="muted">${showJob && r.jobName !== r.title ? r.jobName : calendarDate(r.issueDate)}</span>
       </span>
       ${r.action ? html`<span class="portal-doc-action">${r.action} →</span>` : null}
     </a>
@@ -50,29 +53,33 @@ export function PortalHomePage({
   const waiting = rows.filter((r) => r.action);
   const jobs = new Map<string, { name: string; address: string; rows: PortalRow[] }>();
   for (const r of rows) {
+    if (r.action) continue;
     const j = jobs.get(r.jobId) ?? { name: r.jobName, address: r.jobAddress, rows: [] };
     j.rows.push(r);
     jobs.set(r.jobId, j);
   }
+  const others = waiting.length ? 'Other documents' : 'Documents';
   return html`<${PortalPage} ctx=${ctx} title=${job ? job.name : 'Your documents'}>
     <h1>${job ? job.name : `Documents from ${ctx.org.name}`}</h1>
     ${
       job
         ? html`<p class="muted">${job.address} · <a href="/portal">All your documents</a></p>`
-        : html`<p class="muted">Everything ${ctx.org.name} has sent you, by job.</p>`
+        : html`<p class="muted">Everything ${ctx.org.name} has sent you: what waits on you first, then by job.</p>`
     }
     ${
-      !job && waiting.length
+      waiting.length
         ? html`<section aria-labelledby="waiting-h" class="stack">
             <h2 id="waiting-h">Waiting for you</h2>
-            <ul class="portal-list">${waiting.map((r) => html`<${Row} r=${r} />`)}</ul>
+            <ul class="portal-list">${waiting.map((r) => html`<${Row} r=${r} showJob=${!job} />`)}</ul>
           </section>`
         : null
     }
     ${rows.length === 0 ? html`<div class="empty"><p>Nothing here yet.</p></div>` : null}
     ${[...jobs].map(
       ([id, j]) => html`<section class="stack" aria-labelledby=${`job-${id}`}>
-        <h2 id=${`job-${id}`}>${job ? 'Documents' : html`<a href=${`/portal/jobs/${id}`}>${j.name}</a>`}</h2>
+        <h2 id=${`job-${id}`}>
+          ${job ? others : html`<a href=${`/portal/jobs/${id}`}>${j.name}</a>`}
+        </h2>
         ${!job && j.address ? html`<p class="muted small">${j.address}</p>` : null}
         <ul class="portal-list">${j.rows.map((r) => html`<${Row} r=${r} />`)}</ul>
       </section>`,

@@ -1,0 +1,138 @@
+import type { DocumentType } from '../db/schema';
+import { todayIn } from '../documents/drafts';
+import { approvalEvent, recipientAction } from '../documents/kinds';
+
+// The recipient's words for where a document stands and what they can do next. The contractor's
+// statuses ("Sent", "Viewed") describe the contractor's side of the exchange; a homeowner or a
+// vendor reads "Awaiting your signature", "Due Dec 28", "Signed by you on Dec 2" instead.
+
+export type Tone = 'todo' | 'done' | 'stop' | 'info';
+
+export interface Decision {
+  outcome: 'signed' | 'approved' | 'accepted' | 'declined';
+  signerName: string;
+  signedAt: number; // epoch ms
+  byYou: boolean; // the viewer's own contact made it
+}
+
+export interface StatusFacts {
+  type: DocumentType;
+  status: string;
+  requireSignature: boolean;
+  dueDate: string | null; // YYYY-MM-DD: due (invoices), valid until (orders), bids due
+  today: string; // YYYY-MM-DD in the org's time zone
+  timeZone: string;
+  companyName: string;
+  /** The decision on the version shown, if one was made. */
+  decision?: Decision | null;
+}
+
+export interface RecipientStatus {
+  text: string;
+  tone: Tone;
+}
+
+const monthDay = new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', month: 'short', day: 'numeric' });
+const monthDayYear = new Intl.DateTimeFormat('en-US', {
+  timeZone: 'UTC',
+  month: 'short',
+  day: 'numeric',
+  year: 'numeric',
+});
+
+/** "Dec 28" this year, "Dec 28, 2027" any other: a calendar date (YYYY-MM-DD) seen from `today`. */
+export function shortDate(iso: string, today: string): string {
+  const d = new Date(`${iso}T00:00:00Z`);
+  return (iso.slice(0, 4) === today.slice(0, 4) ? monthDay : monthDayYear).format(d);
+}
+
+/** The calendar date of an instant in a time zone, as shortDate writes it. */
+const dayOf = (ms: number, f: Pick<StatusFacts, 'timeZone' | 'today'>) => shortDate(todayIn(f.timeZone, ms), f.today);
+
+const DECIDED: Record<Decision['outcome'], string> = {
+  signed: 'Signed',
+  approved: 'Approved',
+  accepted: 'Accepted',
+  declined: 'Declined',
+};
+
+function decided(f: StatusFacts, fallback: string, tone: Tone): RecipientStatus {
+  const d = f.decision;
+  if (!d) return { text: fallback, tone };
+  const who = d.byYou ? 'you' : d.signerName;
+  return { text: `${DECIDED[d.outcome]} by ${who} on ${dayOf(d.signedAt, f)}`, tone };
+}
+
+/** Where the document stands, in the recipient's words. One function for the summary, home and job pages. */
+export function recipientStatus(f: StatusFacts): RecipientStatus {
+  const due = f.dueDate ? shortDate(f.dueDate, f.today) : '';
+  const late = !!f.dueDate && f.today > f.dueDate;
+  if (f.status === 'void') return { text: 'Void — no longer valid', tone: 'stop' };
+  switch (f.type) {
+    case 'customer_order':
+    case 'vendor_order':
+      if (f.status === 'sent' || f.status === 'viewed') {
+        if (f.requireSignature) return { text: 'Awaiting your signature', tone: 'todo' };
+        return {
+          text: f.type === 'customer_order' ? 'Awaiting your approval' : 'Awaiting your acceptance',
+          tone: 'todo',
+        };
+      }
+      if (f.status === 'approved') return decided(f, 'Approved', 'done');
+      if (f.status === 'accepted') return decided(f, 'Accepted', 'done');
+      if (f.status === 'declined') return decided(f, 'Declined', 'stop');
+      break;
+    case 'bid_request':
+      if (f.status === 'sent' || f.status === 'viewed') {
+        if (!due) return { text: 'Awaiting your bid', tone: 'todo' };
+        return { text: late ? `Bids were due ${due}` : `Bids due ${due}`, tone: 'todo' };
+      }
+      if (f.status === 'submitted') return { text: 'Bid submitted', tone: 'info' };
+      if (f.status === 'accepted') return { text: 'Your bid was accepted', tone: 'done' };
+      if (f.status === 'rejected') return { text: 'Bid not accepted', tone: 'stop' };
+      break;
+    case 'customer_invoice':
+      if (f.status === 'paid') return { text: 'Paid', tone: 'done' };
+      if (f.status === 'sent' || f.status === 'viewed' || f.status === 'partially_paid') {
+        const part = f.status === 'partially_paid' ? 'Partly paid' : '';
+        if (!due) return { text: part || 'Awaiting payment', tone: 'todo' };
+        const when = late ? `Overdue — was due ${due}` : `Due ${due}`;
+        return { text: part ? `${part} · ${late ? when : `rest due ${due}`}` : when, tone: late ? 'stop' : 'todo' };
+      }
+      break;
+    case 'bill':
+      if (f.status === 'received') return { text: `Received by ${f.companyName}`, tone: 'info' };
+      if (f.status === 'approved') return { text: `Approved for payment by ${f.companyName}`, tone: 'info' };
+      if (f.status === 'partially_paid') return { text: 'Partly paid', tone: 'info' };
+      if (f.status === 'paid') return { text: 'Paid', tone: 'done' };
+      break;
+  }
+  return { text: f.status.charAt(0).toUpperCase() + f.status.slice(1).replace(/_/g, ' '), tone: 'info' };
+}
+
+/**
+ * The one next step, as the summary's button and the phone's bottom bar say it ("Review & sign",
+ * "Accept", "Submit bid", "How to pay"), or null when nothing waits on the recipient. There is no
+ * online payment: an invoice's step is reading how to pay, never a "Pay" button.
+ */
+export function nextStepLabel(type: DocumentType, status: string, requireSignature: boolean): string | null {
+  if (!recipientAction(type, status, requireSignature)) return null;
+  if (requireSignature && approvalEvent(type)) return 'Review & sign';
+  switch (type) {
+    case 'customer_order':
+      return 'Review & approve';
+    case 'vendor_order':
+      return 'Accept';
+    case 'bid_request':
+      return 'Submit bid';
+    case 'customer_invoice':
+      return 'How to pay';
+    default:
+      return null;
+  }
+}
+
+/** Who the document is from and to, seen by its recipient: a bill is the vendor's, to the contractor. */
+export function partiesLine(type: DocumentType, typeLabel: string, companyName: string): string {
+  return type === 'bill' ? `${typeLabel} from you to ${companyName}` : `${typeLabel} from ${companyName} to you`;
+}
