@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:workers';
-import { Browser, createJob, location } from './helpers';
+import type { DocumentSnapshot } from '../src/documents/snapshot';
+import { Browser, createJob, db, location } from './helpers';
 import { addGroup, addItem, unescape } from './pages';
 
 // The recipient's side of the tests: opening links, forging tokens, reading pages as a stranger would.
@@ -137,3 +138,16 @@ export async function uploadLogo(browser: Browser) {
   const res = await browser.postMultipart('/settings/logo', form);
   if (res.status !== 303) throw new Error(`logo: ${res.status} ${(await res.text()).slice(0, 500)}`);
 }
+
+/** The snapshot of the version a document's recipient was sent. */
+export async function sentSnapshot(documentId: string): Promise<DocumentSnapshot> {
+  const doc = await db().query.documents.findFirst({ where: (d, { eq }) => eq(d.id, documentId) });
+  const v = await db().query.documentVersions.findFirst({
+    where: (x, { and, eq }) => and(eq(x.documentId, documentId), eq(x.version, doc!.sentVersion!)),
+  });
+  return JSON.parse(v!.snapshot!);
+}
+
+/** A document's status as stored. */
+export const statusOf = async (id: string) =>
+  (await db().query.documents.findFirst({ where: (d, { eq }) => eq(d.id, id) }))!.status;

@@ -441,17 +441,20 @@ describe('the signature records the comparison it was shown', () => {
     await sendDocument(co.browser, id);
     const page = await (await browser.get(`/portal/documents/${id}`)).text();
     const hash = /name="versionHash" value="([0-9a-f]{64})"/.exec(page)![1];
-    const sign = (comparedTo: string, key = 'k-compare-1') =>
+    return { id, browser, rev1, hash, page, sign: signing(browser, id, hash) };
+  }
+  /** Signs (typed, consenting) the version `versionHash`, saying the page compared it with `comparedTo`. */
+  const signing =
+    (browser: Browser, id: string, versionHash: string) =>
+    (comparedTo: string, key = 'k-compare-1') =>
       browser.post(`/portal/documents/${id}/sign`, {
-        versionHash: hash,
+        versionHash,
         idempotencyKey: key,
         name: 'Dana Reyes',
         method: 'typed',
         consent: 'yes',
         comparedTo,
       });
-    return { id, browser, rev1, hash, page, sign };
-  }
   const signatureOf = async (id: string) =>
     (await db().select().from(signatures).where(eq(signatures.documentId, id)))[0];
 
@@ -502,16 +505,7 @@ describe('the signature records the comparison it was shown', () => {
     expect(await seenVersions(id)).toEqual([1]);
     const page = await (await browser.get(`/portal/documents/${id}`)).text();
     expect(page).toContain(`name="comparedTo" value="${rev1.pdfSha256}"`);
-    const hash = /name="versionHash" value="([0-9a-f]{64})"/.exec(page)![1];
-    const sign = (comparedTo: string, key: string) =>
-      browser.post(`/portal/documents/${id}/sign`, {
-        versionHash: hash,
-        idempotencyKey: key,
-        name: 'Dana Reyes',
-        method: 'typed',
-        consent: 'yes',
-        comparedTo,
-      });
+    const sign = signing(browser, id, /name="versionHash" value="([0-9a-f]{64})"/.exec(page)![1]);
     // Two signs at once, each naming another earlier version: one signature, and it claims nothing false.
     const answers = await Promise.all([sign(rev2.pdfSha256!, 'k-never-opened'), sign(rev2.pdfSha256!, 'k-never-2')]);
     expect(answers.map((r) => r.status).sort()).toEqual([303, 409]);

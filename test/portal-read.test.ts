@@ -1,27 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { money } from '../views/format';
-import type { DocumentSnapshot } from '../src/documents/snapshot';
 import { contractSum } from '../src/documents/snapshot';
 import { nextStepLabel, partiesLine, recipientStatus, shortDate, type StatusFacts } from '../src/portal/wording';
 import { companyWithBudget, createDocument, sendDocument } from './fixtures';
 import { Browser, db, location } from './helpers';
 import { pngDataUrl } from './hostile';
-import { editDraft, formFields, openLink } from './portal-fixtures';
+import { editDraft, formFields, openLink, sentSnapshot, statusOf } from './portal-fixtures';
 
 // Issue 13, "Read first, then sign" and "Wording and confirmation": the portal document page reads
 // summary → document → decision → conversation, statuses are the recipient's words, change orders
 // state the contract's arithmetic, bills read from the vendor's side, home lists each document once.
-
-async function sentSnapshot(documentId: string): Promise<DocumentSnapshot> {
-  const doc = await db().query.documents.findFirst({ where: (d, { eq }) => eq(d.id, documentId) });
-  const v = await db().query.documentVersions.findFirst({
-    where: (x, { and, eq }) => and(eq(x.documentId, documentId), eq(x.version, doc!.sentVersion!)),
-  });
-  return JSON.parse(v!.snapshot!);
-}
-
-const statusOf = async (id: string) =>
-  (await db().query.documents.findFirst({ where: (d, { eq }) => eq(d.id, id) }))!.status;
 
 const hashIn = (html: string) => /name="versionHash" value="([0-9a-f]{64})"/.exec(html)?.[1] ?? '';
 
@@ -375,12 +363,27 @@ describe('change orders state the contract', () => {
     row('Approved change orders \\(1\\)', first.totals.total);
     row('This change order', second.totals.total);
     row('New contract total', second.contract!.newTotal);
+    // The contractor's own page of the sent change order states the same contract.
+    const desk = await (await co.browser.get(`/documents/${co2}`)).text();
+    const deskSum = desk.slice(desk.indexOf('class="totals-table contract-sum"'));
+    expect(deskSum).toContain('New contract total');
+    expect(deskSum).toContain(money(second.contract!.newTotal));
     // Its PDF renders with the arithmetic.
     const pdf = await r.get(`/portal/documents/${co2}.pdf`);
     expect(pdf.status).toBe(200);
     await pdf.arrayBuffer();
     // An estimate carries no contract arithmetic.
     expect((await sentSnapshot(est)).contract).toBeUndefined();
+  });
+
+  it('a change order on a job with no approved estimate or proposal states no contract (never "Original contract $0.00")', async () => {
+    const co = await companyWithBudget();
+    const id = await createDocument(co.browser, co.jobId, 'change_order', { group: co.groups.electrical });
+    const { link } = await sendDocument(co.browser, id);
+    expect((await sentSnapshot(id)).contract).toBeUndefined();
+    const html = await (await (await openLink(link)).browser.get(`/portal/documents/${id}`)).text();
+    expect(html).not.toContain('Original contract');
+    expect(html).not.toContain('New contract total');
   });
 
   it("another company's approved work never counts; a foreign org cannot send it; two sends at once make one", async () => {
@@ -403,7 +406,8 @@ describe('change orders state the contract', () => {
     const answers = await Promise.all([1, 2].map(() => co.browser.post(`/documents/${id}/send`, fields)));
     expect(answers.map((a) => a.status).sort()).toEqual([303, 409]);
     const s = await sentSnapshot(id);
-    expect(s.contract).toMatchObject({ original: 0, approvedChanges: 0, approvedCount: 0, change: s.totals.total });
+    // The other company's approved estimate would have made a contract here; this job has none.
+    expect(s.contract).toBeUndefined();
   });
 });
 

@@ -3,7 +3,6 @@ import { eq } from 'drizzle-orm';
 import { describe, expect, it, vi } from 'vitest';
 import { money } from '../views/format';
 import { portalSessions } from '../src/db/schema';
-import type { DocumentSnapshot } from '../src/documents/snapshot';
 import { signPortalToken } from '../src/portal/links';
 import { companyWithBudget, createDocument, sendDocument } from './fixtures';
 import { Browser, createJob, db, location, signUp, uniqueEmail, viaEdge } from './helpers';
@@ -16,7 +15,9 @@ import {
   normalized,
   openLink,
   SECRET,
+  sentSnapshot,
   sha256,
+  statusOf,
   tokenOf,
 } from './portal-fixtures';
 
@@ -37,17 +38,6 @@ async function activityFor(documentId: string, action: string) {
     orderBy: (a, { asc }) => asc(a.createdAt),
   });
 }
-
-async function sentSnapshot(documentId: string): Promise<DocumentSnapshot> {
-  const doc = await db().query.documents.findFirst({ where: (d, { eq }) => eq(d.id, documentId) });
-  const v = await db().query.documentVersions.findFirst({
-    where: (x, { and, eq }) => and(eq(x.documentId, documentId), eq(x.version, doc!.sentVersion!)),
-  });
-  return JSON.parse(v!.snapshot!);
-}
-
-const statusOf = async (id: string) =>
-  (await db().query.documents.findFirst({ where: (d, { eq }) => eq(d.id, id) }))!.status;
 
 /** Saves the settings form as rendered, with some fields changed. */
 async function saveSettings(browser: Browser, changes: Record<string, string>) {

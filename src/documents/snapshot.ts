@@ -232,6 +232,9 @@ export function buildSnapshot(s: SnapshotSource): DocumentSnapshot {
     })),
     payments: s.payments,
     totals,
-    ...(kind.subtype === 'change_order' && s.contract ? { contract: contractSum(s.contract, totals.total) } : {}),
+    // Only against a contract the job has (an approved estimate or proposal): never "Original contract $0.00".
+    ...(kind.subtype === 'change_order' && s.contract?.original.length
+      ? { contract: contractSum(s.contract, totals.total) }
+      : {}),
   };
 }

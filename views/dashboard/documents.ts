@@ -1,6 +1,6 @@
 import { html, type Children } from '../html';
 import { Checkbox, Csrf, Field, FormSummary, PageHeader, Select, type FormState } from '../components/form';
-import { DocumentFacts, LinesTable, TotalsTable } from '../components/document-body';
+import { ContractSum, DocumentFacts, LinesTable, TotalsTable } from '../components/document-body';
 import { calendarDate, dateTime, money, quantity } from '../format';
 import { DashboardPage, type PageContext } from '../layout/page';
 import { jobNumber } from './jobs';
@@ -420,6 +420,7 @@ export function SentDocumentPage({
       ${snapshot.description ? html`<div class="pre">${snapshot.description}</div>` : null}
       <${LinesTable} doc=${snapshot} />
       <div class="totals-right"><${TotalsTable} doc=${snapshot} /></div>
+      ${snapshot.contract ? html`<div class="totals-right"><${ContractSum} doc=${snapshot} /></div>` : null}
       ${
         snapshot.terms
           ? html`<div>
