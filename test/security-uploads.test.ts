@@ -148,6 +148,7 @@ describe('a signed-in over-cap upload is read only up to its cap', () => {
     note('contractor, 90 MB chunked', r.pulled, r.status);
     expect(r.status).toBe(413);
     expect(r.text).toContain('larger than we accept in one go (32 MB)');
+    expect(r.text).toContain('<a href="/">Go to the home page</a>');
     expect(r.pulled).toBeGreaterThan(CAP);
     expect(r.pulled).toBeLessThanOrEqual(CAP + SLACK);
     expect(await db().$count(files, eq(files.documentId, docId))).toBe(before);
@@ -159,6 +160,9 @@ describe('a signed-in over-cap upload is read only up to its cap', () => {
     note('recipient, 90 MB chunked', chunked.pulled, chunked.status);
     expect(chunked.status).toBe(413);
     expect(chunked.pulled).toBeLessThanOrEqual(CAP + SLACK);
+    // Its page leads back to the document, never to the contractor's sign-in (the home page).
+    expect(chunked.text).toContain(`<a href="/portal/documents/${docId}">Back to the document</a>`);
+    expect(chunked.text).not.toContain('href="/"');
     const up = countedUpload(40 * MB);
     const declared = await send(recipient, `/portal/documents/${docId}/files`, up, {
       'X-CSRF-Token': token,

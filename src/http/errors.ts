@@ -25,6 +25,17 @@ function expected(err: Error): { status: 400 | 403 | 404 | 409 | 413 | 422 | 429
   return null;
 }
 
+/**
+ * Where the error page sends a person back to: a recipient to the document they were on (or their
+ * documents), never to the contractor's sign-in; anyone else to the home page.
+ */
+function backFrom(path: string) {
+  const doc = /^\/portal\/documents\/([a-z0-9]+)(?:\/|$)/.exec(path)?.[1];
+  if (doc) return { href: `/portal/documents/${doc}`, label: 'Back to the document' };
+  if (path === '/portal' || path.startsWith('/portal/')) return { href: '/portal', label: 'Your documents' };
+  return undefined;
+}
+
 // The one error page. Stack traces go to the log, never to the response.
 export const onError: ErrorHandler<AppEnv> = (err, c) => {
   const known = expected(err);
@@ -32,7 +43,8 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
     if (c.req.header('Accept')?.includes('application/json')) return c.json({ error: known.message }, known.status);
     return render(
       c,
-      html`<${ErrorPage} ctx=${{ nonce: c.get('nonce') ?? '' }} status=${known.status} message=${known.message} />`,
+      html`<${ErrorPage} ctx=${{ nonce: c.get('nonce') ?? '' }} status=${known.status} message=${known.message}
+        back=${backFrom(c.req.path)} />`,
       known.status,
     );
   }

@@ -121,10 +121,12 @@ export function ErrorPage({
   ctx,
   status,
   message,
+  back = { href: '/', label: 'Go to the home page' },
 }: {
   ctx: Pick<PageContext, 'nonce'>;
   status: number;
   message: string;
+  back?: { href: string; label: string }; // where the person goes from here
 }) {
   const title =
     status === 404
@@ -140,7 +142,7 @@ export function ErrorPage({
     <div class="card narrow">
       <h1>${title}</h1>
       <p>${message}</p>
-      <p><a href="/">Go to the home page</a></p>
+      <p><a href=${back.href}>${back.label}</a></p>
     </div>
   <//>`;
 }
