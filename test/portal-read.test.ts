@@ -57,10 +57,10 @@ describe('the recipient’s words (src/portal/wording.ts)', () => {
   // 2026-12-02 15:00 UTC is Dec 2 in New York.
   const dec2 = Date.UTC(2026, 11, 2, 15);
   const cases: [Partial<StatusFacts>, string, string][] = [
-    [{}, 'Awaiting your signature', 'todo'],
-    [{ status: 'viewed' }, 'Awaiting your signature', 'todo'],
-    [{ requireSignature: false }, 'Awaiting your approval', 'todo'],
-    [{ type: 'vendor_order', requireSignature: false }, 'Awaiting your acceptance', 'todo'],
+    [{}, 'Awaiting your signature', 'waiting'],
+    [{ status: 'viewed' }, 'Awaiting your signature', 'waiting'],
+    [{ requireSignature: false }, 'Awaiting your approval', 'waiting'],
+    [{ type: 'vendor_order', requireSignature: false }, 'Awaiting your acceptance', 'waiting'],
     [
       {
         status: 'approved',
@@ -88,16 +88,16 @@ describe('the recipient’s words (src/portal/wording.ts)', () => {
       'Accepted by you on Dec 2',
       'done',
     ],
-    [{ type: 'bid_request' }, 'Bids due Dec 28', 'todo'],
-    [{ type: 'bid_request', today: '2026-12-29' }, 'Bids were due Dec 28', 'todo'],
-    [{ type: 'bid_request', dueDate: null }, 'Awaiting your bid', 'todo'],
+    [{ type: 'bid_request' }, 'Bids due Dec 28', 'waiting'],
+    [{ type: 'bid_request', today: '2026-12-29' }, 'Bids were due Dec 28', 'waiting'],
+    [{ type: 'bid_request', dueDate: null }, 'Awaiting your bid', 'waiting'],
     [{ type: 'bid_request', status: 'submitted' }, 'Bid submitted', 'info'],
     [{ type: 'bid_request', status: 'rejected' }, 'Bid not accepted', 'stop'],
-    [{ type: 'customer_invoice' }, 'Due Dec 28', 'todo'],
-    [{ type: 'customer_invoice', dueDate: '2027-01-15' }, 'Due Jan 15, 2027', 'todo'],
+    [{ type: 'customer_invoice' }, 'Due Dec 28', 'waiting'],
+    [{ type: 'customer_invoice', dueDate: '2027-01-15' }, 'Due Jan 15, 2027', 'waiting'],
     [{ type: 'customer_invoice', today: '2026-12-29' }, 'Overdue — was due Dec 28', 'stop'],
-    [{ type: 'customer_invoice', dueDate: null }, 'Awaiting payment', 'todo'],
-    [{ type: 'customer_invoice', status: 'partially_paid' }, 'Partly paid · rest due Dec 28', 'todo'],
+    [{ type: 'customer_invoice', dueDate: null }, 'Awaiting payment', 'waiting'],
+    [{ type: 'customer_invoice', status: 'partially_paid' }, 'Partly paid · rest due Dec 28', 'waiting'],
     [{ type: 'customer_invoice', status: 'paid', today: '2027-03-01' }, 'Paid', 'done'],
     [{ type: 'customer_invoice', status: 'void' }, 'Void — no longer valid', 'stop'],
     [{ type: 'bill', status: 'received' }, 'Received by Oak & Stone Builders', 'info'],
@@ -430,13 +430,13 @@ describe('portal home and job page', () => {
     const job = home.indexOf(`href="/portal/jobs/${co.jobId}"`);
     expect(waiting).toBeGreaterThan(0);
     expect(job).toBeGreaterThan(waiting);
-    const todo = home.slice(waiting, job);
-    expect(todo).toContain('EST-0001');
-    expect(todo).toContain('Awaiting your signature');
-    expect(todo).toContain('Review and sign →');
-    expect(todo).toContain('INV-0001');
-    expect(todo).toContain('See how to pay →');
-    expect(todo).toContain('Kitchen remodel');
+    const waitingPart = home.slice(waiting, job);
+    expect(waitingPart).toContain('EST-0001');
+    expect(waitingPart).toContain('Awaiting your signature');
+    expect(waitingPart).toContain('Review and sign →');
+    expect(waitingPart).toContain('INV-0001');
+    expect(waitingPart).toContain('See how to pay →');
+    expect(waitingPart).toContain('Kitchen remodel');
     const rest = home.slice(job);
     expect(rest).toContain('PRO-0001');
     expect(rest).toMatch(/Signed by you on [A-Z][a-z]{2} \d{1,2}/);

@@ -375,16 +375,16 @@ describe('the link and the portal session', () => {
     const job1 = html.indexOf(`href="/portal/jobs/${co.jobId}"`);
     expect(waiting).toBeGreaterThan(0);
     expect(job1).toBeGreaterThan(waiting);
-    const todo = html.slice(waiting, job1);
-    expect(todo).toContain('EST-0001');
-    expect(todo).toContain('EST-0002');
-    expect(todo).not.toContain('INV-0001');
-    expect(todo).toContain('Review and sign');
+    const waitingPart = html.slice(waiting, job1);
+    expect(waitingPart).toContain('EST-0001');
+    expect(waitingPart).toContain('EST-0002');
+    expect(waitingPart).not.toContain('INV-0001');
+    expect(waitingPart).toContain('Review and sign');
     // Issue 13: each document is listed once. A waiting one names its job; the rest are listed by job.
     for (const n of ['EST-0001', 'EST-0002', 'INV-0001'])
       expect(html.split(`Estimate ${n}<`).length - 1 + html.split(`Invoice ${n}<`).length - 1).toBe(1);
-    expect(todo).toContain('Kitchen remodel');
-    expect(todo).toContain('Bathroom refresh');
+    expect(waitingPart).toContain('Kitchen remodel');
+    expect(waitingPart).toContain('Bathroom refresh');
     const section = (start: number) => html.slice(start, html.indexOf('</section>', start));
     expect(section(job1)).toContain('Kitchen remodel');
     expect(section(job1)).toContain('INV-0001');

@@ -6,7 +6,7 @@ import { approvalEvent, recipientAction } from '../documents/kinds';
 // statuses ("Sent", "Viewed") describe the contractor's side of the exchange; a homeowner or a
 // vendor reads "Awaiting your signature", "Due Dec 28", "Signed by you on Dec 2" instead.
 
-export type Tone = 'todo' | 'done' | 'stop' | 'info';
+export type Tone = 'waiting' | 'done' | 'stop' | 'info';
 
 export interface Decision {
   outcome: 'signed' | 'approved' | 'accepted' | 'declined';
@@ -72,10 +72,10 @@ export function recipientStatus(f: StatusFacts): RecipientStatus {
     case 'customer_order':
     case 'vendor_order':
       if (f.status === 'sent' || f.status === 'viewed') {
-        if (f.requireSignature) return { text: 'Awaiting your signature', tone: 'todo' };
+        if (f.requireSignature) return { text: 'Awaiting your signature', tone: 'waiting' };
         return {
           text: f.type === 'customer_order' ? 'Awaiting your approval' : 'Awaiting your acceptance',
-          tone: 'todo',
+          tone: 'waiting',
         };
       }
       if (f.status === 'approved') return decided(f, 'Approved', 'done');
@@ -84,8 +84,8 @@ export function recipientStatus(f: StatusFacts): RecipientStatus {
       break;
     case 'bid_request':
       if (f.status === 'sent' || f.status === 'viewed') {
-        if (!due) return { text: 'Awaiting your bid', tone: 'todo' };
-        return { text: late ? `Bids were due ${due}` : `Bids due ${due}`, tone: 'todo' };
+        if (!due) return { text: 'Awaiting your bid', tone: 'waiting' };
+        return { text: late ? `Bids were due ${due}` : `Bids due ${due}`, tone: 'waiting' };
       }
       if (f.status === 'submitted') return { text: 'Bid submitted', tone: 'info' };
       if (f.status === 'accepted') return { text: 'Your bid was accepted', tone: 'done' };
@@ -95,9 +95,9 @@ export function recipientStatus(f: StatusFacts): RecipientStatus {
       if (f.status === 'paid') return { text: 'Paid', tone: 'done' };
       if (f.status === 'sent' || f.status === 'viewed' || f.status === 'partially_paid') {
         const part = f.status === 'partially_paid' ? 'Partly paid' : '';
-        if (!due) return { text: part || 'Awaiting payment', tone: 'todo' };
+        if (!due) return { text: part || 'Awaiting payment', tone: 'waiting' };
         const when = late ? `Overdue — was due ${due}` : `Due ${due}`;
-        return { text: part ? `${part} · ${late ? when : `rest due ${due}`}` : when, tone: late ? 'stop' : 'todo' };
+        return { text: part ? `${part} · ${late ? when : `rest due ${due}`}` : when, tone: late ? 'stop' : 'waiting' };
       }
       break;
     case 'bill':

@@ -11,7 +11,7 @@ export interface PortalRow {
   title: string;
   typeLabel: string;
   status: string; // in the recipient's words: "Awaiting your signature", "Due Dec 28", "Paid"
-  tone: string; // todo | done | stop | info
+  tone: string; // waiting | done | stop | info
   amountLabel: string; // "Total" or "Amount due"
   amount: number | null;
   currency: string;
