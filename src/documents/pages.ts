@@ -3,14 +3,12 @@ import { emptyForm, type FormState } from '../../views/components/form';
 import { DecisionsSection } from '../../views/dashboard/decisions';
 import {
   ComparePage,
-  DraftEditorPage,
   PaymentsSection,
-  SelectItemsPage,
   SentDocumentPage,
   VersionHistory,
-  type EditorLine,
   type LineChange,
 } from '../../views/dashboard/documents';
+import { DraftEditorPage, SelectItemsPage, type EditorLine } from '../../views/dashboard/editor';
 import { SendPage } from '../../views/dashboard/send';
 import { centsInput, money, quantity, quantityInput, rateInput } from '../../views/format';
 import { html } from '../../views/html';

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
-import { ChooseKindPage, DocumentListPage } from '../../views/dashboard/documents';
+import { DocumentListPage } from '../../views/dashboard/documents';
+import { ChooseKindPage } from '../../views/dashboard/editor';
 import { money } from '../../views/format';
 import { html } from '../../views/html';
 import { currentUser } from '../auth/session';

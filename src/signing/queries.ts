@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, gte, isNotNull, isNull, sql } from 'drizzle-orm';
-import type { BidColumn } from '../../views/dashboard/decisions';
+import type { BidColumn } from '../../views/dashboard/compare-bids';
 import { bidTotal } from '../budget/totals';
 import { findJob } from '../budget/queries';
 import { distinct, type Db } from '../db/client';

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { html } from '../../views/html';
-import { CompareBidsPage, VerifyPage } from '../../views/dashboard/decisions';
+import { CompareBidsPage } from '../../views/dashboard/compare-bids';
+import { VerifyPage } from '../../views/dashboard/decisions';
 import { currentUser } from '../auth/session';
 import { contractorActor } from '../conversation/activity';
 import { pdfResponse } from '../documents/pdf';
