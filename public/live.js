@@ -81,7 +81,11 @@ if (section) {
     if (event.type === 'file_removed' && fileList) seen(fileList, `[data-id="${event.fileId}"]`)?.remove();
     if (event.timeline && timeline) {
       const node = fragment(event.timeline).firstElementChild;
-      if (node && !seen(timeline, `[data-seq="${node.dataset.seq}"]`)) timeline.append(node);
+      // Newest first; a line standing for several events ("viewed it 3 times") replaces its older self.
+      if (node && !seen(timeline, `[data-seq="${node.dataset.seq}"]`)) {
+        if (node.dataset.entry) seen(timeline, `[data-entry="${node.dataset.entry}"]`)?.remove();
+        timeline.prepend(node);
+      }
     }
     if (event.say && portal) refresh(event.say);
   };

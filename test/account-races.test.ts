@@ -107,7 +107,7 @@ describe('portal link actions', () => {
     });
     expect(await openPortalLink(env, d, await token(90, Date.now() - 91 * DAY))).toBeNull();
     expect(await openPortalLink(env, d, 'garbage')).toBeNull();
-    expect((await co.browser.post(`/documents/${id}/void`)).status).toBe(303);
+    expect((await co.browser.post(`/documents/${id}/void`, { confirm: 'yes' })).status).toBe(303);
     expect(await openPortalLink(env, d, await token(90))).toBeNull();
   });
 
@@ -132,7 +132,9 @@ describe('portal link actions', () => {
     const asked = await d.select().from(activity).where(eq(activity.documentId, id));
     expect(asked.filter((a) => a.action === 'link_requested')).toHaveLength(1);
 
-    const revoked = await co.browser.post(`/accounts/${co.customerId}/contacts/${contact.id}/revoke`);
+    const revoked = await co.browser.post(`/accounts/${co.customerId}/contacts/${contact.id}/revoke`, {
+      confirm: 'yes',
+    });
     expect(revoked.status).toBe(303);
     expect(await requestFreshLink(env, d, { ...input, ip: '198.51.100.8' })).toBe(false);
     expect(await mailsOf()).toHaveLength(1);

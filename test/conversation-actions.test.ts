@@ -108,7 +108,9 @@ describe('double clicks on the conversation routes', () => {
   it('8 concurrent removals of one file: one removes it, the others answer 404, one timeline line', async () => {
     const [one] = await shareFiles(env, db(), contractor(), [pdfFile('twice.pdf')]);
     const answers = await Promise.all(
-      Array.from({ length: 8 }, () => co.browser.post(`/documents/${docId}/files/${one.id}/remove`)),
+      Array.from({ length: 8 }, () =>
+        co.browser.post(`/documents/${docId}/files/${one.id}/remove`, { confirm: 'yes' }),
+      ),
     );
     expect(answers.map((r) => r.status).sort()).toEqual([303, 404, 404, 404, 404, 404, 404, 404]);
     const removed = await db()

@@ -277,7 +277,9 @@ describe('files', () => {
       where: (a, { and, eq }) => and(eq(a.documentId, docId), eq(a.action, 'file_removed')),
     });
     expect(logged?.actorName).toBeTruthy();
-    const byContractor = await co.browser.post(`/documents/${docId}/files/${contractorFile.id}/remove`);
+    const byContractor = await co.browser.post(`/documents/${docId}/files/${contractorFile.id}/remove`, {
+      confirm: 'yes',
+    });
     expect(byContractor.status).toBe(303);
   });
 });

@@ -204,7 +204,7 @@ describe('saveDraft', () => {
     const after = await loaded(id);
     expect(after.current).toMatchObject({ title: 'Demolition only', taxRate: 7500 });
     expect(after.lines.find((l) => l.id === first.id)?.quantity).toBe(200_000);
-    expect(after.timeline.map((e) => e.action)).toEqual(['created', 'edited']);
+    expect(after.timeline.map((e) => e.action)).toEqual(['edited', 'created']); // newest first
   });
 
   it('refuses bad input with every field’s message and writes nothing', async () => {
@@ -409,6 +409,7 @@ describe('accounts: contacts and revoking access', () => {
     expect(await revokeContact(env, db(), actor, { orgId: co.orgId, accountId: co.customerId, contactId: id })).toEqual(
       {
         name: 'Pat R. Reyes',
+        already: false,
       },
     );
     expect((await db().query.contacts.findFirst({ where: eq(contacts.id, id) }))!.accessVersion).toBe(

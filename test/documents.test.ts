@@ -849,7 +849,7 @@ describe('status machine through the routes', () => {
 
   it('voids an invoice draft', async () => {
     const id = await createDocument(co.browser, co.jobId, 'customer_invoice', { all: '1' });
-    const res = await co.browser.post(`/documents/${id}/void`);
+    const res = await co.browser.post(`/documents/${id}/void`, { confirm: 'yes' });
     expect(res.status).toBe(303);
     expect((await documentRow(id)).status).toBe('void');
     // A void draft reads as void, not as an editable draft, and refuses edits.
@@ -874,7 +874,7 @@ describe('status machine through the routes', () => {
     ).toBe(409);
     expect(await stored(id)).toEqual(before);
     // Void is final.
-    const again = await co.browser.post(`/documents/${id}/void`);
+    const again = await co.browser.post(`/documents/${id}/void`, { confirm: 'yes' });
     expect(again.status).toBe(409);
     expect(visibleText(await again.text())).toContain('You cannot void a document that is void.');
   });
@@ -882,7 +882,7 @@ describe('status machine through the routes', () => {
   it('refuses to void a customer order with 409 and a clear message', async () => {
     const id = await createDocument(co.browser, co.jobId, 'estimate', { all: '1' });
     const before = await stored(id);
-    const res = await co.browser.post(`/documents/${id}/void`);
+    const res = await co.browser.post(`/documents/${id}/void`, { confirm: 'yes' });
     expect(res.status).toBe(409);
     expect(visibleText(await res.text())).toContain('You cannot void a document that is draft.');
     expect(await stored(id)).toEqual(before);
@@ -1012,7 +1012,7 @@ describe('status machine through the routes', () => {
     expect(
       (await co.browser.post(`/documents/${id}/payments`, { amount: '1', paidOn: '2026-03-06', method: 'ACH' })).status,
     ).toBe(422);
-    expect((await co.browser.post(`/documents/${id}/void`)).status).toBe(409);
+    expect((await co.browser.post(`/documents/${id}/void`, { confirm: 'yes' })).status).toBe(409);
   });
 
   it('answers 404 to a payment on a type that takes none', async () => {
@@ -1036,7 +1036,7 @@ describe('revisions', () => {
     const id = await createDocument(co.browser, co.jobId, 'customer_invoice', { all: '1' });
     expect((await co.browser.post(`/documents/${id}/revise`)).status).toBe(409);
     await sendDocument(co.browser, id);
-    expect((await co.browser.post(`/documents/${id}/void`)).status).toBe(303);
+    expect((await co.browser.post(`/documents/${id}/void`, { confirm: 'yes' })).status).toBe(303);
     const before = await stored(id);
     const res = await co.browser.post(`/documents/${id}/revise`);
     expect(res.status).toBe(409);
@@ -1313,7 +1313,7 @@ describe('org isolation', () => {
           () =>
             intruder.browser.post(`/documents/${id}/payments`, { amount: '1', paidOn: '2026-03-05', method: 'Check' }),
         ],
-        ['POST /void', () => intruder.browser.post(`/documents/${id}/void`)],
+        ['POST /void', () => intruder.browser.post(`/documents/${id}/void`, { confirm: 'yes' })],
         ['POST /approve-bill', () => intruder.browser.post(`/documents/${id}/approve-bill`)],
         [
           'POST /send',

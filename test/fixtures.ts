@@ -1,8 +1,11 @@
 import { Browser, createAccount, createJob, db, location, signUp } from './helpers';
 
 /** A company with a customer, a vendor (each with a contact), and a job whose budget has two groups. */
-export async function companyWithBudget(opts: { company?: string } = {}) {
-  const owner = await signUp({ company: opts.company ?? 'Oak & Stone Builders' });
+export async function companyWithBudget(opts: { company?: string; currency?: string } = {}) {
+  const owner = await signUp({
+    company: opts.company ?? 'Oak & Stone Builders',
+    ...(opts.currency ? { currency: opts.currency } : {}),
+  });
   const { browser } = owner;
   const customerId = await createAccount(browser, 'customer', 'Reyes Household');
   const vendorId = await createAccount(browser, 'vendor', 'Summit Electric');

@@ -670,6 +670,16 @@ export function pngBytes(w: number, h: number, idat: Uint8Array, colorType = 6):
   return png;
 }
 
+/** A signature-like drawing (one stroke across the middle) as PNG bytes: what a signature pad sends. */
+export async function inkPng(w: number, h: number): Promise<Uint8Array> {
+  const raw = new Uint8Array(h * (1 + w * 4));
+  for (let x = 2; x < w - 2; x++) raw.set([17, 24, 39, 255], Math.floor(h / 2) * (1 + w * 4) + 1 + x * 4);
+  const idat = new Uint8Array(
+    await new Response(new Blob([raw]).stream().pipeThrough(new CompressionStream('deflate'))).arrayBuffer(),
+  );
+  return Uint8Array.from(atob(pngDataUrl(w, h, idat).split(',')[1]), (ch) => ch.charCodeAt(0));
+}
+
 /** A PNG of the given size around an IDAT stream, as a data URL. */
 export function pngDataUrl(w: number, h: number, idat: Uint8Array): string {
   const png = pngBytes(w, h, idat);

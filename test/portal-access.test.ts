@@ -63,23 +63,35 @@ async function buildWorld() {
 
   // A draft that is never sent.
   const draftJob = await jobWithItem(a.browser, 'Attic Conversion', a.customerId, { name: 'Attic joists' });
-  const draft = await createDocument(a.browser, draftJob.jobId, 'estimate', { group: draftJob.groupId });
+  const draft = await createDocument(a.browser, draftJob.jobId, 'estimate', {
+    group: draftJob.groupId,
+    title: 'Attic joists — estimate',
+  });
 
   // A sent estimate; its test makes a draft revision whose changes the recipient must not see.
   const porch = await jobWithItem(a.browser, 'Porch Repair', a.customerId, { name: 'Porch posts' });
-  const revised = await createDocument(a.browser, porch.jobId, 'estimate', { group: porch.groupId });
+  const revised = await createDocument(a.browser, porch.jobId, 'estimate', {
+    group: porch.groupId,
+    title: 'Porch posts — estimate',
+  });
   await sendDocument(a.browser, revised);
 
   // Another customer of the same company, with their own document and session.
   const nguyenId = await createAccount(a.browser, 'customer', 'Nguyen Family');
   const nguyenJob = await jobWithItem(a.browser, 'Nguyen Garage', nguyenId);
-  const nguyenDoc = await createDocument(a.browser, nguyenJob.jobId, 'estimate', { group: nguyenJob.groupId });
+  const nguyenDoc = await createDocument(a.browser, nguyenJob.jobId, 'estimate', {
+    group: nguyenJob.groupId,
+    title: 'Nguyen garage — estimate',
+  });
   const nguyenSession = await openLink((await sendDocument(a.browser, nguyenDoc)).link);
 
   // A customer whose portal access is revoked after they opened their link.
   const patelId = await createAccount(a.browser, 'customer', 'Patel Household');
   const patelJob = await jobWithItem(a.browser, 'Patel Basement', patelId);
-  const patelDoc = await createDocument(a.browser, patelJob.jobId, 'estimate', { group: patelJob.groupId });
+  const patelDoc = await createDocument(a.browser, patelJob.jobId, 'estimate', {
+    group: patelJob.groupId,
+    title: 'Patel basement — estimate',
+  });
   const patelLink = (await sendDocument(a.browser, patelDoc)).link;
   const patelSession = await openLink(patelLink);
 
@@ -106,10 +118,10 @@ async function buildWorld() {
     invLink: (await new Browser().get(sentInv.link)).status,
   };
 
-  const voided = await a.browser.post(`/documents/${inv}/void`);
+  const voided = await a.browser.post(`/documents/${inv}/void`, { confirm: 'yes' });
   expect(voided.status).toBe(303);
   const patel = await contactOf(patelId);
-  const revoked = await a.browser.post(`/accounts/${patelId}/contacts/${patel.id}/revoke`);
+  const revoked = await a.browser.post(`/accounts/${patelId}/contacts/${patel.id}/revoke`, { confirm: 'yes' });
   expect(revoked.status).toBe(303);
 
   return {

@@ -364,8 +364,8 @@ describe('removing a file asks first', () => {
       .from(activity)
       .where(and(eq(activity.documentId, id), eq(activity.action, 'file_removed')));
     expect(removed).toHaveLength(1);
-    // The contractor's Remove keeps working in one step.
-    const direct = await owner.post(`/documents/${id}/files/${theirs}/remove`);
+    // The contractor's Remove asks first too (issue 14); confirm=yes removes.
+    const direct = await owner.post(`/documents/${id}/files/${theirs}/remove`, { confirm: 'yes' });
     expect(direct.status).toBe(303);
     expect((await db().select().from(files).where(eq(files.id, theirs)))[0].removedAt).not.toBeNull();
   });
@@ -516,9 +516,10 @@ describe('an ended session or link', () => {
     const c = await companyWithBudget({ company: 'Revoking Builders' });
     const id = await createDocument(Visitor.from(c.browser), c.jobId, 'estimate', { group: c.groups.demolition });
     const r = await openPortal((await sendDocument(Visitor.from(c.browser), id)).link);
-    expect((await c.browser.post(`/accounts/${c.customerId}/contacts/${c.customerContact.id}/revoke`)).status).toBe(
-      303,
-    );
+    expect(
+      (await c.browser.post(`/accounts/${c.customerId}/contacts/${c.customerContact.id}/revoke`, { confirm: 'yes' }))
+        .status,
+    ).toBe(303);
     const page = await (await r.get(portal(id))).text();
     expect(page).toContain('<h1>This link no longer works</h1>');
     expect(page).toContain('<span>Revoking Builders</span>');

@@ -63,7 +63,9 @@ async function buildWorld() {
     .set({ expiresAt: Date.now() - 1000 })
     .where(eq(portalSessions.id, session));
   const contact = (await db().query.contacts.findFirst({ where: (t, { eq }) => eq(t.accountId, a.customerId) }))!;
-  expect((await a.browser.post(`/accounts/${a.customerId}/contacts/${contact.id}/revoke`)).status).toBe(303);
+  expect(
+    (await a.browser.post(`/accounts/${a.customerId}/contacts/${contact.id}/revoke`, { confirm: 'yes' })).status,
+  ).toBe(303);
   const reyesAgain = (
     await openLink(
       (

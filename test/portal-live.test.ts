@@ -679,7 +679,7 @@ describe('live outcomes reach an open page', () => {
     const { browser } = await openLink(link);
     const theirs = await live(browser, `/portal/documents/${id}/live`);
     const ours = await live(co.browser, `/documents/${id}/live`);
-    expect((await co.browser.post(`/documents/${id}/void`)).status).toBe(303);
+    expect((await co.browser.post(`/documents/${id}/void`, { confirm: 'yes' })).status).toBe(303);
     await expect
       .poll(() => theirs.closed(), { timeout: 5000 })
       .toEqual({

@@ -52,7 +52,7 @@ const linkIn = (text: string) => new URL(/http:\/\/localhost\/p\/[\w.-]+/.exec(t
 describe('sending', () => {
   it('writes the email to the outbox: subject, both bodies with the portal button, the total and the message', async () => {
     const co = await companyWithBudget();
-    await saveSettings(co.browser, { defaultTerms: 'Payment due within 30 days of completion.' });
+    await saveSettings(co.browser, { 'terms.estimate': 'Payment due within 30 days of completion.' });
     const id = await createDocument(co.browser, co.jobId, 'estimate', {
       group: co.groups.demolition,
       item: co.items[2].id,
@@ -156,7 +156,11 @@ describe('sending', () => {
     await sendDocument(co.browser, id);
     expect((await other.browser.post(`/documents/${id}/resend`)).status).toBe(404);
     expect(
-      (await other.browser.post(`/accounts/${co.customerId}/contacts/${co.customerContact.id}/revoke`)).status,
+      (
+        await other.browser.post(`/accounts/${co.customerId}/contacts/${co.customerContact.id}/revoke`, {
+          confirm: 'yes',
+        })
+      ).status,
     ).toBe(404);
     expect(await outboxFor(id)).toHaveLength(1);
     const contact = await db().query.contacts.findFirst({ where: (c, { eq }) => eq(c.id, co.customerContact.id) });
@@ -191,7 +195,7 @@ describe('sending', () => {
     const co = await companyWithBudget();
     const id = await createDocument(co.browser, co.jobId, 'customer_invoice', { group: co.groups.demolition });
     await sendDocument(co.browser, id);
-    expect((await co.browser.post(`/documents/${id}/void`)).status).toBe(303);
+    expect((await co.browser.post(`/documents/${id}/void`, { confirm: 'yes' })).status).toBe(303);
     const res = await co.browser.post(`/documents/${id}/resend`);
     expect(res.status).toBe(409);
     expect(await res.text()).toContain('voided');
@@ -203,7 +207,7 @@ describe('sending', () => {
 describe('the link and the portal session', () => {
   it('opens in a fresh browser: 303 to the document without the token, no-referrer, its own HttpOnly Lax cookie', async () => {
     const co = await companyWithBudget();
-    await saveSettings(co.browser, { defaultTerms: 'Prices hold for 30 days.' });
+    await saveSettings(co.browser, { 'terms.estimate': 'Prices hold for 30 days.' });
     const id = await createDocument(co.browser, co.jobId, 'estimate', {
       group: [co.groups.demolition, co.groups.electrical],
     });
@@ -557,7 +561,9 @@ describe('the link and the portal session', () => {
     const vendor = await openLink((await sendDocument(co.browser, bid)).link);
     expect((await phone.browser.get('/portal')).status).toBe(200);
 
-    const res = await co.browser.post(`/accounts/${co.customerId}/contacts/${co.customerContact.id}/revoke`);
+    const res = await co.browser.post(`/accounts/${co.customerId}/contacts/${co.customerContact.id}/revoke`, {
+      confirm: 'yes',
+    });
     expect(res.status).toBe(303);
     expect(location(res)).toContain(`/accounts/${co.customerId}`);
 

@@ -146,7 +146,7 @@ describe('concurrent status changes', () => {
   it(`${N} voids: one is logged, the rest answer 409`, async () => {
     const id = await createDocument(co.browser, co.jobId, 'customer_invoice', { group: co.groups.electrical });
     await sendDocument(co.browser, id);
-    const answers = await all(N, () => co.browser.post(`/documents/${id}/void`));
+    const answers = await all(N, () => co.browser.post(`/documents/${id}/void`, { confirm: 'yes' }));
     expect(statusesOf(answers)).toEqual([303, ...Array(N - 1).fill(409)]);
     for (const a of answers.filter((x) => x.status === 409))
       expect(await textOf(a)).toContain('You cannot void a document that is void.');
@@ -171,7 +171,7 @@ describe('concurrent status changes', () => {
     ).totals.total as number;
     const answers = await all(N, (i) =>
       i % 2
-        ? co.browser.post(`/documents/${id}/void`)
+        ? co.browser.post(`/documents/${id}/void`, { confirm: 'yes' })
         : co.browser.post(`/documents/${id}/payments`, {
             amount: (total / 100).toFixed(2),
             paidOn: '2026-03-02',

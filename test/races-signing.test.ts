@@ -176,7 +176,7 @@ describe(`${N} at once`, () => {
       ).status,
     ).toBe(303);
     const answers = await Promise.all(
-      Array.from({ length: N }, () => co.browser.post(`/documents/${a.id}/accept-bid`)),
+      Array.from({ length: N }, () => co.browser.post(`/documents/${a.id}/accept-bid`, { confirm: 'yes' })),
     );
     expect(answers.map((x) => x.status).sort()).toEqual([303, ...Array(N - 1).fill(409)]);
     for (const x of answers.filter((y) => y.status === 409))

@@ -88,7 +88,7 @@ describe('accepting a bid never writes a cost the budget form would refuse', () 
       itemFields(r.groupId, { name: 'Footings', quantity: '1000000', unitCost: '1.00', vendorAccountId: co.vendorId }),
     );
     expect(grown.status).toBe(303);
-    const res = await co.browser.post(`/documents/${r.id}/accept-bid`);
+    const res = await co.browser.post(`/documents/${r.id}/accept-bid`, { confirm: 'yes' });
     expect(res.status).toBe(422);
     expect(await res.text()).toContain(
       'Quantity × unit cost for Footings is larger than we can handle ($10 billion per item).',
@@ -101,7 +101,7 @@ describe('accepting a bid never writes a cost the budget form would refuse', () 
       `/jobs/${co.jobId}/items/${r.itemId}`,
       itemFields(r.groupId, { name: 'Footings', quantity: '1000', unitCost: '1.00', vendorAccountId: co.vendorId }),
     );
-    expect((await co.browser.post(`/documents/${r.id}/accept-bid`)).status).toBe(303);
+    expect((await co.browser.post(`/documents/${r.id}/accept-bid`, { confirm: 'yes' })).status).toBe(303);
     expect(await item(r.itemId)).toMatchObject({ unitCost: MAX_UNIT_AMOUNT, quantity: 1000 * 10_000 });
   });
 
@@ -113,7 +113,9 @@ describe('accepting a bid never writes a cost the budget form would refuse', () 
       itemFields(r.groupId, { name: 'Columns', quantity: '2000', unitCost: '1.00', vendorAccountId: co.vendorId }),
     );
     const answers = await Promise.all(
-      Array.from({ length: 8 }, () => co.browser.post(`/documents/${r.id}/accept-bid`).then((res) => res.status)),
+      Array.from({ length: 8 }, () =>
+        co.browser.post(`/documents/${r.id}/accept-bid`, { confirm: 'yes' }).then((res) => res.status),
+      ),
     );
     expect(answers).toEqual(Array(8).fill(422));
     expect(await item(r.itemId)).toMatchObject({ unitCost: 100, acceptedBidId: null });

@@ -34,10 +34,11 @@ const validSettings = {
   brandColor: '#2f5d50',
   defaultTaxRate: '8.81',
   portalLinkDays: '30',
-  defaultTerms: 'Net 30.',
   defaultFooter: 'Licensed and insured',
   paymentInstructions: 'ACH to account 1234',
 };
+/** The settings form: the company's columns and one kind's default terms (the rest keep their defaults). */
+const validForm = { ...validSettings, 'terms.estimate': 'Net 30.' };
 
 describe('company settings', () => {
   it('saves the company details, brand colour, tax rate and terms', async () => {
@@ -46,7 +47,7 @@ describe('company settings', () => {
     expect(inputValue(page, 'brandColor')).toBe('#1f5f8b');
     expect(inputValue(page, 'portalLinkDays')).toBe('90');
 
-    const res = await browser.post('/settings', validSettings);
+    const res = await browser.post('/settings', validForm);
     expect(res.status).toBe(303);
     expect(location(res)).toBe('/settings'); // the notice is a one-time flash, never in the URL
     expect(await orgRow(orgId)).toMatchObject({ ...validSettings, defaultTaxRate: 8_810, portalLinkDays: 30 });
@@ -55,6 +56,7 @@ describe('company settings', () => {
     expect(await (await browser.get('/settings')).text()).not.toContain('Settings saved.');
     expect(inputValue(again, 'defaultTaxRate')).toBe('8.81');
     expect(inputValue(again, 'address')).toBe(validSettings.address);
+    expect(inputValue(again, 'terms.estimate')).toBe('Net 30.');
     expect(again).toContain('Oak &amp; Stone Builders');
   });
 
@@ -100,13 +102,13 @@ describe('company settings', () => {
       ['a bad email', { email: 'office@' }, 'email', 'Email must be an email address like name@example.com.'],
     ])('refuses %s with 422, a message and the values kept, saving nothing', async (_, change, field, message) => {
       const before = await orgRow(orgId);
-      const form: Record<string, string> = { ...validSettings, ...change };
+      const form: Record<string, string> = { ...validForm, ...change };
       const res = await browser.post('/settings', form);
       expect(res.status).toBe(422);
       const body = await res.text();
       expect(fieldError(body, field)).toBe(message);
       expect(inputValue(body, field)).toBe(form[field]);
-      expect(inputValue(body, 'defaultTerms')).toBe('Net 30.');
+      expect(inputValue(body, 'terms.estimate')).toBe('Net 30.');
       expect(await orgRow(orgId)).toEqual(before);
     });
   });

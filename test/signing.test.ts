@@ -395,7 +395,7 @@ describe('orders, change orders, deposits and bids', () => {
     const compare = await (await co.browser.get(`/jobs/${co.jobId}/bids`)).text();
     expect(compare).toContain('$58.00');
     expect(compare).toContain('$70.00');
-    expect((await co.browser.post(`/documents/${a.id}/accept-bid`)).status).toBe(303);
+    expect((await co.browser.post(`/documents/${a.id}/accept-bid`, { confirm: 'yes' })).status).toBe(303);
     const items = await db().select().from(costItems).where(eq(costItems.groupId, co.groups.demolition));
     const remove = items.find((i) => i.name === 'Remove cabinets')!;
     expect(remove.unitCost).toBe(5800);
@@ -406,7 +406,7 @@ describe('orders, change orders, deposits and bids', () => {
     expect((await db().select().from(bids).where(eq(bids.documentId, b.id)))[0].status).toBe('not_accepted');
     const closed = await b.r.post(`/portal/documents/${b.id}/bid`, { versionHash: b.hash, [`cost.${bLines[0]}`]: '1' });
     expect(closed.status).toBe(409);
-    expect((await co.browser.post(`/documents/${a.id}/accept-bid`)).status).toBe(409);
+    expect((await co.browser.post(`/documents/${a.id}/accept-bid`, { confirm: 'yes' })).status).toBe(409);
   });
 
   it('another organization and strangers cannot act on these routes', async () => {

@@ -4,6 +4,7 @@ import {
   openPortal,
   pdfFile,
   pngFile,
+  inkPng,
   rotation,
   type FieldKind,
   type Form,
@@ -15,6 +16,9 @@ import {
   sweepSuite,
 } from './hostile';
 import { editDraft, formFields, PNG } from './portal-fixtures';
+import { db } from './helpers';
+import { signatures } from '../src/db/schema';
+import { eq } from 'drizzle-orm';
 
 // The hostile-input sweep over the contractor's documents: drafts, sending, payments, status
 // changes, bids and deposits, and the conversation (comments and files) on a sent document.
@@ -27,6 +31,7 @@ let invoice: string;
 let billId: string;
 let bidRequest: string;
 let approved: string;
+let approvedSignature: string;
 let sends: ReturnType<typeof rotation<string>>;
 let revisions: ReturnType<typeof rotation<string>>;
 let voids: ReturnType<typeof rotation<string>>;
@@ -132,10 +137,15 @@ beforeAll(async () => {
     versionHash: await versionHashOf(customer, approved),
     idempotencyKey: 'sweep-deposit',
     name: 'Dana Reyes',
-    method: 'typed',
+    method: 'drawn', // a drawn signature has an image, which the signature route serves
+    signature: `data:image/png;base64,${btoa(String.fromCharCode(...(await inkPng(300, 100))))}`,
     consent: 'yes',
   });
   if (signed.status !== 303) throw new Error(`sign: ${signed.status}`);
+  [{ id: approvedSignature }] = await db()
+    .select({ id: signatures.id })
+    .from(signatures)
+    .where(eq(signatures.documentId, approved));
 
   const base = `/documents/${sent}`;
   pdfId = await uploadFile(v, base, pdfFile());
@@ -162,8 +172,13 @@ const targets: Target[] = [
     as,
     path: () => `/jobs/${co.jobId}/documents`,
     pathWith: (id) => `/jobs/${id}/documents`,
-    fields: { kind: 'choice', group: 'id', item: 'id', all: 'flag' },
-    valid: () => ({ kind: 'estimate', group: co.groups.demolition, item: co.items[2].id }),
+    fields: { kind: 'choice', group: 'id', item: 'id', all: 'flag', title: 'text' },
+    valid: () => ({
+      kind: 'estimate',
+      group: co.groups.demolition,
+      item: co.items[2].id,
+      title: 'Demolition — estimate',
+    }),
   },
   {
     name: 'GET /documents',
@@ -224,6 +239,7 @@ const targets: Target[] = [
     as,
     path: () => `/documents/${voids.current()}/void`,
     pathWith: (id) => `/documents/${id}/void`,
+    valid: () => ({ confirm: 'yes' }), // asked first without it (issue 14)
     afterSuccess: () => voids.next(),
     once: true,
     runs: 5,
@@ -313,6 +329,7 @@ const targets: Target[] = [
     as,
     path: () => `/documents/${sent}/files/${removals.current()}/remove`,
     pathWith: (id) => `/documents/${sent}/files/${id}/remove`,
+    valid: () => ({ confirm: 'yes' }), // asked first without it (issue 14)
     room: () => sent,
     afterSuccess: () => removals.next(),
     once: true,
@@ -336,11 +353,20 @@ const targets: Target[] = [
     runs: 5,
   },
   {
+    name: 'GET /documents/:id/signatures/:id.png',
+    method: 'GET',
+    as,
+    path: () => `/documents/${approved}/signatures/${approvedSignature}.png`,
+    pathWith: (id) => `/documents/${approved}/signatures/${id}.png`,
+    runs: 5,
+  },
+  {
     name: 'POST /documents/:id/accept-bid',
     method: 'POST',
     as,
     path: () => `/documents/${bidRequest}/accept-bid`,
     pathWith: (id) => `/documents/${id}/accept-bid`,
+    valid: () => ({ confirm: 'yes' }), // asked first without it (issue 14)
     room: () => bidRequest,
     once: true,
     runs: 5,

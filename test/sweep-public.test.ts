@@ -200,7 +200,7 @@ it('the sweep covers every route of the app that takes input', async () => {
           (r) =>
             `${r.method} ${r.path
               .replace(/\/versions\/:file\{[^}]*\}/, '/versions/:n.pdf')
-              .replace(/\/:file\{[^}]*\}/, '/:id.pdf')
+              .replace(/\/:file\{[^}]*\.(pdf|png)\}/, '/:id.$1')
               .replace(/\/:id\{[^}]*\}/, '/:id')}`,
         ),
     ),

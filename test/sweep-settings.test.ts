@@ -101,6 +101,7 @@ const targets: Target[] = [
     as,
     path: () => `${account()}/contacts/${spareContact}/revoke`,
     pathWith: (id) => `${account()}/contacts/${id}/revoke`,
+    valid: () => ({ confirm: 'yes' }), // asked first without it (issue 14)
     runs: 5,
   },
   {
@@ -116,7 +117,7 @@ const targets: Target[] = [
       brandColor: 'text',
       defaultTaxRate: 'number',
       portalLinkDays: 'number',
-      defaultTerms: 'text',
+      'terms.estimate': 'text',
       defaultFooter: 'text',
       paymentInstructions: 'text',
     },
@@ -128,7 +129,7 @@ const targets: Target[] = [
       brandColor: '#1f5f8b',
       defaultTaxRate: '8.25',
       portalLinkDays: '90',
-      defaultTerms: 'Net 30',
+      'terms.estimate': 'Net 30',
       defaultFooter: 'Thanks',
       paymentInstructions: 'Check',
     }),

@@ -79,7 +79,8 @@ beforeAll(async () => {
     brandColor: '#1f5f8b',
     defaultTaxRate: '5',
     portalLinkDays: '90',
-    defaultTerms: P,
+    'terms.estimate': P,
+    'terms.customer_invoice': P,
     defaultFooter: P,
     paymentInstructions: P,
   });

@@ -164,32 +164,45 @@ export async function updateContact(
   }
 }
 
+/** A revoke asked about an access version that moved on meanwhile (someone revoked first): the batch stops. */
+const ACCESS_MOVED = /NOT NULL constraint failed: contacts\.access_version/;
+
 /**
  * Ends a contact's portal access: their access version goes up, so every link and portal session
  * they had stops working at once, and their open live pages close. Sending them a document again
- * gives them a new link.
+ * gives them a new link. With `version` (the access version the contractor was asked about), the
+ * revoke happens only while the access is still that one: two confirmations of the same question
+ * revoke once, and the second answers `already`.
  */
 export async function revokeContact(
   env: Pick<Env, 'DOCUMENT_ROOM'>,
   db: Db,
   actor: Actor,
-  input: { orgId: string; accountId: string; contactId: string },
+  input: { orgId: string; accountId: string; contactId: string; version?: number },
 ) {
   const where = contactOf(input);
   const [contact] = await db.select().from(contacts).where(where);
   if (!contact) throw new NotFound();
-  await db.batch([
-    db
-      .update(contacts)
-      .set({ accessVersion: sql`${contacts.accessVersion} + 1` })
-      .where(where),
-    activityInsert(db, {
-      orgId: input.orgId,
-      action: 'link_revoked',
-      actor,
-      data: { contactId: contact.id, contact: `${contact.name} <${contact.email}>` },
-    }),
-  ]);
+  const { version } = input;
+  if (version !== undefined && version !== contact.accessVersion) return { name: contact.name, already: true };
+  const bumped =
+    version === undefined
+      ? sql`${contacts.accessVersion} + 1`
+      : sql`CASE WHEN ${contacts.accessVersion} = ${version} THEN ${version + 1} END`;
+  try {
+    await db.batch([
+      db.update(contacts).set({ accessVersion: bumped }).where(where),
+      activityInsert(db, {
+        orgId: input.orgId,
+        action: 'link_revoked',
+        actor,
+        data: { contactId: contact.id, contact: `${contact.name} <${contact.email}>` },
+      }),
+    ]);
+  } catch (err) {
+    if (!ACCESS_MOVED.test(String(err))) throw err;
+    return { name: contact.name, already: true };
+  }
   await closeLivePages(env, db, contact);
-  return { name: contact.name };
+  return { name: contact.name, already: false };
 }

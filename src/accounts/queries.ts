@@ -61,3 +61,12 @@ export async function accountOptions(db: Db, orgId: string, kind?: AccountKind) 
 export async function findAccount(db: Db, orgId: string, accountId: string) {
   return db.query.accounts.findFirst({ where: and(eq(accounts.orgId, orgId), eq(accounts.id, accountId)) });
 }
+
+/** A contact of the account (of the org), as a revoke's question names them; null if not the caller's. */
+export async function contactOfAccount(db: Db, orgId: string, accountId: string, contactId: string) {
+  const [row] = await db
+    .select()
+    .from(contacts)
+    .where(and(eq(contacts.orgId, orgId), eq(contacts.accountId, accountId), eq(contacts.id, contactId)));
+  return row ?? null;
+}

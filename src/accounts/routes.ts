@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { emptyForm, type FormState } from '../../views/components/form';
 import { AccountListPage, AccountPage, NewAccountPage } from '../../views/dashboard/accounts';
+import { ConfirmPage, type Confirmation } from '../../views/dashboard/confirm';
 import { html } from '../../views/html';
 import { currentUser } from '../auth/session';
 import { contractorActor } from '../conversation/activity';
@@ -10,7 +11,7 @@ import { pageContext, redirectWith, render } from '../http/render';
 import { cleanText, readForm } from '../http/validate';
 import { ACCOUNT_KINDS, checkAccount, checkContact } from './accounts';
 import { addContact, createAccount, revokeContact, updateAccount, updateContact } from './actions';
-import { getAccountWithContacts, listAccounts, type AccountKind } from './queries';
+import { contactOfAccount, getAccountWithContacts, listAccounts, type AccountKind } from './queries';
 
 const stringValues = (o: Record<string, unknown>) =>
   Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v == null ? '' : String(v)]));
@@ -116,10 +117,55 @@ export const accountRoutes = new Hono<AppEnv>()
   .post('/accounts/:id/contacts/:contactId/revoke', async (c) => {
     const { user, org } = currentUser(c);
     const { id: accountId, contactId } = c.req.param();
+    const form = await readForm(c);
+    const badVersion = form.version !== undefined && !/^[0-9]{1,9}$/.test(form.version);
+    const version = form.version === undefined || badVersion ? undefined : Number(form.version);
+    if (form.confirm !== 'yes' || badVersion) {
+      // Asks first (nothing written); a confirmation whose version is not one we gave asks again.
+      const contact = await contactOfAccount(c.get('db'), org.id, accountId, contactId);
+      if (!contact) notFound();
+      const question = revokeQuestion(accountId, contact);
+      if (badVersion) question.error = 'That confirmation could not be read. Nothing was changed; confirm again below.';
+      const page = html`<${ConfirmPage} ctx=${pageContext(c)} confirm=${question} />`;
+      return render(c, page, badVersion ? 422 : 200);
+    }
     const actor = contractorActor(user);
-    const { name } = await revokeContact(c.env, c.get('db'), actor, { orgId: org.id, accountId, contactId });
+    const input = { orgId: org.id, accountId, contactId, version };
+    const { name, already } = await revokeContact(c.env, c.get('db'), actor, input);
+    if (already) {
+      // Their access moved on since the question (a revoke, e.g. a second click, or a new email
+      // address): ask again about the access they have now rather than say what we can't know.
+      const contact = await contactOfAccount(c.get('db'), org.id, accountId, contactId);
+      if (!contact) notFound();
+      const question = revokeQuestion(accountId, contact);
+      question.error =
+        `${name}’s portal access changed since you were asked (it was just revoked, or their email address ` +
+        'changed). Nothing more was changed; revoke it as it is now, or keep it.';
+      return render(c, html`<${ConfirmPage} ctx=${pageContext(c)} confirm=${question} />`, 409);
+    }
     const notice =
       `Portal access of ${name} was revoked. Every link and session they had stopped working; ` +
       'sending them a document gives them a new link.';
     return redirectWith(c, `/accounts/${accountId}`, notice);
   });
+
+/** "Revoke Dana Reyes's portal access?": what revoking ends, asked about the access they have now. */
+function revokeQuestion(
+  accountId: string,
+  contact: { id: string; name: string; email: string; accessVersion: number },
+): Confirmation {
+  return {
+    question: `Revoke ${contact.name}’s portal access?`,
+    consequences: [
+      `Every link and portal session ${contact.name} (${contact.email}) has stops working at once, ` +
+        'and any document page they have open closes.',
+      'Sending them a document later gives them a new link.',
+    ],
+    action: `/accounts/${accountId}/contacts/${contact.id}/revoke`,
+    actionLabel: 'Revoke access',
+    fields: { version: String(contact.accessVersion) },
+    keepHref: `/accounts/${accountId}`,
+    keepLabel: `Keep ${contact.name}’s access`,
+    danger: true,
+  };
+}

@@ -26,7 +26,7 @@ import { claimAttempt, clearAttempts, waitWords } from './throttle';
 // once, short-lived; the mail is queued in the same batch as the token.
 
 export const SIGN_IN_FAILED =
-  'That email and password do not match an account. Check them and try again. ' +
+  'Email or password is wrong. Check them and try again. ' +
   'If you just signed up, open the link we emailed you first.';
 export const EMAIL_TAKEN = 'An account with this email already exists. Sign in instead.';
 export const INVITE_GONE = 'This invitation has expired or was already used. Ask the account owner for a new one.';

@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, lt, or, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { FeedItem } from '../../views/dashboard/activity';
 import { distinct, type Db, type Param } from '../db/client';
 import { activity, documents, jobs } from '../db/schema';
@@ -91,4 +91,93 @@ export async function activityPage(db: Db, orgId: string, filter: FeedFilter) {
   const page = rows.slice(0, PAGE_SIZE);
   const next = rows.length > PAGE_SIZE ? encodeCursor(page[page.length - 1].event) : null;
   return { rows: page, jobs: jobList, next };
+}
+
+/** Timeline entries a document page shows at once; "Older activity" pages past them. */
+export const TIMELINE_PAGE = 50;
+
+/**
+ * A document's timeline as entries, newest first: one per event, except that a recipient's views
+ * with nothing but views in between (an "island": the same latest other event before them) are one
+ * entry, "viewed it 8 times". An entry's `seq` is its newest row's, and every other column is that
+ * row's (SQLite takes bare columns from the row of the one max()). `networks` lists each distinct
+ * address and browser of the entry's rows (JSON). Paged by `before` (entries older than that seq),
+ * or narrowed to the entry holding one activity row (a live update). One statement, for a batch.
+ */
+export function timelineStatement(
+  db: Db,
+  orgId: Param,
+  documentId: Param,
+  page: { before?: number; containing?: string } = {},
+  limit = TIMELINE_PAGE,
+) {
+  const rows = db
+    .select({
+      id: activity.id,
+      seq: activity.seq,
+      action: activity.action,
+      side: activity.side,
+      actorName: activity.actorName,
+      contactId: activity.contactId,
+      ip: activity.ip,
+      userAgent: activity.userAgent,
+      data: activity.data,
+      createdAt: activity.createdAt,
+      island: sql<number>`max(case when ${activity.action} <> 'viewed' then ${activity.seq} else 0 end)
+        over (order by ${activity.seq})`.as('island'),
+    })
+    .from(activity)
+    .where(and(eq(activity.orgId, orgId), eq(activity.documentId, documentId)))
+    .as('timeline_rows');
+  const entry = sql<string>`case when ${rows.action} = 'viewed'
+    then 'views-' || ${rows.island} || '-' || coalesce(${rows.contactId}, ${rows.actorName}) else ${rows.id} end`;
+  const newest = sql<number>`max(${rows.seq})`;
+  const having: SQL[] = [];
+  if (page.before) having.push(sql`${newest} < ${page.before}`);
+  if (page.containing) having.push(sql`sum(${rows.id} = ${page.containing}) > 0`);
+  return db
+    .select(
+      distinct({
+        seq: newest.mapWith(Number),
+        id: rows.id,
+        action: rows.action,
+        side: rows.side,
+        actorName: rows.actorName,
+        contactId: rows.contactId,
+        ip: rows.ip,
+        userAgent: rows.userAgent,
+        data: rows.data,
+        createdAt: rows.createdAt,
+        entry,
+        count: sql<number>`count(*)`.mapWith(Number),
+        networks: sql<string>`json_group_array(distinct coalesce(${rows.ip}, '') || char(9) ||
+          coalesce(${rows.userAgent}, ''))`,
+      }),
+    )
+    .from(rows)
+    .groupBy(entry)
+    .having(having.length ? and(...having) : undefined)
+    .orderBy(desc(newest))
+    .limit(limit + 1);
+}
+
+/** Each recipient's views of a document, for the line above it: how many, and when last. */
+export function viewCountsStatement(db: Db, orgId: Param, documentId: Param) {
+  return db
+    .select(
+      distinct({
+        name: activity.actorName,
+        count: sql<number>`count(*)`.mapWith(Number),
+        last: sql<number>`max(${activity.createdAt})`.mapWith(Number),
+      }),
+    )
+    .from(activity)
+    .where(and(eq(activity.orgId, orgId), eq(activity.documentId, documentId), eq(activity.action, 'viewed')))
+    .groupBy(sql`coalesce(${activity.contactId}, ${activity.actorName})`)
+    .orderBy(desc(sql`max(${activity.createdAt})`));
+}
+
+/** Parses `?before=`: a timeline position, or undefined (the first page) for anything else. */
+export function timelineBefore(value: string | undefined): number | undefined {
+  return /^[1-9]\d{0,8}$/.test(value ?? '') ? Number(value) : undefined;
 }

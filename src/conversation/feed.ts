@@ -12,6 +12,16 @@ interface ActivityRow {
   data: string | null;
   createdAt: number;
   documentId?: string | null;
+  /** A timeline entry's: its key, how many rows it stands for, their distinct "ip\tuser agent" (JSON). */
+  entry?: string;
+  count?: number;
+  networks?: string | null;
+}
+
+/** An entry's distinct addresses and browsers, as "203.0.113.7 · Mozilla/5.0 …" lines; the row's own without. */
+function networksOf(row: ActivityRow): string[] {
+  const pairs = row.networks ? (JSON.parse(row.networks) as string[]) : [`${row.ip ?? ''}\t${row.userAgent ?? ''}`];
+  return pairs.map((p) => p.split('\t').filter(Boolean).join(' · ')).filter(Boolean);
 }
 
 export const ACTION_LABELS: Record<string, string> = {
@@ -43,13 +53,16 @@ export const ACTION_LABELS: Record<string, string> = {
   budget_updated: 'updated the job budget',
 };
 
+/** "Name <email>" as stored in the activity's data, written for people: "Name (email)". */
+const person = (v: unknown) => String(v).replace(/^(.*) <([^<>]*)>$/, '$1 ($2)');
+
 /** One activity row as a line of the timeline: who did what, with the detail that matters. */
 export function describeEvent(row: ActivityRow, currency = 'USD'): EventView {
   const data = row.data ? (JSON.parse(row.data) as Record<string, unknown>) : {};
   let text = ACTION_LABELS[row.action] ?? row.action.replace(/_/g, ' ');
   let detail: string | undefined;
-  if (row.action === 'sent' && data.to) text = `sent rev ${data.version} to ${data.to}`;
-  if (row.action === 'resent' && data.to) text = `sent a fresh link to ${data.to}`;
+  if (row.action === 'sent' && data.to) text = `sent rev ${data.version} to ${person(data.to)}`;
+  if (row.action === 'resent' && data.to) text = `sent a fresh link to ${person(data.to)}`;
   if (row.action === 'commented' && typeof data.excerpt === 'string') detail = data.excerpt;
   if ((row.action === 'file_added' || row.action === 'file_removed') && data.name)
     text = `${row.action === 'file_added' ? 'shared' : 'removed'} ${data.name}`;
@@ -62,7 +75,7 @@ export function describeEvent(row: ActivityRow, currency = 'USD'): EventView {
     data.signer !== row.actorName
   )
     text = `${text} as “${data.signer}”`;
-  if (row.action === 'link_revoked' && data.contact) text = `revoked portal access of ${data.contact}`;
+  if (row.action === 'link_revoked' && data.contact) text = `revoked portal access of ${person(data.contact)}`;
   if (row.action === 'link_revoked' && typeof data.reason === 'string') detail = data.reason;
   if (row.action === 'mail_failed' && data.error) detail = String(data.error);
   if (row.action === 'revised' && data.version) text = `started revision ${data.version}`;
@@ -78,5 +91,8 @@ export function describeEvent(row: ActivityRow, currency = 'USD'): EventView {
     ip: row.ip,
     userAgent: row.userAgent,
     createdAt: row.createdAt,
+    entry: row.entry,
+    count: row.count ?? 1,
+    networks: networksOf(row),
   };
 }

@@ -12,7 +12,11 @@ import {
 } from '../../views/components/conversation';
 import { mayRemoveFile } from './files';
 import { relativeTime } from '../../views/format';
+import type { Db } from '../db/client';
+import { eq } from 'drizzle-orm';
+import { orgs } from '../db/schema';
 import { describeEvent } from './feed';
+import { timelineStatement } from './feed-queries';
 
 interface CommentRow {
   id: string;
@@ -42,6 +46,9 @@ interface ActivityRow {
   userAgent: string | null;
   data: string | null;
   createdAt: number;
+  entry?: string;
+  count?: number;
+  networks?: string | null;
 }
 
 export type Audience = { side: 'contractor' } | { side: 'recipient'; contactId: string };
@@ -62,18 +69,9 @@ export function fileViews(rows: FileRow[], audience: Audience): FileView[] {
   return rows.map((f) => ({ ...f, canRemove: mayRemoveFile(audience, f) }));
 }
 
-/** "Viewed by Dana Reyes · 3 times · last 2 h ago", one line per person who viewed it. */
-export function viewSummaries(timeline: ActivityRow[], now = Date.now()): string[] {
-  const byPerson = new Map<string, { name: string; count: number; last: number }>();
-  for (const e of timeline) {
-    if (e.action !== 'viewed') continue;
-    const key = e.contactId ?? e.actorName;
-    const v = byPerson.get(key) ?? { name: e.actorName, count: 0, last: 0 };
-    v.count++;
-    v.last = Math.max(v.last, e.createdAt);
-    byPerson.set(key, v);
-  }
-  return [...byPerson.values()].map(
+/** "Viewed by Dana Reyes · 3 times · last 2 h ago", one line per person who viewed it (every view, every page). */
+export function viewSummaries(views: { name: string; count: number; last: number }[], now = Date.now()): string[] {
+  return views.map(
     (v) => `Viewed by ${v.name} · ${v.count === 1 ? 'once' : `${v.count} times`} · last ${relativeTime(v.last, now)}`,
   );
 }
@@ -90,16 +88,25 @@ interface Sections {
   comments: CommentRow[];
   files: FileRow[];
   timeline?: ActivityRow[];
+  /** The timeline's paging: the position older entries start before, and whether this is an older page. */
+  older?: number | null;
+  newer?: boolean;
   currency: string;
   errors?: { comment?: string; upload?: string; confirmRemove?: string; values?: Record<string, string> };
 }
 
-/** The conversation, files and (for the contractor) the full timeline of a sent document. */
+/** The conversation, files and (for the contractor) the timeline of a sent document, in that order. */
 export function conversationSections(s: Sections) {
+  const { thread, files, timeline } = conversationParts(s);
+  return html`${thread}${files}${timeline}`;
+}
+
+/** The same three sections apart, for a page that places them itself (the contractor's document page). */
+export function conversationParts(s: Sections) {
   const live = `${s.base}/live`;
   // The recipient's comment form posts to the document's own address (a refusal comes back there, in the form).
   const portal = s.audience.side === 'recipient';
-  return html`
+  const thread = html`
     <${Thread}
       comments=${commentViews(s.comments, s.companyName, s.recipientRole)}
       timeZone=${s.timeZone}
@@ -109,7 +116,8 @@ export function conversationSections(s: Sections) {
       live=${live}
       error=${s.errors?.comment}
       value=${s.errors?.comment ? s.errors.values?.body : undefined}
-    />
+    />`;
+  const files = html`
     <${Files}
       files=${fileViews(s.files, s.audience)}
       base=${`${s.base}/files`}
@@ -119,16 +127,18 @@ export function conversationSections(s: Sections) {
       error=${s.errors?.upload}
       confirmRemove=${s.errors?.confirmRemove}
       page=${s.base}
-    />
-    ${
-      s.timeline
-        ? html`<${Timeline}
-            events=${s.timeline.map((e) => describeEvent(e, s.currency))}
-            timeZone=${s.timeZone}
-            live=${true}
-          />`
-        : null
-    }`;
+    />`;
+  const timeline = s.timeline
+    ? html`<${Timeline}
+        events=${s.timeline.map((e) => describeEvent(e, s.currency))}
+        timeZone=${s.timeZone}
+        live=${true}
+        base=${s.base}
+        older=${s.older}
+        newer=${s.newer}
+      />`
+    : null;
+  return { thread, files, timeline };
 }
 
 /** A live update's markup: the same components the pages render. */
@@ -155,10 +165,26 @@ export function fileItemHtml(
   );
 }
 
-export function timelineItemHtml(row: ActivityRow, timeZone: string): string {
+function timelineItemHtml(row: ActivityRow, timeZone: string, currency = 'USD'): string {
   return renderToString(
-    html`<${TimelineItem} e=${describeEvent(row)} timeZone=${timeZone} showNetwork=${true} />` as never,
+    html`<${TimelineItem} e=${describeEvent(row, currency)} timeZone=${timeZone} showNetwork=${true} />` as never,
   );
+}
+
+/**
+ * The timeline line an open contractor's page adds for one new activity row: its whole entry, so a
+ * view that extends a collapsed line comes as that line again ("viewed it 3 times"), same key.
+ */
+export async function liveTimelineHtml(
+  db: Db,
+  room: { orgId: string; documentId: string; timeZone: string },
+  activityId: string,
+): Promise<string | null> {
+  const [[row], [org]] = await db.batch([
+    timelineStatement(db, room.orgId, room.documentId, { containing: activityId }, 0),
+    db.select({ currency: orgs.currency }).from(orgs).where(eq(orgs.id, room.orgId)),
+  ]);
+  return row ? timelineItemHtml(row, room.timeZone, org?.currency) : null;
 }
 
 /** A socket's tag as the side it speaks for. */

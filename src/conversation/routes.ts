@@ -34,7 +34,7 @@ export interface PageErrors {
   bid?: string;
   /** A decline posted without confirm=yes: the page asks "Decline …?" with values.reason (A renders it). */
   confirmDecline?: boolean;
-  /** A recipient's file removal posted without confirm=yes: the files section asks "Remove plan.pdf?" first. */
+  /** A file removal posted without confirm=yes (either side): the files section asks "Remove plan.pdf?" first. */
   confirmRemove?: string;
   values?: Record<string, string>;
 }
@@ -201,8 +201,8 @@ export function conversationRoutes(side: Side, prefix: string, page: PageRendere
     .post(`${prefix}/:id/files/:fileId/remove`, async (c) => {
       const t = await target(c, side);
       const fileId = c.req.param('fileId');
-      // A recipient is asked first ("Remove plan.pdf?"): a form without confirm=yes removes nothing.
-      if (side === 'recipient' && !wantsJson(c) && (await readForm(c)).confirm !== 'yes') {
+      // Either side is asked first ("Remove plan.pdf?"): a form without confirm=yes removes nothing.
+      if (!wantsJson(c) && (await readForm(c)).confirm !== 'yes') {
         const file = await sharedFile(c.get('db'), t.room.orgId, t.room.documentId, fileId);
         if (!file || !mayRemoveFile(t.actor, file)) notFound();
         return page(c, t.room.documentId, { confirmRemove: file.id }).then(

@@ -19,6 +19,10 @@ export const orgs = sqliteTable('orgs', {
   logoKey: text('logo_key'),
   logoContentType: text('logo_content_type'),
   defaultTaxRate: integer('default_tax_rate').notNull().default(0),
+  /**
+   * Retired by org_terms (migration 0005), which copied it; read by nothing. Kept one release so a Worker
+   * deployed before 0005 keeps working while the migration is applied; a later migration drops it.
+   */
   defaultTerms: text('default_terms').notNull().default(''),
   defaultFooter: text('default_footer').notNull().default(''),
   paymentInstructions: text('payment_instructions').notNull().default(''),
@@ -97,6 +101,18 @@ export const rateLimits = sqliteTable('rate_limits', {
   windowStart: integer('window_start').notNull(),
   count: integer('count').notNull(),
 });
+
+// The terms a new draft of each kind starts with, by kind key ("estimate", "customer_invoice" ...).
+// A kind without a row starts with its kind's default (documents/kinds.ts `defaultTerms`).
+export const orgTerms = sqliteTable(
+  'org_terms',
+  {
+    orgId: orgId(),
+    kind: text('kind').notNull(),
+    terms: text('terms').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.kind] })],
+);
 
 // Per-org sequences: job numbers and document numbers per type.
 export const counters = sqliteTable(
@@ -225,6 +241,8 @@ export const documents = sqliteTable(
     currentVersion: integer('current_version').notNull().default(1), // the newest version (maybe a draft)
     sentVersion: integer('sent_version'), // the version the recipient sees; null until first sent
     sourceDocumentId: text('source_document_id'), // e.g. the order a deposit invoice was made from
+    // The item step's one-time key: a second post of the same form finds this draft instead of making another.
+    requestKey: text('request_key'),
     createdBy: text('created_by').notNull(),
     createdAt: createdAt(),
     updatedAt: integer('updated_at').notNull(),
@@ -238,6 +256,7 @@ export const documents = sqliteTable(
     index('documents_org_job').on(t.orgId, t.jobId),
     index('documents_org_account').on(t.orgId, t.accountId, t.sentVersion),
     index('documents_org_status').on(t.orgId, t.type, t.status),
+    uniqueIndex('documents_org_request_key').on(t.orgId, t.requestKey),
   ],
 );
 

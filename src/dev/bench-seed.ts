@@ -268,7 +268,6 @@ export async function seedBench(env: Env, db: Db, origin: string) {
       email: 'office@bench.test',
       brandColor: '#7a3e1d',
       defaultTaxRate: 8_250,
-      defaultTerms: 'Prices valid for 30 days.',
       createdAt: now,
     }),
     db.insert(users).values({

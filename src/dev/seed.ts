@@ -1,7 +1,18 @@
 import { hashPassword } from '../auth/passwords';
 import { priceFromMarkup } from '../budget/totals';
 import type { Db } from '../db/client';
-import { accounts, contacts, costGroups, costItems, counters, jobs, orgs, users, type CostType } from '../db/schema';
+import {
+  accounts,
+  contacts,
+  costGroups,
+  costItems,
+  counters,
+  jobs,
+  orgs,
+  orgTerms,
+  users,
+  type CostType,
+} from '../db/schema';
 
 export const DEMO_EMAIL = 'demo@oakandstone.test';
 export const DEMO_PASSWORD = 'build-with-oak-2026';
@@ -109,6 +120,23 @@ export async function seedDemo(db: Db, now = Date.now()) {
     plumbing: 'demoacctplumbing',
   };
   const statements = [];
+  const orderTerms =
+    'Prices valid for 30 days. The deposit shown is due at signing; progress payments as work is completed. ' +
+    'Changes to scope require a signed change order.';
+  const terms: Record<string, string> = {
+    estimate: orderTerms,
+    proposal: orderTerms,
+    change_order:
+      'Once approved, this change adjusts the contract price by the total shown ' +
+      'and is billed with the next progress invoice.',
+    customer_invoice: 'Payment is due by the due date shown. A 1.5% monthly charge applies to balances past due.',
+    purchase_order:
+      'Deliver to the job site by the date shown, weekdays 7 AM–3 PM. Put this order number on your invoice.',
+    work_order:
+      'Complete the work by the date shown and keep the site clean daily. Put this order number on your invoice.',
+    bill: 'Paid net 30 from approval.',
+    bid_request: 'Price the quantities shown, including labor, materials and delivery. Bids hold for 30 days.',
+  };
   statements.push(
     db
       .insert(orgs)
@@ -122,15 +150,16 @@ export async function seedDemo(db: Db, now = Date.now()) {
         email: 'office@oakandstone.test',
         brandColor: '#2f5d50',
         defaultTaxRate: 8_810,
-        defaultTerms:
-          'Prices valid for 30 days. 30% deposit due at signing; progress payments as work is completed. ' +
-          'Changes to scope require a signed change order.',
         defaultFooter: 'Licensed and insured · Colorado contractor license #GC-48211',
         paymentInstructions:
           'Pay by ACH to Oak & Stone Builders, First Alpine Bank, routing 102000021, account 4471 0092 18, ' +
           'or by check to the office address.',
         createdAt: now,
       })
+      .onConflictDoNothing(),
+    db
+      .insert(orgTerms)
+      .values(Object.entries(terms).map(([kind, text]) => ({ orgId: org, kind, terms: text })))
       .onConflictDoNothing(),
     db
       .insert(users)

@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import { addressChanged, closeLivePages } from '../accounts/actions';
 import { getJobWithBudget } from '../budget/queries';
@@ -18,20 +18,23 @@ import { balanceOf, draftSnapshot, overpayment, snapshotOf } from './documents';
 import {
   addDays,
   checkDraft,
+  checkTitle,
   chosenItems,
   lineInserts,
   linesFromBudget,
   MAX_LINES,
   revisedLineId,
+  suggestedTitle,
   todayIn,
   type BudgetSelection,
   type DraftLine,
 } from './drafts';
-import { displayNumber, formatNumber, kindByKey, kindOf, type Kind } from './kinds';
+import { displayNumber, formatNumber, kindByKey, kindOf, termsFor, type Kind } from './kinds';
 import { renderSnapshotPdf } from './pdf';
 import {
   contractSoFar,
   depositState,
+  documentByRequestKey,
   documentHead,
   documentState,
   draftDefaults,
@@ -68,6 +71,7 @@ const DRAFT_MOVED = 'This draft changed while you were sending it, so it was not
 /** A deposit invoice is due a week after it is made. */
 const DEPOSIT_DUE_DAYS = 7;
 
+const REQUEST_KEY = /^[a-z0-9]{16,40}$/;
 const OTHER_SIDE = { customer: 'vendor', vendor: 'customer' } as const;
 const kindOfDocument = (doc: { type: string; subtype: string | null }) => kindOf(doc.type, doc.subtype)!;
 const statusLabel = (status: string) => (STATUS_LABELS[status] ?? status).toLowerCase();
@@ -98,6 +102,10 @@ export interface NewDraftInput extends BudgetSelection {
   jobId: string;
   /** The kind's key: "estimate", "change_order", "customer_invoice" ... */
   kind: string;
+  /** The title typed on the item step; absent (a caller without the field), it is suggested from the selection. */
+  title?: string;
+  /** The item step's one-time key: the same form posted twice makes one draft. */
+  requestKey?: string;
 }
 
 interface NewDraft {
@@ -111,6 +119,8 @@ interface NewDraft {
   preparedFor: { name: string; email: string } | null;
   /** The order a deposit invoice was made from. */
   sourceDocumentId?: string;
+  /** The item step's one-time key (documents_org_request_key is unique). */
+  requestKey?: string | null;
   actor: ContractorActor;
   title: string;
   issueDate: string;
@@ -142,6 +152,7 @@ function newDraftStatements(db: Db, d: NewDraft): { id: string; statements: Stat
       requireSignature: d.kind.defaultRequireSignature,
       currentVersion: 1,
       sourceDocumentId: d.sourceDocumentId ?? null,
+      requestKey: d.requestKey ?? null,
       createdBy: d.actor.userId,
       createdAt: now,
       updatedAt: now,
@@ -185,7 +196,7 @@ export async function createDraftFromBudget(db: Db, actor: ContractorActor, inpu
   const kind = kindByKey(input.kind);
   const [data, defaults, recipients] = await Promise.all([
     getJobWithBudget(db, input.orgId, input.jobId),
-    draftDefaults(db, input.orgId),
+    draftDefaults(db, input.orgId, input.kind),
     kind ? recipientChoices(db, input.orgId, kind.side) : [],
   ]);
   if (!data || !defaults) throw new NotFound();
@@ -193,6 +204,15 @@ export async function createDraftFromBudget(db: Db, actor: ContractorActor, inpu
   const chosen = chosenItems(data.items, input);
   if (chosen.size === 0)
     throw new Refused('Select at least one budget item (or a whole group) to put on the document.');
+  const groupNames = data.groups.filter((g) => data.items.some((i) => i.groupId === g.id && chosen.has(i.id)));
+  const title =
+    input.title === undefined
+      ? suggestedTitle(
+          kind,
+          groupNames.map((g) => g.name),
+          data.job.name,
+        )
+      : checkTitle(input.title, kind);
   const lines = linesFromBudget(data.groups, data.items, chosen);
   if (lines.length > MAX_LINES) {
     throw new Refused('A document can have at most 1,000 lines. Select fewer items and make several documents.');
@@ -202,6 +222,9 @@ export async function createDraftFromBudget(db: Db, actor: ContractorActor, inpu
     kind.side === 'customer' ? data.job.customerAccountId : vendorIds.size === 1 ? [...vendorIds][0] : null;
   const account = recipients.find((r) => r.id === accountId) ?? null;
   const contact = account?.contacts[0] ?? null;
+  const requestKey = input.requestKey && REQUEST_KEY.test(input.requestKey) ? input.requestKey : null;
+  const earlier = requestKey ? await documentByRequestKey(db, input.orgId, requestKey) : null;
+  if (earlier) return { ...earlier, kind, items: chosen.size, created: false };
   const issueDate = todayIn(defaults.timeZone);
   const number = await allocateNumber(db, input.orgId, kind);
   const { id, statements } = newDraftStatements(db, {
@@ -213,17 +236,26 @@ export async function createDraftFromBudget(db: Db, actor: ContractorActor, inpu
     contactId: contact?.id ?? null,
     preparedFor: contact,
     actor,
-    title: data.job.name.slice(0, 200),
+    title,
     issueDate,
     dueDate: kind.dueDays === null ? null : addDays(issueDate, kind.dueDays),
-    terms: defaults.terms,
+    terms: termsFor(kind, defaults.terms),
     footer: defaults.footer,
     taxRate: kind.amountColumn === 'price' ? defaults.taxRate : 0,
     lines,
     created: { number, type: kind.label, lines: lines.length },
+    requestKey,
   });
-  await db.batch(statements as [Statement, ...Statement[]]);
-  return { id, number, kind, items: chosen.size };
+  try {
+    await db.batch(statements as [Statement, ...Statement[]]);
+  } catch (err) {
+    // The same form posted twice at once: the other post made the draft; this one answers with it.
+    const made = requestKey && /UNIQUE constraint failed: documents\.org_id, documents\.request_key/.test(String(err));
+    const other = made ? await documentByRequestKey(db, input.orgId, requestKey) : null;
+    if (!other) throw err;
+    return { ...other, kind, items: chosen.size, created: false };
+  }
+  return { id, number, kind, items: chosen.size, created: true };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -328,8 +360,46 @@ export async function saveDraft(env: Env, db: Db, actor: ContractorActor, input:
   return { version: current.version };
 }
 
+const LINE_FIELDS = [
+  'id',
+  'kind',
+  'costItemId',
+  'name',
+  'description',
+  'costCode',
+  'costType',
+  'quantity',
+  'unit',
+  'unitCost',
+  'unitPrice',
+  'taxable',
+] as const;
+
+/** Whether a save would leave the draft as it is: the same header, recipient and lines, in order. */
+function unchangedDraft(
+  input: DraftCommit,
+  doc: typeof documents.$inferSelect,
+  version: typeof documentVersions.$inferSelect,
+  lines: (typeof documentLines.$inferSelect)[],
+) {
+  const { number, accountId, contactId, requireSignature, ...fields } = input.header;
+  const same =
+    doc.number === number &&
+    doc.accountId === accountId &&
+    doc.contactId === contactId &&
+    doc.requireSignature === requireSignature &&
+    version.preparedForName === input.preparedFor.name &&
+    version.preparedForEmail === input.preparedFor.email &&
+    (Object.keys(fields) as (keyof typeof fields)[]).every((k) => version[k] === fields[k]);
+  return (
+    same &&
+    lines.length === input.lines.length &&
+    input.lines.every((l, i) => LINE_FIELDS.every((k) => lines[i][k] === l[k]))
+  );
+}
+
 export async function draftWrite(db: Db, input: DraftCommit): Plan<null> {
-  const [docs, versions] = await db.batch([
+  const [docs, versions, lines] = await db.batch([
     db
       .select()
       .from(documents)
@@ -338,11 +408,18 @@ export async function draftWrite(db: Db, input: DraftCommit): Plan<null> {
       .select()
       .from(documentVersions)
       .where(and(eq(documentVersions.orgId, input.orgId), eq(documentVersions.id, input.versionId))),
+    db
+      .select()
+      .from(documentLines)
+      .where(and(eq(documentLines.orgId, input.orgId), eq(documentLines.versionId, input.versionId)))
+      .orderBy(asc(documentLines.position)),
   ]);
   const doc = docs[0];
   if (!doc) throw new NotFound();
   const version = versions[0];
   checkEditable(doc, version?.version === doc.currentVersion ? version : undefined);
+  // A second click of Save or Send with nothing changed (read here, in the room's queue) writes nothing.
+  if (unchangedDraft(input, doc, version, lines)) return { statements: [], result: null };
   const now = Date.now();
   const activityId = createId();
   const { number, accountId, contactId, requireSignature, ...versionFields } = input.header;
@@ -1013,7 +1090,7 @@ export async function depositInvoiceWrite(
     title: `Deposit for ${label}`,
     issueDate,
     dueDate: addDays(issueDate, DEPOSIT_DUE_DAYS),
-    terms: org.defaultTerms,
+    terms: termsFor(kind, org.terms),
     footer: org.defaultFooter,
     taxRate: 0,
     lines: [line],

@@ -3,6 +3,7 @@ import type { Db } from '../db/client';
 import { documentLines, type costTypes } from '../db/schema';
 import { FormCheck, type RawForm } from '../http/validate';
 import { MAX_LINE_TOTAL, MAX_QUANTITY, MAX_UNIT_AMOUNT, lineTotal } from '../budget/totals';
+import { Refused } from '../errors';
 import type { Kind } from './kinds';
 import { chunk, LINE_COLUMNS } from './queries';
 
@@ -102,6 +103,36 @@ export function chosenItems(items: Pick<BudgetItem, 'id' | 'groupId'>[], selecti
   const groups = new Set(selection.groups);
   const picked = new Set(selection.items);
   return new Set(items.filter((i) => groups.has(i.groupId) || picked.has(i.id)).map((i) => i.id));
+}
+
+export const MAX_TITLE = 200;
+
+/** "Demolition", "Demolition and Electrical", "Demolition, Electrical and Plumbing", "A, B and 3 more". */
+function titleList(names: string[]): string {
+  if (names.length <= 1) return names[0] ?? '';
+  if (names.length > 3) return `${names.slice(0, 2).join(', ')} and ${names.length - 2} more`;
+  return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}
+
+/**
+ * A new draft's suggested title: what it covers (the chosen budget groups, else the job) and its
+ * kind, "Cabinets and Counters — estimate". public/draft-title.js suggests the same as boxes are ticked.
+ */
+export function suggestedTitle(kind: Pick<Kind, 'label'>, groupNames: string[], jobName: string): string {
+  const what = titleList(groupNames) || jobName;
+  const suffix = ` — ${kind.label.toLowerCase()}`;
+  return what.slice(0, MAX_TITLE - suffix.length) + suffix;
+}
+
+/** The title typed for a new draft, trimmed; Refused when blank or too long. */
+export function checkTitle(raw: string, kind: Pick<Kind, 'label' | 'side'>): string {
+  const title = raw.replace(/\s+/g, ' ').trim();
+  const name = kind.label.toLowerCase();
+  if (!title)
+    throw new Refused(`Give the ${name} a title: the ${kind.side} sees it in the email and on the document.`, 'title');
+  if (title.length > MAX_TITLE)
+    throw new Refused(`The title can be at most ${MAX_TITLE} characters; it has ${title.length}.`, 'title');
+  return title;
 }
 
 /**

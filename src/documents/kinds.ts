@@ -29,6 +29,8 @@ export interface Kind {
   emailButton: string;
   /** The status event the recipient's approval is (signed or not), or null if it is not approved that way. */
   approvalEvent: 'approve' | 'accept' | null;
+  /** The terms a new draft starts with until the company sets its own for the kind in Settings. */
+  defaultTerms: string;
 }
 
 // What the kinds of one type share: the three customer orders, the two vendor orders.
@@ -77,6 +79,7 @@ export const KINDS: Kind[] = [
     action: 'Submit a bid',
     emailButton: 'Submit your bid',
     approvalEvent: null,
+    defaultTerms: 'Price the quantities shown, including labor, materials and delivery. Bids hold for 30 days.',
   },
   {
     ...customerOrder,
@@ -86,6 +89,7 @@ export const KINDS: Kind[] = [
     prefix: 'EST',
     blurb: 'A priced estimate for the customer to approve.',
     emailButton: 'Review estimate',
+    defaultTerms: 'Prices hold until the date shown. Work is scheduled once this estimate is approved.',
   },
   {
     ...customerOrder,
@@ -95,6 +99,7 @@ export const KINDS: Kind[] = [
     prefix: 'PRO',
     blurb: 'A proposal for the customer to sign.',
     emailButton: 'Review proposal',
+    defaultTerms: 'Prices hold until the date shown. Work is scheduled once this proposal is approved.',
   },
   {
     ...customerOrder,
@@ -104,6 +109,7 @@ export const KINDS: Kind[] = [
     prefix: 'CO',
     blurb: 'Added or changed scope; approved lines join the budget.',
     emailButton: 'Review change order',
+    defaultTerms: 'Once approved, this change adjusts the contract price by the total shown.',
   },
   {
     type: 'customer_invoice',
@@ -124,6 +130,7 @@ export const KINDS: Kind[] = [
     action: 'See how to pay',
     emailButton: 'View invoice',
     approvalEvent: null,
+    defaultTerms: 'Payment is due by the due date shown.',
   },
   {
     ...vendorOrder,
@@ -134,6 +141,7 @@ export const KINDS: Kind[] = [
     dueLabel: 'Deliver by',
     blurb: 'Order materials from a vendor.',
     emailButton: 'Review purchase order',
+    defaultTerms: 'Deliver to the job site by the date shown. Put this order number on your invoice.',
   },
   {
     ...vendorOrder,
@@ -144,6 +152,7 @@ export const KINDS: Kind[] = [
     dueLabel: 'Complete by',
     blurb: 'Hire a subcontractor for work.',
     emailButton: 'Review work order',
+    defaultTerms: 'Complete the work by the date shown. Put this order number on your invoice.',
   },
   {
     type: 'bill',
@@ -163,6 +172,7 @@ export const KINDS: Kind[] = [
     action: 'Review',
     emailButton: 'View bill',
     approvalEvent: null,
+    defaultTerms: 'Paid by the due date shown once approved.',
   },
 ];
 
@@ -210,6 +220,22 @@ export function recipientAction(type: string, status: string, requireSignature: 
 /** The label of the button in the email that carries the portal link. */
 export function emailButtonLabel(kind: Kind, requireSignature: boolean): string {
   return asksSignature(kind, requireSignature) ? 'Review and sign' : kind.emailButton;
+}
+
+/** The terms a new draft of the kind starts with: the company's for the kind, else the kind's default. */
+export function termsFor(kind: Kind, stored: string | null | undefined): string {
+  return stored ?? kind.defaultTerms;
+}
+
+/** Settings' terms, one per kind, in groups: the customer's documents, then the vendors'. */
+export function termsGroups(): { side: Kind['side']; label: string; kinds: (Kind & { key: string })[] }[] {
+  const order = ['estimate', 'proposal', 'change_order', 'customer_invoice', 'purchase_order', 'work_order', 'bill'];
+  const kinds = [...order, 'bid_request'].map((key) => ({ ...kindByKey(key)!, key }));
+  return (['customer', 'vendor'] as const).map((side) => ({
+    side,
+    label: side === 'customer' ? 'Customer documents' : 'Vendor documents',
+    kinds: kinds.filter((k) => k.side === side),
+  }));
 }
 
 export function formatNumber(prefix: string, n: number): string {

@@ -1,5 +1,6 @@
 import { Timeline } from '../../views/components/conversation';
 import { emptyForm, type FormState } from '../../views/components/form';
+import { ConfirmPage, type Confirmation } from '../../views/dashboard/confirm';
 import { DecisionsSection } from '../../views/dashboard/decisions';
 import {
   ComparePage,
@@ -17,7 +18,8 @@ import { getJobWithBudget } from '../budget/queries';
 import { bidTotal, lineTotal } from '../budget/totals';
 import { contractorActor } from '../conversation/activity';
 import { describeEvent } from '../conversation/feed';
-import { conversationSections, viewSummaries } from '../conversation/present';
+import { timelineBefore } from '../conversation/feed-queries';
+import { conversationParts, viewSummaries } from '../conversation/present';
 import type { PageErrors } from '../conversation/routes';
 import type { AppContext } from '../http/context';
 import { notFound } from '../http/errors';
@@ -25,12 +27,20 @@ import { pageContext, render } from '../http/render';
 import { documentSubject } from '../mail/documents';
 import type { ContractorActor, Scope } from './actions';
 import { draftSnapshot, snapshotOf } from './documents';
-import { chosenItems, lineage, todayIn, type BudgetSelection, type DraftLine } from './drafts';
+import { createId } from '../db/ids';
+import { chosenItems, lineage, suggestedTitle, todayIn, type BudgetSelection, type DraftLine } from './drafts';
 import { kindKey, kindOf, type Kind } from './kinds';
 import { pdfFileName, pdfResponse, renderSnapshotPdf } from './pdf';
-import { depositInvoiceOf, getDocument, getVersionLines, recipientChoices, type LoadedDocument } from './queries';
+import {
+  depositInvoiceOf,
+  getDocument,
+  getVersionLines,
+  recipientChoices,
+  voidable,
+  type LoadedDocument,
+} from './queries';
 import { totalsFor, type DocumentSnapshot } from './snapshot';
-import { canTransition, STATUS_LABELS } from './status';
+import { canTransition, nextStatus, STATUS_LABELS } from './status';
 
 // The contractor's document pages, for every route that shows one: the document routes, the
 // conversation's (a refused comment shows the page again with its error) and signing's.
@@ -44,10 +54,14 @@ export function contractor(c: AppContext): { actor: ContractorActor; scope: Scop
   return { actor, scope: { orgId: org.id, timeZone: org.timeZone, origin: c.env.APP_ORIGIN } };
 }
 
-/** The document of the route's `:id` (or `id`) with everything its page needs; 404 unless it is the user's org's. */
+/**
+ * The document of the route's `:id` (or `id`) with everything its page needs; 404 unless it is the user's org's.
+ * A GET's `?before=` pages its timeline (anything but a position in it shows the newest).
+ */
 export async function loadDocument(c: AppContext, id = c.req.param('id') ?? '') {
   const { org } = currentUser(c);
-  const d = await getDocument(c.get('db'), org.id, id);
+  const before = c.req.method === 'GET' ? timelineBefore(c.req.query('before')) : undefined;
+  const d = await getDocument(c.get('db'), org.id, id, { before });
   if (!d) notFound();
   return { d, kind: kindOf(d.document.type, d.document.subtype)! };
 }
@@ -99,15 +113,19 @@ function history(c: AppContext, d: LoadedDocument) {
   return html`<${VersionHistory} ctx=${pageContext(c)} docId=${d.document.id} versions=${d.versions} />`;
 }
 
+/** The page's conversation: the thread, the files and the timeline (a draft never sent has only the timeline). */
 function conversation(c: AppContext, d: LoadedDocument, kind: Kind, errors?: PageErrors) {
   const ctx = pageContext(c);
+  const base = `/documents/${d.document.id}`;
   if (d.document.sentVersion === null) {
     const events = d.timeline.map((e) => describeEvent(e, d.org.currency));
-    return html`<${Timeline} events=${events} timeZone=${d.org.timeZone} />`;
+    const timeline = html`<${Timeline} events=${events} timeZone=${d.org.timeZone} base=${base} older=${d.older}
+      newer=${d.newer} />`;
+    return { thread: null, files: null, timeline };
   }
-  return conversationSections({
+  return conversationParts({
     documentId: d.document.id,
-    base: `/documents/${d.document.id}`,
+    base,
     audience: { side: 'contractor' },
     csrf: ctx.csrf,
     timeZone: d.org.timeZone,
@@ -117,6 +135,8 @@ function conversation(c: AppContext, d: LoadedDocument, kind: Kind, errors?: Pag
     comments: d.comments,
     files: d.files,
     timeline: d.timeline,
+    older: d.older,
+    newer: d.newer,
     currency: d.org.currency,
     errors,
   });
@@ -148,8 +168,9 @@ export async function showDocument(
   const statusLabel = STATUS_LABELS[docRow.status] ?? docRow.status;
   const doc = { id: docRow.id, number: docRow.number, status: docRow.status, statusLabel, version: d.current.version };
   const payments = paymentsSection(c, d, kind, forms.payment);
-  const below = conversation(c, d, kind, forms.conversation);
+  const talk = conversation(c, d, kind, forms.conversation);
   if (d.current.state === 'draft' && docRow.status !== 'void') {
+    const below = html`${talk.thread}${talk.files}${talk.timeline}`;
     const lines = forms.editor?.lines ?? (d.lines as DraftLine[]);
     const form = forms.editor?.form ?? emptyForm(editorValues(d, lines, kind));
     const recipients = await recipientChoices(c.get('db'), d.org.id, kind.side);
@@ -188,7 +209,8 @@ export async function showDocument(
     c,
     html`<${SentDocumentPage} ctx=${ctx} doc=${shown} extra=${decisions} kind=${kind} job=${d.job} snapshot=${snapshot}
       actions=${actions}
-      payments=${payments} history=${history(c, d)} views=${viewSummaries(d.timeline)} below=${below} />`,
+      payments=${payments} history=${history(c, d)} views=${viewSummaries(d.views)} thread=${talk.thread}
+      files=${talk.files} timeline=${talk.timeline} />`,
     status,
   );
 }
@@ -260,13 +282,17 @@ export async function paymentRefused(c: AppContext, values: Record<string, strin
   return showDocument(c, d, kind, { payment: { values, errors } }, 422);
 }
 
-/** Choosing the budget items of a new document; with an error, the choice that was refused stays ticked. */
+/**
+ * Choosing the budget items and the title of a new document; with an error, the choice that was
+ * refused stays ticked and the title stays as typed.
+ */
 export async function selectItemsPage(
   c: AppContext,
   jobId: string,
   kind: Kind,
-  error?: string,
+  error?: { message: string; field?: string },
   selection?: BudgetSelection,
+  title?: string,
 ) {
   const { org } = currentUser(c);
   const data = await getJobWithBudget(c.get('db'), org.id, jobId);
@@ -275,10 +301,16 @@ export async function selectItemsPage(
     .map((g) => ({ id: g.id, name: g.name, items: data.items.filter((i) => i.groupId === g.id) }))
     .filter((g) => g.items.length);
   const selected = selection ? chosenItems(data.items, selection) : new Set<string>();
+  const chosenGroups = groups.filter((g) => g.items.some((i) => selected.has(i.id))).map((g) => g.name);
+  const form: FormState = {
+    values: { title: title ?? suggestedTitle(kind, chosenGroups, data.job.name) },
+    errors: error?.field === 'title' ? { title: error.message } : {},
+  };
+  const summary = error && error.field !== 'title' ? error.message : undefined;
   return render(
     c,
     html`<${SelectItemsPage} ctx=${pageContext(c)} job=${data.job} kind=${kind} kindKey=${kindKey(kind)}
-      groups=${groups} error=${error} selected=${selected} />`,
+      groups=${groups} error=${summary} selected=${selected} form=${form} requestKey=${createId()} />`,
     error ? 422 : 200,
   );
 }
@@ -353,8 +385,50 @@ export function sendPage(c: AppContext, d: LoadedDocument, kind: Kind, form: For
   return render(
     c,
     html`<${SendPage} ctx=${pageContext(c)} docId=${d.document.id} snapshot=${snapshot} form=${form} side=${kind.side}
+      lineCount=${snapshot.lines.filter((l) => l.kind === 'item').length}
       subject=${documentSubject(snapshot)}
       previewSrc=${`/documents/${d.document.id}/send/preview?${preview}`} />`,
     status,
   );
+}
+
+// "Void INV-0004?" before a void: the page says what voiding does to this document, nothing is written.
+
+/** The consequence of voiding, in the contractor's words. */
+function voidConsequences(d: { type: string; sentVersion: number | null; contactName: string | null }) {
+  const out: string[] = [];
+  if (d.type === 'bill') out.push('No payments can be recorded on it any more.');
+  else if (d.sentVersion === null) out.push('It was never sent, and it can no longer be sent.');
+  else {
+    const who = d.contactName ? `${d.contactName}’s link` : 'The recipient’s link';
+    const cannot =
+      d.type === 'customer_invoice'
+        ? 'be paid'
+        : d.type === 'bid_request'
+          ? 'take a bid'
+          : d.type === 'vendor_order'
+            ? 'be accepted'
+            : 'be signed';
+    out.push(`${who} stops showing it, and it can’t ${cannot} or be changed.`);
+  }
+  out.push('It stays in your documents, marked void. Voiding can’t be undone.');
+  return out;
+}
+
+/** The confirmation page of a void (200, nothing written); 404 for another org's, 409 if it can't be voided. */
+export async function confirmVoidPage(c: AppContext) {
+  const { org } = currentUser(c);
+  const d = await voidable(c.get('db'), org.id, c.req.param('id') ?? '');
+  if (!d) notFound();
+  nextStatus(d.type, d.status, 'void'); // the action's own refusal, before asking
+  const confirm: Confirmation = {
+    question: `Void ${d.number}?`,
+    consequences: voidConsequences(d),
+    action: `/documents/${d.id}/void`,
+    actionLabel: `Void ${d.number}`,
+    keepHref: `/documents/${d.id}`,
+    keepLabel: `Keep ${d.number}`,
+    danger: true,
+  };
+  return render(c, html`<${ConfirmPage} ctx=${pageContext(c)} confirm=${confirm} />`);
 }

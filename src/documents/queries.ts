@@ -1,9 +1,9 @@
 import { and, asc, desc, eq, isNull, ne, sql, type SQL } from 'drizzle-orm';
 import { distinct, type Db, type Param } from '../db/client';
 import { totalsFor } from './snapshot';
+import { TIMELINE_PAGE, timelineStatement, viewCountsStatement } from '../conversation/feed-queries';
 import {
   accounts,
-  activity,
   bidLines,
   bids,
   comments,
@@ -14,6 +14,7 @@ import {
   files,
   jobs,
   orgs,
+  orgTerms,
   payments,
   signatures,
   users,
@@ -34,8 +35,8 @@ export const LINE_COLUMNS = 15;
  * The document with everything its page needs, in one round trip: the document and its job,
  * account and contact; every version's header; the current version's lines; payments; the org.
  */
-export async function getDocument(db: Db, orgId: string, documentId: string) {
-  const [head, versions, lines, paid, org, thread, shared, timeline, decisions, bidRows] = await db.batch([
+export async function getDocument(db: Db, orgId: string, documentId: string, page: { before?: number } = {}) {
+  const [head, versions, lines, paid, org, thread, shared, entries, decisions, bidRows, views] = await db.batch([
     db
       .select(
         distinct({
@@ -85,11 +86,7 @@ export async function getDocument(db: Db, orgId: string, documentId: string) {
       .from(files)
       .where(and(eq(files.orgId, orgId), eq(files.documentId, documentId), isNull(files.removedAt)))
       .orderBy(asc(files.createdAt)),
-    db
-      .select()
-      .from(activity)
-      .where(and(eq(activity.orgId, orgId), eq(activity.documentId, documentId)))
-      .orderBy(asc(activity.seq)),
+    timelineStatement(db, orgId, documentId, page),
     db
       .select()
       .from(signatures)
@@ -101,8 +98,10 @@ export async function getDocument(db: Db, orgId: string, documentId: string) {
       .leftJoin(bidLines, eq(bidLines.bidId, bids.id))
       .where(and(eq(bids.orgId, orgId), eq(bids.documentId, documentId)))
       .orderBy(desc(bids.submittedAt)),
+    viewCountsStatement(db, orgId, documentId),
   ]);
   if (!head[0] || !org[0]) return null;
+  const timeline = entries.slice(0, TIMELINE_PAGE);
   const current = versions.find((v) => v.version === head[0].document.currentVersion)!;
   return {
     ...head[0],
@@ -116,7 +115,11 @@ export async function getDocument(db: Db, orgId: string, documentId: string) {
     org: org[0],
     comments: thread,
     files: shared,
+    /** The newest timeline entries (from `page.before` on), newest first; `older` pages past them. */
     timeline,
+    older: entries.length > TIMELINE_PAGE ? timeline[timeline.length - 1].seq : null,
+    newer: page.before !== undefined,
+    views,
     signatures: decisions,
     bids: [...new Map(bidRows.map((r) => [r.bid.id, r.bid])).values()].map((b) => ({
       ...b,
@@ -358,8 +361,9 @@ export async function depositState(db: Db, orgId: string, documentId: string) {
       )
       .where(and(eq(documentVersions.orgId, orgId), eq(documentVersions.documentId, documentId))),
     db
-      .select({ timeZone: orgs.timeZone, defaultTerms: orgs.defaultTerms, defaultFooter: orgs.defaultFooter })
+      .select({ timeZone: orgs.timeZone, terms: orgTerms.terms, defaultFooter: orgs.defaultFooter })
       .from(orgs)
+      .leftJoin(orgTerms, and(eq(orgTerms.orgId, orgs.id), eq(orgTerms.kind, 'customer_invoice')))
       .where(eq(orgs.id, orgId)),
     db
       .select({ name: contacts.name, email: contacts.email })
@@ -378,17 +382,27 @@ export async function depositState(db: Db, orgId: string, documentId: string) {
   };
 }
 
-/** The org's settings a new draft starts from. */
-export async function draftDefaults(db: Db, orgId: string) {
+/** The org's settings a new draft of the kind (its key) starts from; `terms` is null when the org set none. */
+export async function draftDefaults(db: Db, orgId: string, kindKey: string) {
   const [row] = await db
     .select({
       timeZone: orgs.timeZone,
-      terms: orgs.defaultTerms,
+      terms: orgTerms.terms,
       footer: orgs.defaultFooter,
       taxRate: orgs.defaultTaxRate,
     })
     .from(orgs)
+    .leftJoin(orgTerms, and(eq(orgTerms.orgId, orgs.id), eq(orgTerms.kind, kindKey)))
     .where(eq(orgs.id, orgId));
+  return row ?? null;
+}
+
+/** The document made by the item step's post carrying this one-time key, if one was. */
+export async function documentByRequestKey(db: Db, orgId: string, requestKey: string) {
+  const [row] = await db
+    .select({ id: documents.id, number: documents.number })
+    .from(documents)
+    .where(and(eq(documents.orgId, orgId), eq(documents.requestKey, requestKey)));
   return row ?? null;
 }
 
@@ -467,4 +481,21 @@ export async function contractSoFar(db: Db, orgId: string, jobId: string, except
   const totals = (change: boolean) =>
     rows.filter((r) => (r.subtype === 'change_order') === change).map((r) => Number(r.total) || 0);
   return { original: totals(false), approvedChanges: totals(true) };
+}
+
+/** What the question needs: the document's number, kind and status, and who its link went to. */
+export async function voidable(db: Db, orgId: string, documentId: string) {
+  const [row] = await db
+    .select({
+      id: documents.id,
+      type: documents.type,
+      number: documents.number,
+      status: documents.status,
+      sentVersion: documents.sentVersion,
+      contactName: contacts.name,
+    })
+    .from(documents)
+    .leftJoin(contacts, and(eq(contacts.id, documents.contactId), eq(contacts.orgId, orgId)))
+    .where(and(eq(documents.orgId, orgId), eq(documents.id, documentId)));
+  return row ?? null;
 }

@@ -22,10 +22,12 @@ import {
   voidDocument,
 } from './actions';
 import { listRow } from './documents';
+
 import { rawLineValues } from './drafts';
 import { displayNumber, kindByKey, kindKey, KINDS, typeGroups } from './kinds';
 import {
   comparePage,
+  confirmVoidPage,
   contractor,
   editorRefused,
   loadDocument,
@@ -58,16 +60,20 @@ export const documentRoutes = new Hono<AppEnv>()
     const jobId = c.req.param('id');
     const body = await readFormLists(c);
     const selection = { all: !!body.all?.length, groups: body.group ?? [], items: body.item ?? [] };
-    const input = { orgId: scope.orgId, jobId, kind: body.kind?.[0] ?? '', ...selection };
+    const title = body.title?.[0];
+    const requestKey = body.requestKey?.[0];
+    const input = { orgId: scope.orgId, jobId, kind: body.kind?.[0] ?? '', title, requestKey, ...selection };
     try {
       const made = await createDraftFromBudget(c.get('db'), actor, input);
       const items = `${made.items} budget item${made.items === 1 ? '' : 's'}`;
-      const notice = `${made.kind.label} ${made.number} created from ${items}.`;
+      const notice = made.created
+        ? `${made.kind.label} ${made.number} created from ${items}.`
+        : `${made.kind.label} ${made.number} was already created from this form.`;
       return redirectWith(c, `/documents/${made.id}`, notice);
     } catch (err) {
       const kind = kindByKey(input.kind);
       if (err instanceof Refused && kind && err.field !== 'kind')
-        return selectItemsPage(c, jobId, kind, err.message, selection);
+        return selectItemsPage(c, jobId, kind, { message: err.message, field: err.field }, selection, title);
       throw err;
     }
   })
@@ -116,6 +122,8 @@ export const documentRoutes = new Hono<AppEnv>()
         return editorRefused(c, { ...form, ...rawLineValues(lists) }, err.errors, err.lines);
       throw err;
     }
+    // "Send to …" is a submit button of the editor: what is on screen is saved, then the send page reads it.
+    if (form.then === 'send' && !form.move) return redirectWith(c, `/documents/${documentId}/send`, 'Draft saved.');
     return redirectWith(c, `/documents/${documentId}`, form.move ? undefined : 'Draft saved.');
   })
   .post('/documents/:id/revise', async (c) => {
@@ -154,6 +162,7 @@ export const documentRoutes = new Hono<AppEnv>()
   })
   .post('/documents/:id/void', async (c) => {
     const { actor, scope } = contractor(c);
+    if ((await readForm(c)).confirm !== 'yes') return confirmVoidPage(c); // asks first, writes nothing
     await voidDocument(c.env, c.get('db'), actor, { ...scope, documentId: c.req.param('id') });
     return redirectWith(c, `/documents/${c.req.param('id')}`, 'Voided.');
   })

@@ -50,7 +50,7 @@ export const sendRoutes = new Hono<AppEnv>()
     const documentId = c.req.param('id');
     await sendDocument(c.env, c.get('db'), actor, { ...scope, documentId, name, email, message });
     deliverSoon(c);
-    return redirectWith(c, `/documents/${documentId}`, `Sent to ${name} <${email}>.`);
+    return redirectWith(c, `/documents/${documentId}`, `Sent to ${name} (${email}).`);
   })
   .post('/documents/:id/resend', async (c) => {
     const { actor, scope } = contractor(c);

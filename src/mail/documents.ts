@@ -1,4 +1,4 @@
-import { money } from '../../views/format';
+import { calendarDate, money } from '../../views/format';
 import { renderMail, type MailBrand } from '../../views/mail/message';
 import { amountDue } from '../budget/totals';
 import { asksSignature, emailButtonLabel, kindOf } from '../documents/kinds';
@@ -42,7 +42,8 @@ export function documentMail(
     if (s.type === 'customer_order' && s.totals.deposit > 0)
       facts.push({ label: 'Deposit', value: money(s.totals.deposit, s.currency) });
   }
-  if (s.dueDate) facts.push({ label: s.dueLabel, value: s.dueDate });
+  // A calendar date written as the pages write it ("Dec 28, 2026"): the company's day, never shifted by a zone.
+  if (s.dueDate) facts.push({ label: s.dueLabel, value: calendarDate(s.dueDate) });
   const intro = opts.resend
     ? `${s.company.name} sent you a fresh link to ${s.typeLabel.toLowerCase()} ${s.number}.`
     : `${s.company.name} sent you ${s.typeLabel.toLowerCase()} ${s.number}${s.title ? ` — ${s.title}` : ''}.`;

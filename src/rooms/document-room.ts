@@ -12,7 +12,7 @@ import {
   type FileRemovalCommit,
   type ViewCommit,
 } from '../conversation/actions';
-import { timelineItemHtml } from '../conversation/present';
+import { liveTimelineHtml } from '../conversation/present';
 import {
   depositInvoiceWrite,
   draftWrite,
@@ -275,7 +275,7 @@ export class DocumentRoom extends DurableObject<Env> {
    * read again first, once per event); the contractor's pages also get the timeline line.
    */
   private async broadcast(
-    room: Pick<RoomContext, 'timeZone' | 'documentId'>,
+    room: Pick<RoomContext, 'timeZone' | 'documentId' | 'orgId'>,
     event: RoomEvent,
     seq: number | null,
     activityId: string,
@@ -284,12 +284,8 @@ export class DocumentRoom extends DurableObject<Env> {
     if (!open.length) return;
     const sockets = await this.dropRevoked(room.documentId, open, event.ends);
     let timeline: Promise<string | null> | null = null;
-    const timelineHtml = () =>
-      (timeline ??= this.db
-        .select()
-        .from(activity)
-        .where(eq(activity.id, activityId))
-        .then(([row]) => (row ? timelineItemHtml(row, room.timeZone) : null)));
+    // The row's whole timeline entry: a view extending a collapsed line comes as that line again.
+    const timelineHtml = () => (timeline ??= liveTimelineHtml(this.db, room, activityId));
     for (const ws of sockets) {
       const audience = (this.ctx.getTags(ws)[0] ?? '') as SocketAudience;
       const send = async () => {

@@ -13,7 +13,8 @@ import { pageContext, redirectWith, render } from '../http/render';
 import { readForm } from '../http/validate';
 import { deliverSoon } from '../mail/deliver';
 import { checkInvite, checkSettings, inviteTeammate, MAX_LOGO_BYTES, updateSettings, uploadLogo } from './actions';
-import { findOrg } from './queries';
+import { termsFor, termsGroups } from '../documents/kinds';
+import { findOrg, findSettings } from './queries';
 
 /** The logo form's body: the logo's limit and a little for the form, read only for a signed-in user. */
 export const LOGO_BODY_CAP: BodyCap = { max: MAX_LOGO_BYTES + 64 * 1024, message: 'The logo must be at most 1 MB.' };
@@ -30,7 +31,13 @@ async function settingsPage(
   forms: { form?: FormState; logoForm?: FormState } = {},
   status: 200 | 422 = 200,
 ) {
-  const org = await loadOrg(c);
+  const found = await findSettings(c.get('db'), currentUser(c).org.id);
+  if (!found) notFound();
+  const { org, terms } = found;
+  const groups = termsGroups();
+  const termValues = Object.fromEntries(
+    groups.flatMap((g) => g.kinds).map((k) => [`terms.${k.key}`, termsFor(k, terms.get(k.key))]),
+  );
   const form =
     forms.form ??
     emptyForm({
@@ -41,14 +48,14 @@ async function settingsPage(
       brandColor: org.brandColor,
       defaultTaxRate: rateInput(org.defaultTaxRate),
       portalLinkDays: String(org.portalLinkDays),
-      defaultTerms: org.defaultTerms,
       defaultFooter: org.defaultFooter,
       paymentInstructions: org.paymentInstructions,
+      ...termValues,
     });
   return render(
     c,
     html`<${SettingsPage} ctx=${pageContext(c)} form=${form} logoForm=${forms.logoForm ?? emptyForm()}
-      hasLogo=${!!org.logoKey} />`,
+      hasLogo=${!!org.logoKey} termsGroups=${groups} />`,
     status,
   );
 }
@@ -83,9 +90,9 @@ export const settingsRoutes = new Hono<AppEnv>()
   .post('/settings', async (c) => {
     const { org } = currentUser(c);
     const raw = await readForm(c);
-    const { f, values } = checkSettings(raw);
+    const { f, values, terms } = checkSettings(raw);
     if (!f.ok) return settingsPage(c, { form: { values: raw, errors: f.errors } }, 422);
-    await updateSettings(c.get('db'), org.id, values);
+    await updateSettings(c.get('db'), org.id, values, terms);
     return redirectWith(c, '/settings', 'Settings saved.');
   })
   .post('/settings/logo', async (c) => {

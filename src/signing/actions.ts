@@ -396,9 +396,14 @@ export async function bidWrite(
 
 export interface AcceptBidCommit extends RoomContext {
   actor: Actor;
+  /** The bid as the contractor was shown it (`bidSeen`): another bid, or this one changed since, answers 409. */
+  bidSeen?: string;
 }
 
 const NO_BID = 'There is no submitted bid to accept on this request.';
+
+/** A bid as a confirmation names it: its id and when it was last submitted (a vendor's new bid updates the row). */
+export const bidSeen = (bid: { id: string; submittedAt: number }) => `${bid.id}.${bid.submittedAt}`;
 
 /**
  * Accepting a vendor's bid writes its unit costs and the vendor onto the budget items the request
@@ -423,6 +428,8 @@ export async function acceptBidWrite(
     .orderBy(sql`${bids.submittedAt} DESC`)
     .limit(1);
   if (!bid) throw new Conflict(NO_BID);
+  if (input.bidSeen !== undefined && input.bidSeen !== bidSeen(bid))
+    throw new Conflict('The vendor sent a new bid since you were asked. Look at it again before accepting.');
   const rows = await db
     .select({
       unitCost: bidLines.unitCost,
@@ -613,6 +620,7 @@ export interface AcceptBidInput {
   documentId: string;
   timeZone: string;
   origin: string;
+  bidSeen?: string;
 }
 
 /** The contractor accepts the newest submitted bid of one of the org's bid requests. */

@@ -1,4 +1,5 @@
 import { and, eq, isNull } from 'drizzle-orm';
+import { dateTime } from '../../views/format';
 import { renderMail } from '../../views/mail/message';
 import { activityInsert } from '../conversation/activity';
 import { describeEvent } from '../conversation/feed';
@@ -149,7 +150,7 @@ export async function finalizeSignature(
         brand: brandOf(row.org),
         heading: `${label} is signed`,
         paragraphs: [
-          `${s.signerName} signed ${label} on ${new Date(s.signedAt).toUTCString()}.`,
+          `${s.signerName} signed ${label} on ${dateTime(s.signedAt, row.org.timeZone)}.`,
           'The signed PDF, with its signature certificate and digital seal, is ready to download.',
         ],
         button: { label: button, href },

@@ -13,6 +13,7 @@ import {
   documentLines,
   documents,
   documentVersions,
+  jobs,
   orgs,
   signatures,
   users,
@@ -229,4 +230,78 @@ export async function bidComparison(db: Db, orgId: string, jobId: string) {
     .filter((i) => columns.some((col) => col.costs.has(i.id)))
     .map((i) => ({ id: i.id, name: i.name, quantity: i.quantity, unit: i.unit, budgetCost: i.unitCost }));
   return { job, items: compared, columns };
+}
+
+/**
+ * What accepting a bid request's newest bid will do, for the question asked first: the vendor, the
+ * job, the bid's total (bidTotal), how many budget items get its unit costs, and how many rival bids
+ * (other requests of the job that priced any of those items) will be marked not selected. One batch.
+ */
+export async function bidAcceptance(db: Db, orgId: string, documentId: string) {
+  const newest = sql`(SELECT b.id FROM bids b WHERE b.org_id = ${orgId} AND b.document_id = ${documentId}
+    AND b.status = 'submitted' ORDER BY b.submitted_at DESC LIMIT 1)`;
+  const [head, lines, rivals] = await db.batch([
+    db
+      .select(
+        distinct({
+          id: documents.id,
+          number: documents.number,
+          status: documents.status,
+          jobId: documents.jobId,
+          jobName: jobs.name,
+          vendor: accounts.name,
+          // the bid as shown (signing/actions.ts bidSeen): its id and when it was last submitted
+          bidSeen: sql<string | null>`(SELECT b.id || '.' || b.submitted_at FROM bids b WHERE b.org_id = ${orgId}
+            AND b.document_id = ${documentId} AND b.status = 'submitted' ORDER BY b.submitted_at DESC LIMIT 1)`,
+        }),
+      )
+      .from(documents)
+      .innerJoin(jobs, and(eq(jobs.id, documents.jobId), eq(jobs.orgId, orgId)))
+      .leftJoin(accounts, and(eq(accounts.id, documents.accountId), eq(accounts.orgId, orgId)))
+      .where(and(eq(documents.orgId, orgId), eq(documents.id, documentId), eq(documents.type, 'bid_request'))),
+    db
+      .select({
+        unitCost: bidLines.unitCost,
+        quantity: documentLines.quantity,
+        costItemId: documentLines.costItemId,
+      })
+      .from(bidLines)
+      .innerJoin(documentLines, and(eq(documentLines.id, bidLines.lineId), eq(documentLines.orgId, orgId)))
+      .where(and(eq(bidLines.orgId, orgId), sql`${bidLines.bidId} = ${newest}`)),
+    db
+      .select({ count: sql<number>`count(DISTINCT d.id)` })
+      .from(sql`documents d JOIN bids b ON b.org_id = d.org_id AND b.document_id = d.id AND b.status = 'submitted'`)
+      .where(
+        sql`d.org_id = ${orgId} AND d.type = 'bid_request' AND d.id <> ${documentId}
+          AND d.job_id = (SELECT job_id FROM documents WHERE id = ${documentId} AND org_id = ${orgId})
+          AND EXISTS (SELECT 1 FROM bid_lines bl JOIN document_lines dl ON dl.id = bl.line_id WHERE bl.bid_id = b.id
+            AND dl.cost_item_id IN (SELECT dl2.cost_item_id FROM bid_lines bl2 JOIN document_lines dl2
+              ON dl2.id = bl2.line_id WHERE bl2.bid_id = ${newest}))`,
+      ),
+  ]);
+  if (!head[0]) return null;
+  const priced = lines.filter((l) => l.unitCost !== null && l.costItemId);
+  return {
+    ...head[0],
+    hasBid: lines.length > 0,
+    total: bidTotal(lines.map((l) => ({ quantity: l.quantity, unitCost: l.unitCost }))),
+    items: new Set(priced.map((l) => l.costItemId)).size,
+    rivals: priced.length ? (rivals[0]?.count ?? 0) : 0,
+  };
+}
+
+/** A drawn signature's image on a document of the org, from R2; null if none (a typed signature has none). */
+export async function signatureImage(
+  env: Pick<Env, 'FILES'>,
+  db: Db,
+  orgId: string,
+  documentId: string,
+  signatureId: string,
+) {
+  const [row] = await db
+    .select({ key: signatures.imageKey })
+    .from(signatures)
+    .where(and(eq(signatures.orgId, orgId), eq(signatures.documentId, documentId), eq(signatures.id, signatureId)));
+  const obj = row?.key ? await env.FILES.get(row.key) : null;
+  return obj ? obj.body : null;
 }

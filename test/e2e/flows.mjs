@@ -34,7 +34,7 @@ export async function createFromBudget(page, { job = KITCHEN, kind = /^Estimate\
 /** From the draft editor of `id`: "Send to Customer/Vendor" → the send page → send. */
 export async function sendDraft(page, id, button = /^Send to (Customer|Vendor)$/) {
   await page.goto(`/documents/${id}`);
-  await page.getByRole('link', { name: button }).click();
+  await page.getByRole('button', { name: button }).click();
   await page.waitForURL(`**/documents/${id}/send`);
   await Promise.all([
     page.waitForURL((u) => u.pathname === `/documents/${id}`),

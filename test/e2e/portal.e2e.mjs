@@ -79,7 +79,7 @@ describe('portal and live conversation in real Chromium', { timeout: 240_000, sk
   /** From the draft editor: Send to Customer → the confirmation page → Send. */
   async function send(page, id, to = DANA) {
     await page.goto(`/documents/${id}`);
-    await page.getByRole('link', { name: 'Send to Customer' }).click();
+    await page.getByRole('button', { name: 'Send to Customer' }).click();
     await page.waitForURL(`**/documents/${id}/send`);
     assert.equal(await page.getByRole('textbox', { name: 'Name' }).inputValue(), to.name);
     assert.equal(await page.getByRole('textbox', { name: 'Email' }).inputValue(), to.email);
@@ -87,7 +87,7 @@ describe('portal and live conversation in real Chromium', { timeout: 240_000, sk
       page.waitForURL((u) => u.pathname === `/documents/${id}`),
       page.getByRole('button', { name: 'Send to Customer' }).click(),
     ]);
-    await page.getByText(`Sent to ${to.name} <${to.email}>.`).waitFor();
+    await page.getByText(`Sent to ${to.name} (${to.email}).`).waitFor();
   }
 
   /**
@@ -152,7 +152,7 @@ describe('portal and live conversation in real Chromium', { timeout: 240_000, sk
     await screenshot(page, '1-editor');
 
     await send(page, est.id);
-    await page.getByText(`sent rev 1 to ${DANA.name} <${DANA.email}>`).waitFor();
+    await page.getByText(`sent rev 1 to ${DANA.name} (${DANA.email})`).waitFor();
     Object.assign(sent, est);
 
     sent.link = await portalLinkFromMail(page, `Estimate ${est.number} from Oak & Stone Builders`);

@@ -101,13 +101,13 @@ describe('drawn signature, sealed PDF and verify page in real Chromium', { timeo
       '"Require signature" is on by default for an estimate',
     );
 
-    await page.getByRole('link', { name: 'Send to Customer' }).click();
+    await page.getByRole('button', { name: 'Send to Customer' }).click();
     await page.waitForURL(`**/documents/${sent.id}/send`);
     await Promise.all([
       page.waitForURL((u) => u.pathname === `/documents/${sent.id}`),
       page.getByRole('button', { name: 'Send to Customer' }).click(),
     ]);
-    await page.getByText(`Sent to ${DANA.name} <${DANA.email}>.`).waitFor();
+    await page.getByText(`Sent to ${DANA.name} (${DANA.email}).`).waitFor();
 
     // The portal link, from the email in /dev/mail (text body).
     await page.goto('/dev/mail');

@@ -32,6 +32,12 @@ export interface EventView {
   ip: string | null;
   userAgent: string | null;
   createdAt: number;
+  /** A timeline entry's key: the same for every update of one collapsed line ("views-<n>-<contact>"). */
+  entry?: string;
+  /** How many events the line stands for: a recipient's views with nothing else in between are one line. */
+  count?: number;
+  /** The distinct "address · browser" of its events, shown behind "Details". */
+  networks?: string[];
 }
 
 const URL_RE = /\bhttps?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/g;
@@ -151,7 +157,7 @@ export function FileItem({ f, base, csrf, timeZone }: { f: FileView; base: strin
     </div>
     ${
       f.canRemove
-        ? html`<form method="post" action=${`${base}/${f.id}/remove`} class="inline-form">
+        ? html`<form method="post" action=${`${base}/${f.id}/remove#files`} class="inline-form">
             <input type="hidden" name="_csrf" value=${csrf} />
             <button class="btn small danger" type="submit" aria-label=${`Remove ${f.name}`}>Remove</button>
           </form>`
@@ -160,7 +166,7 @@ export function FileItem({ f, base, csrf, timeZone }: { f: FileView; base: strin
   </li>`;
 }
 
-/** "Remove plan.pdf?" before a recipient's file goes: plain forms, no script needed. */
+/** "Remove plan.pdf?" before a file goes (either side's question): plain forms, no script needed. */
 function RemoveConfirm({ f, base, csrf, back }: { f: FileView; base: string; csrf: string; back: string }) {
   return html`<div class="confirm-box" role="group" aria-labelledby="remove-q" tabindex="-1" autofocus data-focus-error>
     <p id="remove-q"><strong>Remove ${f.name}?</strong> Everyone on this document will stop seeing it.</p>
@@ -189,7 +195,7 @@ export function Files({
   timeZone: string;
   maxMb: number;
   error?: string;
-  /** The file whose removal waits for "Remove" (the recipient's confirmation). */
+  /** The file whose removal waits for "Remove" (the confirmation, on either side). */
   confirmRemove?: string;
   /** The document's own address, for "Keep". */
   page: string;
@@ -226,21 +232,62 @@ export function Files({
   </section>`;
 }
 
+/** At most this many addresses behind one "Details"; the rest are counted. */
+const NETWORKS_SHOWN = 5;
+
 export function TimelineItem({ e, timeZone, showNetwork }: { e: EventView; timeZone: string; showNetwork: boolean }) {
-  const network = showNetwork && e.side === 'recipient' && (e.ip || e.userAgent);
-  return html`<li class=${`event ${e.side} ${e.action}`} data-seq=${e.seq ?? ''}>
+  const count = e.count ?? 1;
+  const text =
+    e.action === 'viewed' && count > 1 ? `viewed it ${count} times, last ${dateTime(e.createdAt, timeZone)}` : e.text;
+  const networks = showNetwork && e.side === 'recipient' ? (e.networks ?? []) : [];
+  const more = networks.length - NETWORKS_SHOWN;
+  return html`<li class=${`event ${e.side} ${e.action}`} data-seq=${e.seq ?? ''} data-entry=${e.entry ?? e.id}>
     <time datetime=${new Date(e.createdAt).toISOString()}>${dateTime(e.createdAt, timeZone)}</time>
-    <span><strong>${e.actorName}</strong> ${e.text}</span>
+    <span><strong>${e.actorName}</strong> ${text}</span>
     ${e.detail ? html`<span class="muted small pre">${e.detail}</span>` : null}
-    ${network ? html`<span class="muted small">${[e.ip, e.userAgent].filter(Boolean).join(' · ')}</span>` : null}
+    ${
+      networks.length
+        ? html`<details class="event-network small">
+            <summary>Details</summary>
+            ${networks.slice(0, NETWORKS_SHOWN).map((n) => html`<span class="muted">${n}</span>`)}
+            ${more > 0 ? html`<span class="muted">and ${more} more</span>` : null}
+          </details>`
+        : null
+    }
   </li>`;
 }
 
-export function Timeline({ events, timeZone, live }: { events: EventView[]; timeZone: string; live?: boolean }) {
-  return html`<section class="card stack" aria-labelledby="timeline-h">
+/** The document's timeline, newest first, a page at a time: "Older activity" and back to the newest. */
+export function Timeline({
+  events,
+  timeZone,
+  live,
+  base,
+  older = null,
+  newer = false,
+}: {
+  events: EventView[];
+  timeZone: string;
+  live?: boolean;
+  /** The document's page, which the paging links address. */
+  base?: string;
+  /** The position to page on from ("?before="), when older entries exist. */
+  older?: number | null;
+  /** This is an older page: offer the way back to the newest. */
+  newer?: boolean;
+}) {
+  return html`<section class="card stack" id="timeline" aria-labelledby="timeline-h">
     <h2 id="timeline-h">Timeline</h2>
-    <ol class="timeline" data-timeline=${live ? '' : undefined}>
+    <ol class="timeline" data-timeline=${live && !newer ? '' : undefined}>
       ${events.map((e) => html`<${TimelineItem} e=${e} timeZone=${timeZone} showNetwork=${true} />`)}
     </ol>
+    ${
+      base && (older || newer)
+        ? html`<nav class="timeline-pages" aria-label="Timeline pages">
+            ${newer ? html`<a class="btn small" href=${`${base}#timeline`}>Newest activity</a>` : null}
+            ${older ? html`<a class="btn small" href=${`${base}?before=${older}#timeline`}>Older activity</a>` : null}
+          </nav>`
+        : null
+    }
   </section>`;
 }

@@ -28,7 +28,9 @@ export function LinesTable({ doc }: { doc: DocumentSnapshot }) {
             <td class="num">${quantity(l.quantity)}</td><td>${l.unit}</td>
             ${
               bid
-                ? html`<td class="num"><span class="blank-cell" aria-label="to be filled in by the vendor"></span></td>`
+                ? html`<td class="num"><span class="blank-cell"
+                  ><span class="visually-hidden">To be filled in by the vendor</span></span
+                ></td>`
                 : html`<td class="num">${m(l.unitAmount)}</td><td class="num">${m(l.total)}</td>`
             }
           </tr>`,

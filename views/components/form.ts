@@ -23,6 +23,8 @@ interface FieldProps {
   placeholder?: string;
   class?: string;
   step?: string;
+  /** Shown on the label's line, at its end (a "Forgot password?" link, say). */
+  aside?: Children;
 }
 
 export function Field({
@@ -37,12 +39,16 @@ export function Field({
   placeholder,
   class: cls,
   step,
+  aside,
 }: FieldProps) {
   const error = form.errors[name];
   const id = `f-${name}`;
   const describedBy = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
+  const labelled = html`<label for=${id}
+    >${label}${required ? html`<span class="req" aria-hidden="true"> *</span>` : null}</label
+  >`;
   return html`<div class=${`field ${cls ?? ''} ${error ? 'has-error' : ''}`}>
-    <label for=${id}>${label}${required ? html`<span class="req" aria-hidden="true"> *</span>` : null}</label>
+    ${aside ? html`<div class="label-row">${labelled} ${aside}</div>` : labelled}
     ${
       type === 'textarea'
         ? html`<textarea
@@ -115,13 +121,23 @@ export function Checkbox({ form, name, label, hint }: { form: FormState; name: s
   </div>`;
 }
 
+/**
+ * What is wrong with the form, above it, focused when the page loads (autofocus: no script needed).
+ * A refusal of the whole form (`_form`: "Email or password is wrong.") is the message itself; only
+ * fields that carry their own message are counted as "marked below".
+ */
 export function FormSummary({ form }: { form: FormState }) {
-  const count = Object.keys(form.errors).length;
-  if (!count) return null;
-  const message = count === 1 ? 'Please fix the field marked below.' : `Please fix the ${count} fields marked below.`;
-  return html`<div class="form-summary" role="alert">
+  const fields = Object.keys(form.errors).filter((k) => k !== '_form').length;
+  const whole = form.errors._form;
+  if (!fields && !whole) return null;
+  const message = !fields
+    ? whole
+    : fields === 1
+      ? 'Please fix the field marked below.'
+      : `Please fix the ${fields} fields marked below.`;
+  return html`<div class="form-summary" role="alert" tabindex="-1" autofocus data-focus-error>
     <strong>${message}</strong>
-    ${form.errors._form ? html`<p>${form.errors._form}</p>` : null}
+    ${fields > 0 && whole ? html`<p>${whole}</p>` : null}
   </div>`;
 }
 

@@ -38,10 +38,10 @@ export function SignInPage({ ctx, form, next }: { ctx: PageContext; form: FormSt
           type="password"
           autocomplete="current-password"
           required
+          aside=${html`<a class="small" href="/reset-password">Forgot password?</a>`}
         />
         <button class="btn primary block" type="submit">Sign in</button>
       </form>
-      <p class="muted"><a href="/reset-password">Forgot your password?</a></p>
       <p class="muted">New here? <a href="/sign-up">Create a company account</a></p>
   <//>`;
 }

@@ -88,6 +88,7 @@ export function JobPage({ ctx, job, customer, groups, totals, groupForm, documen
     </div>
     <section aria-labelledby="budget-h" class="stack">
       <h2 id="budget-h">Budget</h2>
+      ${groups.length > 0 ? html`<p class="scroll-hint">Swipe the table sideways for prices and actions.</p>` : null}
       ${
         groups.length === 0
           ? html`<div class="empty">
@@ -97,7 +98,8 @@ export function JobPage({ ctx, job, customer, groups, totals, groupForm, documen
       }
       ${
         groups.length > 0
-          ? html`<div class="table-wrap"><table class="data budget">
+          ? html`<div class="table-wrap" role="region" aria-label="Budget table" tabindex="0">
+            <table class="data budget">
             <thead><tr>
               <th scope="col">Item</th><th scope="col">Type</th><th scope="col" class="num">Qty</th>
               <th scope="col">Unit</th><th scope="col" class="num">Unit cost</th><th scope="col" class="num">Markup</th>
@@ -109,11 +111,13 @@ export function JobPage({ ctx, job, customer, groups, totals, groupForm, documen
               (g) => html`<tbody>
                 <tr class="group-row">
                   <th scope="rowgroup" colspan="7">${g.name}</th>
-                  <td class="num">${m(g.totals.cost)}</td><td class="num">${m(g.totals.price)}</td><td></td>
-                  <td class="row-actions">
+                  <td class="num">${m(g.totals.cost)}</td><td class="num">${m(g.totals.price)}</td>
+                  <td class="row-actions" colspan="2">
+                    <a class="btn small primary" href=${`/jobs/${job.id}/items/new?group=${g.id}`}
+                      >Add item<span class="visually-hidden"> to ${g.name}</span></a>
                     <${MoveButtons} action=${`/jobs/${job.id}/groups/${g.id}/move`} label=${g.name} />
-                    <a class="btn small" href=${`/jobs/${job.id}/groups/${g.id}/edit`}>Edit</a>
-                    <a class="btn small primary" href=${`/jobs/${job.id}/items/new?group=${g.id}`}>Add item</a>
+                    <a class="btn small" href=${`/jobs/${job.id}/groups/${g.id}/edit`}
+                      >Edit<span class="visually-hidden"> ${g.name}</span></a>
                   </td>
                 </tr>
                 ${

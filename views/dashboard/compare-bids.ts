@@ -32,15 +32,19 @@ export function CompareBidsPage({
     ${
       columns.length === 0
         ? html`<div class="empty"><p>No bids submitted on this job yet.</p></div>`
-        : html`<div class="table-wrap"><table class="data compare">
-          <thead><tr><th>Item</th><th class="num">Qty</th><th class="num">Budget unit cost</th>${columns.map(
-            (c) => html`<th class="num"><a href=${`/documents/${c.documentId}`}>${c.vendor}</a><br />
-              <span class="muted small">${c.number} · ${c.status}</span></th>`,
-          )}</tr></thead>
+        : html`<div class="table-wrap" role="region" aria-label="Bids side by side" tabindex="0">
+          <table class="data compare">
+          <thead><tr><th scope="col">Item</th><th scope="col" class="num">Qty</th>
+            <th scope="col" class="num">Budget unit cost</th>${columns.map((c) => {
+              const vendor = html`<a href=${`/documents/${c.documentId}`}>${c.vendor}</a>`;
+              return html`<th scope="col" class="num bid-col">${vendor}<br />
+                <span class="muted small">${c.number} · ${c.status}</span></th>`;
+            })}</tr></thead>
           <tbody>${items.map((i) => {
             const offers = columns.map((c) => c.costs.get(i.id)).filter((v): v is number => typeof v === 'number');
             const best = offers.length ? Math.min(...offers) : null;
-            return html`<tr><td>${i.name}</td><td class="num">${quantity(i.quantity)} ${i.unit}</td>
+            return html`<tr><th scope="row" class="item-col">${i.name}</th>
+              <td class="num">${quantity(i.quantity)} ${i.unit}</td>
               <td class="num">${money(i.budgetCost, cur)}</td>
               ${columns.map((c) => {
                 const v = c.costs.get(i.id);
@@ -49,10 +53,10 @@ export function CompareBidsPage({
                 return html`<td class=${`num ${isBest ? 'best' : ''}`}>${cost}</td>`;
               })}</tr>`;
           })}</tbody>
-          <tfoot><tr class="totals"><th colspan="3">Bid total</th>${columns.map(
+          <tfoot><tr class="totals"><th scope="row" colspan="3">Bid total</th>${columns.map(
             (c) => html`<td class="num">${money(c.total, cur)}</td>`,
           )}</tr>
-            <tr><th colspan="3"></th>${columns.map((c) => {
+            <tr><td colspan="3"></td>${columns.map((c) => {
               const accept = c.canAccept
                 ? html`<form method="post" action=${`/documents/${c.documentId}/accept-bid`}>
                   <${Csrf} token=${ctx.csrf} /><button class="btn small primary" type="submit">Accept</button>

@@ -15,6 +15,8 @@ export interface DecisionView {
   sealError: string | null;
   version: number;
   ip: string;
+  /** The drawn signature's image in R2 (served by /documents/:id/signatures/:sigId.png); null when typed. */
+  imageKey: string | null;
 }
 
 interface BidView {
@@ -64,7 +66,8 @@ export function DecisionsSection({
       const ip = d.ip ? ` · ${d.ip}` : '';
       const retrying = d.sealError ? ` (retrying: ${d.sealError})` : '';
       return html`<div class=${`outcome ${d.outcome}`}>
-        <p><strong>${label}</strong> by ${d.signerName} &lt;${d.signerEmail}&gt; · rev ${d.version} · ${when}${ip}</p>
+        <p><strong>${label} by ${d.signerName}</strong> (${d.signerEmail}) · rev ${d.version} · ${when}${ip}</p>
+        ${signatureMark(docId, d)}
         ${d.reason ? html`<p class="pre">${d.reason}</p>` : null}
         ${
           d.outcome === 'signed'
@@ -87,6 +90,22 @@ export function DecisionsSection({
     }
     ${bid ? bidSummary({ bid, docId, csrf: ctx.csrf, tz }) : null}
   </section>`;
+}
+
+/** The captured signature: the drawn image as a thumbnail, or the typed name in the script it was signed in. */
+function signatureMark(docId: string, d: DecisionView) {
+  if (d.outcome === 'declined') return null;
+  if (d.imageKey)
+    return html`<p class="signature-mark"><img
+      src=${`/documents/${docId}/signatures/${d.id}.png`}
+      alt=${`Signature of ${d.signerName}`}
+      width="240"
+      height="80"
+    /></p>`;
+  if (d.method === 'typed')
+    return html`<p class="signature-mark typed"><span class="muted small">Typed signature</span>
+      <span class="script">${d.signerName}</span></p>`;
+  return null;
 }
 
 /** The bid part of DecisionsSection: a function, not a component, so it renders inline. */

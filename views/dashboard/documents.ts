@@ -29,7 +29,10 @@ export interface SentPageProps {
   history: Children;
   extra?: Children;
   views?: string[];
-  below?: Children;
+  /** The conversation's sections: the comment thread, the shared files, the timeline. */
+  thread?: Children;
+  files?: Children;
+  timeline?: Children;
 }
 
 export function SentDocumentPage({
@@ -43,7 +46,9 @@ export function SentDocumentPage({
   history,
   extra,
   views = [],
-  below,
+  thread,
+  files,
+  timeline,
 }: SentPageProps) {
   const rev = doc.sentVersion > 1 ? ` rev ${doc.sentVersion}` : '';
   const badge = statusBadge(doc.status, doc.statusLabel);
@@ -63,8 +68,13 @@ export function SentDocumentPage({
         ? html`<ul class="view-summary">${views.map((v) => html`<li>${v}</li>`)}</ul>`
         : html`<p class="muted">Not viewed yet.</p>`
     }
+    <div class="doc-layout">
+    <div class="doc-main stack">
     ${extra}
-    <article class="card stack doc-view">
+    ${payments}
+    ${thread}
+    <article class="card stack doc-view" aria-labelledby="doc-lines-h">
+      <h2 id="doc-lines-h">${kind.label} ${doc.number}${rev}</h2>
       <${DocumentFacts} doc=${snapshot} />
       ${snapshot.description ? html`<div class="pre">${snapshot.description}</div>` : null}
       <${LinesTable} doc=${snapshot} />
@@ -78,9 +88,13 @@ export function SentDocumentPage({
           : null
       }
     </article>
-    ${payments}
-    ${below}
     ${history}
+    </div>
+    <div class="doc-side stack">
+    ${files}
+    ${timeline}
+    </div>
+    </div>
   <//>`;
 }
 
@@ -177,7 +191,8 @@ export function ComparePage({
       }
       <h2>Totals</h2>
       <table class="data"><thead><tr>
-        <th></th><th class="num">rev ${from}</th><th class="num">rev ${to}</th><th class="num">Change</th>
+        <th scope="col">Amount</th><th class="num">rev ${from}</th><th class="num">rev ${to}</th>
+        <th class="num">Change</th>
       </tr></thead>
         <tbody>
           ${row('Subtotal', before.subtotal, after.subtotal)}

@@ -52,6 +52,8 @@ export function SelectItemsPage({
   groups,
   error,
   selected,
+  form,
+  requestKey,
 }: {
   ctx: PageContext;
   job: { id: string; name: string; number: number };
@@ -60,12 +62,18 @@ export function SelectItemsPage({
   groups: SelectGroup[];
   error?: string;
   selected: Set<string>;
+  /** The title field: suggested from the job, the choice and the kind, or as typed; its error. */
+  form: FormState;
+  /** A one-time key: the form posted twice (a double click) makes one draft. */
+  requestKey: string;
 }) {
   const cur = ctx.org?.currency ?? 'USD';
   const showPrice = kind.amountColumn === 'price';
   const jobHref = `/jobs/${job.id}`;
   const kindName = kind.label.toLowerCase();
-  return html`<${DashboardPage} ctx=${ctx} title=${`New ${kind.label}`} scripts=${['/select-items.js']}>
+  const titleHint = `What the ${kind.side} sees in the email and on the ${kindName}, e.g. “Cabinets and counters”.`;
+  return html`<${DashboardPage} ctx=${ctx} title=${`New ${kind.label}`}
+    scripts=${['/select-items.js', '/draft-title.js']}>
     <${PageHeader} title=${`New ${kindName}`}
       sub=${html`<a href=${jobHref}>${job.name}</a> · Choose the budget items it contains.`} />
     ${error ? html`<div class="form-summary" role="alert"><strong>${error}</strong></div>` : null}
@@ -74,9 +82,11 @@ export function SelectItemsPage({
         ? html`<div class="empty">
           <p>This job has no budget items yet. <a href=${jobHref}>Add some to the budget</a> first.</p>
         </div>`
-        : html`<form method="post" action=${`/jobs/${job.id}/documents`} class="stack" data-select-items>
+        : html`<form method="post" action=${`/jobs/${job.id}/documents`} class="stack" data-select-items
+          data-title-job=${job.name} data-title-kind=${kindName} novalidate>
           <${Csrf} token=${ctx.csrf} />
           <input type="hidden" name="kind" value=${kindKey} />
+          <input type="hidden" name="requestKey" value=${requestKey} />
           <label class="select-all"><input type="checkbox" name="all" value="1" data-select-all /> Select all</label>
           <div class="table-wrap"><table class="data">
             <thead><tr>
@@ -103,6 +113,7 @@ export function SelectItemsPage({
               </tbody>`,
             )}
           </table></div>
+          <${Field} form=${form} name="title" label="Title" required hint=${titleHint} class="title-field" />
           <div class="form-actions">
             <button class="btn primary" type="submit">Create ${kindName}</button> <a class="btn"
               href=${jobHref}>Cancel</a>
@@ -191,16 +202,22 @@ export function DraftEditorPage({
   );
   const sendTo = contact ? html`<strong>${contact.name}</strong> at <strong>${contact.email}</strong>` : null;
   const signatureHint = kind.side === 'customer' ? 'The customer signs to approve.' : 'The vendor signs to accept.';
+  // Enter in a field presses the form's first submit button in document order: an invisible (not
+  // display:none, which some browsers skip) "Save draft" comes before the header's "Send to …" (which
+  // belongs to the form through form="editor").
   return html`<${DashboardPage} ctx=${ctx} title=${`${kind.label} ${doc.number}`}
-    scripts=${revisionOf ? ['/live.js'] : []}>
+    scripts=${revisionOf ? ['/live.js', '/unsaved.js'] : ['/unsaved.js']}>
+    <button type="submit" form="editor" class="visually-hidden" tabindex="-1" aria-hidden="true">Save draft</button>
     <${PageHeader} title=${html`${kind.label} ${doc.number}${rev} ${badge}`}
       sub=${html`<a href=${`/jobs/${job.id}`}>${job.name}</a> · Job ${jobNumber(job.number)}`}>
       <a class="btn" href=${`/documents/${doc.id}.pdf`}>Preview PDF</a>
-      <a class="btn primary" href=${`/documents/${doc.id}/send`}>Send to ${recipientLabel}</a>
+      <button class="btn primary" type="submit" form="editor" name="then" value="send">
+        Send to ${recipientLabel}</button>
     <//>
     ${revisionNotice ? html`<p class="notice">${revisionNotice}</p>` : null}
     <${FormSummary} form=${form} />
-    <form method="post" action=${`/documents/${doc.id}`} class="stack editor" novalidate>
+    <form method="post" action=${`/documents/${doc.id}`} class="stack editor" id="editor" novalidate
+      data-unsaved="You have unsaved changes to this draft.">
       <${Csrf} token=${ctx.csrf} />
       <section class="card stack" aria-labelledby="details-h">
         <h2 id="details-h">Details</h2>
@@ -322,7 +339,9 @@ export function DraftEditorPage({
         <${Field} form=${form} name="terms" label="Terms" type="textarea" />
         <${Field} form=${form} name="footer" label="Footer" type="textarea" />
       </section>
-      <div class="form-actions sticky-actions"><button class="btn primary" type="submit">Save draft</button></div>
+      <div class="form-actions sticky-actions">
+        <button class="btn primary" type="submit">Save draft</button>
+      </div>
     </form>
     ${payments}
     ${below}

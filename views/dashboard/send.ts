@@ -12,6 +12,7 @@ export function SendPage({
   side,
   subject,
   previewSrc,
+  lineCount,
 }: {
   ctx: PageContext;
   docId: string;
@@ -20,6 +21,8 @@ export function SendPage({
   side: 'customer' | 'vendor';
   subject: string;
   previewSrc: string;
+  /** The saved draft's item lines (group headings not counted). */
+  lineCount: number;
 }) {
   const who = side === 'customer' ? 'Customer' : 'Vendor';
   const previewPdf = html`<a class="btn" href=${`/documents/${docId}.pdf`}>Preview PDF</a>`;
@@ -32,6 +35,17 @@ export function SendPage({
       <form method="post" action=${`/documents/${docId}/send`} class="card stack" novalidate>
         <${Csrf} token=${ctx.csrf} />
         <${FormSummary} form=${form} />
+        <h2>What is sent</h2>
+        <p class="muted">As last saved. <a href=${`/documents/${docId}`}>Edit the draft</a> to change it.</p>
+        <dl class="facts send-facts">
+          <dt>Title</dt><dd>${snapshot.title}</dd>
+          ${
+            snapshot.amountColumn !== 'bid'
+              ? html`<dt>Total</dt><dd>${money(snapshot.totals.total, snapshot.currency)}</dd>`
+              : null
+          }
+          <dt>Lines</dt><dd>${lineCount === 1 ? '1 line' : `${lineCount} lines`}</dd>
+        </dl>
         <h2>Prepared for</h2>
         <p class="muted">Check the name and email. A change here is saved to the contact.</p>
         <${Field} form=${form} name="name" label="Name" required autocomplete="off" />
@@ -39,11 +53,6 @@ export function SendPage({
         <${Field} form=${form} name="message" label="Personal message (optional)" type="textarea" />
         <dl class="facts">
           <dt>Subject</dt><dd>${subject}</dd>
-          ${
-            snapshot.amountColumn !== 'bid'
-              ? html`<dt>Total</dt><dd>${money(snapshot.totals.total, snapshot.currency)}</dd>`
-              : null
-          }
           <dt>Signature</dt><dd>${snapshot.requireSignature ? 'Required' : 'Not required'}</dd>
         </dl>
         <div class="form-actions">

@@ -7,11 +7,14 @@ export function SettingsPage({
   form,
   logoForm,
   hasLogo,
+  termsGroups,
 }: {
   ctx: PageContext;
   form: FormState;
   logoForm: FormState;
   hasLogo: boolean;
+  /** The default terms' fields (`terms.<kind key>`), grouped: customer documents, vendor documents. */
+  termsGroups: { label: string; kinds: { key: string; label: string }[] }[];
 }) {
   return html`<${DashboardPage} ctx=${ctx} title="Settings">
     <${PageHeader}
@@ -40,7 +43,18 @@ export function SettingsPage({
         <${Field} form=${form} name="portalLinkDays" label="Portal links last (days)" inputmode="numeric" />
       </div>
       <h2>Documents</h2>
-      <${Field} form=${form} name="defaultTerms" label="Default terms" type="textarea" />
+      <p class="muted">A new draft starts with its type’s terms; you can still change them on the draft.</p>
+      ${termsGroups.map(
+        (g) => html`<fieldset class="terms-group">
+          <legend>Default terms: ${g.label.toLowerCase()}</legend>
+          <div class="grid2">
+            ${g.kinds.map(
+              (k) =>
+                html`<${Field} form=${form} name=${`terms.${k.key}`} label=${`${k.label} terms`} type="textarea" />`,
+            )}
+          </div>
+        </fieldset>`,
+      )}
       <${Field} form=${form} name="defaultFooter" label="Default footer" type="textarea" />
       <${Field}
         form=${form}
