@@ -9,6 +9,9 @@ export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(__dirname, 'migrations'));
   return {
     test: {
+      // Two test files at a time even on a 2-core machine: a file spends much of its time waiting on
+      // workerd (D1, R2, the rooms), so the second core is not left idle (vitest's default is cores - 1).
+      maxWorkers: 2,
       projects: [
         {
           plugins: [

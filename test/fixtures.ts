@@ -1,4 +1,5 @@
 import { Browser, createAccount, createJob, db, location, signUp } from './helpers';
+import { editDraft } from './portal-fixtures';
 
 /** A company with a customer, a vendor (each with a contact), and a job whose budget has two groups. */
 export async function companyWithBudget(opts: { company?: string; currency?: string } = {}) {
@@ -90,4 +91,29 @@ export async function sendDocument(browser: Browser, documentId: string, fields:
     orderBy: (o, { desc }) => desc(o.createdAt),
   });
   return { mail: mail!, link: new URL(/http:\/\/localhost\/p\/[\w.-]+/.exec(mail!.text)![0]).pathname };
+}
+
+/**
+ * A draft of `kind` made from the company's budget and sent to its recipient (a vendor's contact for
+ * vendor kinds), opened in the recipient's browser: its id, that browser, the portal page and its version hash.
+ */
+export async function sentToRecipient(
+  co: { browser: Browser; jobId: string },
+  kind: string,
+  fields: Record<string, string> = { all: '1' },
+  vendorId?: string,
+) {
+  const id = await createDocument(co.browser, co.jobId, kind, fields);
+  if (vendorId) {
+    const contact = await db().query.contacts.findFirst({ where: (t, { eq }) => eq(t.accountId, vendorId) });
+    await editDraft(co.browser, id, (f) =>
+      f.map(([k, v]) => [k, k === 'accountId' ? vendorId : k === 'contactId' ? contact!.id : v]),
+    );
+  }
+  const { link } = await sendDocument(co.browser, id);
+  const r = new Browser();
+  await r.get(link);
+  const page = await (await r.get(`/portal/documents/${id}`)).text();
+  const hash = /name="versionHash" value="([0-9a-f]{64})"/.exec(page)?.[1] ?? '';
+  return { id, r, page, hash };
 }

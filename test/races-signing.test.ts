@@ -2,9 +2,8 @@ import { and, eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bidTotal } from '../src/budget/totals';
 import { activity, bidLines, bids, costItems, documentLines, documents, signatures } from '../src/db/schema';
-import { Browser, createAccount, db } from './helpers';
-import { companyWithBudget, createDocument, sendDocument } from './fixtures';
-import { editDraft } from './portal-fixtures';
+import { createAccount, db } from './helpers';
+import { companyWithBudget, sentToRecipient } from './fixtures';
 
 // Concurrent decisions through the Worker: N requests at the same moment, and the exact outcome.
 
@@ -17,19 +16,8 @@ beforeAll(async () => {
 });
 
 /** A document sent to the customer (or a vendor), opened in the recipient's browser: its id, that browser, the page's version hash. */
-async function sentTo(kind: string, fields: Record<string, string> = { all: '1' }, vendorId?: string) {
-  const id = await createDocument(co.browser, co.jobId, kind, fields);
-  if (vendorId) {
-    const contact = await db().query.contacts.findFirst({ where: (t, { eq }) => eq(t.accountId, vendorId) });
-    await editDraft(co.browser, id, (f) =>
-      f.map(([k, v]) => [k, k === 'accountId' ? vendorId : k === 'contactId' ? contact!.id : v]),
-    );
-  }
-  const { link } = await sendDocument(co.browser, id);
-  const r = new Browser();
-  await r.get(link);
-  const page = await (await r.get(`/portal/documents/${id}`)).text();
-  const hash = /name="versionHash" value="([0-9a-f]{64})"/.exec(page)?.[1] ?? '';
+async function sentTo(kind: string, fields?: Record<string, string>, vendorId?: string) {
+  const { id, r, page, hash } = await sentToRecipient(co, kind, fields, vendorId);
   const lineIds = [...page.matchAll(/name="cost\.([a-z0-9]+)"/g)].map((m) => m[1]);
   return { id, r, hash, lineIds };
 }

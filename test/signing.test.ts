@@ -7,7 +7,7 @@ import { finalizeSignature } from '../src/signing/finalize';
 import { Browser, createAccount, db, location, viaEdge } from './helpers';
 import { editDraft } from './portal-fixtures';
 import { pngDataUrl } from './hostile';
-import { companyWithBudget, createDocument, sendDocument } from './fixtures';
+import { companyWithBudget, createDocument, sendDocument, sentToRecipient } from './fixtures';
 
 /** A w×h RGBA PNG, with a dark stroke unless blank. */
 async function png(w: number, h: number, blank = false): Promise<Uint8Array> {
@@ -26,21 +26,8 @@ beforeAll(async () => {
   co = await companyWithBudget();
 });
 
-async function sentTo(kind: string, fields: Record<string, string> = { all: '1' }, vendorId?: string) {
-  const id = await createDocument(co.browser, co.jobId, kind, fields);
-  if (vendorId) {
-    const contact = await db().query.contacts.findFirst({ where: (t, { eq }) => eq(t.accountId, vendorId) });
-    await editDraft(co.browser, id, (f) =>
-      f.map(([k, v]) => [k, k === 'accountId' ? vendorId : k === 'contactId' ? contact!.id : v]),
-    );
-  }
-  const { link } = await sendDocument(co.browser, id);
-  const r = new Browser();
-  await r.get(link);
-  const page = await (await r.get(`/portal/documents/${id}`)).text();
-  const hash = /name="versionHash" value="([0-9a-f]{64})"/.exec(page)?.[1] ?? '';
-  return { id, r, page, hash };
-}
+const sentTo = (kind: string, fields?: Record<string, string>, vendorId?: string) =>
+  sentToRecipient(co, kind, fields, vendorId);
 
 const settle = async (id: string) => {
   await expect

@@ -6,7 +6,7 @@ import { todayIn } from '../src/documents/drafts';
 import { monthStart, zonedMidnight } from '../src/home/queries';
 import { money } from '../views/format';
 import { countTrips } from './bindings';
-import { companyWithBudget, createDocument, sendDocument } from './fixtures';
+import { companyWithBudget, createDocument, sendDocument, sentToRecipient } from './fixtures';
 import { Browser, createAccount, db, location } from './helpers';
 import { inkPng } from './hostile';
 import { unescape } from './pages';
@@ -53,21 +53,7 @@ const png = inkPng;
 const dataUrl = (b: Uint8Array) => `data:image/png;base64,${btoa(String.fromCharCode(...b))}`;
 
 /** A draft of `kind` sent to its recipient (a vendor's contact for vendor kinds); the recipient's browser and hash. */
-async function sent(co: Co, kind: string, fields: Record<string, string> = { all: '1' }, vendorId?: string) {
-  const id = await createDocument(co.browser, co.jobId, kind, fields);
-  if (vendorId) {
-    const contact = await db().query.contacts.findFirst({ where: (t, { eq }) => eq(t.accountId, vendorId) });
-    await editDraft(co.browser, id, (f) =>
-      f.map(([k, v]) => [k, k === 'accountId' ? vendorId : k === 'contactId' ? contact!.id : v]),
-    );
-  }
-  const { link } = await sendDocument(co.browser, id);
-  const r = new Browser();
-  await r.get(link);
-  const page = await (await r.get(`/portal/documents/${id}`)).text();
-  const hash = /name="versionHash" value="([0-9a-f]{64})"/.exec(page)?.[1] ?? '';
-  return { id, r, page, hash };
-}
+const sent = sentToRecipient;
 
 const totalOf = async (id: string) => (await sentSnapshot(id)).totals;
 const DAY = 86_400_000;

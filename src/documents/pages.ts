@@ -394,6 +394,13 @@ export function sendPage(c: AppContext, d: LoadedDocument, kind: Kind, form: For
 
 // "Void INV-0004?" before a void: the page says what voiding does to this document, nothing is written.
 
+/** What a void ends for the recipient, by document type (an order otherwise: its signature). */
+const VOID_ENDS: Record<string, string> = {
+  customer_invoice: 'be paid',
+  bid_request: 'take a bid',
+  vendor_order: 'be accepted',
+};
+
 /** The consequence of voiding, in the contractor's words. */
 function voidConsequences(d: { type: string; sentVersion: number | null; contactName: string | null }) {
   const out: string[] = [];
@@ -401,15 +408,7 @@ function voidConsequences(d: { type: string; sentVersion: number | null; contact
   else if (d.sentVersion === null) out.push('It was never sent, and it can no longer be sent.');
   else {
     const who = d.contactName ? `${d.contactName}’s link` : 'The recipient’s link';
-    const cannot =
-      d.type === 'customer_invoice'
-        ? 'be paid'
-        : d.type === 'bid_request'
-          ? 'take a bid'
-          : d.type === 'vendor_order'
-            ? 'be accepted'
-            : 'be signed';
-    out.push(`${who} stops showing it, and it can’t ${cannot} or be changed.`);
+    out.push(`${who} stops showing it, and it can’t ${VOID_ENDS[d.type] ?? 'be signed'} or be changed.`);
   }
   out.push('It stays in your documents, marked void. Voiding can’t be undone.');
   return out;
