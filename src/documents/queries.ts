@@ -423,6 +423,14 @@ export async function numberTaken(db: Db, orgId: string, type: DocumentType, num
   return !!row;
 }
 
+/** Joins a document to the version its recipient sees (its sent version), in the org. */
+export const sentVersionJoin = (orgId: Param | SQL) =>
+  and(
+    eq(documentVersions.orgId, orgId),
+    eq(documentVersions.documentId, documents.id),
+    eq(documentVersions.version, documents.sentVersion),
+  );
+
 /** The invoice made for an order's deposit, if there is one. */
 export function depositInvoiceStatement(db: Db, orgId: string, sourceDocumentId: string) {
   return db
@@ -460,14 +468,7 @@ export async function contractSoFar(db: Db, orgId: string, jobId: string, except
       total: sql<number>`json_extract(${documentVersions.snapshot}, '$.totals.total')`,
     })
     .from(documents)
-    .innerJoin(
-      documentVersions,
-      and(
-        eq(documentVersions.orgId, orgId),
-        eq(documentVersions.documentId, documents.id),
-        eq(documentVersions.version, documents.sentVersion),
-      ),
-    )
+    .innerJoin(documentVersions, sentVersionJoin(orgId))
     .where(
       and(
         eq(documents.orgId, orgId),

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, sql, type SQL } from 'drizzle-orm';
 import { paymentTotals } from '../budget/totals';
 import { ATTENTION_ACTIONS, feedStatement } from '../conversation/feed-queries';
 import { distinct, type Db } from '../db/client';
@@ -14,6 +14,7 @@ import {
   jobs,
 } from '../db/schema';
 import { todayIn } from '../documents/drafts';
+import { sentVersionJoin } from '../documents/queries';
 
 const ATTENTION_DAYS = 30;
 const HOME_ROWS = 12;
@@ -49,20 +50,29 @@ export function monthStart(timeZone: string, now = Date.now()): number {
   return zonedMidnight(`${todayIn(timeZone, now).slice(0, 8)}01`, timeZone);
 }
 
+/** What both the queue and the figures read of a document, as its sent version states it, in the org. */
+function amounts(orgId: string) {
+  return {
+    total: sql<number>`coalesce(json_extract(${documentVersions.snapshot}, '$.totals.total'), 0)`,
+    deposit: sql<number>`coalesce(json_extract(${documentVersions.snapshot}, '$.totals.deposit'), 0)`,
+    paid: sql<number>`(SELECT coalesce(sum(p.amount), 0) FROM payments p WHERE p.org_id = ${orgId}
+      AND p.document_id = "documents"."id")`,
+    decidedAt: sql<number | null>`(SELECT max(s.signed_at) FROM signatures s WHERE s.org_id = ${orgId}
+      AND s.document_id = "documents"."id")`,
+  };
+}
+
 /**
  * The documents the queue and the figures are made of: orders waiting on their recipient or declined,
  * approved orders decided this month or still without their deposit invoice, and unpaid invoices.
  * Amounts are the sent version's frozen totals (what the recipient saw), payments summed beside them.
  */
 function queueDocuments(db: Db, orgId: string, since: number) {
-  const total = sql<number>`coalesce(json_extract(${documentVersions.snapshot}, '$.totals.total'), 0)`;
-  const deposit = sql<number>`coalesce(json_extract(${documentVersions.snapshot}, '$.totals.deposit'), 0)`;
+  const { total, deposit, paid, decidedAt } = amounts(orgId);
   // The deposit-invoice action's own rule (documents/queries.ts depositInvoiceStatement): any invoice made
   // from the order, void or not, so an item never stays after its action has nothing left to do.
   const hasDepositInvoice = sql<number>`EXISTS (SELECT 1 FROM documents x WHERE x.org_id = ${orgId}
     AND x.source_document_id = "documents"."id" AND x.type = 'customer_invoice')`;
-  const decidedAt = sql<number | null>`(SELECT max(s.signed_at) FROM signatures s WHERE s.org_id = ${orgId}
-    AND s.document_id = "documents"."id")`;
   return db
     .select(
       distinct({
@@ -81,21 +91,13 @@ function queueDocuments(db: Db, orgId: string, since: number) {
         dueDate: documentVersions.dueDate,
         total,
         deposit,
-        paid: sql<number>`(SELECT coalesce(sum(p.amount), 0) FROM payments p WHERE p.org_id = ${orgId}
-          AND p.document_id = "documents"."id")`,
+        paid,
         hasDepositInvoice,
         decidedAt,
       }),
     )
     .from(documents)
-    .innerJoin(
-      documentVersions,
-      and(
-        eq(documentVersions.orgId, orgId),
-        eq(documentVersions.documentId, documents.id),
-        eq(documentVersions.version, documents.sentVersion),
-      ),
-    )
+    .innerJoin(documentVersions, sentVersionJoin(orgId))
     .innerJoin(jobs, and(eq(jobs.id, documents.jobId), eq(jobs.orgId, orgId)))
     .leftJoin(accounts, and(eq(accounts.id, documents.accountId), eq(accounts.orgId, orgId)))
     .leftJoin(contacts, and(eq(contacts.id, documents.contactId), eq(contacts.orgId, orgId)))
@@ -120,26 +122,23 @@ function queueDocuments(db: Db, orgId: string, since: number) {
  * unpaid and overdue = the balance of sent invoices, overdue once their due day is before today).
  */
 function moneyFigures(db: Db, orgId: string, since: number, today: string) {
-  const total = sql`coalesce(json_extract(v.snapshot, '$.totals.total'), 0)`;
-  const balance = sql`(${total} - (SELECT coalesce(sum(p.amount), 0) FROM payments p
-    WHERE p.org_id = ${orgId} AND p.document_id = d.id))`;
-  const decided = sql`(SELECT max(s.signed_at) FROM signatures s WHERE s.org_id = ${orgId} AND s.document_id = d.id)`;
-  const unpaid = sql`d.type = 'customer_invoice' AND d.status IN ('sent', 'viewed', 'partially_paid')`;
+  const { total, paid, decidedAt } = amounts(orgId);
+  const balance = sql`(${total} - ${paid})`;
+  const order = (...statuses: string[]) =>
+    sql`${documents.type} = 'customer_order' AND ${documents.status} IN (${sql.join(statuses, sql`, `)})`;
+  const unpaid = sql`${documents.type} = 'customer_invoice'
+    AND ${documents.status} IN ('sent', 'viewed', 'partially_paid')`;
+  const sum = (when: SQL, amount: SQL) => sql<number>`coalesce(sum(CASE WHEN ${when} THEN ${amount} END), 0)`;
   return db
     .select({
-      awaitingSignature: sql<number>`coalesce(sum(CASE WHEN d.type = 'customer_order'
-        AND d.status IN ('sent', 'viewed') THEN ${total} END), 0)`,
-      approvedThisMonth: sql<number>`coalesce(sum(CASE WHEN d.type = 'customer_order' AND d.status = 'approved'
-        AND ${decided} >= ${since} THEN ${total} END), 0)`,
-      unpaid: sql<number>`coalesce(sum(CASE WHEN ${unpaid} THEN ${balance} END), 0)`,
-      overdue: sql<number>`coalesce(sum(CASE WHEN ${unpaid} AND v.due_date < ${today} AND ${balance} > 0
-        THEN ${balance} END), 0)`,
+      awaitingSignature: sum(order('sent', 'viewed'), total),
+      approvedThisMonth: sum(sql`${order('approved')} AND ${decidedAt} >= ${since}`, total),
+      unpaid: sum(unpaid, balance),
+      overdue: sum(sql`${unpaid} AND ${documentVersions.dueDate} < ${today} AND ${balance} > 0`, balance),
     })
-    .from(
-      sql`documents d JOIN document_versions v ON v.org_id = d.org_id AND v.document_id = d.id
-        AND v.version = d.sent_version`,
-    )
-    .where(sql`d.org_id = ${orgId}`);
+    .from(documents)
+    .innerJoin(documentVersions, sentVersionJoin(orgId))
+    .where(eq(documents.orgId, orgId));
 }
 
 /** Bid requests with a submitted bid not yet decided: each bid's lines, for its total. */

@@ -16,6 +16,7 @@ import {
   portalSessions,
   signatures,
 } from '../db/schema';
+import { sentVersionJoin } from '../documents/queries';
 
 export const sessionQuery = (db: Db) =>
   db
@@ -138,10 +139,7 @@ function listStatements(db: Db, jobId?: Param) {
       )
       .from(documents)
       .innerJoin(jobs, and(eq(jobs.id, documents.jobId), eq(jobs.orgId, viewer.orgId)))
-      .innerJoin(
-        documentVersions,
-        and(eq(documentVersions.documentId, documents.id), eq(documentVersions.version, documents.sentVersion)),
-      )
+      .innerJoin(documentVersions, sentVersionJoin(viewer.orgId))
       .where(where)
       .orderBy(desc(documents.sentAt)),
     db
@@ -206,10 +204,7 @@ function documentStatements(db: Db, viewer: Viewer & { contactId: Param | SQL })
       )
       .from(documents)
       .innerJoin(jobs, and(eq(jobs.id, documents.jobId), eq(jobs.orgId, viewer.orgId)))
-      .innerJoin(
-        documentVersions,
-        and(eq(documentVersions.documentId, documents.id), eq(documentVersions.version, documents.sentVersion)),
-      )
+      .innerJoin(documentVersions, sentVersionJoin(viewer.orgId))
       .innerJoin(orgs, eq(orgs.id, documents.orgId))
       .where(and(visibleTo(viewer), eq(documents.id, documentId))),
     db
@@ -377,10 +372,7 @@ export async function freshLinkDocument(db: Db, contact: Contact, documentId: st
     .select({ document: documents, snapshot: documentVersions.snapshot, org: orgs })
     .from(documents)
     .innerJoin(orgs, eq(orgs.id, documents.orgId))
-    .innerJoin(
-      documentVersions,
-      and(eq(documentVersions.documentId, documents.id), eq(documentVersions.version, documents.sentVersion)),
-    )
+    .innerJoin(documentVersions, sentVersionJoin(contact.orgId))
     .where(and(visibleTo(contact), eq(documents.id, documentId)));
   return row;
 }
@@ -395,10 +387,7 @@ export async function portalPdf(db: Db, viewer: Contact, documentId: string) {
   const [row] = await db
     .select({ number: documents.number, version: documentVersions.version, pdfKey: documentVersions.pdfKey })
     .from(documents)
-    .innerJoin(
-      documentVersions,
-      and(eq(documentVersions.documentId, documents.id), eq(documentVersions.version, documents.sentVersion)),
-    )
+    .innerJoin(documentVersions, sentVersionJoin(viewer.orgId))
     .where(and(visibleTo(viewer), eq(documents.id, documentId)));
   return row;
 }

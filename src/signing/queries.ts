@@ -21,6 +21,7 @@ import {
 import { kindOf } from '../documents/kinds';
 import type { Env } from '../env';
 import { canTransition, STATUS_LABELS } from '../documents/status';
+import { sentVersionJoin } from '../documents/queries';
 import { visibleTo } from '../portal/queries';
 
 /** What a decision needs to know, in one batch: the document, its sent version, the contact, prior decisions. */
@@ -36,10 +37,7 @@ export async function decisionState(db: Db, orgId: string, documentId: string, c
         }),
       )
       .from(documents)
-      .innerJoin(
-        documentVersions,
-        and(eq(documentVersions.documentId, documents.id), eq(documentVersions.version, documents.sentVersion)),
-      )
+      .innerJoin(documentVersions, sentVersionJoin(orgId))
       .innerJoin(orgs, eq(orgs.id, documents.orgId))
       .leftJoin(users, eq(users.id, documents.createdBy))
       .where(and(eq(documents.orgId, orgId), eq(documents.id, documentId))),
@@ -251,8 +249,7 @@ export async function bidAcceptance(db: Db, orgId: string, documentId: string) {
           jobName: jobs.name,
           vendor: accounts.name,
           // the bid as shown (signing/actions.ts bidSeen): its id and when it was last submitted
-          bidSeen: sql<string | null>`(SELECT b.id || '.' || b.submitted_at FROM bids b WHERE b.org_id = ${orgId}
-            AND b.document_id = ${documentId} AND b.status = 'submitted' ORDER BY b.submitted_at DESC LIMIT 1)`,
+          bidSeen: sql<string | null>`(SELECT b.id || '.' || b.submitted_at FROM bids b WHERE b.id = ${newest})`,
         }),
       )
       .from(documents)
