@@ -9,10 +9,11 @@ if (section) {
   const fragment = (html) => document.createRange().createContextualFragment(html);
   const seen = (list, selector) => list && list.querySelector(selector);
 
-  // An event with `say` fetches the page again and swaps its regions ([data-region]) but one typed
+  // An event with `say` fetches the page again and swaps its regions ([data-region]: a portal
+  // document's summary and decision; the contractor's header, decision and payments) but one typed
   // or drawn in, which waits behind "Show the latest". A new sign form runs sign.js again.
   const regions = (root) => root.querySelectorAll('[data-region]');
-  const portal = regions(document).length;
+  const regioned = regions(document).length;
   const touched = new Set();
   const touch = (e) => touched.add(e.target.closest('[data-region]'));
   addEventListener('input', touch);
@@ -21,7 +22,7 @@ if (section) {
   const say = document.createElement('p');
   say.className = 'visually-hidden';
   say.setAttribute('role', 'status');
-  if (portal) document.querySelector('main')?.append(say);
+  if (regioned) document.querySelector('main')?.append(say);
   const notice = document.createElement('p');
   notice.className = 'notice';
   notice.innerHTML = 'This document changed. <button type="button" class="btn small">Show the latest</button>';
@@ -87,7 +88,7 @@ if (section) {
         timeline.prepend(node);
       }
     }
-    if (event.say && portal) refresh(event.say);
+    if (event.say && regioned) refresh(event.say);
   };
 
   let socket;
@@ -100,7 +101,7 @@ if (section) {
     socket.addEventListener('open', () => {
       delay = 1000;
       // What happened while no socket listened (a reconnect, a seal before the page).
-      if (portal && (opened || document.querySelector('[data-live-pending]'))) refresh('');
+      if (regioned && (opened || document.querySelector('[data-live-pending]'))) refresh('');
       opened = true;
     });
     socket.addEventListener('message', (m) => {

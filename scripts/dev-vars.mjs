@@ -21,6 +21,9 @@ export function ensureDevVars(path) {
     // For a bare `wrangler dev`; scripts/dev.mjs passes the address it serves (--var APP_ORIGIN:…).
     APP_ORIGIN: () => 'http://127.0.0.1:8787',
     PORTAL_TOKEN_SECRET: () => randomBytes(32).toString('base64url'),
+    // Signs development's simulated Stripe webhooks (/dev/stripe) as Stripe signs real ones. No
+    // STRIPE_SECRET_KEY here: its absence is what selects the simulated processor.
+    STRIPE_WEBHOOK_SECRET: () => `whsec_dev_${randomBytes(24).toString('base64url')}`,
   };
   const missing = Object.keys(wanted).filter((k) => !current[k]);
   const values = Object.fromEntries(missing.map((k) => [k, wanted[k]()]));

@@ -7,6 +7,7 @@ import { loadUser, requireUser } from './auth/session';
 import { budgetRoutes } from './budget/routes';
 import { database } from './db/client';
 import { devRoutes } from './dev/routes';
+import { devStripeRoutes } from './dev/stripe-routes';
 import { contractorDocumentPage } from './documents/pages';
 import { documentRoutes } from './documents/routes';
 import { sendRoutes } from './documents/send-routes';
@@ -16,14 +17,17 @@ import { capBody } from './http/body';
 import { csrf } from './http/csrf';
 import { onError, onNotFound } from './http/errors';
 import { flashes } from './http/flash';
+import { WEBHOOK_BODY_CAP, WEBHOOK_PATH, webhookRoutes } from './payments/webhook-routes';
 import { portalApp } from './portal/guard';
 import { showPortalDocument } from './portal/pages';
 import { portalRoutes, publicPortalRoutes } from './portal/routes';
 import { portalDecisionRoutes } from './signing/portal-routes';
+import { payForm } from './payments/portal-routes';
 import { signingRoutes, VERIFY_BODY_CAP, verifyRoutes } from './signing/routes';
 import { appHostOnly, robotsTxt, securityHeaders } from './http/security';
 import { userAccountRoutes } from './settings/account-routes';
 import { LOGO_BODY_CAP, settingsRoutes } from './settings/routes';
+import { paymentSettingsRoutes } from './settings/payments-routes';
 
 const FORM_CAP = {
   max: 1024 * 1024,
@@ -56,9 +60,12 @@ export function buildApp() {
       if (multipart && isUploadPath(c.req.path)) return UPLOAD_BODY_CAP;
       if (multipart && c.req.path === '/verify') return VERIFY_BODY_CAP;
       if (multipart && c.req.path === '/settings/logo') return LOGO_BODY_CAP;
+      if (c.req.path === WEBHOOK_PATH) return WEBHOOK_BODY_CAP;
       return FORM_CAP;
     }),
   );
+  // Stripe's webhook: authenticated by its signature, before CSRF and any session (payments/webhook-routes.ts).
+  app.route('/', webhookRoutes);
   app.use('*', csrf);
   // The portal never looks at the contractor's session: a recipient's pages cost no extra query.
   app.use('*', (c, next) =>
@@ -67,6 +74,10 @@ export function buildApp() {
 
   app.route('/', authRoutes);
   app.route('/', devRoutes);
+  app.route(
+    '/',
+    devStripeRoutes((request, c) => app.fetch(request, c.env, c.executionCtx)),
+  );
   app.route('/', publicPortalRoutes);
   app.route('/', verifyRoutes);
   // Every recipient route lives in the one `/portal` sub-app, behind its one guard (portal/guard.ts).
@@ -76,7 +87,7 @@ export function buildApp() {
       portalRoutes,
       conversationRoutes('recipient', '/documents', showPortalDocument),
       // The document's own address takes every portal form by intent; the comment's handler is the conversation's.
-      portalDecisionRoutes({ comment: commentHandler('recipient', showPortalDocument) }),
+      portalDecisionRoutes({ comment: commentHandler('recipient', showPortalDocument), pay: payForm }),
     ),
   );
 
@@ -91,6 +102,7 @@ export function buildApp() {
   dashboard.route('/', signingRoutes);
   dashboard.route('/', accountRoutes);
   dashboard.route('/', settingsRoutes);
+  dashboard.route('/', paymentSettingsRoutes);
   dashboard.route('/', userAccountRoutes);
   app.route('/', dashboard);
   return app;

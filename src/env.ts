@@ -16,6 +16,10 @@ export interface Env {
   PORTAL_TOKEN_SECRET: string;
   SEAL_PRIVATE_KEY?: string;
   SEAL_CERTIFICATE?: string;
+  /** The platform's Stripe secret key (Connect). Absent: no online payments (development: a simulated checkout). */
+  STRIPE_SECRET_KEY?: string;
+  /** The Connect webhook endpoint's signing secret(s), comma-separated when more than one endpoint posts here. */
+  STRIPE_WEBHOOK_SECRET?: string;
 }
 
 /**

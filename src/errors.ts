@@ -1,7 +1,7 @@
 // Domain errors: what an action throws when it will not do what was asked. No HTTP here; the
 // app's one onError maps each code to a status, and the room carries them across its RPC boundary.
 
-export type ErrorCode = 'not_found' | 'conflict' | 'refused' | 'too_many';
+export type ErrorCode = 'not_found' | 'conflict' | 'refused' | 'too_many' | 'unavailable';
 
 export interface DomainErrorData {
   code: ErrorCode;
@@ -57,7 +57,20 @@ export class TooMany extends DomainError {
   }
 }
 
-const CLASSES = { not_found: NotFound, conflict: Conflict, refused: Refused, too_many: TooMany } as const;
+/** A service outside the product (Stripe) did not answer: nothing was written; try again later. */
+export class Unavailable extends DomainError {
+  constructor(message: string, field?: string) {
+    super('unavailable', message, field);
+  }
+}
+
+const CLASSES = {
+  not_found: NotFound,
+  conflict: Conflict,
+  refused: Refused,
+  too_many: TooMany,
+  unavailable: Unavailable,
+} as const;
 
 /** The error again on this side of an RPC call (a Durable Object's thrown class does not survive it). */
 export function domainError(data: DomainErrorData): DomainError {
@@ -66,9 +79,10 @@ export function domainError(data: DomainErrorData): DomainError {
   return error;
 }
 
-export const STATUS_OF: Record<ErrorCode, 404 | 409 | 422 | 429> = {
+export const STATUS_OF: Record<ErrorCode, 404 | 409 | 422 | 429 | 503> = {
   not_found: 404,
   conflict: 409,
   refused: 422,
   too_many: 429,
+  unavailable: 503,
 };

@@ -117,3 +117,36 @@ export async function sentToRecipient(
   const hash = /name="versionHash" value="([0-9a-f]{64})"/.exec(page)?.[1] ?? '';
   return { id, r, page, hash };
 }
+
+/**
+ * An estimate from the demolition group asking a `percent` deposit, sent, then approved and signed by
+ * its recipient in their browser (the typed signature): its id and that browser. `online` switches
+ * its "Accept online payment" on before it is sent.
+ */
+export async function approvedWithDeposit(
+  co: { browser: Browser; jobId: string; groups: { demolition: string } },
+  opts: { percent?: number; online?: boolean; key?: string } = {},
+) {
+  const id = await createDocument(co.browser, co.jobId, 'estimate', { group: co.groups.demolition });
+  await editDraft(co.browser, id, (fields) => [
+    ...fields.filter(([k]) => k !== 'depositKind' && k !== 'depositValue' && k !== 'onlinePayment'),
+    ['depositKind', 'percent'],
+    ['depositValue', String(opts.percent ?? 30)],
+    ...(opts.online ? ([['onlinePayment', 'on']] as [string, string][]) : []),
+  ]);
+  const { link } = await sendDocument(co.browser, id);
+  const r = new Browser();
+  await r.get(link);
+  const hash = /name="versionHash" value="([0-9a-f]{64})"/.exec(
+    await (await r.get(`/portal/documents/${id}`)).text(),
+  )![1];
+  const signed = await r.post(`/portal/documents/${id}/sign`, {
+    versionHash: hash,
+    idempotencyKey: opts.key ?? `k-deposit-${id}`,
+    name: 'Dana Reyes',
+    method: 'typed',
+    consent: 'yes',
+  });
+  if (signed.status !== 303) throw new Error(`sign: ${signed.status} ${(await signed.text()).slice(0, 2000)}`);
+  return { id, r };
+}

@@ -81,7 +81,12 @@ describe('Content-Security-Policy', () => {
       expect(directives['frame-ancestors'], path).toEqual(["'none'"]);
       expect(directives['object-src'], path).toEqual(["'none'"]);
       expect(directives['base-uri'], path).toEqual(["'none'"]);
-      expect(directives['form-action'], path).toEqual(["'self'"]);
+      // Only our own pages, and Stripe's hosted Checkout and onboarding that Pay and Connect redirect to.
+      expect(directives['form-action'], path).toEqual([
+        "'self'",
+        'https://checkout.stripe.com',
+        'https://connect.stripe.com',
+      ]);
       expect(res.headers.get('X-Frame-Options'), path).toBe('DENY');
       expect(res.headers.get('X-Content-Type-Options'), path).toBe('nosniff');
       const body = await res.text();
@@ -199,7 +204,22 @@ describe('HSTS and cookies', () => {
 
 describe('CSRF on every state-changing route', () => {
   const app = buildApp();
-  const posts = [...new Set(app.routes.filter((r) => r.method === 'POST').map((r) => r.path))];
+  // The one exception: Stripe's webhook is authenticated by its signature (test/payments-webhook.test.ts), below.
+  const WEBHOOK = '/webhooks/stripe';
+  const posts = [...new Set(app.routes.filter((r) => r.method === 'POST' && r.path !== WEBHOOK).map((r) => r.path))];
+
+  it('the webhook, the one POST without CSRF, refuses a form post without a Stripe signature (400, nothing changes)', async () => {
+    expect(app.routes.some((r) => r.method === 'POST' && r.path === WEBHOOK)).toBe(true);
+    const visitor = new Visitor();
+    const before = await storeState();
+    const res = await visitor.fetch(WEBHOOK, {
+      method: 'POST',
+      body: new URLSearchParams({ _csrf: await visitor.csrf(), type: 'checkout.session.completed' }),
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: 'https://evil.example' },
+    });
+    expect(res.status).toBe(400);
+    expect(stateChanges(before, await storeState())).toEqual([]);
+  });
 
   it('the app has no state-changing methods but POST (so this list is all of them)', () => {
     expect(app.routes.filter((r) => !['GET', 'POST', 'ALL'].includes(r.method))).toEqual([]);

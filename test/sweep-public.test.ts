@@ -1,7 +1,7 @@
 import { desc, eq } from 'drizzle-orm';
 import { buildApp } from '../src/app';
 import { beforeAll, expect, it } from 'vitest';
-import { outbox, portalSessions } from '../src/db/schema';
+import { onlinePayments, orgs, outbox, portalSessions } from '../src/db/schema';
 import { sha256Hex } from '../src/http/crypto';
 import { companyWithBudget, createDocument, sendDocument } from './fixtures';
 import { db, PASSWORD, uniqueEmail } from './helpers';
@@ -50,8 +50,32 @@ beforeAll(async () => {
     .update(portalSessions)
     .set({ expiresAt: Date.now() - 1000 })
     .where(eq(portalSessions.id, await sha256Hex(ended.cookies.get('cp_portal')!)));
+  // Development's simulated Stripe (issue 15): the company on a dev account, an open Checkout session.
+  await db().update(orgs).set({ stripeAccountId: devAccount, stripeStatus: 'pending' }).where(eq(orgs.id, co.orgId));
+  const now = Date.now();
+  const open = (n: string) => ({
+    id: `${devPaymentId}${n}`,
+    orgId: co.orgId,
+    documentId: id,
+    version: 1,
+    purpose: 'deposit' as const,
+    amount: 1000,
+    currency: 'USD',
+    sessionId: `${devSession}${n}`,
+    url: `http://localhost/dev/stripe/checkout/${devSession}${n}`,
+    status: 'open' as const,
+    expiresAt: now + 3_600_000,
+    createdAt: now,
+    updatedAt: now,
+  });
+  await db()
+    .insert(onlinePayments)
+    .values([open(''), open('-2')]);
   await watchWrites();
 }, 60_000);
+const devAccount = 'acct_dev_sweeppublic';
+const devSession = 'cs_dev_sweeppublic';
+const devPaymentId = 'op_dev_sweeppublic';
 
 const targets: Target[] = [
   { name: 'GET /sign-in', method: 'GET', as: () => stranger, path: () => '/sign-in', fields: { next: 'text' } },
@@ -163,6 +187,50 @@ const targets: Target[] = [
   },
   { name: 'POST /dev/seed', method: 'POST', as: () => stranger, path: () => '/dev/seed', once: true, runs: 5 },
   {
+    name: 'GET /dev/stripe/checkout/:sessionId',
+    method: 'GET',
+    as: () => stranger,
+    path: () => `/dev/stripe/checkout/${devSession}`,
+    pathWith: (id) => `/dev/stripe/checkout/${id}`,
+  },
+  {
+    name: 'POST /dev/stripe/checkout/:sessionId',
+    method: 'POST',
+    as: () => stranger,
+    path: () => `/dev/stripe/checkout/${devSession}`,
+    pathWith: (id) => `/dev/stripe/checkout/${id}`,
+    fields: { method: 'choice' },
+    valid: () => ({ method: 'us_bank_account' }),
+    once: true, // the session is paid by the first valid form
+  },
+  {
+    name: 'POST /dev/stripe/payments/:id',
+    method: 'POST',
+    as: () => stranger,
+    path: () => `/dev/stripe/payments/${devPaymentId}-2`,
+    pathWith: (id) => `/dev/stripe/payments/${id}`,
+    fields: { step: 'choice', amount: 'number' },
+    valid: () => ({ step: 'expire' }),
+    once: true, // the session is expired by the first valid form
+  },
+  {
+    name: 'GET /dev/stripe/onboard/:account',
+    method: 'GET',
+    as: () => stranger,
+    path: () => `/dev/stripe/onboard/${devAccount}`,
+    pathWith: (id) => `/dev/stripe/onboard/${id}`,
+    fields: { return: 'text' },
+  },
+  {
+    name: 'POST /dev/stripe/onboard/:account',
+    method: 'POST',
+    as: () => stranger,
+    path: () => `/dev/stripe/onboard/${devAccount}`,
+    pathWith: (id) => `/dev/stripe/onboard/${id}`,
+    fields: { outcome: 'choice', return: 'text' },
+    valid: () => ({ outcome: 'pending', return: '/settings/payments' }),
+  },
+  {
     name: 'POST /dev/bench-seed',
     method: 'POST',
     as: () => stranger,
@@ -182,9 +250,13 @@ const NO_INPUT = [
   'GET /sign-up',
   'GET /verify',
   'GET /dev/mail',
+  'GET /dev/stripe',
   'GET /settings',
   'GET /settings/logo',
   'GET /settings/team',
+  'GET /settings/payments',
+  'GET /settings/payments/stripe/refresh',
+  'GET /settings/payments/stripe/return',
   'GET /reset-password',
   'GET /settings/account',
 ];
@@ -210,4 +282,34 @@ it('the sweep covers every route of the app that takes input', async () => {
   );
   expect(missing).toEqual([]);
   expect(routes.length).toBeGreaterThan(90);
+});
+
+// Stripe's webhook takes no form and no CSRF token (its signature is its authentication), so it is
+// swept here by hand rather than by the form sweep: unsigned, signed garbage and odd shapes.
+it('POST /webhooks/stripe: hostile bodies, signed or not, never a 500 and nothing written', async () => {
+  const target = { name: 'POST /webhooks/stripe (hostile bodies)' };
+  const { deliver, stripeEvent } = await import('./stripe-fake');
+  const before = await db().select().from(outbox);
+  const unsigned = ['', '{"body": ', 'a=%E0%A4%A&b=%', JSON.stringify(stripeEvent('charge.refunded', {}))];
+  for (const body of unsigned) {
+    const res = await stranger.fetch('/webhooks/stripe', {
+      method: 'POST',
+      body,
+      headers: { 'Content-Type': 'application/json', 'Stripe-Signature': 't=1,v1=abc' },
+    });
+    expect(res.status, `${target.name}: ${JSON.stringify(body)}`).toBe(400);
+  }
+  const odd: unknown[] = [
+    { id: 'evt_odd_1', type: 'checkout.session.completed', livemode: false, account: 'acct_x' },
+    { id: 'evt_odd_2', type: 'checkout.session.completed', livemode: false, data: { object: null } },
+    stripeEvent('checkout.session.completed', { id: 42, metadata: null, amount_total: 'x' }, { account: 'acct_x' }),
+    stripeEvent('charge.refunded', { payment_intent: ['pi'], amount_refunded: '1e308' }, { account: 'acct_x' }),
+    stripeEvent('account.updated', { id: { $ne: null }, capabilities: 'x' }, { account: 'acct_x' }),
+    stripeEvent('\u202e\u0000 🏗', { id: 'cs_x' }, { account: 'acct_x' }),
+  ];
+  for (const event of odd) {
+    const res = await deliver(event);
+    expect(res.status, `${target.name}: ${JSON.stringify(event)}`).toBe(200);
+  }
+  expect(await db().select().from(outbox)).toHaveLength(before.length);
 });

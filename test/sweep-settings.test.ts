@@ -3,6 +3,7 @@ import { companyWithBudget } from './fixtures';
 import { db, uniqueEmail } from './helpers';
 import { type FieldKind, type Target, Visitor, watchWrites, sweepSuite } from './hostile';
 import { PNG } from './portal-fixtures';
+import { fakeStripe } from './stripe-fake';
 
 // The hostile-input sweep over customers, vendors and their contacts, and the company settings.
 
@@ -15,6 +16,7 @@ beforeAll(async () => {
   v = Visitor.from(co.browser);
   await v.post(`/accounts/${co.customerId}/contacts`, { name: 'Spare Contact', email: uniqueEmail('spare') });
   spareContact = (await db().query.contacts.findFirst({ where: (t, { eq }) => eq(t.name, 'Spare Contact') }))!.id;
+  fakeStripe();
   await watchWrites();
 }, 60_000);
 
@@ -152,6 +154,16 @@ const targets: Target[] = [
     fields: { name: 'text', email: 'email' },
     valid: () => ({ name: 'New Member', email: uniqueEmail('member') }),
   },
+  // Settings → Payments (issue 15). Connect talks to Stripe, faked at the HTTP boundary for this file.
+  {
+    name: 'POST /settings/payments',
+    method: 'POST',
+    as,
+    path: () => '/settings/payments',
+    fields: { onlinePaymentDefault: 'flag', payOtherAmount: 'flag', payMinimum: 'number' },
+    valid: () => ({ onlinePaymentDefault: 'on', payOtherAmount: 'on', payMinimum: '25.00' }),
+  },
+  { name: 'POST /settings/payments/connect', method: 'POST', as, path: () => '/settings/payments/connect', runs: 5 },
 ];
 
 sweepSuite('accounts and settings', 'accounts and settings', targets, 120_000);

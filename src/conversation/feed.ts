@@ -42,6 +42,11 @@ export const ACTION_LABELS: Record<string, string> = {
   bid_not_accepted: 'marked the bid not accepted',
   accepted: 'accepted it',
   payment_recorded: 'recorded a payment',
+  payment_received: 'paid online',
+  payment_processing: 'started a bank payment',
+  payment_failed: 'reported a failed bank debit',
+  payment_refunded: 'reported a refund',
+  payment_flagged: 'flagged a payment',
   status_changed: 'changed the status',
   revised: 'started a revision',
   voided: 'voided it',
@@ -56,6 +61,19 @@ export const ACTION_LABELS: Record<string, string> = {
 /** "Name <email>" as stored in the activity's data, written for people: "Name (email)". */
 const person = (v: unknown) => String(v).replace(/^(.*) <([^<>]*)>$/, '$1 ($2)');
 
+/** An online payment's line (issue 15): "paid $1,200.00 by card", "paid the $500.00 deposit by bank account". */
+function paymentText(action: string, data: Record<string, unknown>, currency: string): string | undefined {
+  const amount = money(data.amount as number, currency);
+  const by = typeof data.method === 'string' ? ` by ${data.method.toLowerCase()}` : '';
+  const what = data.purpose === 'deposit' ? `the ${amount} deposit` : amount;
+  if (action === 'payment_received') return `paid ${what}${by}`;
+  if (action === 'payment_processing') return `started a bank payment of ${what} (processing)`;
+  if (action === 'payment_failed') return `reported that the bank debit of ${amount} failed`;
+  if (action === 'payment_refunded') return `reported that ${amount} was refunded`;
+  if (action === 'payment_flagged') return `flagged a payment of ${amount}`;
+  return undefined;
+}
+
 /** One activity row as a line of the timeline: who did what, with the detail that matters. */
 export function describeEvent(row: ActivityRow, currency = 'USD'): EventView {
   const data = row.data ? (JSON.parse(row.data) as Record<string, unknown>) : {};
@@ -68,6 +86,8 @@ export function describeEvent(row: ActivityRow, currency = 'USD'): EventView {
     text = `${row.action === 'file_added' ? 'shared' : 'removed'} ${data.name}`;
   if (row.action === 'payment_recorded' && typeof data.amount === 'number')
     text = `recorded a payment of ${money(data.amount, currency)}${data.method ? ` (${data.method})` : ''}`;
+  if (typeof data.amount === 'number') text = paymentText(row.action, data, currency) ?? text;
+  if (row.action === 'payment_flagged' && typeof data.message === 'string') detail = data.message;
   if (row.action === 'declined' && typeof data.reason === 'string') detail = data.reason;
   if (
     (row.action === 'signed' || row.action === 'approved' || row.action === 'accepted') &&

@@ -32,6 +32,8 @@ export interface PageErrors {
   sign?: string;
   decline?: string;
   bid?: string;
+  /** The portal's online payment (payments/portal-routes.ts): the amount refused, nothing to pay, Stripe down. */
+  pay?: string;
   /** A decline posted without confirm=yes: the page asks "Decline …?" with values.reason (A renders it). */
   confirmDecline?: boolean;
   /** A file removal posted without confirm=yes (either side): the files section asks "Remove plan.pdf?" first. */

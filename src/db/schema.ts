@@ -7,29 +7,47 @@ const id = () => text('id').primaryKey();
 const orgId = () => text('org_id').notNull();
 const createdAt = () => integer('created_at').notNull();
 
-export const orgs = sqliteTable('orgs', {
-  id: id(),
-  name: text('name').notNull(),
-  timeZone: text('time_zone').notNull(),
-  currency: text('currency').notNull(),
-  address: text('address').notNull().default(''),
-  phone: text('phone').notNull().default(''),
-  email: text('email').notNull().default(''),
-  brandColor: text('brand_color').notNull().default('#1f5f8b'),
-  logoKey: text('logo_key'),
-  logoContentType: text('logo_content_type'),
-  defaultTaxRate: integer('default_tax_rate').notNull().default(0),
-  /**
-   * Retired by org_terms (migration 0005), which copied it; read by nothing. Kept one release so a Worker
-   * deployed before 0005 keeps working while the migration is applied; a later migration drops it.
-   */
-  defaultTerms: text('default_terms').notNull().default(''),
-  defaultFooter: text('default_footer').notNull().default(''),
-  paymentInstructions: text('payment_instructions').notNull().default(''),
-  portalLinkDays: integer('portal_link_days').notNull().default(90),
-  maxUploadMb: integer('max_upload_mb').notNull().default(25),
-  createdAt: createdAt(),
-});
+export const stripeStatuses = ['none', 'pending', 'active', 'disabled'] as const;
+export type StripeStatus = (typeof stripeStatuses)[number];
+
+export const orgs = sqliteTable(
+  'orgs',
+  {
+    id: id(),
+    name: text('name').notNull(),
+    timeZone: text('time_zone').notNull(),
+    currency: text('currency').notNull(),
+    address: text('address').notNull().default(''),
+    phone: text('phone').notNull().default(''),
+    email: text('email').notNull().default(''),
+    brandColor: text('brand_color').notNull().default('#1f5f8b'),
+    logoKey: text('logo_key'),
+    logoContentType: text('logo_content_type'),
+    defaultTaxRate: integer('default_tax_rate').notNull().default(0),
+    /**
+     * Retired by org_terms (migration 0005), which copied it; read by nothing. Kept one release so a Worker
+     * deployed before 0005 keeps working while the migration is applied; a later migration drops it.
+     */
+    defaultTerms: text('default_terms').notNull().default(''),
+    defaultFooter: text('default_footer').notNull().default(''),
+    paymentInstructions: text('payment_instructions').notNull().default(''),
+    portalLinkDays: integer('portal_link_days').notNull().default(90),
+    maxUploadMb: integer('max_upload_mb').notNull().default(25),
+    // Online payments (Stripe Connect, issue 15): the company's own connected account, never its keys.
+    stripeAccountId: text('stripe_account_id'),
+    /** 'none' (not connected), 'pending' (verification), 'active' (can take payments), 'disabled'. */
+    stripeStatus: text('stripe_status', { enum: stripeStatuses }).notNull().default('none'),
+    stripeCard: integer('stripe_card', { mode: 'boolean' }).notNull().default(false),
+    stripeBank: integer('stripe_bank', { mode: 'boolean' }).notNull().default(false),
+    /** What a new invoice's or deposit request's "Accept online payment" starts as. */
+    onlinePaymentDefault: integer('online_payment_default', { mode: 'boolean' }).notNull().default(true),
+    /** Whether a customer may pay less than the balance ("Pay another amount"), and at least how much (cents). */
+    payOtherAmount: integer('pay_other_amount', { mode: 'boolean' }).notNull().default(false),
+    payMinimum: integer('pay_minimum').notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('orgs_stripe_account').on(t.stripeAccountId)],
+);
 
 export const users = sqliteTable(
   'users',
@@ -238,6 +256,8 @@ export const documents = sqliteTable(
     accountId: text('account_id'),
     contactId: text('contact_id'),
     requireSignature: integer('require_signature', { mode: 'boolean' }).notNull().default(false),
+    /** "Accept online payment": an invoice's balance, or an order's deposit, can be paid in the portal. */
+    onlinePayment: integer('online_payment', { mode: 'boolean' }).notNull().default(false),
     currentVersion: integer('current_version').notNull().default(1), // the newest version (maybe a draft)
     sentVersion: integer('sent_version'), // the version the recipient sees; null until first sent
     sourceDocumentId: text('source_document_id'), // e.g. the order a deposit invoice was made from
@@ -334,6 +354,58 @@ export const payments = sqliteTable(
   },
   (t) => [index('payments_doc').on(t.orgId, t.documentId)],
 );
+
+export const onlinePaymentPurposes = ['invoice', 'deposit'] as const;
+export const onlinePaymentStatuses = ['open', 'expired', 'processing', 'succeeded', 'failed'] as const;
+export type OnlinePaymentStatus = (typeof onlinePaymentStatuses)[number];
+
+/**
+ * One Stripe Checkout session and the payment it becomes: open → processing (a bank debit) →
+ * succeeded or failed, or open → expired. What it adds to the balance is a `payments` row
+ * (method "Card" or "Bank account"), written when the money succeeded; a refund is a negative one.
+ */
+export const onlinePayments = sqliteTable(
+  'online_payments',
+  {
+    id: id(),
+    orgId: orgId(),
+    documentId: text('document_id').notNull(),
+    /** The sent version the customer saw when they pressed Pay. */
+    version: integer('version').notNull(),
+    contactId: text('contact_id'),
+    purpose: text('purpose', { enum: onlinePaymentPurposes }).notNull(),
+    amount: integer('amount').notNull(),
+    currency: text('currency').notNull(),
+    sessionId: text('session_id').notNull(),
+    url: text('url').notNull(),
+    status: text('status', { enum: onlinePaymentStatuses }).notNull(),
+    /** 'card' or 'us_bank_account', once known. */
+    method: text('method'),
+    paymentIntentId: text('payment_intent_id'),
+    /** Cents refunded so far (Stripe's cumulative amount_refunded). */
+    refunded: integer('refunded').notNull().default(0),
+    /** Why the payment was not applied as is: 'amount', 'currency', 'void', 'overpaid'. Null when it was. */
+    flag: text('flag'),
+    /** The payments row it added to the balance, once succeeded and applied. */
+    paymentId: text('payment_id'),
+    expiresAt: integer('expires_at').notNull(),
+    createdAt: createdAt(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('online_payments_session').on(t.sessionId),
+    index('online_payments_doc').on(t.orgId, t.documentId, t.status),
+    index('online_payments_intent').on(t.paymentIntentId),
+  ],
+);
+
+/** Every Stripe event applied, by its id: a replayed event finds its row and changes nothing. */
+export const stripeEvents = sqliteTable('stripe_events', {
+  id: text('id').primaryKey(),
+  type: text('type').notNull(),
+  account: text('account'),
+  receivedAt: integer('received_at').notNull(),
+});
 
 export const sides = ['contractor', 'recipient', 'system'] as const;
 export type Side = (typeof sides)[number];

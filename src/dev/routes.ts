@@ -5,17 +5,13 @@ import type { AppEnv } from '../http/context';
 import { notFound } from '../http/errors';
 import { render } from '../http/render';
 import { findOutboxMessage, listOutbox } from '../mail/outbox';
+import { developmentOnly } from './only';
 import { seedDemo } from './seed';
 import { seedBench, seedBenchSigning } from './bench-seed';
 
 // Development-only: the outbox as a mailbox, and the demo seed. Anywhere but development and tests answers 404.
 export const devRoutes = new Hono<AppEnv>()
-  .use('/dev/*', async (c, next) => {
-    // Only where it is known to be local: a staging deploy with another ENVIRONMENT must not publish
-    // every email (and its portal links).
-    if (c.env.ENVIRONMENT !== 'development' && c.env.ENVIRONMENT !== 'test') notFound();
-    return next();
-  })
+  .use('/dev/*', developmentOnly)
   .get('/dev/mail', async (c) => {
     const messages = await listOutbox(c.get('db'), 100);
     return render(c, html`<${DevMailPage} nonce=${c.get('nonce')} messages=${messages} />`);

@@ -1,3 +1,4 @@
+import { and, eq, isNull } from 'drizzle-orm';
 import { hashPassword } from '../auth/passwords';
 import { priceFromMarkup } from '../budget/totals';
 import type { Db } from '../db/client';
@@ -17,6 +18,18 @@ import {
 export const DEMO_EMAIL = 'demo@oakandstone.test';
 export const DEMO_PASSWORD = 'build-with-oak-2026';
 export const DEMO_ORG_ID = 'demoorg0oakstone';
+/**
+ * The demo company takes online payments out of the box: connected to development's simulated Stripe
+ * account (src/payments/dev-gateway.ts), card and bank active, so a new invoice's "Accept online
+ * payment" starts on and its portal page offers "Pay $X" (paid through /dev/stripe/checkout).
+ */
+export const DEMO_STRIPE = {
+  stripeAccountId: 'acct_dev_demo',
+  stripeStatus: 'active',
+  stripeCard: true,
+  stripeBank: true,
+  onlinePaymentDefault: true,
+} as const;
 
 type ItemSeed = [
   group: string,
@@ -112,7 +125,15 @@ const ids = (prefix: string, n: number) => `${prefix}${String(n).padStart(4, '0'
 /** The demo company. Fixed ids and ON CONFLICT DO NOTHING make running it twice a no-op. */
 export async function seedDemo(db: Db, now = Date.now()) {
   const existing = await db.query.orgs.findFirst({ where: (o, { eq }) => eq(o.id, DEMO_ORG_ID) });
-  if (existing) return { created: false };
+  if (existing) {
+    // A demo seeded before online payments existed is connected once; one connected since stays as it is.
+    if (!existing.stripeAccountId)
+      await db
+        .update(orgs)
+        .set(DEMO_STRIPE)
+        .where(and(eq(orgs.id, DEMO_ORG_ID), isNull(orgs.stripeAccountId)));
+    return { created: false };
+  }
   const org = DEMO_ORG_ID;
   const vendorIds: Record<string, string> = {
     lumber: 'demoacctlumber01',
@@ -154,6 +175,7 @@ export async function seedDemo(db: Db, now = Date.now()) {
         paymentInstructions:
           'Pay by ACH to Oak & Stone Builders, First Alpine Bank, routing 102000021, account 4471 0092 18, ' +
           'or by check to the office address.',
+        ...DEMO_STRIPE,
         createdAt: now,
       })
       .onConflictDoNothing(),

@@ -6,7 +6,7 @@ import { activityInsert, type Actor } from '../conversation/activity';
 import type { Db } from '../db/client';
 import { nextNumber } from '../db/counters';
 import { createId } from '../db/ids';
-import { contacts, documentLines, documents, documentVersions, payments } from '../db/schema';
+import { contacts, documentLines, documents, documentVersions, onlinePayments, payments } from '../db/schema';
 import type { Env } from '../env';
 import { Conflict, DomainError, NotFound, Refused } from '../errors';
 import { sha256Hex } from '../http/crypto';
@@ -14,7 +14,16 @@ import type { RawForm } from '../http/validate';
 import { documentMail } from '../mail/documents';
 import { queueMail } from '../mail/outbox';
 import { documentRoom, throughRoom, type RoomContext, type RoomWrite } from '../rooms/client';
-import { balanceOf, draftSnapshot, overpayment, snapshotOf } from './documents';
+import {
+  balanceOf,
+  depositPaidOn,
+  depositPaidRefusal,
+  depositProcessingRefusal,
+  draftSnapshot,
+  overpayment,
+  overpaymentWhileProcessing,
+  snapshotOf,
+} from './documents';
 import {
   addDays,
   checkDraft,
@@ -25,6 +34,7 @@ import {
   MAX_LINES,
   revisedLineId,
   suggestedTitle,
+  takesOnlinePayment,
   todayIn,
   type BudgetSelection,
   type DraftLine,
@@ -110,6 +120,8 @@ export interface NewDraftInput extends BudgetSelection {
 
 interface NewDraft {
   orgId: string;
+  /** The company's "Accept online payment" default (kept only for kinds that take online payment). */
+  onlinePayment: boolean;
   jobId: string;
   kind: Kind;
   number: string;
@@ -150,6 +162,7 @@ function newDraftStatements(db: Db, d: NewDraft): { id: string; statements: Stat
       accountId: d.accountId,
       contactId: d.contactId,
       requireSignature: d.kind.defaultRequireSignature,
+      onlinePayment: d.onlinePayment && takesOnlinePayment(d.kind),
       currentVersion: 1,
       sourceDocumentId: d.sourceDocumentId ?? null,
       requestKey: d.requestKey ?? null,
@@ -229,6 +242,7 @@ export async function createDraftFromBudget(db: Db, actor: ContractorActor, inpu
   const number = await allocateNumber(db, input.orgId, kind);
   const { id, statements } = newDraftStatements(db, {
     orgId: input.orgId,
+    onlinePayment: defaults.onlinePayment,
     jobId: input.jobId,
     kind,
     number,
@@ -382,9 +396,10 @@ function unchangedDraft(
   version: typeof documentVersions.$inferSelect,
   lines: (typeof documentLines.$inferSelect)[],
 ) {
-  const { number, accountId, contactId, requireSignature, ...fields } = input.header;
+  const { number, accountId, contactId, requireSignature, onlinePayment, ...fields } = input.header;
   const same =
     doc.number === number &&
+    doc.onlinePayment === onlinePayment &&
     doc.accountId === accountId &&
     doc.contactId === contactId &&
     doc.requireSignature === requireSignature &&
@@ -422,7 +437,7 @@ export async function draftWrite(db: Db, input: DraftCommit): Plan<null> {
   if (unchangedDraft(input, doc, version, lines)) return { statements: [], result: null };
   const now = Date.now();
   const activityId = createId();
-  const { number, accountId, contactId, requireSignature, ...versionFields } = input.header;
+  const { number, accountId, contactId, requireSignature, onlinePayment, ...versionFields } = input.header;
   const { orgId, documentId } = input;
   return {
     statements: [
@@ -437,7 +452,7 @@ export async function draftWrite(db: Db, input: DraftCommit): Plan<null> {
         .where(and(eq(documentVersions.id, version.id), eq(documentVersions.state, 'draft'))),
       db
         .update(documents)
-        .set({ number, accountId, contactId, requireSignature, updatedAt: now })
+        .set({ number, accountId, contactId, requireSignature, onlinePayment, updatedAt: now })
         .where(eq(documents.id, doc.id)),
       db.delete(documentLines).where(and(eq(documentLines.orgId, orgId), eq(documentLines.versionId, version.id))),
       ...lineInserts(db, orgId, documentId, version.id, input.lines),
@@ -919,6 +934,20 @@ export async function paymentWrite(db: Db, input: PaymentCommit): Plan<{ status:
   const balance = balanceOf(state);
   const { amount } = input.payment;
   if (amount > balance) throw new Refused(overpayment(balance, state.currency), 'amount');
+  // A bank payment started online is money on its way: recording it again by hand would be paid twice.
+  const [started] = await db
+    .select({ processing: sql<number>`coalesce(sum(${onlinePayments.amount}), 0)` })
+    .from(onlinePayments)
+    .where(
+      and(
+        eq(onlinePayments.orgId, input.orgId),
+        eq(onlinePayments.documentId, doc.id),
+        eq(onlinePayments.status, 'processing'),
+      ),
+    );
+  const processing = Number(started?.processing ?? 0);
+  if (amount > balance - processing)
+    throw new Refused(overpaymentWhileProcessing(balance, processing, state.currency), 'amount');
   const status = nextStatus(doc.type, doc.status, amount === balance ? 'pay_full' : 'pay_partial');
   const now = Date.now();
   const activityId = createId();
@@ -1059,6 +1088,11 @@ export async function depositInvoiceWrite(
   if (state.invoiceId) return { statements: [], result: { id: state.invoiceId, number: null, created: false } };
   const snapshot = JSON.parse(version.snapshot) as DocumentSnapshot;
   if (snapshot.totals.deposit <= 0) throw new Conflict('This document has no deposit to invoice.');
+  const paidOn = depositPaidOn(state.payments, snapshot.totals.deposit);
+  if (paidOn) throw new Conflict(depositPaidRefusal(paidOn));
+  if (state.processing > 0) {
+    throw new Conflict(depositProcessingRefusal(state.processing, snapshot.currency));
+  }
   const kind = kindOf('customer_invoice', null)!;
   const number = await allocateNumber(db, input.orgId, kind);
   const issueDate = todayIn(org.timeZone);
@@ -1079,6 +1113,7 @@ export async function depositInvoiceWrite(
   };
   const { id, statements } = newDraftStatements(db, {
     orgId: input.orgId,
+    onlinePayment: org.onlinePaymentDefault,
     jobId: doc.jobId,
     kind,
     number,
@@ -1097,7 +1132,15 @@ export async function depositInvoiceWrite(
     created: { number, from: doc.number },
   });
   return {
-    statements,
+    statements: [
+      ...statements,
+      // The deposit is asked for by its invoice from now on: the order stops offering it online, so it
+      // is never paid twice.
+      db
+        .update(documents)
+        .set({ onlinePayment: false })
+        .where(and(eq(documents.orgId, input.orgId), eq(documents.id, doc.id))),
+    ],
     result: { id, number, created: true },
   };
 }

@@ -1,4 +1,4 @@
-import { money } from '../../views/format';
+import { calendarDate, money } from '../../views/format';
 import { paymentTotals } from '../budget/totals';
 import type { DocumentType } from '../db/schema';
 import { kindOf } from './kinds';
@@ -77,6 +77,35 @@ export function listRow<T extends { type: DocumentType; subtype: string | null; 
 }
 
 /** Why a payment was refused for being larger than what is still owed. */
+/** Why a deposit invoice waits: a bank payment of the deposit is processing online. */
+export function depositProcessingRefusal(amount: number, currency: string): string {
+  return (
+    `A bank payment of ${money(amount, currency)} for this deposit is processing online. ` +
+    'Make a deposit invoice only if it fails.'
+  );
+}
+
+/** A recorded payment that, with a bank payment still processing online, would pay more than is owed. */
+export function overpaymentWhileProcessing(balance: number, processing: number, currency: string): string {
+  const most = money(Math.max(0, balance - processing), currency);
+  const started = money(processing, currency);
+  return `A bank payment of ${started} is processing online, so at most ${most} can be recorded now.`;
+}
+
 export function overpayment(balance: number, currency: string): string {
   return `The payment is more than the balance of ${money(balance, currency)}.`;
 }
+
+/**
+ * The day an order's deposit was paid in full online (its payments: online payments are the only
+ * money counted on an order), or null while less than the deposit has been paid.
+ */
+export function depositPaidOn(payments: { amount: number; paidOn: string }[], deposit: number): string | null {
+  if (deposit <= 0 || payments.length === 0) return null;
+  const paid = payments.reduce((sum, p) => sum + p.amount, 0);
+  if (paid < deposit) return null;
+  return payments.reduce((last, p) => (p.paidOn > last ? p.paidOn : last), payments[0]!.paidOn);
+}
+
+export const depositPaidRefusal = (paidOn: string) =>
+  `The deposit was paid online on ${calendarDate(paidOn)}. There is nothing left to invoice.`;

@@ -166,6 +166,10 @@ export function addDays(iso: string, days: number): string {
   return d.toISOString().slice(0, 10);
 }
 
+/** Whether documents of the kind can be paid online: customer invoices, and orders' deposits. */
+export const takesOnlinePayment = (kind: Pick<Kind, 'type'>) =>
+  kind.type === 'customer_invoice' || kind.type === 'customer_order';
+
 /**
  * Reads the draft editor: header fields, then the lines in the order the form lists them,
  * applying removals, the one new line, and a move button if one was pressed.
@@ -188,6 +192,7 @@ export function checkDraft(raw: RawForm, all: Record<string, string[]>, kind: Ki
       : ('none' as const),
     depositValue: 0,
     requireSignature: f.bool('requireSignature'),
+    onlinePayment: takesOnlinePayment(kind) && f.bool('onlinePayment'),
   };
   if (header.number && !/^[A-Za-z0-9][A-Za-z0-9._\/-]*$/.test(header.number))
     f.fail('number', 'Number may use letters, digits, dots, dashes and slashes.');

@@ -126,7 +126,7 @@ export const KINDS: Kind[] = [
     hasPayments: true,
     group: 'Invoices',
     blurb: 'Bill the customer; track payments and balance.',
-    // No online payment exists: the customer is shown how to pay, never a button that seems to pay.
+    // The step when it cannot be paid online; one that can says "Pay" (portal/wording.ts nextStepLabel).
     action: 'See how to pay',
     emailButton: 'View invoice',
     approvalEvent: null,

@@ -26,9 +26,17 @@ import { notFound } from '../http/errors';
 import { pageContext, render } from '../http/render';
 import { documentSubject } from '../mail/documents';
 import type { ContractorActor, Scope } from './actions';
-import { draftSnapshot, snapshotOf } from './documents';
+import { depositPaidOn, draftSnapshot, snapshotOf } from './documents';
 import { createId } from '../db/ids';
-import { chosenItems, lineage, suggestedTitle, todayIn, type BudgetSelection, type DraftLine } from './drafts';
+import {
+  chosenItems,
+  lineage,
+  suggestedTitle,
+  takesOnlinePayment,
+  todayIn,
+  type BudgetSelection,
+  type DraftLine,
+} from './drafts';
 import { kindKey, kindOf, type Kind } from './kinds';
 import { pdfFileName, pdfResponse, renderSnapshotPdf } from './pdf';
 import {
@@ -87,6 +95,7 @@ function editorValues(d: LoadedDocument, lines: DraftLine[], kind: Kind): Record
           ? centsInput(v.depositValue)
           : '',
     requireSignature: d.document.requireSignature ? 'on' : '',
+    onlinePayment: d.document.onlinePayment ? 'on' : '',
   };
   for (const l of lines) {
     out[`name.${l.id}`] = l.name;
@@ -100,13 +109,18 @@ function editorValues(d: LoadedDocument, lines: DraftLine[], kind: Kind): Record
 }
 
 function paymentsSection(c: AppContext, d: LoadedDocument, kind: Kind, form?: FormState) {
-  if (!kind.hasPayments) return null;
+  if (!kind.hasPayments && d.online.length === 0) return null;
   const snapshot = snapshotOf(d);
   const canRecord = canTransition(d.document.type, d.document.status, 'pay_partial');
   const shown = form ?? emptyForm({ paidOn: todayIn(d.org.timeZone), method: 'Check' });
   return html`<${PaymentsSection} ctx=${pageContext(c)} docId=${d.document.id} rows=${d.payments} form=${shown}
-    canRecord=${canRecord}
+    canRecord=${canRecord && kind.hasPayments} online=${d.online} recorded=${kind.hasPayments}
     balance=${snapshot.totals.balance} currency=${d.org.currency} />`;
+}
+
+/** The editor's "Accept online payment" switch: only for kinds that take it; whether the company is connected. */
+function onlinePaymentSwitch(d: LoadedDocument, kind: Kind) {
+  return takesOnlinePayment(kind) ? { connected: !!d.org.stripeAccountId && d.org.stripeStatus === 'active' } : null;
 }
 
 function history(c: AppContext, d: LoadedDocument) {
@@ -185,7 +199,7 @@ export async function showDocument(
       c,
       html`<${DraftEditorPage} ctx=${ctx} doc=${doc} kind=${kind} job=${d.job} form=${form} lines=${editorLines}
         recipients=${recipients} totals=${totals} payments=${payments} history=${history(c, d)} below=${below}
-        revisionOf=${docRow.sentVersion} />`,
+        revisionOf=${docRow.sentVersion} onlinePayment=${onlinePaymentSwitch(d, kind)} />`,
       status,
     );
   }
@@ -221,7 +235,12 @@ async function decisionsSection(c: AppContext, d: LoadedDocument, snapshot: Docu
   let deposit = null;
   if (d.document.type === 'customer_order' && d.document.status === 'approved' && snapshot.totals.deposit > 0) {
     const invoice = await depositInvoiceOf(c.get('db'), d.org.id, d.document.id);
-    deposit = { amount: snapshot.totals.deposit, currency: d.org.currency, invoiceId: invoice?.id ?? null };
+    deposit = {
+      amount: snapshot.totals.deposit,
+      currency: d.org.currency,
+      invoiceId: invoice?.id ?? null,
+      paidOnline: depositPaidOn(d.payments, snapshot.totals.deposit),
+    };
   }
   const latest = d.bids[0];
   const byLine = new Map(snapshot.lines.map((l) => [l.id, l]));

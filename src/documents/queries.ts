@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, isNull, ne, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, ne, sql, type SQL } from 'drizzle-orm';
 import { distinct, type Db, type Param } from '../db/client';
 import { totalsFor } from './snapshot';
 import { TIMELINE_PAGE, timelineStatement, viewCountsStatement } from '../conversation/feed-queries';
@@ -13,6 +13,7 @@ import {
   documentVersions,
   files,
   jobs,
+  onlinePayments,
   orgs,
   orgTerms,
   payments,
@@ -36,7 +37,7 @@ export const LINE_COLUMNS = 15;
  * account and contact; every version's header; the current version's lines; payments; the org.
  */
 export async function getDocument(db: Db, orgId: string, documentId: string, page: { before?: number } = {}) {
-  const [head, versions, lines, paid, org, thread, shared, entries, decisions, bidRows, views] = await db.batch([
+  const rows = await db.batch([
     db
       .select(
         distinct({
@@ -99,7 +100,30 @@ export async function getDocument(db: Db, orgId: string, documentId: string, pag
       .where(and(eq(bids.orgId, orgId), eq(bids.documentId, documentId)))
       .orderBy(desc(bids.submittedAt)),
     viewCountsStatement(db, orgId, documentId),
+    // Online payments past Checkout (an open or expired session is not a payment), with the day one was counted.
+    db
+      .select({
+        id: onlinePayments.id,
+        amount: onlinePayments.amount,
+        status: onlinePayments.status,
+        method: onlinePayments.method,
+        refunded: onlinePayments.refunded,
+        flag: onlinePayments.flag,
+        createdAt: onlinePayments.createdAt,
+        paidOn: payments.paidOn,
+      })
+      .from(onlinePayments)
+      .leftJoin(payments, and(eq(payments.orgId, orgId), eq(payments.id, onlinePayments.paymentId)))
+      .where(
+        and(
+          eq(onlinePayments.orgId, orgId),
+          eq(onlinePayments.documentId, documentId),
+          inArray(onlinePayments.status, ['processing', 'succeeded', 'failed']),
+        ),
+      )
+      .orderBy(asc(onlinePayments.createdAt)),
   ]);
+  const [head, versions, lines, paid, org, thread, shared, entries, decisions, bidRows, views, online] = rows;
   if (!head[0] || !org[0]) return null;
   const timeline = entries.slice(0, TIMELINE_PAGE);
   const current = versions.find((v) => v.version === head[0].document.currentVersion)!;
@@ -112,6 +136,7 @@ export async function getDocument(db: Db, orgId: string, documentId: string, pag
     current,
     lines,
     payments: paid,
+    online,
     org: org[0],
     comments: thread,
     files: shared,
@@ -347,7 +372,7 @@ export type DocumentState = NonNullable<Awaited<ReturnType<typeof documentState>
  * defaults, the contact, and the deposit invoice if one was made already.
  */
 export async function depositState(db: Db, orgId: string, documentId: string) {
-  const [head, versions, org, contact, invoice] = await db.batch([
+  const [head, versions, org, contact, invoice, paid, processing] = await db.batch([
     db
       .select()
       .from(documents)
@@ -361,7 +386,12 @@ export async function depositState(db: Db, orgId: string, documentId: string) {
       )
       .where(and(eq(documentVersions.orgId, orgId), eq(documentVersions.documentId, documentId))),
     db
-      .select({ timeZone: orgs.timeZone, terms: orgTerms.terms, defaultFooter: orgs.defaultFooter })
+      .select({
+        timeZone: orgs.timeZone,
+        terms: orgTerms.terms,
+        defaultFooter: orgs.defaultFooter,
+        onlinePaymentDefault: orgs.onlinePaymentDefault,
+      })
       .from(orgs)
       .leftJoin(orgTerms, and(eq(orgTerms.orgId, orgs.id), eq(orgTerms.kind, 'customer_invoice')))
       .where(eq(orgs.id, orgId)),
@@ -371,6 +401,20 @@ export async function depositState(db: Db, orgId: string, documentId: string) {
       .innerJoin(documents, eq(documents.contactId, contacts.id))
       .where(and(eq(contacts.orgId, orgId), eq(documents.id, documentId))),
     depositInvoiceStatement(db, orgId, documentId),
+    db
+      .select({ amount: payments.amount, paidOn: payments.paidOn })
+      .from(payments)
+      .where(and(eq(payments.orgId, orgId), eq(payments.documentId, documentId))),
+    db
+      .select({ amount: onlinePayments.amount })
+      .from(onlinePayments)
+      .where(
+        and(
+          eq(onlinePayments.orgId, orgId),
+          eq(onlinePayments.documentId, documentId),
+          eq(onlinePayments.status, 'processing'),
+        ),
+      ),
   ]);
   if (!head[0] || !org[0]) return null;
   return {
@@ -379,6 +423,10 @@ export async function depositState(db: Db, orgId: string, documentId: string) {
     org: org[0],
     contact: contact[0] ?? null,
     invoiceId: invoice[0]?.id ?? null,
+    /** Money counted on the order: its deposit paid online. */
+    payments: paid,
+    /** A bank payment of the deposit started online and not settled yet (cents). */
+    processing: processing.reduce((sum, p) => sum + p.amount, 0),
   };
 }
 
@@ -390,6 +438,7 @@ export async function draftDefaults(db: Db, orgId: string, kindKey: string) {
       terms: orgTerms.terms,
       footer: orgs.defaultFooter,
       taxRate: orgs.defaultTaxRate,
+      onlinePayment: orgs.onlinePaymentDefault,
     })
     .from(orgs)
     .leftJoin(orgTerms, and(eq(orgTerms.orgId, orgs.id), eq(orgTerms.kind, kindKey)))

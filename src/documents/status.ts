@@ -15,6 +15,8 @@ export type DocEvent =
   | 'reject_bid'
   | 'pay_partial'
   | 'pay_full'
+  | 'refund_partial'
+  | 'refund_full'
   | 'void'
   | 'approve_bill';
 
@@ -47,8 +49,15 @@ const machines: Record<DocumentType, Machine> = {
     draft: { send: 'sent', void: 'void' },
     sent: { send: 'sent', view: 'viewed', pay_partial: 'partially_paid', pay_full: 'paid', void: 'void' },
     viewed: { send: 'sent', view: 'viewed', pay_partial: 'partially_paid', pay_full: 'paid', void: 'void' },
-    partially_paid: { view: 'partially_paid', pay_partial: 'partially_paid', pay_full: 'paid' },
-    paid: { view: 'paid' },
+    // A refund gives money back: partly, the invoice is partially paid; wholly, it is unpaid (sent) again.
+    partially_paid: {
+      view: 'partially_paid',
+      pay_partial: 'partially_paid',
+      pay_full: 'paid',
+      refund_partial: 'partially_paid',
+      refund_full: 'sent',
+    },
+    paid: { view: 'paid', refund_partial: 'partially_paid', refund_full: 'sent' },
     void: {},
   },
   bill: {
@@ -88,6 +97,8 @@ const EVENT_LABELS: Record<DocEvent, string> = {
   reject_bid: 'reject the bid on',
   pay_partial: 'record a payment on',
   pay_full: 'record a payment on',
+  refund_partial: 'refund a payment on',
+  refund_full: 'refund a payment on',
   void: 'void',
   approve_bill: 'approve',
 };

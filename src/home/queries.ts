@@ -107,7 +107,7 @@ function queueDocuments(db: Db, orgId: string, since: number) {
         sql`(
           (${documents.type} IN ('customer_order', 'vendor_order') AND ${documents.status} IN ('sent', 'viewed', 'declined'))
           OR (${documents.type} = 'customer_order' AND ${documents.status} = 'approved'
-            AND (${decidedAt} >= ${since} OR (${deposit} > 0 AND NOT ${hasDepositInvoice})))
+            AND (${decidedAt} >= ${since} OR (${deposit} > 0 AND NOT ${hasDepositInvoice} AND ${paid} < ${deposit})))
           OR (${documents.type} = 'customer_invoice' AND ${documents.status} IN ('sent', 'viewed', 'partially_paid'))
         )`,
       ),

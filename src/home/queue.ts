@@ -78,7 +78,8 @@ export function workQueue(data: HomeData, timeZone: string, now = Date.now()) {
     }
     if (d.status === 'approved') {
       const decided = d.decidedAt === null ? null : Number(d.decidedAt);
-      if (Number(d.deposit) > 0 && !d.hasDepositInvoice)
+      // A deposit paid online (payments on the order) needs no invoice.
+      if (Number(d.deposit) > 0 && !d.hasDepositInvoice && Number(d.paid) < Number(d.deposit))
         deposits.push({
           what,
           who: `Approved by ${who || 'the customer'} · ${d.jobName}`,

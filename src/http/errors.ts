@@ -18,7 +18,7 @@ export const onNotFound: NotFoundHandler<AppEnv> = (c) =>
   );
 
 /** The status a thrown error answers with, when it is one we expected (a domain error or a middleware's 4xx). */
-function expected(err: Error): { status: 400 | 403 | 404 | 409 | 413 | 422 | 429; message: string } | null {
+function expected(err: Error): { status: 400 | 403 | 404 | 409 | 413 | 422 | 429 | 503; message: string } | null {
   if (err instanceof DomainError) return { status: STATUS_OF[err.code], message: err.message };
   if (err instanceof HTTPException && err.status < 500)
     return { status: err.status as 400, message: err.message || 'The request could not be accepted.' };

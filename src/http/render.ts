@@ -26,7 +26,7 @@ const utf8 = new TextEncoder();
 export function render(
   c: AppContext,
   page: VNode | VNode[],
-  status: 200 | 201 | 400 | 403 | 404 | 409 | 413 | 422 | 429 | 500 = 200,
+  status: 200 | 201 | 400 | 403 | 404 | 409 | 413 | 422 | 429 | 500 | 503 = 200,
 ) {
   return c.body(utf8.encode(renderPage(page)), status, { 'Content-Type': 'text/html; charset=UTF-8' });
 }

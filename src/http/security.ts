@@ -23,7 +23,9 @@ export const securityHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
         "connect-src 'self'",
         "object-src 'none'",
         "base-uri 'none'",
-        "form-action 'self'",
+        // Pay and Connect Stripe post here and are redirected on to Stripe: browsers apply form-action to
+        // the redirect of a form's submission, so Stripe's hosted Checkout and onboarding are allowed.
+        "form-action 'self' https://checkout.stripe.com https://connect.stripe.com",
         "frame-ancestors 'none'",
       ].join('; '),
     );

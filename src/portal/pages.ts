@@ -4,6 +4,7 @@ import { ChangesSince } from '../../views/portal/changes';
 import { OutcomePanel, SignPanel } from '../../views/portal/decide';
 import { PortalDocumentPage } from '../../views/portal/document';
 import { PortalHomePage, type PortalRow } from '../../views/portal/home';
+import { PayPanel, type PayReturn } from '../../views/portal/pay';
 import { amountDue, paymentTotals } from '../budget/totals';
 import { recordView } from '../conversation/actions';
 import { conversationSections } from '../conversation/present';
@@ -20,6 +21,7 @@ import { notFound } from '../http/errors';
 import { takeFlash, takeFormFlash } from '../http/flash';
 import { clientIp } from '../http/rate-limit';
 import { render } from '../http/render';
+import { payable, type Payable } from '../payments/queries';
 import { consentText } from '../signing/consent';
 import {
   assemblePortalDocument,
@@ -85,11 +87,26 @@ function portalRow(c: AppContext, r: ReturnType<typeof assemblePortalList>[numbe
     currency: s.currency,
     sentAt: r.sentAt ?? 0,
     issueDate: s.issueDate,
-    action: recipientAction(r.type, r.status, s.requireSignature),
+    action: homeAction(r, s),
     jobId: r.jobId,
     jobName: r.jobName,
     jobAddress: r.jobAddress,
   };
+}
+
+/** What a list item asks of the recipient: an invoice says "Pay" only when it can be paid online now. */
+function homeAction(r: ReturnType<typeof assemblePortalList>[number], s: DocumentSnapshot): string | null {
+  const action = recipientAction(r.type, r.status, s.requireSignature);
+  if (!action || r.type !== 'customer_invoice') return action;
+  const org = {
+    stripeStatus: r.stripeStatus,
+    stripeAccountId: r.stripeAccountId,
+    payOtherAmount: false,
+    payMinimum: 0,
+  };
+  const online = [{ status: 'processing' as const, amount: r.processing }];
+  const offer = payable({ document: r, snapshot: s, org, paid: r.paid, online });
+  return offer && offer.due > 0 ? 'Pay' : action;
 }
 
 /** The portal home: every document sent to the viewer's account, what waits on them first. One round trip. */
@@ -163,6 +180,7 @@ export async function showPortalDocument(c: AppContext, documentId: string, erro
   });
   const changed = changesSince(found.lastSeen, snapshot);
   const step = nextStep(c, found, snapshot, errors, changed);
+  const offer = payOffer(found, snapshot);
   const decided = found.signatures.find((s) => s.versionId === found.version.id);
   const status = recipientStatus({
     type: d.type,
@@ -177,7 +195,7 @@ export async function showPortalDocument(c: AppContext, documentId: string, erro
   const summary = {
     status,
     parties: partiesLine(d.type, snapshot.typeLabel, viewer.org.name),
-    step: decided ? null : nextStepLabel(d.type, d.status, d.requireSignature),
+    step: decided ? null : nextStepLabel(d.type, d.status, d.requireSignature, !!offer && offer.due > 0),
     amountDue: amountDue(snapshot.totals),
   };
   const attachments = found.files
@@ -187,10 +205,55 @@ export async function showPortalDocument(c: AppContext, documentId: string, erro
     c,
     html`<${PortalDocumentPage} ctx=${ctx} doc=${{ id: d.id }} snapshot=${snapshot} summary=${summary}
       changes=${changed ? html`<${ChangesSince} c=${changed} currency=${snapshot.currency} />` : null}
-      nextStep=${step.panel} lines=${step.lines} payments=${found.payments} attachments=${attachments}
+      nextStep=${step.panel} pay=${payPanel(c, found, snapshot, offer, errors)} lines=${step.lines}
+      payments=${found.payments} attachments=${attachments}
       paymentInstructions=${viewer.org.paymentInstructions} below=${below} scripts=${step.scripts} />`,
     errors ? 422 : 200,
   );
+}
+
+/** What the recipient can pay online now (payments/queries.ts `payable`), from the page's own batch. */
+function payOffer(found: Found, snapshot: DocumentSnapshot): Payable | null {
+  const org = {
+    stripeStatus: found.stripe.status,
+    stripeAccountId: found.stripe.accountId,
+    payOtherAmount: found.stripe.payOtherAmount,
+    payMinimum: found.stripe.payMinimum,
+  };
+  const paid = found.payments.reduce((sum, p) => sum + p.amount, 0);
+  return payable({ document: found.document, snapshot, org, paid, online: found.online });
+}
+
+/**
+ * The online payment part of the decision (#pay): what can be paid, the payment the customer just
+ * came back from (`?checkout=<session>`, only a hint: looked up among this document's own online
+ * payments, an unknown one shows nothing), or a paid deposit. Null when there is nothing to show.
+ */
+function payPanel(c: AppContext, found: Found, snapshot: DocumentSnapshot, offer: Payable | null, errors?: PageErrors) {
+  const viewer = portalViewer(c);
+  const d = found.document;
+  const currency = snapshot.currency;
+  const session = c.req.query('checkout');
+  const row = session ? found.online.find((p) => p.sessionId === session) : undefined;
+  const returned: PayReturn | null = row ? { status: row.status, amount: row.amount, flagged: !!row.flag } : null;
+  const deposit = snapshot.totals.deposit;
+  const paid = found.payments.reduce((sum, p) => sum + p.amount, 0);
+  const depositPaid =
+    d.type === 'customer_order' && d.status === 'approved' && deposit > 0 && paid >= deposit && found.payments.length
+      ? { amount: deposit, paidOn: found.payments.at(-1)!.paidOn }
+      : null;
+  return PayPanel({
+    action: `/portal/documents/${d.id}#pay`,
+    csrf: c.get('csrf'),
+    currency,
+    offer: offer && offer.due + offer.processing > 0 ? offer : null,
+    returned,
+    // The receipt goes to the document's contact: named only when that is who is looking.
+    email: d.contactId === viewer.contactId ? viewer.email : null,
+    error: errors?.pay,
+    values: errors?.values,
+    depositPaid,
+  });
 }
 
 /** The upload's refusal a redirect brought, as the files section shows it. */

@@ -11,6 +11,7 @@ import {
   documentVersions,
   files,
   jobs,
+  onlinePayments,
   orgs,
   payments,
   portalSessions,
@@ -135,11 +136,15 @@ function listStatements(db: Db, jobId?: Param) {
           jobNumber: jobs.number,
           jobAddress: jobs.address,
           snapshot: documentVersions.snapshot,
+          onlinePayment: documents.onlinePayment,
+          stripeStatus: orgs.stripeStatus,
+          stripeAccountId: orgs.stripeAccountId,
         }),
       )
       .from(documents)
       .innerJoin(jobs, and(eq(jobs.id, documents.jobId), eq(jobs.orgId, viewer.orgId)))
       .innerJoin(documentVersions, sentVersionJoin(viewer.orgId))
+      .innerJoin(orgs, eq(orgs.id, documents.orgId))
       .where(where)
       .orderBy(desc(documents.sentAt)),
     db
@@ -165,6 +170,13 @@ function listStatements(db: Db, jobId?: Param) {
       )
       .where(and(eq(signatures.orgId, viewer.orgId), where))
       .orderBy(desc(signatures.signedAt)),
+    // Bank payments still processing: not money yet, but not payable again (payments/queries.ts `payable`).
+    db
+      .select({ documentId: onlinePayments.documentId, amount: sql<number>`sum(${onlinePayments.amount})` })
+      .from(onlinePayments)
+      .innerJoin(documents, eq(documents.id, onlinePayments.documentId))
+      .where(and(eq(onlinePayments.orgId, viewer.orgId), eq(onlinePayments.status, 'processing'), where))
+      .groupBy(onlinePayments.documentId),
   ]);
 }
 
@@ -173,11 +185,17 @@ export const sessionJobListQueries = (db: Db) => listStatements(db, sql.placehol
 
 type ListRows = Awaited<ReturnType<typeof batchPrepared<ReturnType<typeof sessionListQueries>>>>;
 
-export function assemblePortalList([rows, paid, decided]: ListRows) {
+export function assemblePortalList([rows, paid, decided, processing]: ListRows) {
   const paidBy = new Map(paid.map((p) => [p.documentId, p.amount]));
+  const processingBy = new Map(processing.map((p) => [p.documentId, Number(p.amount)]));
   const decisionOf = new Map<string, (typeof decided)[number]>();
   for (const d of decided) if (!decisionOf.has(d.documentId)) decisionOf.set(d.documentId, d);
-  return rows.map((r) => ({ ...r, paid: paidBy.get(r.id) ?? 0, decision: decisionOf.get(r.id) ?? null }));
+  return rows.map((r) => ({
+    ...r,
+    paid: paidBy.get(r.id) ?? 0,
+    processing: processingBy.get(r.id) ?? 0,
+    decision: decisionOf.get(r.id) ?? null,
+  }));
 }
 
 // One document as its recipient sees it: head, sent version, payments, thread, files, decisions,
@@ -192,6 +210,13 @@ function documentStatements(db: Db, viewer: Viewer & { contactId: Param | SQL })
           document: documents,
           job: { id: jobs.id, name: jobs.name, number: jobs.number },
           maxUploadMb: orgs.maxUploadMb,
+          // What online payment the company offers (payments/queries.ts `payable`).
+          stripe: {
+            accountId: orgs.stripeAccountId,
+            status: orgs.stripeStatus,
+            payOtherAmount: orgs.payOtherAmount,
+            payMinimum: orgs.payMinimum,
+          },
           version: {
             id: documentVersions.id,
             version: documentVersions.version,
@@ -255,6 +280,12 @@ function documentStatements(db: Db, viewer: Viewer & { contactId: Param | SQL })
           visible,
         ),
       ),
+    // Its online payments, newest first: what is processing, and where a payment just made stands.
+    db
+      .select()
+      .from(onlinePayments)
+      .where(and(eq(onlinePayments.orgId, viewer.orgId), eq(onlinePayments.documentId, documentId), visible))
+      .orderBy(desc(onlinePayments.createdAt)),
   ]);
 }
 
@@ -269,13 +300,13 @@ export const sessionDocumentQueries = (db: Db) => documentStatements(db, portalS
 
 type DocumentRows = Awaited<ReturnType<typeof batchPrepared<ReturnType<typeof documentQueries>>>>;
 
-export function assemblePortalDocument([head, paid, thread, shared, decisions, bidRows, seen]: DocumentRows) {
+export function assemblePortalDocument([head, paid, thread, shared, decisions, bidRows, seen, online]: DocumentRows) {
   if (!head[0]) return null;
   const bid = bidRows[0]?.bid?.id
     ? { ...bidRows[0].bid, lines: bidRows.filter((r) => r.line?.id).map((r) => r.line!) }
     : null;
   const lastSeen = seen[0] ?? null;
-  return { ...head[0], payments: paid, comments: thread, files: shared, signatures: decisions, bid, lastSeen };
+  return { ...head[0], payments: paid, comments: thread, files: shared, signatures: decisions, bid, lastSeen, online };
 }
 
 /** One document as its recipient sees it, in one batch. */

@@ -112,10 +112,16 @@ export function recipientStatus(f: StatusFacts): RecipientStatus {
 
 /**
  * The one next step, as the summary's button and the phone's bottom bar say it ("Review & sign",
- * "Accept", "Submit bid", "How to pay"), or null when nothing waits on the recipient. There is no
- * online payment: an invoice's step is reading how to pay, never a "Pay" button.
+ * "Accept", "Submit bid", "Pay", "How to pay"), or null when nothing waits on the recipient. An
+ * invoice says "Pay" only when it can be paid online now (`online`: payments/queries.ts `payable`),
+ * else its step is reading how to pay.
  */
-export function nextStepLabel(type: DocumentType, status: string, requireSignature: boolean): string | null {
+export function nextStepLabel(
+  type: DocumentType,
+  status: string,
+  requireSignature: boolean,
+  online = false,
+): string | null {
   if (!recipientAction(type, status, requireSignature)) return null;
   if (requireSignature && approvalEvent(type)) return 'Review & sign';
   switch (type) {
@@ -126,7 +132,7 @@ export function nextStepLabel(type: DocumentType, status: string, requireSignatu
     case 'bid_request':
       return 'Submit bid';
     case 'customer_invoice':
-      return 'How to pay';
+      return online ? 'Pay' : 'How to pay';
     default:
       return null;
   }

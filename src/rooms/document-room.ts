@@ -34,6 +34,9 @@ import { activity } from '../db/schema';
 import type { Env } from '../env';
 import { DomainError } from '../errors';
 import { deliverDueMail } from '../mail/outbox';
+import { checkoutWrite, type CheckoutCommit } from '../payments/checkout';
+import { paymentGateway } from '../payments/dev-gateway';
+import { stripeEventWrite, type StripeEventCommit } from '../payments/events';
 import { recipientAccess } from '../portal/queries';
 import {
   acceptBidWrite,
@@ -142,6 +145,17 @@ export class DocumentRoom extends DurableObject<Env> {
 
   recordPayment(input: PaymentCommit) {
     return this.write(input, (db) => paymentWrite(db, input));
+  }
+
+  // Online payments: starting a Checkout session (its Stripe call runs inside the queue, so a second
+  // click finds the first's session), and every Stripe event about this document, in arrival order
+  // with comments and signatures.
+  checkout(input: CheckoutCommit) {
+    return this.write(input, (db) => checkoutWrite(db, paymentGateway(this.env, db), input));
+  }
+
+  stripeEvent(input: StripeEventCommit) {
+    return this.write(input, (db) => stripeEventWrite(db, input, this.env));
   }
 
   changeStatus(input: StatusCommit) {

@@ -48,7 +48,18 @@ export async function finalizeSignature(
       signature: signatures,
       version: documentVersions,
       document: documents,
-      org: orgs,
+      // The columns sealing uses, not the whole row: D1 answers at most 100 columns per result.
+      org: {
+        id: orgs.id,
+        name: orgs.name,
+        address: orgs.address,
+        phone: orgs.phone,
+        email: orgs.email,
+        brandColor: orgs.brandColor,
+        currency: orgs.currency,
+        timeZone: orgs.timeZone,
+        portalLinkDays: orgs.portalLinkDays,
+      },
       contact: contacts,
       creator: { name: users.name, email: users.email },
     })

@@ -208,14 +208,16 @@ const toForm = (anchor: string) => (c: AppContext) =>
 
 /**
  * The decision routes. The comment form's handler lives with the conversation
- * (conversation/routes.ts `commentHandler`) and is passed in from app.ts.
+ * (conversation/routes.ts `commentHandler`), the pay form's with the payments
+ * (payments/portal-routes.ts `payForm`); both are passed in from app.ts.
  */
-export function portalDecisionRoutes(forms: { comment: FormHandler }) {
+export function portalDecisionRoutes(forms: { comment: FormHandler; pay: FormHandler }) {
   const byIntent: Record<string, FormHandler> = {
     sign: signForm,
     decline: declineForm,
     bid: bidForm,
     comment: forms.comment,
+    pay: forms.pay, // payments/portal-routes.ts: on to Stripe Checkout
   };
   return new Hono<AppEnv>()
     .post(`/documents/:id${ID}`, async (c) => {

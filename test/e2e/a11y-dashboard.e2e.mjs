@@ -55,6 +55,7 @@ const PAGES = [
   ['settings', () => '/settings'],
   ['settings saved (a flash)', () => '/settings', { then: saveSettings }],
   ['team', () => '/settings/team'],
+  ['payments settings', () => '/settings/payments'],
   ['account settings', () => '/settings/account'],
   ['verify', () => '/verify'],
   ['dev mail', () => '/dev/mail'],

@@ -96,3 +96,22 @@ export const TRACK_SOCKETS = () => {
     }
   };
 };
+
+// Issue 15: online payments through development's simulated Stripe (/dev/stripe).
+
+/**
+ * On a signed-in contractor page: an invoice of the kitchen job's `groups`, sent to Dana (the demo
+ * company takes online payments, so "Accept online payment" starts on). Its id, number and portal link.
+ */
+export async function sentInvoice(page, { groups, job = KITCHEN, to = DANA.email }) {
+  const { id, number } = await createFromBudget(page, { job, kind: /^Invoice\b/, groups });
+  await sendDraft(page, id);
+  const link = await linkFromMail(page, { to, subject: number });
+  return { id, number, link };
+}
+
+/** Presses a portal "Pay …" button and lands on the simulated Checkout (the form's #pay carried along); its session id. */
+export async function payOnline(page, button) {
+  await Promise.all([page.waitForURL((u) => u.pathname.startsWith('/dev/stripe/checkout/')), button.click()]);
+  return decodeURIComponent(new URL(page.url()).pathname.split('/').pop());
+}

@@ -1,6 +1,6 @@
 import { html } from '../html';
 import { Csrf } from '../components/form';
-import { dateTime, money, quantity } from '../format';
+import { calendarDate, dateTime, money, quantity } from '../format';
 import { Document, type PageContext } from '../layout/page';
 
 export interface DecisionView {
@@ -52,7 +52,8 @@ export function DecisionsSection({
   ctx: PageContext;
   docId: string;
   decisions: DecisionView[];
-  deposit: { amount: number; currency: string; invoiceId: string | null } | null;
+  /** `paidOnline`: the day the deposit was paid in full online (payments on the order), else null. */
+  deposit: { amount: number; currency: string; invoiceId: string | null; paidOnline: string | null } | null;
   bid: BidView | null;
 }) {
   const tz = ctx.org?.timeZone ?? 'UTC';
@@ -80,9 +81,13 @@ export function DecisionsSection({
     })}
     ${
       deposit
-        ? deposit.invoiceId
-          ? html`<p>Deposit invoice: <a href=${`/documents/${deposit.invoiceId}`}>open it</a>.</p>`
-          : html`<form method="post" action=${`/documents/${docId}/deposit-invoice`} class="inline-form">
+        ? deposit.paidOnline
+          ? html`<p class="deposit-paid">
+              Deposit of <strong>${depositAmount}</strong> paid online on ${calendarDate(deposit.paidOnline)}.
+            </p>`
+          : deposit.invoiceId
+            ? html`<p>Deposit invoice: <a href=${`/documents/${deposit.invoiceId}`}>open it</a>.</p>`
+            : html`<form method="post" action=${`/documents/${docId}/deposit-invoice`} class="inline-form">
             <${Csrf} token=${ctx.csrf} />
             <p>Approved with a deposit of <strong>${depositAmount}</strong>. <button class="btn primary"
               type="submit">Create the deposit invoice</button></p></form>`

@@ -53,10 +53,12 @@ export function SentDocumentPage({
   const rev = doc.sentVersion > 1 ? ` rev ${doc.sentVersion}` : '';
   const badge = statusBadge(doc.status, doc.statusLabel);
   return html`<${DashboardPage} ctx=${ctx} title=${`${kind.label} ${doc.number}`} scripts=${['/live.js']}>
+    <div class="live-region" data-region="head">
     <${PageHeader} title=${html`${kind.label} ${doc.number}${rev} ${badge}`}
       sub=${html`<a href=${`/jobs/${job.id}`}>${job.name}</a> · Job ${jobNumber(job.number)} · ${snapshot.title}`}>
       ${actions}
     <//>
+    </div>
     ${
       doc.hasDraftRevision
         ? html`<p class="notice">Revision ${doc.currentVersion} is a draft. <a href=${`/documents/${doc.id}`}
@@ -70,8 +72,8 @@ export function SentDocumentPage({
     }
     <div class="doc-layout">
     <div class="doc-main stack">
-    ${extra}
-    ${payments}
+    <div class="live-region" data-region="decision">${extra}</div>
+    <div class="live-region" data-region="payments">${payments}</div>
     ${thread}
     <article class="card stack doc-view" aria-labelledby="doc-lines-h">
       <h2 id="doc-lines-h">${kind.label} ${doc.number}${rev}</h2>
@@ -309,30 +311,90 @@ interface PaymentRow {
   reference: string;
 }
 
+/** An online payment past Checkout, as the contractor's document page lists it. */
+export interface OnlinePaymentRow {
+  id: string;
+  amount: number;
+  status: string;
+  method: string | null;
+  refunded: number;
+  flag: string | null;
+  /** The day it was counted (its payments row), once it succeeded. */
+  paidOn: string | null;
+}
+
+const FLAG_MESSAGES: Record<string, string> = {
+  amount: 'The amount paid does not match the document. It was not counted; check it in Stripe.',
+  currency: 'It was paid in another currency than the document. It was not counted; check it in Stripe.',
+  void: 'It was paid on a void document. Refund it from your Stripe dashboard.',
+  overpaid: 'It paid more than the balance. Refund the difference from your Stripe dashboard.',
+};
+const flagMessage = (flag: string) => FLAG_MESSAGES[flag] ?? 'It needs a look in your Stripe dashboard.';
+
+function onlineState(p: OnlinePaymentRow, currency: string): string {
+  if (p.status === 'processing') return 'processing';
+  if (p.status === 'failed') return 'failed';
+  const paid = p.paidOn ? `paid ${calendarDate(p.paidOn).replace(/, \d{4}$/, '')}` : 'paid';
+  if (p.refunded >= p.amount) return `${paid} · refunded`;
+  return p.refunded > 0 ? `${paid} · refunded ${money(p.refunded, currency)}` : paid;
+}
+
+/** The online payments (card or bank account, through Stripe) with where each stands. */
+function OnlinePayments({ rows, currency }: { rows: OnlinePaymentRow[]; currency: string }) {
+  if (rows.length === 0) return null;
+  return html`<div class="online-payments">
+    <h3>Paid online</h3>
+    <ul>
+      ${rows.map((p) => {
+        const method = p.method === 'us_bank_account' ? 'Bank account' : p.method === 'card' ? 'Card' : 'Online';
+        const tone = p.flag ? 'flagged' : p.status;
+        return html`<li class=${`online-payment ${tone}`}>
+          <span>${method} · ${money(p.amount, currency)} · ${onlineState(p, currency)}</span>
+          ${
+            p.flag
+              ? html`<p class="pay-flag" role="note">
+                  <strong>Check this payment:</strong> ${flagMessage(p.flag)}
+                </p>`
+              : null
+          }
+        </li>`;
+      })}
+    </ul>
+  </div>`;
+}
+
 export function PaymentsSection({
   ctx,
   docId,
   rows,
+  online = [],
   form,
   canRecord,
   balance,
   currency,
+  recorded = true,
 }: {
   ctx: PageContext;
   docId: string;
   rows: PaymentRow[];
+  online?: OnlinePaymentRow[];
   form: FormState;
   canRecord: boolean;
   balance: number;
   currency: string;
+  /** Whether the kind keeps recorded payments and a balance (an order's deposit paid online does not). */
+  recorded?: boolean;
 }) {
   const methodOptions = ['Check', 'ACH', 'Card', 'Cash', 'Wire', 'Other'].map((m) => ({ value: m, label: m }));
   return html`<section class="card stack" aria-labelledby="payments-h">
     <h2 id="payments-h">Payments</h2>
+    <${OnlinePayments} rows=${online} currency=${currency} />
     ${
-      rows.length === 0
-        ? html`<p class="muted">No payments recorded.</p>`
-        : html`<div class="table-wrap"><table class="data">
+      !recorded
+        ? null
+        : rows.length === 0
+          ? html`<p class="muted">No payments recorded.</p>`
+          : html`<div class="table-wrap"><table class="data">
           <thead><tr><th>Date</th><th>Method</th><th>Reference</th><th class="num">Amount</th></tr></thead>
           <tbody>${rows.map(
             (p) => html`<tr><td>${calendarDate(p.paidOn)}</td><td>${p.method}</td><td>${p.reference}</td>

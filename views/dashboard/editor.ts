@@ -148,6 +148,8 @@ export interface EditorProps {
   history: Children;
   below?: Children;
   revisionOf?: number | null;
+  /** The "Accept online payment" switch, for kinds that take online payment: whether Stripe is connected. */
+  onlinePayment?: { connected: boolean } | null;
 }
 
 export function DraftEditorPage({
@@ -163,6 +165,7 @@ export function DraftEditorPage({
   history,
   below,
   revisionOf,
+  onlinePayment,
 }: EditorProps) {
   const cur = ctx.org?.currency ?? 'USD';
   const v = form.values;
@@ -257,6 +260,20 @@ export function DraftEditorPage({
                 Choose the contact who receives this ${kindName}; their email is shown here so you can check it.</p>`
         }
         <${Checkbox} form=${form} name="requireSignature" label="Require signature" hint=${signatureHint} />
+        ${
+          onlinePayment
+            ? html`<${Checkbox}
+                form=${form}
+                name="onlinePayment"
+                label="Accept online payment"
+                hint=${
+                  onlinePayment.connected
+                    ? 'Customers can pay by card or bank account in the portal. Applies to every revision.'
+                    : 'Connect Stripe in Settings → Payments to take payments online.'
+                }
+              />`
+            : null
+        }
       </section>
       <section class="card stack" aria-labelledby="lines-h">
         <h2 id="lines-h">Lines</h2>

@@ -20,7 +20,10 @@ export function SettingsPage({
     <${PageHeader}
       title="Settings"
       sub="Your company details appear on every document, email and portal page."
-    ><a class="btn" href="/settings/account">Your account</a> <a class="btn" href="/settings/team">Team</a><//>
+    ><a class="btn" href="/settings/account">Your account</a> <a class="btn" href="/settings/team">Team</a>${' '}<a
+        class="btn"
+        href="/settings/payments"
+        >Payments</a><//>
     <${FormSummary} form=${form} />
     <form method="post" action="/settings" class="card stack" novalidate>
       <${Csrf} token=${ctx.csrf} />

@@ -135,9 +135,11 @@ export function ErrorPage({
         ? 'Not allowed'
         : status === 429
           ? 'Too many attempts'
-          : status >= 500
-            ? 'Something went wrong'
-            : 'Request not accepted';
+          : status === 503
+            ? 'Not available right now'
+            : status >= 500
+              ? 'Something went wrong'
+              : 'Request not accepted';
   return html`<${PlainPage} ctx=${ctx} title=${title}>
     <div class="card narrow">
       <h1>${title}</h1>

@@ -23,6 +23,7 @@ export interface PortalDocumentProps {
   changes?: Children; // what changed since the recipient last saw it (portal/changes.ts)
   lines?: Children; // a bid request's lines with their inputs, instead of the lines table
   nextStep: Children; // the decision: sign/approve or decline, the bid, or what was decided
+  pay?: Children; // paying online (views/portal/pay.ts), before any other way to pay
   payments: { amount: number; paidOn: string; method: string; reference: string }[];
   paymentInstructions: string;
   attachments?: Attachment[]; // files the contractor shared on the document
@@ -38,7 +39,7 @@ function Payments({ s, payments }: { s: DocumentSnapshot; payments: PortalDocume
     <tbody>${payments.map(
       (p) => html`<tr>
         <td>${calendarDate(p.paidOn)}</td>
-        <td>${p.method}${p.reference ? ` · ${p.reference}` : ''}</td>
+        <td class="ref">${p.method}${p.reference ? ` · ${p.reference}` : ''}</td>
         <td class="num">${money(p.amount, s.currency)}</td>
       </tr>`,
     )}</tbody></table>`;
@@ -52,7 +53,10 @@ export function PortalDocumentPage(p: PortalDocumentProps) {
   const attachments = p.attachments ?? [];
   // Phones: the next step stays one tap away at the bottom, in flow just above the decision.
   const step = p.summary.step;
-  const bar = step ? html`<div class="decide-bar"><a class="btn primary big" href="#decide">${step}</a></div>` : null;
+  // A region of its own (always there, hidden when nothing waits): a live refresh updates it too.
+  const bar = step
+    ? html`<div data-region="bar" class="decide-bar"><a class="btn primary big" href="#decide">${step}</a></div>`
+    : html`<div data-region="bar" hidden></div>`;
   return html`<${PortalPage} ctx=${p.ctx} title=${`${s.typeLabel} ${s.number}`} scripts=${p.scripts}>
     <p class="crumbs"><a href="/portal">Your documents</a></p>
     <${Summary} s=${s} view=${p.summary} paymentInstructions=${p.paymentInstructions} />
@@ -80,13 +84,18 @@ export function PortalDocumentPage(p: PortalDocumentProps) {
     </article>
     ${bar}
     <section id="decide" data-region="decide" class="stack decide">
-      ${p.nextStep}
+      ${p.nextStep} ${p.pay}
       ${
         invoice || s.type === 'bill'
           ? html`<section class="card stack" aria-labelledby="pay-h">
               ${
                 owed
-                  ? html`<${HowToPay} instructions=${p.paymentInstructions} company=${s.company.name} id="pay-h" />
+                  ? html`<${HowToPay}
+                      instructions=${p.paymentInstructions}
+                      company=${s.company.name}
+                      id="pay-h"
+                      heading=${p.pay ? 'Or pay another way' : undefined}
+                    />
                       <h3>Payments</h3>`
                   : html`<h2 id="pay-h">${invoice ? 'Payments' : 'Payments to you'}</h2>`
               }

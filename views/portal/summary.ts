@@ -16,9 +16,19 @@ function Figure({ label, value, big }: { label: string; value: string; big?: boo
   return html`<div class=${big ? 'figure big' : 'figure'}><dt>${label}</dt><dd>${value}</dd></div>`;
 }
 
-export function HowToPay({ instructions, company, id }: { instructions: string; company: string; id?: string }) {
+export function HowToPay({
+  instructions,
+  company,
+  id,
+  heading = 'How to pay',
+}: {
+  instructions: string;
+  company: string;
+  id?: string;
+  heading?: string;
+}) {
   return html`<div class="how-to-pay">
-    <h2 class="h3" id=${id}>How to pay</h2>
+    <h2 class="h3" id=${id}>${heading}</h2>
     <p class="pre">${instructions || `Contact ${company} to arrange payment.`}</p>
   </div>`;
 }
@@ -44,7 +54,10 @@ export function Summary({
   } else if (s.amountColumn !== 'bid') {
     figures.push(html`<${Figure} label="Total" value=${m(t.total)} big />`);
     if (t.paid > 0) figures.push(html`<${Figure} label="Still owed" value=${m(t.balance)} />`);
-    if (t.deposit > 0) figures.push(html`<${Figure} label="Deposit due on approval" value=${m(t.deposit)} />`);
+    if (t.deposit > 0) {
+      const label = t.paid >= t.deposit ? 'Deposit paid' : 'Deposit due on approval';
+      figures.push(html`<${Figure} label=${label} value=${m(t.deposit)} />`);
+    }
     if (s.contract) figures.push(html`<${Figure} label="New contract total" value=${m(s.contract.newTotal)} />`);
   }
   // An invoice's or a bid request's status already says when ("Due Dec 28", "Bids due Dec 28").
@@ -58,14 +71,17 @@ export function Summary({
     <p class=${`status ${view.status.tone}`}>${view.status.text}</p>
     ${figures.length ? html`<dl class="figures">${figures}</dl>` : null}
     ${
-      invoice && t.balance > 0
+      invoice && t.balance > 0 && view.step !== 'Pay'
         ? html`<${HowToPay} instructions=${paymentInstructions} company=${s.company.name} />`
         : null
     }
     ${
-      // An invoice says how to pay right here; elsewhere the one next step (on phones: the bottom bar).
-      view.step && !invoice
-        ? html`<p class="step"><a class="btn primary big" href="#decide">${view.step}</a></p>`
+      // An invoice says how to pay right here (and, paid online, goes to its Pay button); elsewhere the
+      // one next step (on phones: the bottom bar).
+      view.step && (!invoice || view.step === 'Pay')
+        ? html`<p class="step">
+            <a class="btn primary big" href=${invoice ? '#pay' : '#decide'}>${view.step}</a>
+          </p>`
         : null
     }
   </section>`;
