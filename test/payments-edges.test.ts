@@ -176,3 +176,43 @@ describe('what the customer is told', () => {
     expect(html).toContain('We received your payment of');
   });
 });
+
+describe('a refund reported before its payment', () => {
+  it('is answered 503 (Stripe sends it again) while the payment is not recorded, then applied once', async () => {
+    const { id, r, total } = await invoice();
+    const session = sessionOf(await pay(r, id));
+    const refund = stripeEvent(
+      'charge.refunded',
+      {
+        id: `ch_${session.id}`,
+        object: 'charge',
+        payment_intent: `pi_for_${session.id}`,
+        amount: total,
+        amount_refunded: 500,
+      },
+      { account },
+    );
+    const early = await deliver(refund);
+    expect(early.status).toBe(503);
+    expect(await db().select().from(payments).where(eq(payments.documentId, id))).toHaveLength(0);
+
+    expect(
+      (await deliver(stripeEvent('checkout.session.completed', completedSession(session), { account }))).status,
+    ).toBe(200);
+    expect((await deliver(refund)).status).toBe(200);
+    const rows = await db().select().from(payments).where(eq(payments.documentId, id));
+    expect(rows.map((p) => p.amount).sort((a, b) => a - b)).toEqual([-500, total]);
+  });
+
+  it('a refund of the company’s other business (not our payment) is ignored with 200', async () => {
+    const res = await deliver(
+      stripeEvent(
+        'charge.refunded',
+        { id: 'ch_other', object: 'charge', payment_intent: 'pi_elsewhere', amount: 1000, amount_refunded: 1000 },
+        { account },
+      ),
+    );
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { ignored?: boolean }).ignored).toBe(true);
+  });
+});

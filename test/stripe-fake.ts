@@ -98,6 +98,12 @@ export function fakeStripe() {
       sessions.set(id, session);
       return json(session);
     }
+    const intent = /^\/v1\/payment_intents\/pi_for_([^/]+)$/.exec(path);
+    if (req.method === 'GET' && intent) {
+      const s = sessions.get(intent[1]!);
+      if (!s) return notFound('No such payment_intent');
+      return json({ id: `pi_for_${s.id}`, object: 'payment_intent', metadata: s.metadata });
+    }
     const one = /^\/v1\/checkout\/sessions\/([^/]+)$/.exec(path);
     if (req.method === 'GET' && one) {
       const s = sessions.get(one[1]!);

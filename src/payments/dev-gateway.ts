@@ -32,6 +32,10 @@ export function devGateway(db: Db): PaymentGateway {
       const id = `cs_dev_${createId()}`;
       return { id, url: `${new URL(r.successUrl).origin}/dev/stripe/checkout/${id}` };
     },
+    async paymentIdOf() {
+      // The simulator refunds only payments it completed through the webhook: never one unknown here.
+      return null;
+    },
     async expireCheckout() {
       return 'expired' as const;
     },

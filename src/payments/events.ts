@@ -48,7 +48,11 @@ type Applied = RoomWrite<{ applied: boolean }>;
  * company whose connected account the event came from. Null for anything else (another account's
  * session, one we never made).
  */
-export async function webhookTarget(db: Db, account: string, key: { sessionId: string } | { paymentIntentId: string }) {
+export async function webhookTarget(
+  db: Db,
+  account: string,
+  key: { sessionId: string } | { paymentIntentId: string } | { paymentId: string },
+) {
   const [row] = await db
     .select({ orgId: orgs.id, documentId: documents.id, jobId: documents.jobId, timeZone: orgs.timeZone })
     .from(onlinePayments)
@@ -57,7 +61,9 @@ export async function webhookTarget(db: Db, account: string, key: { sessionId: s
     .where(
       'sessionId' in key
         ? eq(onlinePayments.sessionId, key.sessionId)
-        : eq(onlinePayments.paymentIntentId, key.paymentIntentId),
+        : 'paymentId' in key
+          ? eq(onlinePayments.id, key.paymentId)
+          : eq(onlinePayments.paymentIntentId, key.paymentIntentId),
     )
     .limit(1);
   return row ?? null;

@@ -45,6 +45,8 @@ export interface PaymentGateway {
   onboardingLink(input: { account: string; returnUrl: string; refreshUrl: string }): Promise<string>;
   account(account: string): Promise<AccountState>;
   createCheckout(input: CheckoutRequest): Promise<CheckoutSession>;
+  /** Our online payment's id a PaymentIntent carries in its metadata (`paymentId`), or null. */
+  paymentIdOf(account: string, paymentIntentId: string): Promise<string | null>;
   /**
    * Ends an open session so it can no longer be paid. 'complete' when it was paid already (its webhook
    * not here yet): the caller must not offer a second payment; an expired one is left as it is.
@@ -155,6 +157,15 @@ export function stripeGateway(env: Pick<Env, 'STRIPE_SECRET_KEY' | 'ENVIRONMENT'
         .catch(unavailable);
       if (!session.url) throw new Unavailable(DOWN);
       return { id: session.id, url: session.url };
+    },
+    async paymentIdOf(account, paymentIntentId) {
+      try {
+        const intent = await stripe.paymentIntents.retrieve(paymentIntentId, {}, { stripeAccount: account });
+        return intent.metadata?.paymentId ?? null;
+      } catch (err) {
+        if (err instanceof Stripe.errors.StripeInvalidRequestError) return null; // not this account's
+        unavailable(err);
+      }
     },
     async expireCheckout(account, sessionId) {
       try {

@@ -1,6 +1,9 @@
 import { Hono } from 'hono';
 import type Stripe from 'stripe';
+import type { Db } from '../db/client';
+import type { Env } from '../env';
 import type { AppEnv } from '../http/context';
+import { paymentGateway } from './dev-gateway';
 import { documentRoom, throughRoom } from '../rooms/client';
 import { accountUpdated, SESSION_EVENTS, webhookTarget } from './events';
 import { verifiedEvent } from './gateway';
@@ -17,6 +20,17 @@ export const WEBHOOK_BODY_CAP = {
 };
 
 const ignored = { received: true, ignored: true };
+
+/**
+ * A charge.refunded whose PaymentIntent we have not stored: ours (its metadata names one of this
+ * company's online payments, whose completion has not been applied yet) or the company's own other
+ * business (every charge of a connected account reaches this endpoint).
+ */
+async function paymentNotRecordedYet(env: Env, db: Db, account: string, paymentIntentId: string) {
+  const gateway = paymentGateway(env, db);
+  const paymentId = gateway && (await gateway.paymentIdOf(account, paymentIntentId));
+  return Boolean(paymentId && (await webhookTarget(db, account, { paymentId })));
+}
 
 export const webhookRoutes = new Hono<AppEnv>().post(WEBHOOK_PATH, async (c) => {
   if (!c.env.STRIPE_WEBHOOK_SECRET) return c.json({ error: 'Webhooks are not configured.' }, 503);
@@ -45,7 +59,14 @@ export const webhookRoutes = new Hono<AppEnv>().post(WEBHOOK_PATH, async (c) => 
   const key = bySession ? object.id : object.payment_intent;
   if (typeof key !== 'string' || !account) return c.json(ignored);
   const target = await webhookTarget(db, account, bySession ? { sessionId: key } : { paymentIntentId: key });
-  if (!target) return c.json(ignored);
+  if (!target) {
+    if (!bySession && (await paymentNotRecordedYet(c.env, db, account, key))) {
+      // A refund of our payment whose completion is still in Stripe's retries: ignoring it would lose the
+      // refund for good, so Stripe is asked to send it again later.
+      return c.json({ error: 'The payment this refund belongs to is not recorded yet.' }, 503);
+    }
+    return c.json(ignored);
+  }
   await throughRoom(
     documentRoom(c.env, target.documentId).stripeEvent({
       orgId: target.orgId,
