@@ -1,11 +1,11 @@
 import { and, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { documents, onlinePayments, orgs, payments, users } from '../src/db/schema';
 import { approvedWithDeposit, companyWithBudget, createDocument, sendDocument } from './fixtures';
 import { Browser, db, location, signUp } from './helpers';
 import { fieldError, inputValue, unescape } from './pages';
 import { editDraft, sentSnapshot } from './portal-fixtures';
-import { connectStripe, type FakeStripe, fakeStripe } from './stripe-fake';
+import { connectStripe, fakeStripeForFile } from './stripe-fake';
 
 // The contractor's side of online payments (issue 15): Settings → Payments, the per-document switch,
 // the payments on the document page and the deposit paid online.
@@ -17,17 +17,7 @@ const usd = (cents: number) =>
 const orgRow = async (id: string) => (await db().query.orgs.findFirst({ where: eq(orgs.id, id) }))!;
 
 // One fake for the file: its account ids count up per fake, and orgs.stripe_account_id is unique.
-let stripe: FakeStripe;
-beforeAll(() => {
-  stripe = fakeStripe();
-});
-beforeEach(() => {
-  stripe.calls.length = 0;
-  stripe.setDown(false);
-});
-afterAll(() => {
-  stripe.spy.mockRestore();
-});
+const stripe = fakeStripeForFile();
 
 describe('Settings → Payments: connecting Stripe', () => {
   it('shows "not connected" and connects once for two clicks at once, both sent to an onboarding link', async () => {

@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { documents, onlinePayments, orgs, payments } from '../src/db/schema';
 import { sameOriginReturn } from '../src/dev/stripe-routes';
 import { MIN_CHARGE, payable } from '../src/payments/queries';
@@ -7,7 +7,7 @@ import { money } from '../views/format';
 import { approvedWithDeposit, companyWithBudget, sentToRecipient } from './fixtures';
 import { Browser, db, location, signUp } from './helpers';
 import { sentSnapshot } from './portal-fixtures';
-import { completedSession, connectStripe, deliver, type FakeStripe, fakeStripe, stripeEvent } from './stripe-fake';
+import { completedSession, connectStripe, deliver, fakeStripeForFile, stripeEvent } from './stripe-fake';
 
 // Where online payment could charge twice, or say something untrue, and what stops it (issue 15's
 // review): a session paid at Stripe whose webhook is late, a deposit asked for on the order and on its
@@ -17,19 +17,11 @@ import { completedSession, connectStripe, deliver, type FakeStripe, fakeStripe, 
 type Co = Awaited<ReturnType<typeof companyWithBudget>>;
 let co: Co;
 let account: string;
-let stripe: FakeStripe;
+const stripe = fakeStripeForFile();
 
 beforeAll(async () => {
   co = await companyWithBudget();
   account = await connectStripe(co.orgId);
-  stripe = fakeStripe();
-});
-beforeEach(() => {
-  stripe.calls.length = 0;
-  stripe.setDown(false);
-});
-afterAll(() => {
-  stripe.spy.mockRestore();
 });
 
 async function invoice() {

@@ -1,12 +1,12 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { money } from '../views/format';
 import { documents, onlinePayments, orgs, payments } from '../src/db/schema';
 import { nextStepLabel } from '../src/portal/wording';
 import { companyWithBudget, createDocument, sendDocument, sentToRecipient } from './fixtures';
 import { Browser, db, location } from './helpers';
 import { editDraft, sentSnapshot, statusOf } from './portal-fixtures';
-import { completedSession, connectStripe, deliver, type FakeStripe, fakeStripe, stripeEvent } from './stripe-fake';
+import { completedSession, connectStripe, deliver, fakeStripeForFile, stripeEvent } from './stripe-fake';
 
 // Paying from the portal (issue 15, B): "Pay $X", "Pay another amount", the deposit after signing,
 // and the page the customer comes back to from Stripe Checkout.
@@ -14,20 +14,12 @@ import { completedSession, connectStripe, deliver, type FakeStripe, fakeStripe, 
 type Co = Awaited<ReturnType<typeof companyWithBudget>>;
 let co: Co;
 let account: string;
-let stripe: FakeStripe;
+const stripe = fakeStripeForFile();
 
 // One fake for the file: its session ids count from 1 per fake, and they are unique in D1.
 beforeAll(async () => {
   co = await companyWithBudget();
   account = await connectStripe(co.orgId);
-  stripe = fakeStripe();
-});
-beforeEach(() => {
-  stripe.calls.length = 0;
-  stripe.setDown(false);
-});
-afterAll(() => {
-  stripe.spy.mockRestore();
 });
 
 /** A sent invoice with online payment on (unless `online: false`), opened by its recipient. */

@@ -1,6 +1,6 @@
 import { env, exports } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
-import { vi } from 'vitest';
+import { afterAll, beforeEach, vi } from 'vitest';
 import { orgs } from '../src/db/schema';
 import { stripeSignature } from '../src/payments/gateway';
 import { BASE, db } from './helpers';
@@ -168,6 +168,20 @@ export function fakeStripe() {
   };
 }
 export type FakeStripe = ReturnType<typeof fakeStripe>;
+
+/**
+ * One fake for a whole test file (its ids count from 1 per fake, and they are unique in D1): calls
+ * cleared and Stripe reachable again before each test, the real fetch back after the file.
+ */
+export function fakeStripeForFile(): FakeStripe {
+  const stripe = fakeStripe();
+  beforeEach(() => {
+    stripe.calls.length = 0;
+    stripe.setDown(false);
+  });
+  afterAll(() => stripe.spy.mockRestore());
+  return stripe;
+}
 
 /** Test setup: the org's Stripe connection is active (as an account.updated webhook would leave it). */
 export async function connectStripe(orgId: string, change: Partial<typeof orgs.$inferInsert> = {}) {
