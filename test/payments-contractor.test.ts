@@ -354,9 +354,13 @@ describe('a deposit paid online', () => {
     let page = await (await co.browser.get(`/documents/${id}`)).text();
     expect(page).toContain(`action="/documents/${id}/deposit-invoice"`);
 
-    // Part of it paid (a bank debit still processing counts nothing): still to invoice.
+    // A bank debit of it still processing: not paid, but no invoice asks for it meanwhile (the action
+    // refuses one), so neither the page nor home offers it; the page says the payment is on its way.
     await paidOnline(co, id, { amount: deposit, status: 'processing', purpose: 'deposit', method: 'us_bank_account' });
-    expect(await home()).toContain('Approved, deposit invoice not created');
+    expect(await home()).not.toContain('Approved, deposit invoice not created');
+    page = await (await co.browser.get(`/documents/${id}`)).text();
+    expect(visibleText(page)).toContain(`A bank payment of ${usd(deposit)} for the deposit is processing online.`);
+    expect(page).not.toContain(`action="/documents/${id}/deposit-invoice"`);
 
     await paidOnline(co, id, { amount: deposit, status: 'succeeded', purpose: 'deposit', paidOn: '2026-12-02' });
     page = await (await co.browser.get(`/documents/${id}`)).text();

@@ -39,14 +39,7 @@ import {
 } from './drafts';
 import { kindKey, kindOf, type Kind } from './kinds';
 import { pdfFileName, pdfResponse, renderSnapshotPdf } from './pdf';
-import {
-  depositInvoiceOf,
-  getDocument,
-  getVersionLines,
-  recipientChoices,
-  voidable,
-  type LoadedDocument,
-} from './queries';
+import { getDocument, getVersionLines, recipientChoices, voidable, type LoadedDocument } from './queries';
 import { totalsFor, type DocumentSnapshot } from './snapshot';
 import { canTransition, nextStatus, STATUS_LABELS } from './status';
 
@@ -234,12 +227,13 @@ async function decisionsSection(c: AppContext, d: LoadedDocument, snapshot: Docu
   const ctx = pageContext(c);
   let deposit = null;
   if (d.document.type === 'customer_order' && d.document.status === 'approved' && snapshot.totals.deposit > 0) {
-    const invoice = await depositInvoiceOf(c.get('db'), d.org.id, d.document.id);
     deposit = {
       amount: snapshot.totals.deposit,
       currency: d.org.currency,
-      invoiceId: invoice?.id ?? null,
+      invoiceId: d.depositInvoiceId,
       paidOnline: depositPaidOn(d.payments, snapshot.totals.deposit),
+      // A bank payment of it started online: no invoice asks for it meanwhile (depositInvoiceWrite's rule).
+      processing: d.online.filter((p) => p.status === 'processing').reduce((sum, p) => sum + p.amount, 0),
     };
   }
   const latest = d.bids[0];

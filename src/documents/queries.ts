@@ -122,8 +122,10 @@ export async function getDocument(db: Db, orgId: string, documentId: string, pag
         ),
       )
       .orderBy(asc(onlinePayments.createdAt)),
+    // The deposit invoice made from this order, if any: the decision section offers one or links it.
+    depositInvoiceStatement(db, orgId, documentId),
   ]);
-  const [head, versions, lines, paid, org, thread, shared, entries, decisions, bidRows, views, online] = rows;
+  const [head, versions, lines, paid, org, thread, shared, entries, decisions, bidRows, views, online, invoice] = rows;
   if (!head[0] || !org[0]) return null;
   const timeline = entries.slice(0, TIMELINE_PAGE);
   const current = versions.find((v) => v.version === head[0].document.currentVersion)!;
@@ -137,6 +139,7 @@ export async function getDocument(db: Db, orgId: string, documentId: string, pag
     lines,
     payments: paid,
     online,
+    depositInvoiceId: invoice[0]?.id ?? null,
     org: org[0],
     comments: thread,
     files: shared,
@@ -493,11 +496,6 @@ export function depositInvoiceStatement(db: Db, orgId: string, sourceDocumentId:
       ),
     )
     .limit(1);
-}
-
-export async function depositInvoiceOf(db: Db, orgId: string, sourceDocumentId: string) {
-  const [row] = await depositInvoiceStatement(db, orgId, sourceDocumentId);
-  return row ?? null;
 }
 
 /** The org's jobs, newest first, for the documents list's job filter. */

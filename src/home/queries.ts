@@ -73,6 +73,9 @@ function queueDocuments(db: Db, orgId: string, since: number) {
   // from the order, void or not, so an item never stays after its action has nothing left to do.
   const hasDepositInvoice = sql<number>`EXISTS (SELECT 1 FROM documents x WHERE x.org_id = ${orgId}
     AND x.source_document_id = "documents"."id" AND x.type = 'customer_invoice')`;
+  // Nor while a bank payment of the deposit is processing online (the action refuses then too).
+  const depositProcessing = sql<number>`EXISTS (SELECT 1 FROM online_payments o WHERE o.org_id = ${orgId}
+    AND o.document_id = "documents"."id" AND o.status = 'processing')`;
   return db
     .select(
       distinct({
@@ -93,6 +96,7 @@ function queueDocuments(db: Db, orgId: string, since: number) {
         deposit,
         paid,
         hasDepositInvoice,
+        depositProcessing,
         decidedAt,
       }),
     )
@@ -107,7 +111,8 @@ function queueDocuments(db: Db, orgId: string, since: number) {
         sql`(
           (${documents.type} IN ('customer_order', 'vendor_order') AND ${documents.status} IN ('sent', 'viewed', 'declined'))
           OR (${documents.type} = 'customer_order' AND ${documents.status} = 'approved'
-            AND (${decidedAt} >= ${since} OR (${deposit} > 0 AND NOT ${hasDepositInvoice} AND ${paid} < ${deposit})))
+            AND (${decidedAt} >= ${since} OR (${deposit} > 0 AND NOT ${hasDepositInvoice} AND ${paid} < ${deposit}
+              AND NOT ${depositProcessing})))
           OR (${documents.type} = 'customer_invoice' AND ${documents.status} IN ('sent', 'viewed', 'partially_paid'))
         )`,
       ),

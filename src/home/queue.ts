@@ -78,8 +78,9 @@ export function workQueue(data: HomeData, timeZone: string, now = Date.now()) {
     }
     if (d.status === 'approved') {
       const decided = d.decidedAt === null ? null : Number(d.decidedAt);
-      // A deposit paid online (payments on the order) needs no invoice.
-      if (Number(d.deposit) > 0 && !d.hasDepositInvoice && Number(d.paid) < Number(d.deposit))
+      // A deposit paid online (payments on the order), or being paid by a bank debit, needs no invoice.
+      const owed = Number(d.deposit) > 0 && Number(d.paid) < Number(d.deposit) && !d.depositProcessing;
+      if (owed && !d.hasDepositInvoice)
         deposits.push({
           what,
           who: `Approved by ${who || 'the customer'} · ${d.jobName}`,

@@ -53,7 +53,14 @@ export function DecisionsSection({
   docId: string;
   decisions: DecisionView[];
   /** `paidOnline`: the day the deposit was paid in full online (payments on the order), else null. */
-  deposit: { amount: number; currency: string; invoiceId: string | null; paidOnline: string | null } | null;
+  deposit: {
+    amount: number;
+    currency: string;
+    invoiceId: string | null;
+    paidOnline: string | null;
+    /** A bank payment of the deposit started online and not settled (cents). */
+    processing: number;
+  } | null;
   bid: BidView | null;
 }) {
   const tz = ctx.org?.timeZone ?? 'UTC';
@@ -87,7 +94,12 @@ export function DecisionsSection({
             </p>`
           : deposit.invoiceId
             ? html`<p>Deposit invoice: <a href=${`/documents/${deposit.invoiceId}`}>open it</a>.</p>`
-            : html`<form method="post" action=${`/documents/${docId}/deposit-invoice`} class="inline-form">
+            : deposit.processing > 0
+              ? html`<p>
+                  A bank payment of <strong>${money(deposit.processing, deposit.currency)}</strong> for the deposit is
+                  processing online.
+                </p>`
+              : html`<form method="post" action=${`/documents/${docId}/deposit-invoice`} class="inline-form">
             <${Csrf} token=${ctx.csrf} />
             <p>Approved with a deposit of <strong>${depositAmount}</strong>. <button class="btn primary"
               type="submit">Create the deposit invoice</button></p></form>`
