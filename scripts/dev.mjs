@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run dev`: secrets in .dev.vars (made when missing), local migrations, wrangler dev on
 // port 8787, then the idempotent demo seed. Extra flags: --port N, --persist-to DIR, --no-seed,
+// --no-migrate (DIR already holds the migrated database: the browser tests copy one they migrated once),
 // --inspector-port N, --origin URL; anything after `--` goes to wrangler dev as it is.
 // Every link in an email names APP_ORIGIN, so it is set to this server's own address
 // (http://127.0.0.1:PORT, where wrangler listens) unless --origin names another (a tunnel, say).
@@ -15,6 +16,7 @@ const flag = (name, fallback) => {
 const port = Number(flag('--port', process.env.PORT ?? '8787'));
 const persistTo = flag('--persist-to', '.wrangler/state');
 const seed = !args.includes('--no-seed');
+const migrateFirst = !args.includes('--no-migrate');
 const inspectorPort = flag('--inspector-port', null);
 const origin = new URL(flag('--origin', `http://127.0.0.1:${port}`)).origin;
 const passThrough = args.includes('--') ? args.slice(args.indexOf('--') + 1) : [];
@@ -22,15 +24,17 @@ const wrangler = ['node_modules/wrangler/bin/wrangler.js'];
 
 const vars = ensureDevVars('.dev.vars');
 
-const migrate = spawnSync(
-  process.execPath,
-  [...wrangler, 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistTo],
-  {
-    stdio: 'inherit',
-    env: { ...process.env, CI: 'true' },
-  },
-);
-if (migrate.status !== 0) process.exit(migrate.status ?? 1);
+if (migrateFirst) {
+  const migrate = spawnSync(
+    process.execPath,
+    [...wrangler, 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistTo],
+    {
+      stdio: 'inherit',
+      env: { ...process.env, CI: 'true' },
+    },
+  );
+  if (migrate.status !== 0) process.exit(migrate.status ?? 1);
+}
 
 const dev = spawn(
   process.execPath,
@@ -44,6 +48,8 @@ const dev = spawn(
     '--persist-to',
     persistTo,
     '--show-interactive-dev-session=false',
+    // The cron's /__scheduled address, which the tick below calls as the 5-minute cron would in production.
+    '--test-scheduled',
     '--var',
     `APP_ORIGIN:${origin}`,
     ...(inspectorPort ? ['--inspector-port', inspectorPort] : []),
@@ -54,6 +60,12 @@ const dev = spawn(
     env: process.env,
   },
 );
+// Reminders, digests and mail delivery run every 5 minutes in production; here too, while the server runs.
+const tick = setInterval(
+  () => fetch(`http://127.0.0.1:${port}/__scheduled?cron=${encodeURIComponent('*/5 * * * *')}`).catch(() => undefined),
+  5 * 60_000,
+);
+tick.unref();
 const stop = () => dev.kill('SIGTERM');
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
