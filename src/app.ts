@@ -6,12 +6,15 @@ import { authRoutes } from './auth/routes';
 import { loadUser, requireUser } from './auth/session';
 import { budgetRoutes } from './budget/routes';
 import { database } from './db/client';
+import { deadlineRoutes } from './deadlines/routes';
 import { devRoutes } from './dev/routes';
 import { devStripeRoutes } from './dev/stripe-routes';
+import { devDeadlineRoutes } from './dev/deadline-routes';
 import { contractorDocumentPage } from './documents/pages';
 import { documentRoutes } from './documents/routes';
 import { sendRoutes } from './documents/send-routes';
 import { homeRoutes } from './home/routes';
+import { reminderRoutes } from './reminders/routes';
 import type { AppEnv } from './http/context';
 import { capBody } from './http/body';
 import { csrf } from './http/csrf';
@@ -28,6 +31,7 @@ import { appHostOnly, robotsTxt, securityHeaders } from './http/security';
 import { userAccountRoutes } from './settings/account-routes';
 import { LOGO_BODY_CAP, settingsRoutes } from './settings/routes';
 import { paymentSettingsRoutes } from './settings/payments-routes';
+import { reminderSettingsRoutes } from './settings/reminders-routes';
 
 const FORM_CAP = {
   max: 1024 * 1024,
@@ -74,6 +78,7 @@ export function buildApp() {
 
   app.route('/', authRoutes);
   app.route('/', devRoutes);
+  app.route('/', devDeadlineRoutes); // issue 16: move a sent document's deadline (development and tests only)
   app.route(
     '/',
     devStripeRoutes((request, c) => app.fetch(request, c.env, c.executionCtx)),
@@ -96,13 +101,16 @@ export function buildApp() {
   dashboard.route('/', homeRoutes);
   dashboard.route('/', budgetRoutes);
   dashboard.route('/', documentRoutes);
+  dashboard.route('/', reminderRoutes);
   dashboard.route('/', sendRoutes);
+  dashboard.route('/', deadlineRoutes);
   dashboard.route('/', conversationRoutes('contractor', '/documents', contractorDocumentPage));
   dashboard.route('/', feedRoutes);
   dashboard.route('/', signingRoutes);
   dashboard.route('/', accountRoutes);
   dashboard.route('/', settingsRoutes);
   dashboard.route('/', paymentSettingsRoutes);
+  dashboard.route('/', reminderSettingsRoutes);
   dashboard.route('/', userAccountRoutes);
   app.route('/', dashboard);
   return app;

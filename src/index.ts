@@ -5,6 +5,8 @@ import { deliverDueMail } from './mail/outbox';
 import { unsealedSignatures } from './signing/queries';
 import { finalizeSignature } from './signing/finalize';
 import type { Db } from './db/client';
+import { sendDailyDigests } from './digest/daily';
+import { runReminders } from './reminders/run';
 
 async function retrySealing(env: Env, db: Db) {
   for (const p of await unsealedSignatures(db)) await finalizeSignature(env, db, p.id, env.APP_ORIGIN);
@@ -18,8 +20,15 @@ export default {
   fetch: app.fetch,
   async scheduled(_controller: ScheduledController, env: Env, ctx: ExecutionContext) {
     const db = database(env.DB);
-    ctx.waitUntil(deliverDueMail(env, db));
     // A signed document never stays "finalizing": whatever failed to seal is sealed again here.
     ctx.waitUntil(retrySealing(env, db));
+    // Reminders and digests queue their mail in the outbox first, so this run delivers it with the rest.
+    ctx.waitUntil(
+      (async () => {
+        await runReminders(env, db).catch((err) => console.error('reminders', err));
+        await sendDailyDigests(env, db).catch((err) => console.error('daily digest', err));
+        await deliverDueMail(env, db);
+      })(),
+    );
   },
 } satisfies ExportedHandler<Env>;

@@ -17,7 +17,7 @@ import {
 } from './hostile';
 import { editDraft, formFields, PNG } from './portal-fixtures';
 import { db } from './helpers';
-import { signatures } from '../src/db/schema';
+import { documents, signatures } from '../src/db/schema';
 import { eq } from 'drizzle-orm';
 
 // The hostile-input sweep over the contractor's documents: drafts, sending, payments, status
@@ -38,6 +38,9 @@ let voids: ReturnType<typeof rotation<string>>;
 let removals: ReturnType<typeof rotation<string>>;
 let pdfId: string;
 let pngId: string;
+/** The sent estimate's date as its page shows it, moved on by each accepted extension (issue 16). */
+let deadline = '';
+const nextDay = (iso: string) => new Date(Date.parse(`${iso}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
 
 async function sentDocument(kind: string, fields: Form) {
   const id = await createDocument(v, co.jobId, kind, fields);
@@ -106,6 +109,7 @@ beforeAll(async () => {
     await Promise.all(Array.from({ length: 5 }, () => createDocument(v, co.jobId, 'estimate', electrical))),
   );
   ({ id: sent } = await sentDocument('estimate', { all: '1' }));
+  deadline = (await db().select({ d: documents.deadline }).from(documents).where(eq(documents.id, sent)))[0].d!;
   revisions = rotation([
     (await sentDocument('proposal', electrical)).id,
     (await sentDocument('proposal', electrical)).id,
@@ -286,6 +290,29 @@ const targets: Target[] = [
     path: () => `/documents/${sent}/resend`,
     pathWith: (id) => `/documents/${id}/resend`,
     runs: 5,
+  },
+  {
+    name: 'POST /documents/:id/deadline',
+    method: 'POST',
+    as,
+    path: () => `/documents/${sent}/deadline`,
+    pathWith: (id) => `/documents/${id}/deadline`,
+    fields: { deadline: 'text', seen: 'text' },
+    valid: () => ({ deadline: nextDay(deadline), seen: deadline }),
+    afterSuccess: () => void (deadline = nextDay(deadline)),
+    room: () => sent,
+    runs: 10,
+  },
+  {
+    // One reminder an hour: the first valid post sends it, the rest are 429.
+    name: 'POST /documents/:id/remind',
+    method: 'POST',
+    as,
+    path: () => `/documents/${sent}/remind`,
+    pathWith: (id) => `/documents/${id}/remind`,
+    room: () => sent,
+    runs: 5,
+    once: true,
   },
   {
     name: 'POST /documents/:id/comments',

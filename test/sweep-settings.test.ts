@@ -164,6 +164,37 @@ const targets: Target[] = [
     valid: () => ({ onlinePaymentDefault: 'on', payOtherAmount: 'on', payMinimum: '25.00' }),
   },
   { name: 'POST /settings/payments/connect', method: 'POST', as, path: () => '/settings/payments/connect', runs: 5 },
+  // Settings → Reminders (issue 16): the company's defaults and the user's own digest switch.
+  {
+    name: 'POST /settings/reminders',
+    method: 'POST',
+    as,
+    path: () => '/settings/reminders',
+    fields: {
+      remindersOn: 'flag',
+      remind_unopened: 'number',
+      remind_undecided: 'number',
+      remind_before: 'number',
+      remind_overdue_every: 'number',
+      remind_overdue_max: 'number',
+    },
+    valid: () => ({
+      remindersOn: 'on',
+      remind_unopened: '3',
+      remind_undecided: '7',
+      remind_before: '3',
+      remind_overdue_every: '7',
+      remind_overdue_max: '3',
+    }),
+  },
+  {
+    name: 'POST /settings/reminders/digest',
+    method: 'POST',
+    as,
+    path: () => '/settings/reminders/digest',
+    fields: { daily_digest: 'flag' },
+    valid: () => ({ daily_digest: 'on' }),
+  },
 ];
 
 sweepSuite('accounts and settings', 'accounts and settings', targets, 120_000);

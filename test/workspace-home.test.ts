@@ -130,6 +130,8 @@ describe('home is a work queue with money at the top', () => {
       .update(documentVersions)
       .set({ dueDate: '2020-01-15' })
       .where(eq(documentVersions.documentId, invoice.id));
+    // The date that counts once sent is the document's own (issue 16), copied from the version at send.
+    await db().update(documents).set({ deadline: '2020-01-15' }).where(eq(documents.id, invoice.id));
     const paid = await co.browser.post(`/documents/${invoice.id}/payments`, {
       amount: '100.00',
       paidOn: todayIn('UTC'),

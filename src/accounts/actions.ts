@@ -6,6 +6,7 @@ import { accounts, contacts } from '../db/schema';
 import type { Env } from '../env';
 import { Conflict, NotFound } from '../errors';
 import { documentsVisibleTo } from '../portal/queries';
+import { cancelForContact } from '../reminders/cancel';
 import { documentRoom } from '../rooms/client';
 import type { AccountKind } from './queries';
 
@@ -153,7 +154,9 @@ export async function updateContact(
       to: email,
     });
     try {
-      await (moved ? db.batch([update, revocation]) : update);
+      // A new address: the scheduled reminders to the old one go with its links (issue 16).
+      const cancelled = cancelForContact(db, { orgId: input.orgId, contactId: current.id });
+      await (moved ? db.batch([update, revocation, cancelled]) : update);
     } catch (err) {
       if (!CONTACT_MOVED.test(String(err))) throw err;
       if (attempt < EDIT_ATTEMPTS) continue;
@@ -198,6 +201,7 @@ export async function revokeContact(
         actor,
         data: { contactId: contact.id, contact: `${contact.name} <${contact.email}>` },
       }),
+      cancelForContact(db, { orgId: input.orgId, contactId: contact.id }),
     ]);
   } catch (err) {
     if (!ACCESS_MOVED.test(String(err))) throw err;

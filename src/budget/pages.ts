@@ -39,7 +39,7 @@ export async function showJob(c: AppContext, jobId: string, groupForm: FormState
       })),
   }));
   const ctx = pageContext(c);
-  const rows = data.documents.map(listRow);
+  const rows = data.documents.map((r) => listRow(r, org.timeZone));
   const docGroups = typeGroups()
     .map((g) => ({ label: g.label, rows: rows.filter((r) => r.type === g.type) }))
     .filter((g) => g.rows.length);

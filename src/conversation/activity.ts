@@ -34,6 +34,8 @@ export type Action =
   | 'link_revoked'
   | 'link_requested'
   | 'reminder_sent'
+  | 'deadline_extended'
+  | 'update_requested'
   | 'mail_failed'
   | 'sealed'
   | 'budget_updated';

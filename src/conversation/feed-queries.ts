@@ -65,6 +65,7 @@ export const ATTENTION_ACTIONS = [
   'accepted',
   'bid_submitted',
   'link_requested',
+  'update_requested',
 ];
 
 type FeedRow = Awaited<ReturnType<typeof feedStatement>>[number];

@@ -1,4 +1,4 @@
-import { money } from '../../views/format';
+import { calendarDate, money } from '../../views/format';
 import type { EventView } from '../../views/components/conversation';
 
 interface ActivityRow {
@@ -53,6 +53,8 @@ export const ACTION_LABELS: Record<string, string> = {
   link_revoked: 'revoked portal access',
   link_requested: 'asked for a fresh link',
   reminder_sent: 'sent a reminder',
+  deadline_extended: 'extended the deadline',
+  update_requested: 'asked for an updated document',
   mail_failed: 'email could not be delivered',
   sealed: 'the signed PDF was sealed',
   budget_updated: 'updated the job budget',
@@ -100,6 +102,13 @@ export function describeEvent(row: ActivityRow, currency = 'USD'): EventView {
   if (row.action === 'mail_failed' && data.error) detail = String(data.error);
   if (row.action === 'revised' && data.version) text = `started revision ${data.version}`;
   if (row.action === 'voided') text = 'voided it';
+  // Issue 16: data { to, why } for a reminder (why: what it chased, in words); { from, to, label } for an extension.
+  if (row.action === 'reminder_sent' && data.to) text = `sent a reminder to ${person(data.to)}`;
+  if (row.action === 'reminder_sent' && typeof data.why === 'string') detail = data.why;
+  if (row.action === 'deadline_extended' && typeof data.to === 'string') {
+    const label = typeof data.label === 'string' ? data.label.toLowerCase() : 'the date';
+    text = `moved ${label} from ${calendarDate(data.from as string | null)} to ${calendarDate(data.to)}`;
+  }
   return {
     id: row.id,
     seq: row.seq,

@@ -36,6 +36,8 @@ export interface PageErrors {
   pay?: string;
   /** A decline posted without confirm=yes: the page asks "Decline …?" with values.reason (A renders it). */
   confirmDecline?: boolean;
+  /** The portal's "Ask for an update" refused (deadlines/requests.ts): the document is not closed by its date. */
+  ask?: string;
   /** A file removal posted without confirm=yes (either side): the files section asks "Remove plan.pdf?" first. */
   confirmRemove?: string;
   values?: Record<string, string>;

@@ -44,6 +44,14 @@ export const orgs = sqliteTable(
     /** Whether a customer may pay less than the balance ("Pay another amount"), and at least how much (cents). */
     payOtherAmount: integer('pay_other_amount', { mode: 'boolean' }).notNull().default(false),
     payMinimum: integer('pay_minimum').notNull().default(0),
+    // Reminders (issue 16): what a document sent from now on chases, in days; 0 leaves that reminder out.
+    /** "Remind automatically": off, a document is sent with no reminders unless its send page asks for them. */
+    remindersOn: integer('reminders_on', { mode: 'boolean' }).notNull().default(true),
+    remindUnopenedDays: integer('remind_unopened_days').notNull().default(3),
+    remindUndecidedDays: integer('remind_undecided_days').notNull().default(7),
+    remindBeforeDays: integer('remind_before_days').notNull().default(3),
+    remindOverdueEvery: integer('remind_overdue_every').notNull().default(7),
+    remindOverdueMax: integer('remind_overdue_max').notNull().default(3),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('orgs_stripe_account').on(t.stripeAccountId)],
@@ -59,6 +67,10 @@ export const users = sqliteTable(
     // "pbkdf2-sha256$<iterations>$<salt b64>$<hash b64>"; null until an invited user sets one.
     passwordHash: text('password_hash'),
     role: text('role', { enum: ['owner', 'member'] }).notNull(),
+    /** The daily digest at 7:00 in the company's time zone (issue 16); each user can turn theirs off. */
+    dailyDigest: integer('daily_digest', { mode: 'boolean' }).notNull().default(true),
+    /** The company-local day (YYYY-MM-DD) of the last digest considered for this user: one per day. */
+    digestOn: text('digest_on'),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('users_email').on(t.email), index('users_org').on(t.orgId)],
@@ -267,6 +279,15 @@ export const documents = sqliteTable(
     createdAt: createdAt(),
     updatedAt: integer('updated_at').notNull(),
     sentAt: integer('sent_at'),
+    /**
+     * The date that counts now (issue 16): the sent version's valid-until, bids-due, due or required-by date,
+     * copied at send and moved by an extension. Null: no deadline.
+     */
+    deadline: text('deadline'),
+    /** The reminder plan the document was sent with (JSON `ReminderPlan`); null before the first send. */
+    reminderPlan: text('reminder_plan'),
+    /** When the recipient last asked for an updated document (one request a day). */
+    updateRequestedAt: integer('update_requested_at'),
     // Comment notification throttle, per side that receives the email.
     notifiedContractorAt: integer('notified_contractor_at'),
     notifiedRecipientAt: integer('notified_recipient_at'),
@@ -406,6 +427,44 @@ export const stripeEvents = sqliteTable('stripe_events', {
   account: text('account'),
   receivedAt: integer('received_at').notNull(),
 });
+
+export const reminderKinds = ['unopened', 'undecided', 'before_deadline', 'overdue', 'manual'] as const;
+export type ReminderKind = (typeof reminderKinds)[number];
+export const reminderStates = ['scheduled', 'sent', 'cancelled', 'skipped'] as const;
+export type ReminderState = (typeof reminderStates)[number];
+
+/**
+ * One row per reminder a sent document will (or did) send: scheduled → sent, or cancelled when its
+ * reason is gone (opened, signed, paid, void, revoked, a new version), or skipped when a later one
+ * of the same document was due in the same run. A row is sent once: its state moves from
+ * 'scheduled' in the same batch that queues its email.
+ */
+export const reminders = sqliteTable(
+  'reminders',
+  {
+    id: id(),
+    orgId: orgId(),
+    documentId: text('document_id').notNull(),
+    /** The sent version it chases: a reminder of an earlier version is cancelled, never sent. */
+    version: integer('version').notNull(),
+    kind: text('kind', { enum: reminderKinds }).notNull(),
+    /** Which one of its kind: an overdue invoice's 1st, 2nd ... reminder; a manual reminder's count. */
+    n: integer('n').notNull().default(1),
+    dueAt: integer('due_at').notNull(),
+    state: text('state', { enum: reminderStates }).notNull().default('scheduled'),
+    /** Why it was cancelled or skipped, in a word: 'opened', 'decided', 'paid', 'void', 'revoked', 'revised' ... */
+    reason: text('reason'),
+    contactId: text('contact_id'),
+    sentAt: integer('sent_at'),
+    createdAt: createdAt(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('reminders_doc_kind').on(t.documentId, t.version, t.kind, t.n),
+    index('reminders_due').on(t.state, t.dueAt),
+    index('reminders_org_doc').on(t.orgId, t.documentId),
+  ],
+);
 
 export const sides = ['contractor', 'recipient', 'system'] as const;
 export type Side = (typeof sides)[number];

@@ -1,20 +1,51 @@
 import { Hono } from 'hono';
 import { html } from '../../views/html';
 import { DevMailMessagePage, DevMailPage } from '../../views/dashboard/dev-mail';
-import type { AppEnv } from '../http/context';
+import type { AppContext, AppEnv } from '../http/context';
 import { notFound } from '../http/errors';
 import { render } from '../http/render';
 import { findOutboxMessage, listOutbox } from '../mail/outbox';
 import { developmentOnly } from './only';
 import { seedDemo } from './seed';
 import { seedBench, seedBenchSigning } from './bench-seed';
+import { sendDailyDigests } from '../digest/daily';
+import { runReminders } from '../reminders/run';
+import { readForm } from '../http/validate';
+import { takeFlash } from '../http/flash';
+import { redirectWith } from '../http/render';
+
+const DAY = 86_400_000;
+
+async function mailbox(c: AppContext, notice?: string, status: 200 | 422 = 200) {
+  const messages = await listOutbox(c.get('db'), 100);
+  const page = html`<${DevMailPage} nonce=${c.get('nonce')} csrf=${c.get('csrf')} notice=${notice}
+    messages=${messages} />`;
+  return render(c, page, status);
+}
 
 // Development-only: the outbox as a mailbox, and the demo seed. Anywhere but development and tests answers 404.
 export const devRoutes = new Hono<AppEnv>()
   .use('/dev/*', developmentOnly)
   .get('/dev/mail', async (c) => {
-    const messages = await listOutbox(c.get('db'), 100);
-    return render(c, html`<${DevMailPage} nonce=${c.get('nonce')} messages=${messages} />`);
+    return mailbox(c, takeFlash(c));
+  })
+  // What the cron does every 5 minutes (reminders, then digests), now or as if some days had passed, so the
+  // reminder and digest emails can be seen here without waiting. Each reminder and digest still goes once.
+  .post('/dev/scheduled', async (c) => {
+    const days = Number((await readForm(c)).days ?? '0');
+    if (!Number.isInteger(days) || days < 0 || days > 60) {
+      return mailbox(c, 'Days ahead must be a whole number from 0 to 60.', 422);
+    }
+    const at = Date.now() + days * DAY;
+    const db = c.get('db');
+    const reminders = await runReminders(c.env, db, at);
+    const digests = await sendDailyDigests(c.env, db, at);
+    const when = days ? `as of ${days} day${days === 1 ? '' : 's'} from now` : 'now';
+    return redirectWith(
+      c,
+      '/dev/mail',
+      `Ran the scheduled work ${when}: reminders for ${reminders.documents} document(s), ${digests.sent} digest(s).`,
+    );
   })
   .get('/dev/mail/:id', async (c) => {
     const message = await findOutboxMessage(c.get('db'), c.req.param('id'));

@@ -9,6 +9,14 @@ import { createId } from '../db/ids';
 import { contacts, documentLines, documents, documentVersions, onlinePayments, payments } from '../db/schema';
 import type { Env } from '../env';
 import { Conflict, DomainError, NotFound, Refused } from '../errors';
+import { pastDeadlineRefusal } from '../deadlines/rules';
+import {
+  cancelStatement,
+  companyPlan,
+  plannedReminders,
+  scheduleStatements,
+  type ReminderPlan,
+} from '../reminders/plan';
 import { sha256Hex } from '../http/crypto';
 import type { RawForm } from '../http/validate';
 import { documentMail } from '../mail/documents';
@@ -504,7 +512,8 @@ function sendStatus(
 
 /** Why the draft cannot be sent as it is, or nothing: the send page and the send itself ask the same. */
 export function sendRefusal(
-  d: Pick<LoadedDocument, 'document' | 'current' | 'contact' | 'account'>,
+  d: Pick<LoadedDocument, 'document' | 'current' | 'contact' | 'account' | 'org'>,
+  now = Date.now(),
 ): DomainError | null {
   if (d.current.state !== 'draft') return new Conflict(ALREADY_SENT);
   try {
@@ -519,7 +528,7 @@ export function sendRefusal(
       `Choose who this ${kind.label.toLowerCase()} is prepared for (account and contact) in the draft, then send it.`,
     );
   }
-  return null;
+  return pastDeadlineRefusal(d.document, d.current.dueDate, d.org.timeZone, now);
 }
 
 export interface SendInput extends Scope {
@@ -527,6 +536,8 @@ export interface SendInput extends Scope {
   name: string;
   email: string;
   message: string;
+  /** The send page's reminders; absent, the company's defaults. */
+  reminders?: ReminderPlan;
 }
 
 export interface SendCommit extends RoomContext {
@@ -540,6 +551,10 @@ export interface SendCommit extends RoomContext {
   snapshot: string;
   pdf: { key: string; sha256: string; signatureBox: string | null };
   mail: { fromName: string; replyTo: string | null; subject: string; html: string; text: string };
+  /** The draft's valid-until, bids-due, due or required-by date: the document's deadline from now on. */
+  deadline: string | null;
+  /** What it chases (issue 16): its reminders are scheduled in the send's batch. */
+  reminderPlan: ReminderPlan;
 }
 
 /**
@@ -595,6 +610,8 @@ export async function sendDocument(env: Env, db: Db, actor: ContractorActor, inp
       snapshot: JSON.stringify(snapshot),
       pdf: { key, sha256: sha, signatureBox: pdf.signatureBox ? JSON.stringify(pdf.signatureBox) : null },
       mail: { fromName: d.org.name, replyTo: d.org.email || null, ...mail },
+      deadline: d.current.dueDate,
+      reminderPlan: input.reminders ?? companyPlan(d.org),
     };
     const result = await throughRoom(documentRoom(env, d.document.id).send(commit));
     if (linkVersion !== contact.accessVersion && d.document.accountId) {
@@ -681,8 +698,22 @@ export async function sendWrite(db: Db, input: SendCommit): Plan<{ status: strin
       : []),
     db
       .update(documents)
-      .set({ status, sentVersion: input.version, sentAt: now, updatedAt: now })
+      .set({
+        status,
+        sentVersion: input.version,
+        sentAt: now,
+        updatedAt: now,
+        deadline: input.deadline,
+        reminderPlan: JSON.stringify(input.reminderPlan),
+      })
       .where(and(eq(documents.id, doc.id), eq(documents.status, doc.status))),
+    // The earlier version's reminders stop; this one's are scheduled from its own date and the plan.
+    cancelStatement(db, { orgId: input.orgId, documentId: doc.id, beforeVersion: input.version }, 'revised', now),
+    ...scheduleStatements(
+      db,
+      { orgId: input.orgId, documentId: doc.id, version: input.version, contactId: input.contact.id, now },
+      plannedReminders({ ...doc, deadline: input.deadline }, input.reminderPlan, input.timeZone, now),
+    ),
     ...(to.name !== input.contact.name && !moved ? [db.update(contacts).set({ name: to.name }).where(where)] : []),
     // A new address: the old one's links and sessions stop working (in SQL: a revoke meanwhile is not lost).
     ...(moved
@@ -976,6 +1007,8 @@ export async function paymentWrite(db: Db, input: PaymentCommit): Plan<{ status:
         data: { amount, method, reference, status },
         at: now,
       }),
+      // Paid in full: nothing is left to chase (issue 16).
+      ...(status === 'paid' ? [cancelStatement(db, { orgId: input.orgId, documentId: doc.id }, 'paid', now)] : []),
     ],
     activityId,
     event: { type: 'payment_recorded', say: 'A payment was recorded.' },
@@ -1044,6 +1077,7 @@ export async function statusWrite(db: Db, input: StatusCommit): Plan<{ status: s
         data: { from: doc.status, to: status },
         at: now,
       }),
+      ...(status === 'void' ? [cancelStatement(db, { orgId: input.orgId, documentId: doc.id }, 'void', now)] : []),
     ],
     activityId,
     // A voided document leaves the portal: its open pages are closed, saying why.

@@ -1,6 +1,7 @@
 import { calendarDate, money } from '../../views/format';
 import { paymentTotals } from '../budget/totals';
 import type { DocumentType } from '../db/schema';
+import { closedByDeadline, isOverdue } from '../deadlines/rules';
 import { kindOf } from './kinds';
 import type { DocumentState, LoadedDocument } from './queries';
 import { buildSnapshot, totalsFor, type ContractSoFar, type DocumentSnapshot } from './snapshot';
@@ -66,12 +67,33 @@ export function balanceOf(state: Pick<DocumentState, 'document' | 'current' | 'l
 }
 
 /** A row of a document list (job page, /documents): the kind's label, the status's label, which amount it shows. */
-export function listRow<T extends { type: DocumentType; subtype: string | null; status: string }>(r: T) {
+export function listRow<
+  T extends {
+    type: DocumentType;
+    subtype: string | null;
+    status: string;
+    deadline: string | null;
+    dueDate: string | null;
+    sentVersion: number | null;
+    totals: { balance: number };
+  },
+>(r: T, timeZone: string, now = Date.now()) {
   const kind = kindOf(r.type, r.subtype)!;
+  // The date that counts once sent is the document's own (moved by an extension); it shows what it closed.
+  const closed = closedByDeadline(r, timeZone, now);
+  const overdue = !closed && isOverdue(r, r.totals.balance, timeZone, now);
   return {
     ...r,
+    dueDate: r.sentVersion !== null ? (r.deadline ?? r.dueDate) : r.dueDate,
     kindLabel: kind.label,
-    statusLabel: STATUS_LABELS[r.status] ?? r.status,
+    statusLabel: closed
+      ? kind.deadline === 'bids_close'
+        ? 'Bids closed'
+        : 'Expired'
+      : overdue
+        ? 'Overdue'
+        : (STATUS_LABELS[r.status] ?? r.status),
+    statusClass: closed ? 'expired' : overdue ? 'overdue' : r.status,
     amountShown: kind.amountColumn,
   };
 }

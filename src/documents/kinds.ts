@@ -16,6 +16,11 @@ export interface Kind {
   dueLabel: string;
   /** Days from the issue date to the due date of a new draft; null leaves it empty. */
   dueDays: number | null;
+  /**
+   * What its due date means once sent (issue 16): 'expires' (approval is refused after it), 'bids_close' (bids are
+   * refused after it), 'due' (unpaid after it is overdue), 'required_by' (shown, nothing refused), or null.
+   */
+  deadline: 'expires' | 'bids_close' | 'due' | 'required_by' | null;
   defaultRequireSignature: boolean;
   hasDeposit: boolean;
   hasPayments: boolean;
@@ -40,6 +45,7 @@ const customerOrder = {
   amountColumn: 'price',
   dueLabel: 'Valid until',
   dueDays: 30,
+  deadline: 'expires',
   defaultRequireSignature: true,
   hasDeposit: true,
   hasPayments: false,
@@ -52,6 +58,7 @@ const vendorOrder = {
   side: 'vendor',
   amountColumn: 'cost',
   dueDays: null,
+  deadline: 'required_by',
   defaultRequireSignature: true,
   hasDeposit: false,
   hasPayments: false,
@@ -71,6 +78,7 @@ export const KINDS: Kind[] = [
     amountColumn: 'bid',
     dueLabel: 'Bids due',
     dueDays: 14,
+    deadline: 'bids_close',
     defaultRequireSignature: false,
     hasDeposit: false,
     hasPayments: false,
@@ -121,6 +129,7 @@ export const KINDS: Kind[] = [
     amountColumn: 'price',
     dueLabel: 'Due',
     dueDays: 30,
+    deadline: 'due',
     defaultRequireSignature: false,
     hasDeposit: true,
     hasPayments: true,
@@ -164,6 +173,7 @@ export const KINDS: Kind[] = [
     amountColumn: 'cost',
     dueLabel: 'Due',
     dueDays: 30,
+    deadline: null,
     defaultRequireSignature: false,
     hasDeposit: false,
     hasPayments: true,

@@ -11,6 +11,8 @@ import {
 } from '../../views/dashboard/documents';
 import { DraftEditorPage, SelectItemsPage, type EditorLine } from '../../views/dashboard/editor';
 import { SendPage } from '../../views/dashboard/send';
+import { DeadlinePanel } from '../../views/dashboard/deadline-panel';
+import { deadlinePanel } from '../deadlines/present';
 import { centsInput, money, quantity, quantityInput, rateInput } from '../../views/format';
 import { html } from '../../views/html';
 import { currentUser } from '../auth/session';
@@ -23,8 +25,11 @@ import { conversationParts, viewSummaries } from '../conversation/present';
 import type { PageErrors } from '../conversation/routes';
 import type { AppContext } from '../http/context';
 import { notFound } from '../http/errors';
+import { type DomainError, Refused } from '../errors';
 import { pageContext, render } from '../http/render';
 import { documentSubject } from '../mail/documents';
+import { companyPlan } from '../reminders/plan';
+import { planSummary } from '../settings/reminders';
 import type { ContractorActor, Scope } from './actions';
 import { depositPaidOn, draftSnapshot, snapshotOf } from './documents';
 import { createId } from '../db/ids';
@@ -160,6 +165,8 @@ export interface DocumentForms {
   editor?: { form: FormState; lines: DraftLine[] };
   payment?: FormState;
   conversation?: PageErrors;
+  /** The "Deadline & reminders" panel's extend form, refused. */
+  deadline?: FormState;
 }
 
 /** The document's page: the draft editor while its current version is a draft, else the sent version. */
@@ -206,8 +213,14 @@ export async function showDocument(
     ${can('approve_bill') ? actionButton(docRow.id, ctx.csrf, 'approve-bill', 'Approve bill', 'btn primary') : null}
     ${can('void') ? actionButton(docRow.id, ctx.csrf, 'void', 'Void', 'btn danger') : null}`;
   const decisions = await decisionsSection(c, d, snapshot);
+  const panel = deadlinePanel(d, { csrf: ctx.csrf, balance: snapshot.totals.balance, form: forms.deadline });
+  // The date closed it (expired, bids closed) or it is overdue: the header says so, as the lists do.
+  const dated = { expired: 'Expired', bids_closed: 'Bids closed', overdue: 'Overdue' } as const;
+  const closed = panel && panel.state in dated ? (panel.state as keyof typeof dated) : null;
   const shown = {
     ...doc,
+    ...(closed ? { status: closed === 'overdue' ? 'overdue' : 'expired', statusLabel: dated[closed] } : {}),
+    deadline: docRow.deadline,
     sentVersion: docRow.sentVersion ?? d.current.version,
     currentVersion: docRow.currentVersion,
     hasDraftRevision: false,
@@ -215,7 +228,7 @@ export async function showDocument(
   return render(
     c,
     html`<${SentDocumentPage} ctx=${ctx} doc=${shown} extra=${decisions} kind=${kind} job=${d.job} snapshot=${snapshot}
-      actions=${actions}
+      actions=${actions} deadline=${panel ? html`<${DeadlinePanel} ...${panel} />` : null}
       payments=${payments} history=${history(c, d)} views=${viewSummaries(d.views)} thread=${talk.thread}
       files=${talk.files} timeline=${talk.timeline} />`,
     status,
@@ -286,6 +299,23 @@ export async function editorRefused(
     { editor: { form: { values, errors }, lines: lines.length ? lines : (d.lines as DraftLine[]) } },
     422,
   );
+}
+
+/**
+ * A send refused for the draft's date (`sendRefusal`, field 'dueDate'): the editor as saved, 422, with the message
+ * on its due-date field. Any other refusal is thrown to the error page.
+ */
+export function sendRefused(c: AppContext, d: LoadedDocument, kind: Kind, refusal: DomainError): Promise<Response> {
+  if (!(refusal instanceof Refused) || refusal.field !== 'dueDate' || d.current.state !== 'draft') throw refusal;
+  const lines = d.lines as DraftLine[];
+  const form = { values: editorValues(d, lines, kind), errors: { dueDate: refusal.message } };
+  return showDocument(c, d, kind, { editor: { form, lines } }, 422);
+}
+
+/** The document page again with the extend form's date and why it was refused (422). */
+export async function deadlineRefused(c: AppContext, values: Record<string, string>, errors: Record<string, string>) {
+  const { d, kind } = await loadDocument(c);
+  return showDocument(c, d, kind, { deadline: { values, errors } }, 422);
 }
 
 /** The payment form again, with what was typed and why it was refused; 404 for a type that takes no payments. */
@@ -391,6 +421,8 @@ export async function versionPdf(c: AppContext, d: LoadedDocument, version: numb
 /** The send confirmation: who it goes to, the message, the email as it will look. */
 export function sendPage(c: AppContext, d: LoadedDocument, kind: Kind, form: FormState, status: 200 | 422 = 200) {
   const snapshot = draftSnapshot(d, form.values.name ?? '', form.values.email ?? '');
+  const dated = { hasDate: !!d.current.dueDate, requireSignature: snapshot.requireSignature };
+  const companyReminders = planSummary(kind, dated, companyPlan(d.org));
   const preview = new URLSearchParams({
     name: form.values.name ?? '',
     message: (form.values.message ?? '').slice(0, 1500),
@@ -400,6 +432,7 @@ export function sendPage(c: AppContext, d: LoadedDocument, kind: Kind, form: For
     html`<${SendPage} ctx=${pageContext(c)} docId=${d.document.id} snapshot=${snapshot} form=${form} side=${kind.side}
       lineCount=${snapshot.lines.filter((l) => l.kind === 'item').length}
       subject=${documentSubject(snapshot)}
+      companyReminders=${companyReminders}
       previewSrc=${`/documents/${d.document.id}/send/preview?${preview}`} />`,
     status,
   );

@@ -17,6 +17,7 @@ import {
   orgs,
   orgTerms,
   payments,
+  reminders,
   signatures,
   users,
   type DocumentType,
@@ -124,8 +125,21 @@ export async function getDocument(db: Db, orgId: string, documentId: string, pag
       .orderBy(asc(onlinePayments.createdAt)),
     // The deposit invoice made from this order, if any: the decision section offers one or links it.
     depositInvoiceStatement(db, orgId, documentId),
+    // Its reminders (issue 16): the "Deadline & reminders" panel shows the scheduled and the sent ones.
+    db
+      .select({
+        kind: reminders.kind,
+        state: reminders.state,
+        dueAt: reminders.dueAt,
+        sentAt: reminders.sentAt,
+        version: reminders.version,
+      })
+      .from(reminders)
+      .where(and(eq(reminders.orgId, orgId), eq(reminders.documentId, documentId)))
+      .orderBy(asc(reminders.dueAt)),
   ]);
-  const [head, versions, lines, paid, org, thread, shared, entries, decisions, bidRows, views, online, invoice] = rows;
+  const [head, versions, lines, paid, org, thread, shared, entries, decisions, bidRows, views, online, invoice, chase] =
+    rows;
   if (!head[0] || !org[0]) return null;
   const timeline = entries.slice(0, TIMELINE_PAGE);
   const current = versions.find((v) => v.version === head[0].document.currentVersion)!;
@@ -140,6 +154,7 @@ export async function getDocument(db: Db, orgId: string, documentId: string, pag
     payments: paid,
     online,
     depositInvoiceId: invoice[0]?.id ?? null,
+    reminders: chase,
     org: org[0],
     comments: thread,
     files: shared,
@@ -204,6 +219,7 @@ export function documentListStatements(db: Db, orgId: Param, filter: DocumentLis
           title: documentVersions.title,
           issueDate: documentVersions.issueDate,
           dueDate: documentVersions.dueDate,
+          deadline: documents.deadline,
           taxRate: documentVersions.taxRate,
           depositKind: documentVersions.depositKind,
           depositValue: documentVersions.depositValue,

@@ -19,6 +19,7 @@ import {
   recordPayment,
   reviseDocument,
   saveDraft,
+  sendRefusal,
   voidDocument,
 } from './actions';
 import { listRow } from './documents';
@@ -33,6 +34,7 @@ import {
   loadDocument,
   paymentRefused,
   selectItemsPage,
+  sendRefused,
   showDocument,
   versionPdf,
 } from './pages';
@@ -94,8 +96,8 @@ export const documentRoutes = new Hono<AppEnv>()
     const statuses = allStatuses.map((s) => ({ value: s, label: STATUS_LABELS[s] ?? s }));
     return render(
       c,
-      html`<${DocumentListPage} ctx=${pageContext(c)} rows=${rows.map(listRow)} filters=${{ type, status, jobId }}
-        jobs=${jobs} types=${types} statuses=${statuses} />`,
+      html`<${DocumentListPage} ctx=${pageContext(c)} rows=${rows.map((r) => listRow(r, org.timeZone))}
+        filters=${{ type, status, jobId }} jobs=${jobs} types=${types} statuses=${statuses} />`,
     );
   })
   .get('/documents/:file{[a-z0-9]+\\.pdf}', async (c) => {
@@ -123,7 +125,13 @@ export const documentRoutes = new Hono<AppEnv>()
       throw err;
     }
     // "Send to …" is a submit button of the editor: what is on screen is saved, then the send page reads it.
-    if (form.then === 'send' && !form.move) return redirectWith(c, `/documents/${documentId}/send`, 'Draft saved.');
+    if (form.then === 'send' && !form.move) {
+      // A date already past refuses the send: the editor stays, with the message on its date field (422).
+      const { d, kind } = await loadDocument(c);
+      const refusal = sendRefusal(d);
+      if (refusal instanceof Refused && refusal.field === 'dueDate') return sendRefused(c, d, kind, refusal);
+      return redirectWith(c, `/documents/${documentId}/send`, 'Draft saved.');
+    }
     return redirectWith(c, `/documents/${documentId}`, form.move ? undefined : 'Draft saved.');
   })
   .post('/documents/:id/revise', async (c) => {

@@ -13,7 +13,7 @@ import {
   documentVersions,
   jobs,
 } from '../db/schema';
-import { todayIn } from '../documents/drafts';
+import { todayIn, zonedMidnight } from '../deadlines/time';
 import { sentVersionJoin } from '../documents/queries';
 
 const ATTENTION_DAYS = 30;
@@ -23,27 +23,7 @@ const QUEUE_ROWS = 200;
 // The dashboard home is the contractor's work queue: what waits on them, each item one click from
 // its action, and the money in each state. One D1 batch for the whole page, every read org-scoped.
 
-/** Midnight that starts `date` (YYYY-MM-DD) in `timeZone`, as epoch ms. */
-export function zonedMidnight(date: string, timeZone: string): number {
-  const [y, m, d] = date.split('-').map(Number);
-  const guess = Date.UTC(y, m - 1, d);
-  const parts = (ms: number) => {
-    const f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    const p = Object.fromEntries(f.formatToParts(new Date(ms)).map((x) => [x.type, Number(x.value)]));
-    return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - ms; // the zone's offset
-  };
-  const first = guess - parts(guess);
-  return guess - parts(first);
-}
+export { zonedMidnight };
 
 /** The first instant of the company's current month, in its time zone. */
 export function monthStart(timeZone: string, now = Date.now()): number {
@@ -67,7 +47,7 @@ function amounts(orgId: string) {
  * approved orders decided this month or still without their deposit invoice, and unpaid invoices.
  * Amounts are the sent version's frozen totals (what the recipient saw), payments summed beside them.
  */
-function queueDocuments(db: Db, orgId: string, since: number) {
+function queueDocuments(db: Db, orgId: string, since: number, today: string) {
   const { total, deposit, paid, decidedAt } = amounts(orgId);
   // The deposit-invoice action's own rule (documents/queries.ts depositInvoiceStatement): any invoice made
   // from the order, void or not, so an item never stays after its action has nothing left to do.
@@ -91,7 +71,8 @@ function queueDocuments(db: Db, orgId: string, since: number) {
         accountName: accounts.name,
         contactName: contacts.name,
         title: documentVersions.title,
-        dueDate: documentVersions.dueDate,
+        /** The date that counts now (issue 16): expiry, bids closing, an invoice's due date. */
+        deadline: documents.deadline,
         total,
         deposit,
         paid,
@@ -114,6 +95,8 @@ function queueDocuments(db: Db, orgId: string, since: number) {
             AND (${decidedAt} >= ${since} OR (${deposit} > 0 AND NOT ${hasDepositInvoice} AND ${paid} < ${deposit}
               AND NOT ${depositProcessing})))
           OR (${documents.type} = 'customer_invoice' AND ${documents.status} IN ('sent', 'viewed', 'partially_paid'))
+          OR (${documents.type} = 'bid_request' AND ${documents.status} IN ('sent', 'viewed')
+            AND ${documents.deadline} < ${today})
         )`,
       ),
     )
@@ -123,7 +106,7 @@ function queueDocuments(db: Db, orgId: string, since: number) {
 
 /**
  * The money figures over every document of the org, not the capped list: the same rules as the
- * queue (awaiting = sent or viewed customer orders; approved this month by their signature's time;
+ * queue (awaiting = sent or viewed customer orders not expired; approved this month by their signature's time;
  * unpaid and overdue = the balance of sent invoices, overdue once their due day is before today).
  */
 function moneyFigures(db: Db, orgId: string, since: number, today: string) {
@@ -136,10 +119,14 @@ function moneyFigures(db: Db, orgId: string, since: number, today: string) {
   const sum = (when: SQL, amount: SQL) => sql<number>`coalesce(sum(CASE WHEN ${when} THEN ${amount} END), 0)`;
   return db
     .select({
-      awaitingSignature: sum(order('sent', 'viewed'), total),
+      // An expired estimate awaits no one: it is in the queue's "Expired" group, not in this figure.
+      awaitingSignature: sum(
+        sql`${order('sent', 'viewed')} AND (${documents.deadline} IS NULL OR ${documents.deadline} >= ${today})`,
+        total,
+      ),
       approvedThisMonth: sum(sql`${order('approved')} AND ${decidedAt} >= ${since}`, total),
       unpaid: sum(unpaid, balance),
-      overdue: sum(sql`${unpaid} AND ${documentVersions.dueDate} < ${today} AND ${balance} > 0`, balance),
+      overdue: sum(sql`${unpaid} AND ${documents.deadline} < ${today} AND ${balance} > 0`, balance),
     })
     .from(documents)
     .innerJoin(documentVersions, sentVersionJoin(orgId))
@@ -230,7 +217,7 @@ function unansweredComments(db: Db, orgId: string) {
 export async function homePage(db: Db, orgId: string, timeZone: string, now = Date.now()) {
   const since = monthStart(timeZone, now);
   const [docs, figures, bidRows, waitingComments, openJobs, attention] = await db.batch([
-    queueDocuments(db, orgId, since),
+    queueDocuments(db, orgId, since, todayIn(timeZone, now)),
     moneyFigures(db, orgId, since, todayIn(timeZone, now)),
     submittedBids(db, orgId),
     unansweredComments(db, orgId),

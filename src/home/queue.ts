@@ -1,8 +1,9 @@
 import type { HomeFigures, QueueGroup, QueueItem } from '../../views/dashboard/home';
-import { plural } from '../../views/format';
+import { calendarDate, plural } from '../../views/format';
 import { bidTotal } from '../budget/totals';
 import { kindOf } from '../documents/kinds';
-import { todayIn } from '../documents/drafts';
+import { closedByDeadline } from '../deadlines/rules';
+import { daysBetween, todayIn } from '../deadlines/time';
 import type { HomeData } from './queries';
 
 // The work queue, as plain data for the home page: each item says what it is, who it waits on, the
@@ -17,9 +18,6 @@ function waitingFor(since: number | null, now: number): string {
   return days < 1 ? 'waiting since today' : `waiting ${plural(days, 'day')}`;
 }
 
-/** Whole calendar days from one YYYY-MM-DD to another. */
-const daysBetween = (from: string, to: string) => Math.round((Date.parse(to) - Date.parse(from)) / DAY);
-
 const labelOf = (type: string, subtype: string | null) => kindOf(type as never, subtype as never)?.label ?? 'Document';
 
 /** The queue's groups (only those with items) and the money figures, from the home page's one batch. */
@@ -30,12 +28,27 @@ export function workQueue(data: HomeData, timeZone: string, now = Date.now()) {
   const deposits: QueueItem[] = [];
   const declined: QueueItem[] = [];
   const overdue: QueueItem[] = [];
+  const expired: QueueItem[] = [];
   for (const d of data.docs) {
     const label = labelOf(d.type, d.subtype);
     const what = `${label} ${d.number}${d.title ? ` · ${d.title}` : ''}`;
     const who = d.contactName ?? d.accountName ?? '';
     const href = `/documents/${d.id}`;
     const total = Number(d.total);
+    // An estimate past its valid-until date, a bid request past its bids-due date: no longer awaiting anyone.
+    if (closedByDeadline(d, timeZone, now)) {
+      const bids = d.type === 'bid_request';
+      expired.push({
+        what,
+        who: `${who}${who ? ' · ' : ''}${d.jobName}`,
+        amount: bids ? null : total,
+        when: `${bids ? 'Bids closed' : 'Expired'} ${calendarDate(d.deadline)}`,
+        href: `${href}#deadline`,
+        action: bids ? 'Reopen bidding' : 'Extend or revise',
+      });
+      continue;
+    }
+    if (d.type === 'bid_request') continue;
     if (d.status === 'sent' || d.status === 'viewed') {
       if (d.type === 'customer_invoice') {
         // an invoice: counted below with the partially paid ones
@@ -53,12 +66,12 @@ export function workQueue(data: HomeData, timeZone: string, now = Date.now()) {
       }
     }
     if (d.type === 'customer_invoice') {
-      if (d.dueDate && d.dueDate < today && d.balance > 0) {
+      if (d.deadline && d.deadline < today && d.balance > 0) {
         overdue.push({
           what,
           who: `${who}${who ? ' · ' : ''}${d.jobName}`,
           amount: d.balance,
-          when: `${plural(daysBetween(d.dueDate, today), 'day')} overdue`,
+          when: `${plural(daysBetween(d.deadline, today), 'day')} overdue`,
           href,
           action: 'Record a payment',
         });
@@ -93,6 +106,7 @@ export function workQueue(data: HomeData, timeZone: string, now = Date.now()) {
   }
   const groups: QueueGroup[] = [
     { id: 'awaiting', title: 'Waiting for signature or acceptance', items: awaiting },
+    { id: 'expired', title: 'Expired — extend or revise', items: expired },
     { id: 'bids', title: 'Bids to compare', items: bidItems(data.bids, now) },
     { id: 'deposits', title: 'Approved, deposit invoice not created', items: deposits },
     { id: 'declined', title: 'Declined', items: declined },

@@ -10,6 +10,7 @@ import { todayIn } from '../documents/drafts';
 import { canTransition, nextStatus } from '../documents/status';
 import type { Env } from '../env';
 import type { RoomContext, RoomEvent, RoomWrite } from '../rooms/client';
+import { cancelStatement } from '../reminders/plan';
 import { accountState } from './gateway';
 import { failedMails, flagMail, type PaymentMailContext, receivedMails, refundMail } from './mail';
 import { type OnlinePayment, type PaymentState, paymentState } from './queries';
@@ -315,13 +316,18 @@ function succeeded(ctx: Ctx, input: StripeEventCommit, method: 'card' | 'us_bank
     }),
   );
   const event = applied === owed ? 'pay_full' : 'pay_partial';
-  if (applied > 0 && row.purpose === 'invoice' && canTransition(doc.type, doc.status, event))
+  if (applied > 0 && row.purpose === 'invoice' && canTransition(doc.type, doc.status, event)) {
+    const status = nextStatus(doc.type, doc.status, event);
     statements.push(
       db
         .update(documents)
-        .set({ status: nextStatus(doc.type, doc.status, event), updatedAt: ctx.now })
+        .set({ status, updatedAt: ctx.now })
         .where(and(eq(documents.orgId, doc.orgId), eq(documents.id, doc.id), eq(documents.status, doc.status))),
     );
+    // Paid in full online: its reminders stop (issue 16).
+    if (status === 'paid')
+      statements.push(cancelStatement(db, { orgId: doc.orgId, documentId: doc.id }, 'paid', ctx.now));
+  }
   const received = activity(ctx, 'payment_received', payer(ctx), {
     amount: row.amount,
     method: methodLabel(method),

@@ -27,11 +27,12 @@ export function readCost(line: { name: string; quantity: number }, value: string
  * A bid request's lines for the vendor (inputs inside each line while bidding is open, their
  * prices once it closed) and the decision at the end: the running total, the notes and submit.
  * A refused bid shows every value as typed, with each line that cannot be taken marked.
+ * `closed`: the bids-due date passed (deadlines/rules.ts closedByDeadline); the lines and any bid read only.
  */
-export function bidStep(c: AppContext, found: Found, snapshot: DocumentSnapshot, errors?: PageErrors) {
+export function bidStep(c: AppContext, found: Found, snapshot: DocumentSnapshot, errors?: PageErrors, closed = false) {
   const viewer = portalViewer(c);
   const d = found.document;
-  const open = canTransition(d.type, d.status, 'submit_bid');
+  const open = !closed && canTransition(d.type, d.status, 'submit_bid');
   const mine = found.bid;
   const values = errors?.values ?? {};
   const bidLine = (id: string) => mine?.lines.find((l) => l.lineId === id);

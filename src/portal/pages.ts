@@ -3,6 +3,7 @@ import type { PortalContext } from '../../views/layout/portal';
 import { ChangesSince } from '../../views/portal/changes';
 import { OutcomePanel, SignPanel } from '../../views/portal/decide';
 import { PortalDocumentPage } from '../../views/portal/document';
+import { ClosedPanel } from '../../views/portal/closed';
 import { PortalHomePage, type PortalRow } from '../../views/portal/home';
 import { PayPanel, type PayReturn } from '../../views/portal/pay';
 import { amountDue, paymentTotals } from '../budget/totals';
@@ -10,6 +11,8 @@ import { recordView } from '../conversation/actions';
 import { conversationSections } from '../conversation/present';
 import type { PageErrors } from '../conversation/routes';
 import { prepared } from '../db/client';
+import { askedSinceClosed, standingRequest } from '../deadlines/requests';
+import { closedByDeadline, closedMessage, deadlineRule } from '../deadlines/rules';
 import { withPayments } from '../documents/documents';
 import { todayIn } from '../documents/drafts';
 import { approvalEvent, recipientAction } from '../documents/kinds';
@@ -34,7 +37,7 @@ import {
 import { bidStep } from './bid-step';
 import { changesSince, type VersionChanges } from './changes';
 import { portalViewer, requirePortalWith } from './session';
-import { nextStepLabel, partiesLine, recipientStatus, type Decision } from './wording';
+import { nextStepLabel, partiesLine, recipientStatus, shortDate, type Decision } from './wording';
 
 // The recipient's pages, rendered for any route that needs them: the portal's own routes, the
 // conversation's and the signing decisions' (a refused form shows the document again with its error).
@@ -68,7 +71,7 @@ function portalRow(c: AppContext, r: ReturnType<typeof assemblePortalList>[numbe
     type: r.type,
     status: r.status,
     requireSignature: s.requireSignature,
-    dueDate: s.dueDate,
+    dueDate: r.deadline,
     today: todayIn(viewer.org.timeZone),
     timeZone: viewer.org.timeZone,
     companyName: viewer.org.name,
@@ -87,7 +90,7 @@ function portalRow(c: AppContext, r: ReturnType<typeof assemblePortalList>[numbe
     currency: s.currency,
     sentAt: r.sentAt ?? 0,
     issueDate: s.issueDate,
-    action: homeAction(r, s),
+    action: closedByDeadline(r, viewer.org.timeZone) ? null : homeAction(r, s), // expired: nothing to sign
     jobId: r.jobId,
     jobName: r.jobName,
     jobAddress: r.jobAddress,
@@ -180,13 +183,18 @@ export async function showPortalDocument(c: AppContext, documentId: string, erro
   });
   const changed = changesSince(found.lastSeen, snapshot);
   const step = nextStep(c, found, snapshot, errors, changed);
+  // "Ask for an update" refused because the document is open again (extended meanwhile): said above its form.
+  if (errors?.ask && !step.closed) {
+    const refusal = html`<p class="form-summary" role="alert" tabindex="-1" data-focus-error>${errors.ask}</p>`;
+    step.panel = html`${refusal}${step.panel}`;
+  }
   const offer = payOffer(found, snapshot);
   const decided = found.signatures.find((s) => s.versionId === found.version.id);
   const status = recipientStatus({
     type: d.type,
     status: d.status,
     requireSignature: d.requireSignature,
-    dueDate: snapshot.dueDate,
+    dueDate: d.deadline,
     today: todayIn(viewer.org.timeZone),
     timeZone: viewer.org.timeZone,
     companyName: viewer.org.name,
@@ -195,8 +203,9 @@ export async function showPortalDocument(c: AppContext, documentId: string, erro
   const summary = {
     status,
     parties: partiesLine(d.type, snapshot.typeLabel, viewer.org.name),
-    step: decided ? null : nextStepLabel(d.type, d.status, d.requireSignature, !!offer && offer.due > 0),
+    step: decided ? null : nextStepLabel(d.type, d.status, d.requireSignature, !!offer && offer.due > 0, step.closed),
     amountDue: amountDue(snapshot.totals),
+    deadline: d.deadline,
   };
   const attachments = found.files
     .filter((f) => f.side === 'contractor')
@@ -267,6 +276,8 @@ export type Found = NonNullable<Awaited<ReturnType<typeof portalDocument>>>;
 /** The one next step the recipient sees: sign or decline, bid, or what was decided. */
 interface Step {
   panel: unknown;
+  /** Closed by its date (an expired estimate, a closed bid request): nothing to sign or bid, only to ask about. */
+  closed?: boolean;
   scripts: string[];
   lines?: unknown; // a bid request's lines, with their inputs while bidding is open
 }
@@ -285,6 +296,7 @@ function nextStep(
   const scripts = ['/live.js'];
   const event = approvalEvent(d.type);
   const decided = found.signatures.find((s) => s.versionId === found.version.id);
+  if (!decided && closedByDeadline(d, viewer.org.timeZone)) return closedStep(c, found, snapshot, errors);
   if (event && !decided && canTransition(d.type, d.status, event)) {
     const panel = html`<${SignPanel} action=${`${base}#sign`} declineAction=${`${base}#decline`}
       keepOpenHref=${`${base}?#decide`} csrf=${c.get('csrf')} versionHash=${versionHash}
@@ -314,4 +326,34 @@ function nextStep(
   if (notice && d.type !== 'bid_request') return { panel: notice, scripts };
   if (d.type === 'bid_request') return bidStep(c, found, snapshot, errors);
   return { panel: null, scripts };
+}
+
+/**
+ * The decision of a document its date closed: the message where the form was, with "Ask for an update"
+ * ("Ask to reopen bidding") or, once asked, when. A sign or bid refused at the moment of the date (a page
+ * left open) shows its message here, focused. A bid request keeps its lines (and a submitted bid) read only.
+ */
+function closedStep(c: AppContext, found: Found, snapshot: DocumentSnapshot, errors?: PageErrors): Step {
+  const viewer = portalViewer(c);
+  const d = found.document;
+  const tz = viewer.org.timeZone;
+  const bids = deadlineRule(d) === 'bids_close';
+  const asked = askedSinceClosed(d, tz) ? shortDate(todayIn(tz, d.updateRequestedAt!), todayIn(tz)) : null;
+  const what = bids ? 'to reopen bidding' : 'for an update';
+  const box = html`<${ClosedPanel}
+    action=${`/portal/documents/${d.id}#decide`}
+    csrf=${c.get('csrf')}
+    heading=${bids ? 'Bidding closed' : 'Expired'}
+    message=${closedMessage(d, viewer.org.name)}
+    ask=${bids ? 'Ask to reopen bidding' : 'Ask for an update'}
+    askedOn=${asked ? `You asked ${viewer.org.name} ${what} on ${asked}.` : null}
+    canAsk=${standingRequest(d, tz, Date.now()) === null}
+    error=${errors?.sign ?? errors?.bid ?? errors?.ask}
+    errorId=${errors?.sign ? 'sign' : errors?.bid ? 'bid' : undefined}
+  />`;
+  if (!bids) return { panel: box, scripts: ['/live.js'], closed: true };
+  const bid = bidStep(c, found, snapshot, undefined, true);
+  // A refused bid's message carries the #bid anchor; the vendor's earlier bid (its section is #bid) waits for a reload.
+  const mine = found.bid && !errors?.bid ? bid.panel : null;
+  return { panel: html`${box}${mine}`, lines: bid.lines, scripts: ['/live.js'], closed: true };
 }

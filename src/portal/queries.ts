@@ -131,6 +131,7 @@ function listStatements(db: Db, jobId?: Param) {
           status: documents.status,
           sentVersion: documents.sentVersion,
           sentAt: documents.sentAt,
+          deadline: documents.deadline, // the date that counts now (issue 16): Expired, Bids closed, Overdue
           jobId: jobs.id,
           jobName: jobs.name,
           jobNumber: jobs.number,

@@ -19,7 +19,12 @@ export interface StatusFacts {
   type: DocumentType;
   status: string;
   requireSignature: boolean;
-  dueDate: string | null; // YYYY-MM-DD: due (invoices), valid until (orders), bids due
+  /**
+   * YYYY-MM-DD: `documents.deadline`, the date that counts now (issue 16: the sent version's due date,
+   * valid until, bids due or required by, or an extension's). Past it an estimate reads "Expired Dec 28",
+   * a bid request "Bids closed Dec 28", an unpaid invoice "Overdue since Dec 28".
+   */
+  dueDate: string | null;
   today: string; // YYYY-MM-DD in the org's time zone
   timeZone: string;
   companyName: string;
@@ -72,6 +77,8 @@ export function recipientStatus(f: StatusFacts): RecipientStatus {
     case 'customer_order':
     case 'vendor_order':
       if (f.status === 'sent' || f.status === 'viewed') {
+        // An estimate, proposal or change order past its valid-until date can no longer be approved.
+        if (late && f.type === 'customer_order') return { text: `Expired ${due}`, tone: 'stop' };
         if (f.requireSignature) return { text: 'Awaiting your signature', tone: 'waiting' };
         return {
           text: f.type === 'customer_order' ? 'Awaiting your approval' : 'Awaiting your acceptance',
@@ -85,7 +92,7 @@ export function recipientStatus(f: StatusFacts): RecipientStatus {
     case 'bid_request':
       if (f.status === 'sent' || f.status === 'viewed') {
         if (!due) return { text: 'Awaiting your bid', tone: 'waiting' };
-        return { text: late ? `Bids were due ${due}` : `Bids due ${due}`, tone: 'waiting' };
+        return late ? { text: `Bids closed ${due}`, tone: 'stop' } : { text: `Bids due ${due}`, tone: 'waiting' };
       }
       if (f.status === 'submitted') return { text: 'Bid submitted', tone: 'info' };
       if (f.status === 'accepted') return { text: 'Your bid was accepted', tone: 'done' };
@@ -96,7 +103,7 @@ export function recipientStatus(f: StatusFacts): RecipientStatus {
       if (f.status === 'sent' || f.status === 'viewed' || f.status === 'partially_paid') {
         const part = f.status === 'partially_paid' ? 'Partly paid' : '';
         if (!due) return { text: part || 'Awaiting payment', tone: 'waiting' };
-        const when = late ? `Overdue — was due ${due}` : `Due ${due}`;
+        const when = late ? `Overdue since ${due}` : `Due ${due}`;
         return { text: part ? `${part} · ${late ? when : `rest due ${due}`}` : when, tone: late ? 'stop' : 'waiting' };
       }
       break;
@@ -114,15 +121,17 @@ export function recipientStatus(f: StatusFacts): RecipientStatus {
  * The one next step, as the summary's button and the phone's bottom bar say it ("Review & sign",
  * "Accept", "Submit bid", "Pay", "How to pay"), or null when nothing waits on the recipient. An
  * invoice says "Pay" only when it can be paid online now (`online`: payments/queries.ts `payable`),
- * else its step is reading how to pay.
+ * else its step is reading how to pay. A document its date closed (`closed`: deadlines/rules.ts
+ * `closedByDeadline`, an expired estimate or a closed bid request) has no step: it can only be asked about.
  */
 export function nextStepLabel(
   type: DocumentType,
   status: string,
   requireSignature: boolean,
   online = false,
+  closed = false,
 ): string | null {
-  if (!recipientAction(type, status, requireSignature)) return null;
+  if (closed || !recipientAction(type, status, requireSignature)) return null;
   if (requireSignature && approvalEvent(type)) return 'Review & sign';
   switch (type) {
     case 'customer_order':

@@ -50,6 +50,10 @@ import {
   type SignResult,
 } from '../signing/actions';
 import { sealWrite, type SealCommit } from '../signing/finalize';
+import { extendWrite, type ExtendCommit } from '../deadlines/actions';
+import { updateRequestWrite, type UpdateRequestCommit } from '../deadlines/requests';
+import { remindNowWrite, type RemindNowCommit } from '../reminders/manual';
+import { reminderWrite, type RemindCommit } from '../reminders/send';
 import type { SocketAudience, RoomContext, RoomEvent, RoomResult, RoomWrite } from './client';
 
 export type { SocketAudience, RoomContext, RoomEvent, RoomWrite } from './client';
@@ -191,6 +195,29 @@ export class DocumentRoom extends DurableObject<Env> {
   /** The contractor accepts the submitted bid: budget costs and vendor updated, rival bids closed. */
   acceptBid(input: AcceptBidCommit) {
     return this.write(input, (db) => acceptBidWrite(db, input));
+  }
+
+  // Deadlines and reminders (issue 16): each checks the document's state and date inside the queue, so a
+  // reminder due the second a signature lands is cancelled, never sent, and two clicks are one.
+
+  /** The reminder run's due rows for this document: each sent once, or cancelled when its reason is gone. */
+  remind(input: RemindCommit) {
+    return this.write(input, (db) => reminderWrite(db, this.env, input));
+  }
+
+  /** The contractor's "Remind now". */
+  remindNow(input: RemindNowCommit) {
+    return this.write(input, (db) => remindNowWrite(db, this.env, input));
+  }
+
+  /** The contractor extends the valid-until date, or reopens bidding until a new date. */
+  extendDeadline(input: ExtendCommit) {
+    return this.write(input, (db) => extendWrite(db, this.env, input));
+  }
+
+  /** The recipient of an expired document asks for an updated one. */
+  askForUpdate(input: UpdateRequestCommit) {
+    return this.write(input, (db) => updateRequestWrite(db, this.env, input));
   }
 
   /** A signature's sealed PDF is ready (made by the Worker, put to R2): recorded once, and the open pages told. */

@@ -13,6 +13,8 @@ import type { Env } from '../env';
 import { Conflict, DomainError, NotFound, Refused } from '../errors';
 import { deliverDueMail } from '../mail/outbox';
 import { documentRoom, throughRoom, type RoomContext, type RoomResult, type RoomWrite } from '../rooms/client';
+import { checkDeadline } from '../deadlines/rules';
+import { cancelStatement } from '../reminders/plan';
 import { finalizeSignature } from './finalize';
 import { approvalMail, approvalVerb, bidMail, declineMail } from './mail';
 import { decisionState, documentHead, itemLinesOf, type DecisionState } from './queries';
@@ -67,6 +69,10 @@ function whileUnchanged(state: DecisionState, value: string) {
   return sql<string>`(SELECT ${value} FROM documents WHERE id = ${d.id} AND status = ${d.status} AND sent_version = ${d.sentVersion})`;
 }
 
+/** The decision is made: the document's scheduled reminders have nothing left to chase. */
+const decidedStatement = (db: Db, state: DecisionState, now: number) =>
+  cancelStatement(db, { orgId: state.org.id, documentId: state.document.id }, 'decided', now);
+
 /** The D1 error of a batch that whileUnchanged stopped. */
 const MOVED_ON = /NOT NULL constraint failed: (signatures\.unsigned_pdf_sha256|bids\.note)/;
 
@@ -99,6 +105,8 @@ export async function signWrite(db: Db, input: SignCommit, now = Date.now()): Pr
     throw new Conflict(ALREADY_SIGNED);
   if (!canTransition(state.document.type, state.document.status, event))
     throw new Conflict('This document is no longer awaiting a signature.');
+  // The date is read here, inside the queue, at this moment: a page left open past it is refused too.
+  checkDeadline(state.document, state.org.name, input.timeZone, now);
   if (!state.contact.esignConsentAt && !input.consent) {
     throw new Refused('Please read and agree to do business electronically before signing.', 'consent');
   }
@@ -148,6 +156,7 @@ export async function signWrite(db: Db, input: SignCommit, now = Date.now()): Pr
   };
   statements.push(
     activityInsert(db, { ...base, id: activityId, action: verb, data, at: now + 1 }),
+    decidedStatement(db, state, now),
     ...changeOrderToBudget(db, state, lines, now),
     ...approvalMail(db, state, input.origin, input.signerName, verb, signed),
   );
@@ -280,6 +289,7 @@ export async function declineWrite(
       data: { version: state.version.version, reason: input.reason },
       at: now,
     }),
+    decidedStatement(db, state, now),
     ...declineMail(db, state, input.origin, input.reason),
   ];
   const event = { type: 'decision', say: `Declined by ${state.contact.name}.` };
@@ -326,6 +336,7 @@ export async function bidWrite(
   checkVersion(state, input.versionHash);
   if (!canTransition(state.document.type, state.document.status, 'submit_bid'))
     throw new Conflict('Bids on this request are closed.');
+  checkDeadline(state.document, state.org.name, input.timeZone, now);
   const snapshot = JSON.parse(state.version.snapshot!) as DocumentSnapshot;
   const requested = new Map(snapshot.lines.filter((l) => l.kind === 'item').map((l) => [l.id, l]));
   const seen = new Set<string>();
@@ -388,6 +399,7 @@ export async function bidWrite(
       data: { version: state.version.version, total, revised: !!existing },
       at: now,
     }),
+    decidedStatement(db, state, now),
     ...bidMail(db, state, input.origin, total, !!existing, input.note),
   ];
   const event = { type: 'decision', say: existing ? 'The bid was updated.' : 'The bid was submitted.' };
@@ -493,6 +505,7 @@ export async function acceptBidWrite(
       data: { bidId: bid.id, items: priced.length },
       at: now,
     }),
+    cancelStatement(db, { orgId, documentId: doc.id }, 'decided', now),
     // A rival lives in another room: its rows change only while they are as read here.
     ...rivals.flatMap((r) => [
       db

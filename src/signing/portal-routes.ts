@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { html } from '../../views/html';
 import { FormProblemPage } from '../../views/portal/ended';
 import { MAX_UNIT_AMOUNT } from '../budget/totals';
+import { askForUpdate } from '../deadlines/requests';
 import { approvalEvent } from '../documents/kinds';
 import { pdfResponse } from '../documents/pdf';
 import { DomainError, STATUS_OF } from '../errors';
@@ -179,6 +180,26 @@ const bidForm: FormHandler = async (c) => {
   return decide(c, 'bid', raw, (defer) => submitBid(c.env, c.get('db'), actor, input, defer), submitted);
 };
 
+/**
+ * "Ask for an update" on an expired estimate or a closed bid request: the room checks the date and the
+ * day's request; back to the decision with a notice, or the page with the reason (409: not closed now).
+ */
+const askForm: FormHandler = async (c) => {
+  const { viewer, actor, room } = await recipient(c);
+  let asked: Awaited<ReturnType<typeof askForUpdate>>;
+  try {
+    asked = await askForUpdate(c.env, actor, room);
+  } catch (err) {
+    if (err instanceof DomainError && (err.code === 'conflict' || err.code === 'refused'))
+      return again(c, { ask: err.message }, STATUS_OF[err.code] as 409 | 422);
+    throw err;
+  }
+  const notice = asked.requested
+    ? `${viewer.org.name} was asked for an update. They will get back to you.`
+    : `You already asked ${viewer.org.name} today. They will get back to you.`;
+  return redirectWith(c, `/portal/documents/${c.req.param('id')}#decide`, notice);
+};
+
 /** The form's intent: a field of the urlencoded form, or of the JSON the live page's script posts. */
 async function intentOf(c: AppContext): Promise<string> {
   if ((c.req.header('Content-Type') ?? '').startsWith('application/json')) {
@@ -218,6 +239,7 @@ export function portalDecisionRoutes(forms: { comment: FormHandler; pay: FormHan
     bid: bidForm,
     comment: forms.comment,
     pay: forms.pay, // payments/portal-routes.ts: on to Stripe Checkout
+    ask_update: askForm, // deadlines/requests.ts: an expired estimate, a closed bid request
   };
   return new Hono<AppEnv>()
     .post(`/documents/:id${ID}`, async (c) => {

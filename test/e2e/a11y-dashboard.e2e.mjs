@@ -44,6 +44,7 @@ const PAGES = [
   ['draft bid request', (d) => `/documents/${d.drafts.bidRequest}`],
   ['send page', (d) => `/documents/${d.drafts.estimate}/send`],
   ['sent estimate', (d) => `/documents/${d.sent}`],
+  ['expired estimate (deadline panel)', (d) => `/dev/documents/${d.sent}/deadline`, { then: expireDocument }],
   ['signed estimate', (d) => `/documents/${d.signed}`],
   ['bid request with a bid', (d) => `/documents/${d.bids[0]}`],
   ['compare bids', () => `/jobs/${JOB}/bids`],
@@ -56,6 +57,7 @@ const PAGES = [
   ['settings saved (a flash)', () => '/settings', { then: saveSettings }],
   ['team', () => '/settings/team'],
   ['payments settings', () => '/settings/payments'],
+  ['reminders settings', () => '/settings/reminders'],
   ['account settings', () => '/settings/account'],
   ['verify', () => '/verify'],
   ['dev mail', () => '/dev/mail'],
@@ -71,6 +73,16 @@ async function saveSettings(page) {
     page.getByRole('button', { name: 'Save settings' }).click(),
   ]);
   await page.getByRole('status').filter({ hasText: 'Settings saved.' }).waitFor();
+}
+
+/** Issue 16: moves the sent estimate's valid-until date into the past; its page shows the Expired panel. */
+async function expireDocument(page) {
+  await page.getByLabel('Deadline (YYYY-MM-DD)').fill('2026-01-05');
+  await Promise.all([
+    page.waitForURL(/\/documents\/[a-z0-9]+$/),
+    page.getByRole('button', { name: 'Move deadline' }).click(),
+  ]);
+  await page.locator('.deadline-panel .badge.expired').waitFor();
 }
 
 describe('dashboard pages fit, sign-in says what is wrong, axe is clean everywhere', {

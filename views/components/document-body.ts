@@ -88,11 +88,17 @@ export function ContractSum({ doc }: { doc: DocumentSnapshot }) {
   </table>`;
 }
 
+/** The date as sent, or, once an extension moved it (documents.deadline), the date now with the one sent. */
+function dueDate(sent: string, now: string | null | undefined) {
+  if (!now || now === sent) return calendarDate(sent);
+  return html`${calendarDate(now)} <span class="muted">(extended from ${calendarDate(sent)})</span>`;
+}
+
 /**
  * Dates, job and the two parties. A document goes from the company to its recipient, except a
  * bill: the vendor's bill to the company, so it reads from the vendor's side.
  */
-export function DocumentFacts({ doc }: { doc: DocumentSnapshot }) {
+export function DocumentFacts({ doc, deadline }: { doc: DocumentSnapshot; deadline?: string | null }) {
   const recipient = [doc.preparedFor.contactName, doc.preparedFor.accountName].filter(Boolean).join(', ') || '—';
   const email = doc.preparedFor.email ? html`<br /><span class="muted">${doc.preparedFor.email}</span>` : null;
   const them = html`${recipient}${email}`;
@@ -102,7 +108,7 @@ export function DocumentFacts({ doc }: { doc: DocumentSnapshot }) {
     <dt>From</dt><dd>${bill ? them : us}</dd>
     <dt>To</dt><dd>${bill ? us : them}</dd>
     <dt>Issued</dt><dd>${calendarDate(doc.issueDate)}</dd>
-    ${doc.dueDate ? html`<dt>${doc.dueLabel}</dt><dd>${calendarDate(doc.dueDate)}</dd>` : null}
+    ${doc.dueDate ? html`<dt>${doc.dueLabel}</dt><dd>${dueDate(doc.dueDate, deadline)}</dd>` : null}
     <dt>Job</dt><dd>${doc.job.name}</dd>
     ${doc.job.address ? html`<dt>Job site</dt><dd>${doc.job.address}</dd>` : null}
   </dl>`;

@@ -1,3 +1,4 @@
+import { Csrf } from '../components/form';
 import { html } from '../html';
 import { PageHeader } from '../components/form';
 import { dateTime } from '../format';
@@ -17,13 +18,28 @@ interface Message {
 
 const statusBadge = (status: string) => (status === 'sent' ? 'approved' : status === 'failed' ? 'declined' : 'draft');
 
-export function DevMailPage({ nonce, messages }: { nonce: string; messages: Message[] }) {
+interface DevMailProps {
+  nonce: string;
+  csrf: string;
+  /** What the last "Run scheduled work" did. */
+  notice?: string;
+  messages: Message[];
+}
+
+export function DevMailPage({ nonce, csrf, notice, messages }: DevMailProps) {
   return html`<${Document} title="Development mailbox" nonce=${nonce} bodyClass="plain">
     <main id="main" class="plain-main wide">
       <${PageHeader}
         title="Development mailbox"
         sub="Every email the app has written to its outbox. Without a MailChannels key nothing leaves this machine."
       />
+      ${notice ? html`<p class="notice" role="status">${notice}</p>` : null}
+      <form method="post" action="/dev/scheduled" class="card stack">
+        <${Csrf} token=${csrf} />
+        <label for="dev-days">Run the reminders and daily digests as if this many days had passed</label>
+        <input id="dev-days" name="days" type="number" min="0" max="60" step="1" value="0" inputmode="numeric" />
+        <button class="btn" type="submit">Run scheduled work</button>
+      </form>
       ${
         messages.length === 0
           ? html`<div class="empty"><p>No mail yet.</p></div>`

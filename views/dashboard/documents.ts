@@ -17,6 +17,8 @@ export interface SentPageProps {
     number: string;
     status: string;
     statusLabel: string;
+    /** The date that counts now (an extension moves it past the one the version was sent with). */
+    deadline?: string | null;
     sentVersion: number;
     currentVersion: number;
     hasDraftRevision: boolean;
@@ -28,6 +30,8 @@ export interface SentPageProps {
   payments: Children;
   history: Children;
   extra?: Children;
+  /** The "Deadline & reminders" panel (views/dashboard/deadline-panel.ts), near the decision. */
+  deadline?: Children;
   views?: string[];
   /** The conversation's sections: the comment thread, the shared files, the timeline. */
   thread?: Children;
@@ -45,6 +49,7 @@ export function SentDocumentPage({
   payments,
   history,
   extra,
+  deadline,
   views = [],
   thread,
   files,
@@ -73,11 +78,12 @@ export function SentDocumentPage({
     <div class="doc-layout">
     <div class="doc-main stack">
     <div class="live-region" data-region="decision">${extra}</div>
+    ${deadline}
     <div class="live-region" data-region="payments">${payments}</div>
     ${thread}
     <article class="card stack doc-view" aria-labelledby="doc-lines-h">
       <h2 id="doc-lines-h">${kind.label} ${doc.number}${rev}</h2>
-      <${DocumentFacts} doc=${snapshot} />
+      <${DocumentFacts} doc=${snapshot} deadline=${doc.deadline} />
       ${snapshot.description ? html`<div class="pre">${snapshot.description}</div>` : null}
       <${LinesTable} doc=${snapshot} />
       <div class="totals-right"><${TotalsTable} doc=${snapshot} /></div>
@@ -223,6 +229,8 @@ interface ListRow {
   totals: DocumentTotals;
   kindLabel: string;
   statusLabel: string;
+  /** The badge's look: the status, or 'expired' / 'overdue' when the date closed it. */
+  statusClass?: string;
   amountShown: 'price' | 'cost' | 'bid';
 }
 
@@ -242,7 +250,7 @@ export function DocumentsTable({ ctx, rows, showJob }: { ctx: PageContext; rows:
         <td><a href=${`/documents/${r.id}`}>${r.number}</a>${rev}</td>
         <td>${r.kindLabel}</td><td>${r.title}</td>
         ${showJob ? html`<td><a href=${`/jobs/${r.jobId}`}>${r.jobName}</a></td>` : null}
-        <td>${r.accountName ?? '—'}</td><td>${statusBadge(r.status, r.statusLabel)}${draft}</td>
+        <td>${r.accountName ?? '—'}</td><td>${statusBadge(r.statusClass ?? r.status, r.statusLabel)}${draft}</td>
         <td class="num">${r.amountShown === 'bid' ? '—' : money(r.totals.total, cur)}</td>
         <td>${calendarDate(r.issueDate)}</td><td>${calendarDate(r.dueDate)}</td>
       </tr>`;

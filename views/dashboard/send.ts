@@ -3,6 +3,7 @@ import { Csrf, Field, FormSummary, PageHeader, type FormState } from '../compone
 import { money } from '../format';
 import { DashboardPage, type PageContext } from '../layout/page';
 import type { DocumentSnapshot } from '../../src/documents/snapshot';
+import { PlanFields } from './settings-reminders';
 
 export function SendPage({
   ctx,
@@ -13,6 +14,7 @@ export function SendPage({
   subject,
   previewSrc,
   lineCount,
+  companyReminders,
 }: {
   ctx: PageContext;
   docId: string;
@@ -23,6 +25,8 @@ export function SendPage({
   previewSrc: string;
   /** The saved draft's item lines (group headings not counted). */
   lineCount: number;
+  /** What the company's reminder defaults would send for this document, in short parts; empty: none. */
+  companyReminders: string[];
 }) {
   const who = side === 'customer' ? 'Customer' : 'Vendor';
   const previewPdf = html`<a class="btn" href=${`/documents/${docId}.pdf`}>Preview PDF</a>`;
@@ -51,6 +55,7 @@ export function SendPage({
         <${Field} form=${form} name="name" label="Name" required autocomplete="off" />
         <${Field} form=${form} name="email" label="Email" type="email" required autocomplete="off" />
         <${Field} form=${form} name="message" label="Personal message (optional)" type="textarea" />
+        <${RemindersChoice} form=${form} company=${companyReminders} />
         <dl class="facts">
           <dt>Subject</dt><dd>${subject}</dd>
           <dt>Signature</dt><dd>${snapshot.requireSignature ? 'Required' : 'Not required'}</dd>
@@ -65,4 +70,32 @@ export function SendPage({
       </section>
     </div>
   <//>`;
+}
+
+/** The send page's reminders: the company's (summed up for this document), none, or this document's own. */
+function RemindersChoice({ form, company }: { form: FormState; company: string[] }) {
+  const chosen = form.values.reminders ?? 'company';
+  const error = form.errors.reminders;
+  const companyLabel = company.length
+    ? `Use company reminders (${company.join(' · ')})`
+    : 'Use company reminders (none for this document)';
+  const radio = (value: string, label: string) =>
+    html`<label class="radio"
+      ><input
+        type="radio"
+        name="reminders"
+        value=${value}
+        checked=${chosen === value}
+        aria-describedby=${error ? 'f-reminders-error' : undefined}
+      />
+      ${label}</label
+    >`;
+  return html`<fieldset class=${`reminders-choice ${error ? 'has-error' : ''}`} id="f-reminders">
+    <legend>Reminders</legend>
+    ${error ? html`<p class="error" id="f-reminders-error">${error}</p>` : null}
+    ${radio('company', companyLabel)} ${radio('none', 'No reminders')} ${radio('custom', 'Custom')}
+    <div class="custom-plan">
+      <${PlanFields} form=${form} />
+    </div>
+  </fieldset>`;
 }

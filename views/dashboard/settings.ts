@@ -23,7 +23,7 @@ export function SettingsPage({
     ><a class="btn" href="/settings/account">Your account</a> <a class="btn" href="/settings/team">Team</a>${' '}<a
         class="btn"
         href="/settings/payments"
-        >Payments</a><//>
+        >Payments</a>${' '}<a class="btn" href="/settings/reminders">Reminders</a><//>
     <${FormSummary} form=${form} />
     <form method="post" action="/settings" class="card stack" novalidate>
       <${Csrf} token=${ctx.csrf} />

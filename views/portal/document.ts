@@ -62,7 +62,7 @@ export function PortalDocumentPage(p: PortalDocumentProps) {
     <${Summary} s=${s} view=${p.summary} paymentInstructions=${p.paymentInstructions} />
     ${p.changes}
     <article id="document" data-region="document" class="card stack doc-view" aria-labelledby="doc-h">
-      <${DocumentFacts} doc=${s} />
+      <${DocumentFacts} doc=${s} deadline=${p.summary.deadline} />
       ${s.description ? html`<div class="pre">${s.description}</div>` : null}
       ${p.lines ?? html`<${LinesTable} doc=${s} />`}
       <div class="totals-right"><${TotalsTable} doc=${s} /></div>

@@ -10,6 +10,8 @@ export interface SummaryView {
   parties: string; // "Estimate from Oak & Stone Builders to you"
   step: string | null; // "Review & sign", "How to pay"… (a link to #decide), or null when nothing waits
   amountDue: number; // what an invoice asks for now (budget/totals.ts amountDue)
+  /** `documents.deadline`: the date that counts now (an extension moves it), shown instead of the version's. */
+  deadline?: string | null;
 }
 
 function Figure({ label, value, big }: { label: string; value: string; big?: boolean }) {
@@ -61,8 +63,9 @@ export function Summary({
     if (s.contract) figures.push(html`<${Figure} label="New contract total" value=${m(s.contract.newTotal)} />`);
   }
   // An invoice's or a bid request's status already says when ("Due Dec 28", "Bids due Dec 28").
-  if (s.dueDate && !invoice && s.type !== 'bid_request')
-    figures.push(html`<${Figure} label=${s.dueLabel} value=${calendarDate(s.dueDate)} />`);
+  const date = view.deadline === undefined ? s.dueDate : view.deadline;
+  if (date && !invoice && s.type !== 'bid_request')
+    figures.push(html`<${Figure} label=${s.dueLabel} value=${calendarDate(date)} />`);
   const rev = s.version > 1 ? html` <span class="muted">rev ${s.version}</span>` : null;
   return html`<section id="summary" data-region="summary" class="card summary" aria-labelledby="doc-h">
     <p class="parties">${view.parties}</p>
