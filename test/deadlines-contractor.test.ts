@@ -1,7 +1,14 @@
+import { env } from 'cloudflare:workers';
 import { and, eq } from 'drizzle-orm';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { activity, documents, outbox, reminders } from '../src/db/schema';
-import { addDays, todayIn } from '../src/deadlines/time';
+import { database } from '../src/db/client';
+import { activity, contacts, documents, outbox, reminders } from '../src/db/schema';
+import { closedByDeadline, isOverdue, pastDeadlineRefusal } from '../src/deadlines/rules';
+import { addDays, endOfDay, minutesIn, todayIn, zonedTime } from '../src/deadlines/time';
+import { queueMail } from '../src/mail/outbox';
+import type { ReminderDocument } from '../src/reminders/queries';
+import { NO_REMINDERS, plannedReminders, type ReminderPlan } from '../src/reminders/plan';
+import { goneReason } from '../src/reminders/send';
 import { calendarDate } from '../views/format';
 import { companyWithBudget, createDocument, sendDocument, approvedWithDeposit } from './fixtures';
 import { Browser, db, location, signUp } from './helpers';
@@ -79,7 +86,8 @@ describe('extending an expired estimate', () => {
     expect(page).toContain('Expired');
     expect(page).toContain('Extend to');
     expect(page).toMatch(/Reminder on [A-Z][a-z]{2} \d{1,2} (if still undecided|before the date)/);
-    expect(page).toContain('>Remind now<');
+    // Nothing to remind of while expired (it would be refused): extending comes first.
+    expect(page).not.toContain('>Remind now<');
 
     const res = await extend(co.browser, e.id, day(10), day(4));
     expect(res.status).toBe(303);
@@ -104,6 +112,11 @@ describe('extending an expired estimate', () => {
     expect(shown).toMatch(/moved valid until from .* to /);
     expect(shown).toContain('Valid until');
     expect(shown).not.toContain('>Expired<');
+    // Open again: the reminder can be sent by hand, and the body states the date now with the one sent.
+    expect(shown).toContain('>Remind now<');
+    expect(shown).toContain(
+      `${calendarDate(day(10))} <span class="muted">(extended from ${calendarDate(day(4))})</span>`,
+    );
     expect((await sign(e)).status).toBe(303);
   });
 
@@ -113,6 +126,8 @@ describe('extending an expired estimate', () => {
       [day(-1), 'That date has already passed. Choose today or a later date.'],
       ['2026-02-30', 'Enter a date, like 2027-01-15.'],
       ['soon', 'Enter a date, like 2027-01-15.'],
+      // "Never expires" typed as the last day there is: out of the years the editor takes.
+      ['9999-12-31', 'Enter a date, like 2027-01-15.'],
     ]) {
       const res = await extend(co.browser, e.id, bad, day(4));
       expect(res.status).toBe(422);
@@ -156,6 +171,11 @@ describe('extending an expired estimate', () => {
     ]);
     expect(raced.map((r) => r.status).sort()).toEqual([303, 409]);
     const won = raced[0].status === 303 ? day(12) : day(13);
+    // The loser sees the panel again with its date kept and why, not a bare error page.
+    const lost = raced.find((r) => r.status === 409)!;
+    const lostBody = await lost.text();
+    expect(fieldError(lostBody, 'deadline')).toBeTruthy();
+    expect(lostBody).toContain(`value="${won === day(12) ? day(13) : day(12)}"`);
     expect((await docRow(e.id)).deadline).toBe(won);
     expect(await extensions(e.id)).toBe(2);
     expect(await extendMails(e.id)).toBe(2);
@@ -251,5 +271,149 @@ describe('sending with a date already past', () => {
     const ok = await co.browser.post(`/documents/${id}`, { ...fields, then: 'send' });
     expect(ok.status).toBe(303);
     expect(location(ok)).toBe(`/documents/${id}/send`);
+  });
+});
+
+// Company time, pure: what a date means in the company's zone, across daylight-saving changes.
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+describe('company time', () => {
+  it('a date ends at the next local midnight, whatever the zone', () => {
+    expect(iso(endOfDay('2026-12-28', 'America/Los_Angeles'))).toBe('2026-12-29T08:00:00.000Z');
+    expect(iso(endOfDay('2026-12-28', 'Asia/Tokyo'))).toBe('2026-12-28T15:00:00.000Z');
+    expect(iso(endOfDay('2026-12-28', 'UTC'))).toBe('2026-12-29T00:00:00.000Z');
+  });
+
+  it('a day that is 25 or 23 hours long still ends at its local midnight', () => {
+    // New York falls back on Nov 1, 2026: that day lasts 25 hours.
+    expect(iso(endOfDay('2026-11-01', 'America/New_York'))).toBe('2026-11-02T05:00:00.000Z');
+    expect(endOfDay('2026-11-01', 'America/New_York') - endOfDay('2026-10-31', 'America/New_York')).toBe(25 * 3600_000);
+    // Berlin springs forward on Mar 29, 2026: 23 hours.
+    expect(endOfDay('2026-03-29', 'Europe/Berlin') - endOfDay('2026-03-28', 'Europe/Berlin')).toBe(23 * 3600_000);
+  });
+
+  it('9:00 on a given day is 9:00 on the wall clock, before and after a change', () => {
+    expect(iso(zonedTime('2026-10-31', 540, 'America/New_York'))).toBe('2026-10-31T13:00:00.000Z');
+    expect(iso(zonedTime('2026-11-02', 540, 'America/New_York'))).toBe('2026-11-02T14:00:00.000Z');
+    expect(minutesIn('America/New_York', Date.parse('2026-11-02T14:00:00Z'))).toBe(540);
+    // A time the spring-forward jump skips reads as the hour after, west or east of UTC.
+    expect(iso(zonedTime('2026-03-08', 150, 'America/New_York'))).toBe('2026-03-08T07:30:00.000Z');
+    expect(iso(zonedTime('2026-03-29', 150, 'Europe/Berlin'))).toBe('2026-03-29T01:30:00.000Z'); // 3:30 CEST
+    // Beirut's summer time starts at midnight: the day before ends when the clock jumps, not an hour early.
+    expect(iso(endOfDay('2026-03-28', 'Asia/Beirut'))).toBe('2026-03-28T22:00:00.000Z');
+  });
+
+  it('the clock reads 7:00 at 7:00 on a 25-hour or 23-hour day', () => {
+    expect(minutesIn('America/New_York', Date.parse('2026-11-01T11:00:00Z'))).toBe(360); // 6:00 EST
+    expect(minutesIn('America/New_York', Date.parse('2026-11-01T12:00:00Z'))).toBe(420);
+    expect(minutesIn('America/New_York', Date.parse('2026-03-08T11:00:00Z'))).toBe(420); // 7:00 EDT
+  });
+});
+
+describe('deadline rules', () => {
+  const estimate = { type: 'customer_order', subtype: 'estimate', status: 'sent', deadline: '2026-12-28' };
+  const zone = 'America/Denver';
+  const last = endOfDay('2026-12-28', zone) - 1;
+
+  it('an estimate is open through the last millisecond of its date, closed after; decided ones never expire', () => {
+    expect(closedByDeadline(estimate, zone, last)).toBe(false);
+    expect(closedByDeadline(estimate, zone, last + 1)).toBe(true);
+    expect(closedByDeadline({ ...estimate, status: 'approved' }, zone, last + 1)).toBe(false);
+    expect(closedByDeadline({ ...estimate, deadline: null }, zone, last + 1)).toBe(false);
+    expect(closedByDeadline({ ...estimate, type: 'vendor_order', subtype: 'purchase_order' }, zone, last + 1)).toBe(
+      false,
+    );
+  });
+
+  it('an invoice is overdue the day after its due date while money is owed', () => {
+    const invoice = { type: 'customer_invoice', subtype: null, status: 'sent', deadline: '2026-12-28' };
+    expect(isOverdue(invoice, 100, zone, last)).toBe(false);
+    expect(isOverdue(invoice, 100, zone, last + 1)).toBe(true);
+    expect(isOverdue(invoice, 0, zone, last + 1)).toBe(false);
+    expect(isOverdue({ ...invoice, status: 'void' }, 100, zone, last + 1)).toBe(false);
+  });
+
+  it('sending with a date already past is refused on the field; today is fine', () => {
+    const refusal = pastDeadlineRefusal(estimate, '2026-12-27', zone, last);
+    expect(refusal?.field).toBe('dueDate');
+    expect(refusal?.message).toBe('Valid until Dec 27, 2026 has already passed. Choose a later date before sending.');
+    expect(pastDeadlineRefusal(estimate, '2026-12-28', zone, last)).toBeNull();
+    expect(pastDeadlineRefusal({ type: 'vendor_order', subtype: 'work_order' }, '2026-01-01', zone, last)).toBeNull();
+  });
+});
+
+describe('planned reminders', () => {
+  const plan: ReminderPlan = { unopenedDays: 3, undecidedDays: 7, beforeDays: 3, overdueEvery: 7, overdueMax: 3 };
+  const zone = 'America/New_York';
+  const sentAt = Date.parse('2026-10-29T20:00:00Z'); // 4 PM, Oct 29, New York
+
+  it('each reminder is at 9:00 company time on its day, the DST change included', () => {
+    const estimate = { type: 'customer_order', subtype: 'estimate', deadline: '2026-11-20' };
+    expect(plannedReminders(estimate, plan, zone, sentAt).map((r) => [r.kind, iso(r.dueAt)])).toEqual([
+      ['unopened', '2026-11-01T14:00:00.000Z'], // Nov 1: already EST
+      ['undecided', '2026-11-05T14:00:00.000Z'],
+      ['before_deadline', '2026-11-17T14:00:00.000Z'],
+    ]);
+  });
+
+  it('an invoice is chased before and after its due date, at most R times every K days', () => {
+    const invoice = { type: 'customer_invoice', subtype: null, deadline: '2026-11-30' };
+    const kinds = plannedReminders(invoice, plan, zone, sentAt).map(
+      (r) => `${r.kind}${r.n}@${iso(r.dueAt).slice(0, 10)}`,
+    );
+    expect(kinds).toEqual([
+      'unopened1@2026-11-01',
+      'before_deadline1@2026-11-27',
+      'overdue1@2026-12-01',
+      'overdue2@2026-12-08',
+      'overdue3@2026-12-15',
+    ]);
+  });
+
+  it('no reminders plans nothing, and a reminder that would fall before the send is left out', () => {
+    const estimate = { type: 'customer_order', subtype: 'estimate', deadline: '2026-10-31' };
+    expect(plannedReminders(estimate, NO_REMINDERS, zone, sentAt)).toEqual([]);
+    expect(plannedReminders(estimate, plan, zone, sentAt).map((r) => r.kind)).toEqual(['unopened', 'undecided']);
+  });
+});
+
+describe('a reminder never goes where it should not', () => {
+  it("its email is queued only while the contact's access is the one the plan read: otherwise the batch fails", async () => {
+    const db = database(env.DB);
+    const now = Date.now();
+    const contact = { id: 'guardcontact1', orgId: 'guardorg1', accountId: 'guardaccount1' };
+    await db
+      .insert(contacts)
+      .values({ ...contact, name: 'Dana', email: 'dana@example.test', accessVersion: 2, createdAt: now });
+    const mail = (accessVersion: number) =>
+      queueMail(db, {
+        orgId: contact.orgId,
+        kind: 'reminder',
+        to: { email: 'dana@example.test', name: 'Dana' },
+        fromName: 'Oak & Stone',
+        subject: `Guarded ${accessVersion}`,
+        html: '<p>x</p>',
+        text: 'x',
+        whileAccess: { contactId: contact.id, accessVersion },
+      });
+    // Revoked (access 2 now, the plan read 1): nothing at all is written.
+    await expect(db.batch([mail(1)])).rejects.toThrow(/NOT NULL/);
+    await db.batch([mail(2)]);
+    const rows = await db.select({ subject: outbox.subject }).from(outbox).where(eq(outbox.orgId, contact.orgId));
+    expect(rows.map((r) => r.subject)).toEqual(['Guarded 2']);
+  });
+
+  it('a bid request its vendor bid on is not chased, even by a reminder scheduled after the bid', () => {
+    const doc = {
+      document: { type: 'bid_request', subtype: null, status: 'submitted', sentVersion: 1, deadline: '2026-12-28' },
+      org: { timeZone: 'UTC' },
+      contact: { id: 'c1' },
+      opened: true,
+      balance: 0,
+      linkGiven: true,
+    } as unknown as ReminderDocument;
+    const row = { kind: 'before_deadline', n: 2, version: 1, contactId: 'c1', dueAt: Date.UTC(2026, 11, 25, 9) };
+    expect(goneReason(doc, row as never, true, Date.UTC(2026, 11, 25, 9))).toBe('decided');
   });
 });

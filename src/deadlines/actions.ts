@@ -45,10 +45,10 @@ export interface ExtendCommit extends RoomContext {
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-/** Whether `s` is a real calendar date written YYYY-MM-DD (no Feb 30). */
+/** Whether `s` is a real calendar date written YYYY-MM-DD (no Feb 30), in the years the editor takes (1900–2200). */
 export function isCalendarDate(s: string): boolean {
   const m = DATE.exec(s);
-  if (!m) return false;
+  if (!m || Number(m[1]) < 1900 || Number(m[1]) > 2200) return false;
   const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
   return d.toISOString().slice(0, 10) === s;
 }
@@ -157,6 +157,7 @@ export async function extendWrite(
       .set({ deadline: input.deadline, updatedAt: now })
       .where(
         and(
+          eq(documents.orgId, input.orgId),
           eq(documents.id, doc.id),
           eq(documents.status, doc.status),
           doc.deadline === null ? isNull(documents.deadline) : eq(documents.deadline, doc.deadline),
@@ -206,6 +207,7 @@ export async function extendWrite(
           documentId: doc.id,
           kind: 'deadline_extended',
           to: { email: contact.email, name: contact.name },
+          whileAccess: { contactId: contact.id, accessVersion: contact.accessVersion },
           fromName: org.name,
           replyTo: org.email || null,
           ...mail,

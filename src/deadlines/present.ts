@@ -6,6 +6,7 @@ import { isNoReminders, parsePlan } from '../reminders/plan';
 import { extendable } from './actions';
 import { awaitsDecision, closedByDeadline, deadlineRule, isOverdue } from './rules';
 import { todayIn } from './time';
+import { bidIn } from '../reminders/send';
 
 // The contractor's "Deadline & reminders" panel as plain data, from the document page's one batch.
 
@@ -43,6 +44,8 @@ export function deadlinePanel(
       : null,
     reminders: d.reminders,
     noPlan: !plan || isNoReminders(plan),
-    canRemind: !!d.contact && (awaitsDecision(doc) || unpaid),
+    // Nothing to chase once the date closed it (extend first) or the vendor's bid is in.
+    canRemind:
+      !!d.contact && ((awaitsDecision(doc) && !bidIn(doc) && state !== 'expired' && state !== 'bids_closed') || unpaid),
   };
 }

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { calendarDate } from '../../views/format';
 import { contractor, deadlineRefused } from '../documents/pages';
-import { Refused } from '../errors';
+import { Conflict, Refused } from '../errors';
 import type { AppEnv } from '../http/context';
 import { redirectWith } from '../http/render';
 import { readForm } from '../http/validate';
@@ -18,8 +18,9 @@ export const deadlineRoutes = new Hono<AppEnv>().post('/documents/:id/deadline',
   try {
     await extendDeadline(c.env, c.get('db'), actor, { ...scope, documentId, deadline, seen: raw.seen ?? '' });
   } catch (err) {
-    if (err instanceof Refused && err.field === 'deadline') {
-      return deadlineRefused(c, { deadline }, { deadline: err.message });
+    // Refused (a bad date, 422) or Conflict (the date moved meanwhile, 409): the panel again, the typed date kept.
+    if ((err instanceof Refused || err instanceof Conflict) && err.field === 'deadline') {
+      return deadlineRefused(c, { deadline }, { deadline: err.message }, err instanceof Conflict ? 409 : 422);
     }
     throw err;
   }

@@ -37,8 +37,10 @@ export function zonedTime(date: string, minutes: number, timeZone: string): numb
   const wall = Date.UTC(y, m - 1, d) + minutes * 60_000;
   const first = wall - offsetAt(wall, timeZone);
   const exact = wall - offsetAt(first, timeZone);
-  // The wall clock never read that time (a spring-forward gap): the offset before the jump moves it past.
-  return exact + offsetAt(exact, timeZone) === wall ? exact : first;
+  if (exact + offsetAt(exact, timeZone) === wall) return exact;
+  // The wall clock never read that time (a spring-forward gap): read with the offset before the jump (the
+  // smaller one, east or west of UTC), it lands the gap's length later, after the jump.
+  return wall - Math.min(offsetAt(first, timeZone), offsetAt(exact, timeZone));
 }
 
 /** Midnight that starts `date` in `timeZone`. */
@@ -47,9 +49,13 @@ export const zonedMidnight = (date: string, timeZone: string) => zonedTime(date,
 /** The first instant after `date` ends in `timeZone`: a deadline on that date holds until just before it. */
 export const endOfDay = (date: string, timeZone: string) => zonedMidnight(addDays(date, 1), timeZone);
 
-/** The hour and minute the company's wall clock shows at `now`, as minutes past midnight. */
+/**
+ * The hour and minute the company's wall clock shows at `now`, as minutes past midnight: what the clock reads,
+ * not the time since midnight (on a 25-hour day the clock reads 7:00 eight hours after midnight).
+ */
 export function minutesIn(timeZone: string, now = Date.now()): number {
-  return Math.round((now - zonedMidnight(todayIn(timeZone, now), timeZone)) / 60_000);
+  const wall = now + offsetAt(now, timeZone);
+  return Math.floor((((wall % 86_400_000) + 86_400_000) % 86_400_000) / 60_000);
 }
 
 /** Whole calendar days from `from` to `to` (both YYYY-MM-DD); negative when `to` is earlier. */

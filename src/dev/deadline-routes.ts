@@ -8,6 +8,7 @@ import { notFound } from '../http/errors';
 import { redirectWith, render } from '../http/render';
 import { readForm } from '../http/validate';
 import { developmentOnly } from './only';
+import { isCalendarDate } from '../deadlines/actions';
 
 // Development and tests only (404 elsewhere, like /dev/mail): moves a sent document's deadline
 // (`documents.deadline`) to any date, past ones included, so a browser can see an estimate expire or a
@@ -37,11 +38,15 @@ export const devDeadlineRoutes = new Hono<AppEnv>()
   .post('/dev/documents/:id/deadline', async (c) => {
     const doc = await sentDocument(c);
     const deadline = (await readForm(c)).deadline ?? '';
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(deadline) || Number.isNaN(Date.parse(deadline))) {
+    if (!isCalendarDate(deadline)) {
       const error = 'Enter a date as YYYY-MM-DD.';
       const page = html`<${DevDeadlinePage} nonce=${c.get('nonce')} csrf=${c.get('csrf')} doc=${doc} error=${error} />`;
       return render(c, page, 422);
     }
-    await c.get('db').update(documents).set({ deadline }).where(eq(documents.id, doc.id));
+    await c
+      .get('db')
+      .update(documents)
+      .set({ deadline })
+      .where(and(eq(documents.orgId, c.get('user')!.orgId), eq(documents.id, doc.id)));
     return redirectWith(c, `/documents/${doc.id}`, `Deadline of ${doc.number} moved to ${deadline} (development).`);
   });

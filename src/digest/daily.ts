@@ -40,6 +40,16 @@ export async function sendDailyDigests(env: Env, db: Db, now = Date.now()): Prom
   const contents = new Map<string, Promise<DigestContent>>();
   let sent = 0;
   for (const u of people) {
+    try {
+      if (await digestFor(u)) sent++;
+    } catch (err) {
+      // One user's failure (a bad row, D1 busy) never holds up the others; theirs is tried again next run.
+      console.error('daily digest', u.id, err);
+    }
+  }
+  return { sent };
+
+  async function digestFor(u: (typeof people)[number]): Promise<boolean> {
     const day = today[u.timeZone];
     if (!contents.has(u.orgId))
       contents.set(u.orgId, digestContent(db, u.orgId, { since: now - DAY_MS, now, today: day }));
@@ -47,7 +57,7 @@ export async function sendDailyDigests(env: Env, db: Db, now = Date.now()): Prom
     const mark = markDigestStatement(db, u.id, day);
     if (!mail) {
       await mark;
-      continue;
+      return false;
     }
     const queue = db
       .insert(outbox)
@@ -67,7 +77,6 @@ export async function sendDailyDigests(env: Env, db: Db, now = Date.now()): Prom
       })
       .onConflictDoNothing();
     await db.batch([mark, queue]);
-    sent++;
+    return true;
   }
-  return { sent };
 }

@@ -313,9 +313,14 @@ export function sendRefused(c: AppContext, d: LoadedDocument, kind: Kind, refusa
 }
 
 /** The document page again with the extend form's date and why it was refused (422). */
-export async function deadlineRefused(c: AppContext, values: Record<string, string>, errors: Record<string, string>) {
+export async function deadlineRefused(
+  c: AppContext,
+  values: Record<string, string>,
+  errors: Record<string, string>,
+  status: 409 | 422 = 422,
+) {
   const { d, kind } = await loadDocument(c);
-  return showDocument(c, d, kind, { deadline: { values, errors } }, 422);
+  return showDocument(c, d, kind, { deadline: { values, errors } }, status);
 }
 
 /** The payment form again, with what was typed and why it was refused; 404 for a type that takes no payments. */

@@ -16,6 +16,11 @@ export interface OutgoingMail {
   subject: string;
   html: string;
   text: string;
+  /**
+   * Queue it only while the contact's portal access is still this one: a revoke or a new address committed
+   * since the plan read it makes the address NULL, which fails the whole batch instead of mailing them.
+   */
+  whileAccess?: { contactId: string; accessVersion: number };
 }
 
 export const MAX_ATTEMPTS = 8;
@@ -28,7 +33,10 @@ export function queueMail(db: Db, mail: OutgoingMail, now = Date.now()) {
     orgId: mail.orgId ?? null,
     documentId: mail.documentId ?? null,
     kind: mail.kind,
-    toEmail: mail.to.email,
+    toEmail: mail.whileAccess
+      ? sql<string>`(SELECT email FROM contacts WHERE id = ${mail.whileAccess.contactId}
+          AND access_version = ${mail.whileAccess.accessVersion} AND email = ${mail.to.email})`
+      : mail.to.email,
     toName: mail.to.name ?? '',
     fromName: mail.fromName,
     replyTo: mail.replyTo ?? null,

@@ -38,6 +38,9 @@ type Row = typeof reminders.$inferSelect;
 /** Which reminder is worth sending when several are due at once: the higher, the more useful. */
 const USEFUL: Record<ReminderKind, number> = { overdue: 4, before_deadline: 3, undecided: 2, unopened: 1, manual: 0 };
 
+/** A bid request its vendor has bid on: their part is done (they may bid again, but nothing chases them). */
+export const bidIn = (d: { type: string; status: string }) => d.type === 'bid_request' && d.status === 'submitted';
+
 /**
  * Why a reminder of `doc` must not go (its reason is gone), or null when nothing but its turn stops it. The
  * checks every kind shares come first; then each kind's own.
@@ -50,7 +53,7 @@ export function goneReason(doc: ReminderDocument | null, row: Row, given: boolea
   if (d.sentVersion !== row.version) return 'revised';
   if (d.type === 'customer_invoice' || d.type === 'bill') {
     if (d.status === 'paid' || doc.balance <= 0) return 'paid';
-  } else if (!awaitsDecision(d)) return 'decided';
+  } else if (!awaitsDecision(d) || bidIn(d)) return 'decided';
   if (!doc.contact || !given || (row.contactId && row.contactId !== doc.contact.id)) return 'revoked';
   if (row.kind === 'unopened' && doc.opened) return 'opened';
   // An estimate past its valid-until date, a bid request whose bids closed: nothing left to chase until extended.
@@ -147,6 +150,7 @@ export async function reminderStatements(
         documentId: d.id,
         kind: 'reminder',
         to,
+        whileAccess: { contactId: contact.id, accessVersion: contact.accessVersion },
         fromName: doc.org.name,
         replyTo: doc.org.email || null,
         ...mail,

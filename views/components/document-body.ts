@@ -91,7 +91,8 @@ export function ContractSum({ doc }: { doc: DocumentSnapshot }) {
 /** The date as sent, or, once an extension moved it (documents.deadline), the date now with the one sent. */
 function dueDate(sent: string, now: string | null | undefined) {
   if (!now || now === sent) return calendarDate(sent);
-  return html`${calendarDate(now)} <span class="muted">(extended from ${calendarDate(sent)})</span>`;
+  const how = now > sent ? 'extended' : 'moved';
+  return html`${calendarDate(now)} <span class="muted">(${how} from ${calendarDate(sent)})</span>`;
 }
 
 /**
