@@ -163,6 +163,9 @@ describe('the send page’s reminders', () => {
     expect(page).not.toContain('overdue every');
     expect(page).toMatch(/name="reminders" value="company"[^>]*checked/);
     expect(inputValue(page, 'remind_undecided')).toBe('7');
+    // Custom shows only the days an estimate can use: the unpaid-invoice ones go as hidden zeros.
+    expect(page).toContain('<input type="hidden" name="remind_overdue_every" value="0"/>');
+    expect(page).not.toContain('Unpaid invoices: every (days)');
     expect((await send(id, { reminders: 'company' })).status).toBe(303);
     expect(await planOf(id)).toEqual({
       unopenedDays: 3,
@@ -180,6 +183,9 @@ describe('the send page’s reminders', () => {
     expect(page).toContain(
       'Use company reminders (not opened 3 days · 3 days before the date · overdue every 7 days, at most 3 times)',
     );
+    // An invoice's custom days: its overdue ones are there, the decision it does not wait on is not.
+    expect(inputValue(page, 'remind_overdue_every')).toBe('7');
+    expect(page).toContain('<input type="hidden" name="remind_undecided" value="0"/>');
   });
 
   it('"No reminders" sends with none', async () => {

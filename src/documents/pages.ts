@@ -28,8 +28,8 @@ import { notFound } from '../http/errors';
 import { type DomainError, Refused } from '../errors';
 import { pageContext, render } from '../http/render';
 import { documentSubject } from '../mail/documents';
-import { companyPlan } from '../reminders/plan';
-import { planSummary } from '../settings/reminders';
+import { companyPlan, planKeysFor } from '../reminders/plan';
+import { PLAN_FIELDS, planSummary } from '../settings/reminders';
 import type { ContractorActor, Scope } from './actions';
 import { depositPaidOn, draftSnapshot, snapshotOf } from './documents';
 import { createId } from '../db/ids';
@@ -428,6 +428,8 @@ export function sendPage(c: AppContext, d: LoadedDocument, kind: Kind, form: For
   const snapshot = draftSnapshot(d, form.values.name ?? '', form.values.email ?? '');
   const dated = { hasDate: !!d.current.dueDate, requireSignature: snapshot.requireSignature };
   const companyReminders = planSummary(kind, dated, companyPlan(d.org));
+  // The custom days this kind can use; the others go as hidden zeros (the form always has all five).
+  const planFields = planKeysFor(kind).map((k) => PLAN_FIELDS[k]);
   const preview = new URLSearchParams({
     name: form.values.name ?? '',
     message: (form.values.message ?? '').slice(0, 1500),
@@ -437,7 +439,7 @@ export function sendPage(c: AppContext, d: LoadedDocument, kind: Kind, form: For
     html`<${SendPage} ctx=${pageContext(c)} docId=${d.document.id} snapshot=${snapshot} form=${form} side=${kind.side}
       lineCount=${snapshot.lines.filter((l) => l.kind === 'item').length}
       subject=${documentSubject(snapshot)}
-      companyReminders=${companyReminders}
+      companyReminders=${companyReminders} planFields=${planFields}
       previewSrc=${`/documents/${d.document.id}/send/preview?${preview}`} />`,
     status,
   );

@@ -81,6 +81,21 @@ export function parsePlan(json: string | null | undefined): ReminderPlan | null 
   }
 }
 
+/**
+ * Which of a plan's numbers can matter to a document of this kind (the rules of `plannedReminders`): every
+ * kind can go unopened; orders and bid requests wait on a decision; a date that expires, closes bids or falls
+ * due is chased before it; only an invoice is chased after it.
+ */
+export function planKeysFor(kind: { type: string; deadline: string | null }): (keyof ReminderPlan)[] {
+  const keys: (keyof ReminderPlan)[] = ['unopenedDays'];
+  if (kind.type === 'customer_order' || kind.type === 'vendor_order' || kind.type === 'bid_request') {
+    keys.push('undecidedDays');
+  }
+  if (kind.deadline === 'expires' || kind.deadline === 'bids_close' || kind.deadline === 'due') keys.push('beforeDays');
+  if (kind.deadline === 'due') keys.push('overdueEvery', 'overdueMax');
+  return keys;
+}
+
 export interface PlannedReminder {
   kind: Exclude<ReminderKind, 'manual'>;
   n: number;

@@ -15,6 +15,7 @@ export function SendPage({
   previewSrc,
   lineCount,
   companyReminders,
+  planFields,
 }: {
   ctx: PageContext;
   docId: string;
@@ -27,6 +28,8 @@ export function SendPage({
   lineCount: number;
   /** What the company's reminder defaults would send for this document, in short parts; empty: none. */
   companyReminders: string[];
+  /** The custom reminder fields that apply to this kind (the rest are sent as hidden zeros). */
+  planFields?: string[];
 }) {
   const who = side === 'customer' ? 'Customer' : 'Vendor';
   const previewPdf = html`<a class="btn" href=${`/documents/${docId}.pdf`}>Preview PDF</a>`;
@@ -55,7 +58,7 @@ export function SendPage({
         <${Field} form=${form} name="name" label="Name" required autocomplete="off" />
         <${Field} form=${form} name="email" label="Email" type="email" required autocomplete="off" />
         <${Field} form=${form} name="message" label="Personal message (optional)" type="textarea" />
-        <${RemindersChoice} form=${form} company=${companyReminders} />
+        <${RemindersChoice} form=${form} company=${companyReminders} fields=${planFields} />
         <dl class="facts">
           <dt>Subject</dt><dd>${subject}</dd>
           <dt>Signature</dt><dd>${snapshot.requireSignature ? 'Required' : 'Not required'}</dd>
@@ -73,7 +76,7 @@ export function SendPage({
 }
 
 /** The send page's reminders: the company's (summed up for this document), none, or this document's own. */
-function RemindersChoice({ form, company }: { form: FormState; company: string[] }) {
+function RemindersChoice({ form, company, fields }: { form: FormState; company: string[]; fields?: string[] }) {
   const chosen = form.values.reminders ?? 'company';
   const error = form.errors.reminders;
   const companyLabel = company.length
@@ -95,7 +98,7 @@ function RemindersChoice({ form, company }: { form: FormState; company: string[]
     ${error ? html`<p class="error" id="f-reminders-error">${error}</p>` : null}
     ${radio('company', companyLabel)} ${radio('none', 'No reminders')} ${radio('custom', 'Custom')}
     <div class="custom-plan">
-      <${PlanFields} form=${form} />
+      <${PlanFields} form=${form} only=${fields} />
     </div>
   </fieldset>`;
 }

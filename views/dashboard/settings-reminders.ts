@@ -3,9 +3,12 @@ import { html } from '../html';
 import { DashboardPage, type PageContext } from '../layout/page';
 
 /** The five plan fields (names as `src/settings/reminders.ts` PLAN_FIELDS, labels as its PLAN_LABELS). */
-export function PlanFields({ form }: { form: FormState }) {
+/** The five day fields; `only` names those shown (a kind's own), the others go as hidden zeros. */
+export function PlanFields({ form, only }: { form: FormState; only?: string[] }) {
   const days = (name: string, label: string) =>
-    html`<${Field} form=${form} name=${name} label=${label} inputmode="numeric" class="plan-field" />`;
+    !only || only.includes(name)
+      ? html`<${Field} form=${form} name=${name} label=${label} inputmode="numeric" class="plan-field" />`
+      : html`<input type="hidden" name=${name} value="0" />`;
   return html`<div class="grid2 plan-fields">
       ${days('remind_unopened', 'If not opened after (days)')}
       ${days('remind_undecided', 'If not signed or accepted after (days)')}
