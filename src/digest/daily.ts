@@ -1,5 +1,5 @@
 import type { Db } from '../db/client';
-import { outbox } from '../db/schema';
+import { queueMail } from '../mail/outbox';
 import { minutesIn, todayIn } from '../deadlines/time';
 import type { Env } from '../env';
 import { digestMail } from './mail';
@@ -59,23 +59,18 @@ export async function sendDailyDigests(env: Env, db: Db, now = Date.now()): Prom
       await mark;
       return false;
     }
-    const queue = db
-      .insert(outbox)
-      .values({
+    const queue = queueMail(
+      db,
+      {
         id: `digest-${u.id}-${day}`,
         orgId: u.orgId,
         kind: 'daily_digest',
-        toEmail: u.email,
-        toName: u.name,
+        to: { email: u.email, name: u.name },
         fromName: 'Contractor Portal',
-        subject: mail.subject,
-        html: mail.html,
-        text: mail.text,
-        status: 'queued',
-        nextAttemptAt: now,
-        createdAt: now,
-      })
-      .onConflictDoNothing();
+        ...mail,
+      },
+      now,
+    ).onConflictDoNothing();
     await db.batch([mark, queue]);
     return true;
   }

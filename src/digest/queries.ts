@@ -1,5 +1,6 @@
 import { and, asc, eq, gte, inArray, lt, lte, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
+import { awaitingAnswer } from '../home/queries';
 import { activity, comments, documents, jobs, orgs, users } from '../db/schema';
 
 // The daily digest's reads (issue 16): who is due one now, and what to tell an org's people.
@@ -110,17 +111,7 @@ export async function digestContent(db: Db, orgId: string, w: { since: number; n
         and(eq(documents.id, comments.documentId), eq(documents.orgId, orgId), sql`${documents.status} <> 'void'`),
       )
       .innerJoin(jobs, jobJoin)
-      .where(
-        and(
-          eq(comments.orgId, orgId),
-          eq(comments.side, 'recipient'),
-          sql`NOT EXISTS (SELECT 1 FROM comments c2 WHERE c2.org_id = ${orgId} AND c2.document_id = "comments"."document_id"
-            AND c2.side = 'contractor' AND c2.created_at >= "comments"."created_at")`,
-          sql`NOT EXISTS (SELECT 1 FROM comments c3 WHERE c3.org_id = ${orgId} AND c3.document_id = "comments"."document_id"
-            AND c3.side = 'recipient' AND (c3.created_at > "comments"."created_at"
-              OR (c3.created_at = "comments"."created_at" AND c3.id > "comments"."id")))`,
-        ),
-      )
+      .where(awaitingAnswer(orgId))
       .orderBy(asc(comments.createdAt))
       .limit(DIGEST_ROWS),
     db

@@ -25,6 +25,22 @@ const QUEUE_ROWS = 200;
 
 export { zonedMidnight };
 
+/**
+ * A customer's or vendor's comment that waits on the contractor: the newest word on its document, with no
+ * contractor comment since (home's queue and the daily digest ask the same).
+ */
+export function awaitingAnswer(orgId: string) {
+  return and(
+    eq(comments.orgId, orgId),
+    eq(comments.side, 'recipient'),
+    sql`NOT EXISTS (SELECT 1 FROM comments c2 WHERE c2.org_id = ${orgId} AND c2.document_id = "comments"."document_id"
+      AND c2.side = 'contractor' AND c2.created_at >= "comments"."created_at")`,
+    sql`NOT EXISTS (SELECT 1 FROM comments c3 WHERE c3.org_id = ${orgId} AND c3.document_id = "comments"."document_id"
+      AND c3.side = 'recipient' AND (c3.created_at > "comments"."created_at"
+        OR (c3.created_at = "comments"."created_at" AND c3.id > "comments"."id")))`,
+  );
+}
+
 /** The first instant of the company's current month, in its time zone. */
 export function monthStart(timeZone: string, now = Date.now()): number {
   return zonedMidnight(`${todayIn(timeZone, now).slice(0, 8)}01`, timeZone);
@@ -198,17 +214,7 @@ function unansweredComments(db: Db, orgId: string) {
       and(eq(documents.id, comments.documentId), eq(documents.orgId, orgId), sql`${documents.status} <> 'void'`),
     )
     .innerJoin(jobs, and(eq(jobs.id, documents.jobId), eq(jobs.orgId, orgId)))
-    .where(
-      and(
-        eq(comments.orgId, orgId),
-        eq(comments.side, 'recipient'),
-        sql`NOT EXISTS (SELECT 1 FROM comments c2 WHERE c2.org_id = ${orgId} AND c2.document_id = "comments"."document_id"
-          AND c2.side = 'contractor' AND c2.created_at >= "comments"."created_at")`,
-        sql`NOT EXISTS (SELECT 1 FROM comments c3 WHERE c3.org_id = ${orgId} AND c3.document_id = "comments"."document_id"
-          AND c3.side = 'recipient' AND (c3.created_at > "comments"."created_at"
-            OR (c3.created_at = "comments"."created_at" AND c3.id > "comments"."id")))`,
-      ),
-    )
+    .where(awaitingAnswer(orgId))
     .orderBy(asc(comments.createdAt))
     .limit(QUEUE_ROWS);
 }

@@ -7,6 +7,8 @@ import type { Env } from '../env';
 import { sendViaMailChannels } from './mailchannels';
 
 export interface OutgoingMail {
+  /** A fixed id makes a second queueing of the same message nothing (with onConflictDoNothing). */
+  id?: string;
   orgId?: string | null;
   documentId?: string | null;
   kind: string;
@@ -29,7 +31,7 @@ const LEASE_MS = 5 * 60_000;
 /** The insert for one message, to be committed in the same batch as the change that caused it. */
 export function queueMail(db: Db, mail: OutgoingMail, now = Date.now()) {
   return db.insert(outbox).values({
-    id: createId(),
+    id: mail.id ?? createId(),
     orgId: mail.orgId ?? null,
     documentId: mail.documentId ?? null,
     kind: mail.kind,

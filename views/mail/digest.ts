@@ -1,5 +1,5 @@
-import { renderToString } from 'preact-render-to-string';
 import { html } from '../html';
+import { mailDocument } from './message';
 
 // The contractor's daily digest (issue 16): sections of lines, each a link to its document.
 
@@ -75,10 +75,7 @@ function Body({ m }: { m: DigestMailProps }) {
 }
 
 export function renderDigestMail(m: DigestMailProps): { html: string; text: string } {
-  const htmlBody =
-    '<!doctype html><html><body style="margin:0">' +
-    renderToString(html`<${Body} m=${m} />` as never) +
-    '</body></html>';
+  const htmlBody = mailDocument(html`<${Body} m=${m} />`);
   const out = [m.companyName, '', m.heading, '', m.intro, ''];
   for (const s of m.sections) {
     out.push(s.title.toUpperCase());

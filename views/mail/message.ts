@@ -75,11 +75,12 @@ function Body({ m }: { m: MailContent }): Children {
   </div>`;
 }
 
+/** An email's whole HTML document around its body. */
+export const mailDocument = (body: unknown) =>
+  `<!doctype html><html><body style="margin:0">${renderToString(body as never)}</body></html>`;
+
 export function renderMail(m: MailContent): { html: string; text: string } {
-  const htmlBody =
-    '<!doctype html><html><body style="margin:0">' +
-    renderToString(html`<${Body} m=${m} />` as never) +
-    '</body></html>';
+  const htmlBody = mailDocument(html`<${Body} m=${m} />`);
   const lines = [m.brand.companyName, '', m.heading, '', ...m.paragraphs.flatMap((p) => [p, ''])];
   if (m.quote)
     lines.push(
