@@ -14,7 +14,11 @@ export async function contractorConversation(db: Db, orgId: string, documentId: 
 }
 
 /** The same for a recipient: only a document visible to their account. */
-export async function recipientConversation(db: Db, viewer: { orgId: string; accountId: string }, documentId: string) {
+export async function recipientConversation(
+  db: Db,
+  viewer: { orgId: string; accountId: string; contactId: string },
+  documentId: string,
+) {
   const [row] = await db
     .select({ jobId: documents.jobId, type: documents.type, subtype: documents.subtype, maxUploadMb: orgs.maxUploadMb })
     .from(documents)

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 // Money is integer cents; quantities are integer ten-thousandths; rates are thousandths of a percent
@@ -52,6 +53,8 @@ export const orgs = sqliteTable(
     remindBeforeDays: integer('remind_before_days').notNull().default(3),
     remindOverdueEvery: integer('remind_overdue_every').notNull().default(7),
     remindOverdueMax: integer('remind_overdue_max').notNull().default(3),
+    /** Issue 17: whether a new customer order waits for the contractor's countersignature before it is sealed. */
+    countersignDefault: integer('countersign_default', { mode: 'boolean' }).notNull().default(false),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('orgs_stripe_account').on(t.stripeAccountId)],
@@ -166,6 +169,12 @@ export const accounts = sqliteTable(
     phone: text('phone').notNull().default(''),
     address: text('address').notNull().default(''),
     notes: text('notes').notNull().default(''),
+    /**
+     * Issue 17: "Each person sees only what was sent to them". Off (a household): every contact of the
+     * account sees every document sent to any of them. On (a vendor company with several staff): a contact
+     * sees only documents that name them among their recipients (`document_recipients`).
+     */
+    seesOwnOnly: integer('sees_own_only', { mode: 'boolean' }).notNull().default(false),
     createdAt: createdAt(),
     updatedAt: integer('updated_at').notNull(),
   },
@@ -250,6 +259,9 @@ export const costItems = sqliteTable(
   (t) => [index('cost_items_job').on(t.orgId, t.jobId, t.groupId, t.position)],
 );
 
+export const signingOrders = ['any', 'ordered'] as const;
+export type SigningOrder = (typeof signingOrders)[number];
+
 export const documentTypes = ['bid_request', 'customer_order', 'customer_invoice', 'vendor_order', 'bill'] as const;
 export type DocumentType = (typeof documentTypes)[number];
 export const documentSubtypes = ['estimate', 'proposal', 'change_order', 'purchase_order', 'work_order'] as const;
@@ -266,7 +278,12 @@ export const documents = sqliteTable(
     number: text('number').notNull(),
     status: text('status').notNull(),
     accountId: text('account_id'),
+    /** The primary recipient: the first signer (or the one responsible contact of a bid or vendor order). */
     contactId: text('contact_id'),
+    /** Issue 17: 'any' (every signer at once, in any order) or 'ordered' (the next is emailed when one signs). */
+    signingOrder: text('signing_order', { enum: signingOrders }).notNull().default('any'),
+    /** Issue 17: after every signer signed, the contractor countersigns; only then is the PDF sealed. */
+    countersign: integer('countersign', { mode: 'boolean' }).notNull().default(false),
     requireSignature: integer('require_signature', { mode: 'boolean' }).notNull().default(false),
     /** "Accept online payment": an invoice's balance, or an order's deposit, can be paid in the portal. */
     onlinePayment: integer('online_payment', { mode: 'boolean' }).notNull().default(false),
@@ -298,6 +315,33 @@ export const documents = sqliteTable(
     index('documents_org_account').on(t.orgId, t.accountId, t.sentVersion),
     index('documents_org_status').on(t.orgId, t.type, t.status),
     uniqueIndex('documents_org_request_key').on(t.orgId, t.requestKey),
+  ],
+);
+
+export const recipientRoles = ['signer', 'copy'] as const;
+export type RecipientRole = (typeof recipientRoles)[number];
+
+/**
+ * Issue 17: who a document is sent to. Each row is one contact of the document's account: a
+ * 'signer' decides (signs, approves, accepts, bids) for themselves with their own link; a 'copy'
+ * can view, comment and upload, and doesn't sign. `position` is the signing order (1, 2, ...) when
+ * the document's `signing_order` is 'ordered'; copies come after the signers. Written by the send
+ * (the whole list, in the send's batch) and by removing a recipient, both through the room.
+ * `documents.contact_id` stays the first signer.
+ */
+export const documentRecipients = sqliteTable(
+  'document_recipients',
+  {
+    orgId: orgId(),
+    documentId: text('document_id').notNull(),
+    contactId: text('contact_id').notNull(),
+    role: text('role', { enum: recipientRoles }).notNull(),
+    position: integer('position').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.documentId, t.contactId] }),
+    index('document_recipients_contact').on(t.orgId, t.contactId),
   ],
 );
 
@@ -513,8 +557,11 @@ export const signatures = sqliteTable(
     documentId: text('document_id').notNull(),
     versionId: text('version_id').notNull(),
     version: integer('version').notNull(),
-    contactId: text('contact_id').notNull(),
-    outcome: text('outcome', { enum: ['signed', 'approved', 'accepted', 'declined'] }).notNull(),
+    /** The recipient who signed; null for the contractor's countersignature (issue 17), whose signer is `user_id`. */
+    contactId: text('contact_id'),
+    /** The contractor's user who countersigned; null for a recipient's signature. */
+    userId: text('user_id'),
+    outcome: text('outcome', { enum: ['signed', 'approved', 'accepted', 'declined', 'countersigned'] }).notNull(),
     signerName: text('signer_name').notNull(),
     signerEmail: text('signer_email').notNull(),
     method: text('method', { enum: ['drawn', 'typed', 'none'] }).notNull(),
@@ -536,6 +583,8 @@ export const signatures = sqliteTable(
   },
   (t) => [
     uniqueIndex('signatures_version_contact').on(t.versionId, t.contactId),
+    // One countersignature per version (NULL contact ids are distinct to the index above).
+    uniqueIndex('signatures_version_countersign').on(t.versionId).where(sql`contact_id IS NULL`),
     index('signatures_org_doc').on(t.orgId, t.documentId),
     index('signatures_sealed_sha').on(t.sealedPdfSha256),
   ],
@@ -637,6 +686,11 @@ export const outbox = sqliteTable(
   (t) => [index('outbox_status').on(t.status, t.nextAttemptAt), index('outbox_doc').on(t.orgId, t.documentId)],
 );
 
+/**
+ * A recipient's browser session: one person. `org_id`/`contact_id`/`access_version` are the company
+ * whose link opened it last (where /portal starts); every company the session holds, that one
+ * included, is a row of `portal_session_contacts` (issue 17).
+ */
 export const portalSessions = sqliteTable(
   'portal_sessions',
   {
@@ -644,8 +698,27 @@ export const portalSessions = sqliteTable(
     orgId: orgId(),
     contactId: text('contact_id').notNull(),
     accessVersion: integer('access_version').notNull(),
+    /** The person's address, lower case, as their links proved it: a session only holds contacts with it. */
+    email: text('email').notNull().default(''),
     expiresAt: integer('expires_at').notNull(),
     createdAt: createdAt(),
   },
   (t) => [index('portal_sessions_contact').on(t.contactId)],
+);
+
+/**
+ * Issue 17: the companies one portal session holds, one contact each. A row counts only while its
+ * contact's access version is the one stored: a revoke (or a new address) drops that company from the
+ * session at once and leaves the others.
+ */
+export const portalSessionContacts = sqliteTable(
+  'portal_session_contacts',
+  {
+    sessionId: text('session_id').notNull(),
+    orgId: orgId(),
+    contactId: text('contact_id').notNull(),
+    accessVersion: integer('access_version').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.sessionId, t.orgId] }), index('portal_session_contacts_contact').on(t.contactId)],
 );

@@ -64,7 +64,7 @@ async function requestState(db: Db, input: UpdateRequestCommit) {
       and(
         eq(documents.orgId, input.orgId),
         eq(documents.id, input.documentId),
-        visibleTo({ orgId: input.orgId, accountId: sql`${contacts.accountId}` }),
+        visibleTo({ orgId: input.orgId, accountId: sql`${contacts.accountId}`, contactId: input.actor.contactId }),
       ),
     );
   return row;

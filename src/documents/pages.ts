@@ -13,6 +13,10 @@ import { DraftEditorPage, SelectItemsPage, type EditorLine } from '../../views/d
 import { SendPage } from '../../views/dashboard/send';
 import { DeadlinePanel } from '../../views/dashboard/deadline-panel';
 import { deadlinePanel } from '../deadlines/present';
+import { RecipientsPanel } from '../../views/dashboard/recipients-panel';
+import { CountersignPanel } from '../../views/dashboard/countersign-panel';
+import { recipientsPanel } from '../signing/recipients-present';
+import { countersignPanel } from '../signing/countersign-present';
 import { centsInput, money, quantity, quantityInput, rateInput } from '../../views/format';
 import { html } from '../../views/html';
 import { currentUser } from '../auth/session';
@@ -167,6 +171,8 @@ export interface DocumentForms {
   conversation?: PageErrors;
   /** The "Deadline & reminders" panel's extend form, refused. */
   deadline?: FormState;
+  /** The countersignature's form, refused (issue 17). */
+  countersign?: FormState;
 }
 
 /** The document's page: the draft editor while its current version is a draft, else the sent version. */
@@ -214,6 +220,11 @@ export async function showDocument(
     ${can('void') ? actionButton(docRow.id, ctx.csrf, 'void', 'Void', 'btn danger') : null}`;
   const decisions = await decisionsSection(c, d, snapshot);
   const panel = deadlinePanel(d, { csrf: ctx.csrf, balance: snapshot.totals.balance, form: forms.deadline });
+  const who = recipientsPanel(d, { csrf: ctx.csrf });
+  const counter = countersignPanel(d, { csrf: ctx.csrf, form: forms.countersign });
+  const people = html`${who ? html`<${RecipientsPanel} ...${who} />` : null}${
+    counter ? html`<${CountersignPanel} ...${counter} />` : null
+  }`;
   // The date closed it (expired, bids closed) or it is overdue: the header says so, as the lists do.
   const dated = { expired: 'Expired', bids_closed: 'Bids closed', overdue: 'Overdue' } as const;
   const closed = panel && panel.state in dated ? (panel.state as keyof typeof dated) : null;
@@ -228,7 +239,7 @@ export async function showDocument(
   return render(
     c,
     html`<${SentDocumentPage} ctx=${ctx} doc=${shown} extra=${decisions} kind=${kind} job=${d.job} snapshot=${snapshot}
-      actions=${actions} deadline=${panel ? html`<${DeadlinePanel} ...${panel} />` : null}
+      actions=${actions} deadline=${panel ? html`<${DeadlinePanel} ...${panel} />` : null} people=${people}
       payments=${payments} history=${history(c, d)} views=${viewSummaries(d.views)} thread=${talk.thread}
       files=${talk.files} timeline=${talk.timeline} />`,
     status,

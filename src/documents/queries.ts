@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, inArray, isNull, ne, sql, type SQL } from 'drizzle-orm';
 import { distinct, type Db, type Param } from '../db/client';
 import { totalsFor } from './snapshot';
+import { recipientsStatement } from './recipients';
 import { TIMELINE_PAGE, timelineStatement, viewCountsStatement } from '../conversation/feed-queries';
 import {
   accounts,
@@ -137,9 +138,26 @@ export async function getDocument(db: Db, orgId: string, documentId: string, pag
       .from(reminders)
       .where(and(eq(reminders.orgId, orgId), eq(reminders.documentId, documentId)))
       .orderBy(asc(reminders.dueAt)),
+    // Who it is sent to (issue 17): signers in order, then copies.
+    recipientsStatement(db, orgId, documentId),
   ]);
-  const [head, versions, lines, paid, org, thread, shared, entries, decisions, bidRows, views, online, invoice, chase] =
-    rows;
+  const [
+    head,
+    versions,
+    lines,
+    paid,
+    org,
+    thread,
+    shared,
+    entries,
+    decisions,
+    bidRows,
+    views,
+    online,
+    invoice,
+    chase,
+    people,
+  ] = rows;
   if (!head[0] || !org[0]) return null;
   const timeline = entries.slice(0, TIMELINE_PAGE);
   const current = versions.find((v) => v.version === head[0].document.currentVersion)!;
@@ -155,6 +173,7 @@ export async function getDocument(db: Db, orgId: string, documentId: string, pag
     online,
     depositInvoiceId: invoice[0]?.id ?? null,
     reminders: chase,
+    recipients: people,
     org: org[0],
     comments: thread,
     files: shared,

@@ -54,10 +54,8 @@ export function portalContext(c: AppContext, notice?: string): PortalContext {
 }
 
 /** A decision as the status words need it: who made it, and whether it was the viewer. */
-function decisionOf(
-  d: { outcome: Decision['outcome']; signerName: string; signedAt: number; contactId: string } | null | undefined,
-  contactId: string,
-): Decision | null {
+type DecisionRow = { outcome: Decision['outcome']; signerName: string; signedAt: number; contactId: string | null };
+function decisionOf(d: DecisionRow | null | undefined, contactId: string): Decision | null {
   return d
     ? { outcome: d.outcome, signerName: d.signerName, signedAt: d.signedAt, byYou: d.contactId === contactId }
     : null;

@@ -7,6 +7,7 @@ import {
   bids,
   comments,
   contacts,
+  documentRecipients,
   documents,
   documentVersions,
   files,
@@ -84,15 +85,17 @@ export async function findPortalSession(db: Db, sessionHash: string, now = Date.
 }
 
 /** Who is looking: values, named placeholders, or SQL that reads them from the session. */
-type Viewer = { orgId: Param | SQL; accountId: Param | SQL };
+type Viewer = { orgId: Param | SQL; accountId: Param | SQL; contactId: Param | SQL };
 
 /** The documents table, or an alias of it. */
-type DocumentsTable = Record<'orgId' | 'accountId' | 'sentVersion' | 'status', SQLiteColumn>;
+type DocumentsTable = Record<'id' | 'orgId' | 'accountId' | 'sentVersion' | 'status', SQLiteColumn>;
 
 /**
  * THE visibility rule of the portal, written once: a document is visible to a contact when it is
- * in their org, addressed to their account, sent, and not void. Over `documents` it is the
- * condition of a query on documents; over an alias it is the body of visibleDocument()'s EXISTS.
+ * in their org, addressed to their account, sent, and not void — and, when the account is set to
+ * "each person sees only what was sent to them" (`accounts.sees_own_only`, issue 17), when the contact
+ * is one of its recipients (`document_recipients`). Over `documents` it is the condition of a query on
+ * documents; over an alias it is the body of visibleDocument()'s EXISTS.
  */
 export function visibleTo(viewer: Viewer, d: DocumentsTable = documents) {
   return and(
@@ -100,8 +103,17 @@ export function visibleTo(viewer: Viewer, d: DocumentsTable = documents) {
     eq(d.accountId, viewer.accountId),
     isNotNull(d.sentVersion),
     ne(d.status, 'void'),
+    sql`(NOT EXISTS (SELECT 1 FROM accounts own_a WHERE own_a.id = ${d.accountId} AND own_a.sees_own_only = 1)
+      OR EXISTS (SELECT 1 FROM document_recipients own_r WHERE own_r.document_id = ${d.id} AND own_r.contact_id = ${viewer.contactId}))`,
   )!;
 }
+
+/** A contact row as the viewer of THE rule. */
+export const viewerOf = (contact: Contact): Viewer => ({
+  orgId: contact.orgId,
+  accountId: contact.accountId,
+  contactId: contact.id,
+});
 
 const other = alias(documents, 'visible_document');
 
@@ -287,6 +299,18 @@ function documentStatements(db: Db, viewer: Viewer & { contactId: Param | SQL })
       .from(onlinePayments)
       .where(and(eq(onlinePayments.orgId, viewer.orgId), eq(onlinePayments.documentId, documentId), visible))
       .orderBy(desc(onlinePayments.createdAt)),
+    // Who it is sent to (issue 17): the other signers' names and turns, never their addresses.
+    db
+      .select({
+        contactId: documentRecipients.contactId,
+        role: documentRecipients.role,
+        position: documentRecipients.position,
+        name: contacts.name,
+      })
+      .from(documentRecipients)
+      .innerJoin(contacts, eq(contacts.id, documentRecipients.contactId))
+      .where(and(eq(documentRecipients.orgId, viewer.orgId), eq(documentRecipients.documentId, documentId), visible))
+      .orderBy(sql`${documentRecipients.role} = 'copy'`, asc(documentRecipients.position)),
   ]);
 }
 
@@ -301,13 +325,33 @@ export const sessionDocumentQueries = (db: Db) => documentStatements(db, portalS
 
 type DocumentRows = Awaited<ReturnType<typeof batchPrepared<ReturnType<typeof documentQueries>>>>;
 
-export function assemblePortalDocument([head, paid, thread, shared, decisions, bidRows, seen, online]: DocumentRows) {
+export function assemblePortalDocument([
+  head,
+  paid,
+  thread,
+  shared,
+  decisions,
+  bidRows,
+  seen,
+  online,
+  people,
+]: DocumentRows) {
   if (!head[0]) return null;
   const bid = bidRows[0]?.bid?.id
     ? { ...bidRows[0].bid, lines: bidRows.filter((r) => r.line?.id).map((r) => r.line!) }
     : null;
   const lastSeen = seen[0] ?? null;
-  return { ...head[0], payments: paid, comments: thread, files: shared, signatures: decisions, bid, lastSeen, online };
+  return {
+    ...head[0],
+    payments: paid,
+    comments: thread,
+    files: shared,
+    signatures: decisions,
+    bid,
+    lastSeen,
+    online,
+    recipients: people,
+  };
 }
 
 /** One document as its recipient sees it, in one batch. */
@@ -332,14 +376,14 @@ export async function linkContact(db: Db, contactId: string) {
   return contact;
 }
 
-type Contact = { orgId: string; accountId: string };
+type Contact = { id: string; orgId: string; accountId: string };
 
 /** The document a link opens, when it is (still) visible to the link's contact. */
 export async function linkDocument(db: Db, contact: Contact, documentId: string) {
   const [doc] = await db
     .select({ id: documents.id })
     .from(documents)
-    .where(and(visibleTo(contact), eq(documents.id, documentId)));
+    .where(and(visibleTo(viewerOf(contact)), eq(documents.id, documentId)));
   return doc;
 }
 
@@ -357,7 +401,11 @@ export async function recipientAccess(db: Db, documentId: string, contactIds: st
       documents,
       and(
         eq(documents.id, documentId),
-        visibleTo({ orgId: sql`${contacts.orgId}`, accountId: sql`${contacts.accountId}` }),
+        visibleTo({
+          orgId: sql`${contacts.orgId}`,
+          accountId: sql`${contacts.accountId}`,
+          contactId: sql`${contacts.id}`,
+        }),
       ),
     )
     .where(inArray(contacts.id, contactIds));
@@ -368,7 +416,7 @@ export async function documentsVisibleTo(db: Db, contact: Contact, limit: number
   const rows = await db
     .select({ id: documents.id })
     .from(documents)
-    .where(visibleTo(contact))
+    .where(visibleTo(viewerOf(contact)))
     .orderBy(desc(documents.sentAt))
     .limit(limit);
   return rows.map((r) => r.id);
@@ -405,7 +453,7 @@ export async function freshLinkDocument(db: Db, contact: Contact, documentId: st
     .from(documents)
     .innerJoin(orgs, eq(orgs.id, documents.orgId))
     .innerJoin(documentVersions, sentVersionJoin(contact.orgId))
-    .where(and(visibleTo(contact), eq(documents.id, documentId)));
+    .where(and(visibleTo(viewerOf(contact)), eq(documents.id, documentId)));
   return row;
 }
 
@@ -415,7 +463,7 @@ export async function orgLogo(db: Db, orgId: string) {
 }
 
 /** The sent version's PDF of a document visible to the viewer. */
-export async function portalPdf(db: Db, viewer: Contact, documentId: string) {
+export async function portalPdf(db: Db, viewer: Viewer, documentId: string) {
   const [row] = await db
     .select({ number: documents.number, version: documentVersions.version, pdfKey: documentVersions.pdfKey })
     .from(documents)

@@ -9,7 +9,7 @@ import { approvalEvent, recipientAction } from '../documents/kinds';
 export type Tone = 'waiting' | 'done' | 'stop' | 'info';
 
 export interface Decision {
-  outcome: 'signed' | 'approved' | 'accepted' | 'declined';
+  outcome: 'signed' | 'approved' | 'accepted' | 'declined' | 'countersigned';
   signerName: string;
   signedAt: number; // epoch ms
   byYou: boolean; // the viewer's own contact made it
@@ -59,6 +59,7 @@ const DECIDED: Record<Decision['outcome'], string> = {
   approved: 'Approved',
   accepted: 'Accepted',
   declined: 'Declined',
+  countersigned: 'Countersigned',
 };
 
 function decided(f: StatusFacts, fallback: string, tone: Tone): RecipientStatus {

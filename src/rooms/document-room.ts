@@ -50,6 +50,8 @@ import {
   type SignResult,
 } from '../signing/actions';
 import { sealWrite, type SealCommit } from '../signing/finalize';
+import { countersignWrite, type CountersignCommit } from '../signing/countersign';
+import { removeRecipientWrite, type RemoveRecipientCommit } from '../signing/recipients';
 import { extendWrite, type ExtendCommit } from '../deadlines/actions';
 import { updateRequestWrite, type UpdateRequestCommit } from '../deadlines/requests';
 import { remindNowWrite, type RemindNowCommit } from '../reminders/manual';
@@ -218,6 +220,18 @@ export class DocumentRoom extends DurableObject<Env> {
   /** The recipient of an expired document asks for an updated one. */
   askForUpdate(input: UpdateRequestCommit) {
     return this.write(input, (db) => updateRequestWrite(db, this.env, input));
+  }
+
+  // People (issue 17): who signs is read inside the queue, so a removal and a signature are one or the other.
+
+  /** The contractor takes a recipient who has not signed off the document. */
+  removeRecipient(input: RemoveRecipientCommit) {
+    return this.write(input, (db) => removeRecipientWrite(db, this.env, input));
+  }
+
+  /** The contractor countersigns once every signer signed; sealing follows. */
+  countersign(input: CountersignCommit) {
+    return this.write(input, (db) => countersignWrite(db, this.env, input));
   }
 
   /** A signature's sealed PDF is ready (made by the Worker, put to R2): recorded once, and the open pages told. */

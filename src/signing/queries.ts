@@ -88,7 +88,11 @@ export async function versionTimeline(db: Db, documentId: string, since: number)
 }
 
 /** A sent document the portal viewer may decide on: what the decision routes need to find its room. */
-export async function recipientDocument(db: Db, viewer: { orgId: string; accountId: string }, documentId: string) {
+export async function recipientDocument(
+  db: Db,
+  viewer: { orgId: string; accountId: string; contactId: string },
+  documentId: string,
+) {
   const [doc] = await db
     .select({
       id: documents.id,

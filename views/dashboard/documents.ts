@@ -32,6 +32,8 @@ export interface SentPageProps {
   extra?: Children;
   /** The "Deadline & reminders" panel (views/dashboard/deadline-panel.ts), near the decision. */
   deadline?: Children;
+  /** Issue 17: who it is sent to (recipients-panel.ts) and the countersignature (countersign-panel.ts). */
+  people?: Children;
   views?: string[];
   /** The conversation's sections: the comment thread, the shared files, the timeline. */
   thread?: Children;
@@ -50,6 +52,7 @@ export function SentDocumentPage({
   history,
   extra,
   deadline,
+  people,
   views = [],
   thread,
   files,
@@ -77,7 +80,7 @@ export function SentDocumentPage({
     }
     <div class="doc-layout">
     <div class="doc-main stack">
-    <div class="live-region" data-region="decision">${extra}</div>
+    <div class="live-region" data-region="decision">${extra}${people}</div>
     ${deadline}
     <div class="live-region" data-region="payments">${payments}</div>
     ${thread}
