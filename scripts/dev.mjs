@@ -84,7 +84,10 @@ if (seed) {
     const page = await fetch(`${base}/sign-in`);
     const cookie = (page.headers.get('set-cookie') ?? '').split(';')[0];
     const token = cookie.split('=')[1] ?? '';
-    const res = await fetch(`${base}/dev/seed`, {
+    // Issue 17's demo estimate (sent to both Patels) only in `npm run dev`'s own state: the browser
+    // tests (--persist-to) start from the demo company with nothing sent.
+    const people = persistTo === '.wrangler/state' ? '?people=1' : '';
+    const res = await fetch(`${base}/dev/seed${people}`, {
       method: 'POST',
       headers: { cookie, 'x-csrf-token': token, 'x-dev-secret': vars.PORTAL_TOKEN_SECRET },
     });

@@ -51,11 +51,13 @@ const SKIPPED = new Set(['d1_migrations', 'sweep_writes', 'sqlite_sequence', '_c
 /** Counting a refused attempt is what a rate limit is for, so its table may change on a refusal. */
 const CHANGES_ON_REFUSAL = new Set(['rate_limits']);
 
-let watched: string[] | undefined;
+/** The tables watched, for one test file (each file starts from a fresh database: test/setup.ts). */
+let watched: { file: string | undefined; names: string[] } | undefined;
 
 /** Every application table (from sqlite_master, so a new table is never missed), with write triggers on each. */
 export async function watchWrites(): Promise<string[]> {
-  if (watched) return watched;
+  const file = expect.getState().testPath;
+  if (watched && watched.file === file) return watched.names;
   const { results } = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all<{
     name: string;
   }>();
@@ -75,7 +77,7 @@ export async function watchWrites(): Promise<string[]> {
         ),
       ),
   ]);
-  watched = names;
+  watched = { file, names };
   return names;
 }
 

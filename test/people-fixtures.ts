@@ -8,7 +8,8 @@ import { BASE, Browser, db } from './helpers';
 // Issue 17's test setup: more people on a document that was sent to its one contact. The send page's
 // own path (several recipients chosen when sending) has its tests in people-send.test.ts; this is the
 // shortcut the signing and sealing tests start from: contacts and recipient rows written straight
-// to D1, and each person's own portal link made as the send makes it.
+// to D1, then the contractor's own Resend (the real path), which emails each person their link and
+// records that it was given, as a send to all of them would have.
 
 export interface Person {
   name: string;
@@ -24,7 +25,7 @@ export interface Person {
 export async function addRecipients(
   documentId: string,
   people: Person[],
-  opts: { order?: SigningOrder; countersign?: boolean } = {},
+  opts: { order?: SigningOrder; countersign?: boolean; contractor?: Browser } = {},
 ) {
   const doc = await db().query.documents.findFirst({ where: (t, { eq }) => eq(t.id, documentId) });
   if (!doc?.accountId) throw new Error(`addRecipients: ${documentId} has no account`);
@@ -60,6 +61,10 @@ export async function addRecipients(
     .update(documents)
     .set({ signingOrder: opts.order ?? doc.signingOrder, countersign: opts.countersign ?? doc.countersign })
     .where(and(eq(documents.id, documentId), eq(documents.orgId, doc.orgId)));
+  if (opts.contractor) {
+    const resent = await opts.contractor.post(`/documents/${documentId}/resend`, {});
+    if (resent.status !== 303) throw new Error(`resend: ${resent.status} ${(await resent.text()).slice(0, 500)}`);
+  }
   return Promise.all(
     added.map(async (contact) => {
       const link = new URL(await portalLink(env, BASE, contact, documentId, 30)).pathname;

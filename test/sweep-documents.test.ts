@@ -314,6 +314,27 @@ const targets: Target[] = [
     runs: 5,
     once: true,
   },
+  // Issue 17: refused for this document (one signer, no countersignature), whatever is posted: never a 500.
+  {
+    name: 'POST /documents/:id/countersign',
+    method: 'POST',
+    as,
+    path: () => `/documents/${sent}/countersign`,
+    pathWith: (id) => `/documents/${id}/countersign`,
+    fields: { versionHash: 'text', name: 'text', method: 'choice', consent: 'choice', signature: 'text' },
+    room: () => sent,
+    once: true,
+  },
+  {
+    name: 'POST /documents/:id/recipients/:contactId/remove',
+    method: 'POST',
+    as,
+    path: () => `/documents/${sent}/recipients/${co.customerContact.id}/remove`,
+    pathWith: (id) => `/documents/${sent}/recipients/${id}/remove`,
+    fields: { confirm: 'choice' },
+    room: () => sent,
+    once: true,
+  },
   {
     name: 'POST /documents/:id/comments',
     method: 'POST',

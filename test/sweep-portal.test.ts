@@ -85,7 +85,8 @@ const reopen = (sub: string) => ({
 });
 
 const targets: Target[] = [
-  { name: 'GET /portal', method: 'GET', as, path: () => '/portal', fields: { notice: 'text' } },
+  { name: 'GET /portal', method: 'GET', as, path: () => '/portal', fields: { notice: 'text', company: 'id' } },
+  { name: 'GET /portal/companies', method: 'GET', as, path: () => '/portal/companies' },
   {
     name: 'GET /portal/jobs/:id',
     method: 'GET',

@@ -162,6 +162,14 @@ const targets: Target[] = [
     valid: () => ({ document: docId }),
   },
   {
+    name: 'POST /p/email-link',
+    method: 'POST',
+    as: () => stranger,
+    path: () => '/p/email-link',
+    fields: { email: 'email' },
+    valid: () => ({ email: uniqueEmail('nobody') }),
+  },
+  {
     name: 'POST /verify',
     method: 'POST',
     as: () => stranger,

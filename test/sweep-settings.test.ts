@@ -65,6 +65,15 @@ const targets: Target[] = [
     fields: { edit: 'id' },
   },
   {
+    name: 'POST /accounts/:id/visibility',
+    method: 'POST',
+    as,
+    path: () => `${account()}/visibility`,
+    pathWith: (id) => `/accounts/${id}/visibility`,
+    fields: { seesOwnOnly: 'flag' },
+    valid: () => ({ seesOwnOnly: '' }),
+  },
+  {
     name: 'POST /accounts/:id',
     method: 'POST',
     as,

@@ -1,8 +1,8 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, isNotNull, sql } from 'drizzle-orm';
 import { activityInsert, type Actor } from '../conversation/activity';
 import type { Db } from '../db/client';
 import { createId } from '../db/ids';
-import { accounts, contacts } from '../db/schema';
+import { accounts, contacts, documents } from '../db/schema';
 import type { Env } from '../env';
 import { Conflict, NotFound } from '../errors';
 import { documentsVisibleTo } from '../portal/queries';
@@ -116,6 +116,47 @@ export async function closeLivePages(
   } catch (err) {
     console.error('closing live pages', err);
   }
+}
+
+/**
+ * Issue 17: "Each person sees only what was sent to them" on (a vendor company with several staff)
+ * or off (a household: every contact sees every document sent to any of them). Written only when it
+ * changes, so two identical posts change it once; turning it on closes the contacts' live pages
+ * (each room checks who may still see it before it lets a socket stay).
+ */
+export async function setSeesOwnOnly(
+  env: Pick<Env, 'DOCUMENT_ROOM'>,
+  db: Db,
+  input: { orgId: string; accountId: string; seesOwnOnly: boolean },
+) {
+  const where = and(eq(accounts.orgId, input.orgId), eq(accounts.id, input.accountId));
+  const [account, changed] = await db.batch([
+    db.select({ id: accounts.id }).from(accounts).where(where),
+    db
+      .update(accounts)
+      .set({ seesOwnOnly: input.seesOwnOnly, updatedAt: Date.now() })
+      .where(and(where, eq(accounts.seesOwnOnly, !input.seesOwnOnly)))
+      .returning({ id: accounts.id }),
+  ]);
+  if (!account.length) throw new NotFound();
+  if (changed.length && input.seesOwnOnly) {
+    // Each room reads the rule again for its open recipient pages and closes the ones it now hides.
+    try {
+      const sent = await db
+        .select({ id: documents.id })
+        .from(documents)
+        .where(
+          and(eq(documents.orgId, input.orgId), eq(documents.accountId, input.accountId), isNotNull(documents.sentAt)),
+        )
+        .orderBy(desc(documents.sentAt))
+        .limit(ROOMS_TOLD);
+      const told = await Promise.allSettled(sent.map((d) => documentRoom(env, d.id).closeRecipients(d.id)));
+      for (const t of told) if (t.status === 'rejected') console.error('closing live pages', t.reason);
+    } catch (err) {
+      console.error('closing live pages', err);
+    }
+  }
+  return { changed: changed.length > 0 };
 }
 
 /** The contact's row changed between the read and the write (see updateContact). */

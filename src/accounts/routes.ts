@@ -10,7 +10,7 @@ import { notFound } from '../http/errors';
 import { pageContext, redirectWith, render } from '../http/render';
 import { cleanText, readForm } from '../http/validate';
 import { ACCOUNT_KINDS, checkAccount, checkContact } from './accounts';
-import { addContact, createAccount, revokeContact, updateAccount, updateContact } from './actions';
+import { addContact, createAccount, revokeContact, setSeesOwnOnly, updateAccount, updateContact } from './actions';
 import { contactOfAccount, getAccountWithContacts, listAccounts, type AccountKind } from './queries';
 
 const stringValues = (o: Record<string, unknown>) =>
@@ -20,6 +20,7 @@ interface AccountForms {
   form?: FormState;
   contactForm?: FormState;
   editing?: { id: string; form: FormState };
+  visibility?: FormState;
 }
 
 /** The account's page; with a refused form, that form shows what was typed and why. */
@@ -36,7 +37,8 @@ async function showAccount(c: AppContext, accountId: string, forms: AccountForms
     c,
     html`<${AccountPage} ctx=${pageContext(c)} account=${found.account} contacts=${found.contacts}
       form=${forms.form ?? emptyForm(stringValues(found.account))} contactForm=${forms.contactForm ?? emptyForm()}
-      editing=${editing} />`,
+      editing=${editing}
+      visibility=${forms.visibility ?? emptyForm({ seesOwnOnly: found.account.seesOwnOnly ? 'on' : '' })} />`,
     status,
   );
 }
@@ -85,6 +87,23 @@ export const accountRoutes = new Hono<AppEnv>()
     if (!f.ok) return showAccount(c, accountId, { form: { values: raw, errors: f.errors } }, 422);
     await updateAccount(c.get('db'), { orgId: org.id, accountId, account: values });
     return redirectWith(c, `/accounts/${accountId}`, 'Details saved.');
+  })
+  .post('/accounts/:id/visibility', async (c) => {
+    const { org } = currentUser(c);
+    const accountId = c.req.param('id');
+    const raw = await readForm(c);
+    const choice = raw.seesOwnOnly ?? '';
+    if (choice !== 'on' && choice !== '') {
+      const form = emptyForm({ seesOwnOnly: '' });
+      form.errors.seesOwnOnly = 'Choose whether each person sees only what was sent to them.';
+      return showAccount(c, accountId, { visibility: form }, 422);
+    }
+    const seesOwnOnly = choice === 'on';
+    await setSeesOwnOnly(c.env, c.get('db'), { orgId: org.id, accountId, seesOwnOnly });
+    const said = seesOwnOnly
+      ? 'Each person now sees only what was sent to them.'
+      : 'Everyone at this account now sees every document sent to any of them.';
+    return redirectWith(c, `/accounts/${accountId}`, said);
   })
   .post('/accounts/:id/contacts', async (c) => {
     const { org } = currentUser(c);

@@ -38,7 +38,9 @@ export type Action =
   | 'update_requested'
   | 'mail_failed'
   | 'sealed'
-  | 'budget_updated';
+  | 'countersigned'
+  | 'budget_updated'
+  | 'recipient_removed';
 
 export interface Actor {
   side: Side;

@@ -168,6 +168,7 @@ export function viewCountsStatement(db: Db, orgId: Param, documentId: Param) {
     .select(
       distinct({
         name: activity.actorName,
+        contactId: sql<string | null>`max(${activity.contactId})`,
         count: sql<number>`count(*)`.mapWith(Number),
         last: sql<number>`max(${activity.createdAt})`.mapWith(Number),
       }),

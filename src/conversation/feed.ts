@@ -57,11 +57,29 @@ export const ACTION_LABELS: Record<string, string> = {
   update_requested: 'asked for an updated document',
   mail_failed: 'email could not be delivered',
   sealed: 'the signed PDF was sealed',
+  countersigned: 'countersigned',
   budget_updated: 'updated the job budget',
+  recipient_removed: 'removed a recipient',
 };
 
 /** "Name <email>" as stored in the activity's data, written for people: "Name (email)". */
 const person = (v: unknown) => String(v).replace(/^(.*) <([^<>]*)>$/, '$1 ($2)');
+
+/** "a", "a and b", "a, b and c". */
+const andList = (names: string[]) =>
+  names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+
+/**
+ * Who a send went to: "Dana Reyes (dana@example.test)" for one person; for several (issue 17) their
+ * names, signers first, then the copies: "Dana Reyes and Sam Patel (copy: Lee Park)".
+ */
+function sentTo(data: Record<string, unknown>) {
+  const people = Array.isArray(data.recipients) ? (data.recipients as { name?: string; role?: string }[]) : [];
+  if (people.length < 2 || people.some((p) => typeof p.name !== 'string')) return person(data.to);
+  const signers = people.filter((p) => p.role !== 'copy').map((p) => p.name!);
+  const copies = people.filter((p) => p.role === 'copy').map((p) => p.name!);
+  return `${andList(signers)}${copies.length ? ` (copy: ${andList(copies)})` : ''}`;
+}
 
 /** An online payment's line (issue 15): "paid $1,200.00 by card", "paid the $500.00 deposit by bank account". */
 function paymentText(action: string, data: Record<string, unknown>, currency: string): string | undefined {
@@ -81,8 +99,13 @@ export function describeEvent(row: ActivityRow, currency = 'USD'): EventView {
   const data = row.data ? (JSON.parse(row.data) as Record<string, unknown>) : {};
   let text = ACTION_LABELS[row.action] ?? row.action.replace(/_/g, ' ');
   let detail: string | undefined;
-  if (row.action === 'sent' && data.to) text = `sent rev ${data.version} to ${person(data.to)}`;
-  if (row.action === 'resent' && data.to) text = `sent a fresh link to ${person(data.to)}`;
+  if (row.action === 'sent' && data.to) text = `sent rev ${data.version} to ${sentTo(data)}`;
+  if (row.action === 'resent' && data.to)
+    text = `sent a fresh link to ${andList(
+      String(data.to)
+        .split(/(?<=>), /)
+        .map(person),
+    )}`;
   if (row.action === 'commented' && typeof data.excerpt === 'string') detail = data.excerpt;
   if ((row.action === 'file_added' || row.action === 'file_removed') && data.name)
     text = `${row.action === 'file_added' ? 'shared' : 'removed'} ${data.name}`;
@@ -92,11 +115,15 @@ export function describeEvent(row: ActivityRow, currency = 'USD'): EventView {
   if (row.action === 'payment_flagged' && typeof data.message === 'string') detail = data.message;
   if (row.action === 'declined' && typeof data.reason === 'string') detail = data.reason;
   if (
-    (row.action === 'signed' || row.action === 'approved' || row.action === 'accepted') &&
+    ['signed', 'approved', 'accepted', 'countersigned'].includes(row.action) &&
     typeof data.signer === 'string' &&
     data.signer !== row.actorName
   )
     text = `${text} as “${data.signer}”`;
+  // Issue 17: one signer's approval of several ("signed (1 of 2)"); a recipient taken off the document.
+  if (typeof data.of === 'number' && data.of > 1) text = `${text} (${data.signed} of ${data.of})`;
+  if (row.action === 'recipient_removed' && data.contact)
+    text = `removed ${person(data.contact)} from the ${data.role === 'copy' ? 'copies' : 'signers'}`;
   if (row.action === 'link_revoked' && data.contact) text = `revoked portal access of ${person(data.contact)}`;
   if (row.action === 'link_revoked' && typeof data.reason === 'string') detail = data.reason;
   if (row.action === 'mail_failed' && data.error) detail = String(data.error);

@@ -6,7 +6,7 @@ import { notFound } from '../http/errors';
 import { render } from '../http/render';
 import { findOutboxMessage, listOutbox } from '../mail/outbox';
 import { developmentOnly } from './only';
-import { seedDemo } from './seed';
+import { seedDemo, seedPeopleDemo, seedSecondCompany } from './seed';
 import { seedBench, seedBenchSigning } from './bench-seed';
 import { sendDailyDigests } from '../digest/daily';
 import { runReminders } from '../reminders/run';
@@ -66,6 +66,12 @@ export const devRoutes = new Hono<AppEnv>()
     // Called by scripts/dev.mjs with the dev secret; idempotent.
     if (c.req.header('X-Dev-Secret') !== c.env.PORTAL_TOKEN_SECRET) notFound();
     const result = await seedDemo(c.get('db'));
+    // Issue 17: an estimate sent to both Patels, waiting on their signatures and the countersignature
+    // (asked for by `npm run dev`; the browser tests start with nothing sent).
+    if (result.created && c.req.query('people') === '1') await seedPeopleDemo(c.env, c.get('db'), c.env.APP_ORIGIN);
+    // Issue 17, part D: Bright Electric, whose customer is Arjun Patel too: the portal's company switcher.
+    // Its own check makes it once, also in a state seeded before it existed.
+    await seedSecondCompany(c.env, c.get('db'), c.env.APP_ORIGIN);
     return c.json(result);
   })
   .post('/dev/bench-seed', async (c) => {

@@ -2,6 +2,8 @@ import { and, eq, isNull } from 'drizzle-orm';
 import { hashPassword } from '../auth/passwords';
 import { priceFromMarkup } from '../budget/totals';
 import type { Db } from '../db/client';
+import { createDraftFromBudget, sendDocument, type ContractorActor } from '../documents/actions';
+import type { Env } from '../env';
 import {
   accounts,
   contacts,
@@ -268,6 +270,14 @@ export async function seedDemo(db: Db, now = Date.now()) {
       phone: '(303) 555-0119',
     },
     {
+      // Issue 17: the Patels both sign (the seeded estimate below goes to both).
+      id: 'democontpriya001',
+      accountId: 'demoacctpatel001',
+      name: 'Priya Patel',
+      email: 'priya.patel@example.test',
+      phone: '',
+    },
+    {
       id: 'democontjen00001',
       accountId: vendorIds.lumber,
       name: 'Jen Park',
@@ -375,4 +385,151 @@ export async function seedDemo(db: Db, now = Date.now()) {
   const [first, ...rest] = statements;
   await db.batch([first, ...rest]);
   return { created: true };
+}
+
+// Issue 17, part D: a second contractor whose customer is the same person as Oak & Stone's Arjun Patel
+// (the same address), with one estimate already sent to him. Open Arjun's link from each company
+// (/dev/mail lists the emails) and the portal shows the switcher: "Oak & Stone Builders · Bright Electric".
+export const SECOND_ORG_ID = 'demoorg0brightel';
+export const SECOND_EMAIL = 'demo@brightelectric.test';
+const SECOND_USER_ID = 'demouserbright01';
+const SECOND_JOB_ID = 'demojobbright001';
+
+/** The second demo company and its one sent estimate. Running it again is a no-op. */
+export async function seedSecondCompany(env: Env, db: Db, origin: string, now = Date.now()) {
+  const existing = await db.query.orgs.findFirst({ where: (o, { eq }) => eq(o.id, SECOND_ORG_ID) });
+  if (existing) return { created: false };
+  const org = SECOND_ORG_ID;
+  const account = 'demoacctbright01';
+  const group = 'demojobbright01g';
+  const items: [string, number, number][] = [
+    ['Panel upgrade to 200 A', 1, 245_000],
+    ['Bath circuits (2 × 20 A GFCI)', 2, 38_000],
+    ['Heated floor thermostat and wiring', 1, 64_000],
+  ];
+  await db.batch([
+    db.insert(orgs).values({
+      id: org,
+      name: 'Bright Electric',
+      timeZone: 'America/Denver',
+      currency: 'USD',
+      address: '77 Copper Street\nDenver, CO 80205',
+      phone: '(720) 555-0199',
+      email: 'office@brightelectric.test',
+      brandColor: '#8a5a00',
+      defaultTaxRate: 0,
+      createdAt: now,
+    }),
+    db.insert(users).values({
+      id: SECOND_USER_ID,
+      orgId: org,
+      email: SECOND_EMAIL,
+      name: 'Rosa Alvarez',
+      role: 'owner',
+      passwordHash: await hashPassword(DEMO_PASSWORD),
+      createdAt: now,
+    }),
+    db.insert(accounts).values({
+      id: account,
+      orgId: org,
+      kind: 'customer',
+      name: 'Arjun Patel',
+      email: 'arjun.patel@example.test',
+      phone: '(303) 555-0119',
+      address: '230 Birch Lane\nLakewood, CO 80226',
+      createdAt: now,
+      updatedAt: now,
+    }),
+    // The same person as Oak & Stone's Arjun Patel: the same address (in another case).
+    db.insert(contacts).values({
+      id: 'democontbright01',
+      orgId: org,
+      accountId: account,
+      name: 'Arjun Patel',
+      email: 'Arjun.Patel@example.test',
+      createdAt: now,
+    }),
+    db.insert(jobs).values({
+      id: SECOND_JOB_ID,
+      orgId: org,
+      number: 1,
+      name: 'Bath electrical – 230 Birch Lane',
+      address: '230 Birch Lane, Lakewood, CO 80226',
+      customerAccountId: account,
+      createdAt: now,
+      updatedAt: now,
+    }),
+    db
+      .insert(costGroups)
+      .values({ id: group, orgId: org, jobId: SECOND_JOB_ID, name: 'Electrical', position: 1, createdAt: now }),
+    ...items.map(([name, qty, unitCost], i) =>
+      db.insert(costItems).values({
+        id: ids('demojobbrighti', i + 1),
+        orgId: org,
+        jobId: SECOND_JOB_ID,
+        groupId: group,
+        position: i + 1,
+        name,
+        costType: 'subcontractor',
+        quantity: qty * 10_000,
+        unit: 'ea',
+        unitCost,
+        unitPrice: priceFromMarkup(unitCost, 20_000),
+        taxable: false,
+        createdAt: now,
+        updatedAt: now,
+      }),
+    ),
+    db.insert(counters).values({ orgId: org, name: 'job', value: 1 }),
+  ]);
+  const actor = { side: 'contractor' as const, userId: SECOND_USER_ID, name: 'Rosa Alvarez' };
+  const draft = await createDraftFromBudget(db, actor, {
+    orgId: org,
+    jobId: SECOND_JOB_ID,
+    kind: 'estimate',
+    all: true,
+    groups: [],
+    items: [],
+  });
+  await sendDocument(env, db, actor, {
+    orgId: org,
+    timeZone: 'America/Denver',
+    origin,
+    documentId: draft.id,
+    name: 'Arjun Patel',
+    email: 'Arjun.Patel@example.test',
+    message: '',
+  });
+  return { created: true };
+}
+
+/**
+ * Issue 17's demo: the Patel bath estimate, sent through the send page's own path to Arjun and Priya
+ * Patel, both signers in any order, with the contractor's countersignature asked; left unsigned.
+ * Run once, after the demo company is first made (needs the Worker's env: the PDF, R2, the room).
+ */
+export async function seedPeopleDemo(env: Env, db: Db, origin: string) {
+  const actor: ContractorActor = { side: 'contractor', userId: 'demouserowner001', name: 'Sam Carter' };
+  const scope = { orgId: DEMO_ORG_ID, timeZone: 'America/Denver', origin };
+  const draft = await createDraftFromBudget(db, actor, {
+    ...scope,
+    jobId: 'demojobbath00001',
+    kind: 'estimate',
+    title: 'Primary bath — estimate for both of you',
+    all: true,
+    groups: [],
+    items: [],
+  });
+  await sendDocument(env, db, actor, {
+    ...scope,
+    documentId: draft.id,
+    name: 'Arjun Patel',
+    email: 'arjun.patel@example.test',
+    message: 'Both of you sign this one, each with your own link.',
+    recipients: {
+      rows: [{ row: 1, contactId: 'democontpriya001', name: '', email: '', role: 'signer' }],
+      signingOrder: 'any',
+      countersign: true,
+    },
+  });
 }

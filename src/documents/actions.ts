@@ -1,4 +1,4 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import { addressChanged, closeLivePages } from '../accounts/actions';
 import { getJobWithBudget } from '../budget/queries';
@@ -6,7 +6,19 @@ import { activityInsert, type Actor } from '../conversation/activity';
 import type { Db } from '../db/client';
 import { nextNumber } from '../db/counters';
 import { createId } from '../db/ids';
-import { contacts, documentLines, documents, documentVersions, onlinePayments, payments } from '../db/schema';
+import {
+  activity,
+  contacts,
+  documentLines,
+  documentRecipients,
+  documents,
+  documentVersions,
+  onlinePayments,
+  payments,
+  signatures,
+  type RecipientRole,
+  type SigningOrder,
+} from '../db/schema';
 import type { Env } from '../env';
 import { Conflict, DomainError, NotFound, Refused } from '../errors';
 import { pastDeadlineRefusal } from '../deadlines/rules';
@@ -54,6 +66,7 @@ import {
   depositState,
   documentByRequestKey,
   documentHead,
+  accountContacts,
   documentState,
   draftDefaults,
   getDocument,
@@ -63,6 +76,8 @@ import {
 } from './queries';
 import { portalLink } from '../portal/links';
 import type { DocumentSnapshot } from './snapshot';
+import { signersDue, type SignatureFact } from './recipients';
+import { resolveRecipients, type RecipientsChoice, type ResolvedRecipient } from './send-recipients';
 import { canTransition, initialStatus, nextStatus, STATUS_LABELS } from './status';
 
 // The contractor's verbs on documents. A verb reads what it needs, checks the rules and throws a
@@ -538,6 +553,21 @@ export interface SendInput extends Scope {
   message: string;
   /** The send page's reminders; absent, the company's defaults. */
   reminders?: ReminderPlan;
+  /** Issue 17: who else it goes to, the signing order and the countersignature; absent, the one contact. */
+  recipients?: RecipientsChoice;
+}
+
+/** An extra recipient of a send (issue 17): an account's contact, or a new one made in the send's batch. */
+export interface SendPerson {
+  contactId: string;
+  isNew: boolean;
+  name: string;
+  email: string;
+  role: RecipientRole;
+  position: number;
+  accessVersion: number;
+  /** Their own email (with their own link); null when they are emailed later (a later signer in order). */
+  mail: { subject: string; html: string; text: string } | null;
 }
 
 export interface SendCommit extends RoomContext {
@@ -555,6 +585,11 @@ export interface SendCommit extends RoomContext {
   deadline: string | null;
   /** What it chases (issue 16): its reminders are scheduled in the send's batch. */
   reminderPlan: ReminderPlan;
+  /** Issue 17: the account the people below were read from, and the people besides the primary signer. */
+  accountId: string;
+  people: SendPerson[];
+  signingOrder: SigningOrder;
+  countersign: boolean;
 }
 
 /**
@@ -573,7 +608,27 @@ export async function sendDocument(env: Env, db: Db, actor: ContractorActor, inp
     d.document.subtype === 'change_order'
       ? await contractSoFar(db, input.orgId, d.document.jobId, d.document.id)
       : null;
+  const signersAllowed = d.document.type === 'customer_order';
+  const choice = input.recipients ?? { rows: [], signingOrder: 'any' as const, countersign: false };
+  if (!signersAllowed && choice.rows.some((r) => r.role === 'signer')) {
+    const row = choice.rows.find((r) => r.role === 'signer')!;
+    throw new Refused(
+      'Only the main contact answers this document; anyone else can get a copy.',
+      `recipient.${row.row}.role`,
+    );
+  }
+  const extra = resolveRecipients(
+    { contactId: contact.id, email: input.email },
+    choice.rows,
+    choice.rows.length ? await accountContacts(db, input.orgId, d.account!.id) : [],
+  );
   const snapshot = draftSnapshot(d, input.name, input.email, contract);
+  // Issue 17, part C: one signature block per signer, in signing order, and the countersignature's.
+  const moreSigners = extra.filter((r) => r.role === 'signer');
+  if (signersAllowed && (moreSigners.length || choice.countersign)) {
+    snapshot.signers = [{ name: input.name }, ...moreSigners.map((r) => ({ name: r.name }))];
+    snapshot.countersign = choice.countersign;
+  }
   const pdf = await renderSnapshotPdf(env, snapshot);
   const sha = await sha256Hex(pdf.bytes as Uint8Array<ArrayBuffer>);
   // Its own key per attempt: two sends of the same bytes must not share (and delete) one object.
@@ -599,6 +654,11 @@ export async function sendDocument(env: Env, db: Db, actor: ContractorActor, inp
       recipientName: input.name,
       linkDays: d.org.portalLinkDays,
     });
+    const people = await sendPeople(env, input, d, snapshot, extra, {
+      primary: input.name,
+      signersAllowed,
+      order: choice.signingOrder,
+    });
     const commit: SendCommit = {
       ...roomOf(input, d.document),
       actor,
@@ -608,20 +668,76 @@ export async function sendDocument(env: Env, db: Db, actor: ContractorActor, inp
       contact: { id: contact.id, accessVersion: contact.accessVersion, name: contact.name, email: contact.email },
       to: { name: input.name, email: input.email },
       snapshot: JSON.stringify(snapshot),
-      pdf: { key, sha256: sha, signatureBox: pdf.signatureBox ? JSON.stringify(pdf.signatureBox) : null },
+      // Every signature block (issue 17: one per signer, then the countersignature's), in order.
+      pdf: { key, sha256: sha, signatureBox: pdf.signatureBoxes.length ? JSON.stringify(pdf.signatureBoxes) : null },
       mail: { fromName: d.org.name, replyTo: d.org.email || null, ...mail },
       deadline: d.current.dueDate,
       reminderPlan: input.reminders ?? companyPlan(d.org),
+      accountId: d.account!.id,
+      people,
+      signingOrder: signersAllowed ? choice.signingOrder : 'any',
+      countersign: signersAllowed && choice.countersign,
     };
     const result = await throughRoom(documentRoom(env, d.document.id).send(commit));
     if (linkVersion !== contact.accessVersion && d.document.accountId) {
       await closeLivePages(env, db, { id: contact.id, orgId: input.orgId, accountId: d.document.accountId });
     }
-    return { ...result, snapshot, sha, key };
+    return { ...result, snapshot, sha, key, people };
   } catch (err) {
     await discardPdf(env, db, key, d.current.id, err);
     throw err;
   }
+}
+
+/**
+ * The extra people of a send with their positions (signers 2, 3 ... after the primary, then copies)
+ * and each one's own email: their own link, naming their contact and access version. A copy's email
+ * says who signs. In a set order only the copies are emailed now (the primary signs first).
+ */
+async function sendPeople(
+  env: Env,
+  input: SendInput,
+  d: LoadedDocument,
+  snapshot: DocumentSnapshot,
+  extra: ResolvedRecipient[],
+  opts: { primary: string; signersAllowed: boolean; order: SigningOrder },
+): Promise<SendPerson[]> {
+  const signers = extra.filter((r) => r.role === 'signer');
+  const copies = extra.filter((r) => r.role === 'copy');
+  const deciders = opts.signersAllowed ? [opts.primary, ...signers.map((r) => r.name)] : [opts.primary];
+  return Promise.all(
+    [...signers, ...copies].map(async (r, i) => {
+      const contactId = r.contactId ?? createId();
+      const emailedNow = r.role === 'copy' || opts.order === 'any';
+      const link = emailedNow
+        ? await portalLink(
+            env,
+            input.origin,
+            { id: contactId, accessVersion: r.accessVersion },
+            d.document.id,
+            d.org.portalLinkDays,
+          )
+        : '';
+      return {
+        contactId,
+        isNew: r.contactId === null,
+        name: r.name,
+        email: r.email,
+        role: r.role,
+        position: i + 2,
+        accessVersion: r.accessVersion,
+        mail: emailedNow
+          ? documentMail(snapshot, {
+              link,
+              message: input.message,
+              recipientName: r.name,
+              linkDays: d.org.portalLinkDays,
+              ...(r.role === 'copy' ? { copyFor: deciders } : {}),
+            })
+          : null,
+      };
+    }),
+  );
 }
 
 /** Sending to another email address than the contact's: the contact takes it, and the old address loses access. */
@@ -641,7 +757,7 @@ async function discardPdf(env: Env, db: Db, key: string, versionId: string, err:
 }
 
 export async function sendWrite(db: Db, input: SendCommit): Plan<{ status: string }> {
-  const [docs, versions, people] = await db.batch([
+  const [docs, versions, people, others] = await db.batch([
     db
       .select()
       .from(documents)
@@ -654,6 +770,20 @@ export async function sendWrite(db: Db, input: SendCommit): Plan<{ status: strin
       .select({ accessVersion: contacts.accessVersion })
       .from(contacts)
       .where(and(eq(contacts.orgId, input.orgId), eq(contacts.id, input.contact.id))),
+    db
+      .select({
+        id: contacts.id,
+        accountId: contacts.accountId,
+        email: contacts.email,
+        accessVersion: contacts.accessVersion,
+      })
+      .from(contacts)
+      .where(
+        and(
+          eq(contacts.orgId, input.orgId),
+          inArray(contacts.id, ['', ...input.people.filter((p) => !p.isNew).map((p) => p.contactId)]),
+        ),
+      ),
   ]);
   const doc = docs[0];
   if (!doc) throw new NotFound();
@@ -661,17 +791,35 @@ export async function sendWrite(db: Db, input: SendCommit): Plan<{ status: strin
   if (draft?.state !== 'draft' || doc.currentVersion !== input.version) throw new Conflict(ALREADY_SENT);
   const status = sendStatus(doc, input.version);
   if (draft.updatedAt !== input.draftUpdatedAt || doc.contactId !== input.contact.id) throw new Conflict(DRAFT_MOVED);
-  if (people[0]?.accessVersion !== input.contact.accessVersion) {
+  if (doc.accountId !== input.accountId) throw new Conflict(DRAFT_MOVED);
+  const moved = [
+    ...(people[0]?.accessVersion !== input.contact.accessVersion ? [input.contact] : []),
+    ...input.people.filter((p) => {
+      const now = others.find((c) => c.id === p.contactId);
+      return !p.isNew && (now?.accountId !== input.accountId || now.accessVersion !== p.accessVersion);
+    }),
+  ];
+  if (moved.length) {
     throw new Conflict(
-      `The portal access of ${input.contact.name} changed while you were sending, so nothing was sent. Send it again.`,
+      `The portal access of ${moved[0].name} changed while you were sending, so nothing was sent. Send it again.`,
     );
   }
   const previous = versions.find((v) => v.state === 'sent');
   const now = Date.now();
   const activityId = createId();
   const { to } = input;
-  const moved = addressMoved(input.contact, to);
+  const addressMove = addressMoved(input.contact, to);
   const where = and(eq(contacts.orgId, input.orgId), eq(contacts.id, input.contact.id));
+  const primaryAccess = input.contact.accessVersion + (addressMove ? 1 : 0);
+  const given = [
+    { contactId: input.contact.id, accessVersion: primaryAccess, role: 'signer' as const, name: to.name },
+    ...input.people.map((p) => ({
+      contactId: p.contactId,
+      accessVersion: p.accessVersion,
+      role: p.role,
+      name: p.name,
+    })),
+  ];
   const statements: Statement[] = [
     db
       .update(documentVersions)
@@ -705,6 +853,8 @@ export async function sendWrite(db: Db, input: SendCommit): Plan<{ status: strin
         updatedAt: now,
         deadline: input.deadline,
         reminderPlan: JSON.stringify(input.reminderPlan),
+        signingOrder: input.signingOrder,
+        countersign: input.countersign,
       })
       .where(and(eq(documents.id, doc.id), eq(documents.status, doc.status))),
     // The earlier version's reminders stop; this one's are scheduled from its own date and the plan.
@@ -714,9 +864,11 @@ export async function sendWrite(db: Db, input: SendCommit): Plan<{ status: strin
       { orgId: input.orgId, documentId: doc.id, version: input.version, contactId: input.contact.id, now },
       plannedReminders({ ...doc, deadline: input.deadline }, input.reminderPlan, input.timeZone, now),
     ),
-    ...(to.name !== input.contact.name && !moved ? [db.update(contacts).set({ name: to.name }).where(where)] : []),
+    ...(to.name !== input.contact.name && !addressMove
+      ? [db.update(contacts).set({ name: to.name }).where(where)]
+      : []),
     // A new address: the old one's links and sessions stop working (in SQL: a revoke meanwhile is not lost).
-    ...(moved
+    ...(addressMove
       ? [
           db
             .update(contacts)
@@ -745,14 +897,74 @@ export async function sendWrite(db: Db, input: SendCommit): Plan<{ status: strin
         to: `${to.name} <${to.email}>`,
         sha256: input.pdf.sha256,
         contactId: input.contact.id,
-        accessVersion: input.contact.accessVersion + (moved ? 1 : 0),
+        accessVersion: primaryAccess,
+        // Issue 17: everyone the send gives a link to (a later signer in order is emailed when it is their turn).
+        recipients: given,
       },
       at: now,
     }),
     queueMail(db, { orgId: input.orgId, documentId: doc.id, kind: 'document', to, ...input.mail }, now),
+    ...recipientStatements(db, input, doc, now),
   ];
   const say = previous ? `Rev ${input.version} was sent. What changed is shown above the document.` : undefined;
   return { statements, activityId, event: { type: 'sent', say }, result: { status } };
+}
+
+/**
+ * Issue 17: the send's new contacts, its whole recipient list (the primary signer at 1, then the
+ * people in their positions) replacing the last send's, and each extra person's email, queued only
+ * while their access is the one their link names.
+ */
+function recipientStatements(
+  db: Db,
+  input: SendCommit,
+  doc: { id: string; orgId: string; accountId: string | null },
+  now: number,
+): Statement[] {
+  const { orgId } = input;
+  return [
+    ...input.people
+      .filter((p) => p.isNew)
+      .map((p) =>
+        db
+          .insert(contacts)
+          .values({ id: p.contactId, orgId, accountId: input.accountId, name: p.name, email: p.email, createdAt: now }),
+      ),
+    db
+      .delete(documentRecipients)
+      .where(and(eq(documentRecipients.orgId, orgId), eq(documentRecipients.documentId, doc.id))),
+    db.insert(documentRecipients).values([
+      { orgId, documentId: doc.id, contactId: input.contact.id, role: 'signer', position: 1, createdAt: now },
+      ...input.people.map((p) => ({
+        orgId,
+        documentId: doc.id,
+        contactId: p.contactId,
+        role: p.role,
+        position: p.position,
+        createdAt: now,
+      })),
+    ]),
+    ...input.people.flatMap((p) =>
+      p.mail
+        ? [
+            queueMail(
+              db,
+              {
+                orgId,
+                documentId: doc.id,
+                kind: 'document',
+                to: { name: p.name, email: p.email },
+                whileAccess: { contactId: p.contactId, accessVersion: p.accessVersion },
+                fromName: input.mail.fromName,
+                replyTo: input.mail.replyTo,
+                ...p.mail,
+              },
+              now,
+            ),
+          ]
+        : [],
+    ),
+  ];
 }
 
 export interface ResendInput extends Scope {
@@ -762,11 +974,24 @@ export interface ResendInput extends Scope {
 export interface ResendCommit extends RoomContext {
   actor: ContractorActor;
   sentVersion: number;
+  /** The primary recipient (the first signer). */
   contact: { id: string; accessVersion: number; name: string; email: string };
   mail: { fromName: string; replyTo: string | null; subject: string; html: string; text: string };
+  /**
+   * Issue 17: every recipient with their own fresh email, as read before the room; the plan emails
+   * those who still have something to do (see `resendTargets`).
+   */
+  people: {
+    contactId: string;
+    role: RecipientRole;
+    accessVersion: number;
+    name: string;
+    email: string;
+    mail: { subject: string; html: string; text: string };
+  }[];
 }
 
-/** Emails the recipient a fresh link to the version they already have. */
+/** Emails a fresh link to the version they already have: every recipient who still has something to do. */
 export async function resendDocument(env: Env, db: Db, actor: ContractorActor, input: ResendInput) {
   const d = await getDocument(db, input.orgId, input.documentId);
   if (!d) throw new NotFound();
@@ -774,23 +999,47 @@ export async function resendDocument(env: Env, db: Db, actor: ContractorActor, i
   if (!d.contact) throw new Conflict('This document has no recipient to send it to.');
   const sent = d.versions.find((v) => v.version === d.document.sentVersion)!;
   const snapshot = snapshotOf(d, d.lines, sent);
-  const link = await portalLink(env, input.origin, d.contact, d.document.id, d.org.portalLinkDays);
-  const mail = documentMail(snapshot, {
-    link,
-    recipientName: d.contact.name,
-    resend: true,
-    linkDays: d.org.portalLinkDays,
-  });
-  const { id, accessVersion, name, email } = d.contact;
+  const primary = d.contact;
+  const listed = d.recipients.length
+    ? d.recipients
+    : [{ ...primary, contactId: primary.id, role: 'signer' as const, position: 1 }];
+  const signers = listed.filter((r) => r.role === 'signer').map((r) => r.name);
+  const people = await Promise.all(
+    listed.map(async (r) => {
+      const link = await portalLink(
+        env,
+        input.origin,
+        { id: r.contactId, accessVersion: r.accessVersion },
+        d.document.id,
+        d.org.portalLinkDays,
+      );
+      const mail = documentMail(snapshot, {
+        link,
+        recipientName: r.name,
+        resend: true,
+        linkDays: d.org.portalLinkDays,
+        ...(r.role === 'copy' ? { copyFor: signers } : {}),
+      });
+      const { contactId, role, accessVersion, name, email } = r;
+      return { contactId, role, accessVersion, name, email, mail };
+    }),
+  );
+  const { id, accessVersion, name, email } = primary;
+  const own = people.find((p) => p.contactId === id)?.mail;
   const commit: ResendCommit = {
     ...roomOf(input, d.document),
     actor,
     sentVersion: sent.version,
     contact: { id, accessVersion, name, email },
-    mail: { fromName: d.org.name, replyTo: d.org.email || null, ...mail },
+    mail: {
+      fromName: d.org.name,
+      replyTo: d.org.email || null,
+      ...(own ?? documentMail(snapshot, { link: '', recipientName: name, resend: true, linkDays: 0 })),
+    },
+    people: people.filter((p) => p.contactId !== id),
   };
-  await throughRoom(documentRoom(env, d.document.id).resend(commit));
-  return { to: email };
+  const result = await throughRoom(documentRoom(env, d.document.id).resend(commit));
+  return { to: result?.to ?? email };
 }
 
 function checkResendable(doc: { sentVersion: number | null; status: string }) {
@@ -800,8 +1049,31 @@ function checkResendable(doc: { sentVersion: number | null; status: string }) {
     throw new Conflict('This document was voided, so its link no longer opens. Nothing was sent.');
 }
 
-export async function resendWrite(db: Db, input: ResendCommit): Plan<null> {
-  const [docs, people] = await db.batch([
+/**
+ * Who a resend emails: the signers who have not signed the sent version (in a set order, the first
+ * of them: the next is emailed when it is their turn) and the copies. When no signer is left to
+ * sign, the primary recipient still gets their fresh link, as before issue 17.
+ */
+export function resendTargets(
+  recipients: { contactId: string; role: RecipientRole; position: number }[],
+  signatures: SignatureFact[],
+  version: number,
+  order: SigningOrder,
+  primaryId: string,
+) {
+  // The shared rule (documents/recipients.ts): nobody is due once someone declined or everyone signed.
+  const people = recipients.map((r) => ({ ...r, name: '', email: '', accessVersion: 0 }));
+  const signers = signersDue(people, signatures, version, order);
+  if (!signers.length) return new Set([primaryId]);
+  return new Set([...signers, ...recipients.filter((r) => r.role === 'copy')].map((r) => r.contactId));
+}
+
+export async function resendWrite(db: Db, input: ResendCommit): Plan<{ to: string }> {
+  const everyone = [
+    { ...input.contact, contactId: input.contact.id, role: 'signer' as const, mail: input.mail },
+    ...input.people,
+  ];
+  const [docs, people, listed, decided, last] = await db.batch([
     db
       .select()
       .from(documents)
@@ -809,19 +1081,66 @@ export async function resendWrite(db: Db, input: ResendCommit): Plan<null> {
     db
       .select()
       .from(contacts)
-      .where(and(eq(contacts.orgId, input.orgId), eq(contacts.id, input.contact.id))),
+      .where(
+        and(
+          eq(contacts.orgId, input.orgId),
+          inArray(
+            contacts.id,
+            everyone.map((p) => p.contactId),
+          ),
+        ),
+      ),
+    db
+      .select({
+        contactId: documentRecipients.contactId,
+        role: documentRecipients.role,
+        position: documentRecipients.position,
+      })
+      .from(documentRecipients)
+      .where(and(eq(documentRecipients.orgId, input.orgId), eq(documentRecipients.documentId, input.documentId))),
+    db
+      .select({ contactId: signatures.contactId, version: signatures.version, outcome: signatures.outcome })
+      .from(signatures)
+      .where(and(eq(signatures.orgId, input.orgId), eq(signatures.documentId, input.documentId))),
+    db
+      .select({ data: activity.data })
+      .from(activity)
+      .where(
+        and(
+          eq(activity.orgId, input.orgId),
+          eq(activity.documentId, input.documentId),
+          inArray(activity.action, ['sent', 'resent']),
+        ),
+      )
+      .orderBy(desc(activity.seq))
+      .limit(1),
   ]);
   const doc = docs[0];
   if (!doc) throw new NotFound();
   checkResendable(doc);
-  const person = people[0];
-  const same = person && person.accessVersion === input.contact.accessVersion && person.email === input.contact.email;
-  if (doc.sentVersion !== input.sentVersion || doc.contactId !== input.contact.id || !same) {
-    throw new Conflict('This document changed while the link was being made, so nothing was sent. Resend it again.');
+  const CHANGED = 'This document changed while the link was being made, so nothing was sent. Resend it again.';
+  if (doc.sentVersion !== input.sentVersion || doc.contactId !== input.contact.id) throw new Conflict(CHANGED);
+  const rows = listed.length ? listed : [{ contactId: input.contact.id, role: 'signer' as const, position: 1 }];
+  const targets = resendTargets(rows, decided, doc.sentVersion, doc.signingOrder, input.contact.id);
+  const emailed = everyone.filter((p) => targets.has(p.contactId));
+  // Everyone emailed must be as the links were made: a recipient list or an address that moved, a revoke meanwhile.
+  for (const p of emailed) {
+    const person = people.find((c) => c.id === p.contactId);
+    if (!person || person.accessVersion !== p.accessVersion || person.email !== p.email) throw new Conflict(CHANGED);
   }
+  if (targets.size !== emailed.length) throw new Conflict(CHANGED);
   const now = Date.now();
   const activityId = createId();
   const to = { email: input.contact.email, name: input.contact.name };
+  // Who holds a link now: what the last send or resend gave, with the fresh ones of this resend.
+  const before = lastGiven(last[0]?.data ?? null, doc.contactId!);
+  const given = rows.flatMap((r) => {
+    const fresh = emailed.find((p) => p.contactId === r.contactId);
+    const held = before.find((g) => g.contactId === r.contactId);
+    const entry = fresh ?? held;
+    return entry ? [{ contactId: r.contactId, accessVersion: entry.accessVersion, role: r.role }] : [];
+  });
+  const primaryEmailed = targets.has(input.contact.id);
   return {
     statements: [
       activityInsert(db, {
@@ -832,18 +1151,50 @@ export async function resendWrite(db: Db, input: ResendCommit): Plan<null> {
         action: 'resent',
         actor: input.actor,
         data: {
-          to: `${to.name} <${to.email}>`,
+          to: emailed.map((p) => `${p.name} <${p.email}>`).join(', '),
           contactId: input.contact.id,
-          accessVersion: input.contact.accessVersion,
+          accessVersion: primaryEmailed
+            ? input.contact.accessVersion
+            : (before.find((g) => g.contactId === input.contact.id)?.accessVersion ?? input.contact.accessVersion),
+          recipients: given,
         },
         at: now,
       }),
-      queueMail(db, { orgId: input.orgId, documentId: doc.id, kind: 'document', to, ...input.mail }, now),
+      ...emailed.map((p) =>
+        queueMail(
+          db,
+          {
+            orgId: input.orgId,
+            documentId: doc.id,
+            kind: 'document',
+            to: { name: p.name, email: p.email },
+            ...(p.contactId === input.contact.id
+              ? {}
+              : { whileAccess: { contactId: p.contactId, accessVersion: p.accessVersion } }),
+            fromName: input.mail.fromName,
+            replyTo: input.mail.replyTo,
+            subject: p.mail.subject,
+            html: p.mail.html,
+            text: p.mail.text,
+          },
+          now,
+        ),
+      ),
     ],
     activityId,
     event: { type: 'resent' },
-    result: null,
+    result: { to: emailed.map((p) => p.email).join(', ') || to.email },
   };
+}
+
+/** The people a 'sent' or 'resent' row gave a link to (a row from before issue 17: its one contact). */
+export function lastGiven(data: string | null, contactId: string) {
+  const given = JSON.parse(data ?? '{}') as {
+    contactId?: string;
+    accessVersion?: number;
+    recipients?: { contactId: string; accessVersion: number }[];
+  };
+  return given.recipients ?? [{ contactId: given.contactId ?? contactId, accessVersion: given.accessVersion ?? 1 }];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import { deadlinePanel } from '../deadlines/present';
 import { RecipientsPanel } from '../../views/dashboard/recipients-panel';
 import { CountersignPanel } from '../../views/dashboard/countersign-panel';
 import { recipientsPanel } from '../signing/recipients-present';
-import { countersignPanel } from '../signing/countersign-present';
+import { countersignPanel, sealWaiting } from '../signing/countersign-present';
 import { centsInput, money, quantity, quantityInput, rateInput } from '../../views/format';
 import { html } from '../../views/html';
 import { currentUser } from '../auth/session';
@@ -221,7 +221,12 @@ export async function showDocument(
   const decisions = await decisionsSection(c, d, snapshot);
   const panel = deadlinePanel(d, { csrf: ctx.csrf, balance: snapshot.totals.balance, form: forms.deadline });
   const who = recipientsPanel(d, { csrf: ctx.csrf });
-  const counter = countersignPanel(d, { csrf: ctx.csrf, form: forms.countersign });
+  const counter = countersignPanel(d, {
+    csrf: ctx.csrf,
+    form: forms.countersign,
+    nonce: ctx.nonce,
+    userName: ctx.user?.name,
+  });
   const people = html`${who ? html`<${RecipientsPanel} ...${who} />` : null}${
     counter ? html`<${CountersignPanel} ...${counter} />` : null
   }`;
@@ -286,6 +291,7 @@ async function decisionsSection(c: AppContext, d: LoadedDocument, snapshot: Docu
       }
     : null;
   return html`<${DecisionsSection} ctx=${ctx} docId=${d.document.id} decisions=${d.signatures} deposit=${deposit}
+    waiting=${sealWaiting(d)}
     bid=${bid} />`;
 }
 
@@ -435,7 +441,15 @@ export async function versionPdf(c: AppContext, d: LoadedDocument, version: numb
 }
 
 /** The send confirmation: who it goes to, the message, the email as it will look. */
-export function sendPage(c: AppContext, d: LoadedDocument, kind: Kind, form: FormState, status: 200 | 422 = 200) {
+export function sendPage(
+  c: AppContext,
+  d: LoadedDocument,
+  kind: Kind,
+  form: FormState,
+  status: 200 | 422 = 200,
+  /** Issue 17: the account's other contacts, offered under "Also send to". */
+  people: { id: string; name: string; email: string }[] = [],
+) {
   const snapshot = draftSnapshot(d, form.values.name ?? '', form.values.email ?? '');
   const dated = { hasDate: !!d.current.dueDate, requireSignature: snapshot.requireSignature };
   const companyReminders = planSummary(kind, dated, companyPlan(d.org));
@@ -451,6 +465,7 @@ export function sendPage(c: AppContext, d: LoadedDocument, kind: Kind, form: For
       lineCount=${snapshot.lines.filter((l) => l.kind === 'item').length}
       subject=${documentSubject(snapshot)}
       companyReminders=${companyReminders} planFields=${planFields}
+      people=${people.filter((p) => p.id !== d.contact?.id)} signersAllowed=${d.document.type === 'customer_order'}
       previewSrc=${`/documents/${d.document.id}/send/preview?${preview}`} />`,
     status,
   );

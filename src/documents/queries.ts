@@ -582,3 +582,17 @@ export async function voidable(db: Db, orgId: string, documentId: string) {
     .where(and(eq(documents.orgId, orgId), eq(documents.id, documentId)));
   return row ?? null;
 }
+
+/**
+ * The contacts of a document's account, by name (issue 17): the send page offers them, and the send
+ * matches its rows to them.
+ */
+export async function accountContacts(db: Db, orgId: string, accountId: string, limit?: number) {
+  const rows = db
+    .select({ id: contacts.id, name: contacts.name, email: contacts.email, accessVersion: contacts.accessVersion })
+    .from(contacts)
+    .where(and(eq(contacts.orgId, orgId), eq(contacts.accountId, accountId)))
+    .orderBy(asc(contacts.name));
+  // The send page lists the first `limit`; a send resolves its people against every contact of the account.
+  return limit ? rows.limit(limit) : rows;
+}

@@ -11,6 +11,26 @@ import { checkSendReminders, planValues } from '../settings/reminders';
 import { resendDocument, sendDocument, sendRefusal } from './actions';
 import { draftSnapshot } from './documents';
 import { contractor, loadDocument, sendPage, sendRefused } from './pages';
+import { accountContacts, type LoadedDocument } from './queries';
+import { checkRecipients, namesList } from './send-recipients';
+import type { AppContext } from '../http/context';
+import type { FormState } from '../../views/components/form';
+import type { Kind } from './kinds';
+
+/** The send page with the account's contacts to choose from (issue 17). */
+async function sendForm(c: AppContext, d: LoadedDocument, kind: Kind, form: FormState, status: 200 | 422 = 200) {
+  return sendPage(c, d, kind, form, status, await otherPeople(c, d));
+}
+
+/** The account's contacts besides the primary signer: the rows of "Also send to", in this order. */
+async function otherPeople(c: AppContext, d: LoadedDocument) {
+  const people = d.account ? await accountContacts(c.get('db'), d.org.id, d.account.id, 40) : [];
+  return people.filter((p) => p.id !== d.contact?.id);
+}
+
+/** A refusal the send page shows on its own form: a recipient row, the list, the signing order. */
+const onSendForm = (err: unknown): err is Refused =>
+  err instanceof Refused && !!err.field && /^(recipient\.\d+\.|recipients$|signingOrder$)/.test(err.field);
 
 export const sendRoutes = new Hono<AppEnv>()
   .get('/documents/:id/send', async (c) => {
@@ -18,12 +38,23 @@ export const sendRoutes = new Hono<AppEnv>()
     const refusal = sendRefusal(d);
     if (refusal) return sendRefused(c, d, kind, refusal);
     const reminders = { reminders: 'company', ...planValues(companyPlan({ ...d.org, remindersOn: true })) };
-    return sendPage(
-      c,
-      d,
-      kind,
-      emptyForm({ name: d.contact!.name, email: d.contact!.email, message: '', ...reminders }),
+    // A revision starts from who the last version went to; a first send from the company's default.
+    const again = d.document.sentVersion !== null;
+    const countersign = (again ? d.document.countersign : d.org.countersignDefault) ? 'on' : '';
+    const people = await otherPeople(c, d);
+    const roles = Object.fromEntries(
+      people.map((p, i) => [`recipient.${i + 1}.role`, d.recipients.find((r) => r.contactId === p.id)?.role ?? '']),
     );
+    const values = {
+      name: d.contact!.name,
+      email: d.contact!.email,
+      message: '',
+      signingOrder: again ? d.document.signingOrder : 'any',
+      countersign,
+      ...roles,
+      ...reminders,
+    };
+    return sendPage(c, d, kind, emptyForm(values), 200, people);
   })
   .get('/documents/:id/send/preview', async (c) => {
     const { d } = await loadDocument(c);
@@ -51,17 +82,25 @@ export const sendRoutes = new Hono<AppEnv>()
     const email = f.email('email', { label: 'Email', required: true });
     const message = f.text('message', { label: 'Message', max: 2000, multiline: true });
     const reminders = checkSendReminders(f);
+    // Who else (issue 17); the send itself refuses a signer on a document only one person answers.
+    const recipients = checkRecipients(f, { signersAllowed: true, countersignAllowed: true });
     if (!f.ok) {
       const { d, kind } = await loadDocument(c);
       const refusal = sendRefusal(d);
       if (refusal) return sendRefused(c, d, kind, refusal);
-      return sendPage(c, d, kind, { values: raw, errors: f.errors }, 422);
+      return sendForm(c, d, kind, { values: raw, errors: f.errors }, 422);
     }
     const documentId = c.req.param('id');
-    const input = { ...scope, documentId, name, email, message, ...(reminders ? { reminders } : {}) };
+    const input = { ...scope, documentId, name, email, message, recipients, ...(reminders ? { reminders } : {}) };
+    let names: string[] = [];
     try {
-      await sendDocument(c.env, c.get('db'), actor, input);
+      const sent = await sendDocument(c.env, c.get('db'), actor, input);
+      names = sent.people.map((p) => p.name);
     } catch (err) {
+      if (onSendForm(err)) {
+        const { d, kind } = await loadDocument(c);
+        return sendForm(c, d, kind, { values: raw, errors: { [err.field!]: err.message } }, 422);
+      }
       // A date that passed before the send: back to the editor, the message on its date field.
       if (err instanceof Refused && err.field === 'dueDate') {
         const { d, kind } = await loadDocument(c);
@@ -70,7 +109,8 @@ export const sendRoutes = new Hono<AppEnv>()
       throw err;
     }
     deliverSoon(c);
-    return redirectWith(c, `/documents/${documentId}`, `Sent to ${name} (${email}).`);
+    const said = names.length ? `Sent to ${namesList([name, ...names])}.` : `Sent to ${name} (${email}).`;
+    return redirectWith(c, `/documents/${documentId}`, said);
   })
   .post('/documents/:id/resend', async (c) => {
     const { actor, scope } = contractor(c);

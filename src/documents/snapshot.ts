@@ -24,6 +24,12 @@ export interface DocumentSnapshot {
   side: 'customer' | 'vendor';
   amountColumn: 'price' | 'cost' | 'bid'; // bid = quantities shown, cost columns left for the vendor
   requireSignature: boolean;
+  /**
+   * Issue 17: the signers, in signing order (one signature block each in the PDF), and whether the
+   * contractor countersigns (a "Countersigned by" block). Absent in snapshots sent before: one block.
+   */
+  signers?: { name: string }[];
+  countersign?: boolean;
   currency: string;
   timeZone: string;
   company: {

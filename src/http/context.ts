@@ -41,6 +41,11 @@ export interface PortalViewer {
     email: string;
     paymentInstructions: string;
   };
+  /**
+   * Every company the person's session holds (issue 17), this one included: the portal's switcher.
+   * Only ever shown to the person, never inside what one company sees of another.
+   */
+  companies: { id: string; name: string; brandColor: string; hasLogo: boolean }[];
 }
 
 export type Vars = {

@@ -27,7 +27,15 @@ export function documentSubject(s: DocumentSnapshot): string {
 /** The email that carries a portal link to one document. */
 export function documentMail(
   s: DocumentSnapshot,
-  opts: { link: string; message?: string; recipientName: string; resend?: boolean; linkDays: number },
+  opts: {
+    link: string;
+    message?: string;
+    recipientName: string;
+    resend?: boolean;
+    linkDays: number;
+    /** Issue 17: this person gets a copy; these are the names of the signers (or the one who answers). */
+    copyFor?: string[];
+  },
 ) {
   const kind = kindOf(s.type, s.subtype)!;
   const first = opts.recipientName.split(/\s+/)[0] || opts.recipientName;
@@ -47,8 +55,10 @@ export function documentMail(
   const intro = opts.resend
     ? `${s.company.name} sent you a fresh link to ${s.typeLabel.toLowerCase()} ${s.number}.`
     : `${s.company.name} sent you ${s.typeLabel.toLowerCase()} ${s.number}${s.title ? ` — ${s.title}` : ''}.`;
-  const ask =
-    s.type === 'bid_request'
+  const copyFor = opts.copyFor;
+  const ask = copyFor
+    ? copyAsk(copyFor, asksSignature(kind, s.requireSignature))
+    : s.type === 'bid_request'
       ? 'Open it to see the quantities and enter your prices.'
       : asksSignature(kind, s.requireSignature)
         ? 'Open it to review the details, then approve and sign online.'
@@ -62,10 +72,20 @@ export function documentMail(
       paragraphs: [intro, ask],
       quote: opts.message || undefined,
       facts,
-      button: { label: emailButtonLabel(kind, s.requireSignature), href: opts.link },
+      button: {
+        label: copyFor ? `View ${s.typeLabel.toLowerCase()}` : emailButtonLabel(kind, s.requireSignature),
+        href: opts.link,
+      },
       footnote:
         `This link is personal to you and works for ${opts.linkDays} days. ` +
         'If it expires, open it anyway and we will email you a fresh one.',
     }),
   };
+}
+
+/** A copy's ask: "You're receiving a copy to view, comment on and share files; Dana Reyes and Sam Patel sign it." */
+function copyAsk(names: string[], signs: boolean) {
+  const who = names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+  const verb = signs ? (names.length > 1 ? 'sign it' : 'signs it') : names.length > 1 ? 'answer it' : 'answers it';
+  return `You’re receiving a copy to view, comment on and share files; ${who} ${verb}.`;
 }

@@ -45,11 +45,26 @@ export interface PdfBox {
 export interface SignatureBox extends PdfBox {
   printedName: PdfBox;
   date: PdfBox;
+  /** The contractor's "Countersigned by" block (issue 17); a signer's block otherwise. */
+  countersign?: boolean;
 }
 
 export interface RenderedPdf {
   bytes: Uint8Array<ArrayBuffer>; // what Response, R2 and crypto.subtle take as they are
+  /** The first signer's block (null when the document is not signed). */
   signatureBox: SignatureBox | null;
+  /** Every block, in signing order, then the countersignature's: what a version stores (JSON) and sealing stamps. */
+  signatureBoxes: SignatureBox[];
+}
+
+/**
+ * A version's stored `signature_box` JSON: an array of blocks, or (versions sent before issue 17) one
+ * block as an object.
+ */
+export function parseSignatureBoxes(json: string | null): SignatureBox[] {
+  if (!json) return [];
+  const parsed = JSON.parse(json) as SignatureBox | SignatureBox[] | null;
+  return Array.isArray(parsed) ? parsed : parsed ? [parsed] : [];
 }
 
 const PAGE_WIDTH = 612;
@@ -372,10 +387,11 @@ async function renderNow(snapshot: DocumentSnapshot, assets: PdfAssets): Promise
   totals(w);
   payments(w);
   terms(w);
-  const signatureBox = s.requireSignature ? signatureBlock(w) : null;
+  const signatureBoxes = s.requireSignature ? signatureBlocks(w) : [];
   footers(w);
 
-  return { bytes: (await doc.save()) as Uint8Array<ArrayBuffer>, signatureBox };
+  const bytes = (await doc.save()) as Uint8Array<ArrayBuffer>;
+  return { bytes, signatureBox: signatureBoxes[0] ?? null, signatureBoxes };
 }
 
 function header(w: Writer, logo: PDFImage | null) {
@@ -696,7 +712,12 @@ function terms(w: Writer) {
   w.y -= 18;
 }
 
-function signatureBlock(w: Writer): SignatureBox {
+/**
+ * The acceptance: one block per signer (the snapshot's `signers`, in signing order; a snapshot from
+ * before issue 17 has none and gets one block for its recipient), then "Countersigned by" the
+ * company when the document asks for its countersignature.
+ */
+function signatureBlocks(w: Writer): SignatureBox[] {
   const s = w.snapshot;
   const who = s.preparedFor.accountName || s.preparedFor.contactName || 'the recipient';
   const amountText = s.amountColumn === 'bid' ? '' : ` for ${money(s.totals.total, s.currency)}`;
@@ -705,20 +726,43 @@ function signatureBlock(w: Writer): SignatureBox {
     8.5,
     WIDTH,
   );
-  const boxHeight = 46;
-  const height = 16 + sentence.length * 11.5 + 8 + boxHeight + 14 + 30 + 14;
-  w.ensure(height);
-  const page = w.pages.length - 1;
-
+  const signers = s.signers?.length ? s.signers : [null];
+  w.ensure(16 + sentence.length * 11.5 + 8 + blockHeight(signers[0]));
   w.label('Acceptance', LEFT, w.y - 7);
   w.y -= 16;
   w.flow(sentence, w.regular, 8.5, 11.5, MUTED);
   w.y -= 8;
+  const boxes = signers.map((signer, i) => {
+    if (i > 0) w.y -= BLOCK_GAP;
+    return signatureBlock(w, signer ? signer.name : null);
+  });
+  if (s.countersign) {
+    w.y -= BLOCK_GAP;
+    w.ensure(16 + blockHeight(null));
+    w.label(`Countersigned by ${s.company.name}`, LEFT, w.y - 7);
+    w.y -= 16;
+    boxes.push({ ...signatureBlock(w, null), countersign: true });
+  }
+  return boxes;
+}
 
+const BOX_HEIGHT = 46;
+const CAPTION_HEIGHT = 14;
+const BLOCK_GAP = 12;
+const blockHeight = (caption: unknown) => (caption ? CAPTION_HEIGHT : 0) + BOX_HEIGHT + 14 + 30 + 14;
+
+/** One block: a caption (the signer's name), the signature line, the date line and the printed-name line. */
+function signatureBlock(w: Writer, caption: string | null): SignatureBox {
+  w.ensure(blockHeight(caption));
+  const page = w.pages.length - 1;
+  if (caption) {
+    w.text(w.bold.fit(caption, 8.5, WIDTH), LEFT, w.y - 9, w.bold, 8.5);
+    w.y -= CAPTION_HEIGHT;
+  }
   const signWidth = 300;
   const dateX = LEFT + signWidth + 30;
   const dateWidth = RIGHT - dateX;
-  const signLine = w.y - boxHeight;
+  const signLine = w.y - BOX_HEIGHT;
   w.rule(signLine, INK, 0.75, LEFT, LEFT + signWidth);
   w.rule(signLine, INK, 0.75, dateX, RIGHT);
   w.text('Signature', LEFT, signLine - 11, w.regular, 8, MUTED);
@@ -733,7 +777,7 @@ function signatureBlock(w: Writer): SignatureBox {
     x: LEFT,
     y: signLine + 2,
     width: signWidth,
-    height: boxHeight - 4,
+    height: BOX_HEIGHT - 4,
     date: { page, x: dateX, y: signLine + 2, width: dateWidth, height: 16 },
     printedName: { page, x: LEFT, y: nameLine + 2, width: signWidth, height: 16 },
   };

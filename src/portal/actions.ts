@@ -6,7 +6,18 @@ import { hitRateLimit } from '../http/rate-limit';
 import { documentMail } from '../mail/documents';
 import { queueMail } from '../mail/outbox';
 import { portalLink, verifyPortalToken } from './links';
-import { documentsVisibleTo, endedSession, freshLinkDocument, linkContact, linkDocument } from './queries';
+import { signInMail, type SignInCompany } from '../mail/sign-in';
+import { Refused } from '../errors';
+import { sha256Hex } from '../http/crypto';
+import {
+  documentsVisibleTo,
+  endedSession,
+  freshLinkDocument,
+  linkContact,
+  linkDocument,
+  linkStillGiven,
+  signInCandidates,
+} from './queries';
 
 // What a recipient does before they have a session: open a link, ask for a fresh one. Every way a
 // link can fail answers the same (null, or nothing sent), so a forged or stale link learns nothing.
@@ -55,7 +66,7 @@ async function asker(env: Pick<Env, 'PORTAL_TOKEN_SECRET'>, db: Db, input: Fresh
     return contact ? { contact, accessVersion: claims.accessVersion, documentId: claims.documentId, link: true } : null;
   }
   if (!input.sessionHash) return null;
-  const session = await endedSession(db, input.sessionHash);
+  const session = await endedSession(db, input.sessionHash, { addrDocument: input.documentId ?? '' });
   if (!session) return null;
   return { contact: session.contact, accessVersion: session.sessionAccess, documentId: input.documentId, link: false };
 }
@@ -120,5 +131,57 @@ export async function requestFreshLink(
       actor,
     }),
   ]);
+  return true;
+}
+
+const SIGN_IN_PER_IP = 5;
+const SIGN_IN_PER_ADDRESS = 5;
+const EMAIL = /^[^\s@<>(),;:"[\]\\]+@[^\s@<>(),;:"[\]\\]+\.[A-Za-z]{2,}$/;
+
+/** The address the sign-in form was given, lower case; a clear refusal for the form otherwise. */
+export function signInAddress(raw: string | undefined): string {
+  const email = (raw ?? '').trim();
+  if (!email) throw new Refused('Enter your email address.', 'email');
+  if (email.length > 254) throw new Refused('That email address is too long.', 'email');
+  if (!EMAIL.test(email)) throw new Refused('Enter an email address like name@example.com.', 'email');
+  return email.toLowerCase();
+}
+
+/**
+ * Counts a sign-in request against its limits (per network and per address, 5 an hour): the part of
+ * "Email me a sign-in link" that runs before the answer, the same for every address.
+ */
+export async function admitSignInRequest(db: Db, email: string, ip: string) {
+  const [byIp, byAddress] = await Promise.all([
+    hitRateLimit(db, `signin:ip:${ip}`, SIGN_IN_PER_IP, HOUR),
+    hitRateLimit(db, `signin:email:${await sha256Hex(email)}`, SIGN_IN_PER_ADDRESS, HOUR),
+  ]);
+  return byIp.allowed && byAddress.allowed;
+}
+
+/**
+ * Emails the address one message with a link for each company it has documents from (visible, not
+ * void, its access not revoked since it was last sent: `linkStillGiven`), each opening that company's
+ * newest such document. Run after the answer (the page is the same either way); the mail belongs to no
+ * company, so no contractor's records show it. Returns whether a mail was queued.
+ */
+export async function sendSignInLinks(
+  env: Pick<Env, 'PORTAL_TOKEN_SECRET'>,
+  db: Db,
+  input: { email: string; origin: string; fromName: string },
+): Promise<boolean> {
+  const rows = await signInCandidates(db, input.email);
+  const chosen = new Map<string, SignInCompany>();
+  const asked = new Set<string>();
+  for (const { contact, org, document } of rows) {
+    if (chosen.has(org.id) || asked.has(`${contact.id}:${document.id}`)) continue;
+    asked.add(`${contact.id}:${document.id}`);
+    if (!(await linkStillGiven(db, document, contact))) continue;
+    const link = await portalLink(env, input.origin, contact, document.id, org.portalLinkDays);
+    chosen.set(org.id, { name: org.name, link, days: org.portalLinkDays });
+  }
+  if (!chosen.size) return false;
+  const mail = signInMail([...chosen.values()]);
+  await queueMail(db, { kind: 'sign-in-link', to: { email: input.email }, fromName: input.fromName, ...mail });
   return true;
 }

@@ -1,12 +1,21 @@
 import { html } from '../../views/html';
-import { EndedPage, type EndedBrand, type EndedReason, NoAccessPage } from '../../views/portal/ended';
+import {
+  EndedPage,
+  type EndedBrand,
+  type EndedReason,
+  NoAccessPage,
+  type SignInState,
+  SignInSentPage,
+} from '../../views/portal/ended';
 import { NOT_FOUND_MESSAGE } from '../errors';
 import type { AppContext } from '../http/context';
 import { readCookie } from '../http/cookies';
 import { sha256Hex } from '../http/crypto';
+import { siteCsrf } from '../http/csrf';
 import { render } from '../http/render';
 import { verifyPortalToken } from './links';
 import { contactBrand, endedSession, linkDocument } from './queries';
+import { portalAddress } from './session';
 
 // The pages a recipient sees when the way in no longer works (issue 13). What each may say:
 //
@@ -63,13 +72,15 @@ export async function endedLink(c: AppContext, token: string): Promise<Ended | n
 }
 
 /**
- * Whose portal session the browser's cookie was, when it has ended (expired, or its contact's
- * access moved on); null without a cookie, for a cookie we never issued, or for a live session.
+ * Whose portal session the browser's cookie was, for the company the address is in, when it has
+ * ended there (expired, or that company's contact's access moved on: a revoke ends one company and
+ * leaves the others); null without a cookie, for a cookie we never issued, for a company the session
+ * never held, or while it is live there.
  */
 export async function endedPortalSession(c: AppContext): Promise<Ended | null> {
   const token = readCookie(c, 'portal');
   if (!token || token.length > 100) return null;
-  const found = await endedSession(c.get('db'), await sha256Hex(token));
+  const found = await endedSession(c.get('db'), await sha256Hex(token), portalAddress(c));
   if (!found) return null;
   const { contact, brand } = found;
   if (contact.accessVersion !== found.sessionAccess) return ended(brand, 'access-changed', null);
@@ -89,7 +100,7 @@ function documentIdIn(path: string) {
 export async function showLinkProblem(c: AppContext, token: string, sent = false) {
   c.header('Referrer-Policy', 'no-referrer');
   const found = await endedLink(c, token);
-  const ctx = { nonce: c.get('nonce'), csrf: c.get('csrf') };
+  const ctx = { nonce: c.get('nonce'), csrf: c.get('csrf'), siteCsrf: siteCsrf(c) };
   const page = found
     ? html`<${EndedPage} ctx=${ctx} ...${found} token=${token} sent=${sent} />`
     : html`<${NoAccessPage} ctx=${ctx} badLink=${!sent} sent=${sent} />`;
@@ -99,7 +110,7 @@ export async function showLinkProblem(c: AppContext, token: string, sent = false
 /** The answer to "Email me a new link" from an ended session's page: that page, saying the mail is on its way. */
 export async function showSessionFreshLink(c: AppContext) {
   const found = await endedPortalSession(c);
-  const ctx = { nonce: c.get('nonce'), csrf: c.get('csrf') };
+  const ctx = { nonce: c.get('nonce'), csrf: c.get('csrf'), siteCsrf: siteCsrf(c) };
   const page = found
     ? html`<${EndedPage} ctx=${ctx} ...${found} sent=${true} />`
     : html`<${NoAccessPage} ctx=${ctx} sent=${true} />`;
@@ -114,9 +125,20 @@ export async function showSessionFreshLink(c: AppContext) {
 export async function portalRefusal(c: AppContext) {
   if ((c.req.header('Accept') ?? '').includes('application/json')) return c.json({ error: NOT_FOUND_MESSAGE }, 404);
   const found = c.get('portal') ? null : await endedPortalSession(c).catch(() => null);
-  const ctx = { nonce: c.get('nonce') ?? '', csrf: c.get('csrf') ?? '' };
+  const ctx = { nonce: c.get('nonce') ?? '', csrf: c.get('csrf') ?? '', siteCsrf: siteCsrf(c) };
   const page = found
     ? html`<${EndedPage} ctx=${ctx} ...${found} documentId=${documentIdIn(c.req.path)} />`
     : html`<${NoAccessPage} ctx=${ctx} />`;
   return render(c, page, 404);
+}
+
+/**
+ * The sign-in form's page: refused (422, the form kept with its message) or answered (200, the same
+ * page whether or not the address is known).
+ */
+export function showSignIn(c: AppContext, state: SignInState | 'sent') {
+  c.header('Referrer-Policy', 'no-referrer');
+  const ctx = { nonce: c.get('nonce'), csrf: siteCsrf(c) };
+  if (state === 'sent') return render(c, html`<${SignInSentPage} ctx=${ctx} />`, 200);
+  return render(c, html`<${NoAccessPage} ctx=${ctx} signIn=${state} />`, 422);
 }

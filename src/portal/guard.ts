@@ -17,6 +17,10 @@ import { admitPortalSession, sessionHash } from './session';
 //   - after the handler: a request whose viewer was never admitted answers the 404 page, whatever
 //     the handler returned. A route that forgets the check shows nothing; mount order is moot.
 //
+// A session holds one person's companies (issue 17); the viewer admitted is the session's contact for
+// the company the address is in (session.ts `portalAddress`), and a write's CSRF token must name that
+// company (http/csrf.ts `portalCsrfToken`: another company's token is the csrf 403).
+//
 // Every 404 of the portal is its own (portal/ended.ts `portalRefusal`): the ended page of the
 // browser's portal session, in its company's branding, when that session has ended; otherwise one
 // plain page that names nobody. No /portal address falls through to the contractor's sign-in.

@@ -1,10 +1,10 @@
 import { html } from '../../views/html';
 import type { PortalContext } from '../../views/layout/portal';
 import { ChangesSince } from '../../views/portal/changes';
-import { OutcomePanel, SignPanel } from '../../views/portal/decide';
+import { OutcomePanel, SignPanel, WaitingPanel } from '../../views/portal/decide';
 import { PortalDocumentPage } from '../../views/portal/document';
 import { ClosedPanel } from '../../views/portal/closed';
-import { PortalHomePage, type PortalRow } from '../../views/portal/home';
+import { PortalCompaniesPage, PortalHomePage, type CompanyCard, type PortalRow } from '../../views/portal/home';
 import { PayPanel, type PayReturn } from '../../views/portal/pay';
 import { amountDue, paymentTotals } from '../budget/totals';
 import { recordView } from '../conversation/actions';
@@ -26,18 +26,21 @@ import { clientIp } from '../http/rate-limit';
 import { render } from '../http/render';
 import { payable, type Payable } from '../payments/queries';
 import { consentText } from '../signing/consent';
+import { andList } from '../signing/people';
 import {
   assemblePortalDocument,
   assemblePortalList,
   portalDocument,
   sessionDocumentQueries,
   sessionJobListQueries,
+  sessionCompanyDocumentsQuery,
   sessionListQueries,
 } from './queries';
 import { bidStep } from './bid-step';
 import { changesSince, type VersionChanges } from './changes';
 import { portalViewer, requirePortalWith } from './session';
 import { nextStepLabel, partiesLine, recipientStatus, shortDate, type Decision } from './wording';
+import { peopleOnPage } from './decide-people';
 
 // The recipient's pages, rendered for any route that needs them: the portal's own routes, the
 // conversation's and the signing decisions' (a refused form shows the document again with its error).
@@ -50,6 +53,8 @@ export function portalContext(c: AppContext, notice?: string): PortalContext {
     notice: notice ?? takeFlash(c), // a signed one-time flash, never text from the URL
     viewer: { name: viewer.name, email: viewer.email },
     org: viewer.org,
+    // The person's other companies (issue 17): the switcher above this company's header, only when there are several.
+    companies: viewer.companies.length > 1 ? viewer.companies : undefined,
   };
 }
 
@@ -65,6 +70,11 @@ function portalRow(c: AppContext, r: ReturnType<typeof assemblePortalList>[numbe
   const viewer = portalViewer(c);
   const s = withPayments(JSON.parse(r.snapshot!) as DocumentSnapshot, []);
   const invoice = r.type === 'customer_invoice';
+  // Several recipients (issue 17): "Copy", "Waiting for Sam Patel", and nothing to do until their turn.
+  const version = r.sentVersion ?? 0;
+  const sent = { signingOrder: r.signingOrder, version, versionId: 'sent', kindLabel: s.typeLabel.toLowerCase() };
+  const decisions = r.signatures.map((d) => ({ ...d, id: '', versionId: 'sent', version }));
+  const people = peopleOnPage(sent, r.recipients, decisions, viewer.contactId, viewer.org.timeZone);
   const status = recipientStatus({
     type: r.type,
     status: r.status,
@@ -73,7 +83,8 @@ function portalRow(c: AppContext, r: ReturnType<typeof assemblePortalList>[numbe
     today: todayIn(viewer.org.timeZone),
     timeZone: viewer.org.timeZone,
     companyName: viewer.org.name,
-    decision: decisionOf(r.decision, viewer.contactId),
+    decision: decisionOf(r.recipients.length ? (people.shown ?? null) : r.decision, viewer.contactId),
+    people: people.facts,
   });
   return {
     id: r.id,
@@ -88,7 +99,11 @@ function portalRow(c: AppContext, r: ReturnType<typeof assemblePortalList>[numbe
     currency: s.currency,
     sentAt: r.sentAt ?? 0,
     issueDate: s.issueDate,
-    action: closedByDeadline(r, viewer.org.timeZone) ? null : homeAction(r, s), // expired: nothing to sign
+    // expired, or not theirs to decide now: nothing to sign
+    action:
+      closedByDeadline(r, viewer.org.timeZone) || (people.instead && r.type !== 'customer_invoice')
+        ? null
+        : homeAction(r, s),
     jobId: r.jobId,
     jobName: r.jobName,
     jobAddress: r.jobAddress,
@@ -117,6 +132,23 @@ export async function showPortalHome(c: AppContext) {
   );
   rows.sort((a, b) => Number(!!b.action) - Number(!!a.action) || b.sentAt - a.sentAt);
   return render(c, html`<${PortalHomePage} ctx=${portalContext(c)} rows=${rows} />`);
+}
+
+/**
+ * Every company the person's session holds, each on its own card in its own colour with how many of
+ * its documents wait on them (issue 17). The person's own page: no company's branding. One round trip.
+ */
+export async function showPortalCompanies(c: AppContext) {
+  const [docs] = await requirePortalWith(c, [prepared(c.get('db'), sessionCompanyDocumentsQuery)] as const, {});
+  const viewer = portalViewer(c);
+  const cards: CompanyCard[] = viewer.companies.map((co) => {
+    const mine = docs.filter((d) => d.orgId === co.id);
+    const waiting = mine.filter(
+      (d) => recipientAction(d.type, d.status, d.requireSignature) && !closedByDeadline(d, d.timeZone),
+    ).length;
+    return { ...co, documents: mine.length, waiting };
+  });
+  return render(c, html`<${PortalCompaniesPage} ctx=${portalContext(c)} companies=${cards} current=${viewer.orgId} />`);
 }
 
 /** The documents of one job sent to the viewer's account. One round trip. */
@@ -187,7 +219,8 @@ export async function showPortalDocument(c: AppContext, documentId: string, erro
     step.panel = html`${refusal}${step.panel}`;
   }
   const offer = payOffer(found, snapshot);
-  const decided = found.signatures.find((s) => s.versionId === found.version.id);
+  const people = peopleOf(c, found, snapshot);
+  const decided = people.shown;
   const status = recipientStatus({
     type: d.type,
     status: d.status,
@@ -197,11 +230,15 @@ export async function showPortalDocument(c: AppContext, documentId: string, erro
     timeZone: viewer.org.timeZone,
     companyName: viewer.org.name,
     decision: decisionOf(decided, viewer.contactId),
+    people: people.facts,
   });
   const summary = {
     status,
     parties: partiesLine(d.type, snapshot.typeLabel, viewer.org.name),
-    step: decided ? null : nextStepLabel(d.type, d.status, d.requireSignature, !!offer && offer.due > 0, step.closed),
+    step:
+      decided || people.instead
+        ? null
+        : nextStepLabel(d.type, d.status, d.requireSignature, !!offer && offer.due > 0, step.closed),
     amountDue: amountDue(snapshot.totals),
     deadline: d.deadline,
   };
@@ -271,6 +308,18 @@ function formFlashErrors(c: AppContext, documentId: string): PageErrors | undefi
 
 export type Found = NonNullable<Awaited<ReturnType<typeof portalDocument>>>;
 
+/** Where the viewer stands among the document's recipients (issue 17), from the page's own batch. */
+function peopleOf(c: AppContext, found: Found, snapshot: DocumentSnapshot) {
+  const viewer = portalViewer(c);
+  const doc = {
+    signingOrder: found.document.signingOrder,
+    version: found.version.version,
+    versionId: found.version.id,
+    kindLabel: snapshot.typeLabel.toLowerCase(),
+  };
+  return peopleOnPage(doc, found.recipients, found.signatures, viewer.contactId, viewer.org.timeZone);
+}
+
 /** The one next step the recipient sees: sign or decline, bid, or what was decided. */
 interface Step {
   panel: unknown;
@@ -293,8 +342,18 @@ function nextStep(
   const versionHash = found.version.pdfSha256 ?? '';
   const scripts = ['/live.js'];
   const event = approvalEvent(d.type);
-  const decided = found.signatures.find((s) => s.versionId === found.version.id);
+  const people = peopleOf(c, found, snapshot);
+  const decided = people.shown;
   if (!decided && closedByDeadline(d, viewer.org.timeZone)) return closedStep(c, found, snapshot, errors);
+  // Several recipients (issue 17): a copy, a signer before their turn or one waiting on the others reads why.
+  const decides = event ?? (d.type === 'bid_request' ? 'submit_bid' : null);
+  if (decides && people.instead && !people.declined && canTransition(d.type, d.status, decides)) {
+    const refused = errors?.sign ?? errors?.decline;
+    const said = refused
+      ? html`<p class="form-summary" role="alert" tabindex="-1" data-focus-error>${refused}</p>`
+      : null;
+    return { panel: html`${said}<${WaitingPanel} ...${people.instead} />`, scripts };
+  }
   if (event && !decided && canTransition(d.type, d.status, event)) {
     const panel = html`<${SignPanel} action=${`${base}#sign`} declineAction=${`${base}#decline`}
       keepOpenHref=${`${base}?#decide`} csrf=${c.get('csrf')} versionHash=${versionHash}
@@ -303,7 +362,7 @@ function nextStep(
       consent=${consentText(viewer.org.name, viewer.org.email)} name=${viewer.name}
       docLabel=${`${snapshot.typeLabel} ${snapshot.number}`} version=${snapshot.version} companyName=${viewer.org.name}
       comparedTo=${changed?.fromSha256} error=${errors?.sign} declineError=${errors?.decline}
-      confirmDecline=${errors?.confirmDecline}
+      confirmDecline=${errors?.confirmDecline} signersNote=${people.note}
       values=${errors?.values} />`;
     return { panel, scripts: d.requireSignature ? [...scripts, '/sign.js'] : scripts };
   }
@@ -313,11 +372,17 @@ function nextStep(
   if (decided) {
     const o = {
       outcome: decided.outcome,
-      signerName: decided.signerName,
+      // Every signer's approval completed it: the outcome names them all ("Signed by Dana Reyes and Sam Patel").
+      signerName: decided.outcome === 'declined' ? decided.signerName : andList(people.approvers) || decided.signerName,
       signedAt: decided.signedAt,
       reason: decided.reason,
       sealed: !!decided.sealedAt && !!decided.sealedPdfKey,
       signedPdfHref: decided.sealedPdfKey ? `${base}/signed.pdf` : null,
+      // Issue 17, part C: sealing waits for the contractor's countersignature ("Finalizing" only once ready).
+      waiting:
+        decided.outcome !== 'declined' && !decided.sealedAt && d.countersign && !countersignedOn(found)
+          ? `Waiting for ${viewer.org.name} to countersign; the signed PDF follows.`
+          : null,
     };
     return { panel: html`${notice}<${OutcomePanel} o=${o} timeZone=${viewer.org.timeZone} />`, scripts };
   }
@@ -325,6 +390,10 @@ function nextStep(
   if (d.type === 'bid_request') return bidStep(c, found, snapshot, errors);
   return { panel: null, scripts };
 }
+
+/** The contractor countersigned the version the page shows (issue 17). */
+const countersignedOn = (found: Found) =>
+  found.signatures.some((s) => s.versionId === found.version.id && s.outcome === 'countersigned');
 
 /**
  * The decision of a document its date closed: the message where the form was, with "Ask for an update"

@@ -15,10 +15,36 @@ import {
   onlinePayments,
   orgs,
   payments,
+  portalSessionContacts,
   portalSessions,
   signatures,
 } from '../db/schema';
 import { sentVersionJoin } from '../documents/queries';
+
+/**
+ * Which of the session's companies a request is in (issue 17), as SQL over the session row: the org of
+ * the document (`addrDocument`) or job (`addrJob`) the address names, else the company asked for
+ * (`?company=`, `addrCompany`), else the session's company of the last link opened while it still
+ * counts, else the newest one that does. Whether the session holds that company is the caller's join.
+ */
+function addressedOrg(sessionId: SQL | SQLiteColumn) {
+  return sql`COALESCE(
+    (SELECT ad.org_id FROM documents ad WHERE ad.id = ${sql.placeholder('addrDocument')}),
+    (SELECT aj.org_id FROM jobs aj WHERE aj.id = ${sql.placeholder('addrJob')}),
+    NULLIF(${sql.placeholder('addrCompany')}, ''),
+    (SELECT ac.org_id FROM portal_session_contacts ac
+      JOIN contacts act ON act.id = ac.contact_id AND act.org_id = ac.org_id AND act.access_version = ac.access_version
+      WHERE ac.session_id = ${sessionId}
+      ORDER BY ac.org_id = (SELECT ao.org_id FROM portal_sessions ao WHERE ao.id = ac.session_id) DESC, ac.created_at DESC
+      LIMIT 1))`;
+}
+
+/** What a request's address says about its company: the placeholders addressedOrg() reads. */
+export interface PortalAddress {
+  addrDocument: string;
+  addrJob: string;
+  addrCompany: string;
+}
 
 export const sessionQuery = (db: Db) =>
   db
@@ -50,14 +76,22 @@ export const sessionQuery = (db: Db) =>
     )
     .from(portalSessions)
     .innerJoin(
-      contacts,
+      portalSessionContacts,
       and(
-        eq(contacts.id, portalSessions.contactId),
-        eq(contacts.orgId, portalSessions.orgId),
-        eq(contacts.accessVersion, portalSessions.accessVersion),
+        eq(portalSessionContacts.sessionId, portalSessions.id),
+        eq(portalSessionContacts.orgId, addressedOrg(portalSessions.id)),
       ),
     )
-    .innerJoin(orgs, eq(orgs.id, portalSessions.orgId))
+    // A company counts only while its contact's access is the one the session was given.
+    .innerJoin(
+      contacts,
+      and(
+        eq(contacts.id, portalSessionContacts.contactId),
+        eq(contacts.orgId, portalSessionContacts.orgId),
+        eq(contacts.accessVersion, portalSessionContacts.accessVersion),
+      ),
+    )
+    .innerJoin(orgs, eq(orgs.id, portalSessionContacts.orgId))
     .where(
       and(eq(portalSessions.id, sql.placeholder('sessionHash')), gt(portalSessions.expiresAt, sql.placeholder('now'))),
     )
@@ -65,23 +99,61 @@ export const sessionQuery = (db: Db) =>
 
 export type PortalSessionRow = Rows<ReturnType<typeof sessionQuery>>[number];
 
+/** Every company a live session holds (its contact's access unchanged): the portal's switcher. */
+export const sessionCompaniesQuery = (db: Db) =>
+  db
+    .select(
+      distinct({
+        id: orgs.id,
+        name: orgs.name,
+        brandColor: orgs.brandColor,
+        logoKey: orgs.logoKey,
+      }),
+    )
+    .from(portalSessionContacts)
+    .innerJoin(portalSessions, eq(portalSessions.id, portalSessionContacts.sessionId))
+    .innerJoin(
+      contacts,
+      and(
+        eq(contacts.id, portalSessionContacts.contactId),
+        eq(contacts.orgId, portalSessionContacts.orgId),
+        eq(contacts.accessVersion, portalSessionContacts.accessVersion),
+      ),
+    )
+    .innerJoin(orgs, eq(orgs.id, portalSessionContacts.orgId))
+    .where(
+      and(eq(portalSessions.id, sql.placeholder('sessionHash')), gt(portalSessions.expiresAt, sql.placeholder('now'))),
+    )
+    .orderBy(asc(portalSessionContacts.createdAt), asc(orgs.id))
+    .prepare();
+
+export type SessionCompanyRow = Rows<ReturnType<typeof sessionCompaniesQuery>>[number];
+
 /**
- * The viewer's org and account as SQL, read from the session in the same statement: for queries
- * that run in one batch with the session lookup (requirePortalWith). No valid session, no rows.
+ * The viewer's contact, org and account as SQL, read from the session in the same statement, for
+ * the company the request's address is in: for queries that run in one batch with the session lookup
+ * (requirePortalWith). No valid session, or a company it does not hold, no rows.
  */
 export function portalSessionViewer() {
-  const session = sql`s.id = ${sql.placeholder('sessionHash')} AND s.expires_at > ${sql.placeholder('now')}`;
+  const held = sql`FROM portal_sessions s
+    JOIN portal_session_contacts sc ON sc.session_id = s.id AND sc.org_id = ${addressedOrg(sql`s.id`)}
+    JOIN contacts ct ON ct.id = sc.contact_id AND ct.org_id = sc.org_id AND ct.access_version = sc.access_version
+    WHERE s.id = ${sql.placeholder('sessionHash')} AND s.expires_at > ${sql.placeholder('now')}`;
   return {
-    contactId: sql`(SELECT s.contact_id FROM portal_sessions s WHERE ${session})`,
-    orgId: sql`(SELECT s.org_id FROM portal_sessions s WHERE ${session})`,
-    accountId: sql`(SELECT ct.account_id FROM portal_sessions s JOIN contacts ct ON ct.id = s.contact_id AND ct.org_id = s.org_id AND ct.access_version = s.access_version WHERE ${session})`,
+    contactId: sql`(SELECT ct.id ${held})`,
+    orgId: sql`(SELECT ct.org_id ${held})`,
+    accountId: sql`(SELECT ct.account_id ${held})`,
   };
 }
 
-/** The portal session with its contact and org, valid only while the contact's access version matches. */
-export async function findPortalSession(db: Db, sessionHash: string, now = Date.now()) {
-  const [found] = await prepared(db, sessionQuery).all({ sessionHash, now });
-  return found;
+/** The portal session with its contact and org for the address's company, and every company it holds. */
+export async function findPortalSession(db: Db, sessionHash: string, address: PortalAddress, now = Date.now()) {
+  const [[found], companies] = await batchPrepared(
+    db,
+    [prepared(db, sessionQuery), prepared(db, sessionCompaniesQuery)] as const,
+    { sessionHash, now, ...address },
+  );
+  return { found, companies };
 }
 
 /** Who is looking: values, named placeholders, or SQL that reads them from the session. */
@@ -143,6 +215,7 @@ function listStatements(db: Db, jobId?: Param) {
           status: documents.status,
           sentVersion: documents.sentVersion,
           sentAt: documents.sentAt,
+          signingOrder: documents.signingOrder,
           deadline: documents.deadline, // the date that counts now (issue 16): Expired, Bids closed, Overdue
           jobId: jobs.id,
           jobName: jobs.name,
@@ -190,6 +263,20 @@ function listStatements(db: Db, jobId?: Param) {
       .innerJoin(documents, eq(documents.id, onlinePayments.documentId))
       .where(and(eq(onlinePayments.orgId, viewer.orgId), eq(onlinePayments.status, 'processing'), where))
       .groupBy(onlinePayments.documentId),
+    // Who each is sent to (issue 17): the viewer's place among its signers and copies, for the status words.
+    db
+      .select({
+        documentId: documentRecipients.documentId,
+        contactId: documentRecipients.contactId,
+        role: documentRecipients.role,
+        position: documentRecipients.position,
+        name: contacts.name,
+      })
+      .from(documentRecipients)
+      .innerJoin(documents, eq(documents.id, documentRecipients.documentId))
+      .innerJoin(contacts, eq(contacts.id, documentRecipients.contactId))
+      .where(and(eq(documentRecipients.orgId, viewer.orgId), where))
+      .orderBy(asc(documentRecipients.position)),
   ]);
 }
 
@@ -198,7 +285,7 @@ export const sessionJobListQueries = (db: Db) => listStatements(db, sql.placehol
 
 type ListRows = Awaited<ReturnType<typeof batchPrepared<ReturnType<typeof sessionListQueries>>>>;
 
-export function assemblePortalList([rows, paid, decided, processing]: ListRows) {
+export function assemblePortalList([rows, paid, decided, processing, people]: ListRows) {
   const paidBy = new Map(paid.map((p) => [p.documentId, p.amount]));
   const processingBy = new Map(processing.map((p) => [p.documentId, Number(p.amount)]));
   const decisionOf = new Map<string, (typeof decided)[number]>();
@@ -208,6 +295,8 @@ export function assemblePortalList([rows, paid, decided, processing]: ListRows) 
     paid: paidBy.get(r.id) ?? 0,
     processing: processingBy.get(r.id) ?? 0,
     decision: decisionOf.get(r.id) ?? null,
+    signatures: decided.filter((d) => d.documentId === r.id),
+    recipients: people.filter((p) => p.documentId === r.id),
   }));
 }
 
@@ -427,7 +516,8 @@ export async function documentsVisibleTo(db: Db, contact: Contact, limit: number
  * notice): the document is still theirs to see (sent to their account, not void) and their access
  * is what the contractor last sent or resent them. A revoke or a new email address since then
  * moved their access version on: no link goes until the contractor sends or resends to them. A
- * send recorded before sends named the access version counts as the first version.
+ * send recorded before sends named the access version counts as the first version; one recorded
+ * before issue 17 (no `recipients` list) gave a link to its one contact.
  */
 export async function linkStillGiven(
   db: Db,
@@ -442,7 +532,15 @@ export async function linkStillGiven(
     .orderBy(desc(activity.seq))
     .limit(1);
   if (!last) return false;
-  const given = JSON.parse(last.data ?? '{}') as { contactId?: string; accessVersion?: number };
+  const given = JSON.parse(last.data ?? '{}') as {
+    contactId?: string;
+    accessVersion?: number;
+    recipients?: { contactId: string; accessVersion: number }[];
+  };
+  // Issue 17: a send to several people names each of them, at the access version their link names.
+  if (Array.isArray(given.recipients)) {
+    return given.recipients.some((r) => r.contactId === contact.id && r.accessVersion === contact.accessVersion);
+  }
   return (given.contactId ?? contact.id) === contact.id && (given.accessVersion ?? 1) === contact.accessVersion;
 }
 
@@ -475,12 +573,61 @@ export async function portalPdf(db: Db, viewer: Viewer, documentId: string) {
 export const PORTAL_SESSION_DAYS = 30;
 const DAY = 86_400_000;
 
-/** A new portal session for the contact, replacing the one the browser had (if any). */
+type SessionContact = { id: string; orgId: string; accessVersion: number; email: string };
+
+/**
+ * The same person's session takes the link's company (issue 17): when the browser's session `oldHash`
+ * is live and its person is the link's (`email`, lower case), the session moves to `nextHash` (a new
+ * cookie) with every company it held, this company's contact replacing any of the same org. A link
+ * opened at the same moment with the same old cookie finds that move made (the next hash is derived
+ * from the old cookie) and joins it while it is under a minute old. One batch; true when it moved.
+ */
+export async function joinPortalSession(
+  db: Db,
+  nextHash: string,
+  oldHash: string,
+  contact: SessionContact,
+  now = Date.now(),
+) {
+  const email = contact.email.trim().toLowerCase();
+  const expiresAt = now + PORTAL_SESSION_DAYS * DAY;
+  const d1 = db.$client;
+  // Each write after the first runs only when the first made (or refreshed) the next session in this batch.
+  const moved = 'EXISTS (SELECT 1 FROM portal_sessions n WHERE n.id = ?1 AND n.expires_at = ?6 AND n.email = ?5)';
+  const values = [nextHash, contact.orgId, contact.id, contact.accessVersion, email, expiresAt, now, oldHash];
+  const statements = [
+    `INSERT INTO portal_sessions (id, org_id, contact_id, access_version, email, expires_at, created_at)
+      SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7
+      WHERE ?5 <> '' AND (
+        EXISTS (SELECT 1 FROM portal_sessions o WHERE o.id = ?8 AND o.expires_at > ?7 AND o.email = ?5)
+        OR EXISTS (SELECT 1 FROM portal_sessions n WHERE n.id = ?1 AND n.expires_at > ?7 AND n.email = ?5
+          AND n.created_at > ?7 - 60000))
+      ON CONFLICT (id) DO UPDATE SET org_id = excluded.org_id, contact_id = excluded.contact_id,
+        access_version = excluded.access_version, expires_at = excluded.expires_at`,
+    `INSERT INTO portal_session_contacts (session_id, org_id, contact_id, access_version, created_at)
+      SELECT ?1, org_id, contact_id, access_version, created_at FROM portal_session_contacts
+      WHERE session_id = ?8 AND ${moved}
+      ON CONFLICT (session_id, org_id) DO NOTHING`,
+    `INSERT INTO portal_session_contacts (session_id, org_id, contact_id, access_version, created_at)
+      SELECT ?1, ?2, ?3, ?4, ?7 WHERE ${moved}
+      ON CONFLICT (session_id, org_id) DO UPDATE SET contact_id = excluded.contact_id,
+        access_version = excluded.access_version`,
+    `DELETE FROM portal_session_contacts WHERE session_id = ?8 AND ?8 <> ?1 AND ${moved}`,
+    `DELETE FROM portal_sessions WHERE id = ?8 AND ?8 <> ?1 AND ${moved}`,
+    `SELECT 1 AS one WHERE ${moved}`,
+  ];
+  // The statements share one list of values (SQLite's ?N names each by position); each binds up to its highest N.
+  const bound = (q: string) => values.slice(0, Math.max(...[...q.matchAll(/\?(\d)/g)].map((m) => Number(m[1]))));
+  const results = await d1.batch(statements.map((q) => d1.prepare(q).bind(...bound(q))));
+  return (results.at(-1)?.results ?? []).length > 0;
+}
+
+/** A new portal session for one person, holding the link's company, replacing the one the browser had (if any). */
 export async function insertPortalSession(
   db: Db,
   hash: string,
   oldHash: string,
-  contact: { id: string; orgId: string; accessVersion: number },
+  contact: SessionContact,
   now = Date.now(),
 ) {
   await db.batch([
@@ -489,9 +636,18 @@ export async function insertPortalSession(
       orgId: contact.orgId,
       contactId: contact.id,
       accessVersion: contact.accessVersion,
+      email: contact.email.trim().toLowerCase(),
       expiresAt: now + PORTAL_SESSION_DAYS * DAY,
       createdAt: now,
     }),
+    db.insert(portalSessionContacts).values({
+      sessionId: hash,
+      orgId: contact.orgId,
+      contactId: contact.id,
+      accessVersion: contact.accessVersion,
+      createdAt: now,
+    }),
+    db.delete(portalSessionContacts).where(eq(portalSessionContacts.sessionId, oldHash)),
     db.delete(portalSessions).where(eq(portalSessions.id, oldHash)),
   ]);
 }
@@ -517,20 +673,35 @@ const brandColumns = {
 
 /**
  * A portal session by its hash whatever became of it (expired, or its contact's access moved on),
- * with its contact and org: what the ended page may say. Rows are only deleted when the same
- * browser opens a new link (and so holds a new cookie), so an ended session is still found here.
+ * with the contact and org of the company the address is in (the document's, the job's, `?company=`)
+ * when the session holds it, else of the last link's: what the ended page may say.
+ * Rows are only deleted when the same browser opens a new link (and so holds a new cookie).
  */
-export async function endedSession(db: Db, hash: string) {
+export async function endedSession(db: Db, hash: string, address: Partial<PortalAddress> = {}) {
+  // The address's company when the session holds it, else the last link's (an ended session's page is its own).
+  const org = sql`COALESCE(
+    (SELECT h.org_id FROM portal_session_contacts h WHERE h.session_id = ${portalSessions.id} AND h.org_id IN (
+      (SELECT ad.org_id FROM documents ad WHERE ad.id = ${address.addrDocument ?? ''}),
+      (SELECT aj.org_id FROM jobs aj WHERE aj.id = ${address.addrJob ?? ''}),
+      ${address.addrCompany ?? ''})),
+    ${portalSessions.orgId})`;
   const [row] = await db
     .select({
       expiresAt: portalSessions.expiresAt,
-      sessionAccess: portalSessions.accessVersion,
+      sessionAccess: portalSessionContacts.accessVersion,
       contact: contacts,
       brand: brandColumns,
     })
     .from(portalSessions)
-    .innerJoin(contacts, and(eq(contacts.id, portalSessions.contactId), eq(contacts.orgId, portalSessions.orgId)))
-    .innerJoin(orgs, eq(orgs.id, portalSessions.orgId))
+    .innerJoin(
+      portalSessionContacts,
+      and(eq(portalSessionContacts.sessionId, portalSessions.id), eq(portalSessionContacts.orgId, org)),
+    )
+    .innerJoin(
+      contacts,
+      and(eq(contacts.id, portalSessionContacts.contactId), eq(contacts.orgId, portalSessionContacts.orgId)),
+    )
+    .innerJoin(orgs, eq(orgs.id, portalSessionContacts.orgId))
     .where(eq(portalSessions.id, hash));
   return row;
 }
@@ -544,3 +715,85 @@ export async function contactBrand(db: Db, contactId: string) {
     .where(eq(contacts.id, contactId));
   return row;
 }
+
+/**
+ * "Email me a sign-in link" (issue 17): every contact with this address (any case) and the documents
+ * each may see now (THE rule, with the contact's own org and account), newest first, with what the
+ * link and its email need. The caller keeps, per company, the newest whose link is still given.
+ */
+export async function signInCandidates(db: Db, email: string, limit = 60) {
+  return db
+    .select({
+      contact: {
+        id: contacts.id,
+        orgId: contacts.orgId,
+        accountId: contacts.accountId,
+        name: contacts.name,
+        email: contacts.email,
+        accessVersion: contacts.accessVersion,
+      },
+      org: { id: orgs.id, name: orgs.name, brandColor: orgs.brandColor, portalLinkDays: orgs.portalLinkDays },
+      document: {
+        id: documents.id,
+        status: documents.status,
+        sentVersion: documents.sentVersion,
+        accountId: documents.accountId,
+      },
+    })
+    .from(contacts)
+    .innerJoin(orgs, eq(orgs.id, contacts.orgId))
+    .innerJoin(
+      documents,
+      visibleTo({
+        orgId: sql`${contacts.orgId}`,
+        accountId: sql`${contacts.accountId}`,
+        contactId: sql`${contacts.id}`,
+      }),
+    )
+    .where(eq(sql`lower(${contacts.email})`, email))
+    .orderBy(desc(documents.sentAt))
+    .limit(limit);
+}
+
+/**
+ * What the person's companies page lists (issue 17): each company the session holds with the
+ * documents its contact may see now (type, status, deadline: what waits on them is counted from
+ * these), read in the session's batch.
+ */
+export const sessionCompanyDocumentsQuery = (db: Db) =>
+  db
+    .select(
+      distinct({
+        orgId: portalSessionContacts.orgId,
+        id: documents.id,
+        type: documents.type,
+        subtype: documents.subtype,
+        status: documents.status,
+        requireSignature: documents.requireSignature,
+        deadline: documents.deadline,
+        timeZone: orgs.timeZone,
+      }),
+    )
+    .from(portalSessionContacts)
+    .innerJoin(portalSessions, eq(portalSessions.id, portalSessionContacts.sessionId))
+    .innerJoin(
+      contacts,
+      and(
+        eq(contacts.id, portalSessionContacts.contactId),
+        eq(contacts.orgId, portalSessionContacts.orgId),
+        eq(contacts.accessVersion, portalSessionContacts.accessVersion),
+      ),
+    )
+    .innerJoin(
+      documents,
+      visibleTo({
+        orgId: sql`${contacts.orgId}`,
+        accountId: sql`${contacts.accountId}`,
+        contactId: sql`${contacts.id}`,
+      }),
+    )
+    .innerJoin(orgs, eq(orgs.id, contacts.orgId))
+    .where(
+      and(eq(portalSessions.id, sql.placeholder('sessionHash')), gt(portalSessions.expiresAt, sql.placeholder('now'))),
+    )
+    .prepare();

@@ -6,11 +6,13 @@ import { clientIp } from '../http/rate-limit';
 import { readCookie } from '../http/cookies';
 import { sha256Hex } from '../http/crypto';
 import { readForm } from '../http/validate';
+import { Refused } from '../errors';
+import { siteOf } from '../auth/mail';
 import { deliverSoon } from '../mail/deliver';
-import { openPortalLink, requestFreshLink } from './actions';
-import { showLinkProblem, showSessionFreshLink } from './ended';
+import { admitSignInRequest, openPortalLink, requestFreshLink, sendSignInLinks, signInAddress } from './actions';
+import { showLinkProblem, showSessionFreshLink, showSignIn } from './ended';
 import { checksOwnSession } from './guard';
-import { showPortalDocument, showPortalHome, showPortalJob } from './pages';
+import { showPortalCompanies, showPortalDocument, showPortalHome, showPortalJob } from './pages';
 import { orgLogo, portalPdf } from './queries';
 import { portalViewer, startPortalSession } from './session';
 
@@ -45,7 +47,9 @@ export const publicPortalRoutes = new Hono<AppEnv>()
   .get('/brand.css', (c) => {
     const color = c.req.query('c') ?? '';
     const hex = /^[0-9a-fA-F]{6}$/.test(color) ? color : '1f5f8b';
-    return c.body(`:root{--brand:#${hex};--brand-ink:${inkOn(hex)}}`, 200, {
+    // `s=<n>`: the colours scoped to `.co-<n>`, for a page showing several companies' cards (issue 17).
+    const scope = /^[0-9]{1,2}$/.test(c.req.query('s') ?? '') ? `.co-${c.req.query('s')}` : ':root';
+    return c.body(`${scope}{--brand:#${hex};--brand-ink:${inkOn(hex)}}`, 200, {
       'Content-Type': 'text/css; charset=utf-8',
       'Cache-Control': IMMUTABLE,
     });
@@ -81,6 +85,25 @@ export const publicPortalRoutes = new Hono<AppEnv>()
     };
     if (await requestFreshLink(c.env, c.get('db'), input)) deliverSoon(c);
     return token || !input.sessionHash ? showLinkProblem(c, token, true) : showSessionFreshLink(c);
+  })
+  // "Email me a sign-in link" (issue 17), from /portal without a session, an ended or unusable link's page.
+  // The answer is the same page whether or not the address is known; the lookup and the mail run after it.
+  .post('/p/email-link', async (c) => {
+    const form = await readForm(c);
+    let email: string;
+    try {
+      email = signInAddress(form.email);
+    } catch (err) {
+      if (!(err instanceof Refused)) throw err;
+      return showSignIn(c, { value: (form.email ?? '').slice(0, 254), error: err.message });
+    }
+    const db = c.get('db');
+    if (await admitSignInRequest(db, email, clientIp(c.req))) {
+      const input = { email, origin: c.env.APP_ORIGIN, fromName: siteOf(c.env).name };
+      const send = sendSignInLinks(c.env, db, input).then((sent) => (sent ? deliverSoon(c) : undefined));
+      c.executionCtx.waitUntil(send.catch((err) => console.error('sign-in link', err)));
+    }
+    return showSignIn(c, 'sent');
   });
 
 // The recipient's own pages, relative to the `/portal` sub-app (portalApp) and its guard. The
@@ -97,6 +120,10 @@ export const portalRoutes = new Hono<AppEnv>()
   .get(
     '/documents/:id{[a-z0-9]+}',
     checksOwnSession((c) => showPortalDocument(c, c.req.param('id') ?? '')),
+  )
+  .get(
+    '/companies',
+    checksOwnSession((c) => showPortalCompanies(c)),
   )
   .get('/logo', (c) => logoResponse(c, portalViewer(c).orgId, 'private, max-age=300'))
   .get('/documents/:file{[a-z0-9]+\\.pdf}', async (c) => {

@@ -1,18 +1,24 @@
 import { batchPrepared, prepared, type Prepared, type Rows } from '../db/client';
 import type { AppContext, PortalViewer } from '../http/context';
 import { readCookie, writeCookie } from '../http/cookies';
-import { randomToken, sha256Hex } from '../http/crypto';
+import { base64url, randomToken, sha256Hex } from '../http/crypto';
+import { checkPortalCsrfCompany, portalCsrfToken, siteCsrf } from '../http/csrf';
 import { notFound } from '../http/errors';
 import {
   extendPortalSession,
   findPortalSession,
   insertPortalSession,
+  joinPortalSession,
   PORTAL_SESSION_DAYS,
+  sessionCompaniesQuery,
   sessionQuery,
+  type PortalAddress,
   type PortalSessionRow,
+  type SessionCompanyRow,
 } from './queries';
 
-// The recipient's session: its own cookie, separate from the contractor's, 30 days sliding.
+// The recipient's session: its own cookie, separate from the contractor's, 30 days sliding. A
+// session is one person (issue 17): it holds one contact per company whose link they opened.
 // Who may pass is decided in one place, the portal's guard (./guard.ts); these are its parts.
 const DAY = 86_400_000;
 
@@ -27,12 +33,34 @@ function setPortalCookie(c: AppContext, token: string) {
   writeCookie(c, 'portal', token, PORTAL_COOKIE_DAYS * 86_400);
 }
 
-export async function startPortalSession(c: AppContext, contact: { id: string; orgId: string; accessVersion: number }) {
+/** The cookie a session moves to when its person opens another link: derived, so two links opened at once agree. */
+async function nextToken(secret: string, old: string) {
+  const enc = new TextEncoder();
+  const key = await crypto.subtle.importKey('raw', enc.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+    'sign',
+  ]);
+  return base64url(new Uint8Array(await crypto.subtle.sign('HMAC', key, enc.encode(`portal-session:${old}`))));
+}
+
+/**
+ * Opening a link: when the browser's live session is the same person (the link's contact has its
+ * email, any case), the link's company joins it under a new cookie; otherwise a new session for
+ * this person replaces the old one (someone else on a shared computer).
+ */
+export async function startPortalSession(
+  c: AppContext,
+  contact: { id: string; orgId: string; accessVersion: number; email: string },
+) {
+  const db = c.get('db');
   const old = readCookie(c, 'portal');
-  const token = randomToken(32);
   // A new id every time a link is opened: a planted cookie never becomes someone's session.
   const oldHash = old && old.length <= 100 ? await sha256Hex(old) : '';
-  await insertPortalSession(c.get('db'), await sha256Hex(token), oldHash, contact);
+  if (old && oldHash) {
+    const next = await nextToken(c.env.PORTAL_TOKEN_SECRET, old);
+    if (await joinPortalSession(db, await sha256Hex(next), oldHash, contact)) return setPortalCookie(c, next);
+  }
+  const token = randomToken(32);
+  await insertPortalSession(db, await sha256Hex(token), oldHash, contact);
   setPortalCookie(c, token);
 }
 
@@ -49,9 +77,28 @@ export async function sessionHash(c: AppContext) {
   return hash;
 }
 
-/** Lets the session's contact in (or answers 404), sliding the session's expiry once a day. */
-function admit(c: AppContext, hash: string, found: PortalSessionRow | undefined) {
+const ID = /^[a-z0-9]{1,40}$/;
+
+/**
+ * Which company the request is in, by its address: a document's or a job's own, else `?company=`,
+ * else (all empty) the session's last link's. Read in SQL with the session (queries.ts addressedOrg).
+ */
+export function portalAddress(c: AppContext): PortalAddress {
+  const path = c.req.path;
+  const doc = /^\/portal\/documents\/([a-z0-9]{1,40})(?:[./]|$)/.exec(path)?.[1] ?? '';
+  const job = doc ? '' : (/^\/portal\/jobs\/([a-z0-9]{1,40})(?:\/|$)/.exec(path)?.[1] ?? '');
+  const company = c.req.query('company') ?? '';
+  return { addrDocument: doc, addrJob: job, addrCompany: !doc && !job && ID.test(company) ? company : '' };
+}
+
+/**
+ * Lets the session's contact for the address's company in (or answers 404), sliding the session's
+ * expiry once a day. When the session holds several companies, from then on the request's CSRF token
+ * is that company's, and a write must carry it.
+ */
+async function admit(c: AppContext, hash: string, found: PortalSessionRow | undefined, held: SessionCompanyRow[]) {
   if (!found) notFound();
+  checkPortalCsrfCompany(c, found.org.id, held.length);
   const { logoKey, ...org } = found.org;
   const { contact } = found;
   c.set('portal', {
@@ -63,7 +110,10 @@ function admit(c: AppContext, hash: string, found: PortalSessionRow | undefined)
     accessVersion: contact.accessVersion,
     esignConsentAt: contact.esignConsentAt,
     org: { ...org, hasLogo: !!logoKey },
+    companies: held.map(({ logoKey, ...o }) => ({ ...o, hasLogo: !!logoKey })),
   });
+  // Several companies: each page's forms carry that company's own token.
+  if (held.length > 1) c.set('csrf', await portalCsrfToken(siteCsrf(c), org.id));
   if (found.expiresAt - Date.now() < (PORTAL_SESSION_DAYS - 1) * DAY) {
     c.executionCtx.waitUntil(extendPortalSession(c.get('db'), hash));
     setPortalCookie(c, readCookie(c, 'portal')!);
@@ -74,7 +124,8 @@ function admit(c: AppContext, hash: string, found: PortalSessionRow | undefined)
 export async function admitPortalSession(c: AppContext) {
   if (c.get('portal')) return;
   const hash = await sessionHash(c);
-  admit(c, hash, await findPortalSession(c.get('db'), hash));
+  const { found, companies } = await findPortalSession(c.get('db'), hash, portalAddress(c));
+  await admit(c, hash, found, companies);
 }
 
 /**
@@ -89,12 +140,12 @@ export async function requirePortalWith<const T extends readonly Prepared[]>(
 ) {
   const db = c.get('db');
   const hash = await sessionHash(c);
-  const [session, ...rows] = await batchPrepared(db, [prepared(db, sessionQuery), ...queries] as const, {
-    ...values,
-    sessionHash: hash,
-    now: Date.now(),
-  });
-  admit(c, hash, session[0]);
+  const [session, companies, ...rows] = await batchPrepared(
+    db,
+    [prepared(db, sessionQuery), prepared(db, sessionCompaniesQuery), ...queries] as const,
+    { ...values, ...portalAddress(c), sessionHash: hash, now: Date.now() },
+  );
+  await admit(c, hash, session[0], companies);
   return rows as unknown as { -readonly [K in keyof T]: Rows<T[K]> };
 }
 

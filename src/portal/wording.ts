@@ -1,6 +1,7 @@
 import type { DocumentType } from '../db/schema';
 import { todayIn } from '../documents/drafts';
 import { approvalEvent, recipientAction } from '../documents/kinds';
+import { andList } from '../signing/people';
 
 // The recipient's words for where a document stands and what they can do next. The contractor's
 // statuses ("Sent", "Viewed") describe the contractor's side of the exchange; a homeowner or a
@@ -30,6 +31,19 @@ export interface StatusFacts {
   companyName: string;
   /** The decision on the version shown, if one was made. */
   decision?: Decision | null;
+  /** Issue 17: where the viewer stands among several recipients (portal/decide-people.ts), if it matters. */
+  people?: PeopleFacts | null;
+}
+
+/** The viewer among a document's recipients, as the status words need it. */
+export interface PeopleFacts {
+  /** A copy (or someone of the account the document is not sent to): never decides. */
+  copy: boolean;
+  /** The other signers who have not signed the version shown, in signing order. */
+  waitingFor: string[];
+  youSigned: boolean;
+  /** The viewer may sign now (any order, or theirs is the next signature). */
+  yourTurn: boolean;
 }
 
 export interface RecipientStatus {
@@ -50,6 +64,9 @@ export function shortDate(iso: string, today: string): string {
   const d = new Date(`${iso}T00:00:00Z`);
   return (iso.slice(0, 4) === today.slice(0, 4) ? monthDay : monthDayYear).format(d);
 }
+
+/** "Dec 2": the calendar date of an instant in a time zone, seen from today there. */
+export const dayOfInstant = (ms: number, timeZone: string) => shortDate(todayIn(timeZone, ms), todayIn(timeZone));
 
 /** The calendar date of an instant in a time zone, as shortDate writes it. */
 const dayOf = (ms: number, f: Pick<StatusFacts, 'timeZone' | 'today'>) => shortDate(todayIn(f.timeZone, ms), f.today);
@@ -80,6 +97,10 @@ export function recipientStatus(f: StatusFacts): RecipientStatus {
       if (f.status === 'sent' || f.status === 'viewed') {
         // An estimate, proposal or change order past its valid-until date can no longer be approved.
         if (late && f.type === 'customer_order') return { text: `Expired ${due}`, tone: 'stop' };
+        // Several recipients (issue 17): a copy, or a signer waiting on the others.
+        if (f.people?.copy) return { text: 'Copy', tone: 'info' };
+        if (f.people && !f.people.yourTurn && f.people.waitingFor.length)
+          return { text: `Waiting for ${andList(f.people.waitingFor)}`, tone: 'info' };
         if (f.requireSignature) return { text: 'Awaiting your signature', tone: 'waiting' };
         return {
           text: f.type === 'customer_order' ? 'Awaiting your approval' : 'Awaiting your acceptance',

@@ -68,7 +68,9 @@ export async function remindNowWrite(db: Db, env: Env, input: RemindNowCommit): 
     contactId: doc.contact?.id ?? null,
   };
   const reason = goneReason(doc, { ...row, id: '', dueAt: now } as Parameters<typeof goneReason>[1], given, now);
-  const who = doc.contact?.name ?? 'the recipient';
+  const names = doc.targets.map((t) => t.name);
+  const who =
+    names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : (doc.contact?.name ?? 'the recipient');
   if (reason === 'void') throw new Conflict(`This ${label} is void, so no reminder was sent.`);
   if (reason === 'paid') throw new Conflict(`This ${label} is paid, so nothing waits on ${who}. No reminder was sent.`);
   if (reason === 'decided')

@@ -1,6 +1,18 @@
 import { and, asc, desc, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { activity, contacts, documents, documentVersions, orgs, payments, reminders, versionViews } from '../db/schema';
+import {
+  activity,
+  contacts,
+  documents,
+  documentVersions,
+  orgs,
+  payments,
+  reminders,
+  signatures,
+  versionViews,
+} from '../db/schema';
+import { approvalEvent } from '../documents/kinds';
+import { recipientsStatement, signersDue, type Recipient } from '../documents/recipients';
 import type { DocumentSnapshot } from '../documents/snapshot';
 
 // The reminder engine's reads (issue 16): the due work of a run, and everything a reminder's plan checks inside
@@ -41,8 +53,8 @@ export async function dueDocuments(db: Db, now: number, limit: number): Promise<
 
 /**
  * What a reminder of a document is checked against: the document, its company, its contact, its sent version's
- * snapshot, the contact's view of that version, its payments. Plain selects of one table each (the contact, version
- * and view found through the document's row in SQL), to go in one batch.
+ * snapshot, its payments, its recipients, their decisions and who opened the sent version. Plain selects of one
+ * table each (the contact, version and views found through the document's row in SQL), to go in one batch.
  */
 function documentReads(db: Db, orgId: string, documentId: string) {
   const ofDoc = (column: 'contact_id' | 'sent_version') =>
@@ -68,16 +80,6 @@ function documentReads(db: Db, orgId: string, documentId: string) {
         ),
       ),
     db
-      .select({ viewedAt: versionViews.viewedAt })
-      .from(versionViews)
-      .where(
-        and(
-          eq(versionViews.documentId, documentId),
-          sql`${versionViews.contactId} = ${ofDoc('contact_id')}`,
-          sql`${versionViews.version} = ${ofDoc('sent_version')}`,
-        ),
-      ),
-    db
       .select({ paid: sql<number>`coalesce(sum(${payments.amount}), 0)` })
       .from(payments)
       .where(and(eq(payments.orgId, orgId), eq(payments.documentId, documentId))),
@@ -88,29 +90,70 @@ function documentReads(db: Db, orgId: string, documentId: string) {
       .where(and(eq(activity.documentId, documentId), inArray(activity.action, ['sent', 'resent'])))
       .orderBy(desc(activity.seq))
       .limit(1),
+    // Issue 17: who it is sent to, who decided, and who opened the sent version: a reminder chases the signers
+    // still due (or the one contact of an invoice, a bid request or a document sent before).
+    recipientsStatement(db, orgId, documentId),
+    db
+      .select({ contactId: signatures.contactId, version: signatures.version, outcome: signatures.outcome })
+      .from(signatures)
+      .where(and(eq(signatures.orgId, orgId), eq(signatures.documentId, documentId))),
+    db
+      .select({ contactId: versionViews.contactId })
+      .from(versionViews)
+      .where(and(eq(versionViews.documentId, documentId), sql`${versionViews.version} = ${ofDoc('sent_version')}`)),
   ] as const;
 }
 
 type Reads = ReturnType<typeof documentReads>;
 type Rows<I extends number> = Awaited<Reads[I]>;
 
+/** A person a reminder goes to, with their own link's access version. */
+export interface ReminderTarget {
+  id: string;
+  name: string;
+  email: string;
+  accessVersion: number;
+  /** They opened the sent version. */
+  opened: boolean;
+}
+
 export interface ReminderDocument {
   document: Rows<0>[number];
   org: Rows<1>[number];
+  /** The document's primary contact (its first signer). */
   contact: Rows<2>[number] | null;
+  /**
+   * Who a reminder goes to now (issue 17): the signers still due to sign (every one in any order, the next one
+   * in a set order) — or the one contact of an invoice, a bid request, a vendor order — each only while their
+   * link is still given. Empty: nobody can be reminded (revoked, or nothing waits on a person).
+   */
+  targets: ReminderTarget[];
   snapshot: DocumentSnapshot | null;
-  /** Whether the document's contact opened the sent version. */
+  /** Whether everyone it chases opened the sent version. */
   opened: boolean;
   /** What the sent version still asks to be paid (invoices; 0 for other kinds). */
   balance: number;
   /**
-   * Whether a portal link may still go to the contact: portal/queries.ts `linkStillGiven`'s rule (sent, not void,
-   * the contact of the document's account, with the access the latest send or resend gave), read in this batch.
+   * Whether a portal link may still go to someone it chases: portal/queries.ts `linkStillGiven`'s rule (sent, not
+   * void, with the access the latest send or resend gave them), read in this batch.
    */
   linkGiven: boolean;
 }
 
-function documentOf([docs, orgRows, people, versions, views, paid, given]: [
+interface GivenLinks {
+  contactId?: string;
+  accessVersion?: number;
+  recipients?: { contactId: string; accessVersion: number }[];
+}
+
+/** The latest send or resend gave `c` their link at the access version they have now. */
+function givenTo(last: GivenLinks | null, c: { id: string; accessVersion: number }, primary: string | null) {
+  if (!last) return false;
+  if (last.recipients) return last.recipients.some((r) => r.contactId === c.id && r.accessVersion === c.accessVersion);
+  return c.id === primary && (last.contactId ?? c.id) === c.id && (last.accessVersion ?? 1) === c.accessVersion;
+}
+
+function documentOf([docs, orgRows, people, versions, paid, given, recipients, decisions, seen]: [
   Rows<0>,
   Rows<1>,
   Rows<2>,
@@ -118,6 +161,8 @@ function documentOf([docs, orgRows, people, versions, views, paid, given]: [
   Rows<4>,
   Rows<5>,
   Rows<6>,
+  Rows<7>,
+  Rows<8>,
 ]): ReminderDocument | null {
   const document = docs[0];
   const org = orgRows[0];
@@ -127,16 +172,32 @@ function documentOf([docs, orgRows, people, versions, views, paid, given]: [
   const sum = Number(paid[0]?.paid ?? 0);
   const balance = snapshot && document.type === 'customer_invoice' ? snapshot.totals.total - sum : 0;
   const contact = people[0] ?? null;
-  const last = given[0] ? (JSON.parse(given[0].data ?? '{}') as { contactId?: string; accessVersion?: number }) : null;
-  const linkGiven =
-    !!contact &&
-    !!last &&
-    document.sentVersion !== null &&
-    document.status !== 'void' &&
-    document.accountId === contact.accountId &&
-    (last.contactId ?? contact.id) === contact.id &&
-    (last.accessVersion ?? 1) === contact.accessVersion;
-  return { document, org, contact, snapshot, opened: views.length > 0, balance, linkGiven };
+  const last = given[0] ? (JSON.parse(given[0].data ?? '{}') as GivenLinks) : null;
+  const live = document.sentVersion !== null && document.status !== 'void';
+  const opened = new Set(seen.map((v) => v.contactId));
+  // Orders signed by several people chase the signers still due; everything else its one contact.
+  const signing = approvalEvent(document.type) && recipients.length > 0 && document.sentVersion !== null;
+  const chased: Pick<Recipient, 'contactId' | 'name' | 'email' | 'accessVersion'>[] = signing
+    ? signersDue(recipients, decisions, document.sentVersion!, document.signingOrder)
+    : contact && document.accountId === contact.accountId
+      ? [{ contactId: contact.id, name: contact.name, email: contact.email, accessVersion: contact.accessVersion }]
+      : [];
+  const targets = live
+    ? chased
+        .map((r) => ({ id: r.contactId, name: r.name, email: r.email, accessVersion: r.accessVersion }))
+        .filter((t) => givenTo(last, t, contact?.id ?? null))
+        .map((t) => ({ ...t, opened: opened.has(t.id) }))
+    : [];
+  return {
+    document,
+    org,
+    contact,
+    targets,
+    snapshot,
+    opened: targets.length > 0 && targets.every((t) => t.opened),
+    balance,
+    linkGiven: targets.length > 0,
+  };
 }
 
 /** The due rows a run handed to the room, read again with their document (inside the room's queue). */

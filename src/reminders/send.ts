@@ -109,7 +109,7 @@ export async function reminderWrite(db: Db, env: Env, input: RemindCommit): Prom
   }
   const best = live.sort((a, b) => USEFUL[b.kind] - USEFUL[a.kind] || b.n - a.n || b.dueAt - a.dueAt)[0];
   let activityId: string | undefined;
-  if (best && doc?.contact) {
+  if (best && doc?.targets.length) {
     for (const row of live.slice(1)) statements.push(mark(row, { state: 'skipped', reason: 'superseded' }));
     outcome.skipped = live.length - 1;
     outcome.sent = 1;
@@ -136,27 +136,30 @@ export async function reminderStatements(
   now: number,
   actor?: Actor,
 ): Promise<BatchItem<'sqlite'>[]> {
-  const contact = doc.contact!;
   const d = doc.document;
-  const link = await portalLink(env, room.origin, contact, d.id, doc.org.portalLinkDays);
-  const mail = reminderMail(doc, { kind: row.kind, link, recipientName: contact.name, now });
-  const to = { email: contact.email, name: contact.name };
+  // A "not opened" reminder goes to those who have not opened it; any other to everyone it chases.
+  const to = row.kind === 'unopened' ? doc.targets.filter((t) => !t.opened) : doc.targets;
   const why = reminderWhy(doc, row.kind, row.n, parsePlan(d.reminderPlan));
-  return [
+  // The links first: a query builder is a thenable, so the statements are made outside any await.
+  const links = await Promise.all(to.map((p) => portalLink(env, room.origin, p, d.id, doc.org.portalLinkDays)));
+  const mails = to.map((person, i) =>
     queueMail(
       db,
       {
         orgId: room.orgId,
         documentId: d.id,
         kind: 'reminder',
-        to,
-        whileAccess: { contactId: contact.id, accessVersion: contact.accessVersion },
+        to: { email: person.email, name: person.name },
+        whileAccess: { contactId: person.id, accessVersion: person.accessVersion },
         fromName: doc.org.name,
         replyTo: doc.org.email || null,
-        ...mail,
+        ...reminderMail(doc, { kind: row.kind, link: links[i], recipientName: person.name, now }),
       },
       now,
     ),
+  );
+  return [
+    ...mails,
     activityInsert(db, {
       id: activityId,
       orgId: room.orgId,
@@ -165,7 +168,7 @@ export async function reminderStatements(
       action: 'reminder_sent',
       actor: actor ?? { side: 'system', name: doc.org.name },
       data: {
-        to: `${to.name} <${to.email}>`,
+        to: to.map((p) => `${p.name} <${p.email}>`).join(', '),
         why,
         kind: row.kind,
         n: row.n,

@@ -180,7 +180,10 @@ export class DocumentRoom extends DurableObject<Env> {
   async sign(input: SignCommit) {
     const key = `idem:${input.idempotencyKey}`;
     const remembered = () => this.ctx.storage.get<RoomWrite<SignResult>>(key);
-    const result = await this.write(input, async (db) => (await remembered()) ?? signWrite(db, input));
+    const result = await this.write(
+      input,
+      async (db) => (await remembered()) ?? signWrite(db, input, Date.now(), this.env),
+    );
     // Kept as a write with nothing to commit: a retry gets the same value and no second signature.
     if (result.ok) await this.ctx.storage.put(key, { statements: [], result: result.value });
     return result;

@@ -31,6 +31,8 @@ export function checkSettings(raw: RawForm) {
       f.integer('portalLinkDays', { label: 'Portal link lifetime', required: true, min: 1, max: 365 }) ?? 90,
     defaultFooter: f.text('defaultFooter', { label: 'Default footer', max: 1000, multiline: true }),
     paymentInstructions: f.text('paymentInstructions', { label: 'Payment instructions', max: 2000, multiline: true }),
+    // Issue 17: the send page's countersign box starts from this (customer orders only).
+    countersignDefault: f.bool('countersignDefault'),
   };
   if (values.brandColor && !HEX.test(values.brandColor))
     f.fail('brandColor', 'Brand colour must be a colour like #1f5f8b.');

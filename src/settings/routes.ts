@@ -50,6 +50,7 @@ async function settingsPage(
       portalLinkDays: String(org.portalLinkDays),
       defaultFooter: org.defaultFooter,
       paymentInstructions: org.paymentInstructions,
+      countersignDefault: org.countersignDefault ? 'on' : '',
       ...termValues,
     });
   return render(

@@ -16,7 +16,19 @@ import { documentRoom, throughRoom, type RoomContext, type RoomResult, type Room
 import { checkDeadline } from '../deadlines/rules';
 import { cancelStatement } from '../reminders/plan';
 import { finalizeSignature } from './finalize';
-import { approvalMail, approvalVerb, bidMail, declineMail } from './mail';
+import { allSigned, signersDue, signersOf, type SignatureFact } from '../documents/recipients';
+import { linkStillGiven } from '../portal/queries';
+import { portalLink } from '../portal/links';
+import {
+  approvalMail,
+  approvalVerb,
+  bidMail,
+  declinedToOthers,
+  declineMail,
+  nextSignerMail,
+  type Approver,
+} from './mail';
+import { deciderRefusal, signedCount, turnRefusal } from './people';
 import { decisionState, documentHead, itemLinesOf, type DecisionState } from './queries';
 
 // The recipient's decisions (sign or approve, decline, bid) and the contractor's acceptance of a
@@ -46,6 +58,25 @@ async function stateFor(db: Db, input: RoomContext & { actor: RecipientActor }, 
   return state;
 }
 
+/**
+ * Issue 17: only a signer of the document decides (a copy, or a contact it is not sent to, is refused
+ * with 422); a document without recipient rows is its one contact's, as before.
+ */
+function checkDecider(state: DecisionState) {
+  const refusal = deciderRefusal(state.recipients, state.contact.id);
+  if (refusal) throw new Refused(refusal);
+}
+
+/** The decisions as the people rules read them. */
+const factsOf = (state: DecisionState): SignatureFact[] =>
+  state.signatures.map((s) => ({ contactId: s.contactId, version: s.version, outcome: s.outcome }));
+
+/** This contact's own approval (not a decline) of the sent version, if they gave one. */
+const ownApproval = (state: DecisionState) =>
+  state.signatures.find(
+    (s) => s.versionId === state.version.id && s.contactId === state.contact.id && s.outcome !== 'declined',
+  );
+
 /** The recipient decides on the version they were shown: its PDF's hash, or the decision is refused as stale. */
 function checkVersion(state: DecisionState, versionHash: string) {
   if (!/^[0-9a-f]{64}$/.test(versionHash) || versionHash !== state.version.pdfSha256) throw new Conflict(STALE);
@@ -54,7 +85,9 @@ function checkVersion(state: DecisionState, versionHash: string) {
 /** The recipient may decline the version they were shown, while it still awaits their decision. */
 function declinable(state: DecisionState, versionHash: string) {
   if (!approvalEvent(state.document.type)) throw new Refused('This document is not approved by signing.');
+  checkDecider(state);
   checkVersion(state, versionHash);
+  if (ownApproval(state)) throw new Conflict(ALREADY_SIGNED);
   if (!canTransition(state.document.type, state.document.status, 'decline'))
     throw new Conflict('This document is no longer awaiting your decision.');
 }
@@ -75,6 +108,8 @@ const decidedStatement = (db: Db, state: DecisionState, now: number) =>
 
 /** The D1 error of a batch that whileUnchanged stopped. */
 const MOVED_ON = /NOT NULL constraint failed: (signatures\.unsigned_pdf_sha256|bids\.note)/;
+/** The D1 error of a batch whose email's `whileAccess` guard stopped it: a revoke landed between read and write. */
+const ACCESS_MOVED = /NOT NULL constraint failed: outbox\.to_email/;
 
 export interface SignCommit extends RoomContext {
   actor: RecipientActor;
@@ -94,27 +129,53 @@ export interface SignResult {
   imageKey: string | null;
 }
 
-/** One approval (signed or not) of the sent version, with consent, the change order's budget lines and the email. */
-export async function signWrite(db: Db, input: SignCommit, now = Date.now()): Promise<RoomWrite<SignResult>> {
+/** What a plan needs to make a portal link (the next signer's): the link secret. */
+export type LinkEnv = Pick<Env, 'PORTAL_TOKEN_SECRET'>;
+
+/**
+ * One signer's approval (signed or not) of the sent version, with consent. The document moves to
+ * approved (accepted) only in the batch of the signature that completes it (every signer signed):
+ * that batch alone cancels the reminders, adds a change order's budget lines and emails the
+ * contractor. Before that, in a set order, the next signer is emailed their own link.
+ */
+export async function signWrite(
+  db: Db,
+  input: SignCommit,
+  now = Date.now(),
+  env?: LinkEnv,
+): Promise<RoomWrite<SignResult>> {
   if (!input.signerName.trim()) throw new Refused('Type your full legal name to sign.', 'name');
   const state = await stateFor(db, input);
+  checkDecider(state);
   const event = approvalEvent(state.document.type);
   if (!event) throw new Refused('This document is not approved by signing.');
   checkVersion(state, input.versionHash);
-  if (state.signatures.some((s) => s.versionId === state.version.id && s.outcome !== 'declined'))
+  if (ownApproval(state)) throw new Conflict(ALREADY_SIGNED);
+  // Before issue 17 one approval decided the document: with no recipient rows, any approval still does.
+  if (
+    !state.recipients.length &&
+    state.signatures.some((s) => s.versionId === state.version.id && s.outcome !== 'declined')
+  )
     throw new Conflict(ALREADY_SIGNED);
   if (!canTransition(state.document.type, state.document.status, event))
     throw new Conflict('This document is no longer awaiting a signature.');
+  const version = state.version.version;
+  const turn = turnRefusal(state.recipients, factsOf(state), version, state.document.signingOrder, state.contact.id);
+  if (turn) throw new Conflict(turn);
   // The date is read here, inside the queue, at this moment: a page left open past it is refused too.
   checkDeadline(state.document, state.org.name, input.timeZone, now);
   if (!state.contact.esignConsentAt && !input.consent) {
     throw new Refused('Please read and agree to do business electronically before signing.', 'consent');
   }
-  const lines = state.document.subtype === 'change_order' ? await itemLinesOf(db, state.org.id, state.version.id) : [];
   const signatureId = createId();
   const activityId = createId();
   const signed = state.document.requireSignature;
   const verb = approvalVerb(signed, event);
+  const facts = [...factsOf(state), { contactId: state.contact.id, version, outcome: verb }];
+  const complete = allSigned(state.recipients, facts, version);
+  const count = signedCount(state.recipients, facts, version);
+  const lines =
+    complete && state.document.subtype === 'change_order' ? await itemLinesOf(db, state.org.id, state.version.id) : [];
   const base = { orgId: state.org.id, jobId: state.document.jobId, documentId: state.document.id, actor: input.actor };
   const statements: Statement[] = [
     db.insert(signatures).values({
@@ -137,11 +198,8 @@ export async function signWrite(db: Db, input: SignCommit, now = Date.now()): Pr
       idempotencyKey: input.idempotencyKey,
       ...comparedWith(state, input.comparedTo),
     }),
-    db
-      .update(documents)
-      .set({ status: nextStatus(state.document.type, state.document.status, event), updatedAt: now })
-      .where(and(eq(documents.id, state.document.id), eq(documents.status, state.document.status))),
   ];
+  if (complete) statements.push(completeStatement(db, state, event, now));
   if (!state.contact.esignConsentAt) {
     statements.push(
       db.update(contacts).set({ esignConsentAt: now }).where(eq(contacts.id, state.contact.id)),
@@ -153,15 +211,94 @@ export async function signWrite(db: Db, input: SignCommit, now = Date.now()): Pr
     signer: input.signerName,
     method: input.method,
     sha256: state.version.pdfSha256,
+    ...(count.of > 1 ? count : {}),
   };
-  statements.push(
-    activityInsert(db, { ...base, id: activityId, action: verb, data, at: now + 1 }),
-    decidedStatement(db, state, now),
-    ...changeOrderToBudget(db, state, lines, now),
-    ...approvalMail(db, state, input.origin, input.signerName, verb, signed),
-  );
-  const told = { type: 'decision', say: `${verb[0].toUpperCase()}${verb.slice(1)} by ${input.signerName}.` };
+  statements.push(activityInsert(db, { ...base, id: activityId, action: verb, data, at: now + 1 }));
+  if (complete) {
+    const mine = { name: input.signerName, email: state.contact.email };
+    statements.push(
+      ...completion(db, state, lines, now),
+      ...approvalMail(db, state, input.origin, approversOf(state, mine), verb, signed),
+    );
+  } else {
+    statements.push(...(await nextSignerStatements(db, state, facts, input, now, env)));
+  }
+  const part = count.of > 1 ? ` (${count.signed} of ${count.of})` : '';
+  const told = { type: 'decision', say: `${verb[0].toUpperCase()}${verb.slice(1)} by ${input.signerName}${part}.` };
   return { statements, result: { signatureId, imageKey: input.imageKey }, activityId, event: told };
+}
+
+/**
+ * The status move of a completed approval: only while the status is the one read and every signer
+ * of the document has approved the sent version (read in SQL too), so two last signatures can never
+ * both move it, and a partial one never does.
+ */
+export function completeStatement(db: Db, state: DecisionState, event: 'approve' | 'accept', now: number) {
+  const d = state.document;
+  const everyone = sql`NOT EXISTS (SELECT 1 FROM document_recipients r WHERE r.document_id = ${d.id}
+    AND r.org_id = ${d.orgId} AND r.role = 'signer' AND NOT EXISTS (SELECT 1 FROM signatures s
+    WHERE s.version_id = ${state.version.id} AND s.contact_id = r.contact_id AND s.outcome <> 'declined'))`;
+  return db
+    .update(documents)
+    .set({ status: nextStatus(d.type, d.status, event), updatedAt: now })
+    .where(and(eq(documents.id, d.id), eq(documents.status, d.status), everyone));
+}
+
+/** What happens once, with the approval that completes the document: reminders cancelled, a change order's budget. */
+export function completion(db: Db, state: DecisionState, lines: VersionLine[], now: number): Statement[] {
+  return [decidedStatement(db, state, now), ...changeOrderToBudget(db, state, lines, now)];
+}
+
+/** The change order's item lines, read only when its approval completes. */
+export const completionLines = (db: Db, state: DecisionState) =>
+  state.document.subtype === 'change_order' ? itemLinesOf(db, state.org.id, state.version.id) : Promise.resolve([]);
+
+/** Every signer's approval of the sent version, in signing order, as the contractor's email names them. */
+export function approversOf(state: DecisionState, mine?: Approver): Approver[] {
+  const approved = state.signatures.filter((s) => s.versionId === state.version.id && s.outcome !== 'declined');
+  const named = (contactId: string) => {
+    if (mine && contactId === state.contact.id) return mine;
+    const s = approved.find((a) => a.contactId === contactId);
+    return s ? { name: s.signerName, email: s.signerEmail } : null;
+  };
+  const signers = signersOf(state.recipients);
+  if (!signers.length)
+    return mine ? [mine] : approved.slice(0, 1).map((s) => ({ name: s.signerName, email: s.signerEmail }));
+  return signers.map((r) => named(r.contactId)).filter((a): a is Approver => !!a);
+}
+
+/** The recipients (other than the decider) whose access is still what the latest send or resend gave them. */
+async function stillGiven(db: Db, state: DecisionState) {
+  const accountId = state.document.accountId;
+  const others = state.recipients.filter((r) => r.contactId !== state.contact.id);
+  if (!accountId) return new Set<string>();
+  const given = await Promise.all(
+    others.map((r) =>
+      linkStillGiven(db, state.document, { id: r.contactId, accountId, accessVersion: r.accessVersion }),
+    ),
+  );
+  return new Set(others.filter((_, i) => given[i]).map((r) => r.contactId));
+}
+
+/**
+ * In a set order, the next signer's email with their own link, while the send's link is still theirs:
+ * after a signature (`previous` is the signer) or after the contractor removed the signer whose turn it was.
+ */
+export async function nextSignerStatements(
+  db: Db,
+  state: DecisionState,
+  facts: SignatureFact[],
+  input: { origin: string; signerName: string | null },
+  now: number,
+  env?: LinkEnv,
+): Promise<Statement[]> {
+  if (state.document.signingOrder !== 'ordered' || !env) return [];
+  const [next] = signersDue(state.recipients, facts, state.version.version, 'ordered');
+  if (!next?.email || !state.document.accountId) return [];
+  const contact = { id: next.contactId, accountId: state.document.accountId, accessVersion: next.accessVersion };
+  if (!(await linkStillGiven(db, state.document, contact))) return [];
+  const link = await portalLink(env, input.origin, contact, state.document.id, state.org.portalLinkDays);
+  return [nextSignerMail(db, state, next, link, input.signerName, now)];
 }
 
 /**
@@ -291,6 +428,7 @@ export async function declineWrite(
     }),
     decidedStatement(db, state, now),
     ...declineMail(db, state, input.origin, input.reason),
+    ...declinedToOthers(db, state, await stillGiven(db, state), now),
   ];
   const event = { type: 'decision', say: `Declined by ${state.contact.name}.` };
   return { statements, result: { declined: true }, activityId, event };
@@ -332,6 +470,7 @@ export async function bidWrite(
 ): Promise<RoomWrite<{ total: number; revised: boolean }>> {
   if (input.lines.every((l) => l.unitCost === null)) throw new Refused(NO_COSTS);
   const state = await stateFor(db, input, 'This request is no longer available.');
+  checkDecider(state);
   if (state.document.type !== 'bid_request') throw new Refused('Only a bid request takes a bid.');
   checkVersion(state, input.versionHash);
   if (!canTransition(state.document.type, state.document.status, 'submit_bid'))
@@ -543,6 +682,10 @@ async function decided<R>(call: Promise<RoomResult<R>>): Promise<R> {
     return await throughRoom(call);
   } catch (err) {
     if (!(err instanceof DomainError) && MOVED_ON.test(String(err))) throw new Conflict(STALE);
+    if (!(err instanceof DomainError) && ACCESS_MOVED.test(String(err)))
+      throw new Conflict(
+        'Who this document is sent to changed while you were deciding. Reload the page and try again.',
+      );
     throw err;
   }
 }

@@ -16,29 +16,49 @@ export interface CertificateEvent {
   detail?: string;
 }
 
+/** One person who signed the version: a signer, or the contractor's countersigner (issue 17). */
+export interface CertificateSigner {
+  role?: 'signer' | 'countersigner';
+  name: string;
+  email: string;
+  method: 'drawn' | 'typed' | 'none';
+  signedAt: number;
+  consentAt: number | null;
+  ip: string;
+  userAgent: string;
+  /** The SHA-256 of the version's unsigned PDF this person signed (the input's, when absent). */
+  unsignedSha256?: string;
+  image?: Uint8Array | null; // the drawn signature PNG
+  /** The earlier version whose changes the signer was shown on the page before signing. */
+  comparedTo?: { version: number; sha256: string } | null;
+  /** Their block in the document (null: none drawn for them, e.g. a signer added after the PDF was made). */
+  box?: SignatureBox | null;
+}
+
 export interface CertificateInput {
   unsignedPdf: Uint8Array;
   unsignedSha256: string;
-  box: SignatureBox | null;
   documentTitle: string;
   documentLabel: string; // "Estimate EST-0004"
   version: number;
   company: string;
   timeZone: string;
-  signer: {
-    name: string;
-    email: string;
-    method: 'drawn' | 'typed' | 'none';
-    signedAt: number;
-    consentAt: number | null;
-    ip: string;
-    userAgent: string;
-  };
-  image: Uint8Array | null; // the drawn signature PNG
-  /** The earlier version whose changes the signer was shown on the page before signing. */
+  /** Everyone who signed, in signing order, the countersigner last. */
+  signers?: CertificateSigner[];
+  /** One signer (before issue 17): `signer` with `box`, `image` and `comparedTo`. */
+  signer?: CertificateSigner;
+  box?: SignatureBox | null;
+  image?: Uint8Array | null;
   comparedTo?: { version: number; sha256: string } | null;
   events: CertificateEvent[];
   fonts: { regular: Uint8Array; bold: Uint8Array; script: Uint8Array };
+}
+
+/** The signers of the input, whichever way it names them. */
+function signersOf(input: CertificateInput): CertificateSigner[] {
+  if (input.signers) return input.signers;
+  if (!input.signer) return [];
+  return [{ ...input.signer, box: input.box, image: input.image, comparedTo: input.comparedTo }];
 }
 
 const INK = rgb(0.12, 0.14, 0.17);
@@ -86,28 +106,35 @@ export function buildSignedPdf(input: CertificateInput): Promise<Uint8Array> {
   return oneAtATime(() => buildNow(input));
 }
 
+const utc = (ms: number) => `${new Date(ms).toISOString().replace('T', ' ').slice(0, 19)} UTC`;
+
+const methodLabel = (method: CertificateSigner['method']) =>
+  method === 'drawn' ? 'drawn signature' : method === 'typed' ? 'typed signature' : 'typed name';
+
 async function buildNow(input: CertificateInput): Promise<Uint8Array> {
   const doc = await PDFDocument.load(input.unsignedPdf, { updateMetadata: false });
   doc.registerFontkit(fontkit);
   const regular = await doc.embedFont(input.fonts.regular, { subset: true });
   const bold = await doc.embedFont(input.fonts.bold, { subset: true });
   const script = await doc.embedFont(input.fonts.script, { subset: true });
-  const image = input.image ? await doc.embedPng(input.image) : null;
-  const signedOn = dateTime(input.signer.signedAt, input.timeZone);
+  const people = await Promise.all(
+    signersOf(input).map(async (p) => ({ ...p, picture: p.image ? await doc.embedPng(p.image) : null })),
+  );
 
-  // The signature block of the document itself.
-  if (input.box && input.box.page < doc.getPageCount()) {
-    const page = doc.getPage(input.box.page);
-    const b = input.box;
-    if (image) {
-      const size = fitImage(image, { width: b.width - 8, height: b.height - 4 });
-      page.drawImage(image, { x: b.x + 4, y: b.y + 2, ...size });
+  // Each signature in its own block of the document itself.
+  for (const p of people) {
+    const b = p.box;
+    if (!b || b.page >= doc.getPageCount()) continue;
+    const page = doc.getPage(b.page);
+    if (p.picture) {
+      const size = fitImage(p.picture, { width: b.width - 8, height: b.height - 4 });
+      page.drawImage(p.picture, { x: b.x + 4, y: b.y + 2, ...size });
     } else {
-      const name = safe(script, input.signer.name);
+      const name = safe(script, p.name);
       const fontSize = Math.min(26, (b.width - 8) / Math.max(1, script.widthOfTextAtSize(name, 1)));
       page.drawText(name, { x: b.x + 4, y: b.y + 6, size: fontSize, font: script, color: INK });
     }
-    page.drawText(safe(regular, input.signer.name), {
+    page.drawText(safe(regular, p.name), {
       x: b.printedName.x + 2,
       y: b.printedName.y + 4,
       size: 10,
@@ -115,7 +142,7 @@ async function buildNow(input: CertificateInput): Promise<Uint8Array> {
       color: INK,
       maxWidth: b.printedName.width,
     });
-    page.drawText(safe(regular, signedOn), {
+    page.drawText(safe(regular, dateTime(p.signedAt, input.timeZone)), {
       x: b.date.x + 2,
       y: b.date.y + 4,
       size: 9,
@@ -131,14 +158,17 @@ async function buildNow(input: CertificateInput): Promise<Uint8Array> {
   let y = height - 56;
   const left = 48;
   const right = width - 48;
+  const newPageIfBelow = (room: number) => {
+    if (y - room < 56) {
+      page = doc.addPage([width, height]);
+      y = height - 56;
+    }
+  };
   const line = (text: string, opts: { font?: PDFFont; size?: number; color?: typeof INK; indent?: number } = {}) => {
     const font = opts.font ?? regular;
     const size = opts.size ?? 9.5;
     for (const part of wrap(font, safe(font, text), size, right - left - (opts.indent ?? 0))) {
-      if (y < 56) {
-        page = doc.addPage([width, height]);
-        y = height - 56;
-      }
+      newPageIfBelow(0);
       page.drawText(part, { x: left + (opts.indent ?? 0), y, size, font, color: opts.color ?? INK });
       y -= size * 1.45;
     }
@@ -154,42 +184,44 @@ async function buildNow(input: CertificateInput): Promise<Uint8Array> {
   line(`SHA-256 of the unsigned PDF: ${input.unsignedSha256}`, { size: 8.5 });
   y -= 6;
   rule();
-  line('Signer', { font: bold, size: 11 });
-  line(`${input.signer.name} <${input.signer.email}>`);
-  const methodLabel =
-    input.signer.method === 'drawn'
-      ? 'drawn signature'
-      : input.signer.method === 'typed'
-        ? 'typed signature'
-        : 'typed name';
-  line(`Method: ${methodLabel}`);
-  line(`Signed: ${new Date(input.signer.signedAt).toISOString().replace('T', ' ').slice(0, 19)} UTC · ${signedOn}`);
-  if (input.signer.consentAt)
-    line(
-      'Consent to do business electronically: ' +
-        `${new Date(input.signer.consentAt).toISOString().replace('T', ' ').slice(0, 19)} UTC`,
-    );
-  if (input.comparedTo)
-    line(`Shown the changes since rev ${input.comparedTo.version} (SHA-256 ${input.comparedTo.sha256}) before signing`);
-  line(`IP address: ${input.signer.ip || 'unknown'}`);
-  line(`User agent: ${input.signer.userAgent || 'unknown'}`, { size: 8.5, color: MUTED });
-  if (image) {
-    const size = fitImage(image, { width: 220, height: 70 });
-    if (y - size.height < 56) {
-      page = doc.addPage([width, height]);
-      y = height - 56;
+  const signerCount = people.filter((p) => p.role !== 'countersigner').length;
+  let n = 0;
+  for (const p of people) {
+    newPageIfBelow(120);
+    const countersigner = p.role === 'countersigner';
+    if (!countersigner) n++;
+    const heading = countersigner
+      ? `Countersigned for ${input.company}`
+      : signerCount > 1
+        ? `Signer ${n} of ${signerCount}`
+        : 'Signer';
+    line(heading, { font: bold, size: 11 });
+    line(`${p.name} <${p.email}>`);
+    line(`Method: ${methodLabel(p.method)}`);
+    line(`Signed: ${utc(p.signedAt)} · ${dateTime(p.signedAt, input.timeZone)}`);
+    if (p.consentAt) line(`Consent to do business electronically: ${utc(p.consentAt)}`);
+    line(`Signed the version whose unsigned PDF has SHA-256 ${p.unsignedSha256 ?? input.unsignedSha256}`, {
+      size: 8.5,
+    });
+    if (p.comparedTo)
+      line(`Shown the changes since rev ${p.comparedTo.version} (SHA-256 ${p.comparedTo.sha256}) before signing`);
+    line(`IP address: ${p.ip || 'unknown'}`);
+    line(`User agent: ${p.userAgent || 'unknown'}`, { size: 8.5, color: MUTED });
+    if (p.picture) {
+      const size = fitImage(p.picture, { width: 220, height: 70 });
+      newPageIfBelow(size.height);
+      page.drawImage(p.picture, { x: left, y: y - size.height, ...size });
+      y -= size.height + 10;
+    } else if (p.method === 'typed') {
+      y -= 16; // the script's ascenders clear the line above
+      line(p.name, { font: script, size: 24 });
     }
-    page.drawImage(image, { x: left, y: y - size.height, ...size });
-    y -= size.height + 10;
-  } else if (input.signer.method === 'typed') {
-    line(input.signer.name, { font: script, size: 24 });
+    y -= 4;
+    rule();
   }
-  y -= 4;
-  rule();
   line('Timeline of this version', { font: bold, size: 11 });
   for (const e of input.events) {
-    const at = new Date(e.at).toISOString().replace('T', ' ').slice(0, 19);
-    line(`${at} UTC · ${dateTime(e.at, input.timeZone)} — ${e.actor} ${e.action}${e.detail ? `: ${e.detail}` : ''}`);
+    line(`${utc(e.at)} · ${dateTime(e.at, input.timeZone)} — ${e.actor} ${e.action}${e.detail ? `: ${e.detail}` : ''}`);
     if (e.ip || e.userAgent)
       line(`${e.ip ?? ''}${e.ip && e.userAgent ? ' · ' : ''}${e.userAgent ?? ''}`, {
         size: 8,

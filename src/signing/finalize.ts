@@ -1,4 +1,4 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { dateTime } from '../../views/format';
 import { renderMail } from '../../views/mail/message';
 import { activityInsert } from '../conversation/activity';
@@ -16,8 +16,10 @@ import { brandOf } from '../mail/documents';
 import { queueMail, type OutgoingMail } from '../mail/outbox';
 import { documentRoom, throughRoom, type RoomContext, type RoomWrite } from '../rooms/client';
 import { loadPdfAssets, loadScriptFont } from '../pdf/assets';
-import type { SignatureBox } from '../pdf/render';
+import { parseSignatureBoxes, type SignatureBox } from '../pdf/render';
+import { readyToSeal, recipientsStatement, type Recipient } from '../documents/recipients';
 import { buildSignedPdf } from './certificate';
+import { listOf } from './countersign-present';
 import { versionTimeline } from './queries';
 import { sealPdf } from './seal';
 
@@ -30,19 +32,41 @@ const CERTIFICATE_ACTIONS = new Set([
   'approved',
   'accepted',
   'declined',
+  'countersigned',
 ]);
 
+type SignatureRow = typeof signatures.$inferSelect;
+
+/** A version's signatures in the certificate's order: signers in signing order (then by time), countersigner last. */
+function inSigningOrder(rows: SignatureRow[], recipients: Recipient[]) {
+  const position = new Map(recipients.map((r) => [r.contactId, r.position]));
+  const rank = (r: SignatureRow) =>
+    r.outcome === 'countersigned' ? Number.MAX_SAFE_INTEGER : (position.get(r.contactId ?? '') ?? 1e9);
+  return [...rows].sort((a, b) => rank(a) - rank(b) || a.signedAt - b.signedAt);
+}
+
+/** Each signature's block: signers' blocks in signing order, the countersignature in its own. */
+function boxesFor(ordered: SignatureRow[], boxes: SignatureBox[]) {
+  const signerBoxes = boxes.filter((b) => !b.countersign);
+  const counterBox = boxes.find((b) => b.countersign) ?? null;
+  let i = 0;
+  return ordered.map((r) => (r.outcome === 'countersigned' ? counterBox : (signerBoxes[i++] ?? null)));
+}
+
 /**
- * Makes the signed, sealed PDF of one signature. Safe to run again: a sealed signature is left
- * alone. A failure is recorded on the signature (the document shows "finalizing") and the
- * scheduled retry runs this again until it succeeds.
+ * Seals the version a signature belongs to, once it is ready (issue 17: every signer signed and,
+ * when the document asks for it, the contractor countersigned): one PDF with every signature in its
+ * block and a certificate listing each signer, and every signature row of the version pointing at
+ * it. Safe to run again and at once: a sealed version is left alone. A version still waiting for a
+ * signature answers 'waiting' and records nothing. A failure is recorded on the version's signatures
+ * (the document shows "finalizing") and the scheduled retry runs this again until it succeeds.
  */
 export async function finalizeSignature(
   env: Env,
   db: Db,
   signatureId: string,
   origin: string,
-): Promise<'sealed' | 'already' | 'failed'> {
+): Promise<'sealed' | 'already' | 'waiting' | 'failed'> {
   const [row] = await db
     .select({
       signature: signatures,
@@ -60,28 +84,47 @@ export async function finalizeSignature(
         timeZone: orgs.timeZone,
         portalLinkDays: orgs.portalLinkDays,
       },
-      contact: contacts,
       creator: { name: users.name, email: users.email },
     })
     .from(signatures)
     .innerJoin(documentVersions, eq(documentVersions.id, signatures.versionId))
     .innerJoin(documents, eq(documents.id, signatures.documentId))
     .innerJoin(orgs, eq(orgs.id, signatures.orgId))
-    .innerJoin(contacts, eq(contacts.id, signatures.contactId))
     .leftJoin(users, eq(users.id, documents.createdBy))
     .where(eq(signatures.id, signatureId));
   if (!row) return 'failed';
   const s = row.signature;
   if (s.sealedAt) return 'already';
+  const orgId = row.org.id;
+  const [recipientRows, versionRows] = await db.batch([
+    recipientsStatement(db, orgId, row.document.id),
+    db
+      .select()
+      .from(signatures)
+      .where(and(eq(signatures.orgId, orgId), eq(signatures.versionId, s.versionId))),
+  ]);
+  const recipients = recipientRows as Recipient[];
+  if (!readyToSeal(row.document, recipients, versionRows, s.version)) return 'waiting';
+  const ordered = inSigningOrder(
+    versionRows.filter((r) => r.outcome !== 'declined'),
+    recipients,
+  );
+  if (ordered.some((r) => r.sealedAt)) return 'already';
   try {
     if (!env.SEAL_PRIVATE_KEY || !env.SEAL_CERTIFICATE)
       throw new Error('The sealing key (SEAL_PRIVATE_KEY, SEAL_CERTIFICATE) is not configured.');
     const unsigned = await env.FILES.get(row.version.pdfKey ?? '');
     if (!unsigned) throw new Error('The unsigned PDF of this version is missing from storage.');
     const unsignedBytes = new Uint8Array(await unsigned.arrayBuffer());
-    if ((await sha256Hex(unsignedBytes)) !== s.unsignedPdfSha256)
+    const unsignedSha = await sha256Hex(unsignedBytes);
+    if (ordered.some((r) => r.unsignedPdfSha256 !== unsignedSha))
       throw new Error('The stored PDF does not match the hash the signer was shown.');
-    const image = s.imageKey ? await env.FILES.get(s.imageKey) : null;
+    const images = await Promise.all(
+      ordered.map(async (r) => {
+        const image = r.imageKey ? await env.FILES.get(r.imageKey) : null;
+        return image ? new Uint8Array(await image.arrayBuffer()) : null;
+      }),
+    );
     const snapshotCompany = {
       company: {
         name: row.org.name,
@@ -100,8 +143,9 @@ export async function finalizeSignature(
     ]);
     const kind = kindOf(row.document.type, row.document.subtype);
     const label = `${kind?.label ?? 'Document'} ${row.document.number}`;
+    const lastAt = Math.max(...ordered.map((r) => r.signedAt));
     const events = timeline
-      .filter((e) => CERTIFICATE_ACTIONS.has(e.action) && e.createdAt <= s.signedAt + 1000)
+      .filter((e) => CERTIFICATE_ACTIONS.has(e.action) && e.createdAt <= lastAt + 1000)
       .map((e) => {
         const d = describeEvent(e, row.org.currency);
         return {
@@ -113,92 +157,61 @@ export async function finalizeSignature(
           detail: d.detail,
         };
       });
+    const boxes = boxesFor(ordered, parseSignatureBoxes(row.version.signatureBox));
     const signed = await buildSignedPdf({
       unsignedPdf: unsignedBytes,
-      unsignedSha256: s.unsignedPdfSha256,
-      box: row.version.signatureBox ? (JSON.parse(row.version.signatureBox) as SignatureBox) : null,
+      unsignedSha256: unsignedSha,
       documentTitle: row.version.title,
       documentLabel: label,
       version: s.version,
       company: row.org.name,
       timeZone: row.org.timeZone,
-      signer: {
-        name: s.signerName,
-        email: s.signerEmail,
-        method: s.method,
-        signedAt: s.signedAt,
-        consentAt: s.consentAt,
-        ip: s.ip,
-        userAgent: s.userAgent,
-      },
-      image: image ? new Uint8Array(await image.arrayBuffer()) : null,
-      comparedTo:
-        s.comparedToVersion !== null && s.comparedToSha256
-          ? { version: s.comparedToVersion, sha256: s.comparedToSha256 }
-          : null,
+      signers: ordered.map((r, i) => ({
+        role: r.outcome === 'countersigned' ? 'countersigner' : 'signer',
+        name: r.signerName,
+        email: r.signerEmail,
+        method: r.method,
+        signedAt: r.signedAt,
+        consentAt: r.consentAt,
+        ip: r.ip,
+        userAgent: r.userAgent,
+        unsignedSha256: r.unsignedPdfSha256,
+        image: images[i],
+        comparedTo:
+          r.comparedToVersion !== null && r.comparedToSha256
+            ? { version: r.comparedToVersion, sha256: r.comparedToSha256 }
+            : null,
+        box: boxes[i],
+      })),
       events,
       fonts: { regular: assets.font, bold: assets.boldFont, script },
     });
+    const names = ordered.map((r) => r.signerName);
     const sealed = await sealPdf(signed, {
       privateKeyPem: env.SEAL_PRIVATE_KEY,
       certificatePem: env.SEAL_CERTIFICATE,
       name: row.org.name,
-      reason: `${s.signerName} signed ${label}`,
-      signingTime: new Date(s.signedAt),
+      reason: `${listOf(names)} signed ${label}`,
+      signingTime: new Date(lastAt),
     });
     const sha = await sha256Hex(sealed);
-    const key = `org/${row.org.id}/doc/${row.document.id}/v${s.version}-signed-${sha.slice(0, 16)}.pdf`;
+    const key = `org/${orgId}/doc/${row.document.id}/v${s.version}-signed-${sha.slice(0, 16)}.pdf`;
     await env.FILES.put(key, sealed, {
       httpMetadata: { contentType: 'application/pdf' },
       customMetadata: { sha256: sha },
     });
-    // A contact revoked since the signature gets no link: only the contractor can give access back.
-    const recipientLink = (await linkStillGiven(db, row.document, row.contact))
-      ? await portalLink(env, origin, row.contact, row.document.id, row.org.portalLinkDays)
-      : null;
-    const mailTo = (to: { email: string; name: string }, href: string, button: string): OutgoingMail => {
-      const m = renderMail({
-        brand: brandOf(row.org),
-        heading: `${label} is signed`,
-        paragraphs: [
-          `${s.signerName} signed ${label} on ${dateTime(s.signedAt, row.org.timeZone)}.`,
-          'The signed PDF, with its signature certificate and digital seal, is ready to download.',
-        ],
-        button: { label: button, href },
-      });
-      return {
-        orgId: row.org.id,
-        documentId: row.document.id,
-        kind: 'signed',
-        to,
-        fromName: row.org.name,
-        subject: `Signed: ${label} from ${row.org.name}`,
-        ...m,
-      };
-    };
-    const mails = [
-      ...(recipientLink
-        ? [mailTo({ email: row.contact.email, name: row.contact.name }, recipientLink, 'Download the signed PDF')]
-        : []),
-      ...(row.creator?.email
-        ? [
-            mailTo(
-              { email: row.creator.email, name: row.creator.name ?? '' },
-              `${origin}/documents/${row.document.id}`,
-              'Open the document',
-            ),
-          ]
-        : []),
-    ];
+    const mails = await signedMails(env, db, row, ordered, label, origin);
     // Committed through the document's room: in order with its other writes, and its open pages are told.
     const outcome = await throughRoom(
       documentRoom(env, row.document.id).seal({
-        orgId: row.org.id,
+        orgId,
         documentId: row.document.id,
         jobId: row.document.jobId,
         timeZone: row.org.timeZone,
         origin,
         signatureId: s.id,
+        versionId: s.versionId,
+        signatureIds: ordered.map((r) => r.id),
         sealedPdfKey: key,
         sealedPdfSha256: sha,
         mails,
@@ -216,13 +229,90 @@ export async function finalizeSignature(
     await db
       .update(signatures)
       .set({ sealError: message.slice(0, 500) })
-      .where(and(eq(signatures.id, s.id), isNull(signatures.sealedAt)));
+      .where(
+        and(
+          eq(signatures.versionId, s.versionId),
+          isNull(signatures.sealedAt),
+          inArray(
+            signatures.id,
+            ordered.map((r) => r.id),
+          ),
+        ),
+      );
     return 'failed';
   }
 }
 
+/**
+ * The "is signed" notices: each signer whose link is still theirs gets one with their own link (a
+ * contact revoked since gets none: only the contractor can give access back), and the creator one.
+ */
+async function signedMails(
+  env: Env,
+  db: Db,
+  row: {
+    document: typeof documents.$inferSelect;
+    org: { id: string; name: string; portalLinkDays: number; timeZone: string } & Parameters<typeof brandOf>[0];
+    creator: { name: string | null; email: string | null } | null;
+  },
+  ordered: SignatureRow[],
+  label: string,
+  origin: string,
+): Promise<OutgoingMail[]> {
+  const ids = ordered.map((r) => r.contactId).filter((id): id is string => !!id);
+  const people = ids.length
+    ? await db
+        .select()
+        .from(contacts)
+        .where(and(eq(contacts.orgId, row.org.id), inArray(contacts.id, ids)))
+    : [];
+  const names = listOf(ordered.map((r) => r.signerName));
+  const lastAt = Math.max(...ordered.map((r) => r.signedAt));
+  const mailTo = (to: { email: string; name: string }, href: string, button: string): OutgoingMail => {
+    const m = renderMail({
+      brand: brandOf(row.org),
+      heading: `${label} is signed`,
+      paragraphs: [
+        ordered.length > 1
+          ? `${names} signed ${label}; the last signature was on ${dateTime(lastAt, row.org.timeZone)}.`
+          : `${names} signed ${label} on ${dateTime(lastAt, row.org.timeZone)}.`,
+        'The signed PDF, with its signature certificate and digital seal, is ready to download.',
+      ],
+      button: { label: button, href },
+    });
+    return {
+      orgId: row.org.id,
+      documentId: row.document.id,
+      kind: 'signed',
+      to,
+      fromName: row.org.name,
+      subject: `Signed: ${label} from ${row.org.name}`,
+      ...m,
+    };
+  };
+  const mails: OutgoingMail[] = [];
+  for (const contact of people) {
+    if (!(await linkStillGiven(db, row.document, contact))) continue;
+    const link = await portalLink(env, origin, contact, row.document.id, row.org.portalLinkDays);
+    mails.push(mailTo({ email: contact.email, name: contact.name }, link, 'Download the signed PDF'));
+  }
+  if (row.creator?.email)
+    mails.push(
+      mailTo(
+        { email: row.creator.email, name: row.creator.name ?? '' },
+        `${origin}/documents/${row.document.id}`,
+        'Open the document',
+      ),
+    );
+  return mails;
+}
+
 export interface SealCommit extends RoomContext {
+  /** The signature whose finalize made the file (kept in the 'sealed' activity's data). */
   signatureId: string;
+  /** The version sealed: every signature of it named in `signatureIds` points at the one file. */
+  versionId: string;
+  signatureIds: string[];
   sealedPdfKey: string;
   sealedPdfSha256: string;
   /** The "is signed" notices, rendered by the Worker, queued in the same batch. */
@@ -230,28 +320,30 @@ export interface SealCommit extends RoomContext {
 }
 
 /**
- * The room's plan for a sealed PDF: the signature points at it (unless a run before this one got
- * there first: then nothing is written, and the caller deletes its copy unless it is the same file),
- * the timeline says so, the notices are queued, and the document's open pages hear `sealed` (the
- * download replaces "Finalizing").
+ * The room's plan for a sealed PDF: every signature of the version points at it (unless a run
+ * before this one got there first: then nothing is written, and the caller deletes its copy unless
+ * it is the same file), the timeline says so once, the notices are queued, and the document's open
+ * pages hear `sealed` (the download replaces "Finalizing").
  */
 export async function sealWrite(
   db: Db,
   input: SealCommit,
   now = Date.now(),
 ): Promise<RoomWrite<{ sealed: boolean; key: string | null }>> {
-  const [row] = await db
-    .select({ sealedAt: signatures.sealedAt, key: signatures.sealedPdfKey })
+  const rows = await db
+    .select({ id: signatures.id, sealedAt: signatures.sealedAt, key: signatures.sealedPdfKey })
     .from(signatures)
     .where(
       and(
         eq(signatures.orgId, input.orgId),
         eq(signatures.documentId, input.documentId),
-        eq(signatures.id, input.signatureId),
+        eq(signatures.versionId, input.versionId),
+        sql`${signatures.outcome} <> 'declined'`,
       ),
     );
-  if (!row) throw new NotFound();
-  if (row.sealedAt) return { statements: [], result: { sealed: false, key: row.key } };
+  if (!rows.some((r) => r.id === input.signatureId)) throw new NotFound();
+  const done = rows.find((r) => r.sealedAt);
+  if (done) return { statements: [], result: { sealed: false, key: done.key } };
   const activityId = createId();
   const sha = input.sealedPdfSha256;
   return {
@@ -259,7 +351,14 @@ export async function sealWrite(
       db
         .update(signatures)
         .set({ sealedPdfKey: input.sealedPdfKey, sealedPdfSha256: sha, sealedAt: now, sealError: null })
-        .where(and(eq(signatures.id, input.signatureId), isNull(signatures.sealedAt))),
+        .where(
+          and(
+            eq(signatures.orgId, input.orgId),
+            eq(signatures.versionId, input.versionId),
+            inArray(signatures.id, input.signatureIds),
+            isNull(signatures.sealedAt),
+          ),
+        ),
       activityInsert(db, {
         id: activityId,
         orgId: input.orgId,

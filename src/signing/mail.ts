@@ -4,6 +4,8 @@ import type { Db } from '../db/client';
 import { kindOf } from '../documents/kinds';
 import { brandOf } from '../mail/documents';
 import { queueMail } from '../mail/outbox';
+import type { Recipient } from '../documents/recipients';
+import { andList } from './people';
 import type { DecisionState } from './queries';
 
 // The emails a recipient's decision sends the contractor, queued in the decision's own batch.
@@ -50,23 +52,111 @@ export function approvalVerb(signed: boolean, event: 'approve' | 'accept'): 'sig
   return signed ? 'signed' : event === 'approve' ? 'approved' : 'accepted';
 }
 
+/** Who approved: each signer's typed name and address, in signing order (one, before issue 17). */
+export interface Approver {
+  name: string;
+  email: string;
+}
+
+/** The contractor's email once the approval is complete: "Estimate EST-0004 was signed by Dana Reyes and Sam Patel". */
 export function approvalMail(
   db: Db,
   state: DecisionState,
   origin: string,
-  signerName: string,
+  approvers: Approver[],
   verb: string,
   signed: boolean,
 ) {
   const label = documentLabel(state);
-  const who = `${state.contact.name} (${state.contact.email})`;
+  const names = andList(approvers.map((a) => a.name));
+  const who = andList(approvers.map((a) => `${a.name} (${a.email})`));
   const paragraphs = [`${who} ${verb} revision ${state.version.version} of ${label}.`];
+  if (state.document.countersign) {
+    // Issue 17, part C: sealing waits for the contractor's countersignature.
+    const ask = `${names} ${verb} ${state.document.number} — countersign it to finish`;
+    paragraphs.push('Countersign it on its page to finish: the signed PDF is sealed once you do.');
+    return decisionMail(db, state, origin, { subject: ask, heading: ask, paragraphs });
+  }
   if (signed) paragraphs.push('The signed PDF with its signature certificate follows as soon as it is sealed.');
   return decisionMail(db, state, origin, {
-    subject: `${label} was ${verb} by ${signerName}`,
-    heading: `${signerName} ${verb} ${label}`,
+    subject: `${label} was ${verb} by ${names}`,
+    heading: `${names} ${verb} ${label}`,
     paragraphs,
   });
+}
+
+/**
+ * In a set signing order, the next signer's email once the one before them signed: their own portal
+ * link (made by the plan while `linkStillGiven`), queued only while their access is the one read.
+ */
+export function nextSignerMail(
+  db: Db,
+  state: DecisionState,
+  next: Recipient,
+  link: string,
+  previous: string | null,
+  now: number,
+) {
+  const label = documentLabel(state);
+  const action = state.document.requireSignature ? 'sign' : 'approve';
+  const body = renderMail({
+    brand: brandOf(state.org),
+    heading: `Your turn to ${action} ${label}`,
+    paragraphs: [
+      `Hello ${next.name},`,
+      previous
+        ? `${previous} ${action === 'sign' ? 'signed' : 'approved'} ${label} from ${state.org.name}.`
+        : `${state.org.name} sent you ${label}.`,
+      `It is your turn to ${action} it.`,
+    ],
+    button: { label: state.document.requireSignature ? 'Review & sign' : 'Review', href: link },
+  });
+  return queueMail(
+    db,
+    {
+      orgId: state.org.id,
+      documentId: state.document.id,
+      kind: 'next_signer',
+      to: { email: next.email, name: next.name },
+      whileAccess: { contactId: next.contactId, accessVersion: next.accessVersion },
+      fromName: state.org.name,
+      replyTo: state.org.email || null,
+      subject: `Your turn to ${action} ${label}`,
+      ...body,
+    },
+    now,
+  );
+}
+
+/** A decline told to the document's other recipients: "Dana Reyes declined Estimate EST-0004; …". */
+/** The other recipients are told of a decline: only those whose access is still what the send gave (`given`). */
+export function declinedToOthers(db: Db, state: DecisionState, given: Set<string>, now: number) {
+  const label = documentLabel(state);
+  const name = state.contact.name;
+  const sentence = `${name} declined ${label}; it will not go ahead unless ${state.org.name} sends it again.`;
+  return state.recipients
+    .filter((r) => r.contactId !== state.contact.id && r.email && given.has(r.contactId))
+    .map((r) => {
+      const body = renderMail({
+        brand: brandOf(state.org),
+        heading: `${name} declined ${label}`,
+        paragraphs: [sentence],
+      });
+      return queueMail(
+        db,
+        {
+          orgId: state.org.id,
+          documentId: state.document.id,
+          kind: 'declined_notice',
+          to: { email: r.email, name: r.name },
+          fromName: state.org.name,
+          replyTo: state.org.email || null,
+          subject: `${label} was declined by ${name}`,
+          ...body,
+        },
+        now,
+      );
+    });
 }
 
 export function declineMail(db: Db, state: DecisionState, origin: string, reason: string) {

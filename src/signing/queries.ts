@@ -11,6 +11,7 @@ import {
   contacts,
   costItems,
   documentLines,
+  documentRecipients,
   documents,
   documentVersions,
   jobs,
@@ -22,11 +23,15 @@ import { kindOf } from '../documents/kinds';
 import type { Env } from '../env';
 import { canTransition, STATUS_LABELS } from '../documents/status';
 import { sentVersionJoin } from '../documents/queries';
+import { recipientsStatement } from '../documents/recipients';
 import { visibleTo } from '../portal/queries';
 
-/** What a decision needs to know, in one batch: the document, its sent version, the contact, prior decisions. */
+/**
+ * What a decision needs to know, in one batch: the document, its sent version, the contact, prior
+ * decisions and who the document is sent to (issue 17: signers in order, then copies).
+ */
 export async function decisionState(db: Db, orgId: string, documentId: string, contactId: string) {
-  const [head, contact, prior, bid] = await db.batch([
+  const [head, contact, prior, bid, people] = await db.batch([
     db
       .select(
         distinct({
@@ -55,9 +60,10 @@ export async function decisionState(db: Db, orgId: string, documentId: string, c
       .from(bids)
       .where(and(eq(bids.orgId, orgId), eq(bids.documentId, documentId)))
       .orderBy(desc(bids.submittedAt)),
+    recipientsStatement(db, orgId, documentId),
   ]);
   if (!head[0] || !contact[0]) return null;
-  return { ...head[0], contact: contact[0], signatures: prior, bids: bid };
+  return { ...head[0], contact: contact[0], signatures: prior, bids: bid, recipients: people };
 }
 export type DecisionState = NonNullable<Awaited<ReturnType<typeof decisionState>>>;
 
@@ -69,12 +75,29 @@ export async function itemLinesOf(db: Db, orgId: string, versionId: string) {
     .orderBy(asc(documentLines.position));
 }
 
-/** Signatures whose sealed PDF is not made yet: the scheduled retry finishes them. */
+/**
+ * Versions ready to seal whose sealed PDF is not made yet, one signature of each: the scheduled retry
+ * finishes them. Ready (issue 17) is decided here in SQL, so a version still waiting for a signer or
+ * the countersignature costs the cron nothing: its document is approved or accepted (every signer
+ * signed) and, when it asks for one, the version has its countersignature.
+ */
 export async function unsealedSignatures(db: Db, limit = 20) {
+  const countersigned = sql`EXISTS (SELECT 1 FROM signatures cs WHERE cs.version_id = ${signatures.versionId}
+    AND cs.outcome = 'countersigned')`;
   return db
-    .select({ id: signatures.id, documentId: signatures.documentId })
+    .select({ id: sql<string>`min(${signatures.id})`, documentId: signatures.documentId })
     .from(signatures)
-    .where(and(isNull(signatures.sealedAt), sql`${signatures.outcome} <> 'declined'`))
+    .innerJoin(documents, and(eq(documents.id, signatures.documentId), eq(documents.orgId, signatures.orgId)))
+    .where(
+      and(
+        isNull(signatures.sealedAt),
+        sql`${signatures.outcome} <> 'declined'`,
+        sql`${documents.status} IN ('approved', 'accepted')`,
+        eq(documents.sentVersion, signatures.version),
+        sql`(${documents.countersign} = 0 OR ${countersigned})`,
+      ),
+    )
+    .groupBy(signatures.versionId, signatures.documentId)
     .limit(limit);
 }
 
@@ -305,4 +328,33 @@ export async function signatureImage(
     .where(and(eq(signatures.orgId, orgId), eq(signatures.documentId, documentId), eq(signatures.id, signatureId)));
   const obj = row?.key ? await env.FILES.get(row.key) : null;
   return obj ? obj.body : null;
+}
+
+/**
+ * A recipient of one of the org's documents, for the "Remove …?" question: their name and role,
+ * the document's number and whether they signed its sent version. Undefined when not a recipient.
+ */
+export async function recipientToRemove(db: Db, orgId: string, documentId: string, contactId: string) {
+  const [row] = await db
+    .select({
+      documentId: documents.id,
+      contactId: contacts.id,
+      number: documents.number,
+      name: contacts.name,
+      role: documentRecipients.role,
+      signed: sql<number>`EXISTS (SELECT 1 FROM signatures s JOIN document_versions v ON v.id = s.version_id
+        WHERE s.document_id = ${documents.id} AND v.version = ${documents.sentVersion}
+        AND s.contact_id = ${contacts.id} AND s.outcome <> 'declined')`,
+    })
+    .from(documentRecipients)
+    .innerJoin(documents, and(eq(documents.id, documentRecipients.documentId), eq(documents.orgId, orgId)))
+    .innerJoin(contacts, and(eq(contacts.id, documentRecipients.contactId), eq(contacts.orgId, orgId)))
+    .where(
+      and(
+        eq(documentRecipients.orgId, orgId),
+        eq(documentRecipients.documentId, documentId),
+        eq(documentRecipients.contactId, contactId),
+      ),
+    );
+  return row;
 }

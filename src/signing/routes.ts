@@ -8,16 +8,22 @@ import { currentUser } from '../auth/session';
 import { contractorActor } from '../conversation/activity';
 import { pdfResponse } from '../documents/pdf';
 import { canTransition } from '../documents/status';
-import { Conflict } from '../errors';
+import { Conflict, Refused } from '../errors';
 import { readCappedBody, type BodyCap } from '../http/body';
 import type { AppEnv } from '../http/context';
 import { sha256Hex } from '../http/crypto';
 import { notFound } from '../http/errors';
 import { clientIp, hitRateLimit } from '../http/rate-limit';
 import { pageContext, redirectWith, render } from '../http/render';
-import { readForm } from '../http/validate';
 import { acceptBid } from './actions';
-import { bidAcceptance, bidComparison, sealedBy, sealedPdf, signatureImage } from './queries';
+import { countersign, NAME_NEEDED } from './countersign';
+import { readSignatureImage } from './signature-image';
+import type { ContractorActor } from '../documents/actions';
+import { loadDocument, showDocument } from '../documents/pages';
+import { FormCheck, readForm } from '../http/validate';
+import type { AppContext } from '../http/context';
+import { bidAcceptance, bidComparison, recipientToRemove, sealedBy, sealedPdf, signatureImage } from './queries';
+import { removeRecipient } from './recipients';
 
 /** "Accept ProFlow's bid?": what accepting writes into the budget and what happens to the rival bids. */
 function acceptQuestion(bid: NonNullable<Awaited<ReturnType<typeof bidAcceptance>>>, currency: string): Confirmation {
@@ -37,6 +43,76 @@ function acceptQuestion(bid: NonNullable<Awaited<ReturnType<typeof bidAcceptance
     actionLabel: `Accept ${vendor}’s bid`,
     keepHref: `/jobs/${bid.jobId}/bids`,
     keepLabel: 'Keep comparing',
+  };
+}
+
+/**
+ * The contractor's countersignature (issue 17): the name, the drawn or typed signature and the consent;
+ * input it cannot take shows the page again with the countersign panel's message (422), every value
+ * kept; a document that moved on (not signed by everyone yet, countersigned already, revised) is 409.
+ */
+async function countersignForm(c: AppContext) {
+  const { user, org } = currentUser(c);
+  const raw = await readForm(c);
+  const values: Record<string, string> = { name: raw.name ?? '', method: raw.method ?? '', consent: raw.consent ?? '' };
+  const again = async (errors: Record<string, string>) => {
+    const { d, kind } = await loadDocument(c);
+    return showDocument(c, d, kind, { countersign: { values, errors } }, 422);
+  };
+  const f = new FormCheck(raw);
+  const signerName = f.text('name', { label: 'Your full name', max: 200 });
+  if (!signerName || !f.ok) return again({ name: f.errors.name ?? NAME_NEEDED });
+  const method = raw.method === 'drawn' ? 'drawn' : 'typed';
+  let image: Uint8Array | null = null;
+  if (method === 'drawn') {
+    const read = await readSignatureImage(raw.signature ?? '');
+    if (!read.ok) return again({ signature: read.error });
+    image = read.bytes;
+  }
+  const actor: ContractorActor = {
+    ...contractorActor(user),
+    side: 'contractor',
+    userId: user.id,
+    ip: clientIp(c.req),
+    userAgent: c.req.header('User-Agent') ?? '',
+  };
+  const input = {
+    orgId: org.id,
+    documentId: c.req.param('id') ?? '',
+    timeZone: org.timeZone,
+    origin: c.env.APP_ORIGIN,
+    versionHash: (raw.versionHash ?? '').slice(0, 64),
+    signerName,
+    signerEmail: user.email,
+    method,
+    image,
+    consent: raw.consent === 'yes',
+  } as const;
+  try {
+    await countersign(c.env, c.get('db'), actor, input, (work) => c.executionCtx.waitUntil(work));
+  } catch (err) {
+    if (err instanceof Refused && err.field) return again({ [err.field]: err.message });
+    throw err;
+  }
+  return redirectWith(c, `/documents/${input.documentId}`, `Countersigned. The signed PDF is being sealed.`);
+}
+
+/** "Remove Sam Patel from EST-0004?": what removing a signer or a copy does. */
+function removeQuestion(who: NonNullable<Awaited<ReturnType<typeof recipientToRemove>>>): Confirmation {
+  const signer = who.role === 'signer';
+  return {
+    question: `Remove ${who.name} from ${who.number}?`,
+    consequences: [
+      signer
+        ? `${who.name} will no longer be asked to sign ${who.number}. If everyone else has signed, it is approved now.`
+        : `${who.name} will no longer receive a copy of ${who.number}.`,
+      'Their comments and files stay on the document.',
+    ],
+    action: `/documents/${who.documentId}/recipients/${who.contactId}/remove`,
+    actionLabel: `Remove ${who.name}`,
+    keepHref: `/documents/${who.documentId}`,
+    keepLabel: 'Keep them',
+    danger: true,
   };
 }
 
@@ -81,6 +157,25 @@ export const signingRoutes = new Hono<AppEnv>()
     const { items } = await acceptBid(c.env, c.get('db'), contractorActor(user), input);
     const notice = `Bid accepted: ${plural(items, 'budget item')} now carry this vendor and their costs.`;
     return redirectWith(c, `/documents/${input.documentId}`, notice);
+  })
+  .post('/documents/:id/countersign', countersignForm)
+  // Issue 17: take a recipient who has not signed off a sent document; asks first, like void.
+  .post('/documents/:id/recipients/:contactId/remove', async (c) => {
+    const { user, org } = currentUser(c);
+    const documentId = c.req.param('id');
+    const contactId = c.req.param('contactId');
+    const form = await readForm(c);
+    if (form.confirm !== 'yes') {
+      const who = await recipientToRemove(c.get('db'), org.id, documentId, contactId);
+      if (!who) notFound();
+      if (who.signed) throw new Conflict(`${who.name} has signed; revise the document to change who signs.`);
+      return render(c, html`<${ConfirmPage} ctx=${pageContext(c)} confirm=${removeQuestion(who)} />`);
+    }
+    const actor = { ...contractorActor(user), side: 'contractor' as const, userId: user.id };
+    const input = { orgId: org.id, documentId, contactId, timeZone: org.timeZone, origin: c.env.APP_ORIGIN };
+    const done = await removeRecipient(c.env, c.get('db'), actor, input, (p) => c.executionCtx.waitUntil(p));
+    const notice = done.removed ? `${done.name} was removed from this document.` : `${done.name} was already removed.`;
+    return redirectWith(c, `/documents/${documentId}`, notice);
   })
   .get('/jobs/:id/bids', async (c) => {
     const { org } = currentUser(c);

@@ -81,7 +81,7 @@ describe('portal and live conversation in real Chromium', { timeout: 240_000, sk
     await page.goto(`/documents/${id}`);
     await page.getByRole('button', { name: 'Send to Customer' }).click();
     await page.waitForURL(`**/documents/${id}/send`);
-    assert.equal(await page.getByRole('textbox', { name: 'Name' }).inputValue(), to.name);
+    assert.equal(await page.getByRole('textbox', { name: 'Name', exact: true }).inputValue(), to.name);
     assert.equal(await page.getByRole('textbox', { name: 'Email' }).inputValue(), to.email);
     await Promise.all([
       page.waitForURL((u) => u.pathname === `/documents/${id}`),

@@ -1,5 +1,5 @@
 import { html } from '../html';
-import { Csrf, Field, FormSummary, PageHeader, Select, type FormState } from '../components/form';
+import { Checkbox, Csrf, Field, FormSummary, PageHeader, Select, type FormState } from '../components/form';
 import { DashboardPage, type PageContext } from '../layout/page';
 
 interface AccountRow {
@@ -117,6 +117,7 @@ export function AccountPage({
   form,
   contactForm,
   editing,
+  visibility,
 }: {
   ctx: PageContext;
   account: { id: string; kind: string; name: string };
@@ -124,6 +125,8 @@ export function AccountPage({
   form: FormState;
   contactForm: FormState;
   editing?: { id: string; form: FormState };
+  /** Issue 17: the "each person sees only what was sent to them" form (`seesOwnOnly`). */
+  visibility: FormState;
 }) {
   return html`<${DashboardPage} ctx=${ctx} title=${account.name}>
     <${PageHeader} title=${account.name} sub=${kindLabel(account.kind)} />
@@ -176,6 +179,28 @@ export function AccountPage({
           <div><button class="btn primary small" type="submit">Add contact</button></div>
         </form>
       </details>
+    </section>
+    <section class="card stack" aria-labelledby="visibility-h">
+      <h2 id="visibility-h">Who sees what</h2>
+      <${FormSummary} form=${visibility} />
+      <form method="post" action=${`/accounts/${account.id}/visibility`} class="stack" novalidate>
+        <${Csrf} token=${ctx.csrf} />
+        <${Checkbox}
+          form=${visibility}
+          name="seesOwnOnly"
+          label="Each person sees only what was sent to them"
+          hint=${
+            'Off, for a household: every contact here sees every document sent to any of them. ' +
+            'On, for a company with several staff: each contact sees only the documents sent to them.'
+          }
+        />
+        ${
+          visibility.errors.seesOwnOnly
+            ? html`<p class="error" id="f-seesOwnOnly-error">${visibility.errors.seesOwnOnly}</p>`
+            : null
+        }
+        <div><button class="btn" type="submit">Save who sees what</button></div>
+      </form>
     </section>
     <section class="card stack" aria-labelledby="details-h">
       <h2 id="details-h">Details</h2>

@@ -35,9 +35,14 @@ const outcomeLabel = (outcome: string) =>
     ? 'Declined'
     : outcome === 'signed'
       ? 'Signed'
-      : outcome === 'accepted'
-        ? 'Accepted'
-        : 'Approved';
+      : outcome === 'countersigned'
+        ? 'Countersigned'
+        : outcome === 'accepted'
+          ? 'Accepted'
+          : 'Approved';
+
+/** A signature whose version is sealed into one signed PDF (issue 17: with every other signature of it). */
+const isSigned = (outcome: string) => outcome === 'signed' || outcome === 'countersigned';
 
 const bidStatusLabel = (status: string) =>
   status === 'accepted' ? 'accepted' : status === 'not_accepted' ? 'not accepted' : 'awaiting your decision';
@@ -48,10 +53,16 @@ export function DecisionsSection({
   decisions,
   deposit,
   bid,
+  waiting,
 }: {
   ctx: PageContext;
   docId: string;
   decisions: DecisionView[];
+  /**
+   * Issue 17: what an unsealed signature of a version not ready to seal says instead of "Finalizing"
+   * ("Waiting for your countersignature", "Waiting for Sam Patel to sign"), by version.
+   */
+  waiting?: Record<number, string>;
   /** `paidOnline`: the day the deposit was paid in full online (payments on the order), else null. */
   deposit: {
     amount: number;
@@ -66,9 +77,13 @@ export function DecisionsSection({
   const tz = ctx.org?.timeZone ?? 'UTC';
   if (!decisions.length && !bid) return null;
   const depositAmount = deposit ? money(deposit.amount, deposit.currency) : '';
+  const offered = new Set<number>();
   return html`<section class="card stack" aria-labelledby="decision-h">
     <h2 id="decision-h">${bid ? 'Bid' : 'Signatures and decisions'}</h2>
     ${decisions.map((d) => {
+      // One download per sealed version: on its newest signature (the list is newest first).
+      const firstOfVersion = !offered.has(d.version);
+      offered.add(d.version);
       const label = outcomeLabel(d.outcome);
       const when = dateTime(d.signedAt, tz);
       const ip = d.ip ? ` · ${d.ip}` : '';
@@ -78,10 +93,12 @@ export function DecisionsSection({
         ${signatureMark(docId, d)}
         ${d.reason ? html`<p class="pre">${d.reason}</p>` : null}
         ${
-          d.outcome === 'signed'
+          isSigned(d.outcome) && firstOfVersion
             ? d.sealedAt
               ? html`<p><a class="btn" href=${`/documents/${docId}/signed.pdf`}>Download the signed PDF</a></p>`
-              : html`<p class="muted">Finalizing the signed PDF…${retrying}</p>`
+              : waiting?.[d.version]
+                ? html`<p class="muted">${waiting[d.version]}</p>`
+                : html`<p class="muted">Finalizing the signed PDF…${retrying}</p>`
             : null
         }
       </div>`;

@@ -1,5 +1,5 @@
 import { html } from '../html';
-import { Csrf, Field, FormSummary, PageHeader, type FormState } from '../components/form';
+import { Checkbox, Csrf, Field, FormSummary, PageHeader, type FormState } from '../components/form';
 import { DashboardPage, type PageContext } from '../layout/page';
 
 export function SettingsPage({
@@ -64,6 +64,12 @@ export function SettingsPage({
         name="paymentInstructions"
         label="Payment instructions (shown on invoices)"
         type="textarea"
+      />
+      <${Checkbox}
+        form=${form}
+        name="countersignDefault"
+        label="Ask me to countersign customer orders before they are sealed"
+        hint="The send page’s countersign box starts from this; you can change it for each document."
       />
       <div><button class="btn primary" type="submit">Save settings</button></div>
     </form>

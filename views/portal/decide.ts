@@ -29,6 +29,8 @@ export interface SignPanelProps {
   declineError?: string;
   confirmDecline?: boolean;
   values?: Record<string, string>;
+  /** Several signers (issue 17): "Dana Reyes and Sam Patel sign this estimate. Sam Patel signed on Dec 2." */
+  signersNote?: string | null;
 }
 
 /**
@@ -77,6 +79,7 @@ export function SignPanel(p: SignPanelProps) {
   const drawn = v.signature?.startsWith(PNG_DATA) ? v.signature : '';
   return html`<section class="card stack next-step" aria-labelledby="sign-h" id=${p.error ? undefined : 'sign'}>
     <h2 id="sign-h">${p.requireSignature ? 'Review and sign' : `Review and ${p.verb.toLowerCase()}`}</h2>
+    ${p.signersNote ? html`<p class="signers-note">${p.signersNote}</p>` : null}
     <form method="post" action=${p.action} class="stack sign-form" data-sign-form data-method=${v.method ?? ''}>
       <input type="hidden" name="_csrf" value=${p.csrf} />
       <input type="hidden" name="intent" value="sign" />
@@ -169,6 +172,8 @@ export interface OutcomeView {
   reason: string | null;
   sealed: boolean;
   signedPdfHref: string | null;
+  /** What the signed PDF waits for (issue 17: the contractor's countersignature), instead of "Finalizing". */
+  waiting?: string | null;
 }
 
 export function OutcomePanel({ o, timeZone }: { o: OutcomeView; timeZone: string }) {
@@ -188,10 +193,24 @@ export function OutcomePanel({ o, timeZone }: { o: OutcomeView; timeZone: string
       o.outcome === 'signed'
         ? o.sealed && o.signedPdfHref
           ? html`<p><a class="btn primary" href=${o.signedPdfHref}>Download the signed PDF</a></p>`
-          : html`<p class="muted" data-live-pending="The signed PDF is ready to download.">
+          : o.waiting
+            ? html`<p class="muted">${o.waiting}</p>`
+            : html`<p class="muted" data-live-pending="The signed PDF is ready to download.">
               Finalizing the signed PDF… it will be ready in a moment.
             </p>`
         : null
     }
+  </section>`;
+}
+
+/**
+ * Issue 17: the decision of a recipient who does not decide now — a copy ("You’re receiving a copy;
+ * Dana Reyes signs it."), a signer whose turn has not come, or one who signed while others have not.
+ * No form; the conversation below stays.
+ */
+export function WaitingPanel({ heading, text }: { heading: string; text: string }) {
+  return html`<section class="card stack waiting-turn" aria-labelledby="waiting-h" aria-live="polite">
+    <h2 id="waiting-h">${heading}</h2>
+    <p>${text}</p>
   </section>`;
 }

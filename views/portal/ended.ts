@@ -23,7 +23,8 @@ export interface EndedBrand {
 export type EndedReason = 'link-expired' | 'session-expired' | 'access-changed' | 'unavailable';
 
 export interface EndedPageProps {
-  ctx: { nonce: string; csrf: string };
+  /** `siteCsrf`: the browser's own token, for the public sign-in form (a portal page's `csrf` is its company's). */
+  ctx: { nonce: string; csrf: string; siteCsrf?: string };
   brand: EndedBrand;
   reason: EndedReason;
   /** The address on file, masked (d•••@example.test); shown with the button when a new link can be sent. */
@@ -95,7 +96,7 @@ export function EndedPage({ ctx, brand, reason, maskedEmail, token, documentId, 
         ${
           renewable && !sent
             ? html`<form method="post" action="/p/fresh-link" class="stack">
-                <input type="hidden" name="_csrf" value=${ctx.csrf} />
+                <input type="hidden" name="_csrf" value=${ctx.siteCsrf ?? ctx.csrf} />
                 ${token ? html`<input type="hidden" name="token" value=${token} />` : null}
                 ${documentId ? html`<input type="hidden" name="document" value=${documentId} />` : null}
                 <p>
@@ -108,7 +109,62 @@ export function EndedPage({ ctx, brand, reason, maskedEmail, token, documentId, 
         <h2 class="h3">Questions?</h2>
         <${Reach} brand=${brand} />
       </div>
+      <div class="card narrow stack">
+        <${SignInForm} csrf=${ctx.siteCsrf ?? ctx.csrf} />
+      </div>
     </main>
+  <//>`;
+}
+
+/** What the sign-in form was sent with, when it comes back refused. */
+export interface SignInState {
+  value?: string;
+  error?: string;
+}
+
+export const SIGN_IN_SENT =
+  "If that address has documents with us, we've emailed you a link to each company's documents. " +
+  'It can take a few minutes to arrive.';
+
+/**
+ * "Email me a sign-in link" (issue 17): one email with a link to every company the address has
+ * documents from. Public, outside the portal's guard; the answer never says whether it is known.
+ */
+export function SignInForm({ csrf, value, error }: { csrf: string } & SignInState) {
+  return html`<form method="post" action="/p/email-link" class="stack email-link" id="email-link" novalidate>
+    <h2 class="h3">Get a new link by email</h2>
+    <p>Lost the email, or its link expired? We'll email you a link to everything sent to you.</p>
+    <input type="hidden" name="_csrf" value=${csrf} />
+    ${
+      error
+        ? html`<p class="form-summary" role="alert" tabindex="-1" data-focus-error id="email-link-error">${error}</p>`
+        : null
+    }
+    <div class="field">
+      <label for="email-link-address">Your email address</label>
+      <input
+        id="email-link-address"
+        name="email"
+        type="email"
+        autocomplete="email"
+        maxlength="254"
+        required
+        value=${value ?? ''}
+        aria-invalid=${error ? 'true' : undefined}
+        aria-describedby=${error ? 'email-link-error' : undefined}
+      />
+    </div>
+    <div><button class="btn primary" type="submit">Email me a link</button></div>
+  </form>`;
+}
+
+/** The answer to "Email me a sign-in link": the same page, whether or not the address is known. */
+export function SignInSentPage({ ctx }: { ctx: { nonce: string } }) {
+  return html`<${PortalPlain} ctx=${ctx} title="Check your email">
+    <div class="card narrow stack">
+      <h1>Check your email</h1>
+      <p role="status">${SIGN_IN_SENT}</p>
+    </div>
   <//>`;
 }
 
@@ -122,7 +178,17 @@ const ASK_SENDER =
  * The unbranded page for anyone the portal cannot place: no link, no session, a link that is not
  * one of ours, or a document that is not theirs. It says nothing about what was asked for.
  */
-export function NoAccessPage({ ctx, badLink, sent }: { ctx: { nonce: string }; badLink?: boolean; sent?: boolean }) {
+export function NoAccessPage({
+  ctx,
+  badLink,
+  sent,
+  signIn,
+}: {
+  ctx: { nonce: string; csrf: string; siteCsrf?: string };
+  badLink?: boolean;
+  sent?: boolean;
+  signIn?: SignInState;
+}) {
   const title = sent
     ? 'Check your email'
     : badLink
@@ -137,6 +203,9 @@ export function NoAccessPage({ ctx, badLink, sent }: { ctx: { nonce: string }; b
           : html`<p>${badLink ? `It may have been copied only in part. ${OPEN_FROM_EMAIL}` : OPEN_FROM_EMAIL}</p>
               <p>${ASK_SENDER}</p>`
       }
+    </div>
+    <div class="card narrow stack">
+      <${SignInForm} csrf=${ctx.siteCsrf ?? ctx.csrf} ...${signIn ?? {}} />
     </div>
   <//>`;
 }

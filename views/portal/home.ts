@@ -1,6 +1,6 @@
 import { html } from '../html';
 import { calendarDate, money } from '../format';
-import { PortalPage, type PortalContext } from '../layout/portal';
+import { PortalPage, scopedBrandCss, type PortalCompany, type PortalContext } from '../layout/portal';
 
 // The recipient's list of documents: what waits on them first, then everything else by job. Each
 // document appears once.
@@ -84,5 +84,52 @@ export function PortalHomePage({
         <ul class="portal-list">${j.rows.map((r) => html`<${Row} r=${r} />`)}</ul>
       </section>`,
     )}
+  <//>`;
+}
+
+/** One company on the person's companies page (issue 17): its documents, and how many wait on them. */
+export interface CompanyCard extends PortalCompany {
+  documents: number;
+  waiting: number;
+}
+
+const NOTHING_WAITS = 'Nothing waits for you';
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * Every company the person has documents from, each card in that company's own colour and logo,
+ * linking to that company's home. The person's own page: no company's header around it.
+ */
+export function PortalCompaniesPage({
+  ctx,
+  companies,
+  current,
+}: {
+  ctx: PortalContext;
+  companies: CompanyCard[];
+  current: string;
+}) {
+  const styles = companies.map((co, i) => scopedBrandCss(co.brandColor, i));
+  return html`<${PortalPage} ctx=${ctx} title="Your contractors" neutral=${true} styles=${styles}>
+    <h1>Your contractors</h1>
+    <p class="muted">Each company's documents open on its own page.</p>
+    <ul class="company-cards">
+      ${companies.map(
+        (co, i) => html`<li class=${`company-card co-${i}`}>
+          <a href=${`/portal?company=${co.id}`} aria-current=${co.id === current ? 'true' : undefined}>
+            <span class="company-card-head">
+              ${co.hasLogo ? html`<img src=${`/portal/logo?company=${co.id}`} alt="" class="brand-logo" />` : null}
+              <strong>${co.name}</strong>
+            </span>
+            <span class="company-card-counts">
+              <span class=${co.waiting ? 'status waiting' : 'muted'}>
+                ${co.waiting ? `${plural(co.waiting, 'document waits', 'documents wait')} for you` : NOTHING_WAITS}
+              </span>
+              <span class="muted">${plural(co.documents, 'document', 'documents')}</span>
+            </span>
+          </a>
+        </li>`,
+      )}
+    </ul>
   <//>`;
 }
