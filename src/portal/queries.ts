@@ -580,7 +580,11 @@ type SessionContact = { id: string; orgId: string; accessVersion: number; email:
  * is live and its person is the link's (`email`, lower case), the session moves to `nextHash` (a new
  * cookie) with every company it held, this company's contact replacing any of the same org. A link
  * opened at the same moment with the same old cookie finds that move made (the next hash is derived
- * from the old cookie) and joins it while it is under a minute old. One batch; true when it moved.
+ * from the old cookie) and adds its company to it while it is under a minute old. One batch: 'moved'
+ * when this request moved the live session (its response gives the browser the new cookie), 'joined'
+ * when it only added its company to a move made already — that answer never hands out the cookie, so
+ * whoever holds an old cookie (a planted one, a stolen one) never obtains the session it moved to —
+ * and null when the session is not this person's.
  */
 export async function joinPortalSession(
   db: Db,
@@ -596,6 +600,8 @@ export async function joinPortalSession(
   const moved = 'EXISTS (SELECT 1 FROM portal_sessions n WHERE n.id = ?1 AND n.expires_at = ?6 AND n.email = ?5)';
   const values = [nextHash, contact.orgId, contact.id, contact.accessVersion, email, expiresAt, now, oldHash];
   const statements = [
+    // Whether the browser's own session was live and this person's when the batch began.
+    'SELECT 1 AS one FROM portal_sessions WHERE id = ?8 AND expires_at > ?7 AND email = ?5',
     `INSERT INTO portal_sessions (id, org_id, contact_id, access_version, email, expires_at, created_at)
       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7
       WHERE ?5 <> '' AND (
@@ -619,7 +625,8 @@ export async function joinPortalSession(
   // The statements share one list of values (SQLite's ?N names each by position); each binds up to its highest N.
   const bound = (q: string) => values.slice(0, Math.max(...[...q.matchAll(/\?(\d)/g)].map((m) => Number(m[1]))));
   const results = await d1.batch(statements.map((q) => d1.prepare(q).bind(...bound(q))));
-  return (results.at(-1)?.results ?? []).length > 0;
+  if (!(results.at(-1)?.results ?? []).length) return null;
+  return (results[0]?.results ?? []).length > 0 ? 'moved' : 'joined';
 }
 
 /** A new portal session for one person, holding the link's company, replacing the one the browser had (if any). */

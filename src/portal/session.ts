@@ -57,7 +57,11 @@ export async function startPortalSession(
   const oldHash = old && old.length <= 100 ? await sha256Hex(old) : '';
   if (old && oldHash) {
     const next = await nextToken(c.env.PORTAL_TOKEN_SECRET, old);
-    if (await joinPortalSession(db, await sha256Hex(next), oldHash, contact)) return setPortalCookie(c, next);
+    const joined = await joinPortalSession(db, await sha256Hex(next), oldHash, contact);
+    // Only the request that moved the live session hands out its new cookie; a link opened at the same
+    // moment adds its company and answers without one (the browser takes the cookie from the other answer).
+    if (joined === 'moved') return setPortalCookie(c, next);
+    if (joined === 'joined') return;
   }
   const token = randomToken(32);
   await insertPortalSession(db, await sha256Hex(token), oldHash, contact);

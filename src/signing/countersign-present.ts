@@ -56,6 +56,8 @@ export function sealWaiting(d: LoadedDocument): Record<number, string> {
       out[s.version] = 'Not sealed: it was revised before everyone signed.';
   const v = doc.sentVersion;
   if (readyToSeal(doc, d.recipients, d.signatures, v)) return out;
+  // Declined: nobody is waited for; the signed record says no more than that it is not sealed.
+  if (d.signatures.some((s) => s.version === v && s.outcome === 'declined')) return out;
   if (allSigned(d.recipients, d.signatures, v)) return { ...out, [v]: 'Waiting for your countersignature.' };
   const signed = signedBy(d.signatures, v);
   const left = signersOf(d.recipients)

@@ -45,12 +45,20 @@ function inSigningOrder(rows: SignatureRow[], recipients: Recipient[]) {
   return [...rows].sort((a, b) => rank(a) - rank(b) || a.signedAt - b.signedAt);
 }
 
-/** Each signature's block: signers' blocks in signing order, the countersignature in its own. */
-function boxesFor(ordered: SignatureRow[], boxes: SignatureBox[]) {
+/**
+ * Each signature's block. The PDF was drawn at send with one block per signer in signing order, each
+ * captioned with that signer's name, so a signature goes in the block of its signer's position (kept
+ * when another signer is removed), never the next free one; the countersignature in its own block.
+ */
+function boxesFor(ordered: SignatureRow[], boxes: SignatureBox[], recipients: Recipient[]) {
   const signerBoxes = boxes.filter((b) => !b.countersign);
   const counterBox = boxes.find((b) => b.countersign) ?? null;
-  let i = 0;
-  return ordered.map((r) => (r.outcome === 'countersigned' ? counterBox : (signerBoxes[i++] ?? null)));
+  const position = new Map(recipients.map((r) => [r.contactId, r.position]));
+  return ordered.map((r) => {
+    if (r.outcome === 'countersigned') return counterBox;
+    const at = position.get(r.contactId ?? '') ?? (signerBoxes.length === 1 ? 1 : 0);
+    return signerBoxes[at - 1] ?? null;
+  });
 }
 
 /**
@@ -157,7 +165,7 @@ export async function finalizeSignature(
           detail: d.detail,
         };
       });
-    const boxes = boxesFor(ordered, parseSignatureBoxes(row.version.signatureBox));
+    const boxes = boxesFor(ordered, parseSignatureBoxes(row.version.signatureBox), recipients);
     const signed = await buildSignedPdf({
       unsignedPdf: unsignedBytes,
       unsignedSha256: unsignedSha,

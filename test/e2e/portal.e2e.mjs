@@ -82,7 +82,7 @@ describe('portal and live conversation in real Chromium', { timeout: 240_000, sk
     await page.getByRole('button', { name: 'Send to Customer' }).click();
     await page.waitForURL(`**/documents/${id}/send`);
     assert.equal(await page.getByRole('textbox', { name: 'Name', exact: true }).inputValue(), to.name);
-    assert.equal(await page.getByRole('textbox', { name: 'Email' }).inputValue(), to.email);
+    assert.equal(await page.getByRole('textbox', { name: 'Email', exact: true }).inputValue(), to.email);
     await Promise.all([
       page.waitForURL((u) => u.pathname === `/documents/${id}`),
       page.getByRole('button', { name: 'Send to Customer' }).click(),

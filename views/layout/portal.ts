@@ -66,7 +66,8 @@ export function PortalPage({
   styles?: string[];
 }) {
   const org = ctx.org;
-  const logo = ctx.companies ? `/portal/logo?company=${org.id}` : '/portal/logo';
+  // Always named: a cached logo of one company never stands in for another's on a later page.
+  const logo = `/portal/logo?company=${org.id}`;
   return html`<${Document}
     title=${neutral ? title : `${title} · ${org.name}`}
     nonce=${ctx.nonce}
