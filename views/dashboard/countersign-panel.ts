@@ -1,5 +1,6 @@
 import { html } from '../html';
 import { Csrf, type FormState } from '../components/form';
+import { SignatureChoice } from '../components/signature-choice';
 
 // Issue 17, part C: the contractor's countersignature on the document page, once every signer signed.
 // The form is the portal's sign form (views/portal/decide.ts) for the contractor: the same pad and
@@ -90,31 +91,13 @@ export function CountersignPanel(p: CountersignPanelProps) {
         />
         <${FieldError} id="countersign-name-error" text=${e.name} />
       </div>
-      <fieldset class="signature-choice">
-        <legend>Signature</legend>
-        <div class="radio-row">
-          <label>
-            <input
-              type="radio"
-              name="method"
-              value="drawn"
-              checked=${v.method === 'drawn'}
-              data-method-draw
-            /> Draw it</label>
-          <label><input type="radio" name="method" value="typed" checked=${v.method !== 'drawn'} /> Type it</label>
-        </div>
-        <div class="signature-pad" data-signature-pad hidden>
-          <canvas
-            tabindex="-1"
-            aria-label="Signature pad: draw your signature with a mouse, finger or pen"
-            role="img"
-          ></canvas>
-          <button type="button" class="btn small" data-signature-clear>Clear</button>
-        </div>
-        <input type="hidden" name="signature" value=${drawn} data-signature-data />
-        <p class="typed-preview script" data-typed-preview aria-hidden="true">${v.name ?? ''}</p>
-        <${FieldError} id="countersign-signature-error" text=${e.signature} />
-      </fieldset>
+      <${SignatureChoice}
+        method=${v.method}
+        drawn=${drawn}
+        name=${v.name ?? ''}
+        previewClass="typed-preview script"
+        after=${html`<${FieldError} id="countersign-signature-error" text=${e.signature} />`}
+      />
       <div><button class="btn primary" type="submit">Countersign</button></div>
     </form>
     <script type="module" src="/sign.js" nonce=${p.nonce}></script>

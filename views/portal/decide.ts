@@ -1,4 +1,5 @@
 import { html } from '../html';
+import { SignatureChoice } from '../components/signature-choice';
 import { dateTime } from '../format';
 
 // The recipient's decision, at the end of the document (#decide): sign/approve or decline (with a
@@ -113,30 +114,7 @@ export function SignPanel(p: SignPanelProps) {
       </div>
       ${
         p.requireSignature
-          ? html`<fieldset class="signature-choice">
-            <legend>Signature</legend>
-            <div class="radio-row">
-              <label>
-                <input
-                  type="radio"
-                  name="method"
-                  value="drawn"
-                  checked=${v.method === 'drawn'}
-                  data-method-draw
-                /> Draw it</label>
-              <label><input type="radio" name="method" value="typed" checked=${v.method !== 'drawn'} /> Type it</label>
-            </div>
-            <div class="signature-pad" data-signature-pad hidden>
-              <canvas
-                tabindex="-1"
-                aria-label="Signature pad: draw your signature with a mouse, finger or pen"
-                role="img"
-              ></canvas>
-              <button type="button" class="btn small" data-signature-clear>Clear</button>
-            </div>
-            <input type="hidden" name="signature" value=${drawn} data-signature-data />
-            <p class="typed-preview" data-typed-preview aria-hidden="true">${v.name ?? p.name}</p>
-          </fieldset>`
+          ? html`<${SignatureChoice} method=${v.method} drawn=${drawn} name=${v.name ?? p.name} />`
           : html`<input type="hidden" name="method" value="typed" />`
       }
       <p class="small muted">
