@@ -223,11 +223,16 @@ export function launchBrowser() {
   });
 }
 
-/** A browser context with short default timeouts, so a missing element fails fast and clearly. */
+/**
+ * A browser context with default timeouts short enough that a missing element fails clearly. A navigation
+ * gets longer: on a 2-core CI machine running two files and starting the next file's app, a page load of
+ * the dev server has taken over 15 s (CI of stop 26: `/jobs` and the sign-in page timed out while every
+ * assertion held).
+ */
 export async function newContext(browser, base, options = {}) {
   const context = await browser.newContext({ baseURL: base, viewport: { width: 1280, height: 900 }, ...options });
-  context.setDefaultTimeout(10_000);
-  context.setDefaultNavigationTimeout(15_000);
+  context.setDefaultTimeout(15_000);
+  context.setDefaultNavigationTimeout(40_000);
   return context;
 }
 
