@@ -14,8 +14,18 @@ export interface Env {
   DKIM_PRIVATE_KEY?: string;
   MAILCHANNELS_API_KEY?: string;
   PORTAL_TOKEN_SECRET: string;
+  /** The sealing key, PKCS#8 PEM (RSA 2048/3072/4096, EC P-256/P-384); absent when SEAL_SIGNER_URL signs. */
   SEAL_PRIVATE_KEY?: string;
+  /** The sealing certificate, PEM, the signer's first, then its chain. */
   SEAL_CERTIFICATE?: string;
+  /** Issue 18: a remote signing service (HTTPS) that signs the seal's digest with a key kept in hardware. */
+  SEAL_SIGNER_URL?: string;
+  /** Its credential, sent as `Authorization: Bearer …`. */
+  SEAL_SIGNER_TOKEN?: string;
+  /** Issue 18: an RFC 3161 timestamp authority; when set, every seal carries its timestamp or is not made. */
+  TSA_URL?: string;
+  /** Optional `Authorization` header value for the timestamp authority. */
+  TSA_AUTHORIZATION?: string;
   /** The platform's Stripe secret key (Connect). Absent: no online payments (development: a simulated checkout). */
   STRIPE_SECRET_KEY?: string;
   /** The Connect webhook endpoint's signing secret(s), comma-separated when more than one endpoint posts here. */

@@ -55,6 +55,8 @@ export const orgs = sqliteTable(
     remindOverdueMax: integer('remind_overdue_max').notNull().default(3),
     /** Issue 17: whether a new customer order waits for the contractor's countersignature before it is sealed. */
     countersignDefault: integer('countersign_default', { mode: 'boolean' }).notNull().default(false),
+    /** Issue 18: whether a new document asks each signer for a 6-digit code emailed to them before signing. */
+    emailCodeDefault: integer('email_code_default', { mode: 'boolean' }).notNull().default(false),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('orgs_stripe_account').on(t.stripeAccountId)],
@@ -193,6 +195,12 @@ export const contacts = sqliteTable(
     // Bumped to revoke portal access: every link and session carrying an older value dies.
     accessVersion: integer('access_version').notNull().default(1),
     esignConsentAt: integer('esign_consent_at'),
+    /**
+     * Issue 18: the consent disclosure's version (CONSENT_VERSION) and the SHA-256 of the text they accepted.
+     * A consent to an older version (or one before versions were kept: null) is asked for again.
+     */
+    esignConsentVersion: text('esign_consent_version'),
+    esignConsentSha256: text('esign_consent_sha256'),
     createdAt: createdAt(),
   },
   (t) => [index('contacts_account').on(t.orgId, t.accountId)],
@@ -284,6 +292,8 @@ export const documents = sqliteTable(
     signingOrder: text('signing_order', { enum: signingOrders }).notNull().default('any'),
     /** Issue 17: after every signer signed, the contractor countersigns; only then is the PDF sealed. */
     countersign: integer('countersign', { mode: 'boolean' }).notNull().default(false),
+    /** Issue 18: each signer enters a 6-digit code emailed to them (signing_codes) before signing. */
+    emailCode: integer('email_code', { mode: 'boolean' }).notNull().default(false),
     requireSignature: integer('require_signature', { mode: 'boolean' }).notNull().default(false),
     /** "Accept online payment": an invoice's balance, or an order's deposit, can be paid in the portal. */
     onlinePayment: integer('online_payment', { mode: 'boolean' }).notNull().default(false),
@@ -580,6 +590,16 @@ export const signatures = sqliteTable(
     // The earlier version whose changes the signer was shown before signing (validated: an earlier sent version).
     comparedToVersion: integer('compared_to_version'),
     comparedToSha256: text('compared_to_sha256'),
+    // Issue 18: what the certificate page states about how this person was identified and what they agreed to.
+    /** The consent disclosure's version (CONSENT_VERSION) and the SHA-256 of its text, as accepted; null: none given. */
+    consentVersion: text('consent_version'),
+    consentSha256: text('consent_sha256'),
+    /** 'email_link' (a portal link sent to their address), 'email_code' (and a code emailed to it), 'account' (signed in). */
+    identifiedBy: text('identified_by', { enum: ['email_link', 'email_code', 'account'] }),
+    /** When the signer's emailed code was verified (identified_by 'email_code'). */
+    emailCodeAt: integer('email_code_at'),
+    /** The SHA-256 of the certificate that sealed the file: /verify still knows our seal after a key rotation. */
+    sealCertificateSha256: text('seal_certificate_sha256'),
   },
   (t) => [
     uniqueIndex('signatures_version_contact').on(t.versionId, t.contactId),
@@ -587,7 +607,33 @@ export const signatures = sqliteTable(
     uniqueIndex('signatures_version_countersign').on(t.versionId).where(sql`contact_id IS NULL`),
     index('signatures_org_doc').on(t.orgId, t.documentId),
     index('signatures_sealed_sha').on(t.sealedPdfSha256),
+    // /verify recognises the unsigned PDF's hash, which the certificate page prints (issue 18).
+    index('signatures_unsigned_sha').on(t.unsignedPdfSha256),
   ],
+);
+
+/**
+ * Issue 18: the 6-digit codes emailed to a signer before signing a document that asks for one. Only the
+ * code's HMAC is kept. A code is good for 10 minutes and one signature, and allows 5 wrong tries; a new
+ * code replaces the last (its row is marked used). Written and checked through the document's room.
+ */
+export const signingCodes = sqliteTable(
+  'signing_codes',
+  {
+    id: id(),
+    orgId: orgId(),
+    documentId: text('document_id').notNull(),
+    contactId: text('contact_id').notNull(),
+    /** The sent version the code was asked for: a revision asks for a new one. */
+    version: integer('version').notNull(),
+    codeHash: text('code_hash').notNull(),
+    createdAt: createdAt(),
+    expiresAt: integer('expires_at').notNull(),
+    tries: integer('tries').notNull().default(0),
+    /** When it was used to sign, or replaced by a newer code; null while it can still be entered. */
+    usedAt: integer('used_at'),
+  },
+  (t) => [index('signing_codes_doc_contact').on(t.documentId, t.contactId, t.createdAt)],
 );
 
 /**

@@ -1,8 +1,124 @@
 import { PDFDocument, PDFHexString, PDFName, PDFNumber, PDFString } from 'pdf-lib';
+import {
+  type Bytes,
+  type DerNode,
+  readNode,
+  children,
+  slice,
+  tlv,
+  seq,
+  integer,
+  unsignedInteger,
+  oid,
+  sortedSet,
+  leftPad,
+  pemBlocks,
+  concat,
+  lastIndexOf,
+  equal,
+  ascii,
+  latin1,
+  hex,
+  fromHex,
+  sha256,
+  oidText,
+} from './der';
 
 // The seal: a PAdES baseline signature (a detached CAdES CMS, SubFilter ETSI.CAdES.detached) over
 // every byte of the PDF but its own /Contents, so any change to the file breaks it in any reader.
 // The CMS is written here as DER by hand: pkijs would add ~110 KiB gzip to the Worker for it.
+
+// ---- Issue 18 contract (other parts code against these; the seal's part fills them in) ----
+
+/** Who makes the seal's signature: the built-in WebCrypto key, or a remote signing service. */
+export interface SealSigner {
+  /** The sealing certificate, PEM, the signer's first, then any chain. */
+  certificatePem: string;
+  /** "built-in key" or "remote signer at signer.example.com": for logs and errors only. */
+  label: string;
+  /** The PKCS#8 PEM key of the built-in signer (absent for a remote one). */
+  privateKeyPem?: string;
+  /** The remote service (absent for the built-in key). */
+  remote?: { url: string; token?: string };
+}
+
+/** The signer the environment configures, or null when sealing is not configured. */
+export function sealSignerFromEnv(env: {
+  SEAL_PRIVATE_KEY?: string;
+  SEAL_CERTIFICATE?: string;
+  SEAL_SIGNER_URL?: string;
+  SEAL_SIGNER_TOKEN?: string;
+}): SealSigner | null {
+  if (!env.SEAL_CERTIFICATE) return null;
+  if (env.SEAL_SIGNER_URL)
+    return {
+      certificatePem: env.SEAL_CERTIFICATE,
+      label: `remote signer at ${new URL(env.SEAL_SIGNER_URL).host}`,
+      remote: { url: env.SEAL_SIGNER_URL, token: env.SEAL_SIGNER_TOKEN },
+    };
+  if (!env.SEAL_PRIVATE_KEY) return null;
+  return { certificatePem: env.SEAL_CERTIFICATE, label: 'built-in key', privateKeyPem: env.SEAL_PRIVATE_KEY };
+}
+
+/** What the certificate page and /verify say about a sealing certificate. */
+export interface CertificateSummary {
+  /** "CN=Contractor Portal Seal, O=Contractor Portal, C=US" */
+  subject: string;
+  /** SHA-256 of the certificate's DER, lowercase hex. */
+  sha256: string;
+}
+
+/** The subject and SHA-256 fingerprint of the first certificate of a PEM. */
+export async function describeCertificate(pem: string): Promise<CertificateSummary> {
+  const [der] = pemBlocks(pem, 'CERTIFICATE');
+  if (!der) throw new Error('SEAL_CERTIFICATE holds no PEM certificate');
+  return { subject: subjectOf(der), sha256: hex(await sha256(der)) };
+}
+
+/** A cryptographic reading of an uploaded PDF's last signature (for /verify). */
+export interface SealReading {
+  /** The file has a signature dictionary with a ByteRange and a CMS we could read. */
+  sealed: boolean;
+  /** The CMS verifies over the byte ranges it names (false: a signed byte was changed, or the CMS is forged). */
+  intact: boolean;
+  /** Bytes after the signed ranges: an incremental update appended after sealing (0 when none). */
+  appendedBytes: number;
+  /** The signer certificate's SHA-256 and subject, when the CMS names one. */
+  certificateSha256?: string;
+  certificateSubject?: string;
+  /** The RFC 3161 timestamp's time (ms), when the seal carries one. */
+  timestampAt?: number | null;
+  /** The seal certifies the document (DocMDP). */
+  certified?: boolean;
+}
+
+/** Reads the last signature of a PDF without trusting anything in it. */
+export async function readSeal(pdf: Uint8Array): Promise<SealReading> {
+  const at = lastIndexOf(pdf, ascii('/ByteRange'));
+  const range =
+    at < 0 ? null : /^\/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]/.exec(latin1(pdf.subarray(at, at + 80)));
+  if (!range) return { sealed: false, intact: false, appendedBytes: 0 };
+  const [, contentsAt, gapEnd, tail] = range.slice(1).map(Number);
+  const end = gapEnd + tail;
+  if (end > pdf.length) return { sealed: true, intact: false, appendedBytes: 0 };
+  const check = await verifySeal(pdf.subarray(0, end) as Bytes);
+  let certificateSubject: string | undefined;
+  try {
+    const contents = latin1(pdf.subarray(contentsAt + 1, gapEnd - 1));
+    certificateSubject = subjectOf(parseSignedData(fromHex(contents)).signer.der);
+  } catch {}
+  return {
+    sealed: true,
+    intact: check.valid,
+    appendedBytes: pdf.length - end,
+    certificateSha256: check.certificateSha256,
+    certificateSubject,
+    timestampAt: null,
+    certified: false,
+  };
+}
+
+// ---- end of the issue 18 contract ----
 
 export interface SealOptions {
   privateKeyPem: string; // PKCS#8, RSA or EC P-256
@@ -18,8 +134,6 @@ export interface SealCheck {
   signedRangeSha256?: string; // SHA-256 of the signed byte ranges, as the CMS states it
   certificateSha256?: string; // SHA-256 of the signer's certificate
 }
-
-type Bytes = Uint8Array<ArrayBuffer>; // what crypto.subtle, R2 and Response take as they are
 
 const OID = {
   data: '1.2.840.113549.1.7.1',
@@ -168,6 +282,32 @@ function parseCertificate(der: Bytes): Certificate {
   };
 }
 
+const NAME_ATTRIBUTES: Record<string, string> = {
+  '2.5.4.3': 'CN',
+  '2.5.4.10': 'O',
+  '2.5.4.11': 'OU',
+  '2.5.4.6': 'C',
+  '2.5.4.7': 'L',
+  '2.5.4.8': 'ST',
+  '1.2.840.113549.1.9.1': 'E',
+};
+
+/** A certificate's subject as "CN=…, O=…, C=…" (the order the certificate gives). */
+function subjectOf(der: Bytes): string {
+  const [tbs] = children(der, readNode(der, 0));
+  const fields = children(der, tbs);
+  const i = fields[0].tag === 0xa0 ? 1 : 0;
+  const parts: string[] = [];
+  for (const rdn of children(der, fields[i + 4]))
+    for (const pair of children(der, rdn)) {
+      const [type, value] = children(der, pair);
+      const name =
+        NAME_ATTRIBUTES[oidText(der.subarray(type.body, type.end))] ?? oidText(der.subarray(type.body, type.end));
+      parts.push(`${name}=${new TextDecoder().decode(der.subarray(value.body, value.end))}`);
+    }
+  return parts.join(', ');
+}
+
 interface SignatureScheme {
   name: 'RSASSA-PKCS1-v1_5' | 'ECDSA';
   import: RsaHashedImportParams | EcKeyImportParams;
@@ -290,122 +430,4 @@ function parseSignedData(cms: Bytes) {
     signedAttributes,
     signature: cms.slice(signature.body, signature.end),
   };
-}
-
-// DER, just enough of it: definite lengths, and the few types a CMS and a certificate use.
-
-interface DerNode {
-  tag: number;
-  start: number; // where its tag is
-  body: number; // where its content starts
-  end: number;
-}
-
-function readNode(der: Bytes, at: number): DerNode {
-  const tag = der[at];
-  let length = der[at + 1];
-  let body = at + 2;
-  if (length & 0x80) {
-    const count = length & 0x7f;
-    if (count < 1 || count > 4) throw new Error('unsupported DER length');
-    length = 0;
-    for (let i = 0; i < count; i++) length = length * 256 + der[body++];
-  }
-  if (tag === undefined || body + length > der.length) throw new Error('truncated DER');
-  return { tag, start: at, body, end: body + length };
-}
-
-function children(der: Bytes, parent: DerNode): DerNode[] {
-  const out: DerNode[] = [];
-  for (let at = parent.body; at < parent.end; ) {
-    const child = readNode(der, at);
-    out.push(child);
-    at = child.end;
-  }
-  return out;
-}
-
-const slice = (der: Bytes, node: DerNode) => der.subarray(node.start, node.end);
-
-function tlv(tag: number, ...parts: Bytes[]): Bytes {
-  const body = concat(parts);
-  const n = body.length;
-  const length =
-    n < 0x80
-      ? [n]
-      : n < 0x100
-        ? [0x81, n]
-        : n < 0x10000
-          ? [0x82, n >> 8, n & 0xff]
-          : [0x83, n >> 16, (n >> 8) & 0xff, n & 0xff];
-  return concat([Uint8Array.of(tag, ...length), body]);
-}
-
-const seq = (...parts: Bytes[]) => tlv(0x30, ...parts);
-const integer = (small: number) => tlv(0x02, Uint8Array.of(small));
-
-function unsignedInteger(bytes: Bytes): Bytes {
-  let i = 0;
-  while (i < bytes.length - 1 && bytes[i] === 0) i++;
-  const value = bytes.subarray(i);
-  return tlv(0x02, value[0] & 0x80 ? concat([Uint8Array.of(0), value]) : value);
-}
-
-function oid(dotted: string): Bytes {
-  const [first, second, ...rest] = dotted.split('.').map(Number);
-  const out = [40 * first + second];
-  for (const arc of rest) {
-    const bytes = [arc & 0x7f];
-    for (let v = arc >>> 7; v; v >>>= 7) bytes.unshift(0x80 | (v & 0x7f));
-    out.push(...bytes);
-  }
-  return tlv(0x06, Uint8Array.from(out));
-}
-
-/** A DER SET OF lists its elements in the order of their encodings. */
-function sortedSet(elements: Bytes[]): Bytes[] {
-  return [...elements].sort((a, b) => {
-    for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i] - b[i];
-    return a.length - b.length;
-  });
-}
-
-function leftPad(integerBody: Bytes, size: number): Bytes {
-  const value = integerBody.subarray(Math.max(0, integerBody.length - size));
-  return concat([new Uint8Array(size - value.length), value]);
-}
-
-function pemBlocks(pem: string, label: string): Bytes[] {
-  const blocks = pem.matchAll(new RegExp(`-----BEGIN ${label}-----([\\s\\S]*?)-----END ${label}-----`, 'g'));
-  return [...blocks].map((m) => Uint8Array.from(atob(m[1].replace(/\s+/g, '')), (c) => c.charCodeAt(0)));
-}
-
-// Bytes.
-
-function concat(parts: Uint8Array[]): Bytes {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
-
-function lastIndexOf(haystack: Uint8Array, needle: Bytes): number {
-  outer: for (let i = haystack.length - needle.length; i >= 0; i--) {
-    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
-    return i;
-  }
-  return -1;
-}
-
-const equal = (a: Bytes, b: Bytes) => a.length === b.length && a.every((v, i) => v === b[i]);
-const ascii = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));
-const latin1 = (bytes: Uint8Array) => Array.from(bytes, (b) => String.fromCharCode(b)).join('');
-const hex = (bytes: Bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-const fromHex = (text: string) => Uint8Array.from(text.match(/../g) ?? [], (h) => parseInt(h, 16));
-
-async function sha256(bytes: Bytes): Promise<Bytes> {
-  return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
 }

@@ -1,6 +1,7 @@
 import { html } from '../html';
 import { SignatureChoice } from '../components/signature-choice';
 import { dateTime } from '../format';
+import { signButtonLabel, signingStatement } from './statement';
 
 // The recipient's decision, at the end of the document (#decide): sign/approve or decline (with a
 // confirmation before a decline is final), or what was decided.
@@ -74,9 +75,7 @@ function DeclineConfirm(p: SignPanelProps) {
 
 export function SignPanel(p: SignPanelProps) {
   const v = p.values ?? {};
-  const button = p.requireSignature ? `${p.verb} & sign` : p.verb;
-  const agree = p.verb === 'Approve' ? 'approve' : 'accept';
-  const andSign = p.requireSignature ? ', and sign it electronically' : '';
+  const button = signButtonLabel(p);
   const drawn = v.signature?.startsWith(PNG_DATA) ? v.signature : '';
   return html`<section class="card stack next-step" aria-labelledby="sign-h" id=${p.error ? undefined : 'sign'}>
     <h2 id="sign-h">${p.requireSignature ? 'Review and sign' : `Review and ${p.verb.toLowerCase()}`}</h2>
@@ -117,9 +116,7 @@ export function SignPanel(p: SignPanelProps) {
           ? html`<${SignatureChoice} method=${v.method} drawn=${drawn} name=${v.name ?? p.name} />`
           : html`<input type="hidden" name="method" value="typed" />`
       }
-      <p class="small muted">
-        By clicking “${button}” you ${agree} this version of ${p.docLabel} (rev ${p.version}), shown above${andSign}.
-      </p>
+      <p class="small muted">${signingStatement(p)}</p>
       <div><button class="btn primary big" type="submit">${button}</button></div>
     </form>
     ${
