@@ -53,7 +53,9 @@ export default defineConfig(async () => {
             name: 'workers',
             include: ['test/**/*.test.ts'],
             exclude: ['test/e2e/**', 'test/node/**'],
-            // Each file gets its own workerd and loads the app afresh (~7 s a file). VITEST_SHARE_RUNTIME=1
+            // Each file gets its own workerd and loads the app afresh (~7 s a file, ~9 s of CPU), so an
+            // area's tests live in one file, a describe per former file (test/security.test.ts, test/core.test.ts,
+            // ...): a new file costs seconds before its first test. VITEST_SHARE_RUNTIME=1
             // lets the files of one vitest worker share both (test/setup.ts still gives each file an empty
             // database and bucket): ~40% less CPU, but one render cut off mid-way (a test timing out)
             // leaves fontkit's process.nextTick shim stalled for every later file of that worker.

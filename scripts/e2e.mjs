@@ -42,14 +42,25 @@ for (const signal of ['SIGINT', 'SIGTERM'])
     setImmediate(() => process.exit(130));
   });
 
-/** An app for a file yet to run, or null when it cannot start (the file then starts its own and reports why). */
-const startAhead = () =>
-  NO_BROWSER
-    ? Promise.resolve(null)
-    : startApp().catch((err) => {
-        console.error(`(could not start an app ahead: ${err.message.split('\n')[0]}; the file starts its own)`);
-        return null;
-      });
+/**
+ * An app for a file yet to run, or null when it cannot start (the file then starts its own and reports why).
+ * One app starts at a time: a start is wrangler bundling the Worker and workerd loading it, seconds of CPU
+ * each, and three at once (both lanes' first apps and the one ahead) took three times as long and
+ * slowed whatever page the other lane was loading; one after the other, the first lane starts sooner
+ * and the others no later.
+ */
+let starting = Promise.resolve();
+const startAhead = () => {
+  if (NO_BROWSER) return Promise.resolve(null);
+  const app = starting.then(() =>
+    startApp().catch((err) => {
+      console.error(`(could not start an app ahead: ${err.message.split('\n')[0]}; the file starts its own)`);
+      return null;
+    }),
+  );
+  starting = app.then(() => undefined);
+  return app;
+};
 
 // One app is kept starting ahead for whichever lane takes the next file.
 let ahead = queue.length ? startAhead() : null;

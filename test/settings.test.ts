@@ -258,7 +258,7 @@ describe('team', () => {
     expect(await db().$count(invites, eq(invites.orgId, orgId))).toBe(invitesBefore);
   });
 
-  it('refuses to invite someone already on the team (an account elsewhere: test/auth-security.test.ts)', async () => {
+  it('refuses to invite someone already on the team (an account elsewhere: test/auth.test.ts)', async () => {
     const { browser, email } = await signUp();
     const res = await browser.post('/settings/team/invite', { name: 'Me Again', email });
     expect(res.status).toBe(422);

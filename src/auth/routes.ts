@@ -41,7 +41,7 @@ import {
 import { siteOf } from './mail';
 import { endSession, knownUserIds, startSession } from './session';
 
-// The currencies a company may choose (test/format.test.ts checks each formats).
+// The currencies a company may choose (test/core.test.ts checks each formats).
 
 /** An action's refusal of a field (or of the whole form, `_form`), as the form's error with its status. */
 async function onField<T>(

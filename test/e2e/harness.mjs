@@ -37,6 +37,15 @@ export const DEMO = { email: 'demo@oakandstone.test', password: 'build-with-oak-
 const START_TIMEOUT = 120_000;
 const MIGRATE_TIMEOUT = 120_000;
 const TEMPLATE_PREFIX = 'cp-e2e-migrated-';
+/**
+ * wrangler dev keeps a DevTools session on the Worker with the Network domain enabled, so every D1, R2
+ * and Durable Object call is reported to it and relayed through wrangler's Node process (scripts/bench.mjs
+ * found the same). A signed-in dashboard page cost the app ~40 ms of CPU with it and ~20 ms without
+ * (wrangler's own process ~16 ms → ~3 ms), and two files run at once on two cores. Nobody opens DevTools
+ * on a test's app; wrangler skips that session when it believes it runs in VS Code's debug terminal, the
+ * only switch it has. E2E_DEVTOOLS=1 keeps the session, to debug a browser test.
+ */
+const NO_DEVTOOLS = process.env.E2E_DEVTOOLS === '1' ? {} : { VSCODE_INSPECTOR_OPTIONS: '{"e2e":"no-devtools"}' };
 
 /**
  * A state directory holding the local D1 database with every migration applied, made once by
@@ -104,17 +113,28 @@ export async function startApp({ seed = true } = {}) {
   if (handed) return handed;
   const template = await migratedState();
   const port = await freePort();
+  // Its own devtools port too: wrangler's default, 9229, is one port for every app, and the second app
+  // started while another runs died at once on "Address already in use" (the runner's app ahead).
+  const inspectorPort = await freePort();
   const state = mkdtempSync(join(tmpdir(), 'cp-e2e-state-'));
   cpSync(template, state, { recursive: true });
   const base = `http://127.0.0.1:${port}`;
   const args = ['scripts/dev.mjs', '--port', String(port), '--persist-to', state, '--no-migrate'];
+  args.push('--inspector-port', String(inspectorPort));
   if (!seed) args.push('--no-seed');
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
     // No colours in the log we keep; wrangler reads CI to stay non-interactive.
-    env: { ...process.env, CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1', WRANGLER_SEND_METRICS: 'false' },
+    env: {
+      ...process.env,
+      CI: 'true',
+      FORCE_COLOR: '0',
+      NO_COLOR: '1',
+      WRANGLER_SEND_METRICS: 'false',
+      ...NO_DEVTOOLS,
+    },
   });
   let log = '';
   const onData = (d) => {
