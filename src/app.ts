@@ -26,7 +26,7 @@ import { showPortalDocument } from './portal/pages';
 import { portalRoutes, publicPortalRoutes } from './portal/routes';
 import { portalDecisionRoutes } from './signing/portal-routes';
 import { payForm } from './payments/portal-routes';
-import { signingRoutes, VERIFY_BODY_CAP, verifyRoutes } from './signing/routes';
+import { isVerifyPath, signingRoutes, VERIFY_BODY_CAP, verifyRoutes } from './signing/routes';
 import { appHostOnly, robotsTxt, securityHeaders } from './http/security';
 import { userAccountRoutes } from './settings/account-routes';
 import { LOGO_BODY_CAP, settingsRoutes } from './settings/routes';
@@ -62,7 +62,7 @@ export function buildApp() {
     capBody((c) => {
       const multipart = (c.req.header('Content-Type') ?? '').toLowerCase().startsWith('multipart/form-data');
       if (multipart && isUploadPath(c.req.path)) return UPLOAD_BODY_CAP;
-      if (multipart && c.req.path === '/verify') return VERIFY_BODY_CAP;
+      if (multipart && isVerifyPath(c.req.path)) return VERIFY_BODY_CAP;
       if (multipart && c.req.path === '/settings/logo') return LOGO_BODY_CAP;
       if (c.req.path === WEBHOOK_PATH) return WEBHOOK_BODY_CAP;
       return FORM_CAP;

@@ -337,6 +337,8 @@ describe('the demo', () => {
     expect(contact.email.toLowerCase()).toBe('arjun.patel@example.test');
     const sentDocs = await db().select().from(documents).where(eq(documents.orgId, SECOND_ORG_ID));
     expect(sentDocs.map((d) => d.status)).toEqual(['sent']);
+    // Issue 18: the one demo document that asks for a code emailed before signing.
+    expect(sentDocs.map((d) => d.emailCode)).toEqual([true]);
     const [mail] = await db().select().from(outbox).where(eq(outbox.orgId, SECOND_ORG_ID));
     expect(mail.subject).toContain('from Bright Electric');
   });

@@ -94,7 +94,7 @@ describe('approve and sign', () => {
     const form2 = new FormData();
     form2.set('file', new File([changed as BlobPart], 'signed.pdf', { type: 'application/pdf' }));
     expect(await (await new Browser().postMultipart('/verify', form2)).text()).toContain(
-      'Not a document we signed, or it has been changed.',
+      'Sealed by us, but changed: the signed bytes no longer match the seal.',
     );
     const mails = await db().query.outbox.findMany({
       where: (o, { and, eq }) => and(eq(o.documentId, id), eq(o.kind, 'signed')),

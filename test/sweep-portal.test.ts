@@ -1,3 +1,4 @@
+import { env } from 'cloudflare:workers';
 import { beforeAll } from 'vitest';
 import { companyWithBudget, createDocument, sendDocument } from './fixtures';
 import {
@@ -22,6 +23,7 @@ let co: Awaited<ReturnType<typeof companyWithBudget>>;
 let customer: Visitor;
 let vendor: Visitor;
 let shared: string;
+let codeDoc: string; // issue 18: a document that asks for an emailed code before signing
 let bidRequest: string;
 let bidLine: string;
 const hashes = new Map<string, string>();
@@ -52,7 +54,9 @@ beforeAll(async () => {
     (await send('estimate', { group: co.groups.electrical })).id,
     (await send('proposal', { group: co.groups.electrical })).id,
   ];
-  for (const id of [...toSign, ...toDecline]) hashes.set(id, await versionHashOf(customer, id));
+  codeDoc = (await send('estimate', { group: co.groups.demolition })).id;
+  await env.DB.prepare('UPDATE documents SET email_code = 1 WHERE id = ?').bind(codeDoc).run();
+  for (const id of [...toSign, ...toDecline, codeDoc]) hashes.set(id, await versionHashOf(customer, id));
   signs = rotation(toSign);
   declines = rotation(toDecline);
 
@@ -244,6 +248,19 @@ const targets: Target[] = [
     }),
     room: () => bidRequest,
   },
+  // Issue 18: "Email me a code" (at most 5 an hour for one document and person: the valid form is not repeated).
+  {
+    name: 'POST /portal/documents/:id/code',
+    method: 'POST',
+    as,
+    path: () => `${portal(codeDoc)}/code`,
+    pathWith: (id) => `${portal(id)}/code`,
+    fields: { versionHash: 'token' },
+    valid: () => ({ versionHash: hashes.get(codeDoc)! }),
+    room: () => codeDoc,
+    once: true,
+  },
+  { name: 'GET /portal/documents/:id/code', ...reopen('code') },
   // Issue 13: the document's own address takes every form by its intent (here the repeatable one,
   // a comment; the hostile values reach the intent and, past it, each form's own checks).
   {

@@ -1,7 +1,7 @@
 import { desc, eq } from 'drizzle-orm';
 import { buildApp } from '../src/app';
 import { beforeAll, expect, it } from 'vitest';
-import { onlinePayments, orgs, outbox, portalSessions } from '../src/db/schema';
+import { onlinePayments, orgs, outbox, portalSessions, signatures } from '../src/db/schema';
 import { sha256Hex } from '../src/http/crypto';
 import { companyWithBudget, createDocument, sendDocument } from './fixtures';
 import { db, PASSWORD, uniqueEmail } from './helpers';
@@ -22,6 +22,8 @@ let invites: ReturnType<typeof rotation<string>>;
 let link: string;
 let mailId: string;
 let docId: string;
+/** A sealed file's record (issue 18: /verify/:record), a signature row standing for a sealed one. */
+let record: string;
 let ended: Visitor;
 const stranger = new Visitor();
 const signingIn = new Visitor();
@@ -43,6 +45,28 @@ beforeAll(async () => {
   const id = await createDocument(owner, co.jobId, 'estimate', { all: '1' });
   ({ link } = await sendDocument(owner, id));
   docId = id;
+  // A sealed file's record on a document of its own (a draft: nothing else here looks at it).
+  const sealedDoc = await createDocument(owner, co.jobId, 'estimate', { all: '1' });
+  record = `sweeprecord${Date.now().toString(36)}`;
+  await db()
+    .insert(signatures)
+    .values({
+      id: record,
+      orgId: co.orgId,
+      documentId: sealedDoc,
+      versionId: `${sealedDoc}v1`,
+      version: 1,
+      contactId: co.customerContact.id,
+      outcome: 'signed',
+      signerName: 'Sweep Signer',
+      signerEmail: co.customerContact.email,
+      method: 'typed',
+      signedAt: Date.now(),
+      unsignedPdfSha256: 'e'.repeat(64),
+      sealedPdfSha256: 'f'.repeat(64),
+      sealedPdfKey: 'sweep/none.pdf',
+      sealedAt: Date.now(),
+    });
   mailId = (await db().select({ id: outbox.id }).from(outbox).orderBy(desc(outbox.createdAt)).limit(1))[0].id;
   // A browser whose portal session ended (issue 13): it may ask for a new link without one.
   ended = await openPortal(link);
@@ -178,6 +202,24 @@ const targets: Target[] = [
     overLimit: 0,
     fields: { sha256: 'text', file: 'file' },
     valid: () => ({ sha256: 'a'.repeat(64) }),
+  },
+  {
+    name: 'GET /verify/:record',
+    method: 'GET',
+    as: () => stranger,
+    path: () => `/verify/${record}`,
+    pathWith: (id) => `/verify/${id}`,
+  },
+  {
+    name: 'POST /verify/:record',
+    method: 'POST',
+    as: () => stranger,
+    path: () => `/verify/${record}`,
+    pathWith: (id) => `/verify/${id}`,
+    multipart: true,
+    overLimit: 0,
+    fields: { file: 'file' },
+    valid: () => ({}),
   },
   {
     name: 'GET /dev/mail/:id',

@@ -40,6 +40,10 @@ export interface PageErrors {
   ask?: string;
   /** A file removal posted without confirm=yes (either side): the files section asks "Remove plan.pdf?" first. */
   confirmRemove?: string;
+  /** Issue 18: "Email me a code" refused (signing/email-code.ts): said by its button. */
+  code?: string;
+  /** The sign form's field its refusal is about (issue 18: `code`, a wrong emailed code). */
+  signField?: string;
   values?: Record<string, string>;
 }
 

@@ -591,10 +591,10 @@ export const signatures = sqliteTable(
     comparedToVersion: integer('compared_to_version'),
     comparedToSha256: text('compared_to_sha256'),
     // Issue 18: what the certificate page states about how this person was identified and what they agreed to.
-    /** The consent disclosure's version (CONSENT_VERSION) and the SHA-256 of its text, as accepted; null: none given. */
+    /** The consent disclosure's version (CONSENT_VERSION) and the SHA-256 of its text as accepted; null: none. */
     consentVersion: text('consent_version'),
     consentSha256: text('consent_sha256'),
-    /** 'email_link' (a portal link sent to their address), 'email_code' (and a code emailed to it), 'account' (signed in). */
+    /** 'email_link' (a portal link sent to their address), 'email_code' (and a code emailed to it), 'account'. */
     identifiedBy: text('identified_by', { enum: ['email_link', 'email_code', 'account'] }),
     /** When the signer's emailed code was verified (identified_by 'email_code'). */
     emailCodeAt: integer('email_code_at'),

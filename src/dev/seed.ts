@@ -499,6 +499,8 @@ export async function seedSecondCompany(env: Env, db: Db, origin: string, now = 
     name: 'Arjun Patel',
     email: 'Arjun.Patel@example.test',
     message: '',
+    // Issue 18: the one demo document that asks its signer for a code emailed to them before signing.
+    emailCode: true,
   });
   return { created: true };
 }

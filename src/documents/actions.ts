@@ -59,7 +59,7 @@ import {
   type BudgetSelection,
   type DraftLine,
 } from './drafts';
-import { displayNumber, formatNumber, kindByKey, kindOf, termsFor, type Kind } from './kinds';
+import { approvalEvent, displayNumber, formatNumber, kindByKey, kindOf, termsFor, type Kind } from './kinds';
 import { renderSnapshotPdf } from './pdf';
 import {
   contractSoFar,
@@ -555,6 +555,8 @@ export interface SendInput extends Scope {
   reminders?: ReminderPlan;
   /** Issue 17: who else it goes to, the signing order and the countersignature; absent, the one contact. */
   recipients?: RecipientsChoice;
+  /** Issue 18: each signer enters a code emailed to them before signing (documents the recipient signs). */
+  emailCode?: boolean;
 }
 
 /** An extra recipient of a send (issue 17): an account's contact, or a new one made in the send's batch. */
@@ -590,6 +592,8 @@ export interface SendCommit extends RoomContext {
   people: SendPerson[];
   signingOrder: SigningOrder;
   countersign: boolean;
+  /** Issue 18: signers enter an emailed code before signing (signing/email-code.ts). */
+  emailCode?: boolean;
 }
 
 /**
@@ -677,6 +681,7 @@ export async function sendDocument(env: Env, db: Db, actor: ContractorActor, inp
       people,
       signingOrder: signersAllowed ? choice.signingOrder : 'any',
       countersign: signersAllowed && choice.countersign,
+      emailCode: !!approvalEvent(d.document.type) && !!input.emailCode,
     };
     const result = await throughRoom(documentRoom(env, d.document.id).send(commit));
     if (linkVersion !== contact.accessVersion && d.document.accountId) {
@@ -855,6 +860,7 @@ export async function sendWrite(db: Db, input: SendCommit): Plan<{ status: strin
         reminderPlan: JSON.stringify(input.reminderPlan),
         signingOrder: input.signingOrder,
         countersign: input.countersign,
+        emailCode: input.emailCode ?? false,
       })
       .where(and(eq(documents.id, doc.id), eq(documents.status, doc.status))),
     // The earlier version's reminders stop; this one's are scheduled from its own date and the plan.

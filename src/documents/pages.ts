@@ -29,6 +29,7 @@ import { conversationParts, viewSummaries } from '../conversation/present';
 import type { PageErrors } from '../conversation/routes';
 import type { AppContext } from '../http/context';
 import { notFound } from '../http/errors';
+import { clientIp } from '../http/rate-limit';
 import { type DomainError, Refused } from '../errors';
 import { pageContext, render } from '../http/render';
 import { documentSubject } from '../mail/documents';
@@ -46,7 +47,7 @@ import {
   type BudgetSelection,
   type DraftLine,
 } from './drafts';
-import { kindKey, kindOf, type Kind } from './kinds';
+import { approvalEvent, kindKey, kindOf, type Kind } from './kinds';
 import { pdfFileName, pdfResponse, renderSnapshotPdf } from './pdf';
 import { getDocument, getVersionLines, recipientChoices, voidable, type LoadedDocument } from './queries';
 import { totalsFor, type DocumentSnapshot } from './snapshot';
@@ -60,7 +61,9 @@ type Status = 200 | 409 | 422;
 /** The signed-in contractor as the document actions take them: who acts, and where. */
 export function contractor(c: AppContext): { actor: ContractorActor; scope: Scope } {
   const { user, org } = currentUser(c);
-  const actor = { ...contractorActor(user), side: 'contractor' as const, userId: user.id };
+  // The address is kept on each activity row it writes: the certificate names where a version was sent from.
+  const ip = clientIp(c.req) || null;
+  const actor = { ...contractorActor(user), side: 'contractor' as const, userId: user.id, ip };
   return { actor, scope: { orgId: org.id, timeZone: org.timeZone, origin: c.env.APP_ORIGIN } };
 }
 
@@ -466,6 +469,7 @@ export function sendPage(
       subject=${documentSubject(snapshot)}
       companyReminders=${companyReminders} planFields=${planFields}
       people=${people.filter((p) => p.id !== d.contact?.id)} signersAllowed=${d.document.type === 'customer_order'}
+      emailCodeAllowed=${!!approvalEvent(d.document.type)}
       previewSrc=${`/documents/${d.document.id}/send/preview?${preview}`} />`,
     status,
   );

@@ -41,6 +41,8 @@ export const sendRoutes = new Hono<AppEnv>()
     // A revision starts from who the last version went to; a first send from the company's default.
     const again = d.document.sentVersion !== null;
     const countersign = (again ? d.document.countersign : d.org.countersignDefault) ? 'on' : '';
+    // Issue 18: the emailed code before signing, the same way (a revision keeps what the last send chose).
+    const emailCode = (again ? d.document.emailCode : d.org.emailCodeDefault) ? 'on' : '';
     const people = await otherPeople(c, d);
     const roles = Object.fromEntries(
       people.map((p, i) => [`recipient.${i + 1}.role`, d.recipients.find((r) => r.contactId === p.id)?.role ?? '']),
@@ -51,6 +53,7 @@ export const sendRoutes = new Hono<AppEnv>()
       message: '',
       signingOrder: again ? d.document.signingOrder : 'any',
       countersign,
+      emailCode,
       ...roles,
       ...reminders,
     };
@@ -91,7 +94,18 @@ export const sendRoutes = new Hono<AppEnv>()
       return sendForm(c, d, kind, { values: raw, errors: f.errors }, 422);
     }
     const documentId = c.req.param('id');
-    const input = { ...scope, documentId, name, email, message, recipients, ...(reminders ? { reminders } : {}) };
+    // Issue 18: only a document the recipient signs or approves takes it (the send ignores it otherwise).
+    const emailCode = f.bool('emailCode');
+    const input = {
+      ...scope,
+      documentId,
+      name,
+      email,
+      message,
+      recipients,
+      emailCode,
+      ...(reminders ? { reminders } : {}),
+    };
     let names: string[] = [];
     try {
       const sent = await sendDocument(c.env, c.get('db'), actor, input);

@@ -29,6 +29,8 @@ export interface PortalViewer {
   /** The contact's access version the session was opened with (a live socket is tagged with it). */
   accessVersion: number;
   esignConsentAt: number | null;
+  /** Issue 18: the consent disclosure's version they accepted (signing/consent.ts); another one asks again. */
+  esignConsentVersion: string | null;
   org: {
     id: string;
     name: string;

@@ -84,7 +84,12 @@ export async function deliverDueMail(
     const result = await sendViaMailChannels(env, msg);
     if (result.ok) {
       sent++;
-      await db.update(outbox).set({ status: 'sent', sentAt: Date.now(), lastError: null }).where(eq(outbox.id, msg.id));
+      // A signing code lives only as its HMAC (issue 18): once delivered, its email's body is blanked.
+      const body = msg.kind === 'signing_code' ? { text: '', html: '' } : {};
+      await db
+        .update(outbox)
+        .set({ status: 'sent', sentAt: Date.now(), lastError: null, ...body })
+        .where(eq(outbox.id, msg.id));
     } else {
       failed++;
       const giveUp = msg.attempts >= MAX_ATTEMPTS;

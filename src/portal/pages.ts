@@ -1,7 +1,7 @@
 import { html } from '../../views/html';
 import type { PortalContext } from '../../views/layout/portal';
 import { ChangesSince } from '../../views/portal/changes';
-import { OutcomePanel, SignPanel, WaitingPanel } from '../../views/portal/decide';
+import { OutcomePanel, SignPanel, WaitingPanel, type EmailCodeProps } from '../../views/portal/decide';
 import { PortalDocumentPage } from '../../views/portal/document';
 import { ClosedPanel } from '../../views/portal/closed';
 import { PortalCompaniesPage, PortalHomePage, type CompanyCard, type PortalRow } from '../../views/portal/home';
@@ -25,7 +25,9 @@ import { takeFlash, takeFormFlash } from '../http/flash';
 import { clientIp } from '../http/rate-limit';
 import { render } from '../http/render';
 import { payable, type Payable } from '../payments/queries';
+import { needsConsent } from '../signing/actions';
 import { consentText } from '../signing/consent';
+import { maskEmail } from '../signing/email-code';
 import { andList } from '../signing/people';
 import {
   assemblePortalDocument,
@@ -358,11 +360,13 @@ function nextStep(
     const panel = html`<${SignPanel} action=${`${base}#sign`} declineAction=${`${base}#decline`}
       keepOpenHref=${`${base}?#decide`} csrf=${c.get('csrf')} versionHash=${versionHash}
       idempotencyKey=${randomToken(16)} requireSignature=${d.requireSignature}
-      verb=${event === 'approve' ? 'Approve' : 'Accept'} needsConsent=${d.requireSignature && !viewer.esignConsentAt}
+      verb=${event === 'approve' ? 'Approve' : 'Accept'} needsConsent=${needsConsent(viewer)}
       consent=${consentText(viewer.org.name, viewer.org.email)} name=${viewer.name}
       docLabel=${`${snapshot.typeLabel} ${snapshot.number}`} version=${snapshot.version} companyName=${viewer.org.name}
-      comparedTo=${changed?.fromSha256} error=${errors?.sign} declineError=${errors?.decline}
+      comparedTo=${changed?.fromSha256} error=${errors?.sign ?? (d.emailCode ? undefined : errors?.code)}
+      declineError=${errors?.decline}
       confirmDecline=${errors?.confirmDecline} signersNote=${people.note}
+      emailCode=${d.emailCode ? emailCodeProps(c, d.id, errors) : null} signField=${errors?.signField}
       values=${errors?.values} />`;
     return { panel, scripts: d.requireSignature ? [...scripts, '/sign.js'] : scripts };
   }
@@ -389,6 +393,19 @@ function nextStep(
   if (notice && d.type !== 'bid_request') return { panel: notice, scripts };
   if (d.type === 'bid_request') return bidStep(c, found, snapshot, errors);
   return { panel: null, scripts };
+}
+
+/**
+ * Issue 18: the sign panel's emailed code: where it goes ("d***@example.com"), the "Email me a code"
+ * form's address, what the last request said (a form flash after a redirect) or why it was refused.
+ */
+function emailCodeProps(c: AppContext, documentId: string, errors?: PageErrors): EmailCodeProps {
+  return {
+    to: maskEmail(portalViewer(c).email),
+    action: `/portal/documents/${documentId}#sign-code`,
+    sent: errors ? undefined : takeFormFlash(c, `code:${documentId}`),
+    error: errors?.code,
+  };
 }
 
 /** The contractor countersigned the version the page shows (issue 17). */

@@ -59,6 +59,7 @@ export const sessionQuery = (db: Db) =>
           email: contacts.email,
           accessVersion: contacts.accessVersion,
           esignConsentAt: contacts.esignConsentAt,
+          esignConsentVersion: contacts.esignConsentVersion,
         },
         org: {
           id: orgs.id,

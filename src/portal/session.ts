@@ -113,6 +113,7 @@ async function admit(c: AppContext, hash: string, found: PortalSessionRow | unde
     email: contact.email,
     accessVersion: contact.accessVersion,
     esignConsentAt: contact.esignConsentAt,
+    esignConsentVersion: contact.esignConsentVersion,
     org: { ...org, hasLogo: !!logoKey },
     companies: held.map(({ logoKey, ...o }) => ({ ...o, hasLogo: !!logoKey })),
   });

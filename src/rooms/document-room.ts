@@ -50,6 +50,7 @@ import {
   type SignResult,
 } from '../signing/actions';
 import { sealWrite, type SealCommit } from '../signing/finalize';
+import { emailCodeWrite, type EmailCodeCommit } from '../signing/email-code';
 import { countersignWrite, type CountersignCommit } from '../signing/countersign';
 import { removeRecipientWrite, type RemoveRecipientCommit } from '../signing/recipients';
 import { extendWrite, type ExtendCommit } from '../deadlines/actions';
@@ -185,8 +186,15 @@ export class DocumentRoom extends DurableObject<Env> {
       async (db) => (await remembered()) ?? signWrite(db, input, Date.now(), this.env),
     );
     // Kept as a write with nothing to commit: a retry gets the same value and no second signature.
-    if (result.ok) await this.ctx.storage.put(key, { statements: [], result: result.value });
+    // A wrong emailed code signed nothing: the same form with the right code must still sign.
+    if (result.ok && !result.value.codeRefused)
+      await this.ctx.storage.put(key, { statements: [], result: result.value });
     return result;
+  }
+
+  /** Issue 18: "Email me a code": a new code for this signer and version (the old one replaced), emailed. */
+  emailCode(input: EmailCodeCommit) {
+    return this.write(input, (db) => emailCodeWrite(db, this.env, input));
   }
 
   decline(input: DeclineCommit) {

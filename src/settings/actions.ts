@@ -33,6 +33,8 @@ export function checkSettings(raw: RawForm) {
     paymentInstructions: f.text('paymentInstructions', { label: 'Payment instructions', max: 2000, multiline: true }),
     // Issue 17: the send page's countersign box starts from this (customer orders only).
     countersignDefault: f.bool('countersignDefault'),
+    // Issue 18: the send page's "email a code before signing" box starts from this.
+    emailCodeDefault: f.bool('emailCodeDefault'),
   };
   if (values.brandColor && !HEX.test(values.brandColor))
     f.fail('brandColor', 'Brand colour must be a colour like #1f5f8b.');

@@ -51,6 +51,7 @@ async function settingsPage(
       defaultFooter: org.defaultFooter,
       paymentInstructions: org.paymentInstructions,
       countersignDefault: org.countersignDefault ? 'on' : '',
+      emailCodeDefault: org.emailCodeDefault ? 'on' : '',
       ...termValues,
     });
   return render(

@@ -28,6 +28,9 @@ import {
   nextSignerMail,
   type Approver,
 } from './mail';
+import { CONSENT_VERSION, consentSha256 } from './consent';
+import { checkEmailCode } from './email-code';
+import { decided, STALE } from './decided';
 import { deciderRefusal, signedCount, turnRefusal } from './people';
 import { decisionState, documentHead, itemLinesOf, type DecisionState } from './queries';
 
@@ -36,7 +39,7 @@ import { decisionState, documentHead, itemLinesOf, type DecisionState } from './
 // reads the state there and throws a domain error when the decision may not happen, and the verb
 // the Worker calls (`sign` ...), which does what lies outside D1 and then asks the room.
 
-export const STALE = 'This document was revised; please review the new version.';
+export { STALE };
 export const ALREADY_SIGNED = 'This document has already been signed.';
 export const NO_COSTS = 'Enter a unit cost for at least one line (leave lines you do not bid on blank).';
 const GONE = 'This document is no longer available.';
@@ -106,11 +109,6 @@ function whileUnchanged(state: DecisionState, value: string) {
 const decidedStatement = (db: Db, state: DecisionState, now: number) =>
   cancelStatement(db, { orgId: state.org.id, documentId: state.document.id }, 'decided', now);
 
-/** The D1 error of a batch that whileUnchanged stopped. */
-const MOVED_ON = /NOT NULL constraint failed: (signatures\.unsigned_pdf_sha256|bids\.note)/;
-/** The D1 error of a batch whose email's `whileAccess` guard stopped it: a revoke landed between read and write. */
-const ACCESS_MOVED = /NOT NULL constraint failed: outbox\.to_email/;
-
 export interface SignCommit extends RoomContext {
   actor: RecipientActor;
   versionHash: string;
@@ -121,13 +119,24 @@ export interface SignCommit extends RoomContext {
   idempotencyKey: string;
   /** The earlier version's PDF hash whose changes the page showed the signer (portal/changes.ts), if any. */
   comparedTo?: string;
+  /** Issue 18: the 6-digit code emailed to the signer, when the document asks for one (email-code.ts). */
+  code?: string;
 }
 
 export interface SignResult {
   signatureId: string;
   /** The signature image the signature points at (a retry's own upload is not it). */
   imageKey: string | null;
+  /** A wrong emailed code: nothing signed, only the code's try counted (the verb answers 422 on `code`). */
+  codeRefused?: string;
 }
+
+/**
+ * Issue 18: a contact is asked to consent (again) until they accepted the current disclosure: never
+ * consented, or consented to an older version (or before versions were recorded).
+ */
+export const needsConsent = (contact: { esignConsentAt: number | null; esignConsentVersion: string | null }) =>
+  !contact.esignConsentAt || contact.esignConsentVersion !== CONSENT_VERSION;
 
 /** What a plan needs to make a portal link (the next signer's): the link secret. */
 export type LinkEnv = Pick<Env, 'PORTAL_TOKEN_SECRET'>;
@@ -164,9 +173,19 @@ export async function signWrite(
   if (turn) throw new Conflict(turn);
   // The date is read here, inside the queue, at this moment: a page left open past it is refused too.
   checkDeadline(state.document, state.org.name, input.timeZone, now);
-  if (!state.contact.esignConsentAt && !input.consent) {
+  const consenting = needsConsent(state.contact);
+  if (consenting && !input.consent) {
     throw new Refused('Please read and agree to do business electronically before signing.', 'consent');
   }
+  // Issue 18: the emailed code, checked last; a wrong one commits only its counted try.
+  const code = await checkEmailCode(db, env, state, input.code, now);
+  if (!code.ok) {
+    const result = { signatureId: '', imageKey: input.imageKey, codeRefused: code.message };
+    return { statements: code.statements, result };
+  }
+  const consent = consenting
+    ? { version: CONSENT_VERSION, sha256: await consentSha256(state.org.name, state.org.email) }
+    : { version: state.contact.esignConsentVersion, sha256: state.contact.esignConsentSha256 };
   const signatureId = createId();
   const activityId = createId();
   const signed = state.document.requireSignature;
@@ -190,7 +209,11 @@ export async function signWrite(
       signerEmail: state.contact.email,
       method: input.method,
       imageKey: input.imageKey,
-      consentAt: state.contact.esignConsentAt ?? now,
+      consentAt: consenting ? now : (state.contact.esignConsentAt ?? now),
+      consentVersion: consent.version,
+      consentSha256: consent.sha256,
+      identifiedBy: code.identifiedBy,
+      emailCodeAt: code.emailCodeAt,
       signedAt: now,
       ip: input.actor.ip ?? '',
       userAgent: (input.actor.userAgent ?? '').slice(0, 500),
@@ -200,9 +223,11 @@ export async function signWrite(
     }),
   ];
   if (complete) statements.push(completeStatement(db, state, event, now));
-  if (!state.contact.esignConsentAt) {
+  statements.push(...code.statements);
+  if (consenting) {
+    const given = { esignConsentAt: now, esignConsentVersion: consent.version, esignConsentSha256: consent.sha256 };
     statements.push(
-      db.update(contacts).set({ esignConsentAt: now }).where(eq(contacts.id, state.contact.id)),
+      db.update(contacts).set(given).where(eq(contacts.id, state.contact.id)),
       activityInsert(db, { ...base, action: 'consented', data: { version: state.version.version }, at: now }),
     );
   }
@@ -676,20 +701,6 @@ export async function acceptBidWrite(
 
 // Verbs: what the Worker calls. Each asks the document's room and answers its result or its domain error.
 
-/** The room's answer; a batch that whileUnchanged stopped is the stale refusal it stands for. */
-async function decided<R>(call: Promise<RoomResult<R>>): Promise<R> {
-  try {
-    return await throughRoom(call);
-  } catch (err) {
-    if (!(err instanceof DomainError) && MOVED_ON.test(String(err))) throw new Conflict(STALE);
-    if (!(err instanceof DomainError) && ACCESS_MOVED.test(String(err)))
-      throw new Conflict(
-        'Who this document is sent to changed while you were deciding. Reload the page and try again.',
-      );
-    throw err;
-  }
-}
-
 export interface SignInput extends RoomContext {
   versionHash: string;
   signerName: string;
@@ -699,6 +710,8 @@ export interface SignInput extends RoomContext {
   consent: boolean;
   /** The form's key: a resubmission of the same form gets the first answer, not a second signature. */
   idempotencyKey: string;
+  /** Issue 18: the emailed code, when the document asks for one. */
+  code?: string;
 }
 
 /**
@@ -728,6 +741,11 @@ export async function sign(
   } catch (err) {
     if (imageKey) await env.FILES.delete(imageKey);
     throw err;
+  }
+  // A wrong emailed code: only its try was counted; the form comes back with the message on its field.
+  if (result.codeRefused) {
+    if (imageKey) await env.FILES.delete(imageKey);
+    throw new Refused(result.codeRefused, 'code');
   }
   // A retry answered from the room's memory points at the first request's image, not this one.
   if (imageKey && result.imageKey !== imageKey) await env.FILES.delete(imageKey);

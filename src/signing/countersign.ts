@@ -11,6 +11,7 @@ import { allSigned, recipientsStatement, type Recipient } from '../documents/rec
 import { sentVersionJoin } from '../documents/queries';
 import type { Env } from '../env';
 import { Conflict, DomainError, NotFound, Refused } from '../errors';
+import { sha256Hex } from '../http/crypto';
 import { deliverDueMail } from '../mail/outbox';
 import { documentRoom, throughRoom, type RoomContext, type RoomWrite } from '../rooms/client';
 import type { Defer } from './actions';
@@ -26,6 +27,14 @@ export const NOT_YET = 'Every signer has to sign before you countersign.';
 export const STALE_COUNTERSIGN = 'This document changed since you opened it. Look at it again before countersigning.';
 export const NAME_NEEDED = 'Type your full name to countersign.';
 export const CONSENT_NEEDED = 'Tick the box to agree that your electronic signature is binding.';
+
+/**
+ * Issue 18: the sentence the countersigner agrees to (views/dashboard/countersign-panel.ts prints it word
+ * for word; a test holds them together) and its version: the countersignature row records both, as a
+ * recipient's records the disclosure they accepted. Bump the version whenever the sentence changes.
+ */
+export const COUNTERSIGN_CONSENT = 'I agree that my electronic signature is binding, as a handwritten one would be.';
+export const COUNTERSIGN_CONSENT_VERSION = 'countersign-2026-11-30';
 
 export interface CountersignCommit extends RoomContext {
   actor: ContractorActor;
@@ -110,6 +119,9 @@ export async function countersignWrite(
       method: input.method,
       imageKey: input.imageKey,
       consentAt: now,
+      consentVersion: COUNTERSIGN_CONSENT_VERSION,
+      consentSha256: await sha256Hex(COUNTERSIGN_CONSENT),
+      identifiedBy: 'account',
       signedAt: now,
       ip: actor.ip ?? '',
       userAgent: (actor.userAgent ?? '').slice(0, 500),

@@ -10,6 +10,7 @@ import type { Env } from '../env';
 import { NotFound } from '../errors';
 import { sha256Hex } from '../http/crypto';
 import { kindOf } from '../documents/kinds';
+import { COUNTERSIGN_STATEMENT, signingStatement } from '../../views/portal/statement';
 import { portalLink } from '../portal/links';
 import { linkStillGiven } from '../portal/queries';
 import { brandOf } from '../mail/documents';
@@ -18,10 +19,11 @@ import { documentRoom, throughRoom, type RoomContext, type RoomWrite } from '../
 import { loadPdfAssets, loadScriptFont } from '../pdf/assets';
 import { parseSignatureBoxes, type SignatureBox } from '../pdf/render';
 import { readyToSeal, recipientsStatement, type Recipient } from '../documents/recipients';
-import { buildSignedPdf } from './certificate';
+import { buildSignedPdf, type CertificateFacts } from './certificate';
 import { listOf } from './countersign-present';
 import { versionTimeline } from './queries';
-import { sealPdf } from './seal';
+import { describeCertificate, sealPdf, sealSignerFromEnv } from './seal';
+import { timestampAuthorityFromEnv } from './timestamp';
 
 const CERTIFICATE_ACTIONS = new Set([
   'sent',
@@ -119,8 +121,10 @@ export async function finalizeSignature(
   );
   if (ordered.some((r) => r.sealedAt)) return 'already';
   try {
-    if (!env.SEAL_PRIVATE_KEY || !env.SEAL_CERTIFICATE)
-      throw new Error('The sealing key (SEAL_PRIVATE_KEY, SEAL_CERTIFICATE) is not configured.');
+    const signer = sealSignerFromEnv(env);
+    if (!signer)
+      throw new Error('The sealing key is not configured (SEAL_CERTIFICATE, and SEAL_PRIVATE_KEY or SEAL_SIGNER_URL).');
+    const sealCertificate = await describeCertificate(signer.certificatePem);
     const unsigned = await env.FILES.get(row.version.pdfKey ?? '');
     if (!unsigned) throw new Error('The unsigned PDF of this version is missing from storage.');
     const unsignedBytes = new Uint8Array(await unsigned.arrayBuffer());
@@ -147,7 +151,7 @@ export async function finalizeSignature(
     const [assets, script, timeline] = await Promise.all([
       loadPdfAssets(env, snapshotCompany),
       loadScriptFont(env),
-      versionTimeline(db, row.document.id, row.version.sentAt ?? 0),
+      versionTimeline(db, orgId, row.document.id, row.version.sentAt ?? 0),
     ]);
     const kind = kindOf(row.document.type, row.document.subtype);
     const label = `${kind?.label ?? 'Document'} ${row.document.number}`;
@@ -166,6 +170,18 @@ export async function finalizeSignature(
         };
       });
     const boxes = boxesFor(ordered, parseSignatureBoxes(row.version.signatureBox), recipients);
+    const facts: CertificateFacts = {
+      origin,
+      sender: senderOf(timeline, s.version),
+      seal: { ...sealCertificate, timestampedBy: env.TSA_URL ? new URL(env.TSA_URL).host : null },
+    };
+    // The sentence each signer agreed to, word for word as the portal's sign panel printed it.
+    const statement = signingStatement({
+      verb: kind?.approvalEvent === 'accept' ? 'Accept' : 'Approve',
+      requireSignature: row.document.requireSignature,
+      docLabel: label,
+      version: s.version,
+    });
     const signed = await buildSignedPdf({
       unsignedPdf: unsignedBytes,
       unsignedSha256: unsignedSha,
@@ -190,14 +206,22 @@ export async function finalizeSignature(
             ? { version: r.comparedToVersion, sha256: r.comparedToSha256 }
             : null,
         box: boxes[i],
+        recordId: r.id,
+        identifiedBy: r.identifiedBy,
+        emailCodeAt: r.emailCodeAt,
+        consentVersion: r.consentVersion,
+        consentSha256: r.consentSha256,
+        statement: r.outcome === 'countersigned' ? COUNTERSIGN_STATEMENT : statement,
       })),
       events,
+      facts,
       fonts: { regular: assets.font, bold: assets.boldFont, script },
     });
     const names = ordered.map((r) => r.signerName);
     const sealed = await sealPdf(signed, {
-      privateKeyPem: env.SEAL_PRIVATE_KEY,
-      certificatePem: env.SEAL_CERTIFICATE,
+      signer,
+      timestamp: timestampAuthorityFromEnv(env),
+      certify: true,
       name: row.org.name,
       reason: `${listOf(names)} signed ${label}`,
       signingTime: new Date(lastAt),
@@ -222,6 +246,7 @@ export async function finalizeSignature(
         signatureIds: ordered.map((r) => r.id),
         sealedPdfKey: key,
         sealedPdfSha256: sha,
+        sealCertificateSha256: sealCertificate.sha256,
         mails,
       }),
     );
@@ -249,6 +274,25 @@ export async function finalizeSignature(
       );
     return 'failed';
   }
+}
+
+/**
+ * Who sent the version, from where and when: the first 'sent' row of the version (a resend of it
+ * when that row is not in the timeline), with the sending user's address.
+ */
+function senderOf(timeline: Awaited<ReturnType<typeof versionTimeline>>, version: number) {
+  const sentVersion = (data: string | null) => {
+    try {
+      return (JSON.parse(data ?? '{}') as { version?: number }).version;
+    } catch {
+      return undefined;
+    }
+  };
+  const send =
+    timeline.find((e) => e.action === 'sent' && sentVersion(e.data) === version) ??
+    timeline.find((e) => e.action === 'sent' || e.action === 'resent');
+  if (!send) return null;
+  return { name: send.actorName, email: send.userEmail, ip: send.ip, at: send.createdAt };
 }
 
 /**
@@ -323,6 +367,8 @@ export interface SealCommit extends RoomContext {
   signatureIds: string[];
   sealedPdfKey: string;
   sealedPdfSha256: string;
+  /** The SHA-256 of the certificate that sealed it (issue 18): /verify knows the seal after a key rotation. */
+  sealCertificateSha256: string;
   /** The "is signed" notices, rendered by the Worker, queued in the same batch. */
   mails: OutgoingMail[];
 }
@@ -358,7 +404,13 @@ export async function sealWrite(
     statements: [
       db
         .update(signatures)
-        .set({ sealedPdfKey: input.sealedPdfKey, sealedPdfSha256: sha, sealedAt: now, sealError: null })
+        .set({
+          sealedPdfKey: input.sealedPdfKey,
+          sealedPdfSha256: sha,
+          sealCertificateSha256: input.sealCertificateSha256,
+          sealedAt: now,
+          sealError: null,
+        })
         .where(
           and(
             eq(signatures.orgId, input.orgId),

@@ -9,6 +9,7 @@ import { DomainError, STATUS_OF } from '../errors';
 import type { AppContext, AppEnv } from '../http/context';
 import { notFound } from '../http/errors';
 import { clientIp } from '../http/rate-limit';
+import { setFormFlash } from '../http/flash';
 import { redirectWith, render } from '../http/render';
 import { cleanText, FormCheck, readForm } from '../http/validate';
 import { showPortalDocument } from '../portal/pages';
@@ -22,6 +23,7 @@ import {
   type Defer,
   type RecipientActor,
 } from './actions';
+import { codeSentNotice, requestEmailCode } from './email-code';
 import { recipientDocument, sealedPdf, sentItemLines } from './queries';
 import { readSignatureImage } from './signature-image';
 
@@ -60,7 +62,7 @@ async function recipient(c: AppContext) {
 }
 
 /** The document page again, for this request's address, with `errors` in its forms. */
-async function again(c: AppContext, errors: PageErrors, status: 200 | 409 | 422) {
+async function again(c: AppContext, errors: PageErrors, status: 200 | 409 | 422 | 429) {
   const res = await showPortalDocument(c, c.req.param('id') ?? '', errors);
   return new Response(res.body, { status, headers: res.headers });
 }
@@ -80,7 +82,8 @@ async function decide(
     await run((work) => c.executionCtx.waitUntil(work));
   } catch (err) {
     if (err instanceof DomainError && (err.code === 'conflict' || err.code === 'refused')) {
-      return again(c, { [form]: err.message, values }, STATUS_OF[err.code] as 409 | 422);
+      const field = err.code === 'refused' && err.field === 'code' ? { signField: 'code' } : {};
+      return again(c, { [form]: err.message, values, ...field }, STATUS_OF[err.code] as 409 | 422);
     }
     throw err;
   }
@@ -109,6 +112,9 @@ const signForm: FormHandler = async (c) => {
     method: raw.method ?? '',
     consent: raw.consent ?? '',
   };
+  // Issue 18: the emailed code is kept only as the digits typed (at most 6 of them).
+  const code = (raw.code ?? '').replace(/\D/g, '').slice(0, 6);
+  if (code) values.code = code;
   const drawn = await drawing(raw);
   if (drawn.keep) values.signature = drawn.keep;
   const f = new FormCheck(raw);
@@ -131,11 +137,34 @@ const signForm: FormHandler = async (c) => {
     consent: raw.consent === 'yes',
     idempotencyKey: /^[A-Za-z0-9_-]{8,64}$/.test(key) ? key : crypto.randomUUID(),
     comparedTo: (raw.comparedTo ?? '').slice(0, 64), // checked in the room: an earlier sent version's hash, or nothing
+    code: (raw.code ?? '').slice(0, 20), // checked in the room (email-code.ts), when the document asks for one
   } as const;
   const thanks = doc.requireSignature
     ? 'Thank you — your signature was recorded.'
     : 'Thank you — your approval was recorded.';
   return decide(c, 'sign', values, (defer) => sign(c.env, c.get('db'), actor, input, defer), thanks);
+};
+
+/**
+ * Issue 18: "Email me a code" (a document that asks for one): the room makes and emails it; back to the
+ * code field with where it went (a form flash this page alone shows), or the page with the reason by
+ * the button (429 after 5 an hour, 409 when the document moved on, 422 when it does not ask for one).
+ */
+const codeForm: FormHandler = async (c) => {
+  const { doc, actor, room } = await recipient(c);
+  if (!approvalEvent(doc.type)) notFound();
+  const raw = await readForm(c);
+  const input = { ...room, versionHash: (raw.versionHash ?? '').slice(0, 64) };
+  let sent: Awaited<ReturnType<typeof requestEmailCode>>;
+  try {
+    sent = await requestEmailCode(c.env, c.get('db'), actor, input, (work) => c.executionCtx.waitUntil(work));
+  } catch (err) {
+    if (err instanceof DomainError && (err.code === 'conflict' || err.code === 'refused' || err.code === 'too_many'))
+      return again(c, { code: err.message }, STATUS_OF[err.code] as 409 | 422 | 429);
+    throw err;
+  }
+  setFormFlash(c, `code:${doc.id}`, codeSentNotice(sent.to));
+  return c.redirect(`/portal/documents/${doc.id}#sign-code`, 303);
 };
 
 const declineForm: FormHandler = async (c) => {
@@ -235,6 +264,7 @@ const toForm = (anchor: string) => (c: AppContext) =>
 export function portalDecisionRoutes(forms: { comment: FormHandler; pay: FormHandler }) {
   const byIntent: Record<string, FormHandler> = {
     sign: signForm,
+    email_code: codeForm, // issue 18: signing/email-code.ts
     decline: declineForm,
     bid: bidForm,
     comment: forms.comment,
@@ -248,9 +278,11 @@ export function portalDecisionRoutes(forms: { comment: FormHandler; pay: FormHan
       return handler ? handler(c) : unknownIntent(c);
     })
     .post('/documents/:id/sign', signForm)
+    .post('/documents/:id/code', codeForm)
     .post('/documents/:id/decline', declineForm)
     .post('/documents/:id/bid', bidForm)
     .get(`/documents/:id${ID}/sign`, toForm('sign'))
+    .get(`/documents/:id${ID}/code`, toForm('sign-code'))
     .get(`/documents/:id${ID}/decline`, toForm('decline'))
     .get(`/documents/:id${ID}/bid`, toForm('bid'))
     .get('/documents/:id/signed.pdf', async (c) => {

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, isNotNull, isNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, gte, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { BidColumn } from '../../views/dashboard/compare-bids';
 import { bidTotal } from '../budget/totals';
 import { findJob } from '../budget/queries';
@@ -102,11 +102,12 @@ export async function unsealedSignatures(db: Db, limit = 20) {
 }
 
 /** The version's part of the timeline, for the certificate page. */
-export async function versionTimeline(db: Db, documentId: string, since: number) {
+export async function versionTimeline(db: Db, orgId: string, documentId: string, since: number) {
   return db
-    .select()
+    .select({ ...getTableColumns(activity), userEmail: users.email })
     .from(activity)
-    .where(and(eq(activity.documentId, documentId), gte(activity.createdAt, since)))
+    .leftJoin(users, eq(users.id, activity.userId))
+    .where(and(eq(activity.orgId, orgId), eq(activity.documentId, documentId), gte(activity.createdAt, since)))
     .orderBy(asc(activity.seq));
 }
 
@@ -170,28 +171,146 @@ export async function sealedPdf(env: Pick<Env, 'FILES'>, db: Db, orgId: string, 
   return { body: obj.body, fileName };
 }
 
+// ---- /verify (issue 18): what the public verify page may say. Never scoped to an org: a file or a
+// hash is its own proof of access. Only the document's label, the company and who signed and when.
+
+/** The signatures sealed into one file, found by the sealed file's SHA-256 or by one of its record ids. */
+function sealedRows(db: Db, where: { sha256: string } | { record: string }) {
+  const file = sql`${signatures.sealedPdfSha256}`;
+  const match =
+    'sha256' in where
+      ? eq(signatures.sealedPdfSha256, where.sha256)
+      : sql`${file} = (SELECT s.sealed_pdf_sha256 FROM signatures s WHERE s.id = ${where.record})`;
+  return db
+    .select(
+      distinct({
+        id: signatures.id,
+        number: documents.number,
+        type: documents.type,
+        subtype: documents.subtype,
+        version: signatures.version,
+        company: orgs.name,
+        name: signatures.signerName,
+        outcome: signatures.outcome,
+        signedAt: signatures.signedAt,
+        sealedAt: signatures.sealedAt,
+        sha256: signatures.sealedPdfSha256,
+      }),
+    )
+    .from(signatures)
+    .innerJoin(documents, and(eq(documents.id, signatures.documentId), eq(documents.orgId, signatures.orgId)))
+    .innerJoin(orgs, eq(orgs.id, signatures.orgId))
+    .where(and(match, isNotNull(signatures.sealedPdfSha256), sql`${signatures.outcome} <> 'declined'`))
+    .orderBy(asc(signatures.signedAt));
+}
+
+/**
+ * The document whose unsigned PDF (the hash the certificate page prints) has this SHA-256, once sealed:
+ * its label and company only. Anyone holding the unsigned file (a removed recipient, a forward) has
+ * that hash, so it says no more than the unsigned file does: not who signed, nor when.
+ */
+function unsignedRows(db: Db, sha256: string) {
+  return db
+    .select(
+      distinct({
+        number: documents.number,
+        type: documents.type,
+        subtype: documents.subtype,
+        version: signatures.version,
+        company: orgs.name,
+      }),
+    )
+    .from(signatures)
+    .innerJoin(documents, and(eq(documents.id, signatures.documentId), eq(documents.orgId, signatures.orgId)))
+    .innerJoin(orgs, eq(orgs.id, signatures.orgId))
+    .where(
+      and(
+        eq(signatures.unsignedPdfSha256, sha256),
+        isNotNull(signatures.sealedPdfSha256),
+        sql`${signatures.outcome} <> 'declined'`,
+      ),
+    )
+    .limit(1);
+}
+
+/** What /verify says of an unsigned PDF's hash: the document's label and company, nothing of its signing. */
+export interface UnsignedDocument {
+  number: string;
+  typeLabel: string;
+  version: number;
+  company: string;
+}
+
+function asUnsigned(rows: Awaited<ReturnType<typeof unsignedRows>>): UnsignedDocument | null {
+  const [first] = rows;
+  if (!first) return null;
+  const typeLabel = kindOf(first.type, first.subtype)?.label ?? '';
+  return { number: first.number, typeLabel, version: first.version, company: first.company };
+}
+
+type SealedRow = Awaited<ReturnType<typeof sealedRows>>[number];
+
+/** A sealed file as /verify states it: the document, the company, who signed (and countersigned) and when. */
+export interface SealedRecord {
+  /** The first signature's id: the record /verify/:record shows. */
+  record: string;
+  number: string;
+  typeLabel: string;
+  version: number;
+  company: string;
+  sealedAt: number;
+  sha256: string;
+  signers: { name: string; signedAt: number; countersigned: boolean }[];
+}
+
+function asRecord(rows: SealedRow[]): SealedRecord | null {
+  const [first] = rows;
+  if (!first) return null;
+  return {
+    record: first.id,
+    number: first.number,
+    typeLabel: kindOf(first.type, first.subtype)?.label ?? '',
+    version: first.version,
+    company: first.company,
+    sealedAt: Math.max(...rows.map((r) => r.sealedAt ?? 0)),
+    sha256: first.sha256 ?? '',
+    signers: rows.map((r) => ({ name: r.name, signedAt: r.signedAt, countersigned: r.outcome === 'countersigned' })),
+  };
+}
+
 /** What the public verify page may say about a sealed file: the document, the company and who signed. Nothing else. */
 export async function sealedBy(db: Db, sha256: string) {
-  const rows = await db
-    .select({
-      number: documents.number,
-      type: documents.type,
-      subtype: documents.subtype,
-      company: orgs.name,
-      name: signatures.signerName,
-      signedAt: signatures.signedAt,
-    })
-    .from(signatures)
-    .innerJoin(documents, eq(documents.id, signatures.documentId))
-    .innerJoin(orgs, eq(orgs.id, signatures.orgId))
-    .where(eq(signatures.sealedPdfSha256, sha256));
-  if (!rows[0]) return null;
-  const typeLabel = kindOf(rows[0].type, rows[0].subtype)?.label ?? '';
+  return asRecord(await sealedRows(db, { sha256 }));
+}
+
+/** The sealed file of a record id (any signature sealed into it), or null: unknown, declined or not sealed yet. */
+export async function sealedRecord(db: Db, record: string) {
+  return asRecord(await sealedRows(db, { record }));
+}
+
+/**
+ * Everything /verify looks up for one check, in one batch: the file's SHA-256 as a sealed file and as
+ * an unsigned PDF, the SHA-256 of the part a seal covers (a file with bytes appended after its seal),
+ * and whether a certificate we no longer configure sealed anything here (a rotated key). The
+ * certificate query runs only when asked (`certificateSha256` set): its column has no index.
+ */
+export async function verifyLookup(db: Db, q: { sha256: string; coveredSha256?: string; certificateSha256?: string }) {
+  const askCertificate = q.certificateSha256 ? 1 : 0;
+  const [sealed, unsigned, covered, certificate] = await db.batch([
+    sealedRows(db, { sha256: q.sha256 }),
+    unsignedRows(db, q.sha256),
+    sealedRows(db, { sha256: q.coveredSha256 ?? q.sha256 }),
+    db
+      .select({ id: signatures.id })
+      .from(signatures)
+      .where(and(sql`${askCertificate} = 1`, eq(signatures.sealCertificateSha256, q.certificateSha256 ?? '')))
+      .limit(1),
+  ]);
   return {
-    number: rows[0].number,
-    typeLabel,
-    company: rows[0].company,
-    signers: rows.map((r) => ({ name: r.name, signedAt: r.signedAt })),
+    sealed: asRecord(sealed),
+    unsigned: asUnsigned(unsigned),
+    covered: q.coveredSha256 ? asRecord(covered) : null,
+    storedCertificate: certificate.length > 0,
   };
 }
 

@@ -3,7 +3,8 @@ import { html } from '../../views/html';
 import { CompareBidsPage } from '../../views/dashboard/compare-bids';
 import { ConfirmPage, type Confirmation } from '../../views/dashboard/confirm';
 import { money, plural } from '../../views/format';
-import { VerifyPage } from '../../views/dashboard/decisions';
+import { ErrorPage } from '../../views/layout/page';
+import { VerifyPage, type VerifyPageProps } from '../../views/public/verify';
 import { currentUser } from '../auth/session';
 import { contractorActor } from '../conversation/activity';
 import { pdfResponse } from '../documents/pdf';
@@ -11,7 +12,6 @@ import { canTransition } from '../documents/status';
 import { Conflict, Refused } from '../errors';
 import { readCappedBody, type BodyCap } from '../http/body';
 import type { AppEnv } from '../http/context';
-import { sha256Hex } from '../http/crypto';
 import { notFound } from '../http/errors';
 import { clientIp, hitRateLimit } from '../http/rate-limit';
 import { pageContext, redirectWith, render } from '../http/render';
@@ -22,7 +22,16 @@ import type { ContractorActor } from '../documents/actions';
 import { loadDocument, showDocument } from '../documents/pages';
 import { FormCheck, readForm } from '../http/validate';
 import type { AppContext } from '../http/context';
-import { bidAcceptance, bidComparison, recipientToRemove, sealedBy, sealedPdf, signatureImage } from './queries';
+import {
+  bidAcceptance,
+  bidComparison,
+  recipientToRemove,
+  type SealedRecord,
+  sealedPdf,
+  sealedRecord,
+  signatureImage,
+} from './queries';
+import { checkFile, checkHash, isFileOf } from './verify';
 import { removeRecipient } from './recipients';
 
 /** "Accept ProFlow's bid?": what accepting writes into the budget and what happens to the rival bids. */
@@ -193,21 +202,67 @@ const TOO_BIG_TO_VERIFY = 'That file is larger than 30 MB; paste its SHA-256 ins
 /** /verify is public: its body is capped at the file limit (and a little for the form), never read past it. */
 export const VERIFY_BODY_CAP: BodyCap = { max: MAX_VERIFY_BYTES + 64 * 1024, message: TOO_BIG_TO_VERIFY };
 
-/** The public verify page: is this file an unaltered document signed here? Nothing else is revealed. */
+/** Whether a request is a check posted to /verify or a record's /verify/:record (app.ts caps their bodies). */
+export const isVerifyPath = (path: string) => path === '/verify' || /^\/verify\/[^/]+$/.test(path);
+
+const CHOOSE_FILE_OR_HASH = 'Choose a PDF file or paste a SHA-256 (64 hexadecimal characters).';
+const CHOOSE_FILE = 'Choose the signed PDF to check against this record.';
+
+/**
+ * A check posted to /verify (a file or a pasted hash) or to a record's page (a file): rate-limited per
+ * address in one bucket for both, the body capped (app.ts), the answer in words with its reading.
+ */
+async function verifyForm(c: AppContext, record?: SealedRecord) {
+  const nonce = c.get('nonce');
+  const csrf = c.get('csrf');
+  const page = (props: Partial<VerifyPageProps>, status: 200 | 422 | 429 = 200) =>
+    render(c, html`<${VerifyPage} nonce=${nonce} csrf=${csrf} record=${record} ...${props} />`, status);
+  const limit = await hitRateLimit(c.get('db'), `verify:${clientIp(c.req)}`, 30, 3_600_000);
+  if (!limit.allowed) return page({ error: 'Too many checks from your address. Try again in an hour.' }, 429);
+  const body = await readCappedBody(c);
+  const typed = !record && typeof body.sha256 === 'string' ? body.sha256.trim().slice(0, 200) : '';
+  if (body.file instanceof File && body.file.size > 0) {
+    if (body.file.size > MAX_VERIFY_BYTES) return page({ error: TOO_BIG_TO_VERIFY, sha256: typed }, 422);
+    const check = await checkFile(c.env, c.get('db'), new Uint8Array(await body.file.arrayBuffer()));
+    return page({ check, matchesRecord: record ? isFileOf(check, record) : undefined });
+  }
+  if (record) return page({ error: CHOOSE_FILE }, 422);
+  const sha = typed.toLowerCase();
+  if (!/^[0-9a-f]{64}$/.test(sha)) return page({ error: CHOOSE_FILE_OR_HASH, sha256: typed }, 422);
+  return page({ check: await checkHash(c.get('db'), sha) });
+}
+
+/** The sealed file of the record the address names (a signature id as the certificate page prints it), or null. */
+async function recordOf(c: AppContext) {
+  const id = c.req.param('record') ?? '';
+  return /^[a-z0-9]{1,40}$/.test(id) ? sealedRecord(c.get('db'), id) : null;
+}
+
+/** An unknown or unsealed record: the public 404 page, pointing back to /verify. */
+const noRecord = (c: AppContext) =>
+  render(
+    c,
+    html`<${ErrorPage} ctx=${{ nonce: c.get('nonce') }} status=${404} message=${NO_RECORD}
+      back=${{ href: '/verify', label: 'Verify a signed document' }} />`,
+    404,
+  );
+const NO_RECORD =
+  'No sealed document has this record number. Check the address on the signature certificate, ' +
+  'or upload the signed PDF at /verify.';
+
+/**
+ * The public verify page: is this file an unaltered document sealed here, and if not, what is it?
+ * Nothing is revealed but the document's label, the company and who signed when.
+ */
 export const verifyRoutes = new Hono<AppEnv>()
   .get('/verify', (c) => render(c, html`<${VerifyPage} nonce=${c.get('nonce')} csrf=${c.get('csrf')} />`))
-  .post('/verify', async (c) => {
-    const page = (props: { error?: string; result?: unknown; checked?: boolean }, status: 200 | 422 | 429 = 200) =>
-      render(c, html`<${VerifyPage} nonce=${c.get('nonce')} csrf=${c.get('csrf')} ...${props} />`, status);
-    const limit = await hitRateLimit(c.get('db'), `verify:${clientIp(c.req)}`, 30, 3_600_000);
-    if (!limit.allowed) return page({ error: 'Too many checks from your address. Try again in an hour.' }, 429);
-    const body = await readCappedBody(c);
-    let sha = typeof body.sha256 === 'string' ? body.sha256.trim().toLowerCase() : '';
-    if (body.file instanceof File && body.file.size > 0) {
-      if (body.file.size > MAX_VERIFY_BYTES) return page({ error: TOO_BIG_TO_VERIFY }, 422);
-      sha = await sha256Hex(new Uint8Array(await body.file.arrayBuffer()));
-    }
-    if (!/^[0-9a-f]{64}$/.test(sha))
-      return page({ error: 'Choose a PDF file or paste a SHA-256 (64 hexadecimal characters).' }, 422);
-    return page({ result: await sealedBy(c.get('db'), sha), checked: true });
+  .post('/verify', (c) => verifyForm(c))
+  .get('/verify/:record', async (c) => {
+    const record = await recordOf(c);
+    if (!record) return noRecord(c);
+    return render(c, html`<${VerifyPage} nonce=${c.get('nonce')} csrf=${c.get('csrf')} record=${record} />`);
+  })
+  .post('/verify/:record', async (c) => {
+    const record = await recordOf(c);
+    return record ? verifyForm(c, record) : noRecord(c);
   });

@@ -419,7 +419,7 @@ describe('drawn signature, sealed PDF and verify page in real Chromium', { timeo
       const i = Math.floor(changed.length / 2);
       changed[i] ^= 0x01;
       await check(changed, 'signed-changed.pdf');
-      await page.getByRole('alert').filter({ hasText: 'Not a document we signed, or it has been changed.' }).waitFor();
+      await page.getByRole('alert').filter({ hasText: 'Sealed by us, but changed' }).waitFor();
       assert.equal(await page.getByText('Verified.').count(), 0);
       await screenshot(page, 's5-verify-changed');
     } finally {

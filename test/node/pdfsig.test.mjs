@@ -8,7 +8,8 @@ import { renderDocumentPdf } from '../../src/pdf/render';
 import { sealPdf } from '../../src/signing/seal';
 import { makeSnapshot } from '../pdf-snapshot';
 
-// Poppler's pdfsig is the outside judge of the seal: it must call the file's signature valid, and
+// Poppler's pdfsig is the outside judge of the seal: for every key type (RSA 2048/3072/4096, EC P-256
+// and P-384, which hashes with SHA-384), certified (DocMDP), it must call the file's signature valid, and
 // invalid once a single signed byte changes. CI installs poppler-utils; elsewhere a missing pdfsig
 // skips this file with a note rather than failing it.
 
@@ -29,7 +30,7 @@ function pdfsig(bytes, name) {
   return run.stdout + run.stderr;
 }
 
-async function sealedDocument(key, certificate) {
+async function sealedDocument(key, certificate, extra = {}) {
   const snapshot = makeSnapshot();
   const { bytes } = await renderDocumentPdf(snapshot, {
     font: read('public/fonts/NotoSans-Regular.ttf'),
@@ -37,8 +38,13 @@ async function sealedDocument(key, certificate) {
     logo: null,
   });
   return sealPdf(bytes, {
-    privateKeyPem: read(`test/fixtures/${key}`).toString(),
-    certificatePem: read(`test/fixtures/${certificate}`).toString(),
+    signer: {
+      label: 'built-in key',
+      privateKeyPem: read(`test/fixtures/${key}`).toString(),
+      certificatePem: read(`test/fixtures/${certificate}`).toString(),
+    },
+    certify: true,
+    ...extra,
     name: 'Summit Ridge Builders',
     reason: 'Signed by Señor Muñoz; sealed by Contractor Portal',
     location: 'Boulder, CO',
@@ -64,6 +70,9 @@ describe.skipIf(!hasPdfsig && !process.env.CI)('sealed PDF in pdfsig', () => {
   for (const [label, key, certificate] of [
     ['RSA-2048', 'seal-test-key.pem', 'seal-test-cert.pem'],
     ['EC P-256', 'seal-test-ec-key.pem', 'seal-test-ec-cert.pem'],
+    ['EC P-384', 'seal-test-p384-key.pem', 'seal-test-p384-cert.pem'],
+    ['RSA-3072', 'seal-test-rsa3072-key.pem', 'seal-test-rsa3072-cert.pem'],
+    ['RSA-4096', 'seal-test-rsa4096-key.pem', 'seal-test-rsa4096-cert.pem'],
   ]) {
     it(`calls an ${label} seal valid, and invalid after one signed byte changes`, async () => {
       const sealed = await sealedDocument(key, certificate);
@@ -71,6 +80,7 @@ describe.skipIf(!hasPdfsig && !process.env.CI)('sealed PDF in pdfsig', () => {
       expect(report).toContain('Signature is Valid.');
       expect(report).toContain('Total document signed');
       expect(report).toContain('ETSI.CAdES.detached');
+      expect(report).toContain(`Signing Hash Algorithm: ${label === 'EC P-384' ? 'SHA-384' : 'SHA-256'}`);
 
       const tampered = sealed.slice();
       const at = await pageContentOffset(sealed);

@@ -74,8 +74,11 @@ describe.skipIf(!hasPoppler && !process.env.CI)('a version signed by two and cou
       },
     });
     const sealed = await sealPdf(signed, {
-      privateKeyPem: readFileSync(path.join(root, 'test/fixtures/seal-test-key.pem'), 'utf8'),
-      certificatePem: readFileSync(path.join(root, 'test/fixtures/seal-test-cert.pem'), 'utf8'),
+      signer: {
+        label: 'built-in key',
+        privateKeyPem: readFileSync(path.join(root, 'test/fixtures/seal-test-key.pem'), 'utf8'),
+        certificatePem: readFileSync(path.join(root, 'test/fixtures/seal-test-cert.pem'), 'utf8'),
+      },
       name: 'Summit Ridge Builders',
       reason: 'Dana Reyes, Sam Patel and Sam Carter signed Estimate EST-0004',
       signingTime: new Date('2026-12-02T17:30:00Z'),

@@ -1,6 +1,7 @@
 import { html } from '../html';
 import { Csrf, type FormState } from '../components/form';
 import { SignatureChoice } from '../components/signature-choice';
+import { COUNTERSIGN_STATEMENT } from '../portal/statement';
 
 // Issue 17, part C: the contractor's countersignature on the document page, once every signer signed.
 // The form is the portal's sign form (views/portal/decide.ts) for the contractor: the same pad and
@@ -74,7 +75,7 @@ export function CountersignPanel(p: CountersignPanelProps) {
             checked=${v.consent === 'yes'}
             aria-invalid=${e.consent ? 'true' : undefined}
             aria-describedby=${e.consent ? 'countersign-consent-error' : undefined}
-          /> I agree that my electronic signature is binding, as a handwritten one would be.</label>
+          /> ${COUNTERSIGN_STATEMENT}</label>
         <${FieldError} id="countersign-consent-error" text=${e.consent} />
       </fieldset>
       <div class="field">

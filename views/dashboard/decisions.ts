@@ -1,7 +1,7 @@
 import { html } from '../html';
 import { Csrf } from '../components/form';
 import { calendarDate, dateTime, money, quantity } from '../format';
-import { Document, type PageContext } from '../layout/page';
+import type { PageContext } from '../layout/page';
 
 export interface DecisionView {
   id: string;
@@ -166,68 +166,4 @@ function bidSummary({ bid, docId, csrf, tz }: { bid: BidView; docId: string; csr
       }
       <a class="btn" href=${`/jobs/${bid.jobId}/bids`}>Compare bids</a>
     </p>`;
-}
-
-export interface VerifyResult {
-  number: string;
-  typeLabel: string;
-  company: string;
-  signers: { name: string; signedAt: number }[];
-}
-
-const VERIFY_INTRO =
-  'Upload a signed PDF, or paste its SHA-256, to check that it is an unaltered document ' +
-  'signed through this portal.';
-
-export function VerifyPage({
-  nonce,
-  csrf,
-  result,
-  error,
-  checked,
-}: {
-  nonce: string;
-  csrf: string;
-  result?: VerifyResult | null;
-  error?: string;
-  checked?: boolean;
-}) {
-  const signedAt = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16);
-  return html`<${Document} title="Verify a signed document" nonce=${nonce} bodyClass="plain">
-    <main id="main" class="plain-main">
-      <div class="card narrow stack">
-        <h1>Verify a signed document</h1>
-        <p>${VERIFY_INTRO}</p>
-        ${
-          checked
-            ? result
-              ? html`<div class="outcome signed" role="status">
-                <p><strong>Verified.</strong> This is an unaltered signed document.</p>
-                <dl class="facts">
-                  <dt>Document</dt><dd>${result.typeLabel} ${result.number}</dd>
-                  <dt>Company</dt><dd>${result.company}</dd>
-                  ${result.signers.map((s) => html`<dt>Signed by</dt><dd>${s.name}, ${signedAt(s.signedAt)} UTC</dd>`)}
-                </dl>
-              </div>`
-              : html`<p class="form-summary" role="alert">Not a document we signed, or it has been changed.</p>`
-            : null
-        }
-        ${error ? html`<p class="form-summary" role="alert">${error}</p>` : null}
-        <form
-          method="post"
-          action=${`/verify?_csrf=${encodeURIComponent(csrf)}`}
-          enctype="multipart/form-data"
-          class="stack"
-          novalidate
-        >
-          <div class="field"><label for="verify-file">Signed PDF</label>
-            <input id="verify-file" name="file" type="file" accept="application/pdf" /></div>
-          <div class="field"><label for="verify-sha">or its SHA-256</label>
-            <input id="verify-sha" name="sha256" inputmode="latin" autocomplete="off" spellcheck="false"
-              placeholder="64 hexadecimal characters" /></div>
-          <div><button class="btn primary" type="submit">Verify</button></div>
-        </form>
-      </div>
-    </main>
-  <//>`;
 }

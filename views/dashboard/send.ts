@@ -5,6 +5,9 @@ import { DashboardPage, type PageContext } from '../layout/page';
 import type { DocumentSnapshot } from '../../src/documents/snapshot';
 import { PlanFields } from './settings-reminders';
 
+const CODE_HINT =
+  'Each signer gets a 6-digit code by email and enters it to sign: a forwarded link alone is not enough.';
+
 export function SendPage({
   ctx,
   docId,
@@ -18,6 +21,7 @@ export function SendPage({
   planFields,
   people = [],
   signersAllowed = false,
+  emailCodeAllowed = false,
 }: {
   ctx: PageContext;
   docId: string;
@@ -36,6 +40,8 @@ export function SendPage({
   people?: { id: string; name: string; email: string }[];
   /** A customer order: extra people may sign (else they can only get a copy), with an order and a countersignature. */
   signersAllowed?: boolean;
+  /** Issue 18: a document the recipient signs or approves can ask for a code emailed to them first. */
+  emailCodeAllowed?: boolean;
 }) {
   const who = side === 'customer' ? 'Customer' : 'Vendor';
   const previewPdf = html`<a class="btn" href=${`/documents/${docId}.pdf`}>Preview PDF</a>`;
@@ -71,6 +77,16 @@ export function SendPage({
         />
         <${Field} form=${form} name="message" label="Personal message (optional)" type="textarea" />
         <${RemindersChoice} form=${form} company=${companyReminders} fields=${planFields} />
+        ${
+          emailCodeAllowed
+            ? html`<${Checkbox}
+                form=${form}
+                name="emailCode"
+                label="Ask signers for a code emailed to them before they sign"
+                hint=${CODE_HINT}
+              />`
+            : null
+        }
         <dl class="facts">
           <dt>Subject</dt><dd>${subject}</dd>
           <dt>Signature</dt><dd>${snapshot.requireSignature ? 'Required' : 'Not required'}</dd>

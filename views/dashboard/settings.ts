@@ -71,6 +71,12 @@ export function SettingsPage({
         label="Ask me to countersign customer orders before they are sealed"
         hint="The send page’s countersign box starts from this; you can change it for each document."
       />
+      <${Checkbox}
+        form=${form}
+        name="emailCodeDefault"
+        label="Ask signers for a code emailed to them before they sign"
+        hint="For documents your customers and vendors sign or approve. The send page’s box starts from this."
+      />
       <div><button class="btn primary" type="submit">Save settings</button></div>
     </form>
     <section class="card stack" aria-labelledby="logo-h">

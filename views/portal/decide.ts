@@ -33,6 +33,55 @@ export interface SignPanelProps {
   values?: Record<string, string>;
   /** Several signers (issue 17): "Dana Reyes and Sam Patel sign this estimate. Sam Patel signed on Dec 2." */
   signersNote?: string | null;
+  /** Issue 18: the document asks for a code emailed to the signer before they sign. */
+  emailCode?: EmailCodeProps | null;
+  /** The sign form's field its refusal is about (`code`: a wrong emailed code). */
+  signField?: string;
+}
+
+export interface EmailCodeProps {
+  /** "d***@example.com" */
+  to: string;
+  /** "/portal/documents/:id#sign-code" */
+  action: string;
+  /** After "Email me a code": "We emailed a 6-digit code to d***@example.com. It expires in 10 minutes." */
+  sent?: string;
+  /** "Email me a code" refused (too many an hour, the document moved on). */
+  error?: string;
+}
+
+/**
+ * Issue 18: the emailed code, inside the sign form above its button. "Email me a code" belongs to its
+ * own small form after the sign form (the `form` attribute), so it never submits the signature, and
+ * Enter in the code field signs.
+ */
+function CodeField({ e, value, error }: { e: EmailCodeProps; value: string; error?: string }) {
+  return html`<div class="field email-code" id=${e.error ? undefined : 'sign-code'}>
+    ${e.sent ? html`<p role="status">${e.sent}</p>` : html`<p>We’ll email a 6-digit code to ${e.to}.</p>`}
+    <${Refusal} text=${e.error} id="sign-code" />
+    <p>
+      <button class="btn" type="submit" form="email-code-form">
+        ${e.sent ? 'Email me a new code' : 'Email me a code'}
+      </button>
+    </p>
+    <label for="sign-code-input">6-digit code</label>
+    <input
+      id="sign-code-input"
+      name="code"
+      autocomplete="one-time-code"
+      inputmode="numeric"
+      maxlength="12"
+      required
+      value=${value}
+      aria-invalid=${error ? 'true' : undefined}
+      aria-describedby=${error ? 'sign-code-error' : undefined}
+    />
+    ${
+      error
+        ? html`<p class="error" id="sign-code-error" role="alert" tabindex="-1" data-focus-error>${error}</p>`
+        : null
+    }
+  </div>`;
 }
 
 /**
@@ -77,7 +126,10 @@ export function SignPanel(p: SignPanelProps) {
   const v = p.values ?? {};
   const button = signButtonLabel(p);
   const drawn = v.signature?.startsWith(PNG_DATA) ? v.signature : '';
-  return html`<section class="card stack next-step" aria-labelledby="sign-h" id=${p.error ? undefined : 'sign'}>
+  // A refused code is said once, on its field (announced and focused there); other refusals lead the form.
+  const codeError = p.emailCode && p.signField === 'code' ? p.error : undefined;
+  const summary = codeError ? undefined : p.error;
+  return html`<section class="card stack next-step" aria-labelledby="sign-h" id=${summary ? undefined : 'sign'}>
     <h2 id="sign-h">${p.requireSignature ? 'Review and sign' : `Review and ${p.verb.toLowerCase()}`}</h2>
     ${p.signersNote ? html`<p class="signers-note">${p.signersNote}</p>` : null}
     <form method="post" action=${p.action} class="stack sign-form" data-sign-form data-method=${v.method ?? ''}>
@@ -86,7 +138,7 @@ export function SignPanel(p: SignPanelProps) {
       <input type="hidden" name="versionHash" value=${p.versionHash} />
       <input type="hidden" name="idempotencyKey" value=${p.idempotencyKey} />
       ${p.comparedTo ? html`<input type="hidden" name="comparedTo" value=${p.comparedTo} />` : null}
-      <${Refusal} text=${p.error} id="sign" />
+      <${Refusal} text=${summary} id="sign" />
       ${
         p.needsConsent
           ? html`<fieldset class="consent">
@@ -116,9 +168,27 @@ export function SignPanel(p: SignPanelProps) {
           ? html`<${SignatureChoice} method=${v.method} drawn=${drawn} name=${v.name ?? p.name} />`
           : html`<input type="hidden" name="method" value="typed" />`
       }
+      ${
+        p.emailCode
+          ? html`<${CodeField}
+              e=${p.emailCode}
+              value=${v.code ?? ''}
+              error=${codeError}
+            />`
+          : null
+      }
       <p class="small muted">${signingStatement(p)}</p>
       <div><button class="btn primary big" type="submit">${button}</button></div>
     </form>
+    ${
+      p.emailCode
+        ? html`<form method="post" action=${p.emailCode.action} id="email-code-form">
+            <input type="hidden" name="_csrf" value=${p.csrf} />
+            <input type="hidden" name="intent" value="email_code" />
+            <input type="hidden" name="versionHash" value=${p.versionHash} />
+          </form>`
+        : null
+    }
     ${
       p.confirmDecline
         ? html`<${DeclineConfirm} ...${p} />`

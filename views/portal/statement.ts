@@ -14,9 +14,16 @@ export interface StatementInput {
 export const signButtonLabel = (s: Pick<StatementInput, 'verb' | 'requireSignature'>) =>
   s.requireSignature ? `${s.verb} & sign` : s.verb;
 
-/** "By clicking “Approve & sign” you approve this version of Estimate EST-0004 (rev 2), shown above, and sign it electronically." */
+/**
+ * "By clicking “Approve & sign” you approve this version of Estimate EST-0004 (rev 2), shown above, and
+ * sign it electronically."
+ */
 export function signingStatement(s: StatementInput): string {
   const agree = s.verb === 'Approve' ? 'approve' : 'accept';
   const andSign = s.requireSignature ? ', and sign it electronically' : '';
-  return `By clicking “${signButtonLabel(s)}” you ${agree} this version of ${s.docLabel} (rev ${s.version}), shown above${andSign}.`;
+  const what = `this version of ${s.docLabel} (rev ${s.version}), shown above${andSign}`;
+  return `By clicking “${signButtonLabel(s)}” you ${agree} ${what}.`;
 }
+
+/** The sentence the contractor's countersigner agrees to (the countersign panel), quoted by the certificate. */
+export const COUNTERSIGN_STATEMENT = 'I agree that my electronic signature is binding, as a handwritten one would be.';
