@@ -208,7 +208,7 @@ export interface VerifyPageProps {
 export function VerifyPage({ nonce, csrf, record, check, matchesRecord, error, sha256 }: VerifyPageProps) {
   const action = record ? `/verify/${record.record}` : '/verify';
   const title = record ? `Signature record ${record.record}` : 'Verify a signed document';
-  return html`<${Document} title=${title} nonce=${nonce} bodyClass="plain">
+  return html`<${Document} title=${title} nonce=${nonce} bodyClass="plain" styles=${['/verify.css']}>
     <main id="main" class="plain-main">
       <div class="card narrow verify stack">
         <h1>${record ? 'Signature record' : 'Verify a signed document'}</h1>
