@@ -141,7 +141,9 @@ describe("the contractor's document page: decision first, a timeline worth readi
       const consent = panel.getByRole('checkbox', { name: /agree to use electronic records and signatures/ });
       if (await consent.count()) await consent.check();
       await panel.getByLabel('Type it').check();
-      await Promise.all([reader.waitForNavigation(), panel.getByRole('button', { name: /& sign$/ }).click()]);
+      // The answer's HTML is what counts here; its subresources' load can wait behind the seal being made.
+      const signedPage = reader.waitForNavigation({ waitUntil: 'domcontentloaded' });
+      await Promise.all([signedPage, panel.getByRole('button', { name: /& sign$/ }).click()]);
       await reader.getByRole('heading', { level: 2, name: /^Signed by / }).waitFor();
     } finally {
       await phone.close();
