@@ -20,7 +20,12 @@ export async function createFromBudget(page, { job = KITCHEN, kind = /^Estimate\
   await page.goto('/jobs');
   await page.getByRole('link', { name: job, exact: true }).click();
   await page.getByRole('link', { name: 'New document' }).first().click();
-  await page.getByRole('link', { name: kind }).click();
+  // Ticking waits for the page's module script (public/select-items.js), which syncs every group box to
+  // its items when it starts: a box ticked before it ran was unticked again under load.
+  await Promise.all([
+    page.waitForNavigation({ waitUntil: 'domcontentloaded' }),
+    page.getByRole('link', { name: kind }).click(),
+  ]);
   for (const g of groups) await page.getByLabel(g, { exact: true }).check();
   await Promise.all([
     page.waitForURL(/\/documents\/[a-z0-9]+(\?|$)/),
@@ -53,7 +58,8 @@ export async function linkFromMail(page, { to, subject, pattern = PORTAL_LINK })
     const row = page.locator('table.mail-list tbody tr').filter({ hasText: to }).filter({ hasText: subject }).first();
     if (await row.count()) {
       await row.getByRole('link').click();
-      await page.waitForURL(/\/dev\/mail\/[a-z0-9]+$/);
+      // The message's text is what is read: its HTML preview's images need not finish loading.
+      await page.waitForURL(/\/dev\/mail\/[a-z0-9]+$/, { waitUntil: 'domcontentloaded' });
       const text = await page.locator('details pre.mail-text').textContent();
       const link = pattern.exec(text)?.[0];
       assert.ok(link, `a link like ${pattern} in the mail to ${to}:\n${text}`);
