@@ -39,3 +39,10 @@ export interface Env {
  */
 export const isLocal = (env: Pick<Env, 'ENVIRONMENT'>) =>
   env.ENVIRONMENT === 'development' || env.ENVIRONMENT === 'test';
+
+/** This machine, by name or address. */
+export const isLoopback = (hostname: string) => hostname === 'localhost' || hostname === '127.0.0.1';
+
+/** Plain http to this machine, allowed only locally: a development stand-in for an https service. */
+export const localPlainHttp = (env: { ENVIRONMENT?: string }, url: URL) =>
+  isLocal({ ENVIRONMENT: env.ENVIRONMENT ?? '' }) && url.protocol === 'http:' && isLoopback(url.hostname);

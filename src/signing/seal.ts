@@ -26,6 +26,7 @@ import {
   signatureScheme,
   verifySignature,
 } from './der';
+import { isLoopback, localPlainHttp } from '../env';
 import { requestTimestamp, type TimestampAuthority, verifyTimestampToken } from './timestamp';
 
 // The seal: a PAdES baseline signature (a detached CAdES CMS, SubFilter ETSI.CAdES.detached) over
@@ -33,8 +34,6 @@ import { requestTimestamp, type TimestampAuthority, verifyTimestampToken } from 
 // It certifies the document (DocMDP, P=2: only form filling and further signatures allowed), and
 // carries an RFC 3161 timestamp of its signature when a timestamp authority is configured (B-T).
 // The CMS is written here as DER by hand: pkijs would add ~110 KiB gzip to the Worker for it.
-
-// ---- Issue 18 contract (other parts code against these; the seal's part fills them in) ----
 
 /** Who makes the seal's signature: the built-in WebCrypto key, or a remote signing service. */
 export interface SealSigner {
@@ -72,8 +71,7 @@ export function sealSignerFromEnv(env: {
     } catch {
       throw new Error('SEAL_SIGNER_URL is not a URL');
     }
-    const local = env.ENVIRONMENT === 'development' || env.ENVIRONMENT === 'test';
-    if (url.protocol !== 'https:' && !(local && url.protocol === 'http:' && isLoopback(url.hostname)))
+    if (url.protocol !== 'https:' && !localPlainHttp(env, url))
       throw new Error('SEAL_SIGNER_URL must be https (plain http only to localhost, in development and tests)');
     return {
       certificatePem: env.SEAL_CERTIFICATE,
@@ -84,8 +82,6 @@ export function sealSignerFromEnv(env: {
   if (!env.SEAL_PRIVATE_KEY) return null;
   return { certificatePem: env.SEAL_CERTIFICATE, label: 'built-in key', privateKeyPem: env.SEAL_PRIVATE_KEY };
 }
-
-const isLoopback = (hostname: string) => hostname === 'localhost' || hostname === '127.0.0.1';
 
 /** What the certificate page and /verify say about a sealing certificate. */
 export interface CertificateSummary {
@@ -164,8 +160,6 @@ export async function readSeal(pdf: Uint8Array): Promise<SealReading> {
     return reading; // what was read so far; an unreadable CMS leaves no certificate
   }
 }
-
-// ---- end of the issue 18 contract ----
 
 export interface SealOptions {
   signer: SealSigner;

@@ -19,6 +19,7 @@ import {
   signatureScheme,
   verifySignature,
 } from './der';
+import { isLoopback, localPlainHttp } from '../env';
 
 // An RFC 3161 timestamp client, DER by hand (pkijs stays out of the Worker). The seal asks a
 // timestamp authority to sign the SHA-256 of its CMS signature value; the token it answers with goes
@@ -51,13 +52,10 @@ export function timestampAuthorityFromEnv(env: {
     throw new Error('TSA_URL is not a URL');
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('TSA_URL must be https or http');
-  const local = env.ENVIRONMENT === 'development' || env.ENVIRONMENT === 'test';
-  if (env.TSA_AUTHORIZATION && url.protocol === 'http:' && !(local && isLoopback(url.hostname)))
+  if (env.TSA_AUTHORIZATION && url.protocol === 'http:' && !localPlainHttp(env, url))
     throw new Error('TSA_AUTHORIZATION is sent over https only: make TSA_URL https (or drop the credentials)');
   return { url: url.href, authorization: env.TSA_AUTHORIZATION };
 }
-
-const isLoopback = (hostname: string) => hostname === 'localhost' || hostname === '127.0.0.1';
 
 /** What a timestamp token says (its TSTInfo), as read by readTimestampToken: its signature unchecked. */
 export interface TimestampReading {
