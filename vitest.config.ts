@@ -32,9 +32,13 @@ export default defineConfig(async () => {
           plugins: [
             stripeWithoutSourcemaps,
             cloudflareTest({
-              main: './src/index.ts',
+              // The page Worker and the PDF Worker's PdfService in one entry (test/worker.ts).
+              main: './test/worker.ts',
               wrangler: { configPath: './wrangler.toml' },
               miniflare: {
+                // wrangler.toml binds PDF to the contractor-portal-pdf Worker; here, to this Worker's own
+                // PdfService entrypoint (miniflare's kCurrentWorker), so the RPC path is the real one.
+                serviceBindings: { PDF: { name: Symbol.for('miniflare.kCurrentWorker'), entrypoint: 'PdfService' } },
                 bindings: {
                   TEST_MIGRATIONS: migrations,
                   ENVIRONMENT: 'test',

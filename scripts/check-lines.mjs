@@ -18,7 +18,8 @@ function walk(dir, ext, deep) {
   for (const entry of readdirSync(join(root, dir), { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) {
-      if (deep && entry.name !== 'node_modules' && entry.name !== 'migrations') out = out.concat(walk(path, ext, deep));
+      if (deep && !entry.name.startsWith('.') && entry.name !== 'node_modules' && entry.name !== 'migrations')
+        out = out.concat(walk(path, ext, deep));
     } else if (entry.name.endsWith(ext)) out.push(path);
   }
   return out;

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npm run dev`: secrets in .dev.vars (made when missing), local migrations, wrangler dev on
-// port 8787, then the idempotent demo seed. Extra flags: --port N, --persist-to DIR, --no-seed,
+// `npm run dev`: secrets in .dev.vars (made when missing), local migrations, wrangler dev of both
+// Workers (the page Worker on port 8787, the PDF Worker behind its service binding), then the
+// idempotent demo seed. Extra flags: --port N, --persist-to DIR, --no-seed,
 // --no-migrate (DIR already holds the migrated database: the browser tests copy one they migrated once),
 // --inspector-port N, --origin URL; anything after `--` goes to wrangler dev as it is.
 // Every link in an email names APP_ORIGIN, so it is set to this server's own address
@@ -41,6 +42,12 @@ const dev = spawn(
   [
     ...wrangler,
     'dev',
+    // Both Workers in one process (issue 19): the page Worker (the first config: the one served on the
+    // port) and the PDF Worker its PDF service binding calls.
+    '-c',
+    'wrangler.toml',
+    '-c',
+    'src/pdf/wrangler.toml',
     '--port',
     String(port),
     '--ip',

@@ -5,7 +5,6 @@ import { commentHandler, conversationRoutes, isUploadPath, UPLOAD_BODY_CAP } fro
 import { authRoutes } from './auth/routes';
 import { loadUser, requireUser } from './auth/session';
 import { budgetRoutes } from './budget/routes';
-import { database } from './db/client';
 import { deadlineRoutes } from './deadlines/routes';
 import { devRoutes } from './dev/routes';
 import { devStripeRoutes } from './dev/stripe-routes';
@@ -20,6 +19,7 @@ import { capBody } from './http/body';
 import { csrf } from './http/csrf';
 import { onError, onNotFound } from './http/errors';
 import { flashes } from './http/flash';
+import { replicaSession } from './http/replicas';
 import { WEBHOOK_BODY_CAP, WEBHOOK_PATH, webhookRoutes } from './payments/webhook-routes';
 import { portalApp } from './portal/guard';
 import { showPortalDocument } from './portal/pages';
@@ -50,10 +50,8 @@ export function buildApp() {
   app.use('*', appHostOnly);
   // Before any cookie or session: crawlers get one answer.
   app.get('/robots.txt', robotsTxt);
-  app.use('*', async (c, next) => {
-    c.set('db', database(c.env.DB));
-    return next();
-  });
+  // Every request's D1 session: from the browser's bookmark or its route's constraint (http/replicas.ts).
+  app.use('*', replicaSession);
   app.use('*', flashes);
   // Forms are small; each upload route has its own cap. Nothing reads a body here: the cap is
   // checked against Content-Length and counted while the handler reads, after CSRF and the session.

@@ -1,3 +1,4 @@
+import type { PdfService } from './pdf/worker';
 import type { DocumentRoom } from './rooms/document-room';
 
 export interface Env {
@@ -5,6 +6,8 @@ export interface Env {
   FILES: R2Bucket;
   ASSETS: Fetcher;
   DOCUMENT_ROOM: DurableObjectNamespace<DocumentRoom>;
+  /** The PDF Worker (src/pdf/worker.ts): pdf-lib and fontkit, over RPC (issue 19). */
+  PDF: Service<PdfService>;
   ENVIRONMENT: string; // "development" (scripts/dev.mjs), "test" (vitest) or anything else: a deployment
   APP_NAME: string;
   APP_ORIGIN: string; // the app's one address: every emailed link names it; deployments serve no other host

@@ -3,11 +3,16 @@
 // workerd, seconds apiece, so an area's tests share one load. Each describe keeps its own fixtures.
 import { env } from 'cloudflare:workers';
 import { and, desc, eq } from 'drizzle-orm';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { accountTokens, orgs, outbox, sessions, users } from '../src/db/schema';
 import { sha256Hex } from '../src/http/crypto';
 import { Browser, db, location, PASSWORD, signUp, uniqueEmail } from './helpers';
 import { stateChanges, storeState, Visitor, watchWrites } from './hostile';
+import { companyWithBudget, createDocument, sendDocument } from './fixtures';
+import { Hono } from 'hono';
+import { checksOwnSession, loadUser, requireUser } from '../src/auth/session';
+import { database } from '../src/db/client';
+import type { AppEnv } from '../src/http/context';
 
 describe('signing up and in', () => {
   describe('sign-up', () => {
@@ -1011,5 +1016,137 @@ describe('the sign-in page fits', () => {
       const summary = text(summaryOf(await res.text()));
       expect(summary).toBe('Please fix the 2 fields marked below.');
     });
+  });
+});
+
+// Issue 19: the job page and the contractor's document page check the session inside their own batch of
+// reads (auth/session.ts requireUserWith, one D1 round trip; the counts are in budgets.test.ts). Every
+// answer a session that is not live, or not this company's, got before stays the same.
+describe('pages that check the session in their own batch', () => {
+  let a: Awaited<ReturnType<typeof companyWithBudget>>;
+  let b: Awaited<ReturnType<typeof companyWithBudget>>;
+  let pages: { name: string; path: string; shows: string }[];
+
+  /** Another browser signed in as A's owner: its own session row, which a test may end. */
+  async function secondSession() {
+    const browser = new Browser();
+    const res = await browser.post('/sign-in', { email: a.email, password: PASSWORD });
+    expect(res.status).toBe(303);
+    const token = browser.cookies.get('cp_session')!;
+    expect(token).toBeTruthy();
+    return { browser, hash: await sha256Hex(token) };
+  }
+
+  beforeAll(async () => {
+    a = await companyWithBudget({ company: 'Batchwise Builders' });
+    b = await companyWithBudget({ company: 'Other Company Builders' });
+    const documentId = await createDocument(a.browser, a.jobId, 'estimate', { group: a.groups.demolition });
+    await sendDocument(a.browser, documentId);
+    const doc = await db().query.documents.findFirst({ where: (d, { eq }) => eq(d.id, documentId) });
+    pages = [
+      { name: 'job page', path: `/jobs/${a.jobId}`, shows: 'Remove cabinets' },
+      { name: 'document page', path: `/documents/${documentId}`, shows: doc!.number },
+    ];
+  }, 120_000);
+
+  it('a live session sees the page, with its user and company in the layout', async () => {
+    for (const p of pages) {
+      const res = await a.browser.get(p.path);
+      const html = await res.text();
+      expect(res.status, p.name).toBe(200);
+      expect(html, p.name).toContain(p.shows);
+      expect(html, p.name).toContain('Batchwise Builders');
+      expect(html, p.name).toMatch(/name="_csrf" value="[A-Za-z0-9_-]{20,}"/);
+    }
+  });
+
+  it('no session, a made-up one, an expired one and a signed-out one go to sign-in and show nothing', async () => {
+    const expired = await secondSession();
+    await db()
+      .update(sessions)
+      .set({ expiresAt: Date.now() - 1000 })
+      .where(eq(sessions.id, expired.hash));
+    const revoked = await secondSession();
+    await db().delete(sessions).where(eq(sessions.id, revoked.hash));
+    const madeUp = new Browser();
+    madeUp.cookies.set('cp_session', 'x'.repeat(43));
+    for (const [who, browser] of [
+      ['no session', new Browser()],
+      ['made-up session', madeUp],
+      ['expired session', expired.browser],
+      ['revoked session', revoked.browser],
+    ] as const) {
+      for (const p of pages) {
+        const res = await browser.get(`${p.path}?before=5`);
+        expect(res.status, `${who}: ${p.name}`).toBe(303);
+        expect(location(res), `${who}: ${p.name}`).toBe(`/sign-in?next=${encodeURIComponent(`${p.path}?before=5`)}`);
+        expect(await res.text(), `${who}: ${p.name}`).not.toContain(p.shows);
+      }
+    }
+  });
+
+  it("another company's session gets the 404 page, naming nothing of A's", async () => {
+    for (const p of pages) {
+      const res = await b.browser.get(p.path);
+      const html = await res.text();
+      expect(res.status, p.name).toBe(404);
+      expect(html, p.name).not.toContain(p.shows);
+      expect(html, p.name).not.toContain('Batchwise Builders');
+    }
+  });
+
+  it('two loads at once with one session both render; a sign-out racing a load never leaves the page shown', async () => {
+    for (const p of pages) {
+      const both = await Promise.all([a.browser.get(p.path), a.browser.get(p.path)]);
+      expect(
+        both.map((r) => r.status),
+        p.name,
+      ).toEqual([200, 200]);
+    }
+    for (let i = 0; i < 4; i++) {
+      const { browser } = await secondSession();
+      const token = browser.cookies.get('cp_session')!;
+      const [page, out] = await Promise.all([browser.get(pages[i % 2].path), browser.post('/sign-out')]);
+      expect(out.status).toBe(303);
+      expect([200, 303], `race ${i}: ${page.status}`).toContain(page.status);
+      // Once the sign-out has answered, its token never shows the page again.
+      browser.cookies.set('cp_session', token);
+      for (const p of pages) expect((await browser.get(p.path)).status, `after sign-out: ${p.name}`).toBe(303);
+    }
+  });
+
+  it('a page marked as checking its own session that forgets to check shows nothing: the sign-in redirect', async () => {
+    const app = new Hono<AppEnv>();
+    app.use('*', (c, next) => {
+      c.set('db', database(env.DB));
+      return next();
+    });
+    app.use('*', loadUser);
+    const dashboard = new Hono<AppEnv>();
+    dashboard.use('*', requireUser);
+    dashboard.get(
+      '/forgetful',
+      checksOwnSession((c) => c.text('rows of nobody in particular')),
+    );
+    dashboard.get('/checked', (c) => c.text(`checked by the middleware: ${c.get('user')?.orgId}`));
+    app.route('/', dashboard);
+    const { browser } = await secondSession();
+    const ctx = { waitUntil: () => undefined, passThroughOnException: () => undefined } as unknown as ExecutionContext;
+    const get = (path: string) =>
+      app.fetch(
+        new Request(`http://localhost${path}`, {
+          headers: { Cookie: `cp_session=${browser.cookies.get('cp_session')}` },
+        }),
+        env,
+        ctx,
+      );
+    const forgot = await get('/forgetful');
+    expect(forgot.status).toBe(303);
+    expect(forgot.headers.get('Location')).toBe('/sign-in?next=%2Fforgetful');
+    expect(await forgot.text()).not.toContain('rows of nobody');
+    // A route not marked keeps the middleware's own check.
+    const checked = await get('/checked');
+    expect(checked.status).toBe(200);
+    expect(await checked.text()).toBe(`checked by the middleware: ${a.orgId}`);
   });
 });

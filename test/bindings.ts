@@ -38,6 +38,7 @@ const SQL = new WeakMap<object, string>();
  */
 export function countingD1(real: D1Database = env.DB, faults: D1Faults = {}) {
   const calls: D1Call[] = [];
+  const sessions: string[] = [];
 
   const statement = (stmt: D1PreparedStatement, sql: string): D1PreparedStatement => {
     const trip = <T>(kind: D1Call['kind'], run: () => Promise<T>): Promise<T> => {
@@ -75,17 +76,25 @@ export function countingD1(real: D1Database = env.DB, faults: D1Faults = {}) {
         calls.push({ kind: 'dump', sql: [] });
         return (d1 as D1Database).dump();
       },
-      withSession: (constraint?: string) => database((d1 as D1Database).withSession(constraint as never)),
+      withSession: (constraint?: string) => {
+        sessions.push(constraint ?? '');
+        return database((d1 as D1Database).withSession(constraint as never));
+      },
+      // A session's position (issue 19): what the real session reached; the binding itself has none.
+      getBookmark: () => ('getBookmark' in d1 ? d1.getBookmark() : null),
     }) as unknown as D1Database;
 
   return {
     d1: database(real),
     calls,
+    /** The argument of every withSession() (a constraint or a bookmark), in order: how each session began. */
+    sessions,
     get count() {
       return calls.length;
     },
     reset() {
       calls.length = 0;
+      sessions.length = 0;
     },
     /** One line per round trip, for a failing assertion's message. */
     describe() {

@@ -553,9 +553,11 @@ describe('security review', () => {
   });
 
   describe('error pages', () => {
-    const failingDb = () =>
+    const failingDb = (): D1Database =>
       new Proxy(env.DB, {
         get(target, prop) {
+          // Issue 19: requests read and write through a D1 session, which fails the same way.
+          if (prop === 'withSession') return () => failingDb();
           if (prop === 'prepare' || prop === 'batch' || prop === 'exec') {
             return () => {
               throw new Error('D1 is down (at runQuery (/work/main/src/db/client.ts:12:7))');

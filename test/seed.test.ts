@@ -1,11 +1,12 @@
 import { count, eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { env } from 'cloudflare:workers';
-import { seedBench, seedBenchSigning } from '../src/dev/bench-seed';
+import { benchShape, seedBench, seedBenchSigning } from '../src/dev/bench-seed';
 import { DEMO_EMAIL, DEMO_ORG_ID, DEMO_PASSWORD, seedDemo } from '../src/dev/seed';
 import { Conflict } from '../src/errors';
 import {
   accounts,
+  activity,
   comments,
   contacts,
   costGroups,
@@ -159,6 +160,18 @@ describe('the demo contractor', () => {
 });
 
 describe('the benchmark seed', () => {
+  it("at scale 10 is issue 19's ×10 company", () => {
+    expect(benchShape(10)).toMatchObject({
+      jobs: 300,
+      bigBudgetItems: 2_000,
+      portalDocs: 400,
+      comments: 600,
+      activityRows: 10_000,
+      orderLines: 120,
+    });
+    expect(benchShape()).toMatchObject({ jobs: 30, bigBudgetItems: 200, portalDocs: 40, comments: 60 });
+  });
+
   it('sends every portal document through the real send path, and refuses to run twice', async () => {
     const data = await seedBench(env, db(), 'http://localhost');
     expect(data).toMatchObject({ email: 'bench@bench.test', portalDocuments: 40 });
@@ -170,6 +183,15 @@ describe('the benchmark seed', () => {
     expect(await env.FILES.head(order!.pdfKey!)).not.toBeNull();
     expect(await db().$count(comments, eq(comments.documentId, data.orderId))).toBe(60);
     expect(await db().$count(files, eq(files.documentId, data.orderId))).toBe(12);
+    // Issue 19: the company's history is 1,000 activity rows at scale 1 (10,000 at ×10).
+    expect(await db().$count(activity, eq(activity.orgId, 'benchorg00000001'))).toBe(1_000);
+    expect(data.counts).toMatchObject({
+      jobs: 30,
+      bigBudgetItems: 200,
+      portalJobs: 8,
+      comments: 60,
+      activityRows: 1_000,
+    });
     await expect(seedBench(env, db(), 'http://localhost')).rejects.toBeInstanceOf(Conflict);
 
     const signing = await seedBenchSigning(env, db(), 'http://localhost', 3);

@@ -1,10 +1,13 @@
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { and, eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { activity, bids, costGroups, costItems, documents, documentVersions, signatures } from '../src/db/schema';
 import { database } from '../src/db/client';
+import type { Env } from '../src/env';
+import worker from '../src/index';
 import { finalizeSignature } from '../src/signing/finalize';
-import { Browser, createAccount, db, location, viaEdge } from './helpers';
+import { BASE, Browser, createAccount, db, location, viaEdge } from './helpers';
 import { editDraft } from './portal-fixtures';
 import { pngDataUrl } from './hostile';
 import { companyWithBudget, createDocument, sendDocument, sentToRecipient } from './fixtures';
@@ -262,6 +265,44 @@ describe('approve and sign', () => {
     expect((await db().select().from(signatures).where(eq(signatures.id, sig.id)))[0].sealedPdfSha256).toMatch(
       /^[0-9a-f]{64}$/,
     );
+  });
+  it('the PDF Worker unavailable (its RPC throws): the signer is answered, the version stays "finalizing", the cron seals it', async () => {
+    const { id, r, hash } = await sentTo('estimate');
+    const down = () => Promise.reject(new Error('PDF Worker unavailable'));
+    const withoutPdf = {
+      ...env,
+      PDF: { renderDocument: down, signedPdf: down, sealPlaceholder: down },
+    } as unknown as Env;
+    const form = new URLSearchParams({
+      _csrf: await r.csrf(),
+      versionHash: hash,
+      idempotencyKey: 'k-pdf-down-1',
+      name: 'Dana Reyes',
+      method: 'typed',
+      consent: 'yes',
+    });
+    const request = r.request(`/portal/documents/${id}/sign`, {
+      method: 'POST',
+      body: form,
+      headers: { Origin: BASE, 'Content-Type': 'application/x-www-form-urlencoded' },
+    });
+    const ctx = createExecutionContext();
+    const res = await worker.fetch(request, withoutPdf, ctx);
+    await waitOnExecutionContext(ctx); // the sealing the response deferred has run (and failed)
+    expect(res.status).toBe(303);
+    const [sig] = await db().select().from(signatures).where(eq(signatures.documentId, id));
+    expect(sig.outcome).toBe('signed');
+    expect(sig.sealedAt).toBeNull();
+    expect(sig.sealError).toContain('PDF Worker unavailable');
+    expect(await (await co.browser.get(`/documents/${id}`)).text()).toContain('Finalizing the signed PDF');
+    // The cron's retry, with the PDF Worker back.
+    const cron = createExecutionContext();
+    await worker.scheduled(createScheduledController({ cron: '*/5 * * * *' }), env, cron);
+    await waitOnExecutionContext(cron);
+    const [sealed] = await db().select().from(signatures).where(eq(signatures.id, sig.id));
+    expect(sealed.sealedAt).not.toBeNull();
+    expect(sealed.sealError).toBeNull();
+    expect(sealed.sealedPdfSha256).toMatch(/^[0-9a-f]{64}$/);
   });
 });
 

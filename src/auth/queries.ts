@@ -1,5 +1,5 @@
 import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
-import { prepared, type Db } from '../db/client';
+import { allPrepared, distinct, prepared, type Db, type Rows } from '../db/client';
 import { type AccountTokenKind, accountTokens, invites, orgs, sessions, users } from '../db/schema';
 import type { OrgSummary, SignedInUser } from '../http/context';
 
@@ -10,38 +10,52 @@ export async function findUserByEmail(db: Db, email: string) {
   return db.query.users.findFirst({ where: eq(users.email, email) });
 }
 
-const sessionQuery = (db: Db) =>
+/** The contractor's session with its user and org; distinct aliases, as it also runs inside a page's batch. */
+export const userSessionQuery = (db: Db) =>
   db
-    .select({
-      expiresAt: sessions.expiresAt,
-      lastSeenAt: sessions.lastSeenAt,
-      user: { id: users.id, orgId: users.orgId, email: users.email, name: users.name, role: users.role },
-      org: {
-        id: orgs.id,
-        name: orgs.name,
-        timeZone: orgs.timeZone,
-        currency: orgs.currency,
-        brandColor: orgs.brandColor,
-        logoKey: orgs.logoKey,
-      },
-    })
+    .select(
+      distinct({
+        expiresAt: sessions.expiresAt,
+        lastSeenAt: sessions.lastSeenAt,
+        user: { id: users.id, orgId: users.orgId, email: users.email, name: users.name, role: users.role },
+        org: {
+          id: orgs.id,
+          name: orgs.name,
+          timeZone: orgs.timeZone,
+          currency: orgs.currency,
+          brandColor: orgs.brandColor,
+          logoKey: orgs.logoKey,
+        },
+      }),
+    )
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .innerJoin(orgs, eq(orgs.id, sessions.orgId))
     .where(and(eq(sessions.id, sql.placeholder('sessionHash')), gt(sessions.expiresAt, sql.placeholder('now'))))
     .prepare();
 
+export type UserSessionRow = Rows<ReturnType<typeof userSessionQuery>>[number];
+
+/**
+ * The org of the live session named by the `sessionHash` placeholder (`now` its clock), as SQL: a page's
+ * queries scoped by it run in one batch with userSessionQuery (auth/session.ts requireUserWith). No live
+ * session, no org, no rows.
+ */
+export const sessionOrgId = () =>
+  sql<string>`(SELECT so.org_id FROM sessions so WHERE so.id = ${sql.placeholder('sessionHash')}
+    AND so.expires_at > ${sql.placeholder('now')})`;
+
+/** The user and org summary every dashboard page needs, from the session row. */
+export function signedIn(row: UserSessionRow) {
+  const { logoKey, ...org } = row.org;
+  return { user: row.user as SignedInUser, org: { ...org, hasLogo: !!logoKey } satisfies OrgSummary };
+}
+
 /** One round trip: the session, its user and the org summary every page needs. */
 export async function findSession(db: Db, sessionHash: string, now = Date.now()) {
-  const [row] = await prepared(db, sessionQuery).all({ sessionHash, now });
+  const [row] = await allPrepared(db, prepared(db, userSessionQuery), { sessionHash, now });
   if (!row) return null;
-  const { logoKey, ...org } = row.org;
-  return {
-    expiresAt: row.expiresAt,
-    lastSeenAt: row.lastSeenAt,
-    user: row.user as SignedInUser,
-    org: { ...org, hasLogo: !!logoKey } satisfies OrgSummary,
-  };
+  return { expiresAt: row.expiresAt, lastSeenAt: row.lastSeenAt, ...signedIn(row) };
 }
 
 export async function insertSession(

@@ -1,10 +1,20 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Handler, MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import type { AppContext, AppEnv } from '../http/context';
+import { batchPrepared, prepared, type Prepared, type Rows } from '../db/client';
+import type { AppContext, AppEnv, OrgSummary, SignedInUser } from '../http/context';
 import { dropCookie, readCookie, writeCookie } from '../http/cookies';
 import { randomToken, sha256Hex } from '../http/crypto';
+import { selfCheckingPages } from '../http/self-checking';
 import { deviceCookieUser, deviceCookieValue } from './device';
-import { deleteSession, findSession, insertSession, SESSION_DAYS, touchSession } from './queries';
+import {
+  deleteSession,
+  findSession,
+  insertSession,
+  SESSION_DAYS,
+  signedIn,
+  touchSession,
+  userSessionQuery,
+} from './queries';
 
 const HOUR = 3_600_000;
 const DEVICE_DAYS = 365;
@@ -43,33 +53,97 @@ export async function endSession(c: AppContext) {
   dropCookie(c, 'session');
 }
 
+/** The session's user and org for this request, and the sliding expiry when it is due. */
+function admitUser(
+  c: AppContext,
+  hash: string,
+  found: { lastSeenAt: number | null; user: SignedInUser; org: OrgSummary },
+) {
+  c.set('user', found.user);
+  c.set('org', found.org);
+  // Last seen and the sliding expiry, written at most once an hour per session.
+  if (Date.now() - (found.lastSeenAt ?? 0) >= HOUR) c.executionCtx.waitUntil(touchSession(c.get('db'), hash));
+}
+
+function sessionToken(c: AppContext) {
+  const token = readCookie(c, 'session');
+  return token && token.length <= 100 ? token : null;
+}
+
+// Issue 19: a dashboard GET page marked with checksOwnSession() reads the session inside its own batch
+// of reads (requireUserWith), so the page costs one D1 round trip. loadUser skips its read for such a
+// request only; requireUser then lets it through to its handler and, after it, answers the sign-in
+// redirect whatever the handler returned unless the handler admitted a user. A page that forgets to
+// check shows nothing; every other route keeps the middleware's own check.
+const selfChecking = selfCheckingPages();
+const deferred = new WeakSet<AppContext>();
+
+/** Marks a dashboard GET page that checks the contractor's session itself, in its own batch (requireUserWith). */
+export const checksOwnSession = selfChecking.mark;
+
 /** Loads the contractor's session when there is one; never refuses. */
 export const loadUser: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const token = readCookie(c, 'session');
-  if (token && token.length <= 100) {
+  const token = sessionToken(c);
+  if (token) {
+    if (c.req.method === 'GET' && selfChecking.handles(c)) {
+      deferred.add(c);
+      return next();
+    }
     const hash = await sha256Hex(token);
     const found = await findSession(c.get('db'), hash);
-    if (found) {
-      c.set('user', found.user);
-      c.set('org', found.org);
-      // Last seen and the sliding expiry, written at most once an hour per session.
-      if (Date.now() - (found.lastSeenAt ?? 0) >= HOUR) c.executionCtx.waitUntil(touchSession(c.get('db'), hash));
-    }
+    if (found) admitUser(c, hash, found);
   }
   return next();
 };
 
+const sessionEnded = () => new HTTPException(401, { message: 'Your session has ended. Sign in again to continue.' });
+
+const signInPath = (c: AppContext) =>
+  `/sign-in?next=${encodeURIComponent(c.req.path + (new URL(c.req.url).search || ''))}`;
+
+function signInAgain(c: AppContext) {
+  if (c.req.method === 'GET') return c.redirect(signInPath(c), 303);
+  throw sessionEnded();
+}
+
 /** Dashboard routes: a contractor session or a trip to the sign-in page. */
 export const requireUser: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (!c.get('user')) {
-    if (c.req.method === 'GET') {
-      const back = c.req.path + (new URL(c.req.url).search || '');
-      return c.redirect(`/sign-in?next=${encodeURIComponent(back)}`, 303);
-    }
-    throw new HTTPException(401, { message: 'Your session has ended. Sign in again to continue.' });
-  }
-  return next();
+  if (!c.get('user') && !deferred.has(c)) return signInAgain(c);
+  await next();
+  if (c.get('user') || c.req.method !== 'GET' || c.res.status >= 500) return;
+  // The page's own check found no live session: nothing it read, rendered or set survives.
+  c.res = undefined;
+  c.res = new Response(null, { status: 303, headers: { Location: signInPath(c) } });
 };
+
+/**
+ * The dashboard's session check inside a page's batch: the session lookup runs first, then the page's
+ * queries, scoped in SQL by the session's org (queries.ts sessionOrgId), so nothing is read for a
+ * stranger. No live session: the rows are dropped and the request answers as requireUser would.
+ */
+export async function requireUserWith<const T extends readonly Prepared[]>(
+  c: AppContext,
+  queries: T,
+  values: Record<string, unknown>,
+) {
+  const token = sessionToken(c);
+  if (!token) throw sessionEnded();
+  const db = c.get('db');
+  const hash = await sha256Hex(token);
+  const [session, ...rows] = await batchPrepared(db, [prepared(db, userSessionQuery), ...queries] as const, {
+    ...values,
+    sessionHash: hash,
+    now: Date.now(),
+  });
+  if (!session[0]) {
+    // Signed out (or expired) since the middleware looked, or never signed in: requireUser answers.
+    c.set('user', undefined);
+    c.set('org', undefined);
+    throw sessionEnded();
+  }
+  admitUser(c, hash, { lastSeenAt: session[0].lastSeenAt, ...signedIn(session[0]) });
+  return rows as unknown as { -readonly [K in keyof T]: Rows<T[K]> };
+}
 
 export function currentUser(c: AppContext) {
   const user = c.get('user');

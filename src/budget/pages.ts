@@ -5,24 +5,29 @@ import { JobFormPage } from '../../views/dashboard/jobs';
 import { emptyForm, type FormState } from '../../views/components/form';
 import { html } from '../../views/html';
 import { accountOptions } from '../accounts/queries';
-import { currentUser } from '../auth/session';
+import { currentUser, requireUserWith } from '../auth/session';
 import { feedItems } from '../conversation/feed-queries';
 import { listRow } from '../documents/documents';
 import { typeGroups } from '../documents/kinds';
 import type { AppContext } from '../http/context';
 import { notFound } from '../http/errors';
 import { pageContext, render } from '../http/render';
-import { getJobPage, groupItemCount, itemFormOptions } from './queries';
+import { prepared } from '../db/client';
+import { assembleJobPage, groupItemCount, itemFormOptions, sessionJobPageQueries } from './queries';
 import { budgetTotals, lineTotal, markupOf } from './totals';
 
 // The contractor's budget pages, for the routes that show them and show them again with a form's errors.
 
 type Status = 200 | 422;
 
-/** The job page: its budget with totals, its documents by type, its recent activity. One batch. */
+/**
+ * The job page: its budget with totals, its documents by type, its recent activity. One batch, which
+ * checks the contractor's session too (requireUserWith): the GET page is one D1 round trip.
+ */
 export async function showJob(c: AppContext, jobId: string, groupForm: FormState = emptyForm(), status: Status = 200) {
+  const batch = await requireUserWith(c, prepared(c.get('db'), sessionJobPageQueries), { jobId });
   const { org } = currentUser(c);
-  const data = await getJobPage(c.get('db'), org.id, jobId);
+  const data = assembleJobPage(batch);
   if (!data) notFound();
   const totals = budgetTotals(data.items);
   const groups = data.groups.map((g) => ({

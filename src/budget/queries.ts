@@ -1,5 +1,6 @@
-import { and, asc, desc, eq, or, sql } from 'drizzle-orm';
-import { batchPrepared, distinct, prepareEach, prepared, type Db, type Param } from '../db/client';
+import { and, asc, desc, eq, or, sql, type SQL } from 'drizzle-orm';
+import { type batchPrepared, distinct, prepareEach, type Db, type Param } from '../db/client';
+import { sessionOrgId } from '../auth/queries';
 import { containsText } from '../accounts/queries';
 import { accounts, costGroups, costItems, jobs } from '../db/schema';
 import { assembleDocumentList, documentListStatements } from '../documents/queries';
@@ -33,8 +34,13 @@ export async function findJob(db: Db, orgId: string, jobId: string) {
   return db.query.jobs.findFirst({ where: and(eq(jobs.orgId, orgId), eq(jobs.id, jobId)) });
 }
 
-const jobPageQueries = (db: Db) => {
-  const orgId = sql.placeholder('orgId');
+/**
+ * Everything the job page shows (budget, documents, recent activity), scoped by the contractor's session in
+ * SQL (auth/queries.ts sessionOrgId): one batch with the session check (auth/session.ts requireUserWith),
+ * placeholder `jobId`.
+ */
+export const sessionJobPageQueries = (db: Db) => {
+  const orgId = sessionOrgId();
   const jobId = sql.placeholder('jobId');
   return prepareEach([
     ...budgetStatements(db, orgId, jobId),
@@ -43,12 +49,10 @@ const jobPageQueries = (db: Db) => {
   ]);
 };
 
-/** Everything the job page shows, in one batch (one round trip): budget, documents and recent activity. */
-export async function getJobPage(db: Db, orgId: string, jobId: string) {
-  const [job, groups, items, vendors, rows, lines, paid, feed] = await batchPrepared(db, prepared(db, jobPageQueries), {
-    orgId,
-    jobId,
-  });
+type JobPageRows = Awaited<ReturnType<typeof batchPrepared<ReturnType<typeof sessionJobPageQueries>>>>;
+
+/** The job page from its batch's rows, or null when the session's org has no such job. */
+export function assembleJobPage([job, groups, items, vendors, rows, lines, paid, feed]: JobPageRows) {
   const budget = assembleBudget(job, groups, items, vendors);
   return budget && { ...budget, documents: assembleDocumentList(rows, lines, paid), feed: feed.slice(0, 15) };
 }
@@ -75,7 +79,7 @@ const budgetItemColumns = {
   vendorAccountId: costItems.vendorAccountId,
 };
 
-function budgetStatements(db: Db, orgId: Param, jobId: Param) {
+function budgetStatements(db: Db, orgId: Param | SQL, jobId: Param) {
   return [
     db
       .select(distinct({ job: jobs, customer: { id: accounts.id, name: accounts.name } }))

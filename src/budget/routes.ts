@@ -3,7 +3,7 @@ import { emptyForm } from '../../views/components/form';
 import { JobListPage } from '../../views/dashboard/jobs';
 import { centsInput, quantityInput, rateInput } from '../../views/format';
 import { html } from '../../views/html';
-import { currentUser } from '../auth/session';
+import { checksOwnSession, currentUser } from '../auth/session';
 import { Refused } from '../errors';
 import type { AppContext, AppEnv } from '../http/context';
 import { notFound } from '../http/errors';
@@ -59,7 +59,10 @@ export const budgetRoutes = new Hono<AppEnv>()
     if (job instanceof Response) return job;
     return redirectWith(c, `/jobs/${job.id}`, `Job ${job.name} was created.`);
   })
-  .get('/jobs/:id', (c) => showJob(c, c.req.param('id')))
+  .get(
+    '/jobs/:id',
+    checksOwnSession((c) => showJob(c, c.req.param('id') ?? '')),
+  )
   .get('/jobs/:id/edit', async (c) => {
     const { job } = await loadJob(c);
     return jobFormPage(

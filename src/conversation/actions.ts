@@ -5,7 +5,6 @@ import { comments, files } from '../db/schema';
 import type { Env } from '../env';
 import { domainError, NotFound, Refused, TooMany } from '../errors';
 import { hitRateLimit } from '../http/rate-limit';
-import { cancelStatement } from '../reminders/plan';
 import { viewStatements, type ViewInput } from '../portal/views';
 import { documentRoom, throughRoom, type RoomContext, type RoomWrite } from '../rooms/client';
 import { activityInsert, type Actor } from './activity';
@@ -168,20 +167,8 @@ export async function fileRemovalWrite(db: Db, input: FileRemovalCommit): Promis
 export function viewWrite(db: Db, input: ViewCommit): RoomWrite<null> {
   const activityId = createId();
   return {
-    statements: [
-      ...viewStatements(db, { ...input, activityId }),
-      // The recipient opened the sent version: its "not opened" reminder has no reason left (issue 16).
-      ...(input.version
-        ? [
-            cancelStatement(
-              db,
-              { orgId: input.orgId, documentId: input.documentId, kinds: ['unopened'] },
-              'opened',
-              Date.now(),
-            ),
-          ]
-        : []),
-    ],
+    // Prepared once (portal/views.ts); with the sent version it also cancels the "not opened" reminder.
+    statements: viewStatements(db, { ...input, activityId }),
     activityId,
     event: { type: 'viewed' },
     result: null,

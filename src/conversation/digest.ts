@@ -53,6 +53,8 @@ export async function sendCommentDigest(
     .from(comments)
     .where(
       and(
+        // Org first: the comments_doc_time index (issue 19; without it every comment ever made was read).
+        eq(comments.orgId, room.orgId),
         eq(comments.documentId, room.documentId),
         eq(comments.side, fromSide),
         gt(comments.createdAt, cursor ?? last),

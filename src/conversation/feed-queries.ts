@@ -17,7 +17,7 @@ export interface FeedFilter {
 export const PAGE_SIZE = 50;
 
 /** The org's activity, newest first, paged by a (time, id) cursor; one statement for a caller's batch. */
-export function feedStatement(db: Db, orgId: Param, f: FeedFilter, limit = PAGE_SIZE) {
+export function feedStatement(db: Db, orgId: Param | SQL, f: FeedFilter, limit = PAGE_SIZE) {
   const where: SQL[] = [eq(activity.orgId, orgId)];
   if (f.jobId) where.push(eq(activity.jobId, f.jobId));
   if (f.action) where.push(eq(activity.action, f.action));
@@ -107,9 +107,9 @@ export const TIMELINE_PAGE = 50;
  */
 export function timelineStatement(
   db: Db,
-  orgId: Param,
+  orgId: Param | SQL,
   documentId: Param,
-  page: { before?: number; containing?: string } = {},
+  page: { before?: Param<number>; containing?: string } = {},
   limit = TIMELINE_PAGE,
 ) {
   const rows = db
@@ -163,7 +163,7 @@ export function timelineStatement(
 }
 
 /** Each recipient's views of a document, for the line above it: how many, and when last. */
-export function viewCountsStatement(db: Db, orgId: Param, documentId: Param) {
+export function viewCountsStatement(db: Db, orgId: Param | SQL, documentId: Param) {
   return db
     .select(
       distinct({

@@ -86,6 +86,9 @@ interface Sections {
   recipientRole: 'customer' | 'vendor';
   maxMb: number;
   comments: CommentRow[];
+  /** The comments' paging: the cursor the earlier ones end at, and whether this is an earlier page. */
+  earlierComments?: string | null;
+  newerComments?: boolean;
   files: FileRow[];
   timeline?: ActivityRow[];
   /** The timeline's paging: the position older entries start before, and whether this is an older page. */
@@ -116,6 +119,9 @@ export function conversationParts(s: Sections) {
       live=${live}
       error=${s.errors?.comment}
       value=${s.errors?.comment ? s.errors.values?.body : undefined}
+      base=${s.base}
+      earlier=${s.earlierComments}
+      newer=${s.newerComments}
     />`;
   const files = html`
     <${Files}

@@ -59,7 +59,11 @@ export const orgs = sqliteTable(
     emailCodeDefault: integer('email_code_default', { mode: 'boolean' }).notNull().default(false),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex('orgs_stripe_account').on(t.stripeAccountId)],
+  (t) => [
+    uniqueIndex('orgs_stripe_account').on(t.stripeAccountId),
+    // Issue 19: the digest's time zones, read a zone at a time (digest/queries.ts companyZones), not org by org.
+    index('orgs_time_zone').on(t.timeZone),
+  ],
 );
 
 export const users = sqliteTable(
@@ -78,7 +82,12 @@ export const users = sqliteTable(
     digestOn: text('digest_on'),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex('users_email').on(t.email), index('users_org').on(t.orgId)],
+  (t) => [
+    uniqueIndex('users_email').on(t.email),
+    index('users_org').on(t.orgId),
+    // Issue 19: the cron's "who is due a digest" reads the users with it on, not every user.
+    index('users_digest').on(t.dailyDigest, t.digestOn),
+  ],
 );
 
 export const sessions = sqliteTable(
@@ -325,6 +334,8 @@ export const documents = sqliteTable(
     index('documents_org_account').on(t.orgId, t.accountId, t.sentVersion),
     index('documents_org_status').on(t.orgId, t.type, t.status),
     uniqueIndex('documents_org_request_key').on(t.orgId, t.requestKey),
+    // Issue 19: the documents list, newest change first, a page at a time (documents/queries.ts).
+    index('documents_org_updated').on(t.orgId, t.updatedAt, t.id),
   ],
 );
 
@@ -536,7 +547,9 @@ export const comments = sqliteTable(
     body: text('body').notNull(),
     createdAt: createdAt(),
   },
-  (t) => [index('comments_doc').on(t.orgId, t.documentId, t.createdAt)],
+  // Issue 19: a page of comments is a range of this index in its (created_at, id) order
+  // (conversation/comment-queries.ts).
+  (t) => [index('comments_doc_time').on(t.orgId, t.documentId, t.createdAt, t.id)],
 );
 
 export const files = sqliteTable(
@@ -609,6 +622,8 @@ export const signatures = sqliteTable(
     index('signatures_sealed_sha').on(t.sealedPdfSha256),
     // /verify recognises the unsigned PDF's hash, which the certificate page prints (issue 18).
     index('signatures_unsigned_sha').on(t.unsignedPdfSha256),
+    // Issue 19: the cron's sealing retry reads only what is not sealed yet, never every signature ever made.
+    index('signatures_unsealed').on(t.versionId, t.documentId).where(sql`sealed_at IS NULL`),
   ],
 );
 

@@ -23,9 +23,15 @@ function offsetAt(ms: number, timeZone: string): number {
     });
     offsetFormats.set(timeZone, f);
   }
-  const p = Object.fromEntries(f.formatToParts(new Date(ms)).map((x) => [x.type, Number(x.value)]));
+  const p: Record<string, number> = {};
+  for (const x of f.formatToParts(new Date(ms))) if (x.type !== 'literal') p[x.type] = Number(x.value);
   return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(ms / 1000) * 1000;
 }
+
+// zonedTime is pure (a zone's rules don't change while the Worker runs) and a list page asks it for the same
+// few dates on every row (each deadline's end of day): remembered per zone, date and minute, a bounded map.
+const zonedTimes = new Map<string, number>();
+const ZONED_TIMES_KEPT = 4096;
 
 /**
  * The instant the wall clock in `timeZone` reads `minutes` past midnight on `date` (YYYY-MM-DD), as epoch
@@ -33,6 +39,16 @@ function offsetAt(ms: number, timeZone: string): number {
  * day is 3:30); a time that happens twice is its first.
  */
 export function zonedTime(date: string, minutes: number, timeZone: string): number {
+  const key = `${timeZone} ${date} ${minutes}`;
+  let at = zonedTimes.get(key);
+  if (at === undefined) {
+    if (zonedTimes.size >= ZONED_TIMES_KEPT) zonedTimes.clear();
+    zonedTimes.set(key, (at = zonedTimeOnce(date, minutes, timeZone)));
+  }
+  return at;
+}
+
+function zonedTimeOnce(date: string, minutes: number, timeZone: string): number {
   const [y, m, d] = date.split('-').map(Number);
   const wall = Date.UTC(y, m - 1, d) + minutes * 60_000;
   const first = wall - offsetAt(wall, timeZone);

@@ -1,5 +1,5 @@
 import { createId } from '../db/ids';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, count, eq, max, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import { hashPassword } from '../auth/passwords';
 import { priceFromMarkup } from '../budget/totals';
@@ -16,6 +16,7 @@ import { Conflict } from '../errors';
 import type { Db } from '../db/client';
 import {
   accounts,
+  activity,
   comments,
   contacts,
   costGroups,
@@ -31,9 +32,13 @@ import {
 } from '../db/schema';
 
 // Development only: the dataset `npm run bench` measures (scripts/bench.mjs), built in its own
-// state folder. Budgets, drafts, comments and files are inserted directly in chunked batches;
-// every document the recipient sees is sent through sendDocument, so each has its snapshot,
-// its PDF in R2 and that PDF's hash, exactly as a real send leaves them.
+// state folder, at scale 1 (today's company) or a multiple of it (`--scale 10`: the ×10 company of
+// issue 19: 300 jobs, a 2,000-item budget, 400 documents for one portal contact, 600 comments on
+// one document, 10,000 activity rows). Budgets, drafts, comments, files and the older activity
+// (views of the portal documents) are inserted directly in chunked batches; every document the
+// recipient sees is sent through sendDocument, so each has its snapshot, its PDF in R2 and that
+// PDF's hash, exactly as a real send leaves them (400 sends take about half a minute, so even ×10
+// needs no shortcut).
 
 const BENCH_ORG_ID = 'benchorg00000001';
 const BENCH_EMAIL = 'bench@bench.test';
@@ -44,19 +49,36 @@ const PORTAL_CONTACT = 'benchcontportal1';
 const SIGNER_ACCOUNT = 'benchacctsigner1';
 const SIGNER_CONTACT = 'benchcontsigner1';
 
-const BENCH_SHAPE = {
-  jobs: 30,
-  bigBudgetItems: 200,
-  orderLines: 120,
-  comments: 60,
-  files: 12,
-  portalDocs: 40,
-  portalJobs: 8,
-} as const;
+/**
+ * The dataset at a scale (1 = today's, 10 = ten times it): what grows with a company's history
+ * grows with the scale; the 120-line order and its 12 files stay as they are.
+ */
+export function benchShape(scale = 1) {
+  const s = Math.max(1, Math.min(20, Math.floor(scale) || 1));
+  return {
+    scale: s,
+    jobs: 30 * s,
+    bigBudgetGroups: 10 * s,
+    bigBudgetItems: 200 * s,
+    orderLines: 120,
+    comments: 60 * s,
+    files: 12,
+    portalDocs: 40 * s,
+    portalJobs: 8 * s,
+    /** Activity rows of the company once seeded (before the signing part adds its own). */
+    activityRows: 1_000 * s,
+  };
+}
+export type BenchShape = ReturnType<typeof benchShape>;
 
 const job = (n: number) => `benchjob${String(n).padStart(8, '0')}`;
 // Jobs 21–30 carry the documents prepared for the signing benchmark, for their own customer.
 const SIGNING_JOBS = Array.from({ length: 10 }, (_, i) => 21 + i);
+/** The portal contact's jobs: the first ones that are not the signing jobs (1–8 at scale 1). */
+const portalJobNumbers = (shape: BenchShape) =>
+  Array.from({ length: shape.jobs }, (_, i) => i + 1)
+    .filter((n) => !SIGNING_JOBS.includes(n))
+    .slice(0, shape.portalJobs);
 
 type Item = BudgetItem;
 type Group = BudgetGroup;
@@ -249,10 +271,13 @@ const PNG_1X1 = Uint8Array.from(
 
 /**
  * The benchmark company: 30 jobs (job 1 with a 200-item budget), a portal contact with 40 sent
- * documents across jobs 1–8 — among them a 120-line order with 60 comments and 12 files — and a
- * 120-line draft. Refuses (409) when the company already exists: start from an empty state folder.
+ * documents across jobs 1–8 — among them a 120-line order with 60 comments and 12 files — a
+ * 120-line draft and 1,000 activity rows; `scale` multiplies all but the order's lines and files.
+ * Refuses (409) when the company already exists: start from an empty state folder.
  */
-export async function seedBench(env: Env, db: Db, origin: string) {
+export async function seedBench(env: Env, db: Db, origin: string, scale = 1) {
+  const BENCH_SHAPE = benchShape(scale);
+  const portalJobs = portalJobNumbers(BENCH_SHAPE);
   const existing = await db.select({ id: orgs.id }).from(orgs).where(eq(orgs.id, BENCH_ORG_ID));
   if (existing.length) throw new Conflict('The benchmark data already exists; start from an empty state folder.');
   const now = Date.now();
@@ -337,7 +362,7 @@ export async function seedBench(env: Env, db: Db, origin: string) {
   ];
   const budgets = new Map<number, { groups: Group[]; items: Item[] }>();
   for (let n = 1; n <= BENCH_SHAPE.jobs; n++) {
-    const customer = n <= BENCH_SHAPE.portalJobs ? PORTAL_ACCOUNT : SIGNING_JOBS.includes(n) ? SIGNER_ACCOUNT : null;
+    const customer = portalJobs.includes(n) ? PORTAL_ACCOUNT : SIGNING_JOBS.includes(n) ? SIGNER_ACCOUNT : null;
     base.push(
       db.insert(jobs).values({
         id: job(n),
@@ -350,14 +375,18 @@ export async function seedBench(env: Env, db: Db, origin: string) {
         updatedAt: now,
       }),
     );
-    const b = n === 1 ? budget(db, job(n), 10, 20, now) : budget(db, job(n), 3, 4, now);
+    const b =
+      n === 1
+        ? budget(db, job(n), BENCH_SHAPE.bigBudgetGroups, BENCH_SHAPE.bigBudgetItems / BENCH_SHAPE.bigBudgetGroups, now)
+        : budget(db, job(n), 3, 4, now);
     base.push(...b.statements);
     budgets.set(n, b);
   }
   base.push(db.insert(counters).values({ orgId: BENCH_ORG_ID, name: 'job', value: BENCH_SHAPE.jobs }));
   await runBatches(db, base);
 
-  // The portal contact's 40 documents, five per job on jobs 1–8; the first is the 120-line order.
+  // The portal contact's 40 documents (× scale), five per job on jobs 1–8 (and on, skipping the
+  // signing jobs); the first is the 120-line order.
   const kinds = ['estimate', 'proposal', 'change_order', 'customer_invoice'].map((k) => kindByKey(k)!);
   const plan: { n: number; kind: Kind; chosen: Set<string>; title: string }[] = [];
   const big = budgets.get(1)!;
@@ -370,7 +399,7 @@ export async function seedBench(env: Env, db: Db, origin: string) {
         .map((i) => i.id),
     ),
   );
-  for (let n = 1; n <= BENCH_SHAPE.portalJobs; n++) {
+  for (const n of portalJobs) {
     const b = budgets.get(n)!;
     for (let k = 0; k < BENCH_SHAPE.portalDocs / BENCH_SHAPE.portalJobs; k++) {
       const kind = n === 1 && k === 0 ? kinds[0] : kinds[(n + k) % kinds.length];
@@ -437,7 +466,7 @@ export async function seedBench(env: Env, db: Db, origin: string) {
 
   for (const d of drafts) await send(env, db, d.id, origin);
 
-  // The big order's conversation: 60 comments from both sides and 12 files, each with its activity
+  // The big order's conversation: 60 comments (× scale) from both sides and 12 files, each with its activity
   // row at the next timeline position (created = 1, sent = 2).
   const order = drafts[0];
   const conversation: BatchItem<'sqlite'>[] = [];
@@ -524,6 +553,7 @@ export async function seedBench(env: Env, db: Db, origin: string) {
     }
   }
   await runBatches(db, conversation);
+  const activityRows = await fillActivity(db, BENCH_SHAPE, drafts.slice(1), now);
 
   const [sent] = await db
     .select({ sha: documentVersions.pdfSha256 })
@@ -537,8 +567,73 @@ export async function seedBench(env: Env, db: Db, origin: string) {
     orderSha256: sent?.sha ?? null,
     draftId: draftDoc.id,
     portalDocuments: drafts.length,
+    shape: BENCH_SHAPE,
+    counts: {
+      jobs: BENCH_SHAPE.jobs,
+      bigBudgetItems: BENCH_SHAPE.bigBudgetItems,
+      portalDocuments: drafts.length,
+      portalJobs: portalJobs.length,
+      orderLines: BENCH_SHAPE.orderLines,
+      comments: commentsMade,
+      files: filesMade,
+      activityRows,
+    },
     portalLink: new URL(await portalLink(env, origin, { id: PORTAL_CONTACT, accessVersion: 1 }, order.id, 30)).pathname,
   };
+}
+
+const BROWSER_AGENT =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) ' +
+  'Version/18.1 Mobile/15E148 Safari/604.1';
+
+/**
+ * The company's older history up to `shape.activityRows` activity rows: the portal contact's views
+ * of its documents (the order's timeline is left to its conversation), each at its document's next
+ * timeline position, spread over the past year. Returns the company's activity row count.
+ */
+async function fillActivity(db: Db, shape: BenchShape, docs: Draft[], now: number) {
+  const [{ n }] = await db.select({ n: count() }).from(activity).where(eq(activity.orgId, BENCH_ORG_ID));
+  const missing = shape.activityRows - n;
+  if (missing <= 0 || docs.length === 0) return n;
+  const seqRows = await db
+    .select({ documentId: activity.documentId, seq: max(activity.seq) })
+    .from(activity)
+    .where(eq(activity.orgId, BENCH_ORG_ID))
+    .groupBy(activity.documentId);
+  const seqs = new Map(seqRows.map((r) => [r.documentId, r.seq ?? 0]));
+  const jobOf = new Map<string, string>();
+  for (const d of await db
+    .select({ id: documents.id, jobId: documents.jobId })
+    .from(documents)
+    .where(eq(documents.orgId, BENCH_ORG_ID)))
+    jobOf.set(d.id, d.jobId);
+  const rows: (typeof activity.$inferInsert)[] = [];
+  for (let i = 0; i < missing; i++) {
+    const d = docs[i % docs.length];
+    const seq = (seqs.get(d.id) ?? 0) + 1;
+    seqs.set(d.id, seq);
+    rows.push({
+      id: createId(),
+      orgId: BENCH_ORG_ID,
+      jobId: jobOf.get(d.id) ?? null,
+      documentId: d.id,
+      seq,
+      action: 'viewed',
+      side: 'recipient',
+      userId: null,
+      contactId: PORTAL_CONTACT,
+      actorName: 'Pat Morgan',
+      ip: `203.0.113.${(i % 250) + 1}`,
+      userAgent: BROWSER_AGENT,
+      data: null,
+      createdAt: now - 365 * 86_400_000 + Math.floor((i * 365 * 86_400_000) / missing),
+    });
+  }
+  await runBatches(
+    db,
+    chunk(rows, 14).map((part) => db.insert(activity).values(part)),
+  );
+  return n + missing;
 }
 
 /**

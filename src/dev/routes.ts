@@ -80,5 +80,5 @@ export const devRoutes = new Hono<AppEnv>()
     const origin = c.env.APP_ORIGIN;
     if (c.req.query('part') === 'signing')
       return c.json(await seedBenchSigning(c.env, c.get('db'), origin, Number(c.req.query('count') ?? 50)));
-    return c.json(await seedBench(c.env, c.get('db'), origin));
+    return c.json(await seedBench(c.env, c.get('db'), origin, Number(c.req.query('scale') ?? 1)));
   });

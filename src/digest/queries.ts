@@ -19,10 +19,18 @@ export const DIGEST_ACTIONS = [
 /** Rows per section of one digest: a long day is summed up in the subject and capped in the body. */
 export const DIGEST_ROWS = 25;
 
-/** The time zones the companies are in: a handful, whatever the number of companies. */
+/**
+ * The time zones the companies are in: a handful, whatever the number of companies. Read a zone at a
+ * time from the orgs_time_zone index (the next zone after the last one found), so the cron's cost is
+ * the number of zones, not of companies (issue 19: a DISTINCT read every org row).
+ */
 export async function companyZones(db: Db): Promise<string[]> {
-  const rows = await db.selectDistinct({ timeZone: orgs.timeZone }).from(orgs);
-  return rows.map((r) => r.timeZone);
+  const rows = await db.all<{ tz: string | null }>(sql`WITH RECURSIVE zones(tz) AS (
+      SELECT min(${orgs.timeZone}) FROM ${orgs}
+      UNION ALL
+      SELECT (SELECT min(o.time_zone) FROM orgs o WHERE o.time_zone > zones.tz) FROM zones WHERE zones.tz IS NOT NULL
+    ) SELECT tz FROM zones WHERE tz IS NOT NULL`);
+  return rows.map((r) => r.tz!).filter(Boolean);
 }
 
 /**

@@ -150,14 +150,22 @@ export function lineInserts(db: Db, orgId: string, documentId: string, versionId
 
 /** Today's calendar date in a time zone, as YYYY-MM-DD. */
 const dayFormats = new Map<string, Intl.DateTimeFormat>();
+// A zone's offset is whole minutes, so its date can only change on a whole UTC minute: the last answer per zone
+// holds for the rest of that minute (a list page asks once per row).
+const lastDay = new Map<string, { minute: number; day: string }>();
 export function todayIn(timeZone: string, now = Date.now()): string {
+  const minute = Math.floor(now / 60_000);
+  const last = lastDay.get(timeZone);
+  if (last?.minute === minute) return last.day;
   let f = dayFormats.get(timeZone);
   if (!f)
     dayFormats.set(
       timeZone,
       (f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })),
     );
-  return f.format(new Date(now));
+  const day = f.format(new Date(now));
+  lastDay.set(timeZone, { minute, day });
+  return day;
 }
 
 export function addDays(iso: string, days: number): string {

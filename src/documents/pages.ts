@@ -1,3 +1,4 @@
+import { commentsBefore } from '../conversation/comment-queries';
 import { Timeline } from '../../views/components/conversation';
 import { emptyForm, type FormState } from '../../views/components/form';
 import { ConfirmPage, type Confirmation } from '../../views/dashboard/confirm';
@@ -19,7 +20,7 @@ import { recipientsPanel } from '../signing/recipients-present';
 import { countersignPanel, sealWaiting } from '../signing/countersign-present';
 import { centsInput, money, quantity, quantityInput, rateInput } from '../../views/format';
 import { html } from '../../views/html';
-import { currentUser } from '../auth/session';
+import { currentUser, requireUserWith } from '../auth/session';
 import { getJobWithBudget } from '../budget/queries';
 import { bidTotal, lineTotal } from '../budget/totals';
 import { contractorActor } from '../conversation/activity';
@@ -49,7 +50,16 @@ import {
 } from './drafts';
 import { approvalEvent, kindKey, kindOf, type Kind } from './kinds';
 import { pdfFileName, pdfResponse, renderSnapshotPdf } from './pdf';
-import { getDocument, getVersionLines, recipientChoices, voidable, type LoadedDocument } from './queries';
+import { prepared } from '../db/client';
+import {
+  assembleDocument,
+  documentPageValues,
+  getVersionLines,
+  recipientChoices,
+  sessionDocumentPageQueries,
+  voidable,
+  type LoadedDocument,
+} from './queries';
 import { totalsFor, type DocumentSnapshot } from './snapshot';
 import { canTransition, nextStatus, STATUS_LABELS } from './status';
 
@@ -69,12 +79,18 @@ export function contractor(c: AppContext): { actor: ContractorActor; scope: Scop
 
 /**
  * The document of the route's `:id` (or `id`) with everything its page needs; 404 unless it is the user's org's.
- * A GET's `?before=` pages its timeline (anything but a position in it shows the newest).
+ * A GET's `?before=` pages its timeline and `?comments=` its comments (anything else shows the newest).
+ * One batch, which checks the contractor's session too (requireUserWith): the GET page is one D1 round trip.
  */
 export async function loadDocument(c: AppContext, id = c.req.param('id') ?? '') {
-  const { org } = currentUser(c);
   const before = c.req.method === 'GET' ? timelineBefore(c.req.query('before')) : undefined;
-  const d = await getDocument(c.get('db'), org.id, id, { before });
+  // `?comments=` pages the conversation the same way (conversation/comment-queries.ts).
+  const comments = c.req.method === 'GET' ? commentsBefore(c.req.query('comments')) : undefined;
+  const page = { before, comments };
+  const rows = await requireUserWith(c, prepared(c.get('db'), sessionDocumentPageQueries), {
+    ...documentPageValues(id, page),
+  });
+  const d = assembleDocument(rows, page);
   if (!d) notFound();
   return { d, kind: kindOf(d.document.type, d.document.subtype)! };
 }
@@ -152,6 +168,8 @@ function conversation(c: AppContext, d: LoadedDocument, kind: Kind, errors?: Pag
     recipientRole: kind.side,
     maxMb: d.org.maxUploadMb,
     comments: d.comments,
+    earlierComments: d.earlierComments,
+    newerComments: d.newerComments,
     files: d.files,
     timeline: d.timeline,
     older: d.older,

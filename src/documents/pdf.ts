@@ -1,10 +1,11 @@
 import type { Env } from '../env';
 import { loadPdfAssets } from '../pdf/assets';
-import { renderDocumentPdf, type RenderedPdf } from '../pdf/render';
+import type { RenderedPdf } from '../pdf/render';
 import type { DocumentSnapshot } from './snapshot';
 
+/** Rendered by the PDF Worker (env.PDF): the fonts and the logo are read here and travel in the call. */
 export async function renderSnapshotPdf(env: Env, snapshot: DocumentSnapshot): Promise<RenderedPdf> {
-  return renderDocumentPdf(snapshot, await loadPdfAssets(env, snapshot));
+  return (await env.PDF.renderDocument(snapshot, await loadPdfAssets(env, snapshot))) as RenderedPdf;
 }
 
 export function pdfFileName(snapshot: Pick<DocumentSnapshot, 'number' | 'version'>): string {

@@ -1,8 +1,11 @@
 import { and, asc, desc, eq, inArray, isNull, ne, sql, type SQL } from 'drizzle-orm';
-import { distinct, type Db, type Param } from '../db/client';
+import { alias } from 'drizzle-orm/sqlite-core';
+import { batchPrepared, distinct, prepareEach, prepared, type Db, type Param } from '../db/client';
+import { sessionOrgId } from '../auth/queries';
 import { totalsFor } from './snapshot';
 import { recipientsStatement } from './recipients';
 import { TIMELINE_PAGE, timelineStatement, viewCountsStatement } from '../conversation/feed-queries';
+import { commentPaging, commentsStatement, NEWEST_COMMENTS } from '../conversation/comment-queries';
 import {
   accounts,
   bidLines,
@@ -34,12 +37,33 @@ export function chunk<T>(rows: T[], columns: number): T[][] {
 
 export const LINE_COLUMNS = 15;
 
+/** Which page of a document's timeline (`before`) and comments (`comments`) to show; none: the newest. */
+export interface DocumentPage {
+  before?: number;
+  comments?: { at: number; id: string };
+}
+
 /**
  * The document with everything its page needs, in one round trip: the document and its job,
  * account and contact; every version's header; the current version's lines; payments; the org.
  */
-export async function getDocument(db: Db, orgId: string, documentId: string, page: { before?: number } = {}) {
-  const rows = await db.batch([
+export async function getDocument(db: Db, orgId: string, documentId: string, page: DocumentPage = {}) {
+  const values = { orgId, ...documentPageValues(documentId, page) };
+  return assembleDocument(await batchPrepared(db, prepared(db, documentPageQueries), values), page);
+}
+
+/** The placeholders of the document page's queries (documentPageQueries, sessionDocumentPageQueries). */
+export function documentPageValues(documentId: string, page: DocumentPage) {
+  const comments = page.comments ?? NEWEST_COMMENTS;
+  // No `before`: every timeline entry is before the largest position there is.
+  return { documentId, before: page.before ?? 2_147_483_647, commentsAt: comments.at, commentsId: comments.id };
+}
+
+// The page's reads, built once (db/client.ts prepared): scoped by an org id given, or in SQL by the
+// contractor's session (auth/queries.ts sessionOrgId) so they run in one batch with the session check.
+const documentPageStatements = (db: Db, orgId: Param | SQL) => {
+  const documentId = sql.placeholder('documentId');
+  return prepareEach([
     db
       .select(
         distinct({
@@ -79,17 +103,14 @@ export async function getDocument(db: Db, orgId: string, documentId: string, pag
       .where(and(eq(payments.orgId, orgId), eq(payments.documentId, documentId)))
       .orderBy(asc(payments.paidOn), asc(payments.createdAt)),
     db.select().from(orgs).where(eq(orgs.id, orgId)),
-    db
-      .select()
-      .from(comments)
-      .where(and(eq(comments.orgId, orgId), eq(comments.documentId, documentId)))
-      .orderBy(asc(comments.createdAt)),
+    // The newest page of comments, or the page before `page.comments` (conversation/comment-queries.ts).
+    commentsStatement(db, orgId, documentId, { at: sql.placeholder('commentsAt'), id: sql.placeholder('commentsId') }),
     db
       .select()
       .from(files)
       .where(and(eq(files.orgId, orgId), eq(files.documentId, documentId), isNull(files.removedAt)))
       .orderBy(asc(files.createdAt)),
-    timelineStatement(db, orgId, documentId, page),
+    timelineStatement(db, orgId, documentId, { before: sql.placeholder('before') }),
     db
       .select()
       .from(signatures)
@@ -141,6 +162,17 @@ export async function getDocument(db: Db, orgId: string, documentId: string, pag
     // Who it is sent to (issue 17): signers in order, then copies.
     recipientsStatement(db, orgId, documentId),
   ]);
+};
+
+const documentPageQueries = (db: Db) => documentPageStatements(db, sql.placeholder('orgId'));
+
+/** The document page's reads scoped by the contractor's session, for requireUserWith; values: documentPageValues. */
+export const sessionDocumentPageQueries = (db: Db) => documentPageStatements(db, sessionOrgId());
+
+type DocumentPageRows = Awaited<ReturnType<typeof batchPrepared<ReturnType<typeof documentPageQueries>>>>;
+
+/** The document page from its batch's rows (either query set), or null when the org has no such document. */
+export function assembleDocument(rows: DocumentPageRows, page: DocumentPage) {
   const [
     head,
     versions,
@@ -175,7 +207,7 @@ export async function getDocument(db: Db, orgId: string, documentId: string, pag
     reminders: chase,
     recipients: people,
     org: org[0],
-    comments: thread,
+    ...commentPaging(thread, !!page.comments),
     files: shared,
     /** The newest timeline entries (from `page.before` on), newest first; `older` pages past them. */
     timeline,
@@ -203,6 +235,8 @@ export interface DocumentListFilter {
   jobId?: Param;
   type?: string;
   status?: string;
+  /** A page after this (updated at, id): the documents changed before it. */
+  before?: { at: number; id: string };
 }
 
 /** Documents with their current version's totals (from the totals module), in one batch. */
@@ -211,13 +245,47 @@ export async function listDocuments(db: Db, orgId: string, filter: DocumentListF
   return assembleDocumentList(rows, lines, paid);
 }
 
+/** Documents the list page shows at once; "Earlier documents" pages past them (issue 19). */
+export const DOCUMENTS_PAGE = 50;
+
+/** `?before=` of the documents list: `<time>_<id>`; anything else (garbage, huge, negative) is the first page. */
+export function documentsBefore(value: string | undefined): { at: number; id: string } | undefined {
+  const m = /^(\d{1,15})_([a-z0-9]{8,40})$/.exec(value ?? '');
+  return m ? { at: Number(m[1]), id: m[2] } : undefined;
+}
+
+/**
+ * One page of the documents list, most recently changed first, after `filter.before` (a (updated at,
+ * id) cursor, never OFFSET), and the cursor of the next page (null on the last).
+ */
+export async function documentsPage(db: Db, orgId: string, filter: DocumentListFilter) {
+  const listed = await listDocuments(db, orgId, filter, DOCUMENTS_PAGE + 1);
+  const rows = listed.slice(0, DOCUMENTS_PAGE);
+  const last = rows.at(-1);
+  return { rows, next: listed.length > DOCUMENTS_PAGE && last ? `${last.updatedAt}_${last.id}` : null };
+}
+
 /** The three reads behind a document list, to run in a caller's batch with other reads. */
-export function documentListStatements(db: Db, orgId: Param, filter: DocumentListFilter, limit = 300) {
-  const conditions: SQL[] = [eq(documents.orgId, orgId)];
-  if (filter.jobId) conditions.push(eq(documents.jobId, filter.jobId));
-  if (filter.type) conditions.push(eq(documents.type, filter.type as never));
-  if (filter.status) conditions.push(eq(documents.status, filter.status));
-  const where = and(...conditions);
+export function documentListStatements(db: Db, orgId: Param | SQL, filter: DocumentListFilter, limit = 300) {
+  const conditionsOn = (d: typeof documents) => {
+    const conditions: SQL[] = [eq(d.orgId, orgId)];
+    if (filter.jobId) conditions.push(eq(d.jobId, filter.jobId));
+    if (filter.type) conditions.push(eq(d.type, filter.type as never));
+    if (filter.status) conditions.push(eq(d.status, filter.status));
+    const at = filter.before;
+    // A row value: SQLite seeks documents_org_updated to it (a range), where an OR of the two cases cannot.
+    if (at) conditions.push(sql`(${d.updatedAt}, ${d.id}) < (${at.at}, ${at.id})`);
+    return and(...conditions)!;
+  };
+  // The lines and payments of the listed documents only (issue 19): never of every document of the org.
+  const listed = alias(documents, 'listed');
+  const page = db
+    .select({ id: listed.id })
+    .from(listed)
+    .where(conditionsOn(listed as never))
+    .orderBy(desc(listed.updatedAt), desc(listed.id))
+    .limit(limit);
+  const where = and(conditionsOn(documents), inArray(documents.id, page));
   return [
     db
       .select(
@@ -251,8 +319,8 @@ export function documentListStatements(db: Db, orgId: Param, filter: DocumentLis
         and(eq(documentVersions.documentId, documents.id), eq(documentVersions.version, documents.currentVersion)),
       )
       .leftJoin(accounts, and(eq(accounts.id, documents.accountId), eq(accounts.orgId, orgId)))
-      .where(where)
-      .orderBy(desc(documents.updatedAt))
+      .where(conditionsOn(documents))
+      .orderBy(desc(documents.updatedAt), desc(documents.id))
       .limit(limit),
     db
       // Plain columns, all distinct names: every line of every listed document passes through here.
@@ -353,7 +421,7 @@ export async function documentHead(db: Db, orgId: string, documentId: string) {
 }
 
 /** The current version's lines, as a statement for a batch. */
-function currentLines(db: Db, orgId: string, documentId: string) {
+function currentLines(db: Db, orgId: Param | SQL, documentId: Param) {
   return db
     .select()
     .from(documentLines)
@@ -519,7 +587,7 @@ export const sentVersionJoin = (orgId: Param | SQL) =>
   );
 
 /** The invoice made for an order's deposit, if there is one. */
-export function depositInvoiceStatement(db: Db, orgId: string, sourceDocumentId: string) {
+export function depositInvoiceStatement(db: Db, orgId: Param | SQL, sourceDocumentId: Param) {
   return db
     .select({ id: documents.id })
     .from(documents)

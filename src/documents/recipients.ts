@@ -1,5 +1,5 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
-import type { Db } from '../db/client';
+import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
+import type { Db, Param } from '../db/client';
 import { contacts, documentRecipients, type RecipientRole, type SigningOrder } from '../db/schema';
 
 // Issue 17: who a document is sent to, and whose turn it is to sign. The rules here are pure; every
@@ -26,7 +26,7 @@ export interface SignatureFact {
 }
 
 /** The document's recipients, signers first in signing order, then copies: one statement for a batch. */
-export const recipientsStatement = (db: Db, orgId: string, documentId: string | ReturnType<typeof sql.placeholder>) =>
+export const recipientsStatement = (db: Db, orgId: Param | SQL, documentId: Param) =>
   db
     .select({
       contactId: documentRecipients.contactId,

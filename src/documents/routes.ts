@@ -3,7 +3,7 @@ import { DocumentListPage } from '../../views/dashboard/documents';
 import { ChooseKindPage } from '../../views/dashboard/editor';
 import { money } from '../../views/format';
 import { html } from '../../views/html';
-import { currentUser } from '../auth/session';
+import { checksOwnSession, currentUser } from '../auth/session';
 import { findJob } from '../budget/queries';
 import type { DocumentType } from '../db/schema';
 import { Refused } from '../errors';
@@ -38,7 +38,7 @@ import {
   showDocument,
   versionPdf,
 } from './pages';
-import { jobOptions, listDocuments } from './queries';
+import { documentsBefore, documentsPage, jobOptions } from './queries';
 import { STATUS_LABELS, statusesOf } from './status';
 
 const PAYMENT_METHODS = ['Check', 'ACH', 'Card', 'Cash', 'Wire', 'Other'] as const;
@@ -88,16 +88,26 @@ export const documentRoutes = new Hono<AppEnv>()
     const allStatuses = [...new Set(groups.flatMap((g) => statusesOf(g.type)))];
     const status = allStatuses.includes(q.status ?? '') ? q.status! : '';
     const jobId = /^[a-z0-9]{8,40}$/.test(q.jobId ?? '') ? q.jobId! : '';
-    const [rows, jobs] = await Promise.all([
-      listDocuments(db, org.id, { type, status, jobId }),
+    // `?before=<time>_<id>`: the page after that document (anything else: the first page).
+    const before = documentsBefore(q.before);
+    const [{ rows, next }, jobs] = await Promise.all([
+      documentsPage(db, org.id, { type, status, jobId, before }),
       jobOptions(db, org.id),
     ]);
+    const kept = new URLSearchParams(Object.entries({ type, status, jobId }).filter(([, v]) => v));
+    const at = (cursor?: string) => {
+      const query = new URLSearchParams(kept);
+      if (cursor) query.set('before', cursor);
+      const search = query.toString();
+      return `/documents${search ? `?${search}` : ''}`;
+    };
+    const pages = { earlier: next ? at(next) : null, newest: before ? at() : null };
     const types = groups.map((g) => ({ value: g.type, label: g.label }));
     const statuses = allStatuses.map((s) => ({ value: s, label: STATUS_LABELS[s] ?? s }));
     return render(
       c,
       html`<${DocumentListPage} ctx=${pageContext(c)} rows=${rows.map((r) => listRow(r, org.timeZone))}
-        filters=${{ type, status, jobId }} jobs=${jobs} types=${types} statuses=${statuses} />`,
+        filters=${{ type, status, jobId }} jobs=${jobs} types=${types} statuses=${statuses} pages=${pages} />`,
     );
   })
   .get('/documents/:file{[a-z0-9]+\\.pdf}', async (c) => {
@@ -108,10 +118,13 @@ export const documentRoutes = new Hono<AppEnv>()
     const { d } = await loadDocument(c);
     return versionPdf(c, d, Number(c.req.param('file').replace(/\.pdf$/, '')));
   })
-  .get('/documents/:id', async (c) => {
-    const { d, kind } = await loadDocument(c);
-    return showDocument(c, d, kind);
-  })
+  .get(
+    '/documents/:id',
+    checksOwnSession(async (c) => {
+      const { d, kind } = await loadDocument(c);
+      return showDocument(c, d, kind);
+    }),
+  )
   .post('/documents/:id', async (c) => {
     const { actor, scope } = contractor(c);
     const form = await readForm(c);

@@ -158,6 +158,8 @@ function commentItems(rows: HomeData['comments'], now: number): QueueItem[] {
       who: `${r.authorName}: “${body}”`,
       amount: null,
       when: waitingFor(r.createdAt, now),
+      // The comment waiting on an answer is its document's newest (home/queries.ts `awaitingAnswer`): it is on
+      // the first page of the thread (the newest 50), so its anchor is there.
       href: `/documents/${r.documentId}#comment-${r.id}`,
       action: 'Reply',
     };

@@ -14,6 +14,7 @@ const NAMES = {
   csrf: 'cp_csrf', // the double-submit token (http/csrf.ts)
   flash: 'cp_flash', // the one-time banner after an action (http/flash.ts)
   device: 'cp_device', // a browser that signed in to an account before (auth/session.ts, auth/device.ts)
+  bookmark: 'cp_bookmark', // where in the database this browser's last write reached (http/replicas.ts)
 } as const;
 
 export type CookieKind = keyof typeof NAMES;

@@ -21,6 +21,9 @@ import {
 import { calendarDate, money, percent, quantity } from '../../views/format';
 import { displayNumber } from '../documents/kinds';
 import type { DocumentSnapshot, SnapshotLine } from '../documents/snapshot';
+import type { SignatureBox } from './boxes';
+
+export { type PdfBox, parseSignatureBoxes, type SignatureBox } from './boxes';
 
 // A document version as a US Letter PDF. Everything drawn comes from the snapshot, and the PDF's
 // dates derive from its issue date, so one snapshot always renders the same bytes (their SHA-256
@@ -32,39 +35,12 @@ export interface PdfAssets {
   logo?: { bytes: Uint8Array; contentType: 'image/png' | 'image/jpeg' } | null;
 }
 
-/** A rectangle in PDF points, origin at the page's bottom-left corner; page is 0-based. */
-export interface PdfBox {
-  page: number;
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
-
-/** Where a signature image goes (the box itself), with the spaces above the printed-name and date lines. */
-export interface SignatureBox extends PdfBox {
-  printedName: PdfBox;
-  date: PdfBox;
-  /** The contractor's "Countersigned by" block (issue 17); a signer's block otherwise. */
-  countersign?: boolean;
-}
-
 export interface RenderedPdf {
   bytes: Uint8Array<ArrayBuffer>; // what Response, R2 and crypto.subtle take as they are
   /** The first signer's block (null when the document is not signed). */
   signatureBox: SignatureBox | null;
   /** Every block, in signing order, then the countersignature's: what a version stores (JSON) and sealing stamps. */
   signatureBoxes: SignatureBox[];
-}
-
-/**
- * A version's stored `signature_box` JSON: an array of blocks, or (versions sent before issue 17) one
- * block as an object.
- */
-export function parseSignatureBoxes(json: string | null): SignatureBox[] {
-  if (!json) return [];
-  const parsed = JSON.parse(json) as SignatureBox | SignatureBox[] | null;
-  return Array.isArray(parsed) ? parsed : parsed ? [parsed] : [];
 }
 
 const PAGE_WIDTH = 612;

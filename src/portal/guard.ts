@@ -1,8 +1,8 @@
 import { Hono, type Handler, type MiddlewareHandler } from 'hono';
-import { matchedRoutes } from 'hono/route';
 import { NotFound } from '../errors';
 import type { AppContext, AppEnv } from '../http/context';
 import { notFound } from '../http/errors';
+import { selfCheckingPages } from '../http/self-checking';
 import { portalRefusal } from './ended';
 import { admitPortalSession, sessionHash } from './session';
 
@@ -25,27 +25,17 @@ import { admitPortalSession, sessionHash } from './session';
 // browser's portal session, in its company's branding, when that session has ended; otherwise one
 // plain page that names nobody. No /portal address falls through to the contractor's sign-in.
 
-const selfChecking = new WeakSet<Handler<AppEnv>>();
+const selfChecking = selfCheckingPages();
 
 /** Marks a GET page that admits the viewer itself, in the same batch as its reads (requirePortalWith). */
-export function checksOwnSession<H extends Handler<AppEnv>>(handler: H): H {
-  selfChecking.add(handler);
-  return handler;
-}
-
-/** The handler that will answer this request: the first matched route after the guard that is not middleware. */
-function endpoint(c: AppContext) {
-  return matchedRoutes(c)
-    .slice(c.req.routeIndex + 1)
-    .find((r) => r.method !== 'ALL')?.handler;
-}
+export const checksOwnSession = selfChecking.mark;
 
 const reads = new Set(['GET', 'HEAD']);
 
 export const portalGuard: MiddlewareHandler<AppEnv> = async (c, next) => {
   try {
     await sessionHash(c);
-    const selfChecked = reads.has(c.req.method) && selfChecking.has(endpoint(c) as Handler<AppEnv>);
+    const selfChecked = reads.has(c.req.method) && selfChecking.handles(c);
     if (!selfChecked) await admitPortalSession(c);
   } catch (err) {
     if (err instanceof NotFound) return portalRefusal(c);

@@ -8,6 +8,7 @@ import { PortalCompaniesPage, PortalHomePage, type CompanyCard, type PortalRow }
 import { PayPanel, type PayReturn } from '../../views/portal/pay';
 import { amountDue, paymentTotals } from '../budget/totals';
 import { recordView } from '../conversation/actions';
+import { commentsBefore } from '../conversation/comment-queries';
 import { conversationSections } from '../conversation/present';
 import type { PageErrors } from '../conversation/routes';
 import { prepared } from '../db/client';
@@ -32,6 +33,10 @@ import { andList } from '../signing/people';
 import {
   assemblePortalDocument,
   assemblePortalList,
+  commentValues,
+  portalListBefore,
+  portalListPage,
+  portalListValues,
   portalDocument,
   sessionDocumentQueries,
   sessionJobListQueries,
@@ -127,13 +132,28 @@ function homeAction(r: ReturnType<typeof assemblePortalList>[number], s: Documen
   return offer && offer.due > 0 ? 'Pay' : action;
 }
 
+/**
+ * A page of a portal list (home, a job): what waits on the viewer first, then newest sent first,
+ * `PORTAL_LIST_PAGE` at a time after `?before=` (portal/queries.ts). One round trip.
+ */
+async function portalList(c: AppContext, queries: typeof sessionListQueries, values: Record<string, unknown>) {
+  const before = portalListBefore(c.req.query('before'));
+  const listed = assemblePortalList(
+    await requirePortalWith(c, prepared(c.get('db'), queries), { ...values, ...portalListValues(before) }),
+  );
+  const { rows, next } = portalListPage(listed);
+  const shown = rows.map((r) => portalRow(c, r));
+  shown.sort((a, b) => Number(!!b.action) - Number(!!a.action) || b.sentAt - a.sentAt);
+  return { rows: shown, next, paged: !!before };
+}
+
 /** The portal home: every document sent to the viewer's account, what waits on them first. One round trip. */
 export async function showPortalHome(c: AppContext) {
-  const rows = assemblePortalList(await requirePortalWith(c, prepared(c.get('db'), sessionListQueries), {})).map((r) =>
-    portalRow(c, r),
-  );
-  rows.sort((a, b) => Number(!!b.action) - Number(!!a.action) || b.sentAt - a.sentAt);
-  return render(c, html`<${PortalHomePage} ctx=${portalContext(c)} rows=${rows} />`);
+  const { rows, next, paged } = await portalList(c, sessionListQueries, {});
+  // The company stays in the paging links' address: a session may hold several (issue 17).
+  const base = `/portal?company=${portalViewer(c).orgId}`;
+  const pages = { earlier: next ? `${base}&before=${next}` : null, newest: paged ? base : null };
+  return render(c, html`<${PortalHomePage} ctx=${portalContext(c)} rows=${rows} pages=${pages} />`);
 }
 
 /**
@@ -155,14 +175,14 @@ export async function showPortalCompanies(c: AppContext) {
 
 /** The documents of one job sent to the viewer's account. One round trip. */
 export async function showPortalJob(c: AppContext, jobId: string) {
-  const rows = assemblePortalList(
-    await requirePortalWith(c, prepared(c.get('db'), sessionJobListQueries), { jobId }),
-  ).map((r) => portalRow(c, r));
-  if (!rows.length) notFound();
-  rows.sort((a, b) => Number(!!b.action) - Number(!!a.action) || b.sentAt - a.sentAt);
+  const { rows, next, paged } = await portalList(c, sessionJobListQueries, { jobId });
+  const base = `/portal/jobs/${jobId}`;
+  // A page past the end (a cursor from an old link) starts again at the first; no page at all is not theirs.
+  if (!rows.length) return paged ? c.redirect(base, 303) : notFound();
+  const pages = { earlier: next ? `${base}?before=${next}` : null, newest: paged ? base : null };
   return render(
     c,
-    html`<${PortalHomePage} ctx=${portalContext(c)} rows=${rows}
+    html`<${PortalHomePage} ctx=${portalContext(c)} rows=${rows} pages=${pages}
       job=${{ name: rows[0].jobName, address: rows[0].jobAddress }} />`,
   );
 }
@@ -170,10 +190,14 @@ export async function showPortalJob(c: AppContext, jobId: string) {
 /** The recipient's view of one document; every view is logged through the document's room. */
 export async function showPortalDocument(c: AppContext, documentId: string, errors?: PageErrors) {
   const db = c.get('db');
+  // `?comments=<time>_<id>`: the page of comments before that one ("Earlier comments"); else the newest.
+  const before = errors ? undefined : commentsBefore(c.req.query('comments'));
   // Opened directly, the page checks the session in its own batch: one round trip for both.
   const found = c.get('portal')
-    ? await portalDocument(db, portalViewer(c), documentId)
-    : assemblePortalDocument(await requirePortalWith(c, prepared(db, sessionDocumentQueries), { documentId }));
+    ? await portalDocument(db, portalViewer(c), documentId, before)
+    : assemblePortalDocument(
+        await requirePortalWith(c, prepared(db, sessionDocumentQueries), { documentId, ...commentValues(before) }),
+      );
   const viewer = portalViewer(c);
   if (!found?.version.snapshot) notFound();
   const snapshot = withPayments(JSON.parse(found.version.snapshot) as DocumentSnapshot, found.payments);
@@ -208,6 +232,8 @@ export async function showPortalDocument(c: AppContext, documentId: string, erro
     recipientRole: snapshot.side,
     maxMb: found.maxUploadMb,
     comments: found.comments,
+    earlierComments: found.earlierComments,
+    newerComments: !!before,
     files: found.files,
     currency: snapshot.currency,
     // A refused upload redirects here (#files) with its message in a form flash (conversation/routes.ts).

@@ -9,7 +9,9 @@ import {
   contacts,
   documentRecipients,
   documents,
+  documentTypes,
   documentVersions,
+  type DocumentType,
   files,
   jobs,
   onlinePayments,
@@ -20,6 +22,10 @@ import {
   signatures,
 } from '../db/schema';
 import { sentVersionJoin } from '../documents/queries';
+import { awaitsRecipient, statusesOf } from '../documents/status';
+import { KINDS } from '../documents/kinds';
+import { awaitsDecision } from '../deadlines/rules';
+import { commentPaging, commentsStatement, NEWEST_COMMENTS } from '../conversation/comment-queries';
 
 /**
  * Which of the session's companies a request is in (issue 17), as SQL over the session row: the org of
@@ -200,11 +206,130 @@ export function visibleDocument(db: Db, viewer: Viewer, documentId: Param) {
   );
 }
 
-// Every document sent to the account (or to it on one job), with its sent version's header and
-// what is paid. The viewer comes from the session in SQL: these run in the session's batch.
+/** Documents a portal list (home, a job) shows at once; "Earlier documents" pages past them. */
+export const PORTAL_LIST_PAGE = 50;
+
+/** A name from the code (a document type or status), written into SQL as a literal: never a value from a request. */
+function word(name: string) {
+  if (!/^[a-z_]+$/.test(name)) throw new Error(`not a type or status name: ${name}`);
+  return sql.raw(`'${name}'`);
+}
+
+/** Whether every kind of a type has a date that closes the recipient's decision (expires, bids close). */
+const closesByDate = (type: DocumentType) =>
+  KINDS.filter((k) => k.type === type).every((k) => k.deadline === 'expires' || k.deadline === 'bids_close');
+
+/** The list's document columns waitsSql reads: the documents table or an alias of it. */
+type ListDocument = Record<
+  'id' | 'orgId' | 'type' | 'status' | 'deadline' | 'sentVersion' | 'signingOrder',
+  SQLiteColumn
+>;
+
+/** Whether `contact` (SQL) approved the document's sent version (documents/recipients.ts `signedBy`). */
+const approvedSent = (d: ListDocument, contact: SQL, as: string) => {
+  const [s, v] = [sql.raw(`${as}s`), sql.raw(`${as}v`)];
+  return sql`EXISTS (SELECT 1 FROM signatures ${s} JOIN document_versions ${v} ON ${v}.id = ${s}.version_id
+    WHERE ${s}.org_id = ${d.orgId} AND ${s}.document_id = ${d.id} AND ${v}.version = ${d.sentVersion}
+      AND ${s}.contact_id = ${contact} AND ${s}.outcome NOT IN ('declined', 'countersigned'))`;
+};
+
+/**
+ * Whether the viewer may decide on the document now (issue 17, portal/decide-people.ts `peopleOnPage`), as
+ * SQL: a document without recipient rows is its one contact's; else the viewer (the session's contact in
+ * the document's org: one bound value) is one of its signers and, in a set order, no signer before them is
+ * still to sign (unless someone declined: then nobody's turn is waited for). A copy, someone it is not sent
+ * to, or a signer before their turn waits on nobody. Never narrower than the presenter: a signer who signed
+ * already still counts here (the presenter drops the action).
+ */
+function mayDecideSql(d: ListDocument) {
+  const me = sql.raw('wme.contact_id');
+  const before = sql.raw('wb.contact_id');
+  const declined = sql`EXISTS (SELECT 1 FROM signatures wds JOIN document_versions wdv ON wdv.id = wds.version_id
+    WHERE wds.org_id = ${d.orgId} AND wds.document_id = ${d.id} AND wdv.version = ${d.sentVersion} AND wds.outcome = 'declined')`;
+  return sql`(NOT EXISTS (SELECT 1 FROM document_recipients wr WHERE wr.document_id = ${d.id})
+    OR EXISTS (SELECT 1 FROM portal_session_contacts wsc
+      JOIN document_recipients wme ON wme.document_id = ${d.id} AND wme.contact_id = wsc.contact_id AND wme.role = 'signer'
+      WHERE wsc.session_id = ${sql.placeholder('sessionHash')} AND wsc.org_id = ${d.orgId}
+        AND (${d.signingOrder} <> 'ordered' OR ${approvedSent(d, me, 'wm')} OR ${declined}
+          OR NOT EXISTS (SELECT 1 FROM document_recipients wb WHERE wb.document_id = ${d.id} AND wb.role = 'signer'
+            AND wb.position < wme.position AND NOT ${approvedSent(d, before, 'wb')}))))`;
+}
+
+/**
+ * Whether a document waits on its recipient (sign, bid, accept, pay: documents/status.ts
+ * `awaitsRecipient`), as SQL: the status machine's pairs, written out once as literals (no bound
+ * values: a list statement stays far below D1's 100). A decision its date closed (deadlines/rules.ts
+ * `closedByDeadline`: an expired estimate, bids closed) waits on nobody: `listToday` is the earliest
+ * date anywhere on Earth now, so whatever is open in the company's zone is counted as waiting here, and
+ * the presenter drops the action of one that closed earlier in the day there. Nor does a decision that is
+ * not the viewer's now (mayDecideSql; an invoice is paid by whoever holds it). The list puts these first.
+ */
+function waitsSql(d: ListDocument) {
+  const pairs = (closing: boolean) =>
+    documentTypes.flatMap((type) => {
+      const statuses = statusesOf(type).filter(
+        (s) =>
+          awaitsRecipient(type, s) &&
+          !(type === 'bid_request' && s === 'submitted') &&
+          closing === (closesByDate(type) && awaitsDecision({ type, status: s })),
+      );
+      const pair = sql`(${d.type} = ${word(type)} AND ${d.status} IN (${sql.join(statuses.map(word), sql`, `)}))`;
+      return statuses.length ? [pair] : [];
+    });
+  const any = (conditions: SQL[]) => (conditions.length ? sql.join(conditions, sql` OR `) : sql`0`);
+  const open = sql`(${d.deadline} IS NULL OR ${d.deadline} >= ${sql.placeholder('listToday')})`;
+  return sql<number>`(CASE WHEN NOT (${any(pairs(false))} OR ((${any(pairs(true))}) AND ${open})) THEN 0
+    WHEN ${d.type} = 'customer_invoice' OR ${mayDecideSql(d)} THEN 1 ELSE 0 END)`;
+}
+
+/** A place in a portal list: (waits on them, sent at, id); the list is that order, descending. */
+export interface PortalListCursor {
+  waits: number;
+  at: number;
+  id: string;
+}
+
+/** The first page's cursor: before every document. */
+const LIST_START: PortalListCursor = { waits: 2, at: Number.MAX_SAFE_INTEGER, id: '' };
+
+/** `?before=` of a portal list: `<0|1>_<time>_<id>`; anything else (garbage, huge, negative) is the first page. */
+export function portalListBefore(value: string | undefined): PortalListCursor | undefined {
+  const m = /^([01])_(\d{1,15})_([a-z0-9]{8,40})$/.exec(value ?? '');
+  return m ? { waits: Number(m[1]), at: Number(m[2]), id: m[3] } : undefined;
+}
+
+/**
+ * The placeholders of a page of a portal list: after `before`, or the first; `listToday`, the date at
+ * UTC-12 (the last place a day ends), is the earliest "today" of any company's zone.
+ */
+export const portalListValues = (before?: PortalListCursor, now = Date.now()) => {
+  const at = before ?? LIST_START;
+  const listToday = new Date(now - 12 * 3_600_000).toISOString().slice(0, 10);
+  return { listWaits: at.waits, listAt: at.at, listId: at.id, listToday };
+};
+
+// Every document sent to the account (or to it on one job), one page at a time (what waits on them
+// first, then newest sent first, keyed by a (waits, sent at, id) cursor, never OFFSET), with its sent
+// version's header and what is paid; the other statements read only the page's documents. The viewer
+// comes from the session in SQL: these run in the session's batch.
 function listStatements(db: Db, jobId?: Param) {
   const viewer = portalSessionViewer();
-  const where = jobId ? and(visibleTo(viewer), eq(documents.jobId, jobId)) : visibleTo(viewer);
+  const visible = (d: typeof documents) =>
+    jobId ? and(visibleTo(viewer, d), eq(d.jobId, jobId))! : visibleTo(viewer, d);
+  const order = (d: typeof documents) => [desc(waitsSql(d)), desc(d.sentAt), desc(d.id)];
+  const after = (d: typeof documents) =>
+    sql`(${waitsSql(d)}, ${d.sentAt}, ${d.id}) < (${sql.placeholder('listWaits')}, ${sql.placeholder('listAt')}, ${sql.placeholder('listId')})`;
+  const listed = alias(documents, 'listed');
+  const onPage = inArray(
+    documents.id,
+    db
+      .select({ id: listed.id })
+      .from(listed)
+      .where(and(visible(listed as never), after(listed as never)))
+      .orderBy(...order(listed as never))
+      .limit(PORTAL_LIST_PAGE + 1),
+  );
+  const where = and(visible(documents), onPage);
   return prepareEach([
     db
       .select(
@@ -226,14 +351,16 @@ function listStatements(db: Db, jobId?: Param) {
           onlinePayment: documents.onlinePayment,
           stripeStatus: orgs.stripeStatus,
           stripeAccountId: orgs.stripeAccountId,
+          waits: waitsSql(documents).mapWith(Number),
         }),
       )
       .from(documents)
       .innerJoin(jobs, and(eq(jobs.id, documents.jobId), eq(jobs.orgId, viewer.orgId)))
       .innerJoin(documentVersions, sentVersionJoin(viewer.orgId))
       .innerJoin(orgs, eq(orgs.id, documents.orgId))
-      .where(where)
-      .orderBy(desc(documents.sentAt)),
+      .where(and(visible(documents), after(documents)))
+      .orderBy(...order(documents))
+      .limit(PORTAL_LIST_PAGE + 1),
     db
       .select({ documentId: payments.documentId, amount: sql<number>`sum(${payments.amount})` })
       .from(payments)
@@ -286,6 +413,14 @@ export const sessionJobListQueries = (db: Db) => listStatements(db, sql.placehol
 
 type ListRows = Awaited<ReturnType<typeof batchPrepared<ReturnType<typeof sessionListQueries>>>>;
 
+/** A portal list's page (at most a page of rows, in list order) and the cursor of the page after it, or null. */
+export function portalListPage<T extends { waits: number; sentAt: number | null; id: string }>(listed: T[]) {
+  const rows = listed.slice(0, PORTAL_LIST_PAGE);
+  const last = rows.at(-1);
+  const next = listed.length > PORTAL_LIST_PAGE && last ? `${last.waits}_${last.sentAt ?? 0}_${last.id}` : null;
+  return { rows, next };
+}
+
 export function assemblePortalList([rows, paid, decided, processing, people]: ListRows) {
   const paidBy = new Map(paid.map((p) => [p.documentId, p.amount]));
   const processingBy = new Map(processing.map((p) => [p.documentId, Number(p.amount)]));
@@ -306,6 +441,7 @@ export function assemblePortalList([rows, paid, decided, processing, people]: Li
 function documentStatements(db: Db, viewer: Viewer & { contactId: Param | SQL }) {
   const documentId = sql.placeholder('documentId');
   const visible = visibleDocument(db, viewer, documentId);
+  const commentCursor = { at: sql.placeholder('commentsAt'), id: sql.placeholder('commentsId') };
   return prepareEach([
     db
       .select(
@@ -340,11 +476,8 @@ function documentStatements(db: Db, viewer: Viewer & { contactId: Param | SQL })
       .from(payments)
       .where(and(eq(payments.orgId, viewer.orgId), eq(payments.documentId, documentId), visible))
       .orderBy(asc(payments.paidOn)),
-    db
-      .select()
-      .from(comments)
-      .where(and(eq(comments.orgId, viewer.orgId), eq(comments.documentId, documentId), visible))
-      .orderBy(asc(comments.createdAt)),
+    // The newest page of comments, or the page before `?comments=` (conversation/comment-queries.ts).
+    commentsStatement(db, viewer.orgId, documentId, commentCursor, visible),
     db
       .select()
       .from(files)
@@ -434,7 +567,7 @@ export function assemblePortalDocument([
   return {
     ...head[0],
     payments: paid,
-    comments: thread,
+    ...commentPaging(thread, false),
     files: shared,
     signatures: decisions,
     bid,
@@ -444,11 +577,18 @@ export function assemblePortalDocument([
   };
 }
 
-/** One document as its recipient sees it, in one batch. */
+/** The placeholders of a page of comments: before `before`, or the newest. */
+export const commentValues = (before?: { at: number; id: string }) => ({
+  commentsAt: (before ?? NEWEST_COMMENTS).at,
+  commentsId: (before ?? NEWEST_COMMENTS).id,
+});
+
+/** One document as its recipient sees it, in one batch; its comments the newest page, or those before `comments`. */
 export async function portalDocument(
   db: Db,
   viewer: { orgId: string; accountId: string; contactId: string },
   documentId: string,
+  comments?: { at: number; id: string },
 ) {
   return assemblePortalDocument(
     await batchPrepared(db, prepared(db, documentQueries), {
@@ -456,6 +596,7 @@ export async function portalDocument(
       accountId: viewer.accountId,
       contactId: viewer.contactId,
       documentId,
+      ...commentValues(comments),
     }),
   );
 }

@@ -1,7 +1,7 @@
 import { createId } from '@paralleldrive/cuid2';
 import { and, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
-import type { Db } from '../db/client';
+import type { Db, Param } from '../db/client';
 import { orgs, reminders, type ReminderKind } from '../db/schema';
 import { deadlineRule, type DeadlineDocument } from '../deadlines/rules';
 import { addDays, todayIn, zonedTime } from '../deadlines/time';
@@ -170,13 +170,13 @@ export function scheduleStatements(db: Db, input: ScheduleInput, planned: Planne
  */
 export function cancelStatement(
   db: Db,
-  where: { orgId: string; documentId: string; kinds?: ReminderKind[]; beforeVersion?: number },
+  where: { orgId: Param; documentId: Param; kinds?: ReminderKind[]; beforeVersion?: number },
   reason: string,
-  now: number,
-): BatchItem<'sqlite'> {
+  now: Param<number>,
+) {
   return db
     .update(reminders)
-    .set({ state: 'cancelled', reason, updatedAt: now })
+    .set({ state: 'cancelled', reason, updatedAt: sql`${now}` })
     .where(
       and(
         eq(reminders.orgId, where.orgId),

@@ -1,4 +1,5 @@
 import type { BatchItem } from 'drizzle-orm/batch';
+import { commitMade } from '../db/client';
 import type { Env } from '../env';
 import { domainError, type DomainErrorData } from '../errors';
 
@@ -49,12 +50,39 @@ export interface RoomWrite<R> {
   notify?: 'contractor' | 'recipient';
 }
 
-/** What every room write answers: its value, or the domain error its plan threw (classes do not cross RPC). */
-export type RoomResult<R> = { ok: true; value: R; seq: number | null } | { ok: false; error: DomainErrorData };
+/**
+ * What every room write answers: its value, or the domain error its plan threw (classes do not cross RPC).
+ * `bookmark` is the D1 position its commit reached (issue 19), when it committed anything.
+ */
+export type RoomResult<R> =
+  | { ok: true; value: R; seq: number | null; bookmark?: string }
+  | { ok: false; error: DomainErrorData };
 
-/** The room of one document: every write to it (once sent) runs there, one at a time. */
+/** What is not a room write on the stub: passed through as it is. */
+const NOT_WRITES = new Set<PropertyKey>(['fetch', 'connect', 'then', 'id', 'name', 'closeRecipients']);
+
+/**
+ * The room of one document: every write to it (once sent) runs there, one at a time. Each write's answer
+ * that carries a commit's bookmark is reported to the request's D1 session on the way back (issue 19,
+ * db/client.ts commitMade), whoever called it: the request's later reads, and the bookmark cookie its
+ * response sets (http/replicas.ts), are at least as new as what it wrote through the room.
+ */
 export function documentRoom(env: Pick<Env, 'DOCUMENT_ROOM'>, documentId: string) {
-  return env.DOCUMENT_ROOM.get(env.DOCUMENT_ROOM.idFromName(documentId));
+  const stub = env.DOCUMENT_ROOM.get(env.DOCUMENT_ROOM.idFromName(documentId));
+  return new Proxy(stub, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop);
+      if (typeof value !== 'function') return value;
+      // Reflect.apply, on the stub itself: on an RPC method `.apply` or `.bind` would be a remote property.
+      if (NOT_WRITES.has(prop)) return (...args: unknown[]) => Reflect.apply(value, target, args);
+      return (...args: unknown[]) =>
+        Promise.resolve(Reflect.apply(value, target, args)).then((result) => {
+          if (result && typeof result === 'object' && 'bookmark' in result)
+            commitMade((result as { bookmark?: string }).bookmark);
+          return result;
+        });
+    },
+  });
 }
 
 /** The value of a room write, or its domain error thrown again on this side. */

@@ -29,7 +29,7 @@ import {
   type SendCommit,
   type StatusCommit,
 } from '../documents/actions';
-import { database, type Db } from '../db/client';
+import { bookmarkOf, database, openSession, type Db } from '../db/client';
 import { activity } from '../db/schema';
 import type { Env } from '../env';
 import { DomainError } from '../errors';
@@ -82,6 +82,12 @@ export class DocumentRoom extends DurableObject<Env> {
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('ping', 'pong'));
   }
 
+  /** A D1 session whose first query goes to the primary (`db`, or the binding a test swapped in). */
+  private session(): Db {
+    const client = this.db.$client;
+    return 'withSession' in client ? openSession(client, 'first-primary') : this.db;
+  }
+
   protected serialize<T>(work: () => Promise<T>): Promise<T> {
     const run = this.queue.then(work, work);
     this.queue = run.catch(() => undefined);
@@ -94,25 +100,36 @@ export class DocumentRoom extends DurableObject<Env> {
     plan: (db: Db) => Promise<RoomWrite<R>> | RoomWrite<R>,
   ): Promise<RoomResult<R>> {
     return this.serialize(async () => {
+      // Its own D1 session from the primary (issue 19): the plan reads the newest state, and the
+      // commit's bookmark goes back to the Worker that asked (the browser's next read starts there).
+      const db = this.session();
       let w: RoomWrite<R>;
       try {
-        w = await plan(this.db);
+        w = await plan(db);
       } catch (err) {
         if (err instanceof DomainError) return { ok: false as const, error: err.toJSON() };
         throw err;
       }
       const seqRead = w.activityId
-        ? [this.db.select({ seq: activity.seq }).from(activity).where(eq(activity.id, w.activityId))]
+        ? [db.select({ seq: activity.seq }).from(activity).where(eq(activity.id, w.activityId))]
         : [];
       const all = [...w.statements, ...seqRead];
       let seq: number | null = null;
+      let bookmark: string | undefined;
       if (all.length) {
-        const rows = await this.db.batch(all as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
+        const rows = await db.batch(all as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
         if (w.activityId) seq = (rows.at(-1) as { seq: number | null }[])[0]?.seq ?? null;
+        bookmark = bookmarkOf(db) ?? undefined;
       }
-      if (w.event) await this.broadcast(room, w.event, seq, w.activityId ?? '');
-      if (w.notify) await this.scheduleDigest(room, w.notify);
-      return { ok: true as const, value: w.result, seq };
+      // Committed: what follows only tells others. Its failure is logged, never the caller's error — the
+      // write stands, and the caller's next read must start from its bookmark.
+      try {
+        if (w.event) await this.broadcast(room, w.event, seq, w.activityId ?? '');
+        if (w.notify) await this.scheduleDigest(room, w.notify);
+      } catch (err) {
+        console.error('room: committed, but telling the open pages failed', err);
+      }
+      return { ok: true as const, value: w.result, seq, bookmark };
     });
   }
 

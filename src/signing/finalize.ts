@@ -17,12 +17,12 @@ import { brandOf } from '../mail/documents';
 import { queueMail, type OutgoingMail } from '../mail/outbox';
 import { documentRoom, throughRoom, type RoomContext, type RoomWrite } from '../rooms/client';
 import { loadPdfAssets, loadScriptFont } from '../pdf/assets';
-import { parseSignatureBoxes, type SignatureBox } from '../pdf/render';
+import { parseSignatureBoxes, type SignatureBox } from '../pdf/boxes';
 import { readyToSeal, recipientsStatement, type Recipient } from '../documents/recipients';
-import { buildSignedPdf, type CertificateFacts } from './certificate';
+import type { CertificateFacts } from './certificate';
 import { listOf } from './countersign-present';
 import { versionTimeline } from './queries';
-import { describeCertificate, sealPdf, sealSignerFromEnv } from './seal';
+import { describeCertificate, sealSignerFromEnv, sealWith } from './seal-cms';
 import { timestampAuthorityFromEnv } from './timestamp';
 
 const CERTIFICATE_ACTIONS = new Set([
@@ -182,7 +182,8 @@ export async function finalizeSignature(
       docLabel: label,
       version: s.version,
     });
-    const signed = await buildSignedPdf({
+    // pdf-lib's work is the PDF Worker's (env.PDF); the seal's signature is made here, with this Worker's key.
+    const signed = await env.PDF.signedPdf({
       unsignedPdf: unsignedBytes,
       unsignedSha256: unsignedSha,
       documentTitle: row.version.title,
@@ -218,14 +219,19 @@ export async function finalizeSignature(
       fonts: { regular: assets.font, bold: assets.boldFont, script },
     });
     const names = ordered.map((r) => r.signerName);
-    const sealed = await sealPdf(signed, {
-      signer,
-      timestamp: timestampAuthorityFromEnv(env),
-      certify: true,
-      name: row.org.name,
-      reason: `${listOf(names)} signed ${label}`,
-      signingTime: new Date(lastAt),
-    });
+    const sealed = await sealWith(
+      signed,
+      {
+        signer,
+        timestamp: timestampAuthorityFromEnv(env),
+        certify: true,
+        name: row.org.name,
+        reason: `${listOf(names)} signed ${label}`,
+        signingTime: new Date(lastAt),
+      },
+      async (pdf, fields, length, digest) =>
+        (await env.PDF.sealPlaceholder(pdf, fields, length, digest)) as Uint8Array<ArrayBuffer>,
+    );
     const sha = await sha256Hex(sealed);
     const key = `org/${orgId}/doc/${row.document.id}/v${s.version}-signed-${sha.slice(0, 16)}.pdf`;
     await env.FILES.put(key, sealed, {

@@ -1,7 +1,7 @@
 import type { Db } from '../db/client';
 import { sha256Hex } from '../http/crypto';
 import { type SealedRecord, type UnsignedDocument, verifyLookup } from './queries';
-import { describeCertificate, readSeal, type SealReading } from './seal';
+import { describeCertificate, readSeal, type SealReading } from './seal-cms';
 
 // /verify (issue 18): what an uploaded PDF or a pasted SHA-256 is, in one answer. An exact match of
 // the whole file's SHA-256 with a file we sealed says the most; otherwise the seal inside the file is

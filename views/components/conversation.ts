@@ -82,6 +82,9 @@ export function Thread({
   intent,
   error,
   value,
+  base,
+  earlier = null,
+  newer = false,
 }: {
   comments: CommentView[];
   timeZone: string;
@@ -93,14 +96,34 @@ export function Thread({
   /** A refused comment: the message inside the form, and the text kept. */
   error?: string;
   value?: string;
+  /** The document's page, which the paging links address. */
+  base?: string;
+  /** The cursor the earlier comments end at ("?comments="), when there are earlier ones. */
+  earlier?: string | null;
+  /** This is an earlier page: offer the way back to the newest (where new comments arrive). */
+  newer?: boolean;
 }) {
-  return html`<section class="card stack conversation" aria-labelledby="thread-h" data-live=${live}>
+  return html`<section class="card stack conversation" id="conversation" aria-labelledby="thread-h" data-live=${live}>
     <h2 id="thread-h">Conversation</h2>
-    <ol class="thread" data-thread aria-live="polite">
+    ${
+      base && earlier
+        ? html`<nav class="pages" aria-label="Earlier comments">
+            <a class="btn small" href=${`${base}?comments=${earlier}#conversation`}>Earlier comments</a>
+          </nav>`
+        : null
+    }
+    <ol class="thread" data-thread=${newer ? undefined : ''} aria-live=${newer ? undefined : 'polite'}>
       ${comments.map((c) => html`<${CommentItem} c=${c} timeZone=${timeZone} />`)}
     </ol>
     ${
-      comments.length === 0
+      base && newer
+        ? html`<nav class="pages" aria-label="Newest comments">
+            <a class="btn small" href=${`${base}#conversation`}>Newest comments</a>
+          </nav>`
+        : null
+    }
+    ${
+      comments.length === 0 && !newer
         ? html`<p class="muted" data-thread-empty>No comments yet. Questions about this document? Ask here.</p>`
         : null
     }

@@ -1,6 +1,7 @@
 import { html, type Children } from '../html';
 import { Csrf, Field, FormSummary, PageHeader, Select, type FormState } from '../components/form';
 import { ContractSum, DocumentFacts, LinesTable, TotalsTable } from '../components/document-body';
+import { PageLinks } from '../components/pages';
 import { calendarDate, dateTime, money } from '../format';
 import { DashboardPage, type PageContext } from '../layout/page';
 import { jobNumber } from './jobs';
@@ -292,6 +293,7 @@ export function DocumentListPage({
   jobs,
   types,
   statuses,
+  pages,
 }: {
   ctx: PageContext;
   rows: ListRow[];
@@ -299,6 +301,8 @@ export function DocumentListPage({
   jobs: { id: string; name: string }[];
   types: { value: string; label: string }[];
   statuses: { value: string; label: string }[];
+  /** The list's paging links (issue 19): the next page, and back to the first. */
+  pages?: { earlier: string | null; newest: string | null };
 }) {
   const form = { values: filters as Record<string, string>, errors: {} };
   const jobOptions = jobs.map((j) => ({ value: j.id, label: j.name }));
@@ -311,6 +315,7 @@ export function DocumentListPage({
       <div><button class="btn" type="submit">Filter</button></div>
     </form>
     <${DocumentsTable} ctx=${ctx} rows=${rows} showJob=${true} />
+    <${PageLinks} pages=${pages} what="documents" />
   <//>`;
 }
 

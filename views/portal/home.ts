@@ -1,4 +1,5 @@
 import { html } from '../html';
+import { PageLinks } from '../components/pages';
 import { calendarDate, money } from '../format';
 import { PortalPage, scopedBrandCss, type PortalCompany, type PortalContext } from '../layout/portal';
 
@@ -41,14 +42,22 @@ function Row({ r, showJob }: { r: PortalRow; showJob?: boolean }) {
   </li>`;
 }
 
+/** A long list's paging links: the page after this one, and the way back to the first. */
+export interface ListPages {
+  earlier: string | null;
+  newest: string | null;
+}
+
 export function PortalHomePage({
   ctx,
   rows,
   job,
+  pages,
 }: {
   ctx: PortalContext;
   rows: PortalRow[];
   job?: { name: string; address: string };
+  pages?: ListPages;
 }) {
   const waiting = rows.filter((r) => r.action);
   const jobs = new Map<string, { name: string; address: string; rows: PortalRow[] }>();
@@ -84,6 +93,7 @@ export function PortalHomePage({
         <ul class="portal-list">${j.rows.map((r) => html`<${Row} r=${r} />`)}</ul>
       </section>`,
     )}
+    <${PageLinks} pages=${pages} what="documents" />
   <//>`;
 }
 
