@@ -42,7 +42,12 @@ describe('the contractor never sends what they did not mean to', { timeout: 120_
     await page.goto('/jobs');
     await page.getByRole('link', { name: KITCHEN, exact: true }).click();
     await page.getByRole('link', { name: 'New document' }).first().click();
-    await page.getByRole('link', { name: /^Estimate\b/ }).click();
+    // The page's module scripts (select-items.js, draft-title.js) run before DOMContentLoaded: a box ticked
+    // before them was neither synced nor heard (under load, CI once saw the job's title stay).
+    await Promise.all([
+      page.waitForNavigation({ waitUntil: 'domcontentloaded' }),
+      page.getByRole('link', { name: /^Estimate\b/ }).click(),
+    ]);
     const title = page.getByRole('textbox', { name: /^Title/ });
     assert.equal(await title.inputValue(), `${KITCHEN} — estimate`);
     await page.getByLabel('Cabinets & Counters', { exact: true }).check();
