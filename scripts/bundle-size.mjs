@@ -6,12 +6,12 @@
 // (src/pdf/wrangler.toml: pdf-lib, fontkit), within Cloudflare's free-plan limit of 3 MiB gzip.
 // Exits 1 when either is over. `--json` prints one JSON line: the page Worker's figures at the top
 // level (as before the split), the PDF Worker's under `pdf`.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { wrangler } from './wrangler-run.mjs';
 
 // 840 after issue 17; issue 19 moved PDF rendering and sealing to the PDF Worker and took the page Worker to 600.
 export const BUDGET_KIB = 600;
@@ -34,31 +34,16 @@ function files(dir) {
 function measure(config, budgetKiB) {
   const outdir = mkdtempSync(path.join(tmpdir(), 'bundle-'));
   try {
-    const run = spawnSync(
-      process.execPath,
-      [
-        path.join(root, 'node_modules/wrangler/bin/wrangler.js'),
-        'deploy',
-        '--dry-run',
-        '-c',
-        config,
-        '--outdir',
-        outdir,
-        '--metafile',
-        path.join(outdir, 'meta.json'),
-      ],
-      {
-        cwd: root,
-        encoding: 'utf8',
-        env: { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' },
-        maxBuffer: 64 * 1024 * 1024,
-      },
-    );
-    if (run.status !== 0) {
-      process.stderr.write(run.stdout + run.stderr);
-      console.error(`wrangler deploy --dry-run -c ${config} failed (exit ${run.status})`);
-      process.exit(2);
-    }
+    const run = wrangler([
+      'deploy',
+      '--dry-run',
+      '-c',
+      config,
+      '--outdir',
+      outdir,
+      '--metafile',
+      path.join(outdir, 'meta.json'),
+    ]);
     const meta = JSON.parse(readFileSync(path.join(outdir, 'meta.json'), 'utf8'));
     // The packages bundled in (from esbuild's metafile): the page Worker must hold none of PDF_ONLY.
     const packages = [

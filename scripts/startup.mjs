@@ -4,11 +4,11 @@
 // that profile), the median of 3 runs per Worker, with the least and the profile's busy time (not
 // idle): on a busy machine the span includes time spent waiting for a CPU. Flags: --runs N, --json.
 // Workers are the configs that exist of: wrangler.toml (the page Worker), src/pdf/wrangler.toml (the PDF Worker).
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { wrangler } from './wrangler-run.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -24,20 +24,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function measure(config) {
   const outfile = path.join(dir, 'startup.cpuprofile');
-  const run = spawnSync(
-    process.execPath,
-    [path.join(root, 'node_modules/wrangler/bin/wrangler.js'), 'check', 'startup', '-c', config, '--outfile', outfile],
-    {
-      cwd: root,
-      encoding: 'utf8',
-      env: { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' },
-      maxBuffer: 64 * 1024 * 1024,
-    },
-  );
-  if (run.status !== 0) {
-    process.stderr.write(run.stdout + run.stderr);
-    throw new Error(`wrangler check startup -c ${config} failed (exit ${run.status})`);
-  }
+  wrangler(['check', 'startup', '-c', config, '--outfile', outfile]);
   const profile = JSON.parse(readFileSync(outfile, 'utf8'));
   // Busy: the sampled time not spent idle (less sensitive than the span to waiting for a CPU).
   const idle = new Set(profile.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id));
