@@ -158,6 +158,40 @@ export const orgTerms = sqliteTable(
   (t) => [primaryKey({ columns: [t.orgId, t.kind] })],
 );
 
+/**
+ * Issue 20: a company's named starting points per kind ("estimate", "purchase_order" ...): the texts,
+ * what the recipient is shown, the deposit rule, whether a signature is required and the reminder plan.
+ * At most one default per kind (the partial unique index); a new draft starts from it, or from the one
+ * chosen, or from the kind's built-in defaults when the company has none.
+ */
+export const documentTemplates = sqliteTable(
+  'document_templates',
+  {
+    id: id(),
+    orgId: orgId(),
+    kind: text('kind').notNull(),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    terms: text('terms').notNull().default(''),
+    footer: text('footer').notNull().default(''),
+    display: text('display').notNull().default('{}'),
+    depositKind: text('deposit_kind', { enum: ['none', 'percent', 'fixed'] })
+      .notNull()
+      .default('none'),
+    depositValue: integer('deposit_value').notNull().default(0),
+    requireSignature: integer('require_signature', { mode: 'boolean' }).notNull().default(true),
+    /** JSON `ReminderPlan` (reminders/plan), or null for the company's reminder settings. */
+    reminderPlan: text('reminder_plan'),
+    isDefault: integer('is_default', { mode: 'boolean' }).notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('document_templates_org_kind_name').on(t.orgId, t.kind, t.name),
+    uniqueIndex('document_templates_default').on(t.orgId, t.kind).where(sql`is_default = 1`),
+  ],
+);
+
 // Per-org sequences: job numbers and document numbers per type.
 export const counters = sqliteTable(
   'counters',
@@ -391,6 +425,18 @@ export const documentVersions = sqliteTable(
     pdfKey: text('pdf_key'),
     pdfSha256: text('pdf_sha256'),
     signatureBox: text('signature_box'), // JSON: where the signature goes in this version's PDF
+    /** Issue 20: what the recipient is shown of the numbers (JSON `DisplayOptions`, documents/display.ts). */
+    display: text('display').notNull().default('{}'),
+    /**
+     * Issue 20: the options the customer chose when the first signer signed (JSON `Selection`,
+     * documents/choices.ts), and what that choice made: the snapshot, PDF and hash of exactly the
+     * chosen lines, which every signature of this version binds and the seal seals. Null: no choice made.
+     */
+    selection: text('selection'),
+    selectedSnapshot: text('selected_snapshot'),
+    selectedPdfKey: text('selected_pdf_key'),
+    selectedPdfSha256: text('selected_pdf_sha256'),
+    selectedSignatureBox: text('selected_signature_box'),
     sentAt: integer('sent_at'),
     sentBy: text('sent_by'),
     createdAt: createdAt(),
@@ -401,6 +447,9 @@ export const documentVersions = sqliteTable(
     index('document_versions_org').on(t.orgId),
   ],
 );
+
+export const lineChoices = ['required', 'optional', 'alternate'] as const;
+export type LineChoice = (typeof lineChoices)[number];
 
 export const documentLines = sqliteTable(
   'document_lines',
@@ -421,6 +470,18 @@ export const documentLines = sqliteTable(
     unitCost: integer('unit_cost').notNull().default(0),
     unitPrice: integer('unit_price').notNull().default(0),
     taxable: integer('taxable', { mode: 'boolean' }).notNull().default(false),
+    /**
+     * Issue 20: 'required' (always in), 'optional' (the customer may add it; on a group line, the whole
+     * group as one) or 'alternate' (one line of its `choiceSet` is chosen). Items inside an optional group
+     * stay 'required': they come and go with their group.
+     */
+    choice: text('choice', { enum: lineChoices }).notNull().default('required'),
+    /** The alternates' set ("Vanity"): the lines of one set are the choices of one "choose one". '' otherwise. */
+    choiceSet: text('choice_set').notNull().default(''),
+    /** The contractor's preselection: an optional line included unless the customer removes it; a set's default. */
+    preselected: integer('preselected', { mode: 'boolean' }).notNull().default(false),
+    /** An allowance: "Allowance: $3,000 for tile, selected later"; counted in the totals like any line. */
+    allowance: integer('allowance', { mode: 'boolean' }).notNull().default(false),
   },
   (t) => [index('document_lines_version').on(t.versionId, t.position)],
 );
@@ -624,6 +685,67 @@ export const signatures = sqliteTable(
     index('signatures_unsigned_sha').on(t.unsignedPdfSha256),
     // Issue 19: the cron's sealing retry reads only what is not sealed yet, never every signature ever made.
     index('signatures_unsealed').on(t.versionId, t.documentId).where(sql`sealed_at IS NULL`),
+  ],
+);
+
+/**
+ * Issue 20: files the contractor asks the recipient for when sending ("Certificate of insurance", "W-9"):
+ * one named slot each. A required slot holds back accepting and signing until it is filled (a file the
+ * recipient shared into it, through the room) or the contractor waives it.
+ */
+export const fileRequests = sqliteTable(
+  'file_requests',
+  {
+    id: id(),
+    orgId: orgId(),
+    documentId: text('document_id').notNull(),
+    name: text('name').notNull(),
+    required: integer('required', { mode: 'boolean' }).notNull().default(true),
+    position: integer('position').notNull(),
+    fileId: text('file_id'),
+    filledBy: text('filled_by'), // the contact who filled it
+    filledAt: integer('filled_at'),
+    waivedBy: text('waived_by'), // the user who waived it
+    waivedAt: integer('waived_at'),
+    createdBy: text('created_by').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('file_requests_doc').on(t.orgId, t.documentId, t.position),
+    uniqueIndex('file_requests_doc_name').on(t.documentId, t.name),
+  ],
+);
+
+export const offlineMethods = ['paper', 'phone', 'in_person', 'email'] as const;
+export type OfflineMethod = (typeof offlineMethods)[number];
+
+/**
+ * Issue 20: an approval the contractor records that was made outside the portal (on paper, by phone, in
+ * person). Never a signature: it has its own row, is labelled "Recorded by <user>" everywhere, and moves
+ * the document as an approval does (the same budget effect). `scanFileId` is an optional scan in R2.
+ */
+export const offlineApprovals = sqliteTable(
+  'offline_approvals',
+  {
+    id: id(),
+    orgId: orgId(),
+    documentId: text('document_id').notNull(),
+    versionId: text('version_id').notNull(),
+    version: integer('version').notNull(),
+    approverName: text('approver_name').notNull(),
+    method: text('method', { enum: offlineMethods }).notNull(),
+    approvedOn: text('approved_on').notNull(), // YYYY-MM-DD, in the company's time zone
+    note: text('note').notNull().default(''),
+    scanFileId: text('scan_file_id'),
+    /** The options recorded as chosen (JSON `Selection`), when the document offers any. */
+    selection: text('selection'),
+    recordedBy: text('recorded_by').notNull(),
+    recordedByName: text('recorded_by_name').notNull(),
+    recordedAt: integer('recorded_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('offline_approvals_version').on(t.versionId),
+    index('offline_approvals_doc').on(t.orgId, t.documentId),
   ],
 );
 

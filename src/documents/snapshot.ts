@@ -1,6 +1,8 @@
 import type { DocumentSubtype, DocumentType } from '../db/schema';
-import { documentTotals, type Deposit, type DocumentTotals } from '../budget/totals';
+import { documentTotals, lineTotal, type Deposit, type DocumentTotals } from '../budget/totals';
 import { kindOf, type Kind } from './kinds';
+import { includedLines, defaultChosen } from './choices';
+import type { DisplayOptions } from './display';
 
 /**
  * Everything a recipient sees of one version of a document, as plain data. Frozen as JSON when a
@@ -51,6 +53,18 @@ export interface DocumentSnapshot {
   totals: DocumentTotals;
   /** A change order's contract arithmetic as it stood when it was sent (what the document states). */
   contract?: ContractSum;
+  /** Issue 20: what the recipient is shown of the numbers; absent in snapshots sent before (all shown). */
+  display?: DisplayOptions;
+  /**
+   * Issue 20: set only on the snapshot of exactly the chosen lines, made when a choice is signed or
+   * recorded: which options were offered and which chosen (the certificate and PDF say so).
+   */
+  chosen?: {
+    by: string;
+    at: number;
+    optional: { name: string; chosen: boolean }[];
+    sets: { name: string; chosen: string }[];
+  };
 }
 
 /** Original contract + approved changes + this change = the new contract total, in cents. */
@@ -91,6 +105,11 @@ export interface SnapshotLine {
   unitAmount: number; // cents: price or cost by amountColumn; 0 for bid requests
   total: number; // cents, from the totals module
   taxable: boolean;
+  /** Issue 20: absent on required lines and in snapshots sent before (documents/choices.ts). */
+  choice?: 'optional' | 'alternate';
+  choiceSet?: string;
+  preselected?: boolean;
+  allowance?: boolean;
 }
 
 export interface SnapshotSource {
@@ -125,6 +144,10 @@ export interface SnapshotSource {
     unitCost: number;
     unitPrice: number;
     taxable: boolean;
+    choice?: 'required' | 'optional' | 'alternate';
+    choiceSet?: string;
+    preselected?: boolean;
+    allowance?: boolean;
   }[];
   payments: { amount: number; paidOn: string; method: string; reference: string }[];
   org: {
@@ -180,11 +203,14 @@ export function totalsFor(v: TotalsVersion, lines: AmountLine[], paid: number[])
 /** The one way a version becomes what the recipient sees. */
 export function buildSnapshot(s: SnapshotSource): DocumentSnapshot {
   const kind = kindOf(s.document.type, s.document.subtype)!;
+  // Issue 20: the totals count the lines the preselection includes; each line still shows its own total.
+  const counted = new Set(includedLines(s.lines, defaultChosen(s.lines)));
   const totals = totalsFor(
     { ...s.document, ...s.version },
-    s.lines,
+    s.lines.filter((l) => counted.has(l)),
     s.payments.map((p) => p.amount),
   );
+  const own = (l: (typeof s.lines)[number]) => (l.kind === 'group' ? 0 : lineTotal(l.quantity, amountOf(kind, l)));
   return {
     documentId: s.document.id,
     type: s.document.type,
@@ -225,7 +251,7 @@ export function buildSnapshot(s: SnapshotSource): DocumentSnapshot {
     deposit: kind.hasDeposit
       ? { kind: s.version.depositKind, value: s.version.depositValue }
       : { kind: 'none', value: 0 },
-    lines: s.lines.map((l, i) => ({
+    lines: s.lines.map((l) => ({
       id: l.id,
       kind: l.kind,
       name: l.name,
@@ -233,8 +259,12 @@ export function buildSnapshot(s: SnapshotSource): DocumentSnapshot {
       quantity: l.quantity,
       unit: l.unit,
       unitAmount: amountOf(kind, l),
-      total: totals.lineTotals[i],
+      total: own(l),
       taxable: l.taxable,
+      ...(l.choice && l.choice !== 'required'
+        ? { choice: l.choice, choiceSet: l.choiceSet ?? '', preselected: !!l.preselected }
+        : {}),
+      ...(l.allowance ? { allowance: true } : {}),
     })),
     payments: s.payments,
     totals,
