@@ -3,7 +3,25 @@ import { isLocal } from '../env';
 import type { AppEnv } from './context';
 import { randomToken } from './crypto';
 
-// Strict CSP: scripts only from our origin or with this response's nonce; no inline styles.
+// Strict CSP: scripts only from our origin or with this response's nonce; no inline styles. The policy
+// around the nonce is joined once per isolate, not per response.
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self' 'nonce-\u0000'",
+  "style-src 'self'",
+  "img-src 'self' data: blob:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  // Pay and Connect Stripe post here and are redirected on to Stripe: browsers apply form-action to
+  // the redirect of a form's submission, so Stripe's hosted Checkout and onboarding are allowed.
+  "form-action 'self' https://checkout.stripe.com https://connect.stripe.com",
+  "frame-ancestors 'none'",
+]
+  .join('; ')
+  .split('\u0000');
+
 export const securityHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
   const nonce = randomToken(16);
   c.set('nonce', nonce);
@@ -11,24 +29,7 @@ export const securityHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (c.res.status === 101) return; // a WebSocket handshake carries no page
   const h = c.res.headers;
   // A route that needs a different policy (the dev mailbox's email frame) sets its own.
-  if (!h.has('Content-Security-Policy'))
-    h.set(
-      'Content-Security-Policy',
-      [
-        "default-src 'self'",
-        `script-src 'self' 'nonce-${nonce}'`,
-        "style-src 'self'",
-        "img-src 'self' data: blob:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        // Pay and Connect Stripe post here and are redirected on to Stripe: browsers apply form-action to
-        // the redirect of a form's submission, so Stripe's hosted Checkout and onboarding are allowed.
-        "form-action 'self' https://checkout.stripe.com https://connect.stripe.com",
-        "frame-ancestors 'none'",
-      ].join('; '),
-    );
+  if (!h.has('Content-Security-Policy')) h.set('Content-Security-Policy', CSP[0] + nonce + CSP[1]);
   h.set('X-Content-Type-Options', 'nosniff');
   if (!h.has('X-Frame-Options')) h.set('X-Frame-Options', 'DENY');
   h.set('Referrer-Policy', c.req.path.startsWith('/p') ? 'no-referrer' : 'same-origin');
