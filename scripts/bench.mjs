@@ -270,7 +270,10 @@ async function portalSession(base, link) {
  */
 async function pageTarget() {
   const listening = spawnSync('ss', ['-ltnp'], { encoding: 'utf8' }).stdout ?? '';
-  for (const m of listening.matchAll(/127\.0\.0\.1:(\d+)\s.*workerd/g)) {
+  for (const m of listening.matchAll(/127\.0\.0\.1:(\d+)\s.*workerd",pid=(\d+)/g)) {
+    // Only this run's workerd (wrangler's process group): another app on the machine (an e2e run, a
+    // second bench) lists a page Worker of the same name, and profiling it hangs or measures the wrong one.
+    if (!ownProcess(Number(m[2]))) continue;
     try {
       const targets = await (
         await fetch(`http://127.0.0.1:${m[1]}/json`, { signal: AbortSignal.timeout(2_000) })
@@ -280,6 +283,16 @@ async function pageTarget() {
     } catch {}
   }
   return null;
+}
+
+/** Whether `pid` is in the process group of the wrangler this run started (Linux: /proc/<pid>/stat). */
+function ownProcess(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) === child?.pid;
+  } catch {
+    return false;
+  }
 }
 
 /** A CDP session on the page Worker (workerd's own inspector, else wrangler's proxy). */
