@@ -66,6 +66,8 @@ export default defineConfig(async () => {
             isolate: process.env.VITEST_SHARE_RUNTIME !== '1',
             setupFiles: ['./test/setup.ts'],
             testTimeout: 30_000,
+            // A file's shared fixtures (two orgs with data) took over vitest's 10 s under CI-like load.
+            hookTimeout: 60_000,
           },
         },
         {

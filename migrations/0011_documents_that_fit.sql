@@ -64,4 +64,12 @@ ALTER TABLE `document_versions` ADD `selection` text;--> statement-breakpoint
 ALTER TABLE `document_versions` ADD `selected_snapshot` text;--> statement-breakpoint
 ALTER TABLE `document_versions` ADD `selected_pdf_key` text;--> statement-breakpoint
 ALTER TABLE `document_versions` ADD `selected_pdf_sha256` text;--> statement-breakpoint
-ALTER TABLE `document_versions` ADD `selected_signature_box` text;
+ALTER TABLE `document_versions` ADD `selected_signature_box` text;--> statement-breakpoint
+ALTER TABLE `documents` ADD `template_id` text;--> statement-breakpoint
+/* Issue 20, expand: each kind's terms (org_terms) become that kind's default template, named Standard. org_terms is no longer written and is dropped a release later. */
+INSERT INTO `document_templates` (`id`, `org_id`, `kind`, `name`, `terms`, `require_signature`, `is_default`, `created_at`, `updated_at`)
+SELECT lower(hex(randomblob(12))), t.`org_id`, t.`kind`, 'Standard', t.`terms`,
+  t.`kind` IN ('estimate', 'proposal', 'change_order', 'purchase_order', 'work_order'), 1,
+  CAST(strftime('%s', 'now') AS integer) * 1000, CAST(strftime('%s', 'now') AS integer) * 1000
+FROM `org_terms` t
+WHERE NOT EXISTS (SELECT 1 FROM `document_templates` d WHERE d.`org_id` = t.`org_id` AND d.`kind` = t.`kind`);

@@ -12,6 +12,7 @@ import { devDeadlineRoutes } from './dev/deadline-routes';
 import { contractorDocumentPage } from './documents/pages';
 import { documentRoutes } from './documents/routes';
 import { sendRoutes } from './documents/send-routes';
+import { fileRequestRoutes } from './documents/file-request-routes';
 import { homeRoutes } from './home/routes';
 import { reminderRoutes } from './reminders/routes';
 import type { AppEnv } from './http/context';
@@ -32,6 +33,8 @@ import { userAccountRoutes } from './settings/account-routes';
 import { LOGO_BODY_CAP, settingsRoutes } from './settings/routes';
 import { paymentSettingsRoutes } from './settings/payments-routes';
 import { reminderSettingsRoutes } from './settings/reminders-routes';
+import { isOfflineApprovalPath, offlineApprovalRoutes } from './signing/offline-routes';
+import { templateSettingsRoutes } from './settings/templates-routes';
 
 const FORM_CAP = {
   max: 1024 * 1024,
@@ -60,6 +63,7 @@ export function buildApp() {
     capBody((c) => {
       const multipart = (c.req.header('Content-Type') ?? '').toLowerCase().startsWith('multipart/form-data');
       if (multipart && isUploadPath(c.req.path)) return UPLOAD_BODY_CAP;
+      if (multipart && isOfflineApprovalPath(c.req.path)) return UPLOAD_BODY_CAP; // its scan
       if (multipart && isVerifyPath(c.req.path)) return VERIFY_BODY_CAP;
       if (multipart && c.req.path === '/settings/logo') return LOGO_BODY_CAP;
       if (c.req.path === WEBHOOK_PATH) return WEBHOOK_BODY_CAP;
@@ -101,14 +105,17 @@ export function buildApp() {
   dashboard.route('/', documentRoutes);
   dashboard.route('/', reminderRoutes);
   dashboard.route('/', sendRoutes);
+  dashboard.route('/', fileRequestRoutes); // issue 20: requested files on a sent document
   dashboard.route('/', deadlineRoutes);
   dashboard.route('/', conversationRoutes('contractor', '/documents', contractorDocumentPage));
   dashboard.route('/', feedRoutes);
   dashboard.route('/', signingRoutes);
+  dashboard.route('/', offlineApprovalRoutes);
   dashboard.route('/', accountRoutes);
   dashboard.route('/', settingsRoutes);
   dashboard.route('/', paymentSettingsRoutes);
   dashboard.route('/', reminderSettingsRoutes);
+  dashboard.route('/', templateSettingsRoutes);
   dashboard.route('/', userAccountRoutes);
   app.route('/', dashboard);
   return app;

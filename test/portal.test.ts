@@ -47,12 +47,30 @@ async function saveSettings(browser: Browser, changes: Record<string, string>) {
   if (res.status !== 303) throw new Error(`settings: ${res.status} ${(await res.text()).slice(0, 1000)}`);
 }
 
+/** Issue 20: the estimate's terms, as its default template's (Settings → Templates). */
+async function estimateTerms(browser: Browser, terms: string) {
+  const res = await browser.post('/settings/templates', {
+    kind: 'estimate',
+    name: 'Standard',
+    terms,
+    displayMode: 'itemized',
+    showUnitPrices: 'on',
+    showQuantities: 'on',
+    showLineTotals: 'on',
+    depositKind: 'none',
+    requireSignature: 'on',
+    reminders: 'company',
+    isDefault: 'on',
+  });
+  if (res.status !== 303) throw new Error(`template: ${res.status} ${(await res.text()).slice(0, 1000)}`);
+}
+
 const linkIn = (text: string) => new URL(/http:\/\/localhost\/p\/[\w.-]+/.exec(text)![0]).pathname;
 
 describe('sending', () => {
   it('writes the email to the outbox: subject, both bodies with the portal button, the total and the message', async () => {
     const co = await companyWithBudget();
-    await saveSettings(co.browser, { 'terms.estimate': 'Payment due within 30 days of completion.' });
+    await estimateTerms(co.browser, 'Payment due within 30 days of completion.');
     const id = await createDocument(co.browser, co.jobId, 'estimate', {
       group: co.groups.demolition,
       item: co.items[2].id,
@@ -207,7 +225,7 @@ describe('sending', () => {
 describe('the link and the portal session', () => {
   it('opens in a fresh browser: 303 to the document without the token, no-referrer, its own HttpOnly Lax cookie', async () => {
     const co = await companyWithBudget();
-    await saveSettings(co.browser, { 'terms.estimate': 'Prices hold for 30 days.' });
+    await estimateTerms(co.browser, 'Prices hold for 30 days.');
     const id = await createDocument(co.browser, co.jobId, 'estimate', {
       group: [co.groups.demolition, co.groups.electrical],
     });

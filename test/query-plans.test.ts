@@ -158,6 +158,11 @@ const HOT: Hot[] = [
   ['activity feed, an older page', page('contractor', () => '/activity?before=1700000000000_zzzzzzzzzzzz')],
   ['documents list', page('contractor', () => '/documents')],
   ['jobs list', page('contractor', () => '/jobs')],
+  ['templates settings', page('contractor', () => '/settings/templates')],
+  [
+    'a new estimate’s item step (its template choices)',
+    page('contractor', (f) => `/jobs/${f.jobId}/documents/new?kind=estimate`),
+  ],
   ['job page', page('contractor', (f) => `/jobs/${f.jobId}`)],
   ['contractor document page', page('contractor', (f) => `/documents/${f.documentId}`)],
   ['contractor document page, older timeline', page('contractor', (f) => `/documents/${f.documentId}?before=2`)],

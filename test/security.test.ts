@@ -19,6 +19,7 @@ import {
   costItems,
   counters,
   documents,
+  documentTemplates,
   files,
   jobs,
   outbox,
@@ -1910,12 +1911,31 @@ describe('stored markup', () => {
       brandColor: '#1f5f8b',
       defaultTaxRate: '5',
       portalLinkDays: '90',
-      'terms.estimate': P,
-      'terms.customer_invoice': P,
       defaultFooter: P,
       paymentInstructions: P,
     });
     expect(settings.status).toBe(303);
+    // Issue 20: each kind's terms are its default template's; the payload in every text a template gives a draft.
+    for (const kind of ['estimate', 'customer_invoice']) {
+      const template = await owner.post('/settings/templates', {
+        kind,
+        name: P.slice(0, 80),
+        description: P,
+        terms: P,
+        footer: P,
+        displayMode: 'itemized',
+        showUnitPrices: 'on',
+        showQuantities: 'on',
+        showLineTotals: 'on',
+        depositKind: 'none',
+        reminders: 'company',
+        isDefault: 'on',
+      });
+      expect(template.status).toBe(303);
+    }
+    ids.template = (await db().query.documentTemplates.findFirst({
+      where: eq(documentTemplates.kind, 'estimate'),
+    }))!.id;
     expect((await owner.post('/settings/team/invite', { name: P, email: uniqueEmail('xss-member') })).status).toBe(303);
 
     ids.customer = await createAccount(owner, 'customer', 'Temp customer');
@@ -2057,6 +2077,8 @@ describe('stored markup', () => {
       '/settings',
       '/settings/team',
       '/settings/account',
+      '/settings/templates',
+      `/settings/templates/${ids.template}`,
       ids.emailChange,
       ids.signUp,
       '/dev/mail',

@@ -17,8 +17,9 @@ import {
 } from './hostile';
 import { editDraft, formFields, PNG } from './portal-fixtures';
 import { db } from './helpers';
-import { documents, signatures } from '../src/db/schema';
-import { eq } from 'drizzle-orm';
+import { documents, fileRequests, orgs, signatures } from '../src/db/schema';
+import { todayIn } from '../src/documents/drafts';
+import { and, eq } from 'drizzle-orm';
 
 // The hostile-input sweep over the contractor's documents: drafts, sending, payments, status
 // changes, bids and deposits, and the conversation (comments and files) on a sent document.
@@ -40,6 +41,16 @@ let pdfId: string;
 let pngId: string;
 /** The sent estimate's date as its page shows it, moved on by each accepted extension (issue 16). */
 let deadline = '';
+/** Issue 20: sent documents that take asked-for files (ten each), one with slots to waive and remove. */
+let asks: ReturnType<typeof rotation<string>>;
+let asked = 0;
+let slotDoc: string;
+let waiveSlot: string;
+let slotRemovals: ReturnType<typeof rotation<string>>;
+/** Issue 20: sent estimates to mark approved (one approval each), with the version hash their page shows. */
+let offlines: ReturnType<typeof rotation<string>>;
+const offlineHash = new Map<string, string>();
+let approvedOn = '';
 const nextDay = (iso: string) => new Date(Date.parse(`${iso}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
 
 async function sentDocument(kind: string, fields: Form) {
@@ -155,8 +166,35 @@ beforeAll(async () => {
   pdfId = await uploadFile(v, base, pdfFile());
   pngId = await uploadFile(v, base, pngFile(PNG));
   removals = rotation([await uploadFile(v, base, pdfFile('a.pdf')), await uploadFile(v, base, pdfFile('b.pdf'))]);
+
+  asks = rotation(
+    await Promise.all(Array.from({ length: 6 }, async () => (await sentDocument('estimate', electrical)).id)),
+  );
+  ({ id: slotDoc } = await sentDocument('estimate', electrical));
+  for (let i = 0; i < 10; i++) {
+    const res = await v.post(`/documents/${slotDoc}/file-requests`, { slotName: `Sweep slot ${i}` });
+    if (res.status !== 303) throw new Error(`ask for a file: ${res.status}`);
+  }
+  const slots = await db()
+    .select({ id: fileRequests.id, name: fileRequests.name })
+    .from(fileRequests)
+    .where(and(eq(fileRequests.orgId, co.orgId), eq(fileRequests.documentId, slotDoc)));
+  waiveSlot = slots.find((s) => s.name === 'Sweep slot 0')!.id;
+  slotRemovals = rotation(slots.filter((s) => s.id !== waiveSlot).map((s) => s.id));
+  const marked = await Promise.all(
+    Array.from({ length: 20 }, async () => (await sentDocument('estimate', electrical)).id),
+  );
+  for (const id of marked) {
+    const page = await (await v.get(`/documents/${id}`)).text();
+    const hash = /id="offline-approval"[\s\S]*?name="versionHash" value="([0-9a-f]{64})"/.exec(page)?.[1];
+    if (!hash) throw new Error(`no offline approval form on ${id}`);
+    offlineHash.set(id, hash);
+  }
+  offlines = rotation(marked);
+  const [{ timeZone }] = await db().select({ timeZone: orgs.timeZone }).from(orgs).where(eq(orgs.id, co.orgId));
+  approvedOn = todayIn(timeZone);
   await watchWrites();
-}, 120_000);
+}, 240_000);
 
 const as = () => v;
 const doc = (id: () => string) => () => `/documents/${id()}`;
@@ -425,6 +463,80 @@ const targets: Target[] = [
     as,
     path: () => `/documents/${approved}/deposit-invoice`,
     pathWith: (id) => `/documents/${id}/deposit-invoice`,
+    runs: 5,
+  },
+  // Issue 20: requested files. A document asks for ten at most, so every tenth accepted form moves to the next.
+  {
+    name: 'POST /documents/:id/file-requests',
+    method: 'POST',
+    as,
+    path: () => `/documents/${asks.current()}/file-requests`,
+    pathWith: (id) => `/documents/${id}/file-requests`,
+    fields: { slotName: 'text', slotOptional: 'flag' },
+    valid: () => ({ slotName: `Sweep file ${asked + 1}`, slotOptional: 'on' }),
+    room: () => asks.current(),
+    afterSuccess: () => {
+      if (++asked % 10 === 0) asks.next();
+    },
+    runs: 10,
+  },
+  {
+    // Waiving twice writes nothing the second time: every valid form is accepted.
+    name: 'POST /documents/:id/file-requests/:slotId/waive',
+    method: 'POST',
+    as,
+    path: () => `/documents/${slotDoc}/file-requests/${waiveSlot}/waive`,
+    pathWith: (id) => `/documents/${slotDoc}/file-requests/${id}/waive`,
+    room: () => slotDoc,
+    runs: 5,
+  },
+  {
+    name: 'POST /documents/:id/file-requests/:slotId/remove',
+    method: 'POST',
+    as,
+    path: () => `/documents/${slotDoc}/file-requests/${slotRemovals.current()}/remove`,
+    pathWith: (id) => `/documents/${slotDoc}/file-requests/${id}/remove`,
+    room: () => slotDoc,
+    afterSuccess: () => slotRemovals.next(),
+    once: true,
+    runs: 5,
+  },
+  // Issue 20: "Mark as approved" decides the document, so each accepted form moves to the next estimate.
+  // These estimates offer no choices, so `chosen` is not read here (offline-approval.test.ts refuses a bad one).
+  {
+    name: 'POST /documents/:id/offline-approval',
+    method: 'POST',
+    as,
+    path: () => `/documents/${offlines.current()}/offline-approval`,
+    pathWith: (id) => `/documents/${id}/offline-approval`,
+    multipart: true,
+    overLimit: 0,
+    fields: {
+      versionHash: 'text',
+      approverName: 'text',
+      method: 'choice',
+      approvedOn: 'date',
+      note: 'text',
+      scan: 'file',
+    },
+    valid: () => ({
+      versionHash: offlineHash.get(offlines.current())!,
+      approverName: 'Pat Patel',
+      method: 'paper',
+      approvedOn,
+      note: 'Signed the printout.',
+    }),
+    room: () => offlines.current(),
+    afterSuccess: () => offlines.next(),
+    once: true,
+    runs: 10,
+  },
+  {
+    name: 'GET /documents/:id/offline-approval',
+    method: 'GET',
+    as,
+    path: () => `/documents/${sent}/offline-approval`,
+    pathWith: (id) => `/documents/${id}/offline-approval`,
     runs: 5,
   },
 ];

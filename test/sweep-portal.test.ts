@@ -227,6 +227,16 @@ const targets: Target[] = [
     once: true,
   },
   {
+    // Issue 20: the options picked without JavaScript, carried back to the page in its address; nothing is written.
+    name: 'POST /portal/documents/:id/choose',
+    method: 'POST',
+    as,
+    path: () => `${portal(shared)}/choose`,
+    pathWith: (id) => `${portal(id)}/choose`,
+    fields: { choose: 'id', 'choose-0': 'id' },
+    runs: 10,
+  },
+  {
     name: 'POST /portal/documents/:id/bid',
     method: 'POST',
     as: () => vendor,

@@ -350,7 +350,8 @@ it('the sweep covers every route of the app that takes input', async () => {
             `${r.method} ${r.path
               .replace(/\/versions\/:file\{[^}]*\}/, '/versions/:n.pdf')
               .replace(/\/:file\{[^}]*\.(pdf|png)\}/, '/:id.$1')
-              .replace(/\/:id\{[^}]*\}/, '/:id')}`,
+              .replace(/\/:id\{[^}]*\}/, '/:id')
+              .replace(/\/:slotId\{[^/]*\}/, '/:slotId')}`,
         ),
     ),
   ];

@@ -1,7 +1,7 @@
 import { beforeAll } from 'vitest';
 import { companyWithBudget } from './fixtures';
 import { db, uniqueEmail } from './helpers';
-import { type FieldKind, type Target, Visitor, watchWrites, sweepSuite } from './hostile';
+import { type FieldKind, type Form, rotation, type Target, Visitor, watchWrites, sweepSuite } from './hostile';
 import { PNG } from './portal-fixtures';
 import { fakeStripe } from './stripe-fake';
 
@@ -10,6 +10,10 @@ import { fakeStripe } from './stripe-fake';
 let co: Awaited<ReturnType<typeof companyWithBudget>>;
 let v: Visitor;
 let spareContact: string;
+let templates = 0;
+/** Issue 20: a template to edit and make the default, and templates to delete one by one. */
+let template: string;
+let deletions: ReturnType<typeof rotation<string>>;
 
 beforeAll(async () => {
   co = await companyWithBudget({ company: 'Sweep Settings Co' });
@@ -17,6 +21,13 @@ beforeAll(async () => {
   await v.post(`/accounts/${co.customerId}/contacts`, { name: 'Spare Contact', email: uniqueEmail('spare') });
   spareContact = (await db().query.contacts.findFirst({ where: (t, { eq }) => eq(t.name, 'Spare Contact') }))!.id;
   fakeStripe();
+  for (const name of ['Sweep edited', ...Array.from({ length: 16 }, (_, i) => `Sweep doomed ${i}`)]) {
+    const res = await v.post('/settings/templates', { ...templateForm(), name });
+    if (res.status !== 303) throw new Error(`template ${name}: ${res.status}`);
+  }
+  const made = await db().query.documentTemplates.findMany({ where: (t, { eq }) => eq(t.orgId, co.orgId) });
+  template = made.find((t) => t.name === 'Sweep edited')!.id;
+  deletions = rotation(made.filter((t) => t.name.startsWith('Sweep doomed')).map((t) => t.id));
   await watchWrites();
 }, 60_000);
 
@@ -24,6 +35,36 @@ const CONTACT: Record<string, FieldKind> = { name: 'text', email: 'email', phone
 const as = () => v;
 const account = () => `/accounts/${co.customerId}`;
 const contact = () => ({ name: 'Dana Reyes', email: uniqueEmail('contact'), phone: '555-0100' });
+
+/** A template's form as Settings → Templates posts it; the name is the caller's. */
+const templateForm = (): Form => ({
+  description: 'Intro',
+  terms: 'Net 30',
+  footer: 'Thanks',
+  displayMode: 'group_subtotals',
+  depositKind: 'percent',
+  depositValue: '25',
+  reminders: 'custom',
+  remind_unopened: '3',
+  remind_undecided: '7',
+  remind_before: '2',
+  remind_overdue_every: '0',
+  remind_overdue_max: '0',
+  kind: 'estimate',
+});
+const TEMPLATE: Record<string, FieldKind> = {
+  name: 'text',
+  description: 'text',
+  terms: 'text',
+  footer: 'text',
+  displayMode: 'choice',
+  depositKind: 'choice',
+  depositValue: 'number',
+  requireSignature: 'flag',
+  reminders: 'choice',
+  remind_unopened: 'number',
+  isDefault: 'flag',
+};
 
 const targets: Target[] = [
   { name: 'GET /accounts', method: 'GET', as, path: () => '/accounts', fields: { kind: 'choice', q: 'text' } },
@@ -128,7 +169,6 @@ const targets: Target[] = [
       brandColor: 'text',
       defaultTaxRate: 'number',
       portalLinkDays: 'number',
-      'terms.estimate': 'text',
       defaultFooter: 'text',
       paymentInstructions: 'text',
     },
@@ -140,10 +180,90 @@ const targets: Target[] = [
       brandColor: '#1f5f8b',
       defaultTaxRate: '8.25',
       portalLinkDays: '90',
-      'terms.estimate': 'Net 30',
       defaultFooter: 'Thanks',
       paymentInstructions: 'Check',
     }),
+  },
+  {
+    name: 'GET /settings/templates/new',
+    method: 'GET',
+    as,
+    path: () => '/settings/templates/new',
+    fields: { kind: 'choice' },
+    valid: () => ({ kind: 'estimate' }),
+  },
+  {
+    name: 'POST /settings/templates',
+    method: 'POST',
+    as,
+    path: () => '/settings/templates',
+    fields: {
+      kind: 'choice',
+      name: 'text',
+      description: 'text',
+      terms: 'text',
+      footer: 'text',
+      displayMode: 'choice',
+      depositKind: 'choice',
+      depositValue: 'number',
+      reminders: 'choice',
+      remind_unopened: 'number',
+    },
+    // Each valid form names a new template: a second one of a name is refused (422) by design.
+    valid: () => ({
+      kind: 'estimate',
+      name: `Sweep template ${++templates}`,
+      description: 'Intro',
+      terms: 'Net 30',
+      footer: 'Thanks',
+      displayMode: 'group_subtotals',
+      depositKind: 'percent',
+      depositValue: '25',
+      reminders: 'custom',
+      remind_unopened: '3',
+      remind_undecided: '7',
+      remind_before: '2',
+      remind_overdue_every: '0',
+      remind_overdue_max: '0',
+    }),
+  },
+  { name: 'GET /settings/templates', method: 'GET', as, path: () => '/settings/templates', runs: 5 },
+  {
+    name: 'GET /settings/templates/:id',
+    method: 'GET',
+    as,
+    path: () => `/settings/templates/${template}`,
+    pathWith: (id) => `/settings/templates/${id}`,
+    runs: 5,
+  },
+  {
+    name: 'POST /settings/templates/:id',
+    method: 'POST',
+    as,
+    path: () => `/settings/templates/${template}`,
+    pathWith: (id) => `/settings/templates/${id}`,
+    fields: TEMPLATE,
+    valid: () => ({ ...templateForm(), name: 'Sweep edited', requireSignature: 'on' }),
+  },
+  {
+    // Making the default twice leaves it the default: every valid form is accepted.
+    name: 'POST /settings/templates/:id/default',
+    method: 'POST',
+    as,
+    path: () => `/settings/templates/${template}/default`,
+    pathWith: (id) => `/settings/templates/${id}/default`,
+    runs: 5,
+  },
+  {
+    name: 'POST /settings/templates/:id/delete',
+    method: 'POST',
+    as,
+    path: () => `/settings/templates/${deletions.current()}/delete`,
+    pathWith: (id) => `/settings/templates/${id}/delete`,
+    valid: () => ({ confirm: 'yes' }), // asked first without it
+    afterSuccess: () => deletions.next(),
+    once: true,
+    runs: 5,
   },
   {
     name: 'POST /settings/logo',

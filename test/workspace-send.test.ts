@@ -191,32 +191,32 @@ describe('a new draft asks for a specific title', () => {
 
 const TERMS = {
   estimate: 'A 30% deposit is due at signing.',
-  proposal: 'Proposal terms.',
-  change_order: 'Change order terms.',
   customer_invoice: 'Pay within 15 days by check or ACH.',
   purchase_order: 'Deliver to 14 Elm Street before 8 AM.',
-  work_order: 'Work order terms.',
-  bill: 'Bill terms.',
   bid_request: 'Bids hold for 60 days.',
 };
-const termsFields = (t: Record<string, string>) =>
-  Object.fromEntries(Object.entries(t).map(([k, v]) => [`terms.${k}`, v]));
 
-async function settingsFields(browser: Browser, change: Record<string, string>) {
-  const page = await (await browser.get('/settings')).text();
-  const fields = Object.fromEntries(formFields(page, '/settings').filter(([k]) => k !== '_csrf'));
-  return { ...fields, ...change };
+/** Issue 20: a kind's terms are its default template's (Settings → Templates; test/templates.test.ts). */
+async function defaultTemplate(browser: Browser, kind: string, terms: string) {
+  const res = await browser.post('/settings/templates', {
+    kind,
+    name: 'Standard',
+    terms,
+    displayMode: 'itemized',
+    showUnitPrices: 'on',
+    showQuantities: 'on',
+    showLineTotals: 'on',
+    depositKind: 'none',
+    reminders: 'company',
+    isDefault: 'on',
+  });
+  expect(res.status).toBe(303);
 }
 
 describe('default terms per document type', () => {
-  it('Settings has one labelled terms field per type, grouped, and each type’s draft starts with its own', async () => {
+  it('each type’s draft starts with its own default template’s terms', async () => {
     const c = await companyWithBudget();
-    const page = await (await c.browser.get('/settings')).text();
-    for (const key of Object.keys(TERMS)) expect(page).toMatch(new RegExp(`<label[^>]*for="f-terms\\.${key}"`));
-    expect(page).toMatch(/<legend>[^<]*customer documents<\/legend>/);
-    expect(page).toMatch(/<legend>[^<]*vendor documents<\/legend>/);
-    const res = await c.browser.post('/settings', await settingsFields(c.browser, termsFields(TERMS)));
-    expect(res.status).toBe(303);
+    for (const [kind, terms] of Object.entries(TERMS)) await defaultTemplate(c.browser, kind, terms);
     const estimate = await createDocument(c.browser, c.jobId, 'estimate', { all: '1' });
     const invoice = await createDocument(c.browser, c.jobId, 'customer_invoice', { all: '1' });
     const po = await createDocument(c.browser, c.jobId, 'purchase_order', { group: c.groups.electrical });
@@ -225,8 +225,6 @@ describe('default terms per document type', () => {
     expect((await versionOf(invoice)).terms).toBe(TERMS.customer_invoice);
     expect((await versionOf(po)).terms).toBe(TERMS.purchase_order);
     expect((await versionOf(bid)).terms).toBe(TERMS.bid_request);
-    const again = await (await c.browser.get('/settings')).text();
-    expect(inputValue(again, 'terms.bill')).toBe(TERMS.bill);
   });
 
   it('a new company’s invoices, orders and bills never carry the estimate’s deposit terms', async () => {
@@ -239,35 +237,12 @@ describe('default terms per document type', () => {
     }
   });
 
-  it('refuses terms over the cap with 422, keeping every value typed, and saves nothing', async () => {
+  it('Settings no longer writes per-kind terms (org_terms): a save leaves it empty', async () => {
     const { browser, orgId } = await signUp();
-    const long = 'x'.repeat(5001);
-    const fields = await settingsFields(browser, { ...termsFields(TERMS), 'terms.bill': long, name: 'Renamed Co' });
-    const res = await browser.post('/settings', fields);
-    expect(res.status).toBe(422);
-    const body = await res.text();
-    expect(fieldError(body, 'terms.bill')).toMatch(/at most 5,?000/);
-    expect(inputValue(body, 'terms.bill')).toBe(long);
-    expect(inputValue(body, 'terms.estimate')).toBe(TERMS.estimate);
-    expect(inputValue(body, 'name')).toBe('Renamed Co');
+    const page = await (await browser.get('/settings')).text();
+    const fields = Object.fromEntries(formFields(page, '/settings').filter(([k]) => k !== '_csrf'));
+    expect((await browser.post('/settings', { ...fields, 'terms.estimate': 'Old way' })).status).toBe(303);
     expect(await db().$count(orgTerms, eq(orgTerms.orgId, orgId))).toBe(0);
-    expect((await db().query.orgs.findFirst({ where: eq(orgs.id, orgId) }))!.name).not.toBe('Renamed Co');
-  });
-
-  it('answers a settings save without a session with 401 (sign in again)', async () => {
-    expect((await new Browser().post('/settings', termsFields(TERMS))).status).toBe(401);
-  });
-
-  it('concurrent saves leave one whole set of terms, never a mix', async () => {
-    const { browser, orgId } = await signUp();
-    const a = termsFields(Object.fromEntries(Object.keys(TERMS).map((k) => [k, `A ${k}`])));
-    const b = termsFields(Object.fromEntries(Object.keys(TERMS).map((k) => [k, `B ${k}`])));
-    const [fa, fb] = await Promise.all([settingsFields(browser, a), settingsFields(browser, b)]);
-    const answers = await Promise.all([fa, fb, fa, fb].map((f) => browser.post('/settings', f)));
-    expect(answers.map((r) => r.status)).toEqual([303, 303, 303, 303]);
-    const rows = await db().select().from(orgTerms).where(eq(orgTerms.orgId, orgId));
-    expect(rows).toHaveLength(8);
-    expect(new Set(rows.map((r) => r.terms[0])).size).toBe(1);
   });
 });
 

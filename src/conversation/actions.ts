@@ -9,6 +9,7 @@ import { viewStatements, type ViewInput } from '../portal/views';
 import { documentRoom, throughRoom, type RoomContext, type RoomWrite } from '../rooms/client';
 import { activityInsert, type Actor } from './activity';
 import { checkUpload, mayRemoveFile } from './files';
+import { reopenSlotOf } from '../documents/file-requests';
 import { commentItemHtml, fileItemHtml } from './present';
 
 // The conversation on a sent document: comments, shared files, views. Every write commits in the
@@ -32,7 +33,8 @@ export interface ConversationTarget {
 export type CommentCommit = RoomContext & { actor: Actor; sideLabel: string; body: string };
 export type FileCommit = RoomContext & {
   actor: Actor;
-  file: { id: string; r2Key: string; name: string; contentType: string; size: number };
+  /** `slot`: the requested file it fills (issue 20), named on the timeline and beside the file. */
+  file: { id: string; r2Key: string; name: string; contentType: string; size: number; slot?: string };
 };
 export type FileRemovalCommit = RoomContext & { actor: Actor; fileId: string };
 export type ViewCommit = RoomContext & Omit<ViewInput, 'activityId'>;
@@ -111,7 +113,7 @@ export function fileWrite(db: Db, input: FileCommit): RoomWrite<{ id: string }> 
         documentId: input.documentId,
         action: 'file_added',
         actor,
-        data: { fileId: f.id, name: f.name, size: f.size },
+        data: { fileId: f.id, name: f.name, size: f.size, ...(f.slot ? { slot: f.slot } : {}) },
         at: now,
       }),
     ],
@@ -119,7 +121,7 @@ export function fileWrite(db: Db, input: FileCommit): RoomWrite<{ id: string }> 
     event: {
       type: 'file_added',
       fileId: f.id,
-      html: (audience) => fileItemHtml(row, audience, input.documentId, input.timeZone),
+      html: (audience) => fileItemHtml({ ...row, slot: f.slot }, audience, input.documentId, input.timeZone),
     },
     result: { id: f.id },
   };
@@ -157,6 +159,7 @@ export async function fileRemovalWrite(db: Db, input: FileRemovalCommit): Promis
         data: { fileId: file.id, name: file.name },
         at: now,
       }),
+      reopenSlotOf(db, input.orgId, file.id),
     ],
     activityId,
     event: { type: 'file_removed', fileId: file.id },
@@ -207,12 +210,13 @@ function uploader(target: ConversationTarget) {
  * stores nothing; each goes to R2 first, then its row through the room, and a row that could not
  * be written takes its object with it.
  */
-export async function shareFiles(env: Env, db: Db, target: ConversationTarget, list: File[]) {
+export async function shareFiles(env: Env, db: Db, target: ConversationTarget, list: File[], slotId?: string) {
   const limit = await hitRateLimit(db, `upload:${uploader(target)}`, UPLOADS_PER_HOUR, 3_600_000);
   if (!limit.allowed) throw new TooMany('Too many uploads in the last hour. Try again later.');
   if (!list.length) throw new Refused('Choose one or more files to upload.', 'upload');
   if (list.length > MAX_FILES_PER_REQUEST)
     throw new Refused(`Upload at most ${MAX_FILES_PER_REQUEST} files at a time.`, 'upload');
+  if (slotId && list.length > 1) throw new Refused('Upload one file for each requested file.', 'upload');
   const checked = [];
   for (const file of list) {
     if (file.size > target.maxBytes)
@@ -234,13 +238,13 @@ export async function shareFiles(env: Env, db: Db, target: ConversationTarget, l
     const r2Key = `org/${target.room.orgId}/doc/${target.room.documentId}/${id}`;
     await env.FILES.put(r2Key, f.file, { httpMetadata: { contentType: f.contentType } });
     try {
-      await throughRoom(
-        room.attachFile({
-          ...target.room,
-          actor: target.actor,
-          file: { id, r2Key, name: f.name, contentType: f.contentType, size: f.file.size },
-        }),
-      );
+      const commit = {
+        ...target.room,
+        actor: target.actor,
+        file: { id, r2Key, name: f.name, contentType: f.contentType, size: f.file.size },
+      };
+      // Issue 20: into a requested file's slot, in the same room write as the shared file.
+      await throughRoom(slotId ? room.fillSlot({ ...commit, slotId }) : room.attachFile(commit));
     } catch (err) {
       await env.FILES.delete(r2Key); // no orphan object when the row could not be written
       throw err;

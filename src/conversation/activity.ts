@@ -40,7 +40,11 @@ export type Action =
   | 'sealed'
   | 'countersigned'
   | 'budget_updated'
-  | 'recipient_removed';
+  | 'recipient_removed'
+  | 'file_requested'
+  | 'file_request_waived'
+  | 'file_request_removed'
+  | 'approved_offline';
 
 export interface Actor {
   side: Side;

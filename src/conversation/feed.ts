@@ -1,5 +1,6 @@
 import { calendarDate, money } from '../../views/format';
 import type { EventView } from '../../views/components/conversation';
+import { offlineTimelineText } from '../signing/offline-words';
 
 interface ActivityRow {
   id: string;
@@ -60,6 +61,10 @@ export const ACTION_LABELS: Record<string, string> = {
   countersigned: 'countersigned',
   budget_updated: 'updated the job budget',
   recipient_removed: 'removed a recipient',
+  approved_offline: 'recorded an approval made outside the portal',
+  file_requested: 'asked for files',
+  file_request_waived: 'waived a requested file',
+  file_request_removed: 'stopped asking for a file',
 };
 
 /** "Name <email>" as stored in the activity's data, written for people: "Name (email)". */
@@ -109,6 +114,12 @@ export function describeEvent(row: ActivityRow, currency = 'USD'): EventView {
   if (row.action === 'commented' && typeof data.excerpt === 'string') detail = data.excerpt;
   if ((row.action === 'file_added' || row.action === 'file_removed') && data.name)
     text = `${row.action === 'file_added' ? 'shared' : 'removed'} ${data.name}`;
+  // Issue 20: requested files ("uploaded W-9 (w9.pdf)", "waived W-9", "asked for W-9 and Signed lien waiver").
+  if (row.action === 'file_added' && typeof data.slot === 'string') text = `uploaded ${data.slot} (${data.name})`;
+  if (row.action === 'file_request_waived' && typeof data.slot === 'string') text = `waived ${data.slot}`;
+  if (row.action === 'file_request_removed' && typeof data.slot === 'string') text = `stopped asking for ${data.slot}`;
+  if (row.action === 'file_requested' && Array.isArray(data.names))
+    text = `asked for ${andList(data.names as string[])}`;
   if (row.action === 'payment_recorded' && typeof data.amount === 'number')
     text = `recorded a payment of ${money(data.amount, currency)}${data.method ? ` (${data.method})` : ''}`;
   if (typeof data.amount === 'number') text = paymentText(row.action, data, currency) ?? text;
@@ -129,6 +140,9 @@ export function describeEvent(row: ActivityRow, currency = 'USD'): EventView {
   if (row.action === 'mail_failed' && data.error) detail = String(data.error);
   if (row.action === 'revised' && data.version) text = `started revision ${data.version}`;
   if (row.action === 'voided') text = 'voided it';
+  // Issue 20: the recorder's line, never a signature's: "recorded that Pat Patel approved it on paper on …".
+  if (row.action === 'approved_offline' && typeof data.approver === 'string') text = offlineTimelineText(data);
+  if (row.action === 'approved_offline' && typeof data.scan === 'string') detail = `Scan: ${data.scan}`;
   // Issue 16: data { to, why } for a reminder (why: what it chased, in words); { from, to, label } for an extension.
   if (row.action === 'reminder_sent' && data.to) text = `sent a reminder to ${person(data.to)}`;
   if (row.action === 'reminder_sent' && typeof data.why === 'string') detail = data.why;

@@ -34,6 +34,8 @@ interface FileRow {
   side: string;
   contactId: string | null;
   createdAt: number;
+  /** The requested file it fills (issue 20). */
+  slot?: string;
 }
 interface ActivityRow {
   id: string;
@@ -90,6 +92,8 @@ interface Sections {
   earlierComments?: string | null;
   newerComments?: boolean;
   files: FileRow[];
+  /** Issue 20: the requested files' slots by the id of the file filling each, to label those files. */
+  slots?: { fileId: string | null; name: string }[];
   timeline?: ActivityRow[];
   /** The timeline's paging: the position older entries start before, and whether this is an older page. */
   older?: number | null;
@@ -97,6 +101,9 @@ interface Sections {
   currency: string;
   errors?: { comment?: string; upload?: string; confirmRemove?: string; values?: Record<string, string> };
 }
+
+const withSlots = (rows: FileRow[], slots: Sections['slots'] = []) =>
+  rows.map((f) => ({ ...f, slot: slots.find((s) => s.fileId === f.id)?.name }));
 
 /** The conversation, files and (for the contractor) the timeline of a sent document, in that order. */
 export function conversationSections(s: Sections) {
@@ -125,7 +132,7 @@ export function conversationParts(s: Sections) {
     />`;
   const files = html`
     <${Files}
-      files=${fileViews(s.files, s.audience)}
+      files=${fileViews(withSlots(s.files, s.slots), s.audience)}
       base=${`${s.base}/files`}
       csrf=${s.csrf}
       timeZone=${s.timeZone}

@@ -127,11 +127,14 @@ async function readCommentBody(c: AppContext) {
   return typeof raw === 'string' ? cleanText(raw, true) : '';
 }
 
+/** The upload's files, and the requested file's slot it fills (issue 20), if it names one. */
 async function readFiles(c: AppContext) {
   const body = await readCappedBody(c, { all: true });
-  return ([] as unknown[])
+  const list = ([] as unknown[])
     .concat(body.files ?? [])
     .filter((f): f is File => f instanceof File && (f.size > 0 || f.name !== ''));
+  const slot = ([] as unknown[]).concat(body.slot ?? []).find((s) => typeof s === 'string');
+  return { list, slot: typeof slot === 'string' && /^[a-z0-9]{8,40}$/.test(slot) ? slot : undefined };
 }
 
 async function download(c: AppContext, side: Side, preview: boolean) {
@@ -174,12 +177,22 @@ export function commentHandler(side: Side, page: PageRenderer) {
  * one-time flash the files section shows. The contractor's page shows it in place, and so does the
  * rate limit's 429 (its status is the answer scripts and the limit's tests read).
  */
-async function refusedUpload(c: AppContext, side: Side, t: Target, page: PageRenderer, err: DomainError) {
+async function refusedUpload(
+  c: AppContext,
+  side: Side,
+  t: Target,
+  page: PageRenderer,
+  err: DomainError,
+  slot?: string,
+) {
   const status = STATUS_OF[err.code] as 422 | 429;
   if (wantsJson(c)) return c.json({ error: err.message }, status);
   if (side === 'recipient' && err.code === 'refused') {
-    setFormFlash(c, `upload:${t.room.documentId}`, err.message); // shown only on this document's page
-    return c.redirect(`${t.pageUrl}#files`, 303);
+    // Shown only on this document's page: in the files section, or in the requested file's own form.
+    // A slot removed meanwhile has no form: its refusal names the files section's field instead.
+    const inSlot = slot && err.field !== 'files' ? slot : null;
+    setFormFlash(c, inSlot ? `slot:${t.room.documentId}:${inSlot}` : `upload:${t.room.documentId}`, err.message);
+    return c.redirect(`${t.pageUrl}#${inSlot ? `slot-${inSlot}` : 'files'}`, 303);
   }
   const res = await page(c, t.room.documentId, { upload: err.message });
   return new Response(res.body, { status, headers: res.headers });
@@ -194,15 +207,18 @@ export function conversationRoutes(side: Side, prefix: string, page: PageRendere
     .post(`${prefix}/:id/files`, async (c) => {
       const t = await target(c, side);
       let result: { id: string; name: string }[];
+      const { list, slot } = await readFiles(c);
+      // Issue 20: a recipient's upload may fill a requested file's slot (the contractor's never does).
+      const into = side === 'recipient' ? slot : undefined;
       try {
-        result = await shareFiles(c.env, c.get('db'), t, await readFiles(c));
+        result = await shareFiles(c.env, c.get('db'), t, list, into);
       } catch (err) {
         if (err instanceof DomainError && (err.code === 'refused' || err.code === 'too_many'))
-          return refusedUpload(c, side, t, page, err);
+          return refusedUpload(c, side, t, page, err, into);
         throw err;
       }
       if (wantsJson(c)) return c.json({ ok: true, files: result }, 201);
-      return c.redirect(`${t.pageUrl}#files-h`, 303);
+      return c.redirect(`${t.pageUrl}#${into ? 'requested-files' : 'files-h'}`, 303);
     })
     .get(`${prefix}/:id/files/:fileId`, (c) => download(c, side, false))
     .get(`${prefix}/:id/files/:fileId/preview`, (c) => download(c, side, true))

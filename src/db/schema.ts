@@ -345,6 +345,8 @@ export const documents = sqliteTable(
     sourceDocumentId: text('source_document_id'), // e.g. the order a deposit invoice was made from
     // The item step's one-time key: a second post of the same form finds this draft instead of making another.
     requestKey: text('request_key'),
+    /** Issue 20: the template the draft started from (document_templates), or null; its reminders are the send's. */
+    templateId: text('template_id'),
     createdBy: text('created_by').notNull(),
     createdAt: createdAt(),
     updatedAt: integer('updated_at').notNull(),

@@ -6,7 +6,7 @@ import { notFound } from '../http/errors';
 import { render } from '../http/render';
 import { findOutboxMessage, listOutbox } from '../mail/outbox';
 import { developmentOnly } from './only';
-import { seedDemo, seedPeopleDemo, seedSecondCompany } from './seed';
+import { seedChoicesDemo, seedDemo, seedPeopleDemo, seedSecondCompany } from './seed';
 import { seedBench, seedBenchSigning } from './bench-seed';
 import { sendDailyDigests } from '../digest/daily';
 import { runReminders } from '../reminders/run';
@@ -69,6 +69,10 @@ export const devRoutes = new Hono<AppEnv>()
     // Issue 17: an estimate sent to both Patels, waiting on their signatures and the countersignature
     // (asked for by `npm run dev`; the browser tests start with nothing sent).
     if (result.created && c.req.query('people') === '1') await seedPeopleDemo(c.env, c.get('db'), c.env.APP_ORIGIN);
+    // Issue 20: Dana Reyes's estimate with options to choose (`npm run dev`, and a browser test that asks);
+    // its own one-time key makes it once.
+    if (c.req.query('people') === '1' || c.req.query('choices') === '1')
+      await seedChoicesDemo(c.env, c.get('db'), c.env.APP_ORIGIN);
     // Issue 17, part D: Bright Electric, whose customer is Arjun Patel too: the portal's company switcher.
     // Its own check makes it once, also in a state seeded before it existed.
     await seedSecondCompany(c.env, c.get('db'), c.env.APP_ORIGIN);

@@ -1,8 +1,13 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { hashPassword } from '../auth/passwords';
+import { createId } from '../db/ids';
 import { priceFromMarkup } from '../budget/totals';
 import type { Db } from '../db/client';
 import { createDraftFromBudget, sendDocument, type ContractorActor } from '../documents/actions';
+import { lineInserts, REQUIRED_CHOICE, type DraftLine } from '../documents/drafts';
+import { documentByRequestKey } from '../documents/queries';
+import { displayJson } from '../documents/display';
+import { kindByKey } from '../documents/kinds';
 import type { Env } from '../env';
 import {
   accounts,
@@ -10,9 +15,11 @@ import {
   costGroups,
   costItems,
   counters,
+  documentLines,
+  documentTemplates,
+  documentVersions,
   jobs,
   orgs,
-  orgTerms,
   users,
   type CostType,
 } from '../db/schema';
@@ -181,10 +188,38 @@ export async function seedDemo(db: Db, now = Date.now()) {
         createdAt: now,
       })
       .onConflictDoNothing(),
-    db
-      .insert(orgTerms)
-      .values(Object.entries(terms).map(([kind, text]) => ({ orgId: org, kind, terms: text })))
-      .onConflictDoNothing(),
+    // Issue 20: each kind's terms as its default template "Standard" (what migration 0011 makes of org_terms),
+    // and a second estimate template that shows the customer group subtotals only. One row per statement:
+    // D1 binds at most 100 values.
+    ...[
+      ...Object.entries(terms).map(([kind, text], i) => ({
+        id: `demotemplate${String(i).padStart(2, '0')}`,
+        orgId: org,
+        kind,
+        name: 'Standard',
+        terms: text,
+        requireSignature: kindByKey(kind)!.defaultRequireSignature,
+        isDefault: true,
+        createdAt: now,
+        updatedAt: now,
+      })),
+      {
+        id: 'demotemplatebath',
+        orgId: org,
+        kind: 'estimate',
+        name: 'Bathroom remodel',
+        description:
+          'Remove the existing bathroom finishes and fixtures, then rebuild with the tile, vanity and fixtures ' +
+          'listed below. Priced by area; the work is scheduled once approved.',
+        terms: orderTerms,
+        display: displayJson({ mode: 'group_subtotals', unitPrices: false, quantities: false, lineTotals: false }),
+        depositKind: 'percent' as const,
+        depositValue: 30_000,
+        requireSignature: true,
+        createdAt: now,
+        updatedAt: now,
+      },
+    ].map((row) => db.insert(documentTemplates).values(row).onConflictDoNothing()),
     db
       .insert(users)
       .values({
@@ -534,4 +569,126 @@ export async function seedPeopleDemo(env: Env, db: Db, origin: string) {
       countersign: true,
     },
   });
+}
+
+/** The key of issue 20's demo estimate: made once, however often the seed runs. */
+const CHOICES_KEY = 'demochoicesestimate1';
+
+type ExtraLine = Partial<DraftLine> & Pick<DraftLine, 'kind' | 'name'>;
+
+/** Issue 20's demo lines after the cabinets: an optional heated floor, a choice of three vanities, a tile allowance. */
+const choiceLines: ExtraLine[] = [
+  { kind: 'group', name: 'Heated floor', choice: 'optional' },
+  {
+    kind: 'item',
+    name: 'Electric radiant floor mat',
+    description: 'Under the new tile, 120 sq ft.',
+    quantity: 120,
+    unit: 'sq ft',
+    unitPrice: 1_650,
+    taxable: true,
+  },
+  { kind: 'item', name: 'Programmable floor thermostat and wiring', quantity: 1, unit: 'ea', unitPrice: 42_000 },
+  { kind: 'group', name: 'Powder room vanity' },
+  {
+    kind: 'item',
+    name: 'Oak vanity, 30 in',
+    choice: 'alternate',
+    choiceSet: 'Vanity',
+    quantity: 1,
+    unit: 'ea',
+    unitPrice: 115_000,
+    taxable: true,
+  },
+  {
+    kind: 'item',
+    name: 'Painted shaker vanity, 36 in',
+    choice: 'alternate',
+    choiceSet: 'Vanity',
+    preselected: true,
+    quantity: 1,
+    unit: 'ea',
+    unitPrice: 168_000,
+    taxable: true,
+  },
+  {
+    kind: 'item',
+    name: 'Floating walnut vanity, 48 in',
+    choice: 'alternate',
+    choiceSet: 'Vanity',
+    quantity: 1,
+    unit: 'ea',
+    unitPrice: 245_000,
+    taxable: true,
+  },
+  { kind: 'item', name: 'Vanity install and plumbing hookup', quantity: 6, unit: 'hr', unitPrice: 9_500 },
+  { kind: 'group', name: 'Allowances' },
+  {
+    kind: 'item',
+    name: 'Tile',
+    description: 'Backsplash and floor tile, chosen with you at the showroom.',
+    allowance: true,
+    quantity: 1,
+    unit: 'ls',
+    unitPrice: 300_000,
+    taxable: true,
+  },
+];
+
+/**
+ * Issue 20's demo: an estimate for the Reyes kitchen sent to Dana Reyes, offering an optional heated floor,
+ * a choice of three vanities (the painted one preselected) and a $3,000 tile allowance. Made once (its
+ * one-time key), sent once; needs the Worker's env (the PDF, R2, the room).
+ */
+export async function seedChoicesDemo(env: Env, db: Db, origin: string) {
+  const actor: ContractorActor = { side: 'contractor', userId: 'demouserowner001', name: 'Sam Carter' };
+  const scope = { orgId: DEMO_ORG_ID, timeZone: 'America/Denver', origin };
+  const made = await documentByRequestKey(db, DEMO_ORG_ID, CHOICES_KEY);
+  if (made) return { created: false, id: made.id };
+  const draft = await createDraftFromBudget(db, actor, {
+    ...scope,
+    jobId: 'demojobkitchen01',
+    kind: 'estimate',
+    title: 'Kitchen cabinets, vanity and floor — your options',
+    all: false,
+    groups: ['demojobkitchg0005'],
+    items: [],
+    requestKey: CHOICES_KEY,
+  });
+  if (!draft.created) return { created: false, id: draft.id };
+  const [version] = await db
+    .select({ id: documentVersions.id })
+    .from(documentVersions)
+    .where(and(eq(documentVersions.orgId, DEMO_ORG_ID), eq(documentVersions.documentId, draft.id)));
+  const cabinets = await db.select().from(documentLines).where(eq(documentLines.versionId, version.id));
+  const lines: DraftLine[] = [
+    ...cabinets.sort((a, b) => a.position - b.position),
+    ...choiceLines.map((l, i) => ({
+      ...REQUIRED_CHOICE,
+      id: createId(),
+      costItemId: null,
+      description: '',
+      costCode: '',
+      costType: null,
+      unit: '',
+      unitCost: 0,
+      unitPrice: 0,
+      taxable: false,
+      ...l,
+      quantity: (l.quantity ?? 0) * 10_000,
+    })),
+  ];
+  // A draft nobody has seen yet: its lines are written once, before the send makes it anyone's.
+  await db.batch([
+    db.delete(documentLines).where(eq(documentLines.versionId, version.id)),
+    ...lineInserts(db, DEMO_ORG_ID, draft.id, version.id, lines),
+  ]);
+  await sendDocument(env, db, actor, {
+    ...scope,
+    documentId: draft.id,
+    name: 'Dana Reyes',
+    email: 'dana.reyes@example.test',
+    message: 'Pick your vanity and whether you want the heated floor; the total updates as you choose.',
+  });
+  return { created: true, id: draft.id };
 }

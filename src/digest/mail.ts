@@ -2,11 +2,13 @@ import { calendarDate, money } from '../../views/format';
 import { renderDigestMail, type DigestLine, type DigestSection } from '../../views/mail/digest';
 import { kindOf } from '../documents/kinds';
 import { DIGEST_ROWS, type DigestContent } from './queries';
+import type { OfflineMethod } from '../db/schema';
+import { METHOD_WORDS } from '../signing/offline-words';
 
 // The daily digest's words: its subject ("Your day at Oak & Stone: 2 signed, 1 payment, 3 due this week"),
 // its sections and their lines, each linking to the document on the dashboard.
 
-const SIGNED = new Set(['signed', 'approved', 'accepted']);
+const SIGNED = new Set(['signed', 'approved', 'accepted', 'approved_offline']);
 const PAID = new Set(['payment_received', 'payment_recorded']);
 
 const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
@@ -36,6 +38,11 @@ function eventText(e: Event, currency: string): { text: string; quote?: string }
       return { text: `approved by ${e.actorName}` };
     case 'accepted':
       return { text: `accepted by ${e.actorName}` };
+    // Issue 20: recorded by the contractor's user, never said as the recipient's signature.
+    case 'approved_offline':
+      return {
+        text: `approved ${METHOD_WORDS[data.method as OfflineMethod] ?? 'offline'}, recorded by ${e.actorName}`,
+      };
     case 'declined':
       return { text: `declined by ${e.actorName}`, quote: typeof data.reason === 'string' ? data.reason : undefined };
     case 'bid_submitted':

@@ -10,6 +10,7 @@ export const DIGEST_ACTIONS = [
   'signed',
   'approved',
   'accepted',
+  'approved_offline',
   'declined',
   'bid_submitted',
   'payment_received',

@@ -52,6 +52,7 @@ import {
   lineInserts,
   linesFromBudget,
   MAX_LINES,
+  REQUIRED_CHOICE,
   revisedLineId,
   suggestedTitle,
   takesOnlinePayment,
@@ -61,6 +62,7 @@ import {
 } from './drafts';
 import { approvalEvent, displayNumber, formatNumber, kindByKey, kindOf, termsFor, type Kind } from './kinds';
 import { renderSnapshotPdf } from './pdf';
+import { checkNewSlots, slotInserts, slotNames, type SlotInput } from './file-requests';
 import {
   contractSoFar,
   depositState,
@@ -139,6 +141,8 @@ export interface NewDraftInput extends BudgetSelection {
   title?: string;
   /** The item step's one-time key: the same form posted twice makes one draft. */
   requestKey?: string;
+  /** Issue 20: the template it starts from; absent, the kind's default template; '' none (the built-in defaults). */
+  templateId?: string;
 }
 
 interface NewDraft {
@@ -166,6 +170,18 @@ interface NewDraft {
   lines: DraftLine[];
   /** What the timeline's "created" line says. */
   created: Record<string, unknown>;
+  /** Issue 20: what the template it starts from sets besides the terms and footer (absent: no template). */
+  template?: TemplateStart;
+}
+
+/** What a draft takes from its template besides the terms and footer. */
+interface TemplateStart {
+  id: string;
+  description: string;
+  display: string;
+  depositKind: 'none' | 'percent' | 'fixed';
+  depositValue: number;
+  requireSignature: boolean;
 }
 
 /** A new document's rows: its head, version 1 as a draft, its lines and its timeline's first line. */
@@ -184,11 +200,12 @@ function newDraftStatements(db: Db, d: NewDraft): { id: string; statements: Stat
       status: initialStatus(d.kind.type),
       accountId: d.accountId,
       contactId: d.contactId,
-      requireSignature: d.kind.defaultRequireSignature,
+      requireSignature: d.template?.requireSignature ?? d.kind.defaultRequireSignature,
       onlinePayment: d.onlinePayment && takesOnlinePayment(d.kind),
       currentVersion: 1,
       sourceDocumentId: d.sourceDocumentId ?? null,
       requestKey: d.requestKey ?? null,
+      templateId: d.template?.id ?? null,
       createdBy: d.actor.userId,
       createdAt: now,
       updatedAt: now,
@@ -202,9 +219,13 @@ function newDraftStatements(db: Db, d: NewDraft): { id: string; statements: Stat
       title: d.title,
       issueDate: d.issueDate,
       dueDate: d.dueDate,
+      description: d.template?.description ?? '',
       terms: d.terms,
       footer: d.footer,
       taxRate: d.taxRate,
+      display: d.template?.display ?? '{}',
+      depositKind: d.kind.hasDeposit ? (d.template?.depositKind ?? 'none') : 'none',
+      depositValue: d.kind.hasDeposit ? (d.template?.depositValue ?? 0) : 0,
       preparedForName: d.preparedFor?.name ?? '',
       preparedForEmail: d.preparedFor?.email ?? '',
       createdAt: now,
@@ -232,11 +253,14 @@ export async function createDraftFromBudget(db: Db, actor: ContractorActor, inpu
   const kind = kindByKey(input.kind);
   const [data, defaults, recipients] = await Promise.all([
     getJobWithBudget(db, input.orgId, input.jobId),
-    draftDefaults(db, input.orgId, input.kind),
+    draftDefaults(db, input.orgId, input.kind, input.templateId === '' ? null : input.templateId),
     kind ? recipientChoices(db, input.orgId, kind.side) : [],
   ]);
   if (!data || !defaults) throw new NotFound();
   if (!kind) throw new Refused('Choose a document type from the list.', 'kind');
+  // A template of another company or kind is found by neither: the same refusal as one deleted meanwhile.
+  const template = defaults.template;
+  if (input.templateId && !template) throw new Refused('Choose a template from the list.', 'templateId');
   const chosen = chosenItems(data.items, input);
   if (chosen.size === 0)
     throw new Refused('Select at least one budget item (or a whole group) to put on the document.');
@@ -276,12 +300,13 @@ export async function createDraftFromBudget(db: Db, actor: ContractorActor, inpu
     title,
     issueDate,
     dueDate: kind.dueDays === null ? null : addDays(issueDate, kind.dueDays),
-    terms: termsFor(kind, defaults.terms),
-    footer: defaults.footer,
+    terms: termsFor(kind, template?.terms),
+    footer: template?.footer || defaults.footer,
     taxRate: kind.amountColumn === 'price' ? defaults.taxRate : 0,
     lines,
-    created: { number, type: kind.label, lines: lines.length },
+    created: { number, type: kind.label, lines: lines.length, ...(template ? { template: template.name } : {}) },
     requestKey,
+    template: template ?? undefined,
   });
   try {
     await db.batch(statements as [Statement, ...Statement[]]);
@@ -347,6 +372,7 @@ export async function saveDraft(env: Env, db: Db, actor: ContractorActor, input:
   const kind = kindOfDocument(doc);
   checkEditable(doc, current);
   const { f, header, lines } = checkDraft(input.form, input.lists, kind, state.lines as DraftLine[]);
+  const display = header.display ?? current.display;
   // Once sent, a document belongs to its recipient's account: their portal keeps what they were sent.
   if (doc.sentVersion !== null && header.accountId !== doc.accountId) {
     const who = state.accountName ?? 'its recipient';
@@ -376,7 +402,7 @@ export async function saveDraft(env: Env, db: Db, actor: ContractorActor, input:
     ...roomOf(input, doc),
     actor,
     versionId: current.id,
-    header,
+    header: { ...header, display },
     lines,
     preparedFor: { name: contact?.name ?? '', email: contact?.email ?? '' },
   };
@@ -410,6 +436,10 @@ const LINE_FIELDS = [
   'unitCost',
   'unitPrice',
   'taxable',
+  'choice',
+  'choiceSet',
+  'preselected',
+  'allowance',
 ] as const;
 
 /** Whether a save would leave the draft as it is: the same header, recipient and lines, in order. */
@@ -557,6 +587,8 @@ export interface SendInput extends Scope {
   recipients?: RecipientsChoice;
   /** Issue 18: each signer enters a code emailed to them before signing (documents the recipient signs). */
   emailCode?: boolean;
+  /** Issue 20: files asked of the recipient, added to the document's slots (checked against them by the page). */
+  fileRequests?: SlotInput[];
 }
 
 /** An extra recipient of a send (issue 17): an account's contact, or a new one made in the send's batch. */
@@ -594,6 +626,8 @@ export interface SendCommit extends RoomContext {
   countersign: boolean;
   /** Issue 18: signers enter an emailed code before signing (signing/email-code.ts). */
   emailCode?: boolean;
+  /** Issue 20: the files asked of the recipient with this send; the document's earlier slots stay. */
+  fileRequests?: SlotInput[];
 }
 
 /**
@@ -606,6 +640,10 @@ export async function sendDocument(env: Env, db: Db, actor: ContractorActor, inp
   if (!d) throw new NotFound();
   const refusal = sendRefusal(d);
   if (refusal) throw refusal;
+  checkNewSlots(
+    d.fileRequests.map((s) => s.name),
+    input.fileRequests ?? [],
+  );
   const contact = d.contact!;
   // A change order states the contract it changes, as it stands now (like an AIA G701).
   const contract =
@@ -682,6 +720,7 @@ export async function sendDocument(env: Env, db: Db, actor: ContractorActor, inp
       signingOrder: signersAllowed ? choice.signingOrder : 'any',
       countersign: signersAllowed && choice.countersign,
       emailCode: !!approvalEvent(d.document.type) && !!input.emailCode,
+      fileRequests: input.fileRequests ?? [],
     };
     const result = await throughRoom(documentRoom(env, d.document.id).send(commit));
     if (linkVersion !== contact.accessVersion && d.document.accountId) {
@@ -797,6 +836,7 @@ export async function sendWrite(db: Db, input: SendCommit): Plan<{ status: strin
   const status = sendStatus(doc, input.version);
   if (draft.updatedAt !== input.draftUpdatedAt || doc.contactId !== input.contact.id) throw new Conflict(DRAFT_MOVED);
   if (doc.accountId !== input.accountId) throw new Conflict(DRAFT_MOVED);
+  if (input.fileRequests?.length) checkNewSlots(await slotNames(db, input.orgId, doc.id), input.fileRequests);
   const moved = [
     ...(people[0]?.accessVersion !== input.contact.accessVersion ? [input.contact] : []),
     ...input.people.filter((p) => {
@@ -911,6 +951,8 @@ export async function sendWrite(db: Db, input: SendCommit): Plan<{ status: strin
     }),
     queueMail(db, { orgId: input.orgId, documentId: doc.id, kind: 'document', to, ...input.mail }, now),
     ...recipientStatements(db, input, doc, now),
+    // Issue 20: the files asked of them join the document's slots (a resend or revision keeps the earlier ones).
+    ...slotInserts(db, { ...input, documentId: doc.id, userId: input.actor.userId, now }, input.fileRequests ?? []),
   ];
   const say = previous ? `Rev ${input.version} was sent. What changed is shown above the document.` : undefined;
   return { statements, activityId, event: { type: 'sent', say }, result: { status } };
@@ -1244,6 +1286,12 @@ export async function reviseWrite(db: Db, input: ReviseCommit): Plan<{ version: 
     sentBy: _b,
     createdAt: _c,
     updatedAt: _u,
+    // Issue 20: a revision keeps the display options; the customer's choice was of the sent version only.
+    selection: _sel,
+    selectedSnapshot: _selSnap,
+    selectedPdfKey: _selKey,
+    selectedPdfSha256: _selSha,
+    selectedSignatureBox: _selBox,
     ...fields
   } = current;
   const lines = (state.lines as DraftLine[]).map((l) => ({ ...l, id: revisedLineId(l.id, next) }));
@@ -1501,6 +1549,7 @@ export async function depositInvoiceWrite(
     unitCost: 0,
     unitPrice: snapshot.totals.deposit,
     taxable: false,
+    ...REQUIRED_CHOICE,
   };
   const { id, statements } = newDraftStatements(db, {
     orgId: input.orgId,
@@ -1517,7 +1566,7 @@ export async function depositInvoiceWrite(
     issueDate,
     dueDate: addDays(issueDate, DEPOSIT_DUE_DAYS),
     terms: termsFor(kind, org.terms),
-    footer: org.defaultFooter,
+    footer: org.templateFooter || org.defaultFooter,
     taxRate: 0,
     lines: [line],
     created: { number, from: doc.number },

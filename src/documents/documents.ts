@@ -29,6 +29,12 @@ export function snapshotOf(
   });
 }
 
+/** The document's money (issue 20): its chosen set's snapshot once its customer chose, else snapshotOf. */
+export function moneyOf(d: LoadedDocument): DocumentSnapshot {
+  const chosen = d.current.state !== 'draft' ? d.current.selectedSnapshot : null;
+  return chosen ? withPayments(JSON.parse(chosen) as DocumentSnapshot, d.payments) : snapshotOf(d);
+}
+
 /** The draft as it would go out, addressed to the name and email on the send form; a change order with its contract. */
 export function draftSnapshot(
   d: LoadedDocument,
@@ -76,6 +82,8 @@ export function listRow<
     dueDate: string | null;
     sentVersion: number | null;
     totals: { balance: number };
+    /** Issue 20: an approval recorded as made offline. */
+    offline?: number | boolean;
   },
 >(r: T, timeZone: string, now = Date.now()) {
   const kind = kindOf(r.type, r.subtype)!;
@@ -92,7 +100,7 @@ export function listRow<
         : 'Expired'
       : overdue
         ? 'Overdue'
-        : (STATUS_LABELS[r.status] ?? r.status),
+        : `${STATUS_LABELS[r.status] ?? r.status}${r.offline ? ' offline' : ''}`,
     statusClass: closed ? 'expired' : overdue ? 'overdue' : r.status,
     amountShown: kind.amountColumn,
   };

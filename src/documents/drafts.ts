@@ -1,11 +1,13 @@
 import { createId } from '../db/ids';
 import type { Db } from '../db/client';
-import { documentLines, type costTypes } from '../db/schema';
+import { documentLines, lineChoices, type costTypes, type LineChoice } from '../db/schema';
 import { FormCheck, type RawForm } from '../http/validate';
 import { MAX_LINE_TOTAL, MAX_QUANTITY, MAX_UNIT_AMOUNT, lineTotal } from '../budget/totals';
 import { Refused } from '../errors';
-import type { Kind } from './kinds';
+import { offersChoices, type Kind } from './kinds';
 import { chunk, LINE_COLUMNS } from './queries';
+import { displayJson } from './display';
+import { checkDisplay, DISPLAY_FIELDS } from './display-form';
 
 export const MAX_LINES = 1000;
 
@@ -22,7 +24,15 @@ export interface DraftLine {
   unitCost: number;
   unitPrice: number;
   taxable: boolean;
+  /** Issue 20: what the customer may do with the line (documents/choices.ts); 'required' on other kinds. */
+  choice: LineChoice;
+  choiceSet: string;
+  preselected: boolean;
+  allowance: boolean;
 }
+
+/** A line's choice fields as every new line starts: required, in no set, not an allowance. */
+export const REQUIRED_CHOICE = { choice: 'required', choiceSet: '', preselected: false, allowance: false } as const;
 
 /** A cost group as the draft builder reads it. */
 export interface BudgetGroup {
@@ -60,6 +70,7 @@ function blankLine(kind: DraftLine['kind'], name: string): DraftLine {
     unitCost: 0,
     unitPrice: 0,
     taxable: false,
+    ...REQUIRED_CHOICE,
   };
 }
 
@@ -84,6 +95,7 @@ export function linesFromBudget(groups: BudgetGroup[], items: BudgetItem[], chos
         unitCost: i.unitCost,
         unitPrice: i.unitPrice,
         taxable: i.taxable,
+        ...REQUIRED_CHOICE,
       });
     }
   }
@@ -182,6 +194,10 @@ export const takesOnlinePayment = (kind: Pick<Kind, 'type'>) =>
  * Reads the draft editor: header fields, then the lines in the order the form lists them,
  * applying removals, the one new line, and a move button if one was pressed.
  */
+/** Issue 20: only a customer's priced document may hide numbers; a vendor prices or supplies every line. */
+export const hidesNumbers = (kind: Pick<Kind, 'side' | 'amountColumn'>) =>
+  kind.side === 'customer' && kind.amountColumn === 'price';
+
 export function checkDraft(raw: RawForm, all: Record<string, string[]>, kind: Kind, existing: DraftLine[]) {
   const f = new FormCheck(raw);
   const header = {
@@ -201,6 +217,8 @@ export function checkDraft(raw: RawForm, all: Record<string, string[]>, kind: Ki
     depositValue: 0,
     requireSignature: f.bool('requireSignature'),
     onlinePayment: takesOnlinePayment(kind) && f.bool('onlinePayment'),
+    /** Issue 20: JSON DisplayOptions; absent when the form has no display fieldset (the version keeps its own). */
+    display: hidesNumbers(kind) && raw[DISPLAY_FIELDS.mode] !== undefined ? displayJson(checkDisplay(f)) : undefined,
   };
   if (header.number && !/^[A-Za-z0-9][A-Za-z0-9._\/-]*$/.test(header.number))
     f.fail('number', 'Number may use letters, digits, dots, dashes and slashes.');
@@ -253,6 +271,7 @@ export function checkDraft(raw: RawForm, all: Record<string, string[]>, kind: Ki
             f.fail(`quantity.${key}`, 'Quantity × unit amount is larger than we can handle ($10 billion per line).');
         }
       }
+      readChoice(f, key, line, kind);
       lines.push(line);
     }
     if (lines.length > MAX_LINES)
@@ -268,7 +287,72 @@ export function checkDraft(raw: RawForm, all: Record<string, string[]>, kind: Ki
     const j = move[1] === 'up' ? i - 1 : i + 1;
     if (i >= 0 && j >= 0 && j < lines.length) [lines[i], lines[j]] = [lines[j], lines[i]];
   }
+  checkChoices(f, lines);
   return { f, header, lines };
+}
+
+export const MAX_SET_NAME = 60;
+
+/**
+ * A line's "Customer's choice" fields. Only customer orders offer choices (`offersChoices`); on any other
+ * kind a line is required and not an allowance, and a post saying otherwise is refused.
+ */
+function readChoice(f: FormCheck, key: string, line: DraftLine, kind: Kind) {
+  const raw = f.raw[`choice.${key}`] ?? '';
+  if (raw && !(lineChoices as readonly string[]).includes(raw))
+    f.fail(`choice.${key}`, 'Choose Required, Optional or Alternate from the list.');
+  const choice = (lineChoices as readonly string[]).includes(raw) ? (raw as LineChoice) : 'required';
+  const allowance = line.kind === 'item' && f.bool(`allowance.${key}`);
+  if (!offersChoices(kind)) {
+    // Such a kind's editor has no choice fields to mark: the message is the form's.
+    if (choice !== 'required' || allowance)
+      f.fail(
+        '_form',
+        `Every line of this ${kind.label.toLowerCase()} is required: only estimates, proposals and change ` +
+          'orders offer the customer choices and allowances.',
+      );
+    Object.assign(line, REQUIRED_CHOICE);
+    return;
+  }
+  line.choice = choice;
+  line.choiceSet =
+    choice === 'alternate' ? f.text(`choiceSet.${key}`, { label: 'Choose-one set', max: MAX_SET_NAME }) : '';
+  line.preselected = choice !== 'required' && f.bool(`preselected.${key}`);
+  line.allowance = allowance;
+}
+
+/**
+ * The rules of choices over the draft's lines in their final order: an item inside an optional or
+ * alternate group stays Required (it comes and goes with its group); a choose-one set has a name, at
+ * least two lines and at most one preselected.
+ */
+function checkChoices(f: FormCheck, lines: readonly DraftLine[]) {
+  let group: DraftLine | null = null;
+  const sets = new Map<string, DraftLine[]>();
+  for (const l of lines) {
+    if (l.kind === 'group') group = l;
+    else if (group && group.choice !== 'required' && l.choice !== 'required') {
+      const how = group.choice === 'optional' ? 'optional' : 'an alternate';
+      f.fail(
+        `choice.${l.id}`,
+        `This line is inside “${group.name}”, which is ${how}: its lines come and go with it, ` +
+          'so keep this one Required.',
+      );
+    }
+    if (l.choice !== 'alternate') continue;
+    if (!l.choiceSet) f.fail(`choiceSet.${l.id}`, 'Name the choose-one set this line belongs to, e.g. “Vanity”.');
+    else sets.set(l.choiceSet, [...(sets.get(l.choiceSet) ?? []), l]);
+  }
+  for (const [name, members] of sets) {
+    if (members.length < 2)
+      f.fail(
+        `choiceSet.${members[0].id}`,
+        `“${name}” has only this line: a choose-one set needs two or more lines with the same set name ` +
+          '(or make this line Optional).',
+      );
+    for (const l of members.filter((m) => m.preselected).slice(1))
+      f.fail(`preselected.${l.id}`, `Preselect only one line of “${name}”: the customer starts from that one.`);
+  }
 }
 
 /** The editor's form values for a draft, so a refused save re-renders exactly what was typed. */

@@ -255,3 +255,7 @@ export function formatNumber(prefix: string, n: number): string {
 export function displayNumber(number: string, version: number): string {
   return version > 1 ? `${number} rev ${version}` : number;
 }
+
+/** Issue 20: whether the kind's lines may be optional, alternates or allowances: orders a customer approves. */
+export const offersChoices = (kind: Pick<Kind, 'side' | 'approvalEvent'>) =>
+  kind.side === 'customer' && kind.approvalEvent !== null;

@@ -11,11 +11,19 @@ import {
   type LineChange,
 } from '../../views/dashboard/documents';
 import { DraftEditorPage, SelectItemsPage, type EditorLine } from '../../views/dashboard/editor';
+import { ChoicesMade } from '../../views/dashboard/choices-made';
+import { choicesMade } from './choices-present';
+import { parseDisplay } from './display';
+import { displayValues } from './display-form';
 import { SendPage } from '../../views/dashboard/send';
+import { RequestedFilesPanel } from '../../views/dashboard/requested-files';
+import { SLOT_ROWS, SLOT_SUGGESTIONS } from './file-requests';
 import { DeadlinePanel } from '../../views/dashboard/deadline-panel';
 import { deadlinePanel } from '../deadlines/present';
 import { RecipientsPanel } from '../../views/dashboard/recipients-panel';
 import { CountersignPanel } from '../../views/dashboard/countersign-panel';
+import { OfflineApprovalPanel } from '../../views/dashboard/offline-approval';
+import { offlineApprovalPanel, offlineOf } from '../signing/offline-present';
 import { recipientsPanel } from '../signing/recipients-present';
 import { countersignPanel, sealWaiting } from '../signing/countersign-present';
 import { centsInput, money, quantity, quantityInput, rateInput } from '../../views/format';
@@ -36,8 +44,9 @@ import { pageContext, render } from '../http/render';
 import { documentSubject } from '../mail/documents';
 import { companyPlan, planKeysFor } from '../reminders/plan';
 import { PLAN_FIELDS, planSummary } from '../settings/reminders';
+import { templateChoices } from '../settings/templates';
 import type { ContractorActor, Scope } from './actions';
-import { depositPaidOn, draftSnapshot, snapshotOf } from './documents';
+import { depositPaidOn, draftSnapshot, moneyOf, snapshotOf } from './documents';
 import { createId } from '../db/ids';
 import {
   chosenItems,
@@ -47,8 +56,9 @@ import {
   todayIn,
   type BudgetSelection,
   type DraftLine,
+  hidesNumbers,
 } from './drafts';
-import { approvalEvent, kindKey, kindOf, type Kind } from './kinds';
+import { approvalEvent, kindKey, kindOf, offersChoices, type Kind } from './kinds';
 import { pdfFileName, pdfResponse, renderSnapshotPdf } from './pdf';
 import { prepared } from '../db/client';
 import {
@@ -60,8 +70,8 @@ import {
   voidable,
   type LoadedDocument,
 } from './queries';
-import { totalsFor, type DocumentSnapshot } from './snapshot';
-import { canTransition, nextStatus, STATUS_LABELS } from './status';
+import { amountOf, totalsFor, type DocumentSnapshot } from './snapshot';
+import { awaitsRecipient, canTransition, nextStatus, STATUS_LABELS } from './status';
 
 // The contractor's document pages, for every route that shows one: the document routes, the
 // conversation's (a refused comment shows the page again with its error) and signing's.
@@ -117,6 +127,8 @@ function editorValues(d: LoadedDocument, lines: DraftLine[], kind: Kind): Record
           : '',
     requireSignature: d.document.requireSignature ? 'on' : '',
     onlinePayment: d.document.onlinePayment ? 'on' : '',
+    // Issue 20: the display fieldset is there only for a document that may hide numbers.
+    ...(hidesNumbers(kind) ? displayValues(parseDisplay(v.display)) : {}),
   };
   for (const l of lines) {
     out[`name.${l.id}`] = l.name;
@@ -125,6 +137,10 @@ function editorValues(d: LoadedDocument, lines: DraftLine[], kind: Kind): Record
     out[`unit.${l.id}`] = l.unit;
     out[`amount.${l.id}`] = centsInput(kind.amountColumn === 'cost' ? l.unitCost : l.unitPrice);
     if (l.taxable) out[`taxable.${l.id}`] = 'on';
+    out[`choice.${l.id}`] = l.choice;
+    out[`choiceSet.${l.id}`] = l.choiceSet;
+    if (l.preselected) out[`preselected.${l.id}`] = 'on';
+    if (l.allowance) out[`allowance.${l.id}`] = 'on';
   }
   return out;
 }
@@ -171,6 +187,7 @@ function conversation(c: AppContext, d: LoadedDocument, kind: Kind, errors?: Pag
     earlierComments: d.earlierComments,
     newerComments: d.newerComments,
     files: d.files,
+    slots: d.fileRequests,
     timeline: d.timeline,
     older: d.older,
     newer: d.newer,
@@ -194,6 +211,10 @@ export interface DocumentForms {
   deadline?: FormState;
   /** The countersignature's form, refused (issue 17). */
   countersign?: FormState;
+  /** "Mark as approved", refused (issue 20). */
+  offline?: FormState;
+  /** "Ask for another file", refused (issue 20, part D). */
+  fileRequests?: FormState;
 }
 
 /** The document's page: the draft editor while its current version is a draft, else the sent version. */
@@ -216,17 +237,19 @@ export async function showDocument(
     const form = forms.editor?.form ?? emptyForm(editorValues(d, lines, kind));
     const recipients = await recipientChoices(c.get('db'), d.org.id, kind.side);
     const { totals } = snapshotOf(d, lines);
-    const editorLines: EditorLine[] = lines.map((l, i) => ({
+    // A line's own total: the totals count only the preselected choices (documents/snapshot.ts).
+    const editorLines: EditorLine[] = lines.map((l) => ({
       ...l,
       quantity: quantityInput(l.quantity),
       amount: '',
-      total: l.kind === 'item' ? totals.lineTotals[i] : null,
+      total: l.kind === 'item' ? lineTotal(l.quantity, amountOf(kind, l)) : null,
     }));
     return render(
       c,
       html`<${DraftEditorPage} ctx=${ctx} doc=${doc} kind=${kind} job=${d.job} form=${form} lines=${editorLines}
         recipients=${recipients} totals=${totals} payments=${payments} history=${history(c, d)} below=${below}
-        revisionOf=${docRow.sentVersion} onlinePayment=${onlinePaymentSwitch(d, kind)} />`,
+        revisionOf=${docRow.sentVersion} onlinePayment=${onlinePaymentSwitch(d, kind)}
+        choices=${offersChoices(kind)} />`,
       status,
     );
   }
@@ -239,8 +262,10 @@ export async function showDocument(
     ${can('send') && d.current.state === 'sent' ? actionButton(docRow.id, ctx.csrf, 'revise', 'Revise') : null}
     ${can('approve_bill') ? actionButton(docRow.id, ctx.csrf, 'approve-bill', 'Approve bill', 'btn primary') : null}
     ${can('void') ? actionButton(docRow.id, ctx.csrf, 'void', 'Void', 'btn danger') : null}`;
-  const decisions = await decisionsSection(c, d, snapshot);
-  const panel = deadlinePanel(d, { csrf: ctx.csrf, balance: snapshot.totals.balance, form: forms.deadline });
+  const made = choicesMade(d, snapshot);
+  const money = moneyOf(d);
+  const decisions = html`${await decisionsSection(c, d, money)}${made ? html`<${ChoicesMade} ...${made} />` : null}`;
+  const panel = deadlinePanel(d, { csrf: ctx.csrf, balance: money.totals.balance, form: forms.deadline });
   const who = recipientsPanel(d, { csrf: ctx.csrf });
   const counter = countersignPanel(d, {
     csrf: ctx.csrf,
@@ -248,15 +273,18 @@ export async function showDocument(
     nonce: ctx.nonce,
     userName: ctx.user?.name,
   });
+  const offline = offlineApprovalPanel(d, { csrf: ctx.csrf, form: forms.offline });
   const people = html`${who ? html`<${RecipientsPanel} ...${who} />` : null}${
     counter ? html`<${CountersignPanel} ...${counter} />` : null
-  }`;
+  }${offline ? html`<${OfflineApprovalPanel} ...${offline} />` : null}${requestedFiles(c, d, forms.fileRequests)}`;
   // The date closed it (expired, bids closed) or it is overdue: the header says so, as the lists do.
   const dated = { expired: 'Expired', bids_closed: 'Bids closed', overdue: 'Overdue' } as const;
   const closed = panel && panel.state in dated ? (panel.state as keyof typeof dated) : null;
   const shown = {
     ...doc,
     ...(closed ? { status: closed === 'overdue' ? 'overdue' : 'expired', statusLabel: dated[closed] } : {}),
+    // Issue 20: an approval recorded by the contractor says so in the header, as the lists do.
+    ...(offlineOf(d) ? { statusLabel: `${statusLabel} offline` } : {}),
     deadline: docRow.deadline,
     sentVersion: docRow.sentVersion ?? d.current.version,
     currentVersion: docRow.currentVersion,
@@ -361,6 +389,27 @@ export async function deadlineRefused(
   return showDocument(c, d, kind, { deadline: { values, errors } }, status);
 }
 
+/**
+ * Issue 20, part D: the sent document's requested files. None asked: the panel to ask only while the recipient's
+ * decision is still to come (the files hold that decision back); after it, or once void, nothing.
+ */
+function requestedFiles(c: AppContext, d: LoadedDocument, form?: FormState) {
+  const open = d.document.status !== 'void';
+  if (!d.fileRequests.length && !(open && awaitsRecipient(d.document.type, d.document.status))) return null;
+  return html`<${RequestedFilesPanel} csrf=${pageContext(c).csrf} docId=${d.document.id} timeZone=${d.org.timeZone}
+    slots=${d.fileRequests} open=${open} form=${form ?? emptyForm()} />`;
+}
+
+/** "Ask for another file" again, with what was typed and why it was refused. */
+export async function fileRequestRefused(
+  c: AppContext,
+  values: Record<string, string>,
+  errors: Record<string, string>,
+) {
+  const { d, kind } = await loadDocument(c);
+  return showDocument(c, d, kind, { fileRequests: { values, errors } }, 422);
+}
+
 /** The payment form again, with what was typed and why it was refused; 404 for a type that takes no payments. */
 export async function paymentRefused(c: AppContext, values: Record<string, string>, errors: Record<string, string>) {
   const { d, kind } = await loadDocument(c);
@@ -379,24 +428,32 @@ export async function selectItemsPage(
   error?: { message: string; field?: string },
   selection?: BudgetSelection,
   title?: string,
+  /** The template chosen ('' none); absent, the kind's default. */
+  templateId?: string,
 ) {
   const { org } = currentUser(c);
-  const data = await getJobWithBudget(c.get('db'), org.id, jobId);
+  const [data, templates] = await Promise.all([
+    getJobWithBudget(c.get('db'), org.id, jobId),
+    templateChoices(c.get('db'), org.id, kindKey(kind)),
+  ]);
   if (!data) notFound();
   const groups = data.groups
     .map((g) => ({ id: g.id, name: g.name, items: data.items.filter((i) => i.groupId === g.id) }))
     .filter((g) => g.items.length);
   const selected = selection ? chosenItems(data.items, selection) : new Set<string>();
   const chosenGroups = groups.filter((g) => g.items.some((i) => selected.has(i.id))).map((g) => g.name);
+  const chosenTemplate = templateId ?? templates.find((t) => t.isDefault)?.id ?? '';
+  const onField = error?.field === 'title' || error?.field === 'templateId';
   const form: FormState = {
-    values: { title: title ?? suggestedTitle(kind, chosenGroups, data.job.name) },
-    errors: error?.field === 'title' ? { title: error.message } : {},
+    values: { title: title ?? suggestedTitle(kind, chosenGroups, data.job.name), templateId: chosenTemplate },
+    errors: onField ? { [error.field!]: error.message } : {},
   };
-  const summary = error && error.field !== 'title' ? error.message : undefined;
+  const summary = error && !onField ? error.message : undefined;
   return render(
     c,
     html`<${SelectItemsPage} ctx=${pageContext(c)} job=${data.job} kind=${kind} kindKey=${kindKey(kind)}
-      groups=${groups} error=${summary} selected=${selected} form=${form} requestKey=${createId()} />`,
+      groups=${groups} error=${summary} selected=${selected} form=${form} requestKey=${createId()}
+      templates=${templates} />`,
     error ? 422 : 200,
   );
 }
@@ -450,8 +507,10 @@ export async function comparePage(c: AppContext, d: LoadedDocument, kind: Kind, 
 export async function versionPdf(c: AppContext, d: LoadedDocument, version: number) {
   const v = d.versions.find((x) => x.version === version);
   if (!v) notFound();
-  if (v.pdfKey) {
-    const obj = await c.env.FILES.get(v.pdfKey);
+  // What the customer signed: the chosen set's PDF once they chose (issue 20), else the sent one.
+  const key = v.selectedPdfKey ?? v.pdfKey;
+  if (key) {
+    const obj = await c.env.FILES.get(key);
     if (!obj) notFound();
     return pdfResponse(obj.body, pdfFileName({ number: d.document.number, version }));
   }
@@ -488,6 +547,7 @@ export function sendPage(
       companyReminders=${companyReminders} planFields=${planFields}
       people=${people.filter((p) => p.id !== d.contact?.id)} signersAllowed=${d.document.type === 'customer_order'}
       emailCodeAllowed=${!!approvalEvent(d.document.type)}
+      askFiles=${{ suggestions: SLOT_SUGGESTIONS, rows: SLOT_ROWS, asked: d.fileRequests.map((s) => s.name) }}
       previewSrc=${`/documents/${d.document.id}/send/preview?${preview}`} />`,
     status,
   );

@@ -1,8 +1,11 @@
-import { and, asc, desc, eq, inArray, isNull, ne, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, inArray, isNull, ne, sql, type SQL } from 'drizzle-orm';
+import { slotsStatement } from './file-requests';
 import { alias } from 'drizzle-orm/sqlite-core';
 import { batchPrepared, distinct, prepareEach, prepared, type Db, type Param } from '../db/client';
 import { sessionOrgId } from '../auth/queries';
+import { offlineApprovalJson } from '../signing/offline-queries';
 import { totalsFor } from './snapshot';
+import { includedLines, parseSelection } from './choices';
 import { recipientsStatement } from './recipients';
 import { TIMELINE_PAGE, timelineStatement, viewCountsStatement } from '../conversation/feed-queries';
 import { commentPaging, commentsStatement, NEWEST_COMMENTS } from '../conversation/comment-queries';
@@ -14,12 +17,12 @@ import {
   contacts,
   documentLines,
   documents,
+  documentTemplates,
   documentVersions,
   files,
   jobs,
   onlinePayments,
   orgs,
-  orgTerms,
   payments,
   reminders,
   signatures,
@@ -35,7 +38,8 @@ export function chunk<T>(rows: T[], columns: number): T[][] {
   return out;
 }
 
-export const LINE_COLUMNS = 15;
+// Every column of a line row is bound on insert (defaults included), so the count follows the table.
+export const LINE_COLUMNS = Object.keys(getTableColumns(documentLines)).length;
 
 /** Which page of a document's timeline (`before`) and comments (`comments`) to show; none: the newest. */
 export interface DocumentPage {
@@ -83,6 +87,8 @@ const documentPageStatements = (db: Db, orgId: Param | SQL) => {
             accessVersion: contacts.accessVersion,
           },
           creator: { name: users.name, email: users.email },
+          // Issue 20: the approval made offline, if one was recorded (signing/offline-queries.ts).
+          offline: offlineApprovalJson(orgId),
         }),
       )
       .from(documents)
@@ -161,6 +167,8 @@ const documentPageStatements = (db: Db, orgId: Param | SQL) => {
       .orderBy(asc(reminders.dueAt)),
     // Who it is sent to (issue 17): signers in order, then copies.
     recipientsStatement(db, orgId, documentId),
+    // The files asked of the recipient (issue 20, part D) and their state.
+    slotsStatement(db, orgId, documentId),
   ]);
 };
 
@@ -189,6 +197,7 @@ export function assembleDocument(rows: DocumentPageRows, page: DocumentPage) {
     invoice,
     chase,
     people,
+    slots,
   ] = rows;
   if (!head[0] || !org[0]) return null;
   const timeline = entries.slice(0, TIMELINE_PAGE);
@@ -206,6 +215,7 @@ export function assembleDocument(rows: DocumentPageRows, page: DocumentPage) {
     depositInvoiceId: invoice[0]?.id ?? null,
     reminders: chase,
     recipients: people,
+    fileRequests: slots,
     org: org[0],
     ...commentPaging(thread, !!page.comments),
     files: shared,
@@ -307,9 +317,14 @@ export function documentListStatements(db: Db, orgId: Param | SQL, filter: Docum
           issueDate: documentVersions.issueDate,
           dueDate: documentVersions.dueDate,
           deadline: documents.deadline,
+          // Issue 20: approved outside the portal (the list says "Approved offline").
+          offline: sql<number>`EXISTS (SELECT 1 FROM offline_approvals o WHERE o.org_id = ${orgId}
+            AND o.document_id = ${documents.id})`,
           taxRate: documentVersions.taxRate,
           depositKind: documentVersions.depositKind,
           depositValue: documentVersions.depositValue,
+          // Issue 20: the customer's choice, whose lines make the amounts (as its selected snapshot's).
+          selection: documentVersions.selection,
         }),
       )
       .from(documents)
@@ -326,11 +341,17 @@ export function documentListStatements(db: Db, orgId: Param | SQL, filter: Docum
       // Plain columns, all distinct names: every line of every listed document passes through here.
       .select({
         documentId: documents.id,
+        id: sql<string>`${documentLines.id}`.as('line_id'),
+        name: documentLines.name,
         kind: documentLines.kind,
         quantity: documentLines.quantity,
         unitCost: documentLines.unitCost,
         unitPrice: documentLines.unitPrice,
         taxable: documentLines.taxable,
+        // Issue 20: a draft's total counts its preselection, as its snapshot will.
+        choice: documentLines.choice,
+        choiceSet: documentLines.choiceSet,
+        preselected: documentLines.preselected,
       })
       .from(documentLines)
       .innerJoin(documentVersions, eq(documentVersions.id, documentLines.versionId))
@@ -362,10 +383,16 @@ export function assembleDocumentList(
     ...r,
     totals: totalsFor(
       r,
-      linesByDoc.get(r.id) ?? [],
+      chosenLines(linesByDoc.get(r.id) ?? [], r.selection),
       (paidByDoc.get(r.id) ?? []).map((p) => p.amount),
     ),
   }));
+}
+
+/** The lines a customer's choice includes, as plain lines (the totals then count all of them); else all. */
+function chosenLines<L extends Parameters<typeof includedLines>[0][number]>(lines: L[], selection: string | null) {
+  const chosen = parseSelection(selection)?.chosen;
+  return chosen ? includedLines(lines, chosen).map((l) => ({ ...l, choice: null })) : lines;
 }
 
 function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
@@ -484,7 +511,7 @@ export async function depositState(db: Db, orgId: string, documentId: string) {
       .from(documents)
       .where(and(eq(documents.orgId, orgId), eq(documents.id, documentId))),
     db
-      .select({ version: documentVersions.version, snapshot: documentVersions.snapshot })
+      .select({ version: documentVersions.version, snapshot: moneySnapshot() })
       .from(documentVersions)
       .innerJoin(
         documents,
@@ -494,12 +521,13 @@ export async function depositState(db: Db, orgId: string, documentId: string) {
     db
       .select({
         timeZone: orgs.timeZone,
-        terms: orgTerms.terms,
+        terms: documentTemplates.terms,
+        templateFooter: documentTemplates.footer,
         defaultFooter: orgs.defaultFooter,
         onlinePaymentDefault: orgs.onlinePaymentDefault,
       })
       .from(orgs)
-      .leftJoin(orgTerms, and(eq(orgTerms.orgId, orgs.id), eq(orgTerms.kind, 'customer_invoice')))
+      .leftJoin(documentTemplates, defaultTemplateOf('customer_invoice'))
       .where(eq(orgs.id, orgId)),
     db
       .select({ name: contacts.name, email: contacts.email })
@@ -536,18 +564,34 @@ export async function depositState(db: Db, orgId: string, documentId: string) {
   };
 }
 
-/** The org's settings a new draft of the kind (its key) starts from; `terms` is null when the org set none. */
-export async function draftDefaults(db: Db, orgId: string, kindKey: string) {
+/** Joins an org to its default template of the kind (its key), if it has one. */
+const defaultTemplateOf = (kindKey: string) =>
+  and(eq(documentTemplates.orgId, orgs.id), eq(documentTemplates.kind, kindKey), eq(documentTemplates.isDefault, true));
+
+/**
+ * The org's settings a new draft of the kind (its key) starts from, with the template it starts from:
+ * `templateId` undefined is the kind's default template, null none, an id that template (of this org and
+ * kind only). `template` is null when there is none (an id of another org or kind finds none).
+ */
+export async function draftDefaults(db: Db, orgId: string, kindKey: string, templateId?: string | null) {
+  const which =
+    templateId === undefined
+      ? defaultTemplateOf(kindKey)
+      : and(
+          eq(documentTemplates.orgId, orgs.id),
+          eq(documentTemplates.kind, kindKey),
+          eq(documentTemplates.id, templateId ?? ''),
+        );
   const [row] = await db
     .select({
       timeZone: orgs.timeZone,
-      terms: orgTerms.terms,
       footer: orgs.defaultFooter,
       taxRate: orgs.defaultTaxRate,
       onlinePayment: orgs.onlinePaymentDefault,
+      template: documentTemplates,
     })
     .from(orgs)
-    .leftJoin(orgTerms, and(eq(orgTerms.orgId, orgs.id), eq(orgTerms.kind, kindKey)))
+    .leftJoin(documentTemplates, which)
     .where(eq(orgs.id, orgId));
   return row ?? null;
 }
@@ -586,6 +630,10 @@ export const sentVersionJoin = (orgId: Param | SQL) =>
     eq(documentVersions.version, documents.sentVersion),
   );
 
+/** A version's money (issue 20): the chosen set's snapshot once its customer chose, else the sent snapshot. */
+export const moneySnapshot = () =>
+  sql<string | null>`coalesce(${documentVersions.selectedSnapshot}, ${documentVersions.snapshot})`;
+
 /** The invoice made for an order's deposit, if there is one. */
 export function depositInvoiceStatement(db: Db, orgId: Param | SQL, sourceDocumentId: Param) {
   return db
@@ -609,13 +657,14 @@ export async function jobOptions(db: Db, orgId: string) {
 /**
  * A job's contract so far, for a change order being sent: the totals of its approved estimates and
  * proposals (the original contract) and of its approved change orders other than `exceptId`, each
- * as its signed version states it.
+ * as its signed version states it. Issue 20: a version whose customer chose (signing or offline)
+ * counts the chosen total, its chosen snapshot's.
  */
 export async function contractSoFar(db: Db, orgId: string, jobId: string, exceptId: string) {
   const rows = await db
     .select({
       subtype: documents.subtype,
-      total: sql<number>`json_extract(${documentVersions.snapshot}, '$.totals.total')`,
+      total: sql<number>`json_extract(${moneySnapshot()}, '$.totals.total')`,
     })
     .from(documents)
     .innerJoin(documentVersions, sentVersionJoin(orgId))

@@ -64,7 +64,9 @@ export const documentRoutes = new Hono<AppEnv>()
     const selection = { all: !!body.all?.length, groups: body.group ?? [], items: body.item ?? [] };
     const title = body.title?.[0];
     const requestKey = body.requestKey?.[0];
-    const input = { orgId: scope.orgId, jobId, kind: body.kind?.[0] ?? '', title, requestKey, ...selection };
+    const templateId = body.templateId?.[0];
+    const kind = body.kind?.[0] ?? '';
+    const input = { orgId: scope.orgId, jobId, kind, title, requestKey, templateId, ...selection };
     try {
       const made = await createDraftFromBudget(c.get('db'), actor, input);
       const items = `${made.items} budget item${made.items === 1 ? '' : 's'}`;
@@ -75,7 +77,15 @@ export const documentRoutes = new Hono<AppEnv>()
     } catch (err) {
       const kind = kindByKey(input.kind);
       if (err instanceof Refused && kind && err.field !== 'kind')
-        return selectItemsPage(c, jobId, kind, { message: err.message, field: err.field }, selection, title);
+        return selectItemsPage(
+          c,
+          jobId,
+          kind,
+          { message: err.message, field: err.field },
+          selection,
+          title,
+          templateId,
+        );
       throw err;
     }
   })

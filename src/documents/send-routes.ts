@@ -6,13 +6,15 @@ import { redirectWith } from '../http/render';
 import { cleanText, FormCheck, readForm } from '../http/validate';
 import { deliverSoon } from '../mail/deliver';
 import { documentMail } from '../mail/documents';
-import { companyPlan } from '../reminders/plan';
+import { companyPlan, isNoReminders } from '../reminders/plan';
 import { checkSendReminders, planValues } from '../settings/reminders';
+import { templateReminders } from '../settings/templates';
 import { resendDocument, sendDocument, sendRefusal } from './actions';
 import { draftSnapshot } from './documents';
 import { contractor, loadDocument, sendPage, sendRefused } from './pages';
 import { accountContacts, type LoadedDocument } from './queries';
 import { checkRecipients, namesList } from './send-recipients';
+import { checkSlots } from './file-requests';
 import type { AppContext } from '../http/context';
 import type { FormState } from '../../views/components/form';
 import type { Kind } from './kinds';
@@ -30,14 +32,20 @@ async function otherPeople(c: AppContext, d: LoadedDocument) {
 
 /** A refusal the send page shows on its own form: a recipient row, the list, the signing order. */
 const onSendForm = (err: unknown): err is Refused =>
-  err instanceof Refused && !!err.field && /^(recipient\.\d+\.|recipients$|signingOrder$)/.test(err.field);
+  err instanceof Refused && !!err.field && /^(recipient\.\d+\.|recipients$|signingOrder$|fileSlots$)/.test(err.field);
 
 export const sendRoutes = new Hono<AppEnv>()
   .get('/documents/:id/send', async (c) => {
     const { d, kind } = await loadDocument(c);
     const refusal = sendRefusal(d);
     if (refusal) return sendRefused(c, d, kind, refusal);
-    const reminders = { reminders: 'company', ...planValues(companyPlan({ ...d.org, remindersOn: true })) };
+    // Issue 20: a draft started from a template with its own reminders proposes those.
+    const fromTemplate = d.document.templateId
+      ? await templateReminders(c.get('db'), d.org.id, d.document.templateId)
+      : null;
+    const reminders = fromTemplate
+      ? { reminders: isNoReminders(fromTemplate) ? 'none' : 'custom', ...planValues(fromTemplate) }
+      : { reminders: 'company', ...planValues(companyPlan({ ...d.org, remindersOn: true })) };
     // A revision starts from who the last version went to; a first send from the company's default.
     const again = d.document.sentVersion !== null;
     const countersign = (again ? d.document.countersign : d.org.countersignDefault) ? 'on' : '';
@@ -87,6 +95,8 @@ export const sendRoutes = new Hono<AppEnv>()
     const reminders = checkSendReminders(f);
     // Who else (issue 17); the send itself refuses a signer on a document only one person answers.
     const recipients = checkRecipients(f, { signersAllowed: true, countersignAllowed: true });
+    // Issue 20: the files asked of them (against the document's own slots in the send itself).
+    const fileRequests = checkSlots(f, []);
     if (!f.ok) {
       const { d, kind } = await loadDocument(c);
       const refusal = sendRefusal(d);
@@ -104,6 +114,7 @@ export const sendRoutes = new Hono<AppEnv>()
       message,
       recipients,
       emailCode,
+      fileRequests,
       ...(reminders ? { reminders } : {}),
     };
     let names: string[] = [];

@@ -1,8 +1,8 @@
 import type { DocumentSubtype, DocumentType } from '../db/schema';
 import { documentTotals, lineTotal, type Deposit, type DocumentTotals } from '../budget/totals';
 import { kindOf, type Kind } from './kinds';
-import { includedLines, defaultChosen } from './choices';
-import type { DisplayOptions } from './display';
+import { includedLines, defaultChosen, type ChoiceLine } from './choices';
+import { parseDisplay, type DisplayOptions } from './display';
 
 /**
  * Everything a recipient sees of one version of a document, as plain data. Frozen as JSON when a
@@ -133,6 +133,8 @@ export interface SnapshotSource {
     depositValue: number;
     preparedForName: string;
     preparedForEmail: string;
+    /** Issue 20: the version's display options (JSON); only a customer document hides numbers. */
+    display?: string | null;
   };
   lines: {
     id: string;
@@ -168,7 +170,7 @@ export interface SnapshotSource {
   contract?: ContractSoFar | null;
 }
 
-type AmountLine = { kind: 'item' | 'group'; quantity: number; unitCost: number; unitPrice: number; taxable: boolean };
+type AmountLine = ChoiceLine & { quantity: number; unitCost: number; unitPrice: number; taxable: boolean };
 type TotalsVersion = {
   type: DocumentType;
   subtype: DocumentSubtype | null;
@@ -182,9 +184,14 @@ export function amountOf(kind: Kind, line: Pick<AmountLine, 'unitCost' | 'unitPr
   return kind.amountColumn === 'price' ? line.unitPrice : kind.amountColumn === 'cost' ? line.unitCost : 0;
 }
 
-/** The totals of one version, wherever they are shown: lists, pages, PDFs, emails. */
-export function totalsFor(v: TotalsVersion, lines: AmountLine[], paid: number[]): DocumentTotals {
+/**
+ * The totals of one version, wherever they are shown: lists, pages, PDFs, emails. Issue 20: they count the
+ * lines the contractor's preselection includes (each line still has its own total); a customer's choice
+ * is totalled from the sent snapshot (documents/selection.ts).
+ */
+export function totalsFor(v: TotalsVersion, all: AmountLine[], paid: number[]): DocumentTotals {
   const kind = kindOf(v.type, v.subtype)!;
+  const lines = all.some((l) => l.choice && l.choice !== 'required') ? includedLines(all, defaultChosen(all)) : all;
   const deposit: Deposit = !kind.hasDeposit
     ? { kind: 'none' }
     : v.depositKind === 'percent'
@@ -203,11 +210,9 @@ export function totalsFor(v: TotalsVersion, lines: AmountLine[], paid: number[])
 /** The one way a version becomes what the recipient sees. */
 export function buildSnapshot(s: SnapshotSource): DocumentSnapshot {
   const kind = kindOf(s.document.type, s.document.subtype)!;
-  // Issue 20: the totals count the lines the preselection includes; each line still shows its own total.
-  const counted = new Set(includedLines(s.lines, defaultChosen(s.lines)));
   const totals = totalsFor(
     { ...s.document, ...s.version },
-    s.lines.filter((l) => counted.has(l)),
+    s.lines,
     s.payments.map((p) => p.amount),
   );
   const own = (l: (typeof s.lines)[number]) => (l.kind === 'group' ? 0 : lineTotal(l.quantity, amountOf(kind, l)));
@@ -268,6 +273,7 @@ export function buildSnapshot(s: SnapshotSource): DocumentSnapshot {
     })),
     payments: s.payments,
     totals,
+    ...(kind.side === 'customer' && kind.amountColumn === 'price' ? { display: parseDisplay(s.version.display) } : {}),
     // Only against a contract the job has (an approved estimate or proposal): never "Original contract $0.00".
     ...(kind.subtype === 'change_order' && s.contract?.original.length
       ? { contract: contractSum(s.contract, totals.total) }

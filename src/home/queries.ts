@@ -14,7 +14,7 @@ import {
   jobs,
 } from '../db/schema';
 import { todayIn, zonedMidnight } from '../deadlines/time';
-import { sentVersionJoin } from '../documents/queries';
+import { moneySnapshot, sentVersionJoin } from '../documents/queries';
 
 const ATTENTION_DAYS = 30;
 const HOME_ROWS = 12;
@@ -49,12 +49,14 @@ export function monthStart(timeZone: string, now = Date.now()): number {
 /** What both the queue and the figures read of a document, as its sent version states it, in the org. */
 function amounts(orgId: string) {
   return {
-    total: sql<number>`coalesce(json_extract(${documentVersions.snapshot}, '$.totals.total'), 0)`,
-    deposit: sql<number>`coalesce(json_extract(${documentVersions.snapshot}, '$.totals.deposit'), 0)`,
+    total: sql<number>`coalesce(json_extract(${moneySnapshot()}, '$.totals.total'), 0)`,
+    deposit: sql<number>`coalesce(json_extract(${moneySnapshot()}, '$.totals.deposit'), 0)`,
     paid: sql<number>`(SELECT coalesce(sum(p.amount), 0) FROM payments p WHERE p.org_id = ${orgId}
       AND p.document_id = "documents"."id")`,
-    decidedAt: sql<number | null>`(SELECT max(s.signed_at) FROM signatures s WHERE s.org_id = ${orgId}
-      AND s.document_id = "documents"."id")`,
+    // A signature's time, or (issue 20) when an approval made offline was recorded: the same decision to the queue.
+    decidedAt: sql<number | null>`nullif(max(coalesce((SELECT max(s.signed_at) FROM signatures s
+      WHERE s.org_id = ${orgId} AND s.document_id = "documents"."id"), 0), coalesce((SELECT max(o.recorded_at)
+      FROM offline_approvals o WHERE o.org_id = ${orgId} AND o.document_id = "documents"."id"), 0)), 0)`,
   };
 }
 

@@ -3,6 +3,7 @@ import type { PageContext } from '../../views/layout/page';
 import { renderPage } from '../../views/html';
 import type { AppContext } from './context';
 import { setFlash, takeFlash } from './flash';
+import { Refused } from '../errors';
 
 /**
  * What every dashboard page's layout needs. The banner is the page's own `notice` or this request's
@@ -35,4 +36,21 @@ export function render(
 export function redirectWith(c: AppContext, to: string, notice?: string) {
   if (notice) setFlash(c, notice);
   return c.redirect(to, 303);
+}
+
+/**
+ * Runs an action whose `Refused` may name a field: that refusal renders the form again (`again`) with the message
+ * on its field; any other error goes on to the one error page. Null: the action succeeded.
+ */
+export async function refusedOnField(
+  work: () => Promise<unknown>,
+  again: (errors: Record<string, string>) => Response | Promise<Response>,
+): Promise<Response | null> {
+  try {
+    await work();
+    return null;
+  } catch (err) {
+    if (err instanceof Refused && err.field) return again({ [err.field]: err.message });
+    throw err;
+  }
 }

@@ -1,6 +1,7 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { distinct, type Db } from '../db/client';
 import { contacts, documents, documentVersions, onlinePayments, orgs, payments } from '../db/schema';
+import { moneySnapshot } from '../documents/queries';
 import type { DocumentSnapshot } from '../documents/snapshot';
 import { canTransition } from '../documents/status';
 
@@ -17,7 +18,8 @@ export async function paymentState(db: Db, orgId: string, documentId: string) {
       .select(
         distinct({
           document: documents,
-          snapshot: documentVersions.snapshot,
+          // Issue 20: once the customer chose, the chosen set's money (deposit, total).
+          snapshot: moneySnapshot(),
           org: {
             id: orgs.id,
             name: orgs.name,

@@ -20,7 +20,8 @@ import {
 } from 'pdf-lib';
 import { calendarDate, money, percent, quantity } from '../../views/format';
 import { displayNumber } from '../documents/kinds';
-import type { DocumentSnapshot, SnapshotLine } from '../documents/snapshot';
+import type { ShownLine, ShownSnapshot } from '../documents/display';
+import { chosenSentence, lineMark, shownColumns } from '../../views/line-marks';
 import type { SignatureBox } from './boxes';
 
 export { type PdfBox, parseSignatureBoxes, type SignatureBox } from './boxes';
@@ -218,7 +219,7 @@ class Writer {
     readonly regular: Face,
     readonly bold: Face,
     readonly theme: Theme,
-    readonly snapshot: DocumentSnapshot,
+    readonly snapshot: ShownSnapshot,
   ) {}
 
   get room() {
@@ -331,11 +332,11 @@ function pdfDate(iso: string): Date {
 }
 
 /** One render at a time per isolate: concurrent fontkit subsetting hangs (see ./exclusive). */
-export function renderDocumentPdf(snapshot: DocumentSnapshot, assets: PdfAssets): Promise<RenderedPdf> {
+export function renderDocumentPdf(snapshot: ShownSnapshot, assets: PdfAssets): Promise<RenderedPdf> {
   return oneAtATime(() => renderNow(snapshot, assets));
 }
 
-async function renderNow(snapshot: DocumentSnapshot, assets: PdfAssets): Promise<RenderedPdf> {
+async function renderNow(snapshot: ShownSnapshot, assets: PdfAssets): Promise<RenderedPdf> {
   const s = snapshot;
   const doc = await PDFDocument.create({ updateMetadata: false });
   doc.registerFontkit(cmapFontkit);
@@ -489,26 +490,35 @@ function tableHead(w: Writer) {
   const baseline = top - 13.5;
   const color = w.theme.onBrand;
   const amountLabel = s.amountColumn === 'price' ? 'Unit price' : 'Unit cost';
+  const shown = shownColumns(s);
   w.text('Item', c.item.x, baseline, w.bold, 8.5, color);
-  w.textRight('Qty', c.qty.right, baseline, w.bold, 8.5, color);
-  w.text('Unit', c.unit.x, baseline, w.bold, 8.5, color);
-  w.textRight(amountLabel, c.amount.right, baseline, w.bold, 8.5, color);
-  w.textRight('Total', c.total.right, baseline, w.bold, 8.5, color);
+  if (shown.quantity) {
+    w.textRight('Qty', c.qty.right, baseline, w.bold, 8.5, color);
+    w.text('Unit', c.unit.x, baseline, w.bold, 8.5, color);
+  }
+  if (shown.unitAmount) w.textRight(amountLabel, c.amount.right, baseline, w.bold, 8.5, color);
+  if (shown.total) w.textRight(shown.total, c.total.right, baseline, w.bold, 8.5, color);
   w.y = top - TABLE_HEAD;
 }
 
-function itemHeight(w: Writer, line: SnapshotLine) {
+function itemHeight(w: Writer, line: ShownLine) {
   const name = w.bold.wrap(line.name || ' ', NAME_SIZE, COLUMNS.item.width);
+  const mark = lineMark(w.snapshot, line);
+  const marks = mark ? w.bold.wrap(mark, DESC_SIZE, COLUMNS.item.width) : [];
   const desc = line.description.trim() ? w.regular.wrap(line.description, DESC_SIZE, COLUMNS.item.width) : [];
+  const below = marks.length + desc.length;
   return {
     name,
+    marks,
     desc,
-    height: ROW_PAD + name.length * NAME_LEADING + (desc.length ? 1 + desc.length * DESC_LEADING : 0) + ROW_PAD,
+    height: ROW_PAD + name.length * NAME_LEADING + (below ? 1 + below * DESC_LEADING : 0) + ROW_PAD,
   };
 }
 
-function groupHeight(w: Writer, line: SnapshotLine) {
-  const name = w.bold.wrap(line.name || ' ', 9.5, WIDTH - 2 * PAD);
+function groupHeight(w: Writer, line: ShownLine) {
+  const mark = lineMark(w.snapshot, line);
+  const width = WIDTH - 2 * PAD - (line.subtotal !== undefined ? COLUMNS.total.width + 10 : 0);
+  const name = w.bold.wrap(mark ? `${line.name} (${mark})` : line.name || ' ', 9.5, width);
   return { name, height: 7 + name.length * 12.5 + 5 };
 }
 
@@ -554,6 +564,7 @@ function lineTable(w: Writer) {
       if (g.height + keep > w.room) tableBreak();
       w.page.drawRectangle({ x: LEFT, y: w.y - g.height, width: WIDTH, height: g.height, color: w.theme.tint });
       let y = w.y - 7;
+      if (line.subtotal !== undefined) amount(w, line.subtotal, c.total.right, c.total.width, y - 9.5);
       for (const name of g.name) {
         w.text(name, LEFT + PAD, y - 9.5, w.bold, 9.5);
         y -= 12.5;
@@ -571,16 +582,21 @@ function lineTable(w: Writer) {
       w.text(name, c.item.x, y - NAME_SIZE, w.bold, NAME_SIZE);
       y -= NAME_LEADING;
     }
-    w.textRight(quantity(line.quantity), c.qty.right, baseline, w.regular, NAME_SIZE);
-    w.text(w.regular.fit(line.unit, NAME_SIZE, c.unit.width), c.unit.x, baseline, w.regular, NAME_SIZE);
+    if (line.quantity !== undefined) w.textRight(quantity(line.quantity), c.qty.right, baseline, w.regular, NAME_SIZE);
+    if (line.unit !== undefined)
+      w.text(w.regular.fit(line.unit, NAME_SIZE, c.unit.width), c.unit.x, baseline, w.regular, NAME_SIZE);
     if (s.amountColumn === 'bid') {
       emptyBox(w, c.amount.right, c.amount.width, baseline);
       emptyBox(w, c.total.right, c.total.width, baseline);
     } else {
-      amount(w, line.unitAmount, c.amount.right, c.amount.width, baseline);
-      amount(w, line.total, c.total.right, c.total.width, baseline);
+      if (line.unitAmount !== undefined) amount(w, line.unitAmount, c.amount.right, c.amount.width, baseline);
+      if (line.total !== undefined) amount(w, line.total, c.total.right, c.total.width, baseline);
     }
-    if (row.desc.length) y -= 1;
+    if (row.marks.length || row.desc.length) y -= 1;
+    for (const mark of row.marks) {
+      w.text(mark, c.item.x, y - DESC_SIZE, w.bold, DESC_SIZE, w.theme.brandText);
+      y -= DESC_LEADING;
+    }
     for (const desc of row.desc) {
       // Only a row taller than a whole page gets here with too little room: it continues overleaf.
       if (y - DESC_LEADING < BODY_BOTTOM + ROW_PAD) {
@@ -650,6 +666,12 @@ function totals(w: Writer) {
     w.text(row.label, x + PAD, w.y - 12.5, face, 9.5, row.strong ? INK : MUTED);
     w.textRight(row.value ?? '', RIGHT - PAD, w.y - 12.5, face, 9.5);
     w.y -= rowHeight;
+  }
+  const chosen = chosenSentence(s);
+  if (chosen) {
+    // Issue 20: a chosen snapshot says, by its totals, which options they are the total of.
+    w.y -= 8;
+    w.flow(w.regular.wrap(chosen, 9, WIDTH), w.regular, 9, 12.5);
   }
   w.y -= 22;
 }

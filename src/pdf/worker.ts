@@ -1,5 +1,5 @@
 import { WorkerEntrypoint } from 'cloudflare:workers';
-import type { DocumentSnapshot } from '../documents/snapshot';
+import type { RecipientSnapshot } from '../documents/display';
 import { buildSignedPdf, type CertificateInput } from '../signing/certificate';
 import type { PlaceholderFields } from '../signing/seal-cms';
 import { withPlaceholder } from '../signing/seal';
@@ -13,7 +13,7 @@ import { type PdfAssets, type RenderedPdf, renderDocumentPdf } from './render';
 
 export class PdfService extends WorkerEntrypoint {
   /** A document version as a PDF, with its signature blocks (documents/pdf.ts `renderSnapshotPdf`). */
-  renderDocument(snapshot: DocumentSnapshot, assets: PdfAssets): Promise<RenderedPdf> {
+  renderDocument(snapshot: RecipientSnapshot, assets: PdfAssets): Promise<RenderedPdf> {
     return renderDocumentPdf(snapshot, assets);
   }
 

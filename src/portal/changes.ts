@@ -1,5 +1,6 @@
 import { lineage } from '../documents/drafts';
-import type { DocumentSnapshot, SnapshotLine } from '../documents/snapshot';
+import { recipientSnapshot, type ShownSnapshot } from '../documents/display';
+import type { DocumentSnapshot } from '../documents/snapshot';
 
 // What changed between the version a recipient last opened and the one they are shown now: lines
 // added, removed or changed (quantity, price, total, name, unit, description, group), the total's
@@ -10,15 +11,33 @@ import type { DocumentSnapshot, SnapshotLine } from '../documents/snapshot';
 export interface LineState {
   name: string;
   description: string;
-  quantity: number;
-  unit: string;
-  unitAmount: number;
-  total: number;
+  /** Issue 20: a number hidden from the recipient (in either version) is absent. */
+  quantity?: number;
+  unit?: string;
+  unitAmount?: number;
+  total?: number;
   taxable: boolean;
   group: string | null;
+  /** Issue 20: the customer's choice of the line (required when the snapshot has none). */
+  choice: 'required' | 'optional' | 'alternate';
+  choiceSet: string;
+  preselected: boolean;
+  allowance: boolean;
 }
 
-export type LineField = 'name' | 'description' | 'quantity' | 'unit' | 'unitAmount' | 'total' | 'taxable' | 'group';
+export type LineField =
+  | 'name'
+  | 'description'
+  | 'quantity'
+  | 'unit'
+  | 'unitAmount'
+  | 'total'
+  | 'taxable'
+  | 'group'
+  | 'choice'
+  | 'choiceSet'
+  | 'preselected'
+  | 'allowance';
 
 export type LineChange =
   | { kind: 'added'; after: LineState }
@@ -55,12 +74,12 @@ export interface VersionChanges {
 type Keyed = LineState & { groupKey: string | null };
 
 /** Each item line with the group it sits under, keyed by lineage; and each group's name by lineage. */
-function itemsOf(s: DocumentSnapshot) {
+function itemsOf(s: ShownSnapshot) {
   const items = new Map<string, Keyed>();
   const groups = new Map<string, string>();
   let group: string | null = null;
   let groupKey: string | null = null;
-  for (const l of s.lines as SnapshotLine[]) {
+  for (const l of s.lines) {
     if (l.kind === 'group') {
       group = l.name;
       groupKey = lineage(l.id);
@@ -68,17 +87,46 @@ function itemsOf(s: DocumentSnapshot) {
       continue;
     }
     const { name, description, quantity, unit, unitAmount, total, taxable } = l;
-    items.set(lineage(l.id), { name, description, quantity, unit, unitAmount, total, taxable, group, groupKey });
+    const choice: LineState['choice'] = l.choice ?? 'required';
+    const offered = { choice, choiceSet: l.choiceSet ?? '', preselected: choice !== 'required' && !!l.preselected };
+    const numbers = { quantity, unit, unitAmount, total };
+    items.set(lineage(l.id), {
+      name,
+      description,
+      ...numbers,
+      taxable,
+      group,
+      groupKey,
+      ...offered,
+      allowance: !!l.allowance,
+    });
   }
   return { items, groups };
 }
 
 const stateOf = ({ groupKey: _, ...state }: Keyed): LineState => state;
 
-const FIELDS = ['name', 'description', 'quantity', 'unit', 'unitAmount', 'total', 'taxable'] as const;
+const FIELDS = [
+  'name',
+  'description',
+  'quantity',
+  'unit',
+  'unitAmount',
+  'total',
+  'taxable',
+  'choice',
+  'choiceSet',
+  'preselected',
+  'allowance',
+] as const;
+
+// A number only one version shows (a display change) is not a change the recipient can see.
+const NUMBERS = new Set<string>(['quantity', 'unit', 'unitAmount', 'total']);
+const differs = (was: Keyed, now: Keyed, f: (typeof FIELDS)[number]) =>
+  was[f] !== now[f] && (!NUMBERS.has(f) || (was[f] !== undefined && now[f] !== undefined));
 
 /** What changed from `before` (the version last opened) to `after` (the one shown now). */
-export function versionChanges(before: DocumentSnapshot, after: DocumentSnapshot, fromSha256 = ''): VersionChanges {
+export function versionChanges(before: ShownSnapshot, after: ShownSnapshot, fromSha256 = ''): VersionChanges {
   const { items: old, groups: oldGroups } = itemsOf(before);
   const { items: now, groups: newGroups } = itemsOf(after);
   const groups: GroupChanges[] = [];
@@ -113,7 +161,7 @@ export function versionChanges(before: DocumentSnapshot, after: DocumentSnapshot
       add(line.group, { kind: 'added', after: stateOf(line) });
       count.added++;
     } else {
-      const fields: LineField[] = FIELDS.filter((f) => was[f] !== line[f]);
+      const fields: LineField[] = FIELDS.filter((f) => differs(was, line, f));
       if (was.groupKey !== line.groupKey) fields.push('group');
       if (fields.length) {
         add(line.group, { kind: 'changed', before: stateOf(was), after: stateOf(line), fields });
@@ -157,5 +205,9 @@ export function changesSince(
   shown: DocumentSnapshot,
 ): VersionChanges | null {
   if (!lastSeen?.snapshot || lastSeen.version >= shown.version) return null;
-  return versionChanges(JSON.parse(lastSeen.snapshot) as DocumentSnapshot, shown, lastSeen.pdfSha256 ?? '');
+  // Issue 20: the recipient saw the earlier version through its display and sees this one through its
+  // own: a number either hides is compared nowhere, so "was" and "now" never name a hidden one.
+  const after = recipientSnapshot(shown);
+  const before = recipientSnapshot(JSON.parse(lastSeen.snapshot) as DocumentSnapshot);
+  return versionChanges(before, after, lastSeen.pdfSha256 ?? '');
 }

@@ -1,6 +1,7 @@
 import { html } from '../../views/html';
 import type { PortalContext } from '../../views/layout/portal';
 import { ChangesSince } from '../../views/portal/changes';
+import { ChoicesPanel } from '../../views/portal/choices';
 import { OutcomePanel, SignPanel, WaitingPanel, type EmailCodeProps } from '../../views/portal/decide';
 import { PortalDocumentPage } from '../../views/portal/document';
 import { ClosedPanel } from '../../views/portal/closed';
@@ -17,6 +18,8 @@ import { closedByDeadline, closedMessage, deadlineRule } from '../deadlines/rule
 import { withPayments } from '../documents/documents';
 import { todayIn } from '../documents/drafts';
 import { approvalEvent, recipientAction } from '../documents/kinds';
+import { checkChosen, choiceShape, defaultChosen, parseSelection } from '../documents/choices';
+import { chosenTotals, offeredOptions } from '../documents/selection';
 import type { DocumentSnapshot } from '../documents/snapshot';
 import { canTransition } from '../documents/status';
 import type { AppContext } from '../http/context';
@@ -45,9 +48,13 @@ import {
 } from './queries';
 import { bidStep } from './bid-step';
 import { changesSince, type VersionChanges } from './changes';
+import { recipientSnapshot } from '../documents/display';
 import { portalViewer, requirePortalWith } from './session';
 import { nextStepLabel, partiesLine, recipientStatus, shortDate, type Decision } from './wording';
 import { peopleOnPage } from './decide-people';
+import { filesFirst, requestedFilesChecklist } from './requested-files';
+import { OfflineOutcomePanel } from '../../views/portal/offline';
+import { offlinePortalLabel, offlineStatusWords, parseOffline } from '../signing/offline-words';
 
 // The recipient's pages, rendered for any route that needs them: the portal's own routes, the
 // conversation's and the signing decisions' (a refused form shows the document again with its error).
@@ -92,6 +99,7 @@ function portalRow(c: AppContext, r: ReturnType<typeof assemblePortalList>[numbe
     companyName: viewer.org.name,
     decision: decisionOf(r.recipients.length ? (people.shown ?? null) : r.decision, viewer.contactId),
     people: people.facts,
+    offline: r.offlineOn ? offlineStatusWords(r.offlineOn, viewer.org.name, approvalEvent(r.type)) : null,
   });
   return {
     id: r.id,
@@ -200,7 +208,10 @@ export async function showPortalDocument(c: AppContext, documentId: string, erro
       );
   const viewer = portalViewer(c);
   if (!found?.version.snapshot) notFound();
-  const snapshot = withPayments(JSON.parse(found.version.snapshot) as DocumentSnapshot, found.payments);
+  const sent = withPayments(JSON.parse(found.version.snapshot) as DocumentSnapshot, found.payments);
+  // Issue 20: once the customer chose, the document is exactly the chosen lines (its totals, its deposit).
+  const chosen = found.version.selectedSnapshot;
+  const snapshot = chosen ? withPayments(JSON.parse(chosen) as DocumentSnapshot, found.payments) : sent;
   const d = found.document;
   // live.js fetching the page again after an event: not a view (a tab in the background reads nothing).
   const live = c.req.header('X-Live-Refresh') === '1';
@@ -235,12 +246,14 @@ export async function showPortalDocument(c: AppContext, documentId: string, erro
     earlierComments: found.earlierComments,
     newerComments: !!before,
     files: found.files,
+    slots: found.fileRequests,
     currency: snapshot.currency,
     // A refused upload redirects here (#files) with its message in a form flash (conversation/routes.ts).
     errors: errors ?? (live ? undefined : formFlashErrors(c, d.id)),
   });
-  const changed = changesSince(found.lastSeen, snapshot);
+  const changed = changesSince(found.lastSeen, sent);
   const step = nextStep(c, found, snapshot, errors, changed);
+  step.panel = html`${requestedFilesChecklist(c, found)}${step.panel}`; // issue 20: what is asked of them first
   // "Ask for an update" refused because the document is open again (extended meanwhile): said above its form.
   if (errors?.ask && !step.closed) {
     const refusal = html`<p class="form-summary" role="alert" tabindex="-1" data-focus-error>${errors.ask}</p>`;
@@ -259,6 +272,7 @@ export async function showPortalDocument(c: AppContext, documentId: string, erro
     companyName: viewer.org.name,
     decision: decisionOf(decided, viewer.contactId),
     people: people.facts,
+    offline: offlineStatus(found, viewer.org.name),
   });
   const summary = {
     status,
@@ -275,12 +289,14 @@ export async function showPortalDocument(c: AppContext, documentId: string, erro
     .map((f) => ({ id: f.id, name: f.name, size: f.size }));
   return render(
     c,
-    html`<${PortalDocumentPage} ctx=${ctx} doc=${{ id: d.id }} snapshot=${snapshot} summary=${summary}
+    html`<${PortalDocumentPage} ctx=${ctx} doc=${{ id: d.id }} summary=${summary}
+      snapshot=${recipientSnapshot(snapshot)}
       changes=${changed ? html`<${ChangesSince} c=${changed} currency=${snapshot.currency} />` : null}
       nextStep=${step.panel} pay=${payPanel(c, found, snapshot, offer, errors)} lines=${step.lines}
       payments=${found.payments} attachments=${attachments}
-      paymentInstructions=${viewer.org.paymentInstructions} below=${below} scripts=${step.scripts} />`,
-    errors ? 422 : 200,
+      paymentInstructions=${viewer.org.paymentInstructions} below=${below} scripts=${step.scripts}
+      styles=${choiceShape(sent.lines).any ? ['/choices.css'] : undefined} />`,
+    errors || step.refused ? 422 : 200,
   );
 }
 
@@ -355,6 +371,8 @@ interface Step {
   closed?: boolean;
   scripts: string[];
   lines?: unknown; // a bid request's lines, with their inputs while bidding is open
+  /** Issue 20: the choice in the address could not be taken (its message is in "Your choices"). */
+  refused?: boolean;
 }
 
 function nextStep(
@@ -369,6 +387,9 @@ function nextStep(
   const base = `/portal/documents/${d.id}`;
   const versionHash = found.version.pdfSha256 ?? '';
   const scripts = ['/live.js'];
+  // Issue 20: approved outside the portal: the contractor's record, never a signature (not even one signer's).
+  const offline = parseOffline(found.offline);
+  if (offline) return { panel: offlineOutcome(c, found, snapshot, offline), scripts };
   const event = approvalEvent(d.type);
   const people = peopleOf(c, found, snapshot);
   const decided = people.shown;
@@ -380,21 +401,30 @@ function nextStep(
     const said = refused
       ? html`<p class="form-summary" role="alert" tabindex="-1" data-focus-error>${refused}</p>`
       : null;
-    return { panel: html`${said}<${WaitingPanel} ...${people.instead} />`, scripts };
+    const made = choicesStep(c, found, errors, false);
+    return { panel: html`${said}${made.panel}<${WaitingPanel} ...${people.instead} />`, scripts };
   }
   if (event && !decided && canTransition(d.type, d.status, event)) {
-    const panel = html`<${SignPanel} action=${`${base}#sign`} declineAction=${`${base}#decline`}
+    const choices = choicesStep(c, found, errors, true);
+    const signError = errors?.signField === 'choose' ? undefined : errors?.sign;
+    const panel = html`${choices.panel}<${SignPanel} action=${`${base}#sign`} declineAction=${`${base}#decline`}
       keepOpenHref=${`${base}?#decide`} csrf=${c.get('csrf')} versionHash=${versionHash}
       idempotencyKey=${randomToken(16)} requireSignature=${d.requireSignature}
       verb=${event === 'approve' ? 'Approve' : 'Accept'} needsConsent=${needsConsent(viewer)}
       consent=${consentText(viewer.org.name, viewer.org.email)} name=${viewer.name}
       docLabel=${`${snapshot.typeLabel} ${snapshot.number}`} version=${snapshot.version} companyName=${viewer.org.name}
-      comparedTo=${changed?.fromSha256} error=${errors?.sign ?? (d.emailCode ? undefined : errors?.code)}
+      comparedTo=${changed?.fromSha256} error=${signError ?? (d.emailCode ? undefined : errors?.code)}
       declineError=${errors?.decline}
       confirmDecline=${errors?.confirmDecline} signersNote=${people.note}
+      filesFirst=${filesFirst(found, event === 'approve' ? 'Approve' : 'Accept')}
       emailCode=${d.emailCode ? emailCodeProps(c, d.id, errors) : null} signField=${errors?.signField}
       values=${errors?.values} />`;
-    return { panel, scripts: d.requireSignature ? [...scripts, '/sign.js'] : scripts };
+    const withChoices = choices.panel ? [...scripts, '/choices.js'] : scripts;
+    return {
+      panel,
+      scripts: d.requireSignature ? [...withChoices, '/sign.js'] : withChoices,
+      refused: choices.refused,
+    };
   }
   // A refusal that arrives after the decision was made (a second tab, a double click) still says why.
   const refusal = errors?.sign ?? errors?.decline;
@@ -414,11 +444,103 @@ function nextStep(
           ? `Waiting for ${viewer.org.name} to countersign; the signed PDF follows.`
           : null,
     };
-    return { panel: html`${notice}<${OutcomePanel} o=${o} timeZone=${viewer.org.timeZone} />`, scripts };
+    const made = choicesStep(c, found, errors, false).panel;
+    return { panel: html`${notice}<${OutcomePanel} o=${o} timeZone=${viewer.org.timeZone} />${made}`, scripts };
   }
   if (notice && d.type !== 'bid_request') return { panel: notice, scripts };
   if (d.type === 'bid_request') return bidStep(c, found, snapshot, errors);
   return { panel: null, scripts };
+}
+
+/** The ids of `?choose=<id>&choose-0=<id>` ("Update total" without scripts), or null when the address has none. */
+function chosenInAddress(c: AppContext): string[] | null {
+  const query = c.req.queries();
+  const keys = Object.keys(query).filter((k) => k === 'choose' || /^choose-\d{1,3}$/.test(k));
+  // The sign form's GET carries `choices`: nothing ticked is a choice of none, not the preselection.
+  if (!keys.length) return query.choices ? [] : null;
+  return keys.flatMap((k) => query[k] ?? []).slice(0, 500);
+}
+
+/**
+ * Issue 20: "Your choices" of a document that offers options (null otherwise): read only once someone
+ * chose; else the refused sign form's choice (unless the document was revised since: then the
+ * contractor's preselection again, said so), the choice in the address, or the preselection.
+ */
+function choicesStep(c: AppContext, found: Found, errors: PageErrors | undefined, signs: boolean) {
+  const sent = JSON.parse(found.version.snapshot!) as DocumentSnapshot;
+  const offered = offeredOptions(sent);
+  const made = parseSelection(found.version.selection);
+  if (!offered.any || (!made && !signs)) return { panel: null, refused: false };
+  const viewer = portalViewer(c);
+  const posted = errors?.values?.chooseFor;
+  let chosen = defaultChosen(sent.lines);
+  let error: string | undefined;
+  let restarted: string | undefined;
+  if (made) chosen = made.chosen;
+  else if (posted && posted === found.version.pdfSha256) {
+    chosen = (errors?.values?.choose ?? '').split(' ').filter(Boolean);
+    if (errors?.signField === 'choose') error = errors.sign;
+  } else if (posted) {
+    restarted =
+      `${sent.typeLabel} ${sent.number} was revised while you were choosing. Your choices start again from ` +
+      `${viewer.org.name}’s suggestions on the new version: check them before you sign.`;
+  } else {
+    const asked = chosenInAddress(c);
+    const checked = asked ? checkChosen(sent.lines, asked) : null;
+    if (checked?.ok) chosen = checked.chosen;
+    else if (asked && checked) {
+      const known = new Set(sent.lines.map((l) => l.id));
+      chosen = asked.filter((id) => known.has(id));
+      error = checked.message;
+    }
+  }
+  const totals = chosenTotals(sent, chosen);
+  const panel = html`<${ChoicesPanel}
+    action=${`/portal/documents/${found.document.id}`}
+    currency=${sent.currency}
+    optional=${offered.optional}
+    sets=${offered.sets}
+    chosen=${chosen}
+    totals=${totals}
+    base=${{
+      ...offered.base,
+      taxRate: sent.taxRate,
+      depositKind: sent.deposit.kind,
+      depositValue: sent.deposit.value,
+    }}
+    error=${error}
+    restarted=${restarted}
+    madeBy=${made ? { name: made.by, at: made.at, timeZone: viewer.org.timeZone } : null}
+    signs=${signs}
+  />`;
+  return { panel, refused: !!error && !posted };
+}
+
+/** Issue 20: the summary's words for an approval recorded offline: "Marked approved by Oak & Stone on Dec 1". */
+function offlineStatus(found: Found, company: string) {
+  const o = parseOffline(found.offline);
+  return o ? offlineStatusWords(o.approvedOn, company, approvalEvent(found.document.type)) : null;
+}
+
+/** Issue 20: the decision region once the contractor recorded the approval as made offline. */
+function offlineOutcome(
+  c: AppContext,
+  found: Found,
+  snapshot: DocumentSnapshot,
+  o: NonNullable<ReturnType<typeof parseOffline>>,
+) {
+  const company = portalViewer(c).org.name;
+  const event = approvalEvent(found.document.type);
+  const names = new Map(snapshot.lines.map((l) => [l.id, l.name]));
+  const chosen = (parseSelection(o.selection)?.chosen ?? []).map((id) => names.get(id) ?? '').filter(Boolean);
+  const base = `/portal/documents/${found.document.id}`;
+  return OfflineOutcomePanel({
+    heading: `${event === 'accept' ? 'Accepted' : 'Approved'} outside the portal`,
+    label: offlinePortalLabel(o, company, event),
+    company,
+    chosen,
+    scan: o.scanFileId ? { href: `${base}/files/${o.scanFileId}`, name: o.scanName ?? 'scan' } : null,
+  });
 }
 
 /**

@@ -1,4 +1,6 @@
 import { and, asc, desc, eq, exists, gt, inArray, isNotNull, isNull, ne, sql, type SQL } from 'drizzle-orm';
+import { slotsStatement } from '../documents/file-requests';
+import { offlineApprovalJson, offlineApprovedOn } from '../signing/offline-queries';
 import { alias, type SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { batchPrepared, distinct, prepareEach, prepared, type Db, type Param, type Rows } from '../db/client';
 import {
@@ -21,7 +23,7 @@ import {
   portalSessions,
   signatures,
 } from '../db/schema';
-import { sentVersionJoin } from '../documents/queries';
+import { moneySnapshot, sentVersionJoin } from '../documents/queries';
 import { awaitsRecipient, statusesOf } from '../documents/status';
 import { KINDS } from '../documents/kinds';
 import { awaitsDecision } from '../deadlines/rules';
@@ -347,11 +349,13 @@ function listStatements(db: Db, jobId?: Param) {
           jobName: jobs.name,
           jobNumber: jobs.number,
           jobAddress: jobs.address,
-          snapshot: documentVersions.snapshot,
+          snapshot: moneySnapshot(), // issue 20: the chosen set's amounts once the customer chose
           onlinePayment: documents.onlinePayment,
           stripeStatus: orgs.stripeStatus,
           stripeAccountId: orgs.stripeAccountId,
           waits: waitsSql(documents).mapWith(Number),
+          // Issue 20: the date of an approval the contractor recorded as made offline, for "Marked approved".
+          offlineOn: offlineApprovedOn(viewer.orgId),
         }),
       )
       .from(documents)
@@ -449,6 +453,8 @@ function documentStatements(db: Db, viewer: Viewer & { contactId: Param | SQL })
           document: documents,
           job: { id: jobs.id, name: jobs.name, number: jobs.number },
           maxUploadMb: orgs.maxUploadMb,
+          // Issue 20: an approval the contractor recorded as made offline (signing/offline-queries.ts).
+          offline: offlineApprovalJson(viewer.orgId),
           // What online payment the company offers (payments/queries.ts `payable`).
           stripe: {
             accountId: orgs.stripeAccountId,
@@ -463,6 +469,9 @@ function documentStatements(db: Db, viewer: Viewer & { contactId: Param | SQL })
             pdfKey: documentVersions.pdfKey,
             pdfSha256: documentVersions.pdfSha256,
             sentAt: documentVersions.sentAt,
+            // Issue 20: the choice made on it (the first signer's), and its snapshot of exactly the chosen lines.
+            selection: documentVersions.selection,
+            selectedSnapshot: documentVersions.selectedSnapshot,
           },
         }),
       )
@@ -534,6 +543,8 @@ function documentStatements(db: Db, viewer: Viewer & { contactId: Param | SQL })
       .innerJoin(contacts, eq(contacts.id, documentRecipients.contactId))
       .where(and(eq(documentRecipients.orgId, viewer.orgId), eq(documentRecipients.documentId, documentId), visible))
       .orderBy(sql`${documentRecipients.role} = 'copy'`, asc(documentRecipients.position)),
+    // The files the contractor asks of the recipient (issue 20, part D): the checklist before the decision.
+    slotsStatement(db, viewer.orgId, documentId, visible),
   ]);
 }
 
@@ -558,6 +569,7 @@ export function assemblePortalDocument([
   seen,
   online,
   people,
+  slots,
 ]: DocumentRows) {
   if (!head[0]) return null;
   const bid = bidRows[0]?.bid?.id
@@ -574,6 +586,7 @@ export function assemblePortalDocument([
     lastSeen,
     online,
     recipients: people,
+    fileRequests: slots,
   };
 }
 
@@ -689,7 +702,8 @@ export async function linkStillGiven(
 /** What a fresh link's email is built from: the document, its sent snapshot and the org that sends it. */
 export async function freshLinkDocument(db: Db, contact: Contact, documentId: string) {
   const [row] = await db
-    .select({ document: documents, snapshot: documentVersions.snapshot, org: orgs })
+    // Issue 20: once the customer chose, the email quotes the chosen total.
+    .select({ document: documents, snapshot: moneySnapshot(), org: orgs })
     .from(documents)
     .innerJoin(orgs, eq(orgs.id, documents.orgId))
     .innerJoin(documentVersions, sentVersionJoin(contact.orgId))
@@ -702,10 +716,11 @@ export async function orgLogo(db: Db, orgId: string) {
   return db.query.orgs.findFirst({ columns: { logoKey: true, logoContentType: true }, where: eq(orgs.id, orgId) });
 }
 
-/** The sent version's PDF of a document visible to the viewer. */
+/** The sent version's PDF of a document the viewer sees: once the customer chose (issue 20), the chosen lines'. */
 export async function portalPdf(db: Db, viewer: Viewer, documentId: string) {
+  const pdfKey = sql<string | null>`coalesce(${documentVersions.selectedPdfKey}, ${documentVersions.pdfKey})`;
   const [row] = await db
-    .select({ number: documents.number, version: documentVersions.version, pdfKey: documentVersions.pdfKey })
+    .select({ number: documents.number, version: documentVersions.version, pdfKey })
     .from(documents)
     .innerJoin(documentVersions, sentVersionJoin(viewer.orgId))
     .where(and(visibleTo(viewer), eq(documents.id, documentId)));

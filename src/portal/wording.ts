@@ -33,6 +33,8 @@ export interface StatusFacts {
   decision?: Decision | null;
   /** Issue 17: where the viewer stands among several recipients (portal/decide-people.ts), if it matters. */
   people?: PeopleFacts | null;
+  /** Issue 20: the contractor recorded the approval as made offline ("Marked approved by Oak & Stone on Dec 1"). */
+  offline?: string | null;
 }
 
 /** The viewer among a document's recipients, as the status words need it. */
@@ -94,6 +96,7 @@ export function recipientStatus(f: StatusFacts): RecipientStatus {
   switch (f.type) {
     case 'customer_order':
     case 'vendor_order':
+      if (f.offline && (f.status === 'approved' || f.status === 'accepted')) return { text: f.offline, tone: 'done' };
       if (f.status === 'sent' || f.status === 'viewed') {
         // An estimate, proposal or change order past its valid-until date can no longer be approved.
         if (late && f.type === 'customer_order') return { text: `Expired ${due}`, tone: 'stop' };

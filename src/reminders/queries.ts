@@ -12,6 +12,7 @@ import {
   versionViews,
 } from '../db/schema';
 import { approvalEvent } from '../documents/kinds';
+import { moneySnapshot } from '../documents/queries';
 import { recipientsStatement, signersDue, type Recipient } from '../documents/recipients';
 import type { DocumentSnapshot } from '../documents/snapshot';
 
@@ -70,7 +71,8 @@ function documentReads(db: Db, orgId: string, documentId: string) {
       .from(contacts)
       .where(and(eq(contacts.orgId, orgId), sql`${contacts.id} = ${ofDoc('contact_id')}`)),
     db
-      .select({ snapshot: documentVersions.snapshot })
+      // Issue 20: the chosen set's amounts once the customer chose (a reminder quotes what was chosen).
+      .select({ snapshot: moneySnapshot() })
       .from(documentVersions)
       .where(
         and(

@@ -53,7 +53,17 @@ import { sealWrite, type SealCommit } from '../signing/finalize';
 import { emailCodeWrite, type EmailCodeCommit } from '../signing/email-code';
 import { countersignWrite, type CountersignCommit } from '../signing/countersign';
 import { removeRecipientWrite, type RemoveRecipientCommit } from '../signing/recipients';
+import { offlineApprovalWrite, type OfflineApprovalCommit } from '../signing/offline';
 import { extendWrite, type ExtendCommit } from '../deadlines/actions';
+import {
+  slotFillWrite,
+  slotRemoveWrite,
+  slotsAddWrite,
+  slotWaiveWrite,
+  type SlotCommit,
+  type SlotFillCommit,
+  type SlotsAddCommit,
+} from '../documents/file-request-actions';
 import { updateRequestWrite, type UpdateRequestCommit } from '../deadlines/requests';
 import { remindNowWrite, type RemindNowCommit } from '../reminders/manual';
 import { reminderWrite, type RemindCommit } from '../reminders/send';
@@ -148,6 +158,26 @@ export class DocumentRoom extends DurableObject<Env> {
 
   viewed(input: ViewCommit) {
     return this.write(input, (db) => viewWrite(db, input));
+  }
+
+  // Requested files (issue 20): a slot is read inside the queue, so two uploads into it, or an upload and a
+  // waive, are one after the other.
+
+  /** A recipient's file into a requested file's slot: the shared file and the slot's fill in one batch. */
+  fillSlot(input: SlotFillCommit) {
+    return this.write(input, (db) => slotFillWrite(db, input));
+  }
+
+  waiveSlot(input: SlotCommit) {
+    return this.write(input, (db) => slotWaiveWrite(db, input));
+  }
+
+  addSlots(input: SlotsAddCommit) {
+    return this.write(input, (db) => slotsAddWrite(db, input));
+  }
+
+  removeSlot(input: SlotCommit) {
+    return this.write(input, (db) => slotRemoveWrite(db, input));
   }
 
   // Documents: the contractor's changes to a document, each checked against the state read here.
@@ -260,6 +290,11 @@ export class DocumentRoom extends DurableObject<Env> {
   /** The contractor countersigns once every signer signed; sealing follows. */
   countersign(input: CountersignCommit) {
     return this.write(input, (db) => countersignWrite(db, this.env, input));
+  }
+
+  /** Issue 20: the contractor records an approval made offline; it decides the document as a completing approval. */
+  approveOffline(input: OfflineApprovalCommit) {
+    return this.write(input, (db) => offlineApprovalWrite(db, input));
   }
 
   /** A signature's sealed PDF is ready (made by the Worker, put to R2): recorded once, and the open pages told. */

@@ -1,9 +1,8 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import { findUserByEmail } from '../auth/queries';
 import type { Db } from '../db/client';
 import { createId } from '../db/ids';
-import { invites, orgs, orgTerms } from '../db/schema';
-import { termsGroups } from '../documents/kinds';
+import { invites, orgs } from '../db/schema';
 import type { Env } from '../env';
 import { Conflict, NotFound, Refused } from '../errors';
 import { randomToken, sha256Hex } from '../http/crypto';
@@ -38,32 +37,15 @@ export function checkSettings(raw: RawForm) {
   };
   if (values.brandColor && !HEX.test(values.brandColor))
     f.fail('brandColor', 'Brand colour must be a colour like #1f5f8b.');
-  // The default terms of each kind of document: `terms.estimate`, `terms.customer_invoice` ...
-  const terms: Record<string, string> = {};
-  for (const g of termsGroups())
-    for (const k of g.kinds)
-      terms[k.key] = f.text(`terms.${k.key}`, { label: `${k.label} terms`, max: MAX_TERMS, multiline: true });
-  return { f, values, terms };
+  return { f, values };
 }
-
-const MAX_TERMS = 5000;
 
 export type SettingsValues = ReturnType<typeof checkSettings>['values'];
 
-/**
- * Saves the company's settings and every kind's default terms in one batch: of two saves at once,
- * each is applied whole, so the terms are never half one and half the other.
- */
-export async function updateSettings(db: Db, orgId: string, values: SettingsValues, terms: Record<string, string>) {
-  const rows = Object.entries(terms).map(([kind, text]) => ({ orgId, kind, terms: text }));
-  const [updated] = await db.batch([
-    db.update(orgs).set(values).where(eq(orgs.id, orgId)).returning({ id: orgs.id }),
-    db
-      .insert(orgTerms)
-      .values(rows)
-      .onConflictDoUpdate({ target: [orgTerms.orgId, orgTerms.kind], set: { terms: sql`excluded.terms` } }),
-  ]);
-  if (!updated.length) throw new NotFound();
+/** Saves the company's settings in one statement (each kind's terms are its templates': settings/templates.ts). */
+export async function updateSettings(db: Db, orgId: string, values: SettingsValues) {
+  const [updated] = await db.update(orgs).set(values).where(eq(orgs.id, orgId)).returning({ id: orgs.id });
+  if (!updated) throw new NotFound();
 }
 
 /** What the bytes are, by their signature (never by the name or the type the browser claims). */

@@ -5,16 +5,14 @@ import { rateInput } from '../../views/format';
 import { html } from '../../views/html';
 import { listTeam } from '../auth/queries';
 import { currentUser, requireOwner } from '../auth/session';
-import { Refused } from '../errors';
 import { readCappedBody, type BodyCap } from '../http/body';
 import type { AppContext, AppEnv } from '../http/context';
 import { notFound } from '../http/errors';
-import { pageContext, redirectWith, render } from '../http/render';
+import { pageContext, redirectWith, refusedOnField, render } from '../http/render';
 import { readForm } from '../http/validate';
 import { deliverSoon } from '../mail/deliver';
 import { checkInvite, checkSettings, inviteTeammate, MAX_LOGO_BYTES, updateSettings, uploadLogo } from './actions';
-import { termsFor, termsGroups } from '../documents/kinds';
-import { findOrg, findSettings } from './queries';
+import { findOrg } from './queries';
 
 /** The logo form's body: the logo's limit and a little for the form, read only for a signed-in user. */
 export const LOGO_BODY_CAP: BodyCap = { max: MAX_LOGO_BYTES + 64 * 1024, message: 'The logo must be at most 1 MB.' };
@@ -31,13 +29,8 @@ async function settingsPage(
   forms: { form?: FormState; logoForm?: FormState } = {},
   status: 200 | 422 = 200,
 ) {
-  const found = await findSettings(c.get('db'), currentUser(c).org.id);
-  if (!found) notFound();
-  const { org, terms } = found;
-  const groups = termsGroups();
-  const termValues = Object.fromEntries(
-    groups.flatMap((g) => g.kinds).map((k) => [`terms.${k.key}`, termsFor(k, terms.get(k.key))]),
-  );
+  const org = await findOrg(c.get('db'), currentUser(c).org.id);
+  if (!org) notFound();
   const form =
     forms.form ??
     emptyForm({
@@ -52,12 +45,11 @@ async function settingsPage(
       paymentInstructions: org.paymentInstructions,
       countersignDefault: org.countersignDefault ? 'on' : '',
       emailCodeDefault: org.emailCodeDefault ? 'on' : '',
-      ...termValues,
     });
   return render(
     c,
     html`<${SettingsPage} ctx=${pageContext(c)} form=${form} logoForm=${forms.logoForm ?? emptyForm()}
-      hasLogo=${!!org.logoKey} termsGroups=${groups} />`,
+      hasLogo=${!!org.logoKey} />`,
     status,
   );
 }
@@ -73,28 +65,14 @@ async function teamPage(c: AppContext, form: FormState = emptyForm(), status: 20
   );
 }
 
-/** An action's refusal of a field, as that field's error on the page the form is on. */
-async function onField(
-  work: () => Promise<unknown>,
-  again: (errors: Record<string, string>) => Promise<Response>,
-): Promise<Response | null> {
-  try {
-    await work();
-    return null;
-  } catch (err) {
-    if (err instanceof Refused && err.field) return again({ [err.field]: err.message });
-    throw err;
-  }
-}
-
 export const settingsRoutes = new Hono<AppEnv>()
   .get('/settings', (c) => settingsPage(c))
   .post('/settings', async (c) => {
     const { org } = currentUser(c);
     const raw = await readForm(c);
-    const { f, values, terms } = checkSettings(raw);
+    const { f, values } = checkSettings(raw);
     if (!f.ok) return settingsPage(c, { form: { values: raw, errors: f.errors } }, 422);
-    await updateSettings(c.get('db'), org.id, values, terms);
+    await updateSettings(c.get('db'), org.id, values);
     return redirectWith(c, '/settings', 'Settings saved.');
   })
   .post('/settings/logo', async (c) => {
@@ -102,7 +80,7 @@ export const settingsRoutes = new Hono<AppEnv>()
     const body = await readCappedBody(c);
     const file = body.logo instanceof File ? body.logo : null;
     const again = (errors: Record<string, string>) => settingsPage(c, { logoForm: { values: {}, errors } }, 422);
-    const refused = await onField(() => uploadLogo(c.env, c.get('db'), org.id, file), again);
+    const refused = await refusedOnField(() => uploadLogo(c.env, c.get('db'), org.id, file), again);
     return refused ?? redirectWith(c, '/settings', 'Logo uploaded.');
   })
   .get('/settings/logo', async (c) => {
@@ -125,7 +103,7 @@ export const settingsRoutes = new Hono<AppEnv>()
     const again = (errors: Record<string, string>) => teamPage(c, { values: raw, errors }, 422);
     if (!f.ok) return again(f.errors);
     const inviter = { orgId: user.orgId, userId: user.id, name: user.name, email: user.email };
-    const refused = await onField(
+    const refused = await refusedOnField(
       () => inviteTeammate(c.get('db'), inviter, { ...values, origin: c.env.APP_ORIGIN }),
       again,
     );

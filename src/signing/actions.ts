@@ -1,10 +1,21 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import { bidTotal, lineTotal, MAX_LINE_TOTAL, MAX_UNIT_AMOUNT } from '../budget/totals';
 import { activityInsert, type Actor } from '../conversation/activity';
 import type { Db } from '../db/client';
 import { createId } from '../db/ids';
-import { bidLines, bids, contacts, costGroups, costItems, documentLines, documents, signatures } from '../db/schema';
+import {
+  bidLines,
+  bids,
+  contacts,
+  costGroups,
+  costItems,
+  documentLines,
+  documents,
+  documentVersions,
+  signatures,
+} from '../db/schema';
+import { checkChosen, choiceShape, parseSelection, type Selection } from '../documents/choices';
 import { approvalEvent } from '../documents/kinds';
 import { chunk } from '../documents/queries';
 import type { DocumentSnapshot } from '../documents/snapshot';
@@ -14,6 +25,7 @@ import { Conflict, DomainError, NotFound, Refused } from '../errors';
 import { deliverDueMail } from '../mail/outbox';
 import { documentRoom, throughRoom, type RoomContext, type RoomResult, type RoomWrite } from '../rooms/client';
 import { checkDeadline } from '../deadlines/rules';
+import { refuseWhileFilesMissing } from '../documents/file-requests';
 import { cancelStatement } from '../reminders/plan';
 import { finalizeSignature } from './finalize';
 import { allSigned, signersDue, signersOf, type SignatureFact } from '../documents/recipients';
@@ -32,7 +44,10 @@ import { CONSENT_VERSION, consentSha256 } from './consent';
 import { checkEmailCode } from './email-code';
 import { decided, STALE } from './decided';
 import { deciderRefusal, signedCount, turnRefusal } from './people';
-import { decisionState, documentHead, itemLinesOf, type DecisionState } from './queries';
+import { chosenItemLines, decisionState, documentHead, itemLinesOf, sentChoice, type DecisionState } from './queries';
+import { renderSnapshotPdf } from '../documents/pdf';
+import { selectedSnapshot } from '../documents/selection';
+import { sha256Hex } from '../http/crypto';
 
 // The recipient's decisions (sign or approve, decline, bid) and the contractor's acceptance of a
 // bid. Each has two halves: a plan the document's room runs in its queue (`signWrite` ...), which
@@ -106,7 +121,7 @@ function whileUnchanged(state: DecisionState, value: string) {
 }
 
 /** The decision is made: the document's scheduled reminders have nothing left to chase. */
-const decidedStatement = (db: Db, state: DecisionState, now: number) =>
+const decidedStatement = (db: Db, state: Decided, now: number) =>
   cancelStatement(db, { orgId: state.org.id, documentId: state.document.id }, 'decided', now);
 
 export interface SignCommit extends RoomContext {
@@ -121,6 +136,19 @@ export interface SignCommit extends RoomContext {
   comparedTo?: string;
   /** Issue 18: the 6-digit code emailed to the signer, when the document asks for one (email-code.ts). */
   code?: string;
+  /** Issue 20: the options the signer chose (ids of the sent version's optional and alternate lines). */
+  chosen?: string[];
+  /** Issue 20: what that choice made, rendered and put to R2 by the Worker when no choice was made yet. */
+  selection?: RenderedSelection;
+}
+
+/** The snapshot and PDF of exactly the chosen lines (documents/selection.ts), as the verb put them to R2. */
+export interface RenderedSelection {
+  selection: Selection;
+  snapshot: string;
+  key: string;
+  sha256: string;
+  signatureBox: string | null;
 }
 
 export interface SignResult {
@@ -129,6 +157,50 @@ export interface SignResult {
   imageKey: string | null;
   /** A wrong emailed code: nothing signed, only the code's try counted (the verb answers 422 on `code`). */
   codeRefused?: string;
+  /** Issue 20: the PDF of the version's selection the signature binds (a retry's or a loser's own is not it). */
+  selectedKey?: string | null;
+}
+
+/** Issue 20: a signer's choice named options of another choice already made (or made meanwhile). */
+export const CHOSEN_FIRST = (by: string) =>
+  `${by} already chose the options of this document. Look at their choice again: you sign what they chose.`;
+
+/** The choice a signature binds, from the plan's state: none, the one made before, or the one this signature makes. */
+function bindChoice(db: Db, state: DecisionState, input: SignCommit) {
+  const sent = JSON.parse(state.version.snapshot!) as DocumentSnapshot;
+  if (!choiceShape(sent.lines).any) return { sha256: state.version.pdfSha256!, chosen: null, statements: [] };
+  const made = parseSelection(state.version.selection);
+  if (made) {
+    const asked = input.chosen ? checkChosen(sent.lines, input.chosen) : null;
+    if (asked && (!asked.ok || asked.chosen.join() !== made.chosen.join())) throw new Conflict(CHOSEN_FIRST(made.by));
+    return {
+      sha256: state.version.selectedPdfSha256!,
+      chosen: made.chosen,
+      key: state.version.selectedPdfKey,
+      statements: [],
+    };
+  }
+  const checked = checkChosen(sent.lines, input.chosen ?? []);
+  if (!checked.ok) throw new Refused(checked.message, 'choose');
+  const r = input.selection;
+  // The Worker renders what it read: a choice made and gone again cannot happen, but never bind an unrendered one.
+  if (!r || r.selection.chosen.join() !== checked.chosen.join()) throw new Conflict(STALE);
+  const d = state.document;
+  const update = db
+    .update(documentVersions)
+    .set({
+      selection: JSON.stringify(r.selection),
+      selectedSnapshot: r.snapshot,
+      selectedPdfKey: r.key,
+      selectedPdfSha256: r.sha256,
+      selectedSignatureBox: r.signatureBox,
+    })
+    .where(and(eq(documentVersions.id, state.version.id), isNull(documentVersions.selection)));
+  // NULL (the batch fails) unless this batch's update made the selection, on the status and version read.
+  const sha256 = sql<string>`(SELECT v.selected_pdf_sha256 FROM document_versions v JOIN documents d
+    ON d.id = v.document_id WHERE v.id = ${state.version.id} AND v.selected_pdf_key = ${r.key}
+    AND d.status = ${d.status} AND d.sent_version = ${d.sentVersion})`;
+  return { sha256, chosen: checked.chosen, key: r.key, statements: [update] };
 }
 
 /**
@@ -173,6 +245,8 @@ export async function signWrite(
   if (turn) throw new Conflict(turn);
   // The date is read here, inside the queue, at this moment: a page left open past it is refused too.
   checkDeadline(state.document, state.org.name, input.timeZone, now);
+  refuseWhileFilesMissing(state.fileRequests); // issue 20: requested files come first
+  const choice = bindChoice(db, state, input);
   const consenting = needsConsent(state.contact);
   if (consenting && !input.consent) {
     throw new Refused('Please read and agree to do business electronically before signing.', 'consent');
@@ -180,7 +254,7 @@ export async function signWrite(
   // Issue 18: the emailed code, checked last; a wrong one commits only its counted try.
   const code = await checkEmailCode(db, env, state, input.code, now);
   if (!code.ok) {
-    const result = { signatureId: '', imageKey: input.imageKey, codeRefused: code.message };
+    const result = { signatureId: '', imageKey: input.imageKey, codeRefused: code.message, selectedKey: null };
     return { statements: code.statements, result };
   }
   const consent = consenting
@@ -193,10 +267,14 @@ export async function signWrite(
   const facts = [...factsOf(state), { contactId: state.contact.id, version, outcome: verb }];
   const complete = allSigned(state.recipients, facts, version);
   const count = signedCount(state.recipients, facts, version);
+  // Issue 20: the chosen lines only; a selection this batch makes is not in D1 yet, so it is passed.
   const lines =
-    complete && state.document.subtype === 'change_order' ? await itemLinesOf(db, state.org.id, state.version.id) : [];
+    complete && state.document.subtype === 'change_order'
+      ? await chosenItemLines(db, state.org.id, state.version.id, choice.chosen)
+      : [];
   const base = { orgId: state.org.id, jobId: state.document.jobId, documentId: state.document.id, actor: input.actor };
   const statements: Statement[] = [
+    ...choice.statements,
     db.insert(signatures).values({
       id: signatureId,
       orgId: state.org.id,
@@ -217,7 +295,7 @@ export async function signWrite(
       signedAt: now,
       ip: input.actor.ip ?? '',
       userAgent: (input.actor.userAgent ?? '').slice(0, 500),
-      unsignedPdfSha256: whileUnchanged(state, state.version.pdfSha256!),
+      unsignedPdfSha256: typeof choice.sha256 === 'string' ? whileUnchanged(state, choice.sha256) : choice.sha256,
       idempotencyKey: input.idempotencyKey,
       ...comparedWith(state, input.comparedTo),
     }),
@@ -235,7 +313,7 @@ export async function signWrite(
     version: state.version.version,
     signer: input.signerName,
     method: input.method,
-    sha256: state.version.pdfSha256,
+    sha256: typeof choice.sha256 === 'string' ? choice.sha256 : input.selection?.sha256,
     ...(count.of > 1 ? count : {}),
   };
   statements.push(activityInsert(db, { ...base, id: activityId, action: verb, data, at: now + 1 }));
@@ -250,7 +328,8 @@ export async function signWrite(
   }
   const part = count.of > 1 ? ` (${count.signed} of ${count.of})` : '';
   const told = { type: 'decision', say: `${verb[0].toUpperCase()}${verb.slice(1)} by ${input.signerName}${part}.` };
-  return { statements, result: { signatureId, imageKey: input.imageKey }, activityId, event: told };
+  const result = { signatureId, imageKey: input.imageKey, selectedKey: choice.key ?? null };
+  return { statements, result, activityId, event: told };
 }
 
 /**
@@ -270,13 +349,16 @@ export function completeStatement(db: Db, state: DecisionState, event: 'approve'
 }
 
 /** What happens once, with the approval that completes the document: reminders cancelled, a change order's budget. */
-export function completion(db: Db, state: DecisionState, lines: VersionLine[], now: number): Statement[] {
+/** What a completion reads of the state: a recipient's approval's, or the contractor's record of one made offline. */
+export type Decided = Pick<DecisionState, 'org' | 'document' | 'version'>;
+
+export function completion(db: Db, state: Decided, lines: VersionLine[], now: number): Statement[] {
   return [decidedStatement(db, state, now), ...changeOrderToBudget(db, state, lines, now)];
 }
 
-/** The change order's item lines, read only when its approval completes. */
+/** The change order's item lines (issue 20: the chosen ones), read only when its approval completes. */
 export const completionLines = (db: Db, state: DecisionState) =>
-  state.document.subtype === 'change_order' ? itemLinesOf(db, state.org.id, state.version.id) : Promise.resolve([]);
+  state.document.subtype === 'change_order' ? chosenItemLines(db, state.org.id, state.version.id) : Promise.resolve([]);
 
 /** Every signer's approval of the sent version, in signing order, as the contractor's email names them. */
 export function approversOf(state: DecisionState, mine?: Approver): Approver[] {
@@ -347,7 +429,7 @@ function comparedWith(state: DecisionState, comparedTo: string | undefined) {
 type VersionLine = Awaited<ReturnType<typeof itemLinesOf>>[number];
 
 /** An approved change order adds its lines to the job budget, in a group named after it. */
-function changeOrderToBudget(db: Db, state: DecisionState, lines: VersionLine[], now: number): Statement[] {
+function changeOrderToBudget(db: Db, state: Decided, lines: VersionLine[], now: number): Statement[] {
   const items = lines.filter((l) => l.kind === 'item');
   if (state.document.subtype !== 'change_order' || !items.length) return [];
   const { org, document } = state;
@@ -712,11 +794,52 @@ export interface SignInput extends RoomContext {
   idempotencyKey: string;
   /** Issue 18: the emailed code, when the document asks for one. */
   code?: string;
+  /** Issue 20: the options chosen (absent: the document offers none, or the choice was made already). */
+  chosen?: string[];
 }
 
 /**
- * Signs (or approves) for the recipient: the drawn image goes to R2 first and is deleted again if
- * the room refuses; the signed PDF is sealed after the response.
+ * Issue 20: the first choosing signature's snapshot and PDF of exactly the chosen lines, rendered by the
+ * PDF Worker and put to R2 before the room is asked (as a send's PDF is). Null when there is nothing to
+ * render: no choices offered, a choice made already, or a page of another version (the room says stale).
+ */
+async function renderSelection(
+  env: Env,
+  db: Db,
+  actor: RecipientActor,
+  input: SignInput,
+  now: number,
+): Promise<RenderedSelection | null> {
+  // No choice posted: a page offering choices always posts one, so a sign without any costs no read here.
+  if (!input.chosen) return null;
+  const state = await decisionState(db, input.orgId, input.documentId, actor.contactId);
+  if (!state) return null;
+  const sent = state.version;
+  if (!sent.snapshot || sent.selection || sent.pdfSha256 !== input.versionHash) return null;
+  // Nothing is rendered for someone who may not sign now: the room refuses them with its own words.
+  const order = state.document.signingOrder;
+  if (deciderRefusal(state.recipients, state.contact.id)) return null;
+  if (turnRefusal(state.recipients, factsOf(state), sent.version, order, state.contact.id)) return null;
+  const snapshot = JSON.parse(sent.snapshot) as DocumentSnapshot;
+  if (!choiceShape(snapshot.lines).any) return null;
+  const checked = checkChosen(snapshot.lines, input.chosen ?? []);
+  if (!checked.ok) throw new Refused(checked.message, 'choose');
+  const selection: Selection = { chosen: checked.chosen, by: input.signerName, at: now };
+  const chosen = selectedSnapshot(snapshot, selection);
+  const pdf = await renderSnapshotPdf(env, chosen);
+  const sha256 = await sha256Hex(pdf.bytes as Uint8Array<ArrayBuffer>);
+  // Its own key per attempt: two signers choosing the same lines must not share (and delete) one object.
+  const attempt = `${sha256.slice(0, 16)}-${createId().slice(0, 10)}`;
+  const key = `org/${input.orgId}/doc/${input.documentId}/v${sent.version}-chosen-${attempt}.pdf`;
+  await env.FILES.put(key, pdf.bytes, { httpMetadata: { contentType: 'application/pdf' }, customMetadata: { sha256 } });
+  const signatureBox = pdf.signatureBoxes.length ? JSON.stringify(pdf.signatureBoxes) : null;
+  return { selection, snapshot: JSON.stringify(chosen), key, sha256, signatureBox };
+}
+
+/**
+ * Signs (or approves) for the recipient: the drawn image (and, choosing first, the PDF of the chosen
+ * lines) goes to R2 first and is deleted again if the room refuses; the signed PDF is sealed after
+ * the response.
  */
 export async function sign(
   env: Env,
@@ -726,22 +849,31 @@ export async function sign(
   defer: Defer,
 ): Promise<SignResult> {
   const { image, idempotencyKey, ...rest } = input;
+  const selection = await renderSelection(env, db, actor, input, Date.now());
   const imageKey = image ? `org/${input.orgId}/doc/${input.documentId}/signature-${createId()}.png` : null;
-  if (image && imageKey) await env.FILES.put(imageKey, image, { httpMetadata: { contentType: 'image/png' } });
   let result: SignResult;
   try {
+    if (image && imageKey) await env.FILES.put(imageKey, image, { httpMetadata: { contentType: 'image/png' } });
     result = await decided(
       documentRoom(env, input.documentId).sign({
         ...rest,
         actor,
         imageKey,
         idempotencyKey: `${actor.contactId}:${idempotencyKey}`,
+        ...(selection ? { selection } : {}),
       }),
     );
   } catch (err) {
     if (imageKey) await env.FILES.delete(imageKey);
+    // A failure that is no refusal may come after the commit: a PDF the version points at stays.
+    const kept = async (key: string) =>
+      !(err instanceof DomainError) &&
+      (await sentChoice(db, input.orgId, input.documentId).catch(() => null))?.selectedPdfKey === key;
+    if (selection && !(await kept(selection.key))) await env.FILES.delete(selection.key);
     throw err;
   }
+  // Someone chose first (the same options), a retry answered from memory, a wrong code: this PDF is not the one.
+  if (selection && result.selectedKey !== selection.key) await env.FILES.delete(selection.key);
   // A wrong emailed code: only its try was counted; the form comes back with the message on its field.
   if (result.codeRefused) {
     if (imageKey) await env.FILES.delete(imageKey);

@@ -76,6 +76,8 @@ export interface CertificateInput {
   fonts: { regular: Uint8Array; bold: Uint8Array; script: Uint8Array };
   /** Issue 18 (absent: the page names /verify without an address, and no QR code). */
   facts?: CertificateFacts;
+  /** Issue 20: "Options chosen by …: …. Not chosen: ….", when the customer chose (views/line-marks chosenSentence). */
+  options?: string;
 }
 
 /** The signers of the input, whichever way it names them. */
@@ -366,6 +368,7 @@ async function certificatePages(
   pen.text(`Version ${input.version} · issued by ${input.company}`, { color: MUTED });
   pen.text(`Signed document: ${plural(pageCount, 'page')} + this certificate`);
   pen.text(`SHA-256 of the unsigned PDF: ${input.unsignedSha256}`, { size: 8.5 });
+  if (input.options) pen.text(input.options);
   const sender = facts?.sender;
   if (sender)
     pen.text(

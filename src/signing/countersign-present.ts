@@ -4,6 +4,7 @@ import type { FormState } from '../../views/components/form';
 import { todayIn } from '../documents/drafts';
 import type { LoadedDocument } from '../documents/queries';
 import { allSigned, readyToSeal, signersOf, signedBy } from '../documents/recipients';
+import { parseOffline } from './offline-words';
 
 // Issue 17, part C: the countersign panel's props from the page's one batch (getDocument), or null.
 
@@ -17,6 +18,8 @@ export function countersignPanel(
 ): CountersignPanelProps | null {
   const doc = d.document;
   if (!doc.countersign || doc.sentVersion === null || doc.status === 'void') return null;
+  // Approved outside the portal (issue 20): nothing is sealed, so there is nothing to countersign.
+  if (parseOffline(d.offline)) return null;
   const version = d.versions.find((v) => v.version === doc.sentVersion);
   if (!version?.pdfSha256) return null;
   const tz = d.org.timeZone;
@@ -55,6 +58,7 @@ export function sealWaiting(d: LoadedDocument): Record<number, string> {
     if (s.version !== doc.sentVersion && !s.sealedAt && s.outcome !== 'declined')
       out[s.version] = 'Not sealed: it was revised before everyone signed.';
   const v = doc.sentVersion;
+  if (parseOffline(d.offline)) return { ...out, [v]: 'Not sealed: the document was approved outside the portal.' };
   if (readyToSeal(doc, d.recipients, d.signatures, v)) return out;
   // Declined: nobody is waited for; the signed record says no more than that it is not sealed.
   if (d.signatures.some((s) => s.version === v && s.outcome === 'declined')) return out;

@@ -4,7 +4,7 @@ import { calendarDate } from '../../views/format';
 import { activityInsert } from '../conversation/activity';
 import { distinct, type Db } from '../db/client';
 import { createId } from '../db/ids';
-import { documents, documentVersions, signatures } from '../db/schema';
+import { documents, documentVersions, offlineApprovals, signatures } from '../db/schema';
 import type { ContractorActor } from '../documents/actions';
 import { todayIn } from '../documents/drafts';
 import { allSigned, recipientsStatement, type Recipient } from '../documents/recipients';
@@ -25,6 +25,8 @@ import { documentHead } from './queries';
 export const NOT_COUNTERSIGNED = 'This document does not ask for your countersignature.';
 export const NOT_YET = 'Every signer has to sign before you countersign.';
 export const STALE_COUNTERSIGN = 'This document changed since you opened it. Look at it again before countersigning.';
+export const OFFLINE_NOT_COUNTERSIGNED =
+  'This document was marked approved offline, so there is nothing to countersign or seal.';
 export const NAME_NEEDED = 'Type your full name to countersign.';
 export const CONSENT_NEEDED = 'Tick the box to agree that your electronic signature is binding.';
 
@@ -50,7 +52,7 @@ type Statement = BatchItem<'sqlite'>;
 
 /** The document, its sent version, its recipients and the version's signatures, read inside the room. */
 async function countersignState(db: Db, orgId: string, documentId: string) {
-  const [head, recipients, rows] = await db.batch([
+  const [head, recipients, rows, recorded] = await db.batch([
     db
       .select(distinct({ document: documents, version: documentVersions }))
       .from(documents)
@@ -62,10 +64,16 @@ async function countersignState(db: Db, orgId: string, documentId: string) {
       .from(signatures)
       .where(and(eq(signatures.orgId, orgId), eq(signatures.documentId, documentId)))
       .orderBy(desc(signatures.signedAt)),
+    // Issue 20: an approval recorded offline decided the document; it is never sealed with a certificate.
+    db
+      .select({ versionId: offlineApprovals.versionId })
+      .from(offlineApprovals)
+      .where(and(eq(offlineApprovals.orgId, orgId), eq(offlineApprovals.documentId, documentId))),
   ]);
   if (!head[0]) return null;
   const { document, version } = head[0];
-  return { document, version, recipients: recipients as Recipient[], signatures: rows };
+  const offline = recorded.some((o) => o.versionId === version.id);
+  return { document, version, recipients: recipients as Recipient[], signatures: rows, offline };
 }
 
 /** "Already countersigned by Sam Carter on Dec 2, 2026." */
@@ -88,6 +96,7 @@ export async function countersignWrite(
   if (!state) throw new NotFound();
   const { document: doc, version } = state;
   if (!doc.countersign) throw new Conflict(NOT_COUNTERSIGNED);
+  if (state.offline) throw new Conflict(OFFLINE_NOT_COUNTERSIGNED);
   const done = state.signatures.find((s) => s.versionId === version.id && s.outcome === 'countersigned');
   if (done) throw new Conflict(alreadyCountersigned(done.signerName, done.signedAt, input.timeZone));
   if (!/^[0-9a-f]{64}$/.test(input.versionHash) || input.versionHash !== version.pdfSha256)
@@ -102,8 +111,11 @@ export async function countersignWrite(
   const activityId = createId();
   const actor = input.actor;
   // Still the version and status read above when the batch runs, or its NOT NULL hash fails it.
-  const hash = sql<string>`(SELECT ${version.pdfSha256} FROM documents WHERE id = ${doc.id}
-    AND status = ${doc.status} AND sent_version = ${doc.sentVersion} AND countersign = 1)`;
+  // The PDF the customer signed: the chosen set's when they chose (issue 20), else the sent one.
+  const unsigned = version.selectedPdfSha256 ?? version.pdfSha256;
+  const hash = sql<string>`(SELECT coalesce(v.selected_pdf_sha256, v.pdf_sha256) FROM documents d
+    JOIN document_versions v ON v.id = ${version.id} WHERE d.id = ${doc.id}
+    AND d.status = ${doc.status} AND d.sent_version = ${doc.sentVersion} AND d.countersign = 1)`;
   const statements: Statement[] = [
     db.insert(signatures).values({
       id: signatureId,
@@ -138,7 +150,7 @@ export async function countersignWrite(
         version: version.version,
         signer: input.signerName.trim(),
         method: input.method,
-        sha256: version.pdfSha256,
+        sha256: unsigned,
       },
       at: now,
     }),

@@ -10,6 +10,8 @@ import type { Env } from '../env';
 import { NotFound } from '../errors';
 import { sha256Hex } from '../http/crypto';
 import { kindOf } from '../documents/kinds';
+import { chosenSentence } from '../../views/line-marks';
+import type { DocumentSnapshot } from '../documents/snapshot';
 import { COUNTERSIGN_STATEMENT, signingStatement } from '../../views/portal/statement';
 import { portalLink } from '../portal/links';
 import { linkStillGiven } from '../portal/queries';
@@ -101,7 +103,13 @@ export async function finalizeSignature(
     .innerJoin(documents, eq(documents.id, signatures.documentId))
     .innerJoin(orgs, eq(orgs.id, signatures.orgId))
     .leftJoin(users, eq(users.id, documents.createdBy))
-    .where(eq(signatures.id, signatureId));
+    // Issue 20: a version approved offline is never sealed (no certificate for a decision made on paper).
+    .where(
+      and(
+        eq(signatures.id, signatureId),
+        sql`NOT EXISTS (SELECT 1 FROM offline_approvals o WHERE o.version_id = ${signatures.versionId})`,
+      ),
+    );
   if (!row) return 'failed';
   const s = row.signature;
   if (s.sealedAt) return 'already';
@@ -125,7 +133,9 @@ export async function finalizeSignature(
     if (!signer)
       throw new Error('The sealing key is not configured (SEAL_CERTIFICATE, and SEAL_PRIVATE_KEY or SEAL_SIGNER_URL).');
     const sealCertificate = await describeCertificate(signer.certificatePem);
-    const unsigned = await env.FILES.get(row.version.pdfKey ?? '');
+    // Issue 20: a version whose customer chose is signed and sealed as exactly the chosen lines.
+    const chosen = row.version.selection ? selectedParts(row.version) : null;
+    const unsigned = await env.FILES.get((chosen ? row.version.selectedPdfKey : row.version.pdfKey) ?? '');
     if (!unsigned) throw new Error('The unsigned PDF of this version is missing from storage.');
     const unsignedBytes = new Uint8Array(await unsigned.arrayBuffer());
     const unsignedSha = await sha256Hex(unsignedBytes);
@@ -169,7 +179,11 @@ export async function finalizeSignature(
           detail: d.detail,
         };
       });
-    const boxes = boxesFor(ordered, parseSignatureBoxes(row.version.signatureBox), recipients);
+    const boxes = boxesFor(
+      ordered,
+      parseSignatureBoxes(chosen ? row.version.selectedSignatureBox : row.version.signatureBox),
+      recipients,
+    );
     const facts: CertificateFacts = {
       origin,
       sender: senderOf(timeline, s.version),
@@ -216,6 +230,7 @@ export async function finalizeSignature(
       })),
       events,
       facts,
+      ...(chosen?.options ? { options: chosen.options } : {}),
       fonts: { regular: assets.font, bold: assets.boldFont, script },
     });
     const names = ordered.map((r) => r.signerName);
@@ -280,6 +295,13 @@ export async function finalizeSignature(
       );
     return 'failed';
   }
+}
+
+/** The chosen options in the certificate's words, from the version's snapshot of exactly the chosen lines. */
+function selectedParts(version: { selectedSnapshot: string | null }) {
+  const snapshot = version.selectedSnapshot ? (JSON.parse(version.selectedSnapshot) as DocumentSnapshot) : null;
+  // The same sentence the chosen PDF's body prints (views/line-marks.ts): one wording of a choice.
+  return { options: snapshot ? chosenSentence(snapshot) : null };
 }
 
 /**

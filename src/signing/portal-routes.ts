@@ -11,7 +11,7 @@ import { notFound } from '../http/errors';
 import { clientIp } from '../http/rate-limit';
 import { setFormFlash } from '../http/flash';
 import { redirectWith, render } from '../http/render';
-import { cleanText, FormCheck, readForm } from '../http/validate';
+import { cleanText, FormCheck, readForm, readFormLists } from '../http/validate';
 import { showPortalDocument } from '../portal/pages';
 import { portalViewer } from '../portal/session';
 import {
@@ -82,7 +82,9 @@ async function decide(
     await run((work) => c.executionCtx.waitUntil(work));
   } catch (err) {
     if (err instanceof DomainError && (err.code === 'conflict' || err.code === 'refused')) {
-      const field = err.code === 'refused' && err.field === 'code' ? { signField: 'code' } : {};
+      // The field a refusal is about: a wrong emailed code (`code`), a choice that cannot be taken (`choose`).
+      const field =
+        err.code === 'refused' && (err.field === 'code' || err.field === 'choose') ? { signField: err.field } : {};
       return again(c, { [form]: err.message, values, ...field }, STATUS_OF[err.code] as 409 | 422);
     }
     throw err;
@@ -103,6 +105,13 @@ async function drawing(raw: Record<string, string>) {
   return { read, keep };
 }
 
+/** The ticked boxes (`choose`) and one radio per "choose one" set (`choose-0`, …), as the page's GET reads them. */
+const chosenOf = (lists: Record<string, string[]>) =>
+  Object.entries(lists)
+    .filter(([k]) => k === 'choose' || /^choose-\d{1,3}$/.test(k))
+    .flatMap(([, ids]) => ids)
+    .slice(0, 500);
+
 const signForm: FormHandler = async (c) => {
   const { doc, actor, room } = await recipient(c);
   if (!approvalEvent(doc.type)) notFound();
@@ -117,6 +126,9 @@ const signForm: FormHandler = async (c) => {
   if (code) values.code = code;
   const drawn = await drawing(raw);
   if (drawn.keep) values.signature = drawn.keep;
+  // Issue 20: the options chosen ("Your choices" puts them in the form), kept with the version they were chosen on.
+  const chosen = raw.choices === '1' ? chosenOf(await readFormLists(c)) : undefined;
+  if (chosen) Object.assign(values, { choose: chosen.join(' '), chooseFor: (raw.versionHash ?? '').slice(0, 64) });
   const f = new FormCheck(raw);
   const signerName = f.text('name', { label: 'Your full legal name', max: 200 });
   if (!signerName || !f.ok)
@@ -138,6 +150,7 @@ const signForm: FormHandler = async (c) => {
     idempotencyKey: /^[A-Za-z0-9_-]{8,64}$/.test(key) ? key : crypto.randomUUID(),
     comparedTo: (raw.comparedTo ?? '').slice(0, 64), // checked in the room: an earlier sent version's hash, or nothing
     code: (raw.code ?? '').slice(0, 20), // checked in the room (email-code.ts), when the document asks for one
+    ...(chosen ? { chosen: chosen.map((id) => id.slice(0, 64)) } : {}),
   } as const;
   const thanks = doc.requireSignature
     ? 'Thank you — your signature was recorded.'
@@ -261,6 +274,20 @@ const toForm = (anchor: string) => (c: AppContext) =>
  * (conversation/routes.ts `commentHandler`), the pay form's with the payments
  * (payments/portal-routes.ts `payForm`); both are passed in from app.ts.
  */
+/**
+ * Issue 20: "Update total" without scripts. The ticks are the sign form's own inputs, so the button posts that
+ * form here (never a GET: its CSRF token and typed name stay out of the address); the answer is the page's
+ * address of exactly the choice, which shows its total. Nothing is written.
+ */
+async function chooseForm(c: AppContext) {
+  const { doc } = await recipient(c);
+  const lists = await readFormLists(c);
+  const keys = Object.keys(lists).filter((k) => k === 'choose' || /^choose-\d{1,3}$/.test(k));
+  const query = new URLSearchParams({ choices: '1' });
+  for (const id of keys.flatMap((k) => lists[k]).slice(0, 500)) query.append('choose', id.slice(0, 64));
+  return c.redirect(`/portal/documents/${doc.id}?${query}#choices`, 303);
+}
+
 export function portalDecisionRoutes(forms: { comment: FormHandler; pay: FormHandler }) {
   const byIntent: Record<string, FormHandler> = {
     sign: signForm,
@@ -278,6 +305,7 @@ export function portalDecisionRoutes(forms: { comment: FormHandler; pay: FormHan
       return handler ? handler(c) : unknownIntent(c);
     })
     .post('/documents/:id/sign', signForm)
+    .post('/documents/:id/choose', chooseForm)
     .post('/documents/:id/code', codeForm)
     .post('/documents/:id/decline', declineForm)
     .post('/documents/:id/bid', bidForm)

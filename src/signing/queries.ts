@@ -19,10 +19,12 @@ import {
   signatures,
   users,
 } from '../db/schema';
+import { choiceShape, defaultChosen, includedLines, parseSelection } from '../documents/choices';
 import { kindOf } from '../documents/kinds';
 import type { Env } from '../env';
 import { canTransition, STATUS_LABELS } from '../documents/status';
 import { sentVersionJoin } from '../documents/queries';
+import { slotsStatement } from '../documents/file-requests';
 import { recipientsStatement } from '../documents/recipients';
 import { visibleTo } from '../portal/queries';
 
@@ -31,7 +33,7 @@ import { visibleTo } from '../portal/queries';
  * decisions and who the document is sent to (issue 17: signers in order, then copies).
  */
 export async function decisionState(db: Db, orgId: string, documentId: string, contactId: string) {
-  const [head, contact, prior, bid, people] = await db.batch([
+  const [head, contact, prior, bid, people, slots] = await db.batch([
     db
       .select(
         distinct({
@@ -61,9 +63,11 @@ export async function decisionState(db: Db, orgId: string, documentId: string, c
       .where(and(eq(bids.orgId, orgId), eq(bids.documentId, documentId)))
       .orderBy(desc(bids.submittedAt)),
     recipientsStatement(db, orgId, documentId),
+    // Issue 20: the requested files, whose missing ones hold a decision back (documents/file-requests.ts).
+    slotsStatement(db, orgId, documentId),
   ]);
   if (!head[0] || !contact[0]) return null;
-  return { ...head[0], contact: contact[0], signatures: prior, bids: bid, recipients: people };
+  return { ...head[0], contact: contact[0], signatures: prior, bids: bid, recipients: people, fileRequests: slots };
 }
 export type DecisionState = NonNullable<Awaited<ReturnType<typeof decisionState>>>;
 
@@ -73,6 +77,28 @@ export async function itemLinesOf(db: Db, orgId: string, versionId: string) {
     .from(documentLines)
     .where(and(eq(documentLines.orgId, orgId), eq(documentLines.versionId, versionId)))
     .orderBy(asc(documentLines.position));
+}
+
+/**
+ * Issue 20: the item lines an approval of the version puts in the budget, in order: of a document with
+ * choices, only those the choice includes — `chosen` when the caller holds it (a choice this batch makes),
+ * else the version's stored selection, else the contractor's preselection. One round trip.
+ */
+export async function chosenItemLines(db: Db, orgId: string, versionId: string, chosen?: readonly string[] | null) {
+  const [lines, version] = await db.batch([
+    db
+      .select()
+      .from(documentLines)
+      .where(and(eq(documentLines.orgId, orgId), eq(documentLines.versionId, versionId)))
+      .orderBy(asc(documentLines.position)),
+    db
+      .select({ selection: documentVersions.selection })
+      .from(documentVersions)
+      .where(and(eq(documentVersions.orgId, orgId), eq(documentVersions.id, versionId))),
+  ]);
+  const picked = chosen ?? parseSelection(version[0]?.selection)?.chosen ?? defaultChosen(lines);
+  const included = choiceShape(lines).any ? includedLines(lines, picked) : lines;
+  return included.filter((l) => l.kind === 'item');
 }
 
 /**
@@ -95,6 +121,8 @@ export async function unsealedSignatures(db: Db, limit = 20) {
         sql`${documents.status} IN ('approved', 'accepted')`,
         eq(documents.sentVersion, signatures.version),
         sql`(${documents.countersign} = 0 OR ${countersigned})`,
+        // Issue 20: a version approved outside the portal is never sealed (one signer's signature stays as it is).
+        sql`NOT EXISTS (SELECT 1 FROM offline_approvals o WHERE o.version_id = ${signatures.versionId})`,
       ),
     )
     .groupBy(signatures.versionId, signatures.documentId)
@@ -475,5 +503,22 @@ export async function recipientToRemove(db: Db, orgId: string, documentId: strin
         eq(documentRecipients.contactId, contactId),
       ),
     );
+  return row;
+}
+
+/** Issue 20: the sent version's snapshot and the choice made on it, if any: what a choosing signature renders from. */
+export async function sentChoice(db: Db, orgId: string, documentId: string) {
+  const [row] = await db
+    .select({
+      id: documentVersions.id,
+      version: documentVersions.version,
+      snapshot: documentVersions.snapshot,
+      pdfSha256: documentVersions.pdfSha256,
+      selection: documentVersions.selection,
+      selectedPdfKey: documentVersions.selectedPdfKey,
+    })
+    .from(documents)
+    .innerJoin(documentVersions, sentVersionJoin(orgId))
+    .where(and(eq(documents.orgId, orgId), eq(documents.id, documentId)));
   return row;
 }

@@ -8,6 +8,7 @@ import { contacts, documentRecipients, documents } from '../db/schema';
 import { approvalEvent } from '../documents/kinds';
 import { allSigned, signersDue, signersOf, type SignatureFact } from '../documents/recipients';
 import { checkDeadline } from '../deadlines/rules';
+import { refuseCompletionWhileFilesMissing } from '../documents/file-requests';
 import { canTransition } from '../documents/status';
 import type { Env } from '../env';
 import { Conflict, NotFound, Refused } from '../errors';
@@ -96,6 +97,8 @@ export async function removeRecipientWrite(
     allSigned(left, facts, version.version);
   // Completing an approval is a decision like a signature: not once the date closed it (extend it first).
   if (complete) checkDeadline(state.document, state.org.name, input.timeZone, now);
+  // Issue 20: nor while a required file is missing (the signer's decision waits on it too).
+  if (complete) refuseCompletionWhileFilesMissing(state.fileRequests);
   const activityId = createId();
   const base = { orgId: input.orgId, jobId: state.document.jobId, documentId: state.document.id, actor: input.actor };
   const statements: Statement[] = [
@@ -119,7 +122,9 @@ export async function removeRecipientWrite(
   ];
   let completedBy: string | null = null;
   const wasTheirTurn = signersDue(state.recipients, facts, version.version, 'ordered')[0]?.contactId === me.contactId;
-  if (!complete && me.role === 'signer' && state.document.signingOrder === 'ordered' && wasTheirTurn) {
+  // Only while the document still awaits its signers: one approved offline asks nobody to sign.
+  const awaiting = !event || canTransition(state.document.type, state.document.status, event);
+  if (!complete && awaiting && me.role === 'signer' && state.document.signingOrder === 'ordered' && wasTheirTurn) {
     // It was their turn: the next signer is emailed now, as a signature would have done.
     const last = state.signatures.find((s) => s.versionId === version.id && s.contactId && s.outcome !== 'declined');
     const rest = { ...state, recipients: left };

@@ -58,6 +58,15 @@ const PAGES = [
   ['team', () => '/settings/team'],
   ['payments settings', () => '/settings/payments'],
   ['reminders settings', () => '/settings/reminders'],
+  ['templates settings', () => '/settings/templates'],
+  ['new template', () => '/settings/templates/new?kind=estimate'],
+  [
+    'new template refused (its messages)',
+    () => '/settings/templates/new?kind=purchase_order',
+    { then: refuseTemplate },
+  ],
+  ['edit template', () => '/settings/templates/demotemplatebath'],
+  ['delete template question', () => '/settings/templates/demotemplatebath', { then: askDeleteTemplate }],
   ['account settings', () => '/settings/account'],
   ['verify', () => '/verify'],
   ['dev mail', () => '/dev/mail'],
@@ -65,6 +74,22 @@ const PAGES = [
   ['sign up', () => '/sign-up', { out: true }],
   ['reset password', () => '/reset-password', { out: true }],
 ];
+
+/** Saves a new template with no name: the form comes back with its message. */
+async function refuseTemplate(page) {
+  await page.getByLabel('Template name').fill('');
+  await Promise.all([
+    page.waitForURL((u) => u.pathname === '/settings/templates'),
+    page.getByRole('button', { name: 'Save template' }).click(),
+  ]);
+  await page.getByText('Name is required.').waitFor();
+}
+
+/** Asks to delete a template: the question page, nothing deleted. */
+async function askDeleteTemplate(page) {
+  await page.getByRole('button', { name: 'Delete template' }).click();
+  await page.getByRole('heading', { name: /Delete the template/ }).waitFor();
+}
 
 /** Saves the company settings as they are: the page answers with a one-time flash. */
 async function saveSettings(page) {

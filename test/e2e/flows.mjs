@@ -3,7 +3,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { sleep } from './harness.mjs';
+import { join } from 'node:path';
+import { parseVars } from '../../scripts/dev-vars.mjs';
+import { ROOT, sleep } from './harness.mjs';
 
 export const KITCHEN = 'Kitchen remodel – 14 Elm Street';
 export const BATH = 'Primary bath renovation – 230 Birch Lane';
@@ -120,4 +122,20 @@ export async function sentInvoice(page, { groups, job = KITCHEN, to = DANA.email
 export async function payOnline(page, button) {
   await Promise.all([page.waitForURL((u) => u.pathname.startsWith('/dev/stripe/checkout/')), button.click()]);
   return decodeURIComponent(new URL(page.url()).pathname.split('/').pop());
+}
+
+/**
+ * Issue 20: the demo estimate that offers choices (an optional heated floor, a choice of three vanities, a tile
+ * allowance), sent to Dana Reyes (src/dev/seed.ts seedChoicesDemo). The browser tests' apps start with nothing
+ * sent; this asks the app's /dev/seed for it (with the dev secret, as scripts/dev.mjs does). Made once.
+ */
+export async function seedChoices(base) {
+  const secret = parseVars(readFileSync(join(ROOT, '.dev.vars'), 'utf8')).PORTAL_TOKEN_SECRET;
+  const signIn = await fetch(`${base}/sign-in`);
+  const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0];
+  const res = await fetch(`${base}/dev/seed?choices=1`, {
+    method: 'POST',
+    headers: { cookie, 'x-csrf-token': cookie.split('=')[1] ?? '', 'x-dev-secret': secret },
+  });
+  assert.equal(res.status, 200, `the choices seed: ${res.status}`);
 }

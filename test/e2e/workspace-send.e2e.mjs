@@ -112,13 +112,22 @@ describe('the contractor never sends what they did not mean to', { timeout: 120_
     assert.equal(warned, false, 'no warning without changes');
   });
 
-  test('Settings has terms per type; a new invoice starts with the invoice terms', async () => {
-    await page.goto('/settings');
+  test('each type’s default template holds its terms; a new invoice starts with the invoice terms', async () => {
+    // Issue 20: the terms per type live in each type's default template (Settings → Templates).
+    await page.goto('/settings/templates');
     const invoiceTerms = 'Payment is due within 15 days of the invoice date.';
-    await page.getByLabel('Invoice terms').fill(invoiceTerms);
+    const invoices = page.locator('section.template-kind', { has: page.getByRole('heading', { name: 'Invoices' }) });
+    await Promise.all([
+      page.waitForURL(/\/settings\/templates\/[a-z0-9]+$/),
+      invoices.getByRole('link', { name: 'Standard' }).click(),
+    ]);
+    await page.getByLabel('Terms', { exact: true }).fill(invoiceTerms);
     await look('settings');
-    await Promise.all([page.waitForURL('**/settings'), page.getByRole('button', { name: 'Save settings' }).click()]);
-    await page.getByText('Settings saved.').waitFor();
+    await Promise.all([
+      page.waitForURL(/\/settings\/templates(\?|#|$)/),
+      page.getByRole('button', { name: 'Save template' }).click(),
+    ]);
+    await page.getByText('Template “Standard” saved.').waitFor();
     await page.goto('/jobs');
     await page.getByRole('link', { name: KITCHEN, exact: true }).click();
     await page.getByRole('link', { name: 'New document' }).first().click();

@@ -20,6 +20,8 @@ export interface FileView {
   side: string;
   createdAt: number;
   canRemove: boolean;
+  /** The requested file it fills (issue 20): "For W-9". */
+  slot?: string;
 }
 export interface EventView {
   id: string;
@@ -176,7 +178,9 @@ export function FileItem({ f, base, csrf, timeZone }: { f: FileView; base: strin
     }
     <div class="file-main">
       <a href=${`${base}/${f.id}`} download>${f.name}</a>
-      <div class="muted small">${fileSize(f.size)} · ${f.uploaderName} · ${dateTime(f.createdAt, timeZone)}</div>
+      <div class="muted small">
+        ${f.slot ? `For ${f.slot} · ` : ''}${fileSize(f.size)} · ${f.uploaderName} · ${dateTime(f.createdAt, timeZone)}
+      </div>
     </div>
     ${
       f.canRemove

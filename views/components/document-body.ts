@@ -1,44 +1,68 @@
 import { html } from '../html';
 import { calendarDate, money, percent, quantity } from '../format';
+import type { ShownLine, ShownSnapshot } from '../../src/documents/display';
+import { chosenSentence, lineMark, shownColumns } from '../line-marks';
 import type { DocumentSnapshot } from '../../src/documents/snapshot';
 
-// How a document reads on screen, for both sides: lines under group headings and the totals.
+// How a document reads on screen, for both sides: lines under group headings and the totals. A number
+// the recipient's display hides is absent from their snapshot: its cell stays empty, its column unheaded.
 
-export function LinesTable({ doc }: { doc: DocumentSnapshot }) {
-  const m = (c: number) => money(c, doc.currency);
+export function LinesTable({ doc }: { doc: ShownSnapshot }) {
+  const m = (c: number | undefined) => (c === undefined ? '' : money(c, doc.currency));
   const bid = doc.amountColumn === 'bid';
   const amountLabel = doc.amountColumn === 'cost' ? 'Unit cost' : bid ? 'Your unit cost' : 'Unit price';
+  const shown = shownColumns(doc);
+  const cols = { quantity: shown.quantity, unitAmount: bid || shown.unitAmount, total: bid ? null : shown.total };
+  const span = 1 + (cols.quantity ? 2 : 0) + (cols.unitAmount ? 1 : 0);
+  const mark = (l: ShownLine) => {
+    const text = lineMark(doc, l);
+    return text ? html`<div class="small"><b>${text}</b></div>` : null;
+  };
   return html`<div class="table-wrap"><table class="data doc-lines">
     <thead><tr>
       <th scope="col">Item</th>
-      <th scope="col" class="num">Qty</th>
-      <th scope="col">Unit</th>
-      <th scope="col" class="num">${amountLabel}</th>
-      ${bid ? null : html`<th scope="col" class="num">Total</th>`}
+      ${cols.quantity ? html`<th scope="col" class="num">Qty</th><th scope="col">Unit</th>` : null}
+      ${cols.unitAmount ? html`<th scope="col" class="num">${amountLabel}</th>` : null}
+      ${cols.total ? html`<th scope="col" class="num">${cols.total}</th>` : null}
     </tr></thead>
     <tbody>${doc.lines.map((l) =>
       l.kind === 'group'
-        ? html`<tr class="group-row"><th scope="rowgroup" colspan=${bid ? 4 : 5}>${l.name}</th></tr>`
+        ? html`<tr class="group-row">
+            <th scope="rowgroup" colspan=${span}>${l.name}${mark(l)}</th>
+            ${cols.total ? html`<td class="num">${m(l.subtotal)}</td>` : null}
+          </tr>`
         : html`<tr>
             <td>
               <span class="item-name">${l.name}</span>
               ${l.taxable && !bid ? html` <span class="pill" title="Taxable">Tax</span>` : null}
+              ${mark(l)}
               ${l.description ? html`<div class="muted small pre">${l.description}</div>` : null}
             </td>
-            <td class="num">${quantity(l.quantity)}</td><td>${l.unit}</td>
+            ${
+              cols.quantity
+                ? html`<td class="num">${l.quantity === undefined ? '' : quantity(l.quantity)}</td><td>${l.unit}</td>`
+                : null
+            }
             ${
               bid
                 ? html`<td class="num"><span class="blank-cell"
                   ><span class="visually-hidden">To be filled in by the vendor</span></span
                 ></td>`
-                : html`<td class="num">${m(l.unitAmount)}</td><td class="num">${m(l.total)}</td>`
+                : html`${cols.unitAmount ? html`<td class="num">${m(l.unitAmount)}</td>` : null}
+                  ${cols.total ? html`<td class="num">${m(l.total)}</td>` : null}`
             }
           </tr>`,
     )}</tbody>
   </table></div>`;
 }
 
-export function TotalsTable({ doc }: { doc: DocumentSnapshot }) {
+/** Issue 20: a chosen snapshot says, by its totals, which options the customer chose. */
+export function ChosenOptions({ doc }: { doc: Pick<DocumentSnapshot, 'chosen'> }) {
+  const text = chosenSentence(doc);
+  return text ? html`<p>${text}</p>` : null;
+}
+
+export function TotalsTable({ doc }: { doc: ShownSnapshot }) {
   if (doc.amountColumn === 'bid') return null;
   const m = (c: number) => money(c, doc.currency);
   const t = doc.totals;
@@ -70,7 +94,7 @@ export function TotalsTable({ doc }: { doc: DocumentSnapshot }) {
 }
 
 /** A change order's contract arithmetic, as it stood when the change order was sent. */
-export function ContractSum({ doc }: { doc: DocumentSnapshot }) {
+export function ContractSum({ doc }: { doc: ShownSnapshot }) {
   const c = doc.contract;
   if (!c) return null;
   const m = (cents: number) => money(cents, doc.currency);
@@ -99,7 +123,7 @@ function dueDate(sent: string, now: string | null | undefined) {
  * Dates, job and the two parties. A document goes from the company to its recipient, except a
  * bill: the vendor's bill to the company, so it reads from the vendor's side.
  */
-export function DocumentFacts({ doc, deadline }: { doc: DocumentSnapshot; deadline?: string | null }) {
+export function DocumentFacts({ doc, deadline }: { doc: ShownSnapshot; deadline?: string | null }) {
   const recipient = [doc.preparedFor.contactName, doc.preparedFor.accountName].filter(Boolean).join(', ') || '—';
   const email = doc.preparedFor.email ? html`<br /><span class="muted">${doc.preparedFor.email}</span>` : null;
   const them = html`${recipient}${email}`;

@@ -75,7 +75,7 @@ export function DecisionsSection({
   bid: BidView | null;
 }) {
   const tz = ctx.org?.timeZone ?? 'UTC';
-  if (!decisions.length && !bid) return null;
+  if (!decisions.length && !bid && !deposit) return null; // an order approved offline still asks for its deposit
   const depositAmount = deposit ? money(deposit.amount, deposit.currency) : '';
   const offered = new Set<number>();
   return html`<section class="card stack" aria-labelledby="decision-h">

@@ -2,6 +2,7 @@ import { html, type Children } from '../html';
 import { Csrf, Field, FormSummary, PageHeader, Select, type FormState } from '../components/form';
 import { ContractSum, DocumentFacts, LinesTable, TotalsTable } from '../components/document-body';
 import { PageLinks } from '../components/pages';
+import { displaySentence } from '../line-marks';
 import { calendarDate, dateTime, money } from '../format';
 import { DashboardPage, type PageContext } from '../layout/page';
 import { jobNumber } from './jobs';
@@ -89,6 +90,7 @@ export function SentDocumentPage({
       <h2 id="doc-lines-h">${kind.label} ${doc.number}${rev}</h2>
       <${DocumentFacts} doc=${snapshot} deadline=${doc.deadline} />
       ${snapshot.description ? html`<div class="pre">${snapshot.description}</div>` : null}
+      ${displaySentence(snapshot.display) ? html`<p class="muted">${displaySentence(snapshot.display)}</p>` : null}
       <${LinesTable} doc=${snapshot} />
       <div class="totals-right"><${TotalsTable} doc=${snapshot} /></div>
       ${snapshot.contract ? html`<div class="totals-right"><${ContractSum} doc=${snapshot} /></div>` : null}

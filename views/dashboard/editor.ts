@@ -1,5 +1,6 @@
 import { html, type Children } from '../html';
 import { Checkbox, Csrf, Field, FormSummary, PageHeader, Select, type FormState } from '../components/form';
+import { DisplayFieldset } from '../components/display-fields';
 import { money, quantity } from '../format';
 import { DashboardPage, type PageContext } from '../layout/page';
 import { statusBadge } from './documents';
@@ -54,6 +55,7 @@ export function SelectItemsPage({
   selected,
   form,
   requestKey,
+  templates = [],
 }: {
   ctx: PageContext;
   job: { id: string; name: string; number: number };
@@ -66,6 +68,8 @@ export function SelectItemsPage({
   form: FormState;
   /** A one-time key: the form posted twice (a double click) makes one draft. */
   requestKey: string;
+  /** Issue 20: the kind's templates, the default first; chosen in a select unless the one there is the default. */
+  templates?: { id: string; name: string; isDefault: boolean }[];
 }) {
   const cur = ctx.org?.currency ?? 'USD';
   const showPrice = kind.amountColumn === 'price';
@@ -114,6 +118,15 @@ export function SelectItemsPage({
             )}
           </table></div>
           <${Field} form=${form} name="title" label="Title" required hint=${titleHint} class="title-field" />
+          ${
+            templates.length > 1 || (templates.length === 1 && !templates[0]!.isDefault) || form.errors.templateId
+              ? html`<${Select} form=${form} name="templateId" label="Template"
+                  options=${[
+                    ...templates.map((t) => ({ value: t.id, label: t.isDefault ? `${t.name} (default)` : t.name })),
+                    { value: '', label: 'None: the built-in terms' },
+                  ]} />`
+              : null
+          }
           <div class="form-actions">
             <button class="btn primary" type="submit">Create ${kindName}</button> <a class="btn"
               href=${jobHref}>Cancel</a>
@@ -135,6 +148,51 @@ export interface EditorLine {
   total: number | null;
 }
 
+/**
+ * Issue 20: a line's "Customer's choice" (Required, Optional, Alternate of a choose-one set, Preselected)
+ * and, on items, Allowance. `:has()` in dashboard.css shows the set name only for an alternate.
+ */
+function LineChoiceFields({ line, form }: { line: Pick<EditorLine, 'id' | 'kind' | 'name'>; form: FormState }) {
+  const { id, kind } = line;
+  const v = form.values;
+  const err = (name: string) =>
+    form.errors[name] ? html`<p class="error" id=${`e-${name}`}>${form.errors[name]}</p>` : null;
+  const invalid = (name: string) => (form.errors[name] ? 'true' : undefined);
+  const choice = v[`choice.${id}`] || 'required';
+  const options = [
+    ['required', 'Required'],
+    ['optional', 'Optional'],
+    ['alternate', 'Alternate (choose one)'],
+  ];
+  return html`<div class="line-choice">
+    <label class="small" for=${`f-choice.${id}`}>Customer’s choice</label>
+    <select id=${`f-choice.${id}`} name=${`choice.${id}`} aria-invalid=${invalid(`choice.${id}`)}>
+      ${options.map(([value, label]) => html`<option value=${value} selected=${choice === value}>${label}</option>`)}
+    </select>${err(`choice.${id}`)}
+    <span class="choice-set">
+      <label class="small" for=${`f-choiceSet.${id}`}>Choose-one set</label>
+      <input id=${`f-choiceSet.${id}`} name=${`choiceSet.${id}`} value=${v[`choiceSet.${id}`] ?? ''}
+        placeholder="e.g. Vanity" maxlength="60" aria-invalid=${invalid(`choiceSet.${id}`)} />
+    </span>${err(`choiceSet.${id}`)}
+    <label class="small choice-pre"><input type="checkbox" name=${`preselected.${id}`}
+      checked=${v[`preselected.${id}`] === 'on'} aria-invalid=${invalid(`preselected.${id}`)} /> Preselected</label>
+    ${err(`preselected.${id}`)}
+    ${
+      kind === 'item'
+        ? html`<label class="small"><input type="checkbox" name=${`allowance.${id}`}
+            checked=${v[`allowance.${id}`] === 'on'} /> Allowance</label>`
+        : null
+    }
+  </div>`;
+}
+
+/** What the choice fields mean, once above the lines of a customer order. */
+const CHOICES_HINT =
+  'Customer’s choice: an Optional line or group is added only if the customer ticks it (Preselected: ticked ' +
+  'to start with). Alternates with the same set name are one “choose one” (Preselected: the one they start ' +
+  'from). Totals count the required and preselected lines. An Allowance is an amount for something ' +
+  'selected later, such as tile.';
+
 export interface EditorProps {
   ctx: PageContext;
   doc: { id: string; number: string; status: string; statusLabel: string; version: number };
@@ -150,6 +208,8 @@ export interface EditorProps {
   revisionOf?: number | null;
   /** The "Accept online payment" switch, for kinds that take online payment: whether Stripe is connected. */
   onlinePayment?: { connected: boolean } | null;
+  /** Issue 20: whether its lines may be optional, alternates or allowances (kinds.ts `offersChoices`). */
+  choices?: boolean;
 }
 
 export function DraftEditorPage({
@@ -166,6 +226,7 @@ export function DraftEditorPage({
   below,
   revisionOf,
   onlinePayment,
+  choices = false,
 }: EditorProps) {
   const cur = ctx.org?.currency ?? 'USD';
   const v = form.values;
@@ -277,6 +338,7 @@ export function DraftEditorPage({
       </section>
       <section class="card stack" aria-labelledby="lines-h">
         <h2 id="lines-h">Lines</h2>
+        ${choices ? html`<p class="muted small">${CHOICES_HINT}</p>` : null}
         <div class="table-wrap"><table class="data editor-lines">
           <thead><tr>
             <th scope="col">Item and description</th><th scope="col" class="num">Qty</th><th scope="col">Unit</th>
@@ -295,6 +357,7 @@ export function DraftEditorPage({
                 <input type="hidden" name="line" value=${l.id} />
                 ${cell(`name.${l.id}`, l.kind === 'group' ? 'Group heading' : 'Line name')}
                 ${l.kind === 'item' ? cell(`description.${l.id}`, 'Description', { textarea: true }) : null}
+                ${choices ? html`<${LineChoiceFields} line=${l} form=${form} />` : null}
               </td>
               ${
                 l.kind === 'item'
@@ -351,6 +414,16 @@ export function DraftEditorPage({
               </div>`
         }
       </section>
+      ${
+        v.displayMode === undefined
+          ? null
+          : html`<section class="card stack" aria-labelledby="display-h">
+              <h2 id="display-h">What the customer sees</h2>
+              <p class="muted">Hidden numbers still make up the totals, which the customer always sees.
+                Optional items, alternates and allowances always show their own amount.</p>
+              <${DisplayFieldset} form=${form} legend="How the lines are shown" />
+            </section>`
+      }
       <section class="card stack" aria-labelledby="terms-h">
         <h2 id="terms-h">Terms and footer</h2>
         <${Field} form=${form} name="terms" label="Terms" type="textarea" />

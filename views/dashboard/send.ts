@@ -4,6 +4,7 @@ import { money } from '../format';
 import { DashboardPage, type PageContext } from '../layout/page';
 import type { DocumentSnapshot } from '../../src/documents/snapshot';
 import { PlanFields } from './settings-reminders';
+import { AskForFiles, type AskForFilesProps } from './requested-files';
 
 const CODE_HINT =
   'Each signer gets a 6-digit code by email and enters it to sign: a forwarded link alone is not enough.';
@@ -22,6 +23,7 @@ export function SendPage({
   people = [],
   signersAllowed = false,
   emailCodeAllowed = false,
+  askFiles,
 }: {
   ctx: PageContext;
   docId: string;
@@ -42,6 +44,8 @@ export function SendPage({
   signersAllowed?: boolean;
   /** Issue 18: a document the recipient signs or approves can ask for a code emailed to them first. */
   emailCodeAllowed?: boolean;
+  /** Issue 20: the files to ask of the recipient (the form comes from `form`). */
+  askFiles?: Omit<AskForFilesProps, 'form'>;
 }) {
   const who = side === 'customer' ? 'Customer' : 'Vendor';
   const previewPdf = html`<a class="btn" href=${`/documents/${docId}.pdf`}>Preview PDF</a>`;
@@ -75,6 +79,7 @@ export function SendPage({
           signersAllowed=${signersAllowed}
           label=${snapshot.typeLabel.toLowerCase()}
         />
+        ${askFiles ? html`<${AskForFiles} form=${form} ...${askFiles} />` : null}
         <${Field} form=${form} name="message" label="Personal message (optional)" type="textarea" />
         <${RemindersChoice} form=${form} company=${companyReminders} fields=${planFields} />
         ${

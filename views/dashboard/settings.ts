@@ -7,14 +7,11 @@ export function SettingsPage({
   form,
   logoForm,
   hasLogo,
-  termsGroups,
 }: {
   ctx: PageContext;
   form: FormState;
   logoForm: FormState;
   hasLogo: boolean;
-  /** The default terms' fields (`terms.<kind key>`), grouped: customer documents, vendor documents. */
-  termsGroups: { label: string; kinds: { key: string; label: string }[] }[];
 }) {
   return html`<${DashboardPage} ctx=${ctx} title="Settings">
     <${PageHeader}
@@ -23,7 +20,11 @@ export function SettingsPage({
     ><a class="btn" href="/settings/account">Your account</a> <a class="btn" href="/settings/team">Team</a>${' '}<a
         class="btn"
         href="/settings/payments"
-        >Payments</a>${' '}<a class="btn" href="/settings/reminders">Reminders</a><//>
+        >Payments</a>${' '}<a class="btn" href="/settings/reminders">Reminders</a>${' '}<a
+        class="btn"
+        href="/settings/templates"
+        >Templates</a
+      ><//>
     <${FormSummary} form=${form} />
     <form method="post" action="/settings" class="card stack" novalidate>
       <${Csrf} token=${ctx.csrf} />
@@ -46,18 +47,10 @@ export function SettingsPage({
         <${Field} form=${form} name="portalLinkDays" label="Portal links last (days)" inputmode="numeric" />
       </div>
       <h2>Documents</h2>
-      <p class="muted">A new draft starts with its type’s terms; you can still change them on the draft.</p>
-      ${termsGroups.map(
-        (g) => html`<fieldset class="terms-group">
-          <legend>Default terms: ${g.label.toLowerCase()}</legend>
-          <div class="grid2">
-            ${g.kinds.map(
-              (k) =>
-                html`<${Field} form=${form} name=${`terms.${k.key}`} label=${`${k.label} terms`} type="textarea" />`,
-            )}
-          </div>
-        </fieldset>`,
-      )}
+      <p class="muted">
+        Each type’s terms, intro and what the recipient sees are in <a href="/settings/templates">Templates</a>; a new
+        draft starts from its type’s default template, and you can still change it on the draft.
+      </p>
       <${Field} form=${form} name="defaultFooter" label="Default footer" type="textarea" />
       <${Field}
         form=${form}

@@ -7,28 +7,52 @@ import type { LineChange, LineState, OtherChange, VersionChanges } from '../../s
 
 const MAX_SHOWN = 60;
 
+const added = (numbers: string) => (numbers.trim() ? `: ${numbers.trim()}` : '');
+const removed = (numbers: string) => (numbers.trim() ? ` (was ${numbers.trim()})` : '');
+
 function Line({ c, m, unitLabel }: { c: LineChange; m: (cents: number) => string; unitLabel: string | null }) {
-  const qty = (l: LineState) => `${quantity(l.quantity)} ${l.unit}`.trim();
-  const amount = (l: LineState) => (unitLabel ? ` × ${m(l.unitAmount)} = ${m(l.total)}` : '');
+  // Issue 20: a number the recipient's display hides is absent from both versions, so never written.
+  const qty = (l: LineState) => (l.quantity === undefined ? '' : `${quantity(l.quantity)} ${l.unit ?? ''}`.trim());
+  const amount = (l: LineState) => {
+    if (!unitLabel) return '';
+    const unit = l.unitAmount === undefined ? '' : ` × ${m(l.unitAmount)}`;
+    const total = l.total === undefined ? '' : ` = ${m(l.total)}`;
+    return l.quantity === undefined ? (l.total === undefined ? '' : ` ${m(l.total)}`) : `${unit}${total}`;
+  };
+  const was = (now: string, before: string) => (before ? `${now} (was ${before})` : now);
   if (c.kind === 'added')
-    return html`<li><b class="badge approved">Added</b> ${c.after.name}: ${qty(c.after)}${amount(c.after)}</li>`;
+    return html`<li><b class="badge approved">Added</b> ${c.after.name}${added(qty(c.after) + amount(c.after))}</li>`;
   if (c.kind === 'removed')
     return html`<li>
-      <b class="badge declined">Removed</b> ${c.before.name} (was ${qty(c.before)}${amount(c.before)})
+      <b class="badge declined">Removed</b> ${c.before.name}${removed(qty(c.before) + amount(c.before))}
     </li>`;
   const { before: b, after: a, fields } = c;
   const parts: string[] = [];
   if (fields.includes('name')) parts.push(`renamed from “${b.name}”`);
-  if (fields.includes('quantity') || fields.includes('unit')) parts.push(`quantity ${qty(a)} (was ${qty(b)})`);
-  if (unitLabel && fields.includes('unitAmount'))
-    parts.push(`${unitLabel} ${m(a.unitAmount)} (was ${m(b.unitAmount)})`);
-  if (unitLabel && fields.includes('total')) parts.push(`line total ${m(a.total)} (was ${m(b.total)})`);
+  const cents = (v: number | undefined) => (v === undefined ? '' : m(v));
+  if ((fields.includes('quantity') || fields.includes('unit')) && qty(a)) parts.push(was(`quantity ${qty(a)}`, qty(b)));
+  if (unitLabel && fields.includes('unitAmount') && a.unitAmount !== undefined)
+    parts.push(was(`${unitLabel} ${m(a.unitAmount)}`, cents(b.unitAmount)));
+  if (unitLabel && fields.includes('total') && a.total !== undefined)
+    parts.push(was(`line total ${m(a.total)}`, cents(b.total)));
   if (fields.includes('taxable')) parts.push(a.taxable ? 'now taxable' : 'no longer taxable');
+  if (fields.includes('choice') || (fields.includes('choiceSet') && a.choice === 'alternate')) parts.push(offered(a));
+  if (fields.includes('allowance')) parts.push(a.allowance ? 'now an allowance' : 'no longer an allowance');
+  if (fields.includes('preselected') && a.choice !== 'required')
+    parts.push(a.preselected ? 'now included by default' : 'now not included by default');
   if (fields.includes('group')) parts.push(`moved from ${b.group ?? 'the top'}`);
   if (fields.includes('description')) parts.push('description changed');
   if (!parts.length) return null;
   return html`<li><b class="badge submitted">Changed</b> ${a.name}: ${parts.join('; ')}</li>`;
 }
+
+/** Issue 20: "now optional", "now an option of Vanity", "now required". */
+const offered = (l: LineState) =>
+  l.choice === 'optional'
+    ? 'now optional'
+    : l.choice === 'alternate'
+      ? `now an option of ${l.choiceSet}`
+      : 'now required';
 
 const day = (iso: string | null) => (iso ? calendarDate(iso) : 'none');
 

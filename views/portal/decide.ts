@@ -33,6 +33,8 @@ export interface SignPanelProps {
   values?: Record<string, string>;
   /** Several signers (issue 17): "Dana Reyes and Sam Patel sign this estimate. Sam Patel signed on Dec 2." */
   signersNote?: string | null;
+  /** Issue 20: a required requested file is missing: this note (portal/requested-files.ts) instead of the form. */
+  filesFirst?: unknown;
   /** Issue 18: the document asks for a code emailed to the signer before they sign. */
   emailCode?: EmailCodeProps | null;
   /** The sign form's field its refusal is about (`code`: a wrong emailed code). */
@@ -132,7 +134,16 @@ export function SignPanel(p: SignPanelProps) {
   return html`<section class="card stack next-step" aria-labelledby="sign-h" id=${summary ? undefined : 'sign'}>
     <h2 id="sign-h">${p.requireSignature ? 'Review and sign' : `Review and ${p.verb.toLowerCase()}`}</h2>
     ${p.signersNote ? html`<p class="signers-note">${p.signersNote}</p>` : null}
-    <form method="post" action=${p.action} class="stack sign-form" data-sign-form data-method=${v.method ?? ''}>
+    ${p.filesFirst}
+    <form
+      hidden=${!!p.filesFirst}
+      method="post"
+      action=${p.action}
+      class="stack sign-form"
+      id="sign-form"
+      data-sign-form
+      data-method=${v.method ?? ''}
+    >
       <input type="hidden" name="_csrf" value=${p.csrf} />
       <input type="hidden" name="intent" value="sign" />
       <input type="hidden" name="versionHash" value=${p.versionHash} />

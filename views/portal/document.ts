@@ -1,9 +1,9 @@
 import { html, type Children } from '../html';
-import { ContractSum, DocumentFacts, LinesTable, TotalsTable } from '../components/document-body';
+import { ChosenOptions, ContractSum, DocumentFacts, LinesTable, TotalsTable } from '../components/document-body';
 import { calendarDate, fileSize, money } from '../format';
 import { PortalPage, type PortalContext } from '../layout/portal';
 import { HowToPay, Summary, type SummaryView } from './summary';
-import type { DocumentSnapshot } from '../../src/documents/snapshot';
+import type { RecipientSnapshot } from '../../src/documents/display';
 
 // The recipient's document page, in reading order: the summary (what, how much, by when, what to
 // do), what changed since last time, the document itself, then the decision (#decide), then the
@@ -18,7 +18,8 @@ export interface Attachment {
 export interface PortalDocumentProps {
   ctx: PortalContext;
   doc: { id: string };
-  snapshot: DocumentSnapshot;
+  /** Issue 20: the recipient's snapshot (documents/display.ts `recipientSnapshot`): hidden numbers are absent. */
+  snapshot: RecipientSnapshot;
   summary: SummaryView;
   changes?: Children; // what changed since the recipient last saw it (portal/changes.ts)
   lines?: Children; // a bid request's lines with their inputs, instead of the lines table
@@ -29,11 +30,12 @@ export interface PortalDocumentProps {
   attachments?: Attachment[]; // files the contractor shared on the document
   below?: Children; // conversation and files
   scripts?: string[];
+  styles?: string[]; // issue 20: /choices.css, on a document that offers choices only
 }
 
 const Size = ({ bytes }: { bytes: number }) => html`<span class="muted small">${fileSize(bytes)}</span>`;
 
-function Payments({ s, payments }: { s: DocumentSnapshot; payments: PortalDocumentProps['payments'] }) {
+function Payments({ s, payments }: { s: RecipientSnapshot; payments: PortalDocumentProps['payments'] }) {
   if (!payments.length) return html`<p class="muted">No payments recorded yet.</p>`;
   return html`<table class="data"><thead><tr><th>Date</th><th>Method</th><th class="num">Amount</th></tr></thead>
     <tbody>${payments.map(
@@ -57,7 +59,8 @@ export function PortalDocumentPage(p: PortalDocumentProps) {
   const bar = step
     ? html`<div data-region="bar" class="decide-bar"><a class="btn primary big" href="#decide">${step}</a></div>`
     : html`<div data-region="bar" hidden></div>`;
-  return html`<${PortalPage} ctx=${p.ctx} title=${`${s.typeLabel} ${s.number}`} scripts=${p.scripts}>
+  return html`<${PortalPage} ctx=${p.ctx} title=${`${s.typeLabel} ${s.number}`} scripts=${p.scripts}
+    styles=${p.styles}>
     <p class="crumbs"><a href="/portal">Your documents</a></p>
     <${Summary} s=${s} view=${p.summary} paymentInstructions=${p.paymentInstructions} />
     ${p.changes}
@@ -66,6 +69,7 @@ export function PortalDocumentPage(p: PortalDocumentProps) {
       ${s.description ? html`<div class="pre">${s.description}</div>` : null}
       ${p.lines ?? html`<${LinesTable} doc=${s} />`}
       <div class="totals-right"><${TotalsTable} doc=${s} /></div>
+      <${ChosenOptions} doc=${s} />
       ${s.contract ? html`<div class="totals-right"><${ContractSum} doc=${s} /></div>` : null}
       ${s.terms ? html`<section><h2 class="h3">Terms</h2><div class="pre small">${s.terms}</div></section>` : null}
       ${s.footer ? html`<p class="muted small pre">${s.footer}</p>` : null}
