@@ -90,6 +90,9 @@ export function activityInsert(db: Db, e: ActivityEvent) {
   });
 }
 
-export function contractorActor(user: { id: string; name: string }): Actor {
-  return { side: 'contractor', userId: user.id, name: user.name };
+export function contractorActor(
+  user: { id: string; name: string },
+  from: { ip: string; userAgent: string } | null = null,
+): Actor & { side: 'contractor'; userId: string } {
+  return { side: 'contractor', userId: user.id, name: user.name, ...from };
 }

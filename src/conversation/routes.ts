@@ -5,7 +5,7 @@ import { Conflict, DomainError, STATUS_OF } from '../errors';
 import { readCappedBody, type BodyCap } from '../http/body';
 import type { AppContext, AppEnv } from '../http/context';
 import { notFound } from '../http/errors';
-import { clientIp } from '../http/rate-limit';
+import { requestFrom } from '../http/rate-limit';
 import { setFormFlash } from '../http/flash';
 import { cleanText, readForm } from '../http/validate';
 import { portalViewer } from '../portal/session';
@@ -86,8 +86,7 @@ async function target(c: AppContext, side: Side): Promise<Target> {
       side: 'recipient',
       contactId: viewer.contactId,
       name: viewer.name,
-      ip: clientIp(c.req),
-      userAgent: c.req.header('User-Agent') ?? '',
+      ...requestFrom(c.req),
     },
     audience: `recipient:${viewer.contactId}`,
     sideLabel: sideLabelOf('recipient', viewer.org.name, role),

@@ -83,7 +83,7 @@ export function contractor(c: AppContext): { actor: ContractorActor; scope: Scop
   const { user, org } = currentUser(c);
   // The address is kept on each activity row it writes: the certificate names where a version was sent from.
   const ip = clientIp(c.req) || null;
-  const actor = { ...contractorActor(user), side: 'contractor' as const, userId: user.id, ip };
+  const actor = { ...contractorActor(user), ip };
   return { actor, scope: { orgId: org.id, timeZone: org.timeZone, origin: c.env.APP_ORIGIN } };
 }
 

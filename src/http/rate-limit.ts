@@ -27,3 +27,8 @@ export function clientIp(req: { header(name: string): string | undefined; raw: R
   const ip = req.header('CF-Connecting-IP')?.trim() ?? '';
   return /^[0-9A-Fa-f:.]{2,45}$/.test(ip) ? ip : '';
 }
+
+/** Where a request came from, as a signature, a consent or an offline record keeps it: its address and browser. */
+export function requestFrom(req: { header(name: string): string | undefined; raw: Request }) {
+  return { ip: clientIp(req), userAgent: (req.header('User-Agent') ?? '').slice(0, 500) };
+}

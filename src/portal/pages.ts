@@ -26,7 +26,7 @@ import type { AppContext } from '../http/context';
 import { randomToken } from '../http/crypto';
 import { notFound } from '../http/errors';
 import { takeFlash, takeFormFlash } from '../http/flash';
-import { clientIp } from '../http/rate-limit';
+import { requestFrom } from '../http/rate-limit';
 import { render } from '../http/render';
 import { payable, type Payable } from '../payments/queries';
 import { needsConsent } from '../signing/actions';
@@ -226,8 +226,7 @@ export async function showPortalDocument(c: AppContext, documentId: string, erro
       status: d.status,
       contactId: viewer.contactId,
       name: viewer.name,
-      ip: clientIp(c.req),
-      userAgent: c.req.header('User-Agent') ?? '',
+      ...requestFrom(c.req),
       version: found.version.version,
     };
     c.executionCtx.waitUntil(recordView(c.env, view).catch((err) => console.error('view log', err)));

@@ -7,7 +7,7 @@ import { Refused } from '../errors';
 import { readCappedBody } from '../http/body';
 import type { AppContext, AppEnv } from '../http/context';
 import { redirectWith } from '../http/render';
-import { clientIp } from '../http/rate-limit';
+import { requestFrom } from '../http/rate-limit';
 import { FormCheck } from '../http/validate';
 import { offlineMethods } from '../db/schema';
 import { recordOfflineApproval } from './offline';
@@ -48,13 +48,7 @@ async function offlineApprovalForm(c: AppContext) {
   const note = f.text('note', { label: 'The note', max: 2000, multiline: true });
   if (!f.ok || !method || !approvedOn) return again(f.errors);
   const posted = [body.scan].flat().find((v): v is File => v instanceof File) ?? null;
-  const actor: ContractorActor = {
-    ...contractorActor(user),
-    side: 'contractor',
-    userId: user.id,
-    ip: clientIp(c.req),
-    userAgent: c.req.header('User-Agent') ?? '',
-  };
+  const actor: ContractorActor = contractorActor(user, requestFrom(c.req));
   const input = {
     orgId: org.id,
     documentId,

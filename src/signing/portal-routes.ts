@@ -8,7 +8,7 @@ import { pdfResponse } from '../documents/pdf';
 import { DomainError, STATUS_OF } from '../errors';
 import type { AppContext, AppEnv } from '../http/context';
 import { notFound } from '../http/errors';
-import { clientIp } from '../http/rate-limit';
+import { requestFrom } from '../http/rate-limit';
 import { setFormFlash } from '../http/flash';
 import { redirectWith, render } from '../http/render';
 import { cleanText, FormCheck, readForm, readFormLists } from '../http/validate';
@@ -48,8 +48,7 @@ async function recipient(c: AppContext) {
     side: 'recipient',
     contactId: viewer.contactId,
     name: viewer.name,
-    ip: clientIp(c.req),
-    userAgent: c.req.header('User-Agent') ?? '',
+    ...requestFrom(c.req),
   };
   const room = {
     orgId: viewer.orgId,

@@ -13,7 +13,7 @@ import { Conflict, Refused } from '../errors';
 import { readCappedBody, type BodyCap } from '../http/body';
 import type { AppEnv } from '../http/context';
 import { notFound } from '../http/errors';
-import { clientIp, hitRateLimit } from '../http/rate-limit';
+import { clientIp, hitRateLimit, requestFrom } from '../http/rate-limit';
 import { pageContext, redirectWith, render } from '../http/render';
 import { acceptBid } from './actions';
 import { countersign, NAME_NEEDED } from './countersign';
@@ -78,13 +78,7 @@ async function countersignForm(c: AppContext) {
     if (!read.ok) return again({ signature: read.error });
     image = read.bytes;
   }
-  const actor: ContractorActor = {
-    ...contractorActor(user),
-    side: 'contractor',
-    userId: user.id,
-    ip: clientIp(c.req),
-    userAgent: c.req.header('User-Agent') ?? '',
-  };
+  const actor: ContractorActor = contractorActor(user, requestFrom(c.req));
   const input = {
     orgId: org.id,
     documentId: c.req.param('id') ?? '',
@@ -180,7 +174,7 @@ export const signingRoutes = new Hono<AppEnv>()
       if (who.signed) throw new Conflict(`${who.name} has signed; revise the document to change who signs.`);
       return render(c, html`<${ConfirmPage} ctx=${pageContext(c)} confirm=${removeQuestion(who)} />`);
     }
-    const actor = { ...contractorActor(user), side: 'contractor' as const, userId: user.id };
+    const actor = contractorActor(user);
     const input = { orgId: org.id, documentId, contactId, timeZone: org.timeZone, origin: c.env.APP_ORIGIN };
     const done = await removeRecipient(c.env, c.get('db'), actor, input, (p) => c.executionCtx.waitUntil(p));
     const notice = done.removed ? `${done.name} was removed from this document.` : `${done.name} was already removed.`;
