@@ -18,6 +18,26 @@ const stripeWithoutSourcemaps = {
   },
 };
 
+/**
+ * The PDF Worker's fonts are Data modules in wrangler (src/pdf/wrangler.toml `rules`: an ArrayBuffer at
+ * import); vite would make them asset URLs, so here they are loaded as a module exporting the same bytes.
+ */
+const fontsAsData = {
+  name: 'fonts-as-data',
+  enforce: 'pre' as const,
+  async load(id: string) {
+    if (!/\.(ttf|woff)$/.test(id)) return null;
+    const base64 = (await readFile(id)).toString('base64');
+    return {
+      code: `const s = atob(${JSON.stringify(base64)});
+const bytes = new Uint8Array(s.length);
+for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
+export default bytes.buffer;`,
+      map: null,
+    };
+  },
+};
+
 const fixture = (name: string) => readFileSync(path.join(__dirname, 'test/fixtures', name), 'utf8');
 
 export default defineConfig(async () => {
@@ -31,6 +51,7 @@ export default defineConfig(async () => {
         {
           plugins: [
             stripeWithoutSourcemaps,
+            fontsAsData,
             cloudflareTest({
               // The page Worker and the PDF Worker's PdfService in one entry (test/worker.ts).
               main: './test/worker.ts',

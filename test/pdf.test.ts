@@ -2,7 +2,8 @@ import { env } from 'cloudflare:workers';
 import { PDFDocument, PDFName, PDFRawStream } from 'pdf-lib';
 import { extractText, getDocumentProxy } from 'unpdf';
 import { describe, expect, it } from 'vitest';
-import { loadPdfAssets } from '../src/pdf/assets';
+import { loadPdfLogo } from '../src/pdf/assets';
+import { FONTS, withFonts } from '../src/pdf/fonts';
 import { renderDocumentPdf } from '../src/pdf/render';
 import { money } from '../views/format';
 import { makeSnapshot, NON_LATIN, snapshotLines } from './pdf-snapshot';
@@ -31,11 +32,12 @@ async function sha256(bytes: Uint8Array<ArrayBuffer>) {
 }
 
 describe('document PDF', () => {
-  it('loads the fonts from the static assets once and keeps them', async () => {
-    const first = await loadPdfAssets(env, makeSnapshot());
-    const second = await loadPdfAssets(env, makeSnapshot());
+  it('holds its fonts in the PDF Worker, the same bytes for every render', async () => {
+    const first = withFonts(await loadPdfLogo(env, makeSnapshot().company));
+    const second = withFonts(null);
     expect(first.font.byteLength).toBeGreaterThan(100_000);
     expect(first.boldFont.byteLength).toBeGreaterThan(100_000);
+    expect(FONTS.script.byteLength).toBeGreaterThan(10_000);
     expect(second.font).toBe(first.font);
     expect(first.logo).toBeNull();
   });
@@ -54,7 +56,10 @@ describe('document PDF', () => {
       description: `Scope for ${NON_LATIN}.`,
     });
     const started = Date.now();
-    const { bytes, signatureBox } = await renderDocumentPdf(snapshot, await loadPdfAssets(env, snapshot));
+    const { bytes, signatureBox } = await renderDocumentPdf(
+      snapshot,
+      withFonts(await loadPdfLogo(env, snapshot.company)),
+    );
     console.log(`300-line estimate: ${bytes.byteLength} bytes in ${Date.now() - started} ms`);
 
     const pages = await pagesText(bytes);
@@ -123,7 +128,7 @@ describe('document PDF', () => {
 
   it('renders the same snapshot to the same bytes', async () => {
     const snapshot = makeSnapshot({ lines: snapshotLines(80) });
-    const assets = await loadPdfAssets(env, snapshot);
+    const assets = withFonts(await loadPdfLogo(env, snapshot.company));
     const a = await renderDocumentPdf(snapshot, assets);
     const b = await renderDocumentPdf(structuredClone(snapshot), assets);
     expect(await sha256(b.bytes)).toBe(await sha256(a.bytes));
@@ -145,7 +150,10 @@ describe('document PDF', () => {
       deposit: { kind: 'none', value: 0 },
       lines: snapshotLines(40, true),
     });
-    const { bytes, signatureBox } = await renderDocumentPdf(snapshot, await loadPdfAssets(env, snapshot));
+    const { bytes, signatureBox } = await renderDocumentPdf(
+      snapshot,
+      withFonts(await loadPdfLogo(env, snapshot.company)),
+    );
     const pages = await pagesText(bytes);
     const all = pages.join(' ');
     expect(signatureBox).toBeNull();
@@ -175,7 +183,7 @@ describe('document PDF', () => {
         { amount: 100_000, paidOn: '2026-03-20', method: 'ACH', reference: '' },
       ],
     });
-    const { bytes } = await renderDocumentPdf(snapshot, await loadPdfAssets(env, snapshot));
+    const { bytes } = await renderDocumentPdf(snapshot, withFonts(await loadPdfLogo(env, snapshot.company)));
     const all = (await pagesText(bytes)).join(' ');
     const t = snapshot.totals;
     for (const text of [
@@ -196,13 +204,13 @@ describe('document PDF', () => {
     const logoKey = 'org/test/logo/pdf-test';
     await env.FILES.put(logoKey, LOGO_PNG, { httpMetadata: { contentType: 'image/png' } });
     const snapshot = makeSnapshot({ company: { ...makeSnapshot().company, logoKey, logoContentType: 'image/png' } });
-    const assets = await loadPdfAssets(env, snapshot);
+    const assets = withFonts(await loadPdfLogo(env, snapshot.company));
     expect(assets.logo?.contentType).toBe('image/png');
     const { bytes } = await renderDocumentPdf(snapshot, assets);
     expect(await imageCount(bytes)).toBe(1);
 
     const missing = makeSnapshot({ company: { ...snapshot.company, logoKey: 'org/test/logo/gone' } });
-    const withoutLogo = await loadPdfAssets(env, missing);
+    const withoutLogo = withFonts(await loadPdfLogo(env, missing.company));
     expect(withoutLogo.logo).toBeNull();
     expect(await imageCount((await renderDocumentPdf(missing, withoutLogo)).bytes)).toBe(0);
   });
@@ -214,7 +222,7 @@ describe('document PDF', () => {
       lines,
       company: { ...makeSnapshot().company, name: '株式会社 Builders', brandColor: 'not-a-colour' },
     });
-    const assets = await loadPdfAssets(env, snapshot);
+    const assets = withFonts(null);
     const { bytes } = await renderDocumentPdf(snapshot, {
       ...assets,
       logo: { bytes: new Uint8Array([1, 2, 3]), contentType: 'image/png' },
@@ -238,7 +246,9 @@ describe('document PDF', () => {
       description: Array.from({ length: 900 }, (_, i) => `word${i}`).join(' ') + ' end-of-spec',
     };
     const snapshot = makeSnapshot({ lines, requireSignature: false });
-    const pages = await pagesText((await renderDocumentPdf(snapshot, await loadPdfAssets(env, snapshot))).bytes);
+    const pages = await pagesText(
+      (await renderDocumentPdf(snapshot, withFonts(await loadPdfLogo(env, snapshot.company)))).bytes,
+    );
     expect(pages.length).toBeGreaterThan(1);
     expect(pages.join(' ')).toContain('end-of-spec');
     pages.forEach((page, i) => expect(page).toContain(`Page ${i + 1} of ${pages.length}`));

@@ -10,7 +10,7 @@ import { parseDecimal } from '../src/http/validate';
 import { changesSince, versionChanges } from '../src/portal/changes';
 import { buildSignedPdf } from '../src/signing/certificate';
 import { finalizeSignature } from '../src/signing/finalize';
-import { loadPdfAssets, loadScriptFont } from '../src/pdf/assets';
+import { FONTS } from '../src/pdf/fonts';
 import { money } from '../views/format';
 import { Browser, db } from './helpers';
 import { companyWithBudget, createDocument, sendDocument } from './fixtures';
@@ -514,9 +514,6 @@ describe('the signature records the comparison it was shown', () => {
   });
 
   it('the certificate line is printed only when a comparison was shown', async () => {
-    const assets = await loadPdfAssets(env, {
-      company: { ...makeSnapshot().company },
-    } as never);
     const unsigned = await (await co.browser.get(`/documents/${await firstSentId()}.pdf`)).arrayBuffer();
     const base = {
       unsignedPdf: new Uint8Array(unsigned),
@@ -538,7 +535,7 @@ describe('the signature records the comparison it was shown', () => {
       },
       image: null,
       events: [],
-      fonts: { regular: assets.font, bold: assets.boldFont, script: await loadScriptFont(env) },
+      fonts: FONTS,
     };
     const textOf = async (input: typeof base & { comparedTo?: { version: number; sha256: string } | null }) => {
       const bytes = await buildSignedPdf(input);

@@ -7,7 +7,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { signatures } from '../src/db/schema';
 import type { Env } from '../src/env';
 import worker from '../src/index';
-import { loadPdfAssets } from '../src/pdf/assets';
+import { withFonts } from '../src/pdf/fonts';
 import { renderDocumentPdf } from '../src/pdf/render';
 import { readSeal, sealPdf, TIMESTAMP_ROOM, verifySeal } from '../src/signing/seal';
 import { readTimestampToken, timestampAuthorityFromEnv, verifyTimestampToken } from '../src/signing/timestamp';
@@ -32,7 +32,7 @@ const hex = (bytes: ArrayBuffer | Uint8Array) =>
 let unsealed: Uint8Array<ArrayBuffer>;
 beforeAll(async () => {
   const snapshot = makeSnapshot();
-  unsealed = (await renderDocumentPdf(snapshot, await loadPdfAssets(env, snapshot))).bytes;
+  unsealed = (await renderDocumentPdf(snapshot, withFonts(null))).bytes;
 });
 afterEach(() => vi.restoreAllMocks());
 

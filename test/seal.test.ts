@@ -3,7 +3,7 @@ import { env } from 'cloudflare:workers';
 import { PDFDocument, PDFDict, PDFHexString, PDFName, PDFString } from 'pdf-lib';
 import * as pkijs from 'pkijs';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { loadPdfAssets } from '../src/pdf/assets';
+import { withFonts } from '../src/pdf/fonts';
 import { renderDocumentPdf } from '../src/pdf/render';
 import { fromHex } from '../src/signing/der';
 import { readSeal, type SealSigner, sealPdf, sealSignerFromEnv, verifySeal } from '../src/signing/seal';
@@ -36,7 +36,7 @@ const pemBody = (pem: string) => Uint8Array.from(atob(pem.replace(/-----[^-]+---
 
 async function documentPdf() {
   const snapshot = makeSnapshot();
-  return (await renderDocumentPdf(snapshot, await loadPdfAssets(env, snapshot))).bytes;
+  return (await renderDocumentPdf(snapshot, withFonts(null))).bytes;
 }
 
 async function sealedDocument() {

@@ -1,16 +1,16 @@
 import type { Env } from '../env';
-import { loadPdfAssets } from '../pdf/assets';
+import { loadPdfLogo } from '../pdf/assets';
 import type { RenderedPdf } from '../pdf/render';
 import { recipientSnapshot, type ShownSnapshot } from './display';
 import type { DocumentSnapshot } from './snapshot';
 
 /**
- * Rendered by the PDF Worker (env.PDF): the fonts and the logo are read here and travel in the call.
+ * Rendered by the PDF Worker (env.PDF), which holds the fonts: the snapshot and the logo travel in the call.
  * Every document PDF is a recipient's, so only the recipient's snapshot crosses (issue 20).
  */
 export async function renderSnapshotPdf(env: Env, snapshot: ShownSnapshot): Promise<RenderedPdf> {
   const shown = recipientSnapshot(snapshot);
-  return (await env.PDF.renderDocument(shown, await loadPdfAssets(env, shown))) as RenderedPdf;
+  return (await env.PDF.renderDocument(shown, await loadPdfLogo(env, shown.company))) as RenderedPdf;
 }
 
 export function pdfFileName(snapshot: Pick<DocumentSnapshot, 'number' | 'version'>): string {

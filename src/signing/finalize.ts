@@ -18,7 +18,6 @@ import { linkStillGiven } from '../portal/queries';
 import { brandOf } from '../mail/documents';
 import { queueMail, type OutgoingMail } from '../mail/outbox';
 import { documentRoom, throughRoom, type RoomContext, type RoomWrite } from '../rooms/client';
-import { loadPdfAssets, loadScriptFont } from '../pdf/assets';
 import { parseSignatureBoxes, type SignatureBox } from '../pdf/boxes';
 import { readyToSeal, recipientsStatement, type Recipient } from '../documents/recipients';
 import type { CertificateFacts } from './certificate';
@@ -147,22 +146,7 @@ export async function finalizeSignature(
         return image ? new Uint8Array(await image.arrayBuffer()) : null;
       }),
     );
-    const snapshotCompany = {
-      company: {
-        name: row.org.name,
-        address: row.org.address,
-        phone: row.org.phone,
-        email: row.org.email,
-        brandColor: row.org.brandColor,
-        logoKey: null,
-        logoContentType: null,
-      },
-    };
-    const [assets, script, timeline] = await Promise.all([
-      loadPdfAssets(env, snapshotCompany),
-      loadScriptFont(env),
-      versionTimeline(db, orgId, row.document.id, row.version.sentAt ?? 0),
-    ]);
+    const timeline = await versionTimeline(db, orgId, row.document.id, row.version.sentAt ?? 0);
     const kind = kindOf(row.document.type, row.document.subtype);
     const label = `${kind?.label ?? 'Document'} ${row.document.number}`;
     const lastAt = Math.max(...ordered.map((r) => r.signedAt));
@@ -231,7 +215,6 @@ export async function finalizeSignature(
       events,
       facts,
       ...(chosen?.options ? { options: chosen.options } : {}),
-      fonts: { regular: assets.font, bold: assets.boldFont, script },
     });
     const names = ordered.map((r) => r.signerName);
     const sealed = await sealWith(

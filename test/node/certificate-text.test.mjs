@@ -16,8 +16,8 @@ const root = path.resolve(import.meta.dirname, '../..');
 const { buildSignedPdf } = await import(process.env.CERTIFICATE_MODULE ?? '../../src/signing/certificate');
 const read = (file) => new Uint8Array(readFileSync(path.join(root, file)));
 const fonts = {
-  regular: read('public/fonts/NotoSans-Regular.ttf'),
-  bold: read('public/fonts/NotoSans-Bold.ttf'),
+  regular: read('src/pdf/fonts/NotoSans-Regular.ttf'),
+  bold: read('src/pdf/fonts/NotoSans-Bold.ttf'),
   script: read('public/fonts/DancingScript-Regular.woff'),
 };
 const hasPoppler = !spawnSync('pdftoppm', ['-v']).error;

@@ -33,8 +33,8 @@ function pdfsig(bytes, name) {
 async function sealedDocument(key, certificate, extra = {}) {
   const snapshot = makeSnapshot();
   const { bytes } = await renderDocumentPdf(snapshot, {
-    font: read('public/fonts/NotoSans-Regular.ttf'),
-    boldFont: read('public/fonts/NotoSans-Bold.ttf'),
+    font: read('src/pdf/fonts/NotoSans-Regular.ttf'),
+    boldFont: read('src/pdf/fonts/NotoSans-Bold.ttf'),
     logo: null,
   });
   return sealPdf(bytes, {

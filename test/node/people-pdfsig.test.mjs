@@ -45,8 +45,8 @@ describe.skipIf(!hasPoppler && !process.env.CI)('a version signed by two and cou
   it('seals one PDF whose signature pdfsig calls valid over the whole document, listing all three', async () => {
     const snapshot = makeSnapshot({ signers: [{ name: 'Dana Reyes' }, { name: 'Sam Patel' }], countersign: true });
     const { bytes, signatureBoxes } = await renderDocumentPdf(snapshot, {
-      font: read('public/fonts/NotoSans-Regular.ttf'),
-      boldFont: read('public/fonts/NotoSans-Bold.ttf'),
+      font: read('src/pdf/fonts/NotoSans-Regular.ttf'),
+      boldFont: read('src/pdf/fonts/NotoSans-Bold.ttf'),
       logo: null,
     });
     expect(signatureBoxes.map((b) => !!b.countersign)).toEqual([false, false, true]);
@@ -68,8 +68,8 @@ describe.skipIf(!hasPoppler && !process.env.CI)('a version signed by two and cou
       ],
       events: [],
       fonts: {
-        regular: read('public/fonts/NotoSans-Regular.ttf'),
-        bold: read('public/fonts/NotoSans-Bold.ttf'),
+        regular: read('src/pdf/fonts/NotoSans-Regular.ttf'),
+        bold: read('src/pdf/fonts/NotoSans-Bold.ttf'),
         script: read('public/fonts/DancingScript-Regular.woff'),
       },
     });
