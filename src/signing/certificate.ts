@@ -1,5 +1,5 @@
-import fontkit from '@pdf-lib/fontkit';
 import { oneAtATime } from '../pdf/exclusive';
+import { keptFontkit } from '../pdf/kept-fontkit';
 import { PDFDocument, rgb, type PDFFont, type PDFImage, type PDFPage } from 'pdf-lib';
 import { dateTime } from '../../views/format';
 import { drawQr } from '../pdf/qr';
@@ -173,9 +173,11 @@ const utc = (ms: number) => `${new Date(ms).toISOString().replace('T', ' ').slic
 const methodLabel = (method: CertificateSigner['method']) =>
   method === 'drawn' ? 'drawn signature' : method === 'typed' ? 'typed signature' : 'typed name';
 
+const certificateFontkit = keptFontkit();
+
 async function buildNow(input: CertificateInput): Promise<Uint8Array> {
   const doc = await PDFDocument.load(input.unsignedPdf, { updateMetadata: false });
-  doc.registerFontkit(fontkit);
+  doc.registerFontkit(certificateFontkit);
   const regular = await doc.embedFont(input.fonts.regular, { subset: true });
   const bold = await doc.embedFont(input.fonts.bold, { subset: true });
   const script = await doc.embedFont(input.fonts.script, { subset: true });

@@ -1,0 +1,24 @@
+import fontkit from '@pdf-lib/fontkit';
+
+type Font = ReturnType<typeof fontkit.create>;
+
+/**
+ * fontkit for pdf-lib's `registerFontkit`, parsing each font's bytes once per isolate: the PDF Worker's
+ * fonts are the same bytes for every render (./fonts), and a fresh parse decoded the character map,
+ * metrics and glyph index again for each PDF. Renders run one at a time (./exclusive), so a font's
+ * shared read position is never used by two at once. `prepare` adapts a font once, when first parsed.
+ */
+export function keptFontkit(prepare: (font: Font) => Font = (font) => font): typeof fontkit {
+  const parsed = new WeakMap<Uint8Array, Font>();
+  return {
+    create(bytes: Uint8Array, postscriptName?: string) {
+      if (postscriptName) return prepare(fontkit.create(bytes, postscriptName));
+      let font = parsed.get(bytes);
+      if (!font) {
+        font = prepare(fontkit.create(bytes));
+        parsed.set(bytes, font);
+      }
+      return font;
+    },
+  };
+}
