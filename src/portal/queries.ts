@@ -312,8 +312,10 @@ export const portalListValues = (before?: PortalListCursor, now = Date.now()) =>
 
 // Every document sent to the account (or to it on one job), one page at a time (what waits on them
 // first, then newest sent first, keyed by a (waits, sent at, id) cursor, never OFFSET), with its sent
-// version's header and what is paid; the other statements read only the page's documents. The viewer
-// comes from the session in SQL: these run in the session's batch.
+// version's header, what is paid and processing, its decisions and its recipients: one statement, so
+// the account's documents are read and sorted once per page (each follow-up is an indexed lookup per
+// document on the page, its rows as JSON, in the listed document's org: the viewer's, by the visibility rule).
+// The viewer comes from the session in SQL: it runs in the session's batch.
 function listStatements(db: Db, jobId?: Param) {
   const viewer = portalSessionViewer();
   const visible = (d: typeof documents) =>
@@ -321,6 +323,7 @@ function listStatements(db: Db, jobId?: Param) {
   const order = (d: typeof documents) => [desc(waitsSql(d)), desc(d.sentAt), desc(d.id)];
   const after = (d: typeof documents) =>
     sql`(${waitsSql(d)}, ${d.sentAt}, ${d.id}) < (${sql.placeholder('listWaits')}, ${sql.placeholder('listAt')}, ${sql.placeholder('listId')})`;
+  // The page's ids, sorted once; the columns below (the subqueries) are worked out for those rows only.
   const listed = alias(documents, 'listed');
   const onPage = inArray(
     documents.id,
@@ -331,7 +334,23 @@ function listStatements(db: Db, jobId?: Param) {
       .orderBy(...order(listed as never))
       .limit(PORTAL_LIST_PAGE + 1),
   );
-  const where = and(visible(documents), onPage);
+  const paid = sql<number>`(SELECT coalesce(sum(lp.amount), 0) FROM payments lp
+    WHERE lp.org_id = ${documents.orgId} AND lp.document_id = ${documents.id})`;
+  // Bank payments still processing: not money yet, but not payable again (payments/queries.ts `payable`).
+  const processing = sql<number>`(SELECT coalesce(sum(lo.amount), 0) FROM online_payments lo
+    WHERE lo.org_id = ${documents.orgId} AND lo.document_id = ${documents.id} AND lo.status = 'processing')`;
+  // The decisions on the sent version, newest first, for the recipient's status words ("Signed by you on …").
+  const decided = sql<string>`(SELECT json_group_array(json_object('outcome', ls.outcome,
+      'signerName', ls.signer_name, 'signedAt', ls.signed_at, 'contactId', ls.contact_id))
+    FROM (SELECT s.outcome, s.signer_name, s.signed_at, s.contact_id FROM signatures s
+      JOIN document_versions sv ON sv.id = s.version_id AND sv.version = ${documents.sentVersion}
+      WHERE s.org_id = ${documents.orgId} AND s.document_id = ${documents.id} ORDER BY s.signed_at DESC) ls)`;
+  // Who it is sent to (issue 17): the viewer's place among its signers and copies, for the status words.
+  const people = sql<string>`(SELECT json_group_array(json_object('contactId', lr.contact_id, 'role', lr.role,
+      'position', lr.position, 'name', lr.name))
+    FROM (SELECT r.contact_id, r.role, r.position, rc.name FROM document_recipients r
+      JOIN contacts rc ON rc.id = r.contact_id
+      WHERE r.org_id = ${documents.orgId} AND r.document_id = ${documents.id} ORDER BY r.position) lr)`;
   return prepareEach([
     db
       .select(
@@ -356,59 +375,18 @@ function listStatements(db: Db, jobId?: Param) {
           waits: waitsSql(documents).mapWith(Number),
           // Issue 20: the date of an approval the contractor recorded as made offline, for "Marked approved".
           offlineOn: offlineApprovedOn(viewer.orgId),
+          paid: paid.mapWith(Number),
+          processing: processing.mapWith(Number),
+          decided,
+          people,
         }),
       )
       .from(documents)
       .innerJoin(jobs, and(eq(jobs.id, documents.jobId), eq(jobs.orgId, viewer.orgId)))
       .innerJoin(documentVersions, sentVersionJoin(viewer.orgId))
       .innerJoin(orgs, eq(orgs.id, documents.orgId))
-      .where(and(visible(documents), after(documents)))
-      .orderBy(...order(documents))
-      .limit(PORTAL_LIST_PAGE + 1),
-    db
-      .select({ documentId: payments.documentId, amount: sql<number>`sum(${payments.amount})` })
-      .from(payments)
-      .innerJoin(documents, eq(documents.id, payments.documentId))
-      .where(and(eq(payments.orgId, viewer.orgId), where))
-      .groupBy(payments.documentId),
-    // The decisions on each sent version, for the recipient's status words ("Signed by you on …").
-    db
-      .select({
-        documentId: signatures.documentId,
-        outcome: signatures.outcome,
-        signerName: signatures.signerName,
-        signedAt: signatures.signedAt,
-        contactId: signatures.contactId,
-      })
-      .from(signatures)
-      .innerJoin(documents, eq(documents.id, signatures.documentId))
-      .innerJoin(
-        documentVersions,
-        and(eq(documentVersions.id, signatures.versionId), eq(documentVersions.version, documents.sentVersion)),
-      )
-      .where(and(eq(signatures.orgId, viewer.orgId), where))
-      .orderBy(desc(signatures.signedAt)),
-    // Bank payments still processing: not money yet, but not payable again (payments/queries.ts `payable`).
-    db
-      .select({ documentId: onlinePayments.documentId, amount: sql<number>`sum(${onlinePayments.amount})` })
-      .from(onlinePayments)
-      .innerJoin(documents, eq(documents.id, onlinePayments.documentId))
-      .where(and(eq(onlinePayments.orgId, viewer.orgId), eq(onlinePayments.status, 'processing'), where))
-      .groupBy(onlinePayments.documentId),
-    // Who each is sent to (issue 17): the viewer's place among its signers and copies, for the status words.
-    db
-      .select({
-        documentId: documentRecipients.documentId,
-        contactId: documentRecipients.contactId,
-        role: documentRecipients.role,
-        position: documentRecipients.position,
-        name: contacts.name,
-      })
-      .from(documentRecipients)
-      .innerJoin(documents, eq(documents.id, documentRecipients.documentId))
-      .innerJoin(contacts, eq(contacts.id, documentRecipients.contactId))
-      .where(and(eq(documentRecipients.orgId, viewer.orgId), where))
-      .orderBy(asc(documentRecipients.position)),
+      .where(and(visible(documents), onPage))
+      .orderBy(...order(documents)),
   ]);
 }
 
@@ -425,19 +403,17 @@ export function portalListPage<T extends { waits: number; sentAt: number | null;
   return { rows, next };
 }
 
-export function assemblePortalList([rows, paid, decided, processing, people]: ListRows) {
-  const paidBy = new Map(paid.map((p) => [p.documentId, p.amount]));
-  const processingBy = new Map(processing.map((p) => [p.documentId, Number(p.amount)]));
-  const decisionOf = new Map<string, (typeof decided)[number]>();
-  for (const d of decided) if (!decisionOf.has(d.documentId)) decisionOf.set(d.documentId, d);
-  return rows.map((r) => ({
-    ...r,
-    paid: paidBy.get(r.id) ?? 0,
-    processing: processingBy.get(r.id) ?? 0,
-    decision: decisionOf.get(r.id) ?? null,
-    signatures: decided.filter((d) => d.documentId === r.id),
-    recipients: people.filter((p) => p.documentId === r.id),
-  }));
+type ListDecision = Pick<typeof signatures.$inferSelect, 'outcome' | 'signerName' | 'signedAt' | 'contactId'>;
+type ListRecipient = Pick<typeof documentRecipients.$inferSelect, 'contactId' | 'role' | 'position'> & {
+  name: string;
+};
+
+export function assemblePortalList([rows]: ListRows) {
+  return rows.map(({ decided, people, ...r }) => {
+    const signatures = (JSON.parse(decided ?? '[]') as ListDecision[]).map((d) => ({ ...d, documentId: r.id }));
+    const recipients = (JSON.parse(people ?? '[]') as ListRecipient[]).map((p) => ({ ...p, documentId: r.id }));
+    return { ...r, decision: signatures[0] ?? null, signatures, recipients };
+  });
 }
 
 // One document as its recipient sees it: head, sent version, payments, thread, files, decisions,
