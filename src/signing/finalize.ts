@@ -22,6 +22,7 @@ import { parseSignatureBoxes, type SignatureBox } from '../pdf/boxes';
 import { readyToSeal, recipientsStatement, type Recipient } from '../documents/recipients';
 import type { CertificateFacts } from './certificate';
 import { listOf } from './countersign-present';
+import { inSealTurn } from './seal-turns';
 import { versionTimeline } from './queries';
 import { describeCertificate, sealSignerFromEnv, sealWith } from './seal-cms';
 import { timestampAuthorityFromEnv } from './timestamp';
@@ -131,135 +132,143 @@ export async function finalizeSignature(
     const signer = sealSignerFromEnv(env);
     if (!signer)
       throw new Error('The sealing key is not configured (SEAL_CERTIFICATE, and SEAL_PRIVATE_KEY or SEAL_SIGNER_URL).');
-    const sealCertificate = await describeCertificate(signer.certificatePem);
-    // Issue 20: a version whose customer chose is signed and sealed as exactly the chosen lines.
-    const chosen = row.version.selection ? selectedParts(row.version) : null;
-    const unsigned = await env.FILES.get((chosen ? row.version.selectedPdfKey : row.version.pdfKey) ?? '');
-    if (!unsigned) throw new Error('The unsigned PDF of this version is missing from storage.');
-    const unsignedBytes = new Uint8Array(await unsigned.arrayBuffer());
-    const unsignedSha = await sha256Hex(unsignedBytes);
-    if (ordered.some((r) => r.unsignedPdfSha256 !== unsignedSha))
-      throw new Error('The stored PDF does not match the hash the signer was shown.');
-    const images = await Promise.all(
-      ordered.map(async (r) => {
-        const image = r.imageKey ? await env.FILES.get(r.imageKey) : null;
-        return image ? new Uint8Array(await image.arrayBuffer()) : null;
-      }),
-    );
-    const timeline = await versionTimeline(db, orgId, row.document.id, row.version.sentAt ?? 0);
-    const kind = kindOf(row.document.type, row.document.subtype);
-    const label = `${kind?.label ?? 'Document'} ${row.document.number}`;
-    const lastAt = Math.max(...ordered.map((r) => r.signedAt));
-    const events = timeline
-      .filter((e) => CERTIFICATE_ACTIONS.has(e.action) && e.createdAt <= lastAt + 1000)
-      .map((e) => {
-        const d = describeEvent(e, row.org.currency);
-        return {
-          at: e.createdAt,
-          action: d.text,
-          actor: e.actorName,
-          ip: e.ip,
-          userAgent: e.userAgent,
-          detail: d.detail,
+    // One seal at a time per isolate (./seal-turns): one whose turn is too long in coming fails here, for the retry.
+    return await inSealTurn(
+      async () => {
+        const sealCertificate = await describeCertificate(signer.certificatePem);
+        // Issue 20: a version whose customer chose is signed and sealed as exactly the chosen lines.
+        const chosen = row.version.selection ? selectedParts(row.version) : null;
+        const unsigned = await env.FILES.get((chosen ? row.version.selectedPdfKey : row.version.pdfKey) ?? '');
+        if (!unsigned) throw new Error('The unsigned PDF of this version is missing from storage.');
+        const unsignedBytes = new Uint8Array(await unsigned.arrayBuffer());
+        const unsignedSha = await sha256Hex(unsignedBytes);
+        if (ordered.some((r) => r.unsignedPdfSha256 !== unsignedSha))
+          throw new Error('The stored PDF does not match the hash the signer was shown.');
+        const images = await Promise.all(
+          ordered.map(async (r) => {
+            const image = r.imageKey ? await env.FILES.get(r.imageKey) : null;
+            return image ? new Uint8Array(await image.arrayBuffer()) : null;
+          }),
+        );
+        const timeline = await versionTimeline(db, orgId, row.document.id, row.version.sentAt ?? 0);
+        const kind = kindOf(row.document.type, row.document.subtype);
+        const label = `${kind?.label ?? 'Document'} ${row.document.number}`;
+        const lastAt = Math.max(...ordered.map((r) => r.signedAt));
+        const events = timeline
+          .filter((e) => CERTIFICATE_ACTIONS.has(e.action) && e.createdAt <= lastAt + 1000)
+          .map((e) => {
+            const d = describeEvent(e, row.org.currency);
+            return {
+              at: e.createdAt,
+              action: d.text,
+              actor: e.actorName,
+              ip: e.ip,
+              userAgent: e.userAgent,
+              detail: d.detail,
+            };
+          });
+        const boxes = boxesFor(
+          ordered,
+          parseSignatureBoxes(chosen ? row.version.selectedSignatureBox : row.version.signatureBox),
+          recipients,
+        );
+        const facts: CertificateFacts = {
+          origin,
+          sender: senderOf(timeline, s.version),
+          seal: { ...sealCertificate, timestampedBy: env.TSA_URL ? new URL(env.TSA_URL).host : null },
         };
-      });
-    const boxes = boxesFor(
-      ordered,
-      parseSignatureBoxes(chosen ? row.version.selectedSignatureBox : row.version.signatureBox),
-      recipients,
-    );
-    const facts: CertificateFacts = {
-      origin,
-      sender: senderOf(timeline, s.version),
-      seal: { ...sealCertificate, timestampedBy: env.TSA_URL ? new URL(env.TSA_URL).host : null },
-    };
-    // The sentence each signer agreed to, word for word as the portal's sign panel printed it.
-    const statement = signingStatement({
-      verb: kind?.approvalEvent === 'accept' ? 'Accept' : 'Approve',
-      requireSignature: row.document.requireSignature,
-      docLabel: label,
-      version: s.version,
-    });
-    // pdf-lib's work is the PDF Worker's (env.PDF); the seal's signature is made here, with this Worker's key.
-    const signed = await env.PDF.signedPdf({
-      unsignedPdf: unsignedBytes,
-      unsignedSha256: unsignedSha,
-      documentTitle: row.version.title,
-      documentLabel: label,
-      version: s.version,
-      company: row.org.name,
-      timeZone: row.org.timeZone,
-      signers: ordered.map((r, i) => ({
-        role: r.outcome === 'countersigned' ? 'countersigner' : 'signer',
-        name: r.signerName,
-        email: r.signerEmail,
-        method: r.method,
-        signedAt: r.signedAt,
-        consentAt: r.consentAt,
-        ip: r.ip,
-        userAgent: r.userAgent,
-        unsignedSha256: r.unsignedPdfSha256,
-        image: images[i],
-        comparedTo:
-          r.comparedToVersion !== null && r.comparedToSha256
-            ? { version: r.comparedToVersion, sha256: r.comparedToSha256 }
-            : null,
-        box: boxes[i],
-        recordId: r.id,
-        identifiedBy: r.identifiedBy,
-        emailCodeAt: r.emailCodeAt,
-        consentVersion: r.consentVersion,
-        consentSha256: r.consentSha256,
-        statement: r.outcome === 'countersigned' ? COUNTERSIGN_STATEMENT : statement,
-      })),
-      events,
-      facts,
-      ...(chosen?.options ? { options: chosen.options } : {}),
-    });
-    const names = ordered.map((r) => r.signerName);
-    const sealed = await sealWith(
-      signed,
-      {
-        signer,
-        timestamp: timestampAuthorityFromEnv(env),
-        certify: true,
-        name: row.org.name,
-        reason: `${listOf(names)} signed ${label}`,
-        signingTime: new Date(lastAt),
+        // The sentence each signer agreed to, word for word as the portal's sign panel printed it.
+        const statement = signingStatement({
+          verb: kind?.approvalEvent === 'accept' ? 'Accept' : 'Approve',
+          requireSignature: row.document.requireSignature,
+          docLabel: label,
+          version: s.version,
+        });
+        // pdf-lib's work is the PDF Worker's (env.PDF); the seal's signature is made here, with this Worker's key.
+        const signed = await env.PDF.signedPdf({
+          unsignedPdf: unsignedBytes,
+          unsignedSha256: unsignedSha,
+          documentTitle: row.version.title,
+          documentLabel: label,
+          version: s.version,
+          company: row.org.name,
+          timeZone: row.org.timeZone,
+          signers: ordered.map((r, i) => ({
+            role: r.outcome === 'countersigned' ? 'countersigner' : 'signer',
+            name: r.signerName,
+            email: r.signerEmail,
+            method: r.method,
+            signedAt: r.signedAt,
+            consentAt: r.consentAt,
+            ip: r.ip,
+            userAgent: r.userAgent,
+            unsignedSha256: r.unsignedPdfSha256,
+            image: images[i],
+            comparedTo:
+              r.comparedToVersion !== null && r.comparedToSha256
+                ? { version: r.comparedToVersion, sha256: r.comparedToSha256 }
+                : null,
+            box: boxes[i],
+            recordId: r.id,
+            identifiedBy: r.identifiedBy,
+            emailCodeAt: r.emailCodeAt,
+            consentVersion: r.consentVersion,
+            consentSha256: r.consentSha256,
+            statement: r.outcome === 'countersigned' ? COUNTERSIGN_STATEMENT : statement,
+          })),
+          events,
+          facts,
+          ...(chosen?.options ? { options: chosen.options } : {}),
+        });
+        const names = ordered.map((r) => r.signerName);
+        const sealed = await sealWith(
+          signed,
+          {
+            signer,
+            timestamp: timestampAuthorityFromEnv(env),
+            certify: true,
+            name: row.org.name,
+            reason: `${listOf(names)} signed ${label}`,
+            signingTime: new Date(lastAt),
+          },
+          async (pdf, fields, length, digest) =>
+            (await env.PDF.sealPlaceholder(pdf, fields, length, digest)) as Uint8Array<ArrayBuffer>,
+        );
+        const sha = await sha256Hex(sealed);
+        const key = `org/${orgId}/doc/${row.document.id}/v${s.version}-signed-${sha.slice(0, 16)}.pdf`;
+        await env.FILES.put(key, sealed, {
+          httpMetadata: { contentType: 'application/pdf' },
+          customMetadata: { sha256: sha },
+        });
+        const mails = await signedMails(env, db, row, ordered, label, origin);
+        // Committed through the document's room: in order with its other writes, and its open pages are told.
+        const outcome = await throughRoom(
+          documentRoom(env, row.document.id).seal({
+            orgId,
+            documentId: row.document.id,
+            jobId: row.document.jobId,
+            timeZone: row.org.timeZone,
+            origin,
+            signatureId: s.id,
+            versionId: s.versionId,
+            signatureIds: ordered.map((r) => r.id),
+            sealedPdfKey: key,
+            sealedPdfSha256: sha,
+            sealCertificateSha256: sealCertificate.sha256,
+            mails,
+          }),
+        );
+        if (!outcome.sealed) {
+          // Another run sealed it first; its file stays (the same bytes make the same key).
+          if (outcome.key !== key) await env.FILES.delete(key);
+          return 'already';
+        }
+        return 'sealed';
       },
-      async (pdf, fields, length, digest) =>
-        (await env.PDF.sealPlaceholder(pdf, fields, length, digest)) as Uint8Array<ArrayBuffer>,
+      () => {
+        throw new Error('Too many seals at once: this one waited too long for its turn; the retry seals it.');
+      },
     );
-    const sha = await sha256Hex(sealed);
-    const key = `org/${orgId}/doc/${row.document.id}/v${s.version}-signed-${sha.slice(0, 16)}.pdf`;
-    await env.FILES.put(key, sealed, {
-      httpMetadata: { contentType: 'application/pdf' },
-      customMetadata: { sha256: sha },
-    });
-    const mails = await signedMails(env, db, row, ordered, label, origin);
-    // Committed through the document's room: in order with its other writes, and its open pages are told.
-    const outcome = await throughRoom(
-      documentRoom(env, row.document.id).seal({
-        orgId,
-        documentId: row.document.id,
-        jobId: row.document.jobId,
-        timeZone: row.org.timeZone,
-        origin,
-        signatureId: s.id,
-        versionId: s.versionId,
-        signatureIds: ordered.map((r) => r.id),
-        sealedPdfKey: key,
-        sealedPdfSha256: sha,
-        sealCertificateSha256: sealCertificate.sha256,
-        mails,
-      }),
-    );
-    if (!outcome.sealed) {
-      // Another run sealed it first; its file stays (the same bytes make the same key).
-      if (outcome.key !== key) await env.FILES.delete(key);
-      return 'already';
-    }
-    return 'sealed';
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     console.error('sealing failed', signatureId, message);
