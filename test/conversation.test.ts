@@ -9,7 +9,7 @@ import { type ConversationTarget, postComment, removeFile, shareFiles } from '..
 import { activity, comments, files, outbox } from '../src/db/schema';
 import { NotFound, Refused, TooMany } from '../src/errors';
 import { companyWithBudget, createDocument, sendDocument } from './fixtures';
-import { Browser, db } from './helpers';
+import { Browser, db, viaEdge } from './helpers';
 
 describe('the conversation', () => {
   const PNG = Uint8Array.from([
@@ -426,18 +426,25 @@ describe("the conversation's actions", () => {
       expect(seqs).toEqual(Array.from({ length: before + 8 }, (_, i) => i + 1));
     });
 
-    it('8 concurrent views of the portal page: 8 views logged, status moves to viewed once', async () => {
+    it('8 concurrent loads from one device are one view; 4 devices at once are 4; status moves to viewed once', async () => {
       const fresh = await createDocument(co.browser, co.jobId, 'proposal', { all: '1' });
       const { link } = await sendDocument(co.browser, fresh);
       const viewer = new Browser();
       expect((await viewer.get(link)).status).toBe(303);
-      const pages = await Promise.all(Array.from({ length: 8 }, () => viewer.get(`/portal/documents/${fresh}`)));
+      const views = () => db().$count(activity, and(eq(activity.documentId, fresh), eq(activity.action, 'viewed')));
+      const phone = viaEdge('203.0.113.20', { 'User-Agent': 'Mozilla/5.0 (iPhone) TestPhone/1.0' });
+      const pages = await Promise.all(
+        Array.from({ length: 8 }, () => viewer.fetch(`/portal/documents/${fresh}`, phone)),
+      );
       expect(pages.every((p) => p.status === 200)).toBe(true);
-      await expect
-        .poll(async () => db().$count(activity, and(eq(activity.documentId, fresh), eq(activity.action, 'viewed'))), {
-          timeout: 10_000,
-        })
-        .toBe(8);
+      await expect.poll(views, { timeout: 10_000 }).toBe(1);
+      // Four other devices at the same moment: each is a view of its own.
+      const devices = ['198.51.100.1', '198.51.100.2', '198.51.100.3', '198.51.100.4'];
+      const more = await Promise.all(devices.map((ip) => viewer.fetch(`/portal/documents/${fresh}`, viaEdge(ip))));
+      expect(more.every((p) => p.status === 200)).toBe(true);
+      await expect.poll(views, { timeout: 10_000 }).toBe(5);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await views()).toBe(5);
       const doc = await db().query.documents.findFirst({ where: (d, { eq }) => eq(d.id, fresh) });
       expect(doc!.status).toBe('viewed');
     });

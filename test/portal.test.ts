@@ -324,7 +324,8 @@ describe('the link and the portal session', () => {
           where: (a, { and, eq }) => and(eq(a.documentId, id), eq(a.action, 'viewed')),
         })
       ).length;
-    await vi.waitFor(async () => expect(await views()).toBe(2)); // the link's redirect, then this visit
+    // The link's redirect; this visit, from the same device soon after, is the same view.
+    await vi.waitFor(async () => expect(await views()).toBe(1));
     await db()
       .update(portalSessions)
       .set({ expiresAt: Date.now() - 1 })
@@ -461,13 +462,39 @@ describe('the link and the portal session', () => {
     expect(again).not.toMatch(/>Viewed</);
   });
 
+  it('a reload from the same device within 10 minutes is the same view; later, or from another device, a new one', async () => {
+    const co = await companyWithBudget();
+    const id = await createDocument(co.browser, co.jobId, 'estimate', { group: co.groups.demolition });
+    const { link } = await sendDocument(co.browser, id);
+    const phone = viaEdge('203.0.113.7', { 'User-Agent': 'Mozilla/5.0 (iPhone) TestPhone/1.0' });
+    const { browser } = await openLink(link, phone);
+    await vi.waitFor(async () => expect(await activityFor(id, 'viewed')).toHaveLength(1));
+    for (let i = 0; i < 3; i++) expect((await browser.fetch(`/portal/documents/${id}`, phone)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await activityFor(id, 'viewed')).toHaveLength(1);
+    // The same address in another browser is another device.
+    await browser.fetch(`/portal/documents/${id}`, viaEdge('203.0.113.7', { 'User-Agent': 'Desktop/2.0' }));
+    await vi.waitFor(async () => expect(await activityFor(id, 'viewed')).toHaveLength(2));
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + 11 * 60_000);
+      expect((await browser.fetch(`/portal/documents/${id}`, phone)).status).toBe(200);
+      await vi.waitFor(async () => expect(await activityFor(id, 'viewed')).toHaveLength(3));
+    } finally {
+      vi.useRealTimers();
+    }
+    const page = await (await co.browser.get(`/documents/${id}`)).text();
+    expect(page).toMatch(new RegExp(`Viewed by ${co.customerContact.name} · 3 times · last `));
+  });
+
   it("the contractor's document page shows who viewed it, how often and when last", async () => {
     const co = await companyWithBudget();
     const id = await createDocument(co.browser, co.jobId, 'estimate', { group: co.groups.demolition });
     const { link } = await sendDocument(co.browser, id);
     const { browser } = await openLink(link);
-    await browser.get(`/portal/documents/${id}`);
-    await browser.get(`/portal/documents/${id}`);
+    // From two more devices (a reload from the same device soon after is the same view).
+    await browser.fetch(`/portal/documents/${id}`, viaEdge('198.51.100.7'));
+    await browser.fetch(`/portal/documents/${id}`, viaEdge('198.51.100.8'));
     await vi.waitFor(async () => expect(await activityFor(id, 'viewed')).toHaveLength(3));
     const page = await (await co.browser.get(`/documents/${id}`)).text();
     expect(page).toMatch(new RegExp(`Viewed by ${co.customerContact.name} · 3 times · last `));

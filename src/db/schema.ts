@@ -787,6 +787,10 @@ export const versionViews = sqliteTable(
     contactId: text('contact_id').notNull(),
     version: integer('version').notNull(),
     viewedAt: integer('viewed_at').notNull(),
+    // The last view logged and the device it came from (portal/views.ts `repeatsView`): a reload from the
+    // same device soon after is the same view, not another line on the contractor's timeline.
+    lastViewedAt: integer('last_viewed_at'),
+    lastViewedFrom: text('last_viewed_from'),
   },
   (t) => [primaryKey({ columns: [t.documentId, t.contactId, t.version] })],
 );

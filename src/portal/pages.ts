@@ -47,6 +47,7 @@ import {
   sessionListQueries,
 } from './queries';
 import { bidStep } from './bid-step';
+import { repeatsView, viewedFrom } from './views';
 import { changesSince, type VersionChanges } from './changes';
 import { recipientSnapshot } from '../documents/display';
 import { portalViewer, requirePortalWith } from './session';
@@ -215,7 +216,10 @@ export async function showPortalDocument(c: AppContext, documentId: string, erro
   const d = found.document;
   // live.js fetching the page again after an event: not a view (a tab in the background reads nothing).
   const live = c.req.header('X-Live-Refresh') === '1';
-  if (!errors && !live) {
+  const from = requestFrom(c.req);
+  const last = { at: found.lastViewAt, from: found.lastViewFrom };
+  // A reload from the same device soon after is the view already logged: no room call, no write.
+  if (!errors && !live && !repeatsView(last, viewedFrom(from), Date.now())) {
     const view = {
       orgId: viewer.orgId,
       documentId: d.id,
@@ -226,7 +230,7 @@ export async function showPortalDocument(c: AppContext, documentId: string, erro
       status: d.status,
       contactId: viewer.contactId,
       name: viewer.name,
-      ...requestFrom(c.req),
+      ...from,
       version: found.version.version,
     };
     c.executionCtx.waitUntil(recordView(c.env, view).catch((err) => console.error('view log', err)));

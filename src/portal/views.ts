@@ -1,6 +1,6 @@
 import { and, eq, fillPlaceholders, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
-import { prepared, type Db, type Prepared } from '../db/client';
+import { allPrepared, prepared, type Db, type Prepared } from '../db/client';
 import { createId } from '../db/ids';
 import { activity, documents, versionViews } from '../db/schema';
 import { cancelStatement } from '../reminders/plan';
@@ -52,8 +52,26 @@ const viewQueries = (db: Db) => {
         contactId: p('contactId'),
         version: p('version'),
         viewedAt: p('now'),
+        lastViewedAt: p('now'),
+        lastViewedFrom: p('from'),
       })
-      .onConflictDoNothing()
+      .onConflictDoUpdate({
+        target: [versionViews.documentId, versionViews.contactId, versionViews.version],
+        set: { lastViewedAt: sql`excluded.last_viewed_at`, lastViewedFrom: sql`excluded.last_viewed_from` },
+      })
+      .prepare(),
+    // The last view this contact's device logged of the version, read in the room before logging another.
+    last: db
+      .select({ at: versionViews.lastViewedAt, from: versionViews.lastViewedFrom })
+      .from(versionViews)
+      .where(
+        and(
+          eq(versionViews.orgId, p('orgId')),
+          eq(versionViews.documentId, p('documentId')),
+          eq(versionViews.contactId, p('contactId')),
+          eq(versionViews.version, p('version')),
+        ),
+      )
       .prepare(),
     logged: db
       .insert(activity)
@@ -88,6 +106,29 @@ const viewQueries = (db: Db) => {
   };
 };
 
+/** A reload from the same device within this long is the same view (one line on the timeline, not one per load). */
+export const VIEW_REPEAT_MS = 10 * 60_000;
+
+/** The device a view came from, as `version_views.last_viewed_from` keeps it: its address and browser. */
+export const viewedFrom = (v: Pick<ViewInput, 'ip' | 'userAgent'>) => `${v.ip} ${v.userAgent.slice(0, 200)}`;
+
+/**
+ * Whether a page load repeats the last view logged of that version: the same device, within VIEW_REPEAT_MS. The
+ * portal page asks it of the last view its own batch read (and then does not call the room at all); the room asks
+ * it again in its queue, so two loads at once log one view.
+ */
+export function repeatsView(last: { at: number | null; from: string | null } | null, from: string, now: number) {
+  return !!last && last.at !== null && last.from === from && now - last.at < VIEW_REPEAT_MS;
+}
+
+/** The last view of the version logged for this contact, read in the room's queue (conversation/actions.ts). */
+export async function lastView(db: Db, v: Pick<ViewInput, 'orgId' | 'documentId' | 'contactId' | 'version'>) {
+  if (!v.version) return null;
+  const values = { orgId: v.orgId, documentId: v.documentId, contactId: v.contactId, version: v.version };
+  const [row] = await allPrepared(db, prepared(db, viewQueries).last, values);
+  return row ?? null;
+}
+
 /**
  * Logs one view by the recipient; the first view moves a sent document to viewed; a view of the sent
  * version remembers it and cancels its "not opened" reminder.
@@ -105,6 +146,7 @@ export function viewStatements(db: Db, v: ViewInput) {
     name: v.name,
     ip: v.ip || null,
     userAgent: v.userAgent ? v.userAgent.slice(0, 500) : null,
+    from: viewedFrom(v),
     now: Date.now(),
     status: v.status,
     next,
