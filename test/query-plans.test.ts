@@ -134,6 +134,7 @@ interface Fixture {
   contractor: Browser;
   recipient: Browser;
   jobId: string;
+  groupId: string;
   documentId: string;
 }
 
@@ -164,6 +165,12 @@ const HOT: Hot[] = [
     page('contractor', (f) => `/jobs/${f.jobId}/documents/new?kind=estimate`),
   ],
   ['job page', page('contractor', (f) => `/jobs/${f.jobId}`)],
+  // A group opened on a big budget, a later page of it: the same statements, with the group and cursor bound.
+  ['job page, a group open', page('contractor', (f) => `/jobs/${f.jobId}?group=${f.groupId}`)],
+  [
+    'job page, a group’s later items',
+    page('contractor', (f) => `/jobs/${f.jobId}?group=${f.groupId}&after=1_a0000000`),
+  ],
   ['contractor document page', page('contractor', (f) => `/documents/${f.documentId}`)],
   ['contractor document page, older timeline', page('contractor', (f) => `/documents/${f.documentId}?before=2`)],
   ['portal home', page('recipient', () => '/portal')],
@@ -244,7 +251,8 @@ beforeAll(async () => {
   const documentId = await createDocument(co.browser, co.jobId, 'estimate', { all: '1' });
   const { link } = await sendDocument(co.browser, documentId);
   const { browser: recipient } = await openLink(link);
-  f = { link, contractor: co.browser, recipient, jobId: co.jobId, documentId };
+  const group = await db().query.costGroups.findFirst({ where: (g, { eq }) => eq(g.jobId, co.jobId) });
+  f = { link, contractor: co.browser, recipient, jobId: co.jobId, groupId: group!.id, documentId };
   const { results } = await env.DB.prepare(
     `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'
       AND name NOT LIKE 'd1_%'`,

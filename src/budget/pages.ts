@@ -13,28 +13,61 @@ import type { AppContext } from '../http/context';
 import { notFound } from '../http/errors';
 import { pageContext, render } from '../http/render';
 import { prepared } from '../db/client';
-import { assembleJobPage, groupItemCount, itemFormOptions, sessionJobPageQueries } from './queries';
-import { budgetTotals, lineTotal, markupOf } from './totals';
+import { assembleJobPage, BUDGET_PAGE, groupItemCount, itemFormOptions, sessionJobPageQueries } from './queries';
+import { lineTotal, markupOf, rollup } from './totals';
 
 // The contractor's budget pages, for the routes that show them and show them again with a form's errors.
 
 type Status = 200 | 422;
 
+const GROUP_ID = /^[a-z0-9]{8,40}$/;
+const AFTER = /^(\d{1,9})_([a-z0-9]{8,40})$/;
+
+/** The group a big budget opens (`?group=`) and where its page of items starts (`?after=<position>_<id>`). */
+function openGroupOf(c: AppContext) {
+  const group = c.req.query('group') ?? '';
+  const groupId = GROUP_ID.test(group) ? group : '';
+  const after = groupId ? AFTER.exec(c.req.query('after') ?? '') : null;
+  return { groupId, after: after ? { position: Number(after[1]), id: after[2] } : null };
+}
+
+/**
+ * Where a move on a folded budget goes back to: the same open group and page of its items, at the moved
+ * group. Its buttons say so with `?group=` (empty when none is open); a whole table's moves go to the page.
+ */
+export function jobPageAfterMove(c: AppContext, jobId: string, movedGroupId?: string) {
+  if (c.req.query('group') === undefined) return `/jobs/${jobId}`;
+  const { groupId, after } = openGroupOf(c);
+  const page = after ? `?group=${groupId}&after=${after.position}_${after.id}` : groupId ? `?group=${groupId}` : '';
+  const at = movedGroupId && GROUP_ID.test(movedGroupId) ? movedGroupId : groupId;
+  return `/jobs/${jobId}${page}${at ? `#group-${at}` : ''}`;
+}
+
 /**
  * The job page: its budget with totals, its documents by type, its recent activity. One batch, which
- * checks the contractor's session too (requireUserWith): the GET page is one D1 round trip.
+ * checks the contractor's session too (requireUserWith): the GET page is one D1 round trip. A budget of
+ * more than BUDGET_PAGE items shows its groups' totals only, and the open group's items a page at a time.
  */
 export async function showJob(c: AppContext, jobId: string, groupForm: FormState = emptyForm(), status: Status = 200) {
-  const batch = await requireUserWith(c, prepared(c.get('db'), sessionJobPageQueries), { jobId });
+  const open = openGroupOf(c);
+  const batch = await requireUserWith(c, prepared(c.get('db'), sessionJobPageQueries), {
+    jobId,
+    groupId: open.groupId,
+    afterPosition: open.after?.position ?? -1,
+    afterId: open.after?.id ?? '',
+  });
   const { org } = currentUser(c);
   const data = assembleJobPage(batch);
   if (!data) notFound();
-  const totals = budgetTotals(data.items);
+  const itemCount = data.groups.reduce((n, g) => n + g.itemCount, 0);
+  const folded = itemCount > BUDGET_PAGE;
+  const shown = folded ? data.openItems.slice(0, BUDGET_PAGE) : data.items;
   const groups = data.groups.map((g) => ({
     id: g.id,
     name: g.name,
-    totals: totals.groups.get(g.id) ?? { cost: 0, price: 0, margin: 0, marginRate: null },
-    items: data.items
+    itemCount: g.itemCount,
+    totals: rollup(g.cost, g.price),
+    items: shown
       .filter((i) => i.groupId === g.id)
       .map((i) => ({
         ...i,
@@ -43,6 +76,19 @@ export async function showJob(c: AppContext, jobId: string, groupForm: FormState
         priceTotal: lineTotal(i.quantity, i.unitPrice),
       })),
   }));
+  const totals = rollup(
+    data.groups.reduce((sum, g) => sum + g.cost, 0),
+    data.groups.reduce((sum, g) => sum + g.price, 0),
+  );
+  const last = shown[shown.length - 1];
+  const fold = folded
+    ? {
+        itemCount,
+        openGroupId: groups.some((g) => g.id === open.groupId) ? open.groupId : null,
+        after: open.after && `${open.after.position}_${open.after.id}`,
+        next: data.openItems.length > BUDGET_PAGE && last ? `${last.position}_${last.id}` : null,
+      }
+    : undefined;
   const ctx = pageContext(c);
   const rows = data.documents.map((r) => listRow(r, org.timeZone));
   const docGroups = typeGroups()
@@ -59,8 +105,8 @@ export async function showJob(c: AppContext, jobId: string, groupForm: FormState
     </section>`;
   return render(
     c,
-    html`<${JobPage} ctx=${ctx} job=${data.job} customer=${data.customer} groups=${groups} totals=${totals.job}
-      groupForm=${groupForm} documents=${documents} />`,
+    html`<${JobPage} ctx=${ctx} job=${data.job} customer=${data.customer} groups=${groups} totals=${totals}
+      fold=${fold} groupForm=${groupForm} documents=${documents} />`,
     status,
   );
 }

@@ -5,6 +5,7 @@ import { containsText } from '../accounts/queries';
 import { accounts, costGroups, costItems, jobs } from '../db/schema';
 import { assembleDocumentList, documentListStatements } from '../documents/queries';
 import { feedStatement } from '../conversation/feed-queries';
+import { QTY_SCALE } from './totals';
 
 export async function listJobs(db: Db, orgId: string, q: string, status: 'open' | 'closed' | null) {
   const conditions = [eq(jobs.orgId, orgId)];
@@ -35,15 +36,24 @@ export async function findJob(db: Db, orgId: string, jobId: string) {
 }
 
 /**
+ * A budget of more items than this shows its groups with their totals, items folded; an open group shows
+ * this many of its items at a time. The ×1 benchmark's 200-item job keeps its whole table.
+ */
+export const BUDGET_PAGE = 250;
+
+/**
  * Everything the job page shows (budget, documents, recent activity), scoped by the contractor's session in
  * SQL (auth/queries.ts sessionOrgId): one batch with the session check (auth/session.ts requireUserWith),
- * placeholder `jobId`.
+ * placeholders `jobId`, and `groupId`, `afterPosition`, `afterId` for the open group's page of items.
  */
 export const sessionJobPageQueries = (db: Db) => {
   const orgId = sessionOrgId();
   const jobId = sql.placeholder('jobId');
   return prepareEach([
-    ...budgetStatements(db, orgId, jobId),
+    jobStatement(db, orgId, jobId),
+    groupSumsStatement(db, orgId, jobId),
+    smallBudgetItemsStatement(db, orgId, jobId),
+    openGroupItemsStatement(db, orgId, jobId),
     ...documentListStatements(db, orgId, { jobId }),
     feedStatement(db, orgId, { jobId }, 15),
   ]);
@@ -52,9 +62,11 @@ export const sessionJobPageQueries = (db: Db) => {
 type JobPageRows = Awaited<ReturnType<typeof batchPrepared<ReturnType<typeof sessionJobPageQueries>>>>;
 
 /** The job page from its batch's rows, or null when the session's org has no such job. */
-export function assembleJobPage([job, groups, items, vendors, rows, lines, paid, feed]: JobPageRows) {
-  const budget = assembleBudget(job, groups, items, vendors);
-  return budget && { ...budget, documents: assembleDocumentList(rows, lines, paid), feed: feed.slice(0, 15) };
+export function assembleJobPage([job, groups, items, openItems, rows, lines, paid, feed]: JobPageRows) {
+  if (!job[0]) return null;
+  const customer = job[0].customer?.id ? job[0].customer : null;
+  const documents = assembleDocumentList(rows, lines, paid);
+  return { job: job[0].job, customer, groups, items, openItems, documents, feed: feed.slice(0, 15) };
 }
 
 /** The job and its budget, in one batch. */
@@ -67,6 +79,7 @@ export async function getJobWithBudget(db: Db, orgId: string, jobId: string) {
 const budgetItemColumns = {
   id: costItems.id,
   groupId: costItems.groupId,
+  position: costItems.position,
   name: costItems.name,
   description: costItems.description,
   costCode: costItems.costCode,
@@ -79,24 +92,34 @@ const budgetItemColumns = {
   vendorAccountId: costItems.vendorAccountId,
 };
 
-function budgetStatements(db: Db, orgId: Param | SQL, jobId: Param) {
-  return [
-    db
-      .select(distinct({ job: jobs, customer: { id: accounts.id, name: accounts.name } }))
-      .from(jobs)
-      .leftJoin(accounts, and(eq(accounts.id, jobs.customerAccountId), eq(accounts.orgId, orgId)))
-      .where(and(eq(jobs.orgId, orgId), eq(jobs.id, jobId))),
-    db
-      .select()
-      .from(costGroups)
-      .where(and(eq(costGroups.orgId, orgId), eq(costGroups.jobId, jobId)))
-      .orderBy(asc(costGroups.position)),
+function jobStatement(db: Db, orgId: Param | SQL, jobId: Param) {
+  return db
+    .select(distinct({ job: jobs, customer: { id: accounts.id, name: accounts.name } }))
+    .from(jobs)
+    .leftJoin(accounts, and(eq(accounts.id, jobs.customerAccountId), eq(accounts.orgId, orgId)))
+    .where(and(eq(jobs.orgId, orgId), eq(jobs.id, jobId)));
+}
+
+function itemsSelect(db: Db, orgId: Param | SQL) {
+  return (
     db
       // Plain columns (their names are unique here; only the vendor's name needs an alias): drizzle
       // maps an aliased field several times slower, which on a 200-item budget was ~10 ms a page.
       .select({ ...budgetItemColumns, vendorName: sql<string | null>`${accounts.name}`.as('vendor_name') })
       .from(costItems)
       .leftJoin(accounts, and(eq(accounts.id, costItems.vendorAccountId), eq(accounts.orgId, orgId)))
+  );
+}
+
+function budgetStatements(db: Db, orgId: Param | SQL, jobId: Param) {
+  return [
+    jobStatement(db, orgId, jobId),
+    db
+      .select()
+      .from(costGroups)
+      .where(and(eq(costGroups.orgId, orgId), eq(costGroups.jobId, jobId)))
+      .orderBy(asc(costGroups.position)),
+    itemsSelect(db, orgId)
       .where(and(eq(costItems.orgId, orgId), eq(costItems.jobId, jobId)))
       .orderBy(asc(costItems.position)),
     db
@@ -105,6 +128,75 @@ function budgetStatements(db: Db, orgId: Param | SQL, jobId: Param) {
       .where(and(eq(accounts.orgId, orgId), eq(accounts.kind, 'vendor')))
       .orderBy(asc(sql`lower(${accounts.name})`)),
   ] as const;
+}
+
+/**
+ * An item's cost or price total in SQL, as totals.ts lineTotal rounds it: once, half away from zero.
+ * Exact in SQLite's 64-bit integers: every writer refuses a line past MAX_LINE_TOTAL (10^12 cents), so
+ * |quantity × amount| stays below 10^16 + QTY_SCALE, far under 2^63 (9.2 × 10^18), and SQLite's integer
+ * division truncates toward zero, which the CASE turns into half away from zero for either sign.
+ */
+const lineTotalSql = (amount: typeof costItems.unitCost | typeof costItems.unitPrice) => {
+  const product = sql`(${costItems.quantity} * ${amount})`;
+  const half = sql.raw(String(QTY_SCALE / 2));
+  const scale = sql.raw(String(QTY_SCALE));
+  return sql`CASE WHEN ${product} < 0 THEN -((-${product} + ${half}) / ${scale}) ELSE (${product} + ${half}) / ${scale} END`;
+};
+
+/** The job's groups in order, each with its item count and its cost and price totals summed in SQL. */
+function groupSumsStatement(db: Db, orgId: Param | SQL, jobId: Param) {
+  return db
+    .select({
+      id: costGroups.id,
+      name: costGroups.name,
+      itemCount: sql<number>`count(${costItems.id})`.mapWith(Number).as('item_count'),
+      cost: sql<number>`coalesce(sum(${lineTotalSql(costItems.unitCost)}), 0)`.mapWith(Number).as('cost_total'),
+      price: sql<number>`coalesce(sum(${lineTotalSql(costItems.unitPrice)}), 0)`.mapWith(Number).as('price_total'),
+    })
+    .from(costGroups)
+    .leftJoin(
+      costItems,
+      and(
+        eq(costItems.orgId, costGroups.orgId),
+        eq(costItems.jobId, costGroups.jobId),
+        eq(costItems.groupId, costGroups.id),
+      ),
+    )
+    .where(and(eq(costGroups.orgId, orgId), eq(costGroups.jobId, jobId)))
+    .groupBy(costGroups.id)
+    .orderBy(asc(costGroups.position));
+}
+
+/**
+ * Every item of a job of at most BUDGET_PAGE items, none of a bigger one. Its size is known by counting at
+ * most BUDGET_PAGE + 1 of its index entries, so a big job costs the same few hundred entries however big.
+ */
+function smallBudgetItemsStatement(db: Db, orgId: Param | SQL, jobId: Param) {
+  const limit = sql.raw(String(BUDGET_PAGE + 1));
+  const small = sql`(SELECT count(*) FROM (SELECT 1 FROM cost_items n WHERE n.org_id = ${orgId}
+    AND n.job_id = ${jobId} LIMIT ${limit})) <= ${sql.raw(String(BUDGET_PAGE))}`;
+  return itemsSelect(db, orgId)
+    .where(and(eq(costItems.orgId, orgId), eq(costItems.jobId, jobId), small))
+    .orderBy(asc(costItems.position));
+}
+
+/**
+ * One page of the open group's items (a big budget's `?group=`): after the cursor (position, id), one more
+ * than a page so the page knows there is a next. An empty `groupId` reads nothing.
+ */
+function openGroupItemsStatement(db: Db, orgId: Param | SQL, jobId: Param) {
+  const after = sql`(${costItems.position}, ${costItems.id}) > (${sql.placeholder('afterPosition')}, ${sql.placeholder('afterId')})`;
+  return itemsSelect(db, orgId)
+    .where(
+      and(
+        eq(costItems.orgId, orgId),
+        eq(costItems.jobId, jobId),
+        eq(costItems.groupId, sql.placeholder('groupId')),
+        after,
+      ),
+    )
+    .orderBy(asc(costItems.position), asc(costItems.id))
+    .limit(BUDGET_PAGE + 1);
 }
 
 type Rows<T> = T extends { then(onfulfilled?: (value: infer R) => unknown): unknown } ? R : never;

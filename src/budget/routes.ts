@@ -11,7 +11,7 @@ import { pageContext, redirectWith, render } from '../http/render';
 import { cleanText, readForm, type RawForm } from '../http/validate';
 import * as budget from './actions';
 import { checkGroup, checkItem, checkJob } from './budget';
-import { groupFormPage, itemFormPage, jobFormPage, showJob } from './pages';
+import { groupFormPage, itemFormPage, jobFormPage, jobPageAfterMove, showJob } from './pages';
 import { findGroup, findItem, findJob, listJobs } from './queries';
 import { markupOf } from './totals';
 
@@ -127,8 +127,9 @@ export const budgetRoutes = new Hono<AppEnv>()
   .post('/jobs/:id/groups/:groupId/move', async (c) => {
     const { org } = currentUser(c);
     const jobId = c.req.param('id');
-    await budget.moveCostGroup(c.get('db'), org.id, jobId, c.req.param('groupId'), direction(await readForm(c)));
-    return redirectWith(c, `/jobs/${jobId}`);
+    const groupId = c.req.param('groupId');
+    await budget.moveCostGroup(c.get('db'), org.id, jobId, groupId, direction(await readForm(c)));
+    return redirectWith(c, jobPageAfterMove(c, jobId, groupId));
   })
   .get('/jobs/:id/items/new', async (c) => {
     const { job } = await loadJob(c);
@@ -197,5 +198,5 @@ export const budgetRoutes = new Hono<AppEnv>()
     const { org } = currentUser(c);
     const jobId = c.req.param('id');
     await budget.moveCostItem(c.get('db'), org.id, jobId, c.req.param('itemId'), direction(await readForm(c)));
-    return redirectWith(c, `/jobs/${jobId}`);
+    return redirectWith(c, jobPageAfterMove(c, jobId));
   });

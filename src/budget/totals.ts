@@ -71,7 +71,8 @@ export interface Rollup {
   marginRate: number | null;
 }
 
-function rollup(cost: number, price: number): Rollup {
+/** A group's or a job's cost and price with their margin. */
+export function rollup(cost: number, price: number): Rollup {
   return { cost, price, margin: price - cost, marginRate: marginRate(cost, price) };
 }
 

@@ -32,6 +32,18 @@ export interface BudgetGroupView {
   name: string;
   items: BudgetItemView[];
   totals: Rollup;
+  /** All the group's items, shown or not (a folded budget shows the open group's only). */
+  itemCount?: number;
+}
+
+/** A budget of more items than a page: every group folded to its totals, one open a page of items at a time. */
+export interface BudgetFold {
+  itemCount: number;
+  openGroupId: string | null;
+  /** Where the open group's page of items starts (`?after=`), null for its first items. */
+  after: string | null;
+  /** Where the open group's next page starts (`?after=`), when there is one. */
+  next: string | null;
 }
 
 export interface JobPageProps {
@@ -40,6 +52,7 @@ export interface JobPageProps {
   customer: { id: string; name: string } | null;
   groups: BudgetGroupView[];
   totals: Rollup;
+  fold?: BudgetFold;
   groupForm: FormState;
   documents?: Children;
 }
@@ -73,7 +86,7 @@ function moveButtonsHtml(action: string, label: string): string {
   );
 }
 
-function itemRowHtml(jobId: string, i: BudgetItemView, m: (cents: number) => string): string {
+function itemRowHtml(jobId: string, i: BudgetItemView, m: (cents: number) => string, back = ''): string {
   const name = escapeHtml(i.name);
   const code = i.costCode ? ` <span class="pill">${escapeHtml(i.costCode)}</span>` : '';
   const tax = i.taxable ? ' <span class="pill" title="Taxable">Tax</span>' : '';
@@ -88,31 +101,74 @@ function itemRowHtml(jobId: string, i: BudgetItemView, m: (cents: number) => str
     `<td class="num">${escapeHtml(m(i.unitPrice))}</td>` +
     `<td class="num">${escapeHtml(m(i.costTotal))}</td><td class="num">${escapeHtml(m(i.priceTotal))}</td>` +
     `<td>${escapeHtml(i.vendorName ?? '')}</td>` +
-    `<td class="row-actions">${moveButtonsHtml(`${item}/move`, i.name)}` +
+    `<td class="row-actions">${moveButtonsHtml(`${item}/move${back}`, i.name)}` +
     `<a class="btn small" href="${item}/edit">Edit</a></td>` +
     '</tr>'
   );
 }
 
-/** One group of the budget table: its heading row and its items' rows, as the HTML inside its tbody. */
-export function budgetGroupHtml(jobId: string, g: BudgetGroupView, m: (cents: number) => string): string {
+function groupHeadHtml(jobId: string, g: BudgetGroupView, m: (cents: number) => string, back = ''): string {
   const name = escapeHtml(g.name);
   const group = escapeHtml(`/jobs/${jobId}/groups/${g.id}`);
-  const head =
+  return (
     `<tr class="group-row"><th scope="rowgroup" colspan="7">${name}</th>` +
     `<td class="num">${escapeHtml(m(g.totals.cost))}</td><td class="num">${escapeHtml(m(g.totals.price))}</td>` +
     '<td class="row-actions" colspan="2">' +
     `<a class="btn small primary" href="${escapeHtml(`/jobs/${jobId}/items/new?group=${g.id}`)}">Add item` +
     `<span class="visually-hidden"> to ${name}</span></a>` +
-    moveButtonsHtml(`/jobs/${jobId}/groups/${g.id}/move`, g.name) +
-    `<a class="btn small" href="${group}/edit">Edit<span class="visually-hidden"> ${name}</span></a></td></tr>`;
-  if (g.items.length === 0) return `${head}<tr><td colspan="11" class="muted">No items in this group yet.</td></tr>`;
+    moveButtonsHtml(`/jobs/${jobId}/groups/${g.id}/move${back}`, g.name) +
+    `<a class="btn small" href="${group}/edit">Edit<span class="visually-hidden"> ${name}</span></a></td></tr>`
+  );
+}
+
+const EMPTY_GROUP = '<tr><td colspan="11" class="muted">No items in this group yet.</td></tr>';
+
+/** One group of the budget table: its heading row and its items' rows, as the HTML inside its tbody. */
+export function budgetGroupHtml(jobId: string, g: BudgetGroupView, m: (cents: number) => string): string {
+  const head = groupHeadHtml(jobId, g, m);
+  if (g.items.length === 0) return `${head}${EMPTY_GROUP}`;
   let rows = head;
   for (const i of g.items) rows += itemRowHtml(jobId, i, m);
   return rows;
 }
 
-export function JobPage({ ctx, job, customer, groups, totals, groupForm, documents }: JobPageProps) {
+const itemsWord = (n: number) => `${n.toLocaleString('en-US')} item${n === 1 ? '' : 's'}`;
+
+/**
+ * One group of a folded budget: its heading row, then its count and margin with a link that opens it (or
+ * folds it again); an open group's page of items follows, with links to its next and first items.
+ */
+function foldedGroupHtml(jobId: string, g: BudgetGroupView, m: (cents: number) => string, fold: BudgetFold): string {
+  const count = g.itemCount ?? g.items.length;
+  // A move comes back to this page of this group (budget/pages.ts jobPageAfterMove).
+  const back = `?group=${fold.openGroupId ?? ''}${fold.openGroupId && fold.after ? `&after=${fold.after}` : ''}`;
+  const head = groupHeadHtml(jobId, g, m, back);
+  if (count === 0) return `${head}${EMPTY_GROUP}`;
+  const open = fold.openGroupId === g.id;
+  const name = escapeHtml(g.name);
+  const anchor = `#group-${g.id}`;
+  const here = `/jobs/${jobId}?group=${g.id}`;
+  const link = (href: string, text: string, hidden: string) =>
+    `<a href="${escapeHtml(href)}">${text}<span class="visually-hidden"> ${hidden}</span></a>`;
+  const toggle = open
+    ? `${link(`/jobs/${jobId}${anchor}`, 'Hide items', `of ${name}`)} · ${itemsWord(count)}`
+    : link(here + anchor, `Show ${itemsWord(count)}`, `in ${name}`);
+  const rate = g.totals.marginRate === null ? '' : ` (${percent(g.totals.marginRate)})`;
+  let rows =
+    `${head}<tr class="group-summary"><td colspan="11">${toggle}` +
+    ` · Margin ${escapeHtml(m(g.totals.margin))}${rate}</td></tr>`;
+  if (!open) return rows;
+  for (const i of g.items) rows += itemRowHtml(jobId, i, m, back);
+  const pages = [
+    fold.after ? link(here + anchor, 'First items', `of ${name}`) : '',
+    fold.next ? link(`${here}&after=${fold.next}${anchor}`, 'Next items', `of ${name}`) : '',
+  ].filter(Boolean);
+  if (!g.items.length) pages.unshift('No more items in this group.');
+  if (pages.length) rows += `<tr class="group-summary"><td colspan="11">${pages.join(' · ')}</td></tr>`;
+  return rows;
+}
+
+export function JobPage({ ctx, job, customer, groups, totals, fold, groupForm, documents }: JobPageProps) {
   const cur = ctx.org?.currency ?? 'USD';
   const m = (c: number) => money(c, cur);
   const closed = job.status === 'closed';
@@ -137,6 +193,14 @@ export function JobPage({ ctx, job, customer, groups, totals, groupForm, documen
     </div>
     <section aria-labelledby="budget-h" class="stack">
       <h2 id="budget-h">Budget</h2>
+      ${
+        fold
+          ? html`<p>
+            This budget has ${itemsWord(fold.itemCount)}, so it shows each group with its totals. Open a group to see,
+            add, move or edit its items.
+          </p>`
+          : null
+      }
       ${groups.length > 0 ? html`<p class="scroll-hint">Swipe the table sideways for prices and actions.</p>` : null}
       ${
         groups.length === 0
@@ -157,8 +221,10 @@ export function JobPage({ ctx, job, customer, groups, totals, groupForm, documen
               <th scope="col"><span class="visually-hidden">Actions</span></th>
             </tr></thead>
             ${groups.map((g) => {
-              const rows = { __html: budgetGroupHtml(job.id, g, m) };
-              return html`<tbody dangerouslySetInnerHTML=${rows}></tbody>`;
+              if (!fold)
+                return html`<tbody dangerouslySetInnerHTML=${{ __html: budgetGroupHtml(job.id, g, m) }}></tbody>`;
+              const rows = { __html: foldedGroupHtml(job.id, g, m, fold) };
+              return html`<tbody id=${`group-${g.id}`} dangerouslySetInnerHTML=${rows}></tbody>`;
             })}
             <tfoot><tr class="totals"><th scope="row" colspan="7">Job total</th>
               <td class="num">${m(totals.cost)}</td><td class="num">${m(totals.price)}</td>
