@@ -36,6 +36,7 @@ import { andList } from '../signing/people';
 import {
   assemblePortalDocument,
   assemblePortalList,
+  type ListSummary,
   commentValues,
   portalListBefore,
   portalListPage,
@@ -83,7 +84,7 @@ function decisionOf(d: DecisionRow | null | undefined, contactId: string): Decis
 
 function portalRow(c: AppContext, r: ReturnType<typeof assemblePortalList>[number]): PortalRow {
   const viewer = portalViewer(c);
-  const s = withPayments(JSON.parse(r.snapshot!) as DocumentSnapshot, []);
+  const s = r.summary;
   const invoice = r.type === 'customer_invoice';
   // Several recipients (issue 17): "Copy", "Waiting for Sam Patel", and nothing to do until their turn.
   const version = r.sentVersion ?? 0;
@@ -127,7 +128,7 @@ function portalRow(c: AppContext, r: ReturnType<typeof assemblePortalList>[numbe
 }
 
 /** What a list item asks of the recipient: an invoice says "Pay" only when it can be paid online now. */
-function homeAction(r: ReturnType<typeof assemblePortalList>[number], s: DocumentSnapshot): string | null {
+function homeAction(r: ReturnType<typeof assemblePortalList>[number], s: ListSummary): string | null {
   const action = recipientAction(r.type, r.status, s.requireSignature);
   if (!action || r.type !== 'customer_invoice') return action;
   const org = {

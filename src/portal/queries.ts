@@ -24,6 +24,7 @@ import {
   signatures,
 } from '../db/schema';
 import { moneySnapshot, sentVersionJoin } from '../documents/queries';
+import type { DocumentSnapshot } from '../documents/snapshot';
 import { awaitsRecipient, statusesOf } from '../documents/status';
 import { KINDS } from '../documents/kinds';
 import { awaitsDecision } from '../deadlines/rules';
@@ -345,12 +346,14 @@ function listStatements(db: Db, jobId?: Param) {
     FROM (SELECT s.outcome, s.signer_name, s.signed_at, s.contact_id FROM signatures s
       JOIN document_versions sv ON sv.id = s.version_id AND sv.version = ${documents.sentVersion}
       WHERE s.org_id = ${documents.orgId} AND s.document_id = ${documents.id} ORDER BY s.signed_at DESC) ls)`;
-  // Who it is sent to (issue 17): the viewer's place among its signers and copies, for the status words.
+  // Who it is sent to (issue 17): the viewer's place among its signers and copies, for the status words. The
+  // unary + keeps SQLite on the document's own key: on the org's index it read every recipient in the company
+  // for each listed document (half the statement's time with 340 documents, and growing with history).
   const people = sql<string>`(SELECT json_group_array(json_object('contactId', lr.contact_id, 'role', lr.role,
       'position', lr.position, 'name', lr.name))
     FROM (SELECT r.contact_id, r.role, r.position, rc.name FROM document_recipients r
       JOIN contacts rc ON rc.id = r.contact_id
-      WHERE r.org_id = ${documents.orgId} AND r.document_id = ${documents.id} ORDER BY r.position) lr)`;
+      WHERE +r.org_id = ${documents.orgId} AND r.document_id = ${documents.id} ORDER BY r.position) lr)`;
   return prepareEach([
     db
       .select(
@@ -368,7 +371,9 @@ function listStatements(db: Db, jobId?: Param) {
           jobName: jobs.name,
           jobNumber: jobs.number,
           jobAddress: jobs.address,
-          snapshot: moneySnapshot(), // issue 20: the chosen set's amounts once the customer chose
+          // What a row shows of its snapshot (the chosen set's once the customer chose, issue 20), as one JSON
+          // array read in one parse: never its lines, tens of KB on a big order, for eight fields.
+          summary: sql<string | null>`json_extract(${moneySnapshot()}, ${sql.raw(LIST_SUMMARY_PATHS)})`,
           onlinePayment: documents.onlinePayment,
           stripeStatus: orgs.stripeStatus,
           stripeAccountId: orgs.stripeAccountId,
@@ -403,16 +408,47 @@ export function portalListPage<T extends { waits: number; sentAt: number | null;
   return { rows, next };
 }
 
+/** What a portal list row reads of its document's snapshot (listStatements `summary`). */
+export interface ListSummary {
+  title: string;
+  typeLabel: string;
+  requireSignature: boolean;
+  amountColumn: DocumentSnapshot['amountColumn'];
+  currency: string;
+  issueDate: string;
+  totals: { total: number; deposit: number };
+}
+
+const LIST_SUMMARY_FIELDS = [
+  'title',
+  'typeLabel',
+  'requireSignature',
+  'amountColumn',
+  'currency',
+  'issueDate',
+  'totals.total',
+  'totals.deposit',
+] as const;
+const LIST_SUMMARY_PATHS = LIST_SUMMARY_FIELDS.map((f) => `'$.${f}'`).join(', ');
+
+function listSummary(json: string | null): ListSummary {
+  const [title, typeLabel, requireSignature, amountColumn, currency, issueDate, total, deposit] = JSON.parse(
+    json ?? '[]',
+  ) as [string, string, boolean, ListSummary['amountColumn'], string, string, number | null, number | null];
+  const totals = { total: total ?? 0, deposit: deposit ?? 0 };
+  return { title, typeLabel, requireSignature: !!requireSignature, amountColumn, currency, issueDate, totals };
+}
+
 type ListDecision = Pick<typeof signatures.$inferSelect, 'outcome' | 'signerName' | 'signedAt' | 'contactId'>;
 type ListRecipient = Pick<typeof documentRecipients.$inferSelect, 'contactId' | 'role' | 'position'> & {
   name: string;
 };
 
 export function assemblePortalList([rows]: ListRows) {
-  return rows.map(({ decided, people, ...r }) => {
+  return rows.map(({ decided, people, summary, ...r }) => {
     const signatures = (JSON.parse(decided ?? '[]') as ListDecision[]).map((d) => ({ ...d, documentId: r.id }));
     const recipients = (JSON.parse(people ?? '[]') as ListRecipient[]).map((p) => ({ ...p, documentId: r.id }));
-    return { ...r, decision: signatures[0] ?? null, signatures, recipients };
+    return { ...r, summary: listSummary(summary), decision: signatures[0] ?? null, signatures, recipients };
   });
 }
 
