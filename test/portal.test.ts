@@ -437,7 +437,9 @@ describe('the link and the portal session', () => {
     const ua = { 'User-Agent': 'Mozilla/5.0 (iPhone) TestPhone/1.0' };
     const { browser } = await openLink(link, viaEdge('203.0.113.7', ua));
     await vi.waitFor(async () => expect(await statusOf(id)).toBe('viewed'));
+    // Each device's view lands before the next load, as a person moving from phone to laptop and back would.
     await browser.fetch(`/portal/documents/${id}`, viaEdge('198.51.100.4', ua));
+    await vi.waitFor(async () => expect(await activityFor(id, 'viewed')).toHaveLength(2));
     await browser.fetch(`/portal/documents/${id}`, viaEdge('203.0.113.7', ua));
     const views = await vi.waitFor(async () => {
       const rows = await activityFor(id, 'viewed');

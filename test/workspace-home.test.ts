@@ -21,7 +21,7 @@ import { monthStart, zonedMidnight } from '../src/home/queries';
 import { dateTime, money } from '../views/format';
 import { countTrips } from './bindings';
 import { companyWithBudget, createDocument, sendDocument, sentToRecipient } from './fixtures';
-import { Browser, createAccount, db, location, signUp } from './helpers';
+import { Browser, createAccount, db, location, signUp, viaEdge } from './helpers';
 import { inkPng } from './hostile';
 import { unescape } from './pages';
 import { editDraft, sentSnapshot } from './portal-fixtures';
@@ -616,8 +616,9 @@ describe('the workspace timeline', () => {
       const opened = await recipient.get(link);
       const page = opened.headers.get('Location')!;
       const views = () => heard.filter((e) => e.type === 'viewed');
+      // From two devices: a reload from the same one within 10 minutes is the view already logged.
       for (let n = 1; n <= 2; n++) {
-        expect((await recipient.get(page)).status).toBe(200);
+        expect((await recipient.fetch(page, viaEdge(`198.51.100.${n}`))).status).toBe(200);
         for (let i = 0; i < 100 && views().length < n; i++) await new Promise((r) => setTimeout(r, 20));
       }
       ws.close();

@@ -398,7 +398,9 @@ export const documentRecipients = sqliteTable(
   },
   (t) => [
     primaryKey({ columns: [t.documentId, t.contactId] }),
-    index('document_recipients_contact').on(t.orgId, t.contactId),
+    // Contact first: a company-only search cannot use it, so a document's recipients are read by the document's
+    // own key (on (org_id, contact_id), SQLite read every recipient in the company to find one document's).
+    index('document_recipients_contact').on(t.contactId, t.orgId),
   ],
 );
 
