@@ -336,7 +336,7 @@ describe('D1 round trips per request', () => {
     expect(res.status).toBe(200);
     // Its last view by primary key (a second load at the same moment is the same view), then the one batch.
     expect(counter.count, `room D1 trips for a view:\n${counter.describe()}`).toBe(2);
-    expect(counter.calls[0].sql.join(' ')).toMatch(/from "version_views"/i);
+    expect(counter.calls[0].sql.join(' ')).toMatch(/join "version_views"/i);
     expect(counter.calls[1].sql.some((s) => /insert into "activity"/i.test(s))).toBe(true);
     // The same device loading the page again: the page's own batch read the view, so the room is not called.
     const again = countingD1();

@@ -784,6 +784,14 @@ describe('bad input is refused with a clear message and writes nothing', () => {
       `quantity.${line.id}`,
       'larger than we can handle',
     );
+    // The cost a price line keeps from the budget goes to the budget too (a change order): bounded the same.
+    await db().update(documentLines).set({ unitCost: 999_999_900 }).where(eq(documentLines.id, line.id));
+    await unchanged(
+      estimate,
+      () => saveDraft(co.browser, estimate, { [`quantity.${line.id}`]: '1000000', [`amount.${line.id}`]: '1' }),
+      `quantity.${line.id}`,
+      'larger than we can handle',
+    );
   });
 
   it('a 5,000-line paste', async () => {

@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it, vi } from 'vitest';
 import { money } from '../views/format';
-import { portalSessions } from '../src/db/schema';
+import { documents, portalSessions } from '../src/db/schema';
 import { signPortalToken } from '../src/portal/links';
 import { companyWithBudget, createDocument, sendDocument } from './fixtures';
 import { Browser, createJob, db, location, signUp, uniqueEmail, viaEdge } from './helpers';
@@ -487,6 +487,22 @@ describe('the link and the portal session', () => {
     }
     const page = await (await co.browser.get(`/documents/${id}`)).text();
     expect(page).toMatch(new RegExp(`Viewed by ${co.customerContact.name} · 3 times · last `));
+  });
+
+  it('a view that moves the status is logged even from the same device soon after (a refund back to sent)', async () => {
+    const co = await companyWithBudget();
+    const id = await createDocument(co.browser, co.jobId, 'estimate', { group: co.groups.demolition });
+    const { link } = await sendDocument(co.browser, id);
+    const { browser } = await openLink(link);
+    await vi.waitFor(async () => expect(await statusOf(id)).toBe('viewed'));
+    // As a full refund puts an invoice back: sent again, same version.
+    await db().update(documents).set({ status: 'sent' }).where(eq(documents.id, id));
+    const [a, b] = await Promise.all([browser.get(`/portal/documents/${id}`), browser.get(`/portal/documents/${id}`)]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    await vi.waitFor(async () => expect(await statusOf(id)).toBe('viewed'));
+    await vi.waitFor(async () => expect(await activityFor(id, 'viewed')).toHaveLength(2));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await activityFor(id, 'viewed')).toHaveLength(2);
   });
 
   it("the contractor's document page shows who viewed it, how often and when last", async () => {

@@ -5,7 +5,7 @@ import { comments, files } from '../db/schema';
 import type { Env } from '../env';
 import { domainError, NotFound, Refused, TooMany } from '../errors';
 import { hitRateLimit } from '../http/rate-limit';
-import { lastView, repeatsView, viewedFrom, viewStatements, type ViewInput } from '../portal/views';
+import { lastView, repeatsView, viewedFrom, viewMoves, viewStatements, type ViewInput } from '../portal/views';
 import { documentRoom, throughRoom, type RoomContext, type RoomWrite } from '../rooms/client';
 import { activityInsert, type Actor } from './activity';
 import { checkUpload, mayRemoveFile } from './files';
@@ -168,8 +168,11 @@ export async function fileRemovalWrite(db: Db, input: FileRemovalCommit): Promis
 }
 
 export async function viewWrite(db: Db, input: ViewCommit): Promise<RoomWrite<null>> {
-  // A second load from the same device soon after (or at the same moment) is the view already logged.
-  if (repeatsView(await lastView(db, input), viewedFrom(input), Date.now())) return { statements: [], result: null };
+  // A second load from the same device soon after (or at the same moment) is the view already logged, unless the
+  // view moves the status (an invoice refunded back to sent on the same version).
+  const now = await lastView(db, input);
+  const moves = !!now && viewMoves(input.type, now.status);
+  if (!moves && repeatsView(now, viewedFrom(input), Date.now())) return { statements: [], result: null };
   const activityId = createId();
   return {
     // Prepared once (portal/views.ts); with the sent version it also cancels the "not opened" reminder.

@@ -267,7 +267,12 @@ export function checkDraft(raw: RawForm, all: Record<string, string[]>, kind: Ki
             f.money(`amount.${key}`, { label, required: true, min: -MAX_UNIT_AMOUNT, max: MAX_UNIT_AMOUNT }) ?? 0;
           if (kind.amountColumn === 'price') line.unitPrice = amount;
           else line.unitCost = amount;
-          if (Math.abs(lineTotal(line.quantity, amount)) > MAX_LINE_TOTAL)
+          // Both columns: the one not shown (a price line's cost, kept from the budget) goes to the budget too.
+          const largest = Math.max(
+            Math.abs(lineTotal(line.quantity, line.unitCost)),
+            Math.abs(lineTotal(line.quantity, line.unitPrice)),
+          );
+          if (largest > MAX_LINE_TOTAL)
             f.fail(`quantity.${key}`, 'Quantity × unit amount is larger than we can handle ($10 billion per line).');
         }
       }

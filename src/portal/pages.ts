@@ -48,7 +48,7 @@ import {
   sessionListQueries,
 } from './queries';
 import { bidStep } from './bid-step';
-import { repeatsView, viewedFrom } from './views';
+import { repeatsView, viewedFrom, viewMoves } from './views';
 import { changesSince, type VersionChanges } from './changes';
 import { recipientSnapshot } from '../documents/display';
 import { portalViewer, requirePortalWith } from './session';
@@ -219,8 +219,10 @@ export async function showPortalDocument(c: AppContext, documentId: string, erro
   const live = c.req.header('X-Live-Refresh') === '1';
   const from = requestFrom(c.req);
   const last = { at: found.lastViewAt, from: found.lastViewFrom };
-  // A reload from the same device soon after is the view already logged: no room call, no write.
-  if (!errors && !live && !repeatsView(last, viewedFrom(from), Date.now())) {
+  // A reload from the same device soon after is the view already logged: no room call, no write. A view that
+  // moves the status (an invoice refunded back to sent) is always logged.
+  const moves = viewMoves(d.type, d.status);
+  if (!errors && !live && (moves || !repeatsView(last, viewedFrom(from), Date.now()))) {
     const view = {
       orgId: viewer.orgId,
       documentId: d.id,

@@ -60,18 +60,21 @@ const viewQueries = (db: Db) => {
         set: { lastViewedAt: sql`excluded.last_viewed_at`, lastViewedFrom: sql`excluded.last_viewed_from` },
       })
       .prepare(),
-    // The last view this contact's device logged of the version, read in the room before logging another.
+    // The document's status now and the last view logged of the version for this contact, read in the room
+    // before logging another.
     last: db
-      .select({ at: versionViews.lastViewedAt, from: versionViews.lastViewedFrom })
-      .from(versionViews)
-      .where(
+      .select({ status: documents.status, at: versionViews.lastViewedAt, from: versionViews.lastViewedFrom })
+      .from(documents)
+      .leftJoin(
+        versionViews,
         and(
-          eq(versionViews.orgId, p('orgId')),
-          eq(versionViews.documentId, p('documentId')),
+          eq(versionViews.orgId, documents.orgId),
+          eq(versionViews.documentId, documents.id),
           eq(versionViews.contactId, p('contactId')),
           eq(versionViews.version, p('version')),
         ),
       )
+      .where(and(eq(documents.orgId, p('orgId')), eq(documents.id, p('documentId'))))
       .prepare(),
     logged: db
       .insert(activity)
@@ -106,6 +109,11 @@ const viewQueries = (db: Db) => {
   };
 };
 
+/** Whether a view moves the document's status (a sent one to viewed): such a view is always logged. */
+export function viewMoves(type: DocumentType, status: string) {
+  return canTransition(type, status, 'view') && nextStatus(type, status, 'view') !== status;
+}
+
 /** A reload from the same device within this long is the same view (one line on the timeline, not one per load). */
 export const VIEW_REPEAT_MS = 10 * 60_000;
 
@@ -121,10 +129,12 @@ export function repeatsView(last: { at: number | null; from: string | null } | n
   return !!last && last.at !== null && last.from === from && now - last.at < VIEW_REPEAT_MS;
 }
 
-/** The last view of the version logged for this contact, read in the room's queue (conversation/actions.ts). */
+/**
+ * The document's status and the last view of the version logged for this contact (null without a version), read
+ * in the room's queue (conversation/actions.ts).
+ */
 export async function lastView(db: Db, v: Pick<ViewInput, 'orgId' | 'documentId' | 'contactId' | 'version'>) {
-  if (!v.version) return null;
-  const values = { orgId: v.orgId, documentId: v.documentId, contactId: v.contactId, version: v.version };
+  const values = { orgId: v.orgId, documentId: v.documentId, contactId: v.contactId, version: v.version ?? null };
   const [row] = await allPrepared(db, prepared(db, viewQueries).last, values);
   return row ?? null;
 }
