@@ -5,10 +5,11 @@
 // restarts). Waiting here costs a promise; a seal that waited longer than MAX_WAIT_MS is not started at all:
 // it is recorded as failed and the cron's retry (index.ts `retrySealing`) seals it.
 //
-// The turn is a holder and a queue, not a chain of promises: a seal that gives up only leaves the queue, and
-// the holder wakes the next waiter still there while its own request is alive. A holder whose request was
-// cancelled mid-seal never hands the turn on; past HELD_AT_MOST_MS (a waitUntil lives about 30 s after its
-// response) its turn is taken as free, and its late finish, if it comes, hands on nothing.
+// Each seal waits on the one before it, racing a timer of its own request (a promise resolved from another
+// request must not be all a request waits on: workerd ends it, "Promise will never complete"). A seal that
+// gives up hands its place on only once the seal before it is done, so two never run at once. A holder whose
+// request was cancelled mid-seal never finishes: past HELD_AT_MOST_MS (a waitUntil lives about 30 s after its
+// response) the next seal to arrive starts a new line, and the old one's late finish wakes nobody new.
 
 const MAX_WAIT_MS = 20_000;
 const HELD_AT_MOST_MS = 35_000;
@@ -18,47 +19,37 @@ interface Limits {
   heldAtMostMs: number;
 }
 
-let holder: { since: number } | null = null;
-const queue: ((turn: { since: number }) => void)[] = [];
+let last: Promise<void> = Promise.resolve();
+let running: { since: number } | null = null;
 
-/** Runs `work` when no other seal runs in this isolate, or answers `late()` when its turn did not come in time. */
+/** Runs `work` after every seal before it, or answers `late()` when its turn did not come in time. */
 export async function inSealTurn<T>(
   work: () => Promise<T>,
   late: () => T,
-  limits: Limits = { maxWaitMs: MAX_WAIT_MS, heldAtMostMs: HELD_AT_MOST_MS },
+  { maxWaitMs, heldAtMostMs }: Limits = { maxWaitMs: MAX_WAIT_MS, heldAtMostMs: HELD_AT_MOST_MS },
 ): Promise<T> {
-  const turn = await takeTurn(limits);
-  if (!turn) return late();
+  if (running && Date.now() - running.since > heldAtMostMs) last = Promise.resolve();
+  const before = last;
+  let release!: () => void;
+  last = new Promise<void>((resolve) => (release = resolve));
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let turn = false;
   try {
-    return await work();
+    turn = await Promise.race([
+      before.then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), maxWaitMs))),
+    ]);
+    clearTimeout(timer);
+    if (!turn) return late();
+    const mine = { since: Date.now() };
+    running = mine;
+    try {
+      return await work();
+    } finally {
+      if (running === mine) running = null;
+    }
   } finally {
-    handOn(turn);
+    if (turn) release();
+    else void before.then(release);
   }
-}
-
-function takeTurn({ maxWaitMs, heldAtMostMs }: Limits): Promise<{ since: number } | null> {
-  if (!holder || Date.now() - holder.since > heldAtMostMs) {
-    holder = { since: Date.now() };
-    return Promise.resolve(holder);
-  }
-  return new Promise((resolve) => {
-    const wake = (turn: { since: number }) => {
-      clearTimeout(timer);
-      resolve(turn);
-    };
-    const timer = setTimeout(() => {
-      const i = queue.indexOf(wake);
-      if (i >= 0) queue.splice(i, 1);
-      resolve(null);
-    }, maxWaitMs);
-    queue.push(wake);
-  });
-}
-
-/** The holder's turn goes to the first waiter, or is free; a turn already taken as abandoned hands on nothing. */
-function handOn(turn: { since: number }) {
-  if (holder !== turn) return;
-  const next = queue.shift();
-  holder = next ? { since: Date.now() } : null;
-  if (next && holder) next(holder);
 }
