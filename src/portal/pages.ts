@@ -218,7 +218,7 @@ export async function showPortalDocument(c: AppContext, documentId: string, erro
   // live.js fetching the page again after an event: not a view (a tab in the background reads nothing).
   const live = c.req.header('X-Live-Refresh') === '1';
   const from = requestFrom(c.req);
-  const last = { at: found.lastViewAt, from: found.lastViewFrom };
+  const last = found.lastView ? (JSON.parse(found.lastView) as { at: number | null; from: string | null }) : null;
   // A reload from the same device soon after is the view already logged: no room call, no write. A view that
   // moves the status (an invoice refunded back to sent) is always logged.
   const moves = viewMoves(d.type, d.status);

@@ -466,11 +466,8 @@ function documentStatements(db: Db, viewer: Viewer & { contactId: Param | SQL })
           // Issue 20: an approval the contractor recorded as made offline (signing/offline-queries.ts).
           offline: offlineApprovalJson(viewer.orgId),
           // The last view logged of the sent version from this contact (portal/views.ts `repeatsView`).
-          lastViewAt: sql<number | null>`(SELECT lv.last_viewed_at FROM version_views lv
-            WHERE lv.document_id = ${documents.id} AND lv.contact_id = ${viewer.contactId}
-              AND lv.version = ${documents.sentVersion} AND lv.org_id = ${documents.orgId})`,
-          lastViewFrom: sql<string | null>`(SELECT lv.last_viewed_from FROM version_views lv
-            WHERE lv.document_id = ${documents.id} AND lv.contact_id = ${viewer.contactId}
+          lastView: sql<string | null>`(SELECT json_object('at', lv.last_viewed_at, 'from', lv.last_viewed_from)
+            FROM version_views lv WHERE lv.document_id = ${documents.id} AND lv.contact_id = ${viewer.contactId}
               AND lv.version = ${documents.sentVersion} AND lv.org_id = ${documents.orgId})`,
           // What online payment the company offers (payments/queries.ts `payable`).
           stripe: {
