@@ -278,7 +278,8 @@ describe('moves on a folded budget', () => {
     const first = await page200(owner, `/jobs/${pagedJobId}?group=${shelving.id}`);
     const next = hrefOf(first, 'Next items')!.split('#')[0];
     const body = await page200(owner, next);
-    const [itemId] = shownItems(body, pagedJobId).slice(3, 4);
+    // Well inside the page: positions tie in fours, and a move renumbers ties, which may shift the edges.
+    const [itemId] = shownItems(body, pagedJobId).slice(100, 101);
     const action = formactions(body).find((a) => a.startsWith(`/jobs/${pagedJobId}/items/${itemId}/move`))!;
     const after = next.split('&after=')[1];
     expect(action).toBe(`/jobs/${pagedJobId}/items/${itemId}/move?group=${shelving.id}&after=${after}`);
