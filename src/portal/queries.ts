@@ -324,17 +324,17 @@ function listStatements(db: Db, jobId?: Param) {
   const order = (d: typeof documents) => [desc(waitsSql(d)), desc(d.sentAt), desc(d.id)];
   const after = (d: typeof documents) =>
     sql`(${waitsSql(d)}, ${d.sentAt}, ${d.id}) < (${sql.placeholder('listWaits')}, ${sql.placeholder('listAt')}, ${sql.placeholder('listId')})`;
-  // The page's ids, sorted once; the columns below (the subqueries) are worked out for those rows only.
+  // The page's ids with their place (waits), sorted once; the statement is driven from them (CROSS JOIN:
+  // SQLite keeps that order), so each listed document is one lookup by id and the columns below (the
+  // subqueries) are worked out for those rows only, never for the account's whole history a second time.
   const listed = alias(documents, 'listed');
-  const onPage = inArray(
-    documents.id,
-    db
-      .select({ id: listed.id })
-      .from(listed)
-      .where(and(visible(listed as never), after(listed as never)))
-      .orderBy(...order(listed as never))
-      .limit(PORTAL_LIST_PAGE + 1),
-  );
+  const page = db
+    .select({ id: sql<string>`${listed.id}`.as('page_id'), waits: sql<number>`${waitsSql(listed)}`.as('page_waits') })
+    .from(listed)
+    .where(and(visible(listed as never), after(listed as never)))
+    .orderBy(...order(listed as never))
+    .limit(PORTAL_LIST_PAGE + 1)
+    .as('page');
   const paid = sql<number>`(SELECT coalesce(sum(lp.amount), 0) FROM payments lp
     WHERE lp.org_id = ${documents.orgId} AND lp.document_id = ${documents.id})`;
   // Bank payments still processing: not money yet, but not payable again (payments/queries.ts `payable`).
@@ -375,7 +375,7 @@ function listStatements(db: Db, jobId?: Param) {
           onlinePayment: documents.onlinePayment,
           stripeStatus: orgs.stripeStatus,
           stripeAccountId: orgs.stripeAccountId,
-          waits: waitsSql(documents).mapWith(Number),
+          waits: sql<number>`${page.waits}`.mapWith(Number),
           // Issue 20: the date of an approval the contractor recorded as made offline, for "Marked approved".
           offlineOn: offlineApprovedOn(viewer.orgId),
           paid: paid.mapWith(Number),
@@ -384,12 +384,13 @@ function listStatements(db: Db, jobId?: Param) {
           people,
         }),
       )
-      .from(documents)
+      .from(page)
+      .crossJoin(documents)
       .innerJoin(jobs, and(eq(jobs.id, documents.jobId), eq(jobs.orgId, viewer.orgId)))
       .innerJoin(documentVersions, sentVersionJoin(viewer.orgId))
       .innerJoin(orgs, eq(orgs.id, documents.orgId))
-      .where(and(visible(documents), onPage))
-      .orderBy(...order(documents)),
+      .where(and(eq(documents.id, page.id), visible(documents)))
+      .orderBy(desc(page.waits), desc(documents.sentAt), desc(documents.id)),
   ]);
 }
 
