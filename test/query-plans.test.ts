@@ -533,6 +533,30 @@ describe('earlier pages seek their index', () => {
   }
 });
 
+describe("portal lists walk a page of the account's documents, not its history", () => {
+  // What waits on them, then the rest: each walked down documents_org_account_sent (sent_at, id) in list
+  // order and stopped at a page, never read whole and sorted in a temp B-tree (portal/queries.ts listStatements).
+  for (const [name, path] of [
+    ['portal home', () => '/portal'],
+    ['portal home, an earlier page', () => '/portal?before=0_1700000000000_zzzzzzzz'],
+    ['a portal job page', (x: Fixture) => `/portal/jobs/${x.jobId}`],
+  ] as const) {
+    it(`${name}: two walks down documents_org_account_sent, neither sorted`, async () => {
+      const rec = recordingD1();
+      await page('recipient', path)(f, rec.d1);
+      const list = rec.seen.filter((q) => /"page_waits"|page_waits/.test(q.sql));
+      expect(list, 'the list statement').toHaveLength(1);
+      const rows = await planRows(list[0]);
+      const walks = rows.filter((r) => /^SEARCH listed USING INDEX documents_org_account_sent /.test(r.detail));
+      const shown = rows.map((r) => `${r.id} ${r.parent} ${r.detail}`).join('\n  ');
+      expect(walks, shown).toHaveLength(2);
+      const walkParents = new Set(walks.map((w) => w.parent));
+      const sorted = rows.filter((r) => walkParents.has(r.parent) && /TEMP B-TREE/.test(r.detail));
+      expect(sorted, shown).toEqual([]);
+    });
+  }
+});
+
 describe('portal lists: what the recipient can act on is on the first page', () => {
   type Later = 'expired' | 'not theirs';
   const scenarios = {} as Record<Later, { recipient: Browser; actionable: string; jobId: string }>;

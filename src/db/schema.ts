@@ -368,6 +368,9 @@ export const documents = sqliteTable(
     uniqueIndex('documents_org_type_number').on(t.orgId, t.type, t.number),
     index('documents_org_job').on(t.orgId, t.jobId),
     index('documents_org_account').on(t.orgId, t.accountId, t.sentVersion),
+    // Issue 19: a portal list's page walks an account's documents newest sent first and stops at a page
+    // (portal/queries.ts `listStatements`): the first page costs a page, not the account's history.
+    index('documents_org_account_sent').on(t.orgId, t.accountId, t.sentAt, t.id),
     index('documents_org_status').on(t.orgId, t.type, t.status),
     uniqueIndex('documents_org_request_key').on(t.orgId, t.requestKey),
     // Issue 19: the documents list, newest change first, a page at a time (documents/queries.ts).

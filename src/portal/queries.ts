@@ -144,11 +144,14 @@ export type SessionCompanyRow = Rows<ReturnType<typeof sessionCompaniesQuery>>[n
  * the company the request's address is in: for queries that run in one batch with the session lookup
  * (requirePortalWith). No valid session, or a company it does not hold, no rows.
  */
-export function portalSessionViewer() {
-  const held = sql`FROM portal_sessions s
+/** Where the session's contact for the address's company is read from (the FROM of a subquery). */
+const sessionContact = () => sql`FROM portal_sessions s
     JOIN portal_session_contacts sc ON sc.session_id = s.id AND sc.org_id = ${addressedOrg(sql`s.id`)}
     JOIN contacts ct ON ct.id = sc.contact_id AND ct.org_id = sc.org_id AND ct.access_version = sc.access_version
     WHERE s.id = ${sql.placeholder('sessionHash')} AND s.expires_at > ${sql.placeholder('now')}`;
+
+export function portalSessionViewer() {
+  const held = sessionContact();
   return {
     contactId: sql`(SELECT ct.id ${held})`,
     orgId: sql`(SELECT ct.org_id ${held})`,
@@ -321,20 +324,30 @@ function listStatements(db: Db, jobId?: Param) {
   const viewer = portalSessionViewer();
   const visible = (d: typeof documents) =>
     jobId ? and(visibleTo(viewer, d), eq(d.jobId, jobId))! : visibleTo(viewer, d);
-  const order = (d: typeof documents) => [desc(waitsSql(d)), desc(d.sentAt), desc(d.id)];
-  const after = (d: typeof documents) =>
-    sql`(${waitsSql(d)}, ${d.sentAt}, ${d.id}) < (${sql.placeholder('listWaits')}, ${sql.placeholder('listAt')}, ${sql.placeholder('listId')})`;
-  // The page's ids with their place (waits), sorted once; the statement is driven from them (CROSS JOIN:
-  // SQLite keeps that order), so each listed document is one lookup by id and the columns below (the
-  // subqueries) are worked out for those rows only, never for the account's whole history a second time.
+  // The page's ids with their place, in list order: what waits on the viewer (newest sent first), then the
+  // rest (the same), each walked down `documents_org_account_sent` and stopped at a page: the first page costs
+  // a page of documents, not the account's history (a walk passes over documents of the other kind; whether
+  // one waits is worked out only for those in a waiting status). The second walk runs only when the first
+  // leaves the page short. The viewer is read from the session once for both walks (`list_viewer`).
   const listed = alias(documents, 'listed');
-  const page = db
-    .select({ id: sql<string>`${listed.id}`.as('page_id'), waits: sql<number>`${waitsSql(listed)}`.as('page_waits') })
-    .from(listed)
-    .where(and(visible(listed as never), after(listed as never)))
-    .orderBy(...order(listed as never))
-    .limit(PORTAL_LIST_PAGE + 1)
-    .as('page');
+  const pageRows = sql.raw(String(PORTAL_LIST_PAGE + 1)); // a literal: the statement's bound values stay few
+  const pageViewer = {
+    orgId: sql`(SELECT org_id FROM list_viewer)`,
+    accountId: sql`(SELECT account_id FROM list_viewer)`,
+    contactId: sql`(SELECT contact_id FROM list_viewer)`,
+  };
+  const walk = (waits: 0 | 1) => {
+    const w = sql.raw(String(waits));
+    const visibleHere = jobId ? and(visibleTo(pageViewer, listed), eq(listed.jobId, jobId))! : visibleTo(pageViewer, listed);
+    return sql`SELECT ${listed.id} AS page_id, ${w} AS page_waits FROM ${documents} ${sql.raw('"listed"')}
+      WHERE ${visibleHere} AND ${sql.placeholder('listWaits')} >= ${w} AND ${waitsSql(listed as never)} = ${w}
+        AND (${w}, ${listed.sentAt}, ${listed.id}) < (${sql.placeholder('listWaits')}, ${sql.placeholder('listAt')}, ${sql.placeholder('listId')})
+      ORDER BY ${listed.sentAt} DESC, ${listed.id} DESC LIMIT ${pageRows}`;
+  };
+  const page = sql`(WITH list_viewer AS (SELECT ct.id AS contact_id, ct.org_id AS org_id, ct.account_id AS account_id
+      ${sessionContact()})
+    SELECT * FROM (${walk(1)}) UNION ALL SELECT * FROM (${walk(0)}) LIMIT ${pageRows}) ${sql.raw('"page"')}`;
+  const onPage = { id: sql<string>`"page"."page_id"`, waits: sql<number>`"page"."page_waits"` };
   const paid = sql<number>`(SELECT coalesce(sum(lp.amount), 0) FROM payments lp
     WHERE lp.org_id = ${documents.orgId} AND lp.document_id = ${documents.id})`;
   // Bank payments still processing: not money yet, but not payable again (payments/queries.ts `payable`).
@@ -375,7 +388,7 @@ function listStatements(db: Db, jobId?: Param) {
           onlinePayment: documents.onlinePayment,
           stripeStatus: orgs.stripeStatus,
           stripeAccountId: orgs.stripeAccountId,
-          waits: sql<number>`${page.waits}`.mapWith(Number),
+          waits: sql<number>`${onPage.waits}`.mapWith(Number),
           // Issue 20: the date of an approval the contractor recorded as made offline, for "Marked approved".
           offlineOn: offlineApprovedOn(viewer.orgId),
           paid: paid.mapWith(Number),
@@ -389,8 +402,8 @@ function listStatements(db: Db, jobId?: Param) {
       .innerJoin(jobs, and(eq(jobs.id, documents.jobId), eq(jobs.orgId, viewer.orgId)))
       .innerJoin(documentVersions, sentVersionJoin(viewer.orgId))
       .innerJoin(orgs, eq(orgs.id, documents.orgId))
-      .where(and(eq(documents.id, page.id), visible(documents)))
-      .orderBy(desc(page.waits), desc(documents.sentAt), desc(documents.id)),
+      .where(and(eq(documents.id, onPage.id), visible(documents)))
+      .orderBy(desc(onPage.waits), desc(documents.sentAt), desc(documents.id)),
   ]);
 }
 

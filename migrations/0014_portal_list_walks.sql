@@ -1,0 +1,1 @@
+CREATE INDEX `documents_org_account_sent` ON `documents` (`org_id`,`account_id`,`sent_at`,`id`);
