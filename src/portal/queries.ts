@@ -322,8 +322,8 @@ export const portalListValues = (before?: PortalListCursor, now = Date.now()) =>
 // The viewer comes from the session in SQL: it runs in the session's batch.
 function listStatements(db: Db, jobId?: Param) {
   const viewer = portalSessionViewer();
-  const visible = (d: typeof documents) =>
-    jobId ? and(visibleTo(viewer, d), eq(d.jobId, jobId))! : visibleTo(viewer, d);
+  const visible = (d: typeof documents, who: Viewer = viewer) =>
+    jobId ? and(visibleTo(who, d), eq(d.jobId, jobId))! : visibleTo(who, d);
   // The page's ids with their place, in list order: what waits on the viewer (newest sent first), then the
   // rest (the same), each walked down `documents_org_account_sent` and stopped at a page: the first page costs
   // a page of documents, not the account's history (a walk passes over documents of the other kind; whether
@@ -338,9 +338,8 @@ function listStatements(db: Db, jobId?: Param) {
   };
   const walk = (waits: 0 | 1) => {
     const w = sql.raw(String(waits));
-    const visibleHere = jobId ? and(visibleTo(pageViewer, listed), eq(listed.jobId, jobId))! : visibleTo(pageViewer, listed);
     return sql`SELECT ${listed.id} AS page_id, ${w} AS page_waits FROM ${documents} ${sql.raw('"listed"')}
-      WHERE ${visibleHere} AND ${sql.placeholder('listWaits')} >= ${w} AND ${waitsSql(listed as never)} = ${w}
+      WHERE ${visible(listed as never, pageViewer)} AND ${sql.placeholder('listWaits')} >= ${w} AND ${waitsSql(listed as never)} = ${w}
         AND (${w}, ${listed.sentAt}, ${listed.id}) < (${sql.placeholder('listWaits')}, ${sql.placeholder('listAt')}, ${sql.placeholder('listId')})
       ORDER BY ${listed.sentAt} DESC, ${listed.id} DESC LIMIT ${pageRows}`;
   };
