@@ -105,7 +105,8 @@ async function planOf(q: Recorded): Promise<string[]> {
 
 // A search that only the company narrows ("SEARCH r USING INDEX document_recipients_contact (org_id=?)") reads
 // the company's whole history: inside a correlated subquery once per outer row (the portal list's recipients
-// did), and anywhere when the statement names the one document it wants (both document pages' recipients did).
+// did), and anywhere when the statement names the one document it wants (both document pages' recipients did)
+// or the one job (the job page's documents walked the company's by documents_org_updated to find the job's).
 const ORG_ONLY = /^SEARCH (\S+) USING (?:COVERING )?INDEX \S+ \(org_id=\?\)$/;
 
 /** The plan lines that walk a growing table by the company alone where a narrower key was at hand. */
@@ -124,7 +125,9 @@ function orgWalks(q: Recorded, plan: Plan[]): string[] {
       const table = named.get(name) ?? name;
       if (!tables.has(table) || table in FIXED) return false;
       const oneDocument = new RegExp(`"?${name}"?\\."?document_id"? = \\?`, 'i').test(q.sql);
-      return correlated(r) || oneDocument;
+      // A statement about one job (a job page's documents) that walks the company's rows to find the job's.
+      const oneJob = new RegExp(`"?${name}"?\\."?job_id"? = \\?`, 'i').test(q.sql);
+      return correlated(r) || oneDocument || oneJob;
     })
     .map((r) => r.detail);
 }

@@ -366,7 +366,9 @@ export const documents = sqliteTable(
   },
   (t) => [
     uniqueIndex('documents_org_type_number').on(t.orgId, t.type, t.number),
-    index('documents_org_job').on(t.orgId, t.jobId),
+    // A job's documents, newest change first (its page's documents and their lines): a walk of the job's
+    // documents, never of the company's by `documents_org_updated` (issue 19).
+    index('documents_org_job').on(t.orgId, t.jobId, t.updatedAt, t.id),
     index('documents_org_account').on(t.orgId, t.accountId, t.sentVersion),
     // Issue 19: a portal list's page walks an account's documents newest sent first and stops at a page
     // (portal/queries.ts `listStatements`): the first page costs a page, not the account's history.
