@@ -17,9 +17,10 @@ import {
   documentRecipients,
   documents,
   documentVersions,
+  OPEN_STATUSES,
 } from '../src/db/schema';
 import { chunk, DOCUMENTS_PAGE } from '../src/documents/queries';
-import { PORTAL_LIST_PAGE } from '../src/portal/queries';
+import { listOpenStatuses, PORTAL_LIST_PAGE } from '../src/portal/queries';
 import { Browser, db, viaEdge } from './helpers';
 import { callWorker, formPost, withRoomD1 } from './bindings';
 import { companyWithBudget, createDocument, sendDocument } from './fixtures';
@@ -482,6 +483,18 @@ describe('paging: costs that do not grow with history', () => {
     const all = [...first.ids, ...second.ids];
     expect(new Set(all).size, 'no document twice').toBe(all.length);
     expect(new Set(all)).toEqual(new Set([f.documentId, ...extraDocuments.map((x) => x.id)]));
+    // The exact order across both pages: what waits first, then newest sent first, ties by id (descending).
+    const { results: sentRows } = await env.DB.prepare(
+      `SELECT id, sent_at FROM documents WHERE id IN (${all.map(() => '?').join(', ')})`,
+    )
+      .bind(...all)
+      .all<{ id: string; sent_at: number }>();
+    const sent = new Map(sentRows.map((r) => [r.id, r.sent_at]));
+    const waits = new Set(waiting);
+    const byId = (a: string, b: string) => (a < b ? 1 : a > b ? -1 : 0);
+    const listOrder = (a: string, b: string) =>
+      Number(waits.has(b)) - Number(waits.has(a)) || sent.get(b)! - sent.get(a)! || byId(a, b);
+    expect(all).toEqual([...all].sort(listOrder));
     // A bad cursor is the first page.
     for (const bad of ['nonsense', '2_1_abcdefgh', '1_-4_abcdefgh', '1_99999999999999999999_abcdefgh']) {
       expect(portalListOf(await page200(f.recipient, `/portal?before=${encodeURIComponent(bad)}`)).ids, bad).toEqual(
@@ -536,28 +549,47 @@ describe('earlier pages seek their index', () => {
   }
 });
 
-describe("portal lists walk a page of the account's documents, not its history", () => {
-  // What waits on them, then the rest: each walked down documents_org_account_sent (sent_at, id) in list
-  // order and stopped at a page, never read whole and sorted in a temp B-tree (portal/queries.ts listStatements).
-  for (const [name, path] of [
-    ['portal home', () => '/portal'],
-    ['portal home, an earlier page', () => '/portal?before=0_1700000000000_zzzzzzzz'],
-    ['a portal job page', (x: Fixture) => `/portal/jobs/${x.jobId}`],
+describe("portal lists walk from the cursor, not through the account's history", () => {
+  // What waits on them (down documents_org_account_open: only open documents), then the rest (down
+  // documents_org_account_sent), each in list order (sent_at, id) from the cursor (a range on the index) and
+  // stopped at a page, never read whole and sorted; a job's list walks the job's own documents
+  // (documents_org_job), never the account's (portal/queries.ts listStatements).
+  const home = ['documents_org_account_open', 'documents_org_account_sent'];
+  for (const [name, path, indexes] of [
+    ['portal home', () => '/portal', home],
+    ['portal home, an earlier page', () => '/portal?before=0_1700000000000_zzzzzzzz', home],
+    ['a portal job page', (x: Fixture) => `/portal/jobs/${x.jobId}`, ['documents_org_job', 'documents_org_job']],
   ] as const) {
-    it(`${name}: two walks down documents_org_account_sent, neither sorted`, async () => {
+    const byJob = indexes[0] === 'documents_org_job';
+    it(`${name}: walks on ${indexes.join(' then ')}${byJob ? ' by its job' : ' from the cursor, neither sorted'}`, async () => {
       const rec = recordingD1();
       await page('recipient', path)(f, rec.d1);
-      const list = rec.seen.filter((q) => /"page_waits"|page_waits/.test(q.sql));
+      const list = rec.seen.filter((q) => /page_waits/.test(q.sql));
       expect(list, 'the list statement').toHaveLength(1);
       const rows = await planRows(list[0]);
-      const walks = rows.filter((r) => /^SEARCH listed USING INDEX documents_org_account_sent /.test(r.detail));
       const shown = rows.map((r) => `${r.id} ${r.parent} ${r.detail}`).join('\n  ');
-      expect(walks, shown).toHaveLength(2);
+      const walks = rows.filter((r) => r.detail.startsWith('SEARCH listed '));
+      expect(
+        walks.map((w) => /USING INDEX (\S+)/.exec(w.detail)?.[1]),
+        shown,
+      ).toEqual(indexes);
+      for (const w of walks)
+        expect(w.detail, shown).toContain(byJob ? 'job_id=?' : 'account_id=? AND (sent_at,id)<(?,?)');
       const walkParents = new Set(walks.map((w) => w.parent));
       const sorted = rows.filter((r) => walkParents.has(r.parent) && /TEMP B-TREE/.test(r.detail));
-      expect(sorted, shown).toEqual([]);
+      if (!byJob) expect(sorted, shown).toEqual([]);
     });
   }
+
+  it('documents_org_account_open holds every status in which a document waits on its recipient', async () => {
+    expect([...OPEN_STATUSES]).toEqual(listOpenStatuses());
+    const index = await env.DB.prepare(
+      "SELECT sql FROM sqlite_master WHERE name = 'documents_org_account_open'",
+    ).first<{
+      sql: string;
+    }>();
+    expect(index?.sql).toContain(`status IN (${OPEN_STATUSES.map((s) => `'${s}'`).join(', ')})`);
+  });
 });
 
 describe('portal lists: what the recipient can act on is on the first page', () => {

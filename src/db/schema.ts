@@ -314,6 +314,12 @@ export const signingOrders = ['any', 'ordered'] as const;
 export type SigningOrder = (typeof signingOrders)[number];
 
 export const documentTypes = ['bid_request', 'customer_order', 'customer_invoice', 'vendor_order', 'bill'] as const;
+/**
+ * Every status in which a document of some type waits on its recipient (documents/status.ts
+ * `awaitsRecipient`), sorted: `documents_org_account_open` holds only these documents, and a portal list's
+ * first walk names the same list so SQLite may use it. `test/query-plans.test.ts` checks it is the machine's.
+ */
+export const OPEN_STATUSES = ['partially_paid', 'sent', 'viewed'] as const;
 export type DocumentType = (typeof documentTypes)[number];
 export const documentSubtypes = ['estimate', 'proposal', 'change_order', 'purchase_order', 'work_order'] as const;
 export type DocumentSubtype = (typeof documentSubtypes)[number];
@@ -373,6 +379,10 @@ export const documents = sqliteTable(
     // Issue 19: a portal list's page walks an account's documents newest sent first and stops at a page
     // (portal/queries.ts `listStatements`): the first page costs a page, not the account's history.
     index('documents_org_account_sent').on(t.orgId, t.accountId, t.sentAt, t.id),
+    // The same, of the documents open for the recipient only: the walk of what waits passes over no other.
+    index('documents_org_account_open')
+      .on(t.orgId, t.accountId, t.sentAt, t.id)
+      .where(sql.raw(`status IN (${OPEN_STATUSES.map((s) => `'${s}'`).join(', ')})`)),
     index('documents_org_status').on(t.orgId, t.type, t.status),
     uniqueIndex('documents_org_request_key').on(t.orgId, t.requestKey),
     // Issue 19: the documents list, newest change first, a page at a time (documents/queries.ts).

@@ -17,6 +17,7 @@ import {
   files,
   jobs,
   onlinePayments,
+  OPEN_STATUSES,
   orgs,
   payments,
   portalSessionContacts,
@@ -261,6 +262,13 @@ function mayDecideSql(d: ListDocument) {
             AND wb.position < wme.position AND NOT ${approvedSent(d, before, 'wb')}))))`;
 }
 
+/** The statuses in which a document of `type` waits on its recipient in a list (a bid already in waits on nobody). */
+const listWaitingStatuses = (type: DocumentType) =>
+  statusesOf(type).filter((s) => awaitsRecipient(type, s) && !(type === 'bid_request' && s === 'submitted'));
+
+/** Every status in which some document waits in a list, sorted: what `documents_org_account_open` must hold. */
+export const listOpenStatuses = () => [...new Set(documentTypes.flatMap(listWaitingStatuses))].sort();
+
 /**
  * Whether a document waits on its recipient (sign, bid, accept, pay: documents/status.ts
  * `awaitsRecipient`), as SQL: the status machine's pairs, written out once as literals (no bound
@@ -273,11 +281,8 @@ function mayDecideSql(d: ListDocument) {
 function waitsSql(d: ListDocument) {
   const pairs = (closing: boolean) =>
     documentTypes.flatMap((type) => {
-      const statuses = statusesOf(type).filter(
-        (s) =>
-          awaitsRecipient(type, s) &&
-          !(type === 'bid_request' && s === 'submitted') &&
-          closing === (closesByDate(type) && awaitsDecision({ type, status: s })),
+      const statuses = listWaitingStatuses(type).filter(
+        (s) => closing === (closesByDate(type) && awaitsDecision({ type, status: s })),
       );
       const pair = sql`(${d.type} = ${word(type)} AND ${d.status} IN (${sql.join(statuses.map(word), sql`, `)}))`;
       return statuses.length ? [pair] : [];
@@ -322,25 +327,47 @@ export const portalListValues = (before?: PortalListCursor, now = Date.now()) =>
 // The viewer comes from the session in SQL: it runs in the session's batch.
 function listStatements(db: Db, jobId?: Param) {
   const viewer = portalSessionViewer();
-  const visible = (d: typeof documents, who: Viewer = viewer) =>
+  const visible = (d: DocumentsTable & { jobId: SQLiteColumn }, who: Viewer = viewer) =>
     jobId ? and(visibleTo(who, d), eq(d.jobId, jobId))! : visibleTo(who, d);
   // The page's ids with their place, in list order: what waits on the viewer (newest sent first), then the
-  // rest (the same), each walked down `documents_org_account_sent` and stopped at a page: the first page costs
-  // a page of documents, not the account's history (a walk passes over documents of the other kind; whether
-  // one waits is worked out only for those in a waiting status). The second walk runs only when the first
-  // leaves the page short. The viewer is read from the session once for both walks (`list_viewer`).
+  // rest (the same), each walked down `documents_org_account_sent` from the cursor (a range on the index) and
+  // stopped at a page. A walk passes over the documents of the other kind (whether one waits is worked out only
+  // for those in a waiting status), so a page costs a page plus what it passes over. The second walk runs only
+  // when the first leaves the page short. A job's list walks the job's documents (`documents_org_job`) and
+  // sorts them: `+account_id` keeps SQLite off the account's walk, which would read the account's whole
+  // history to find one job's few documents. The viewer is read from the session once for both walks.
   const listed = alias(documents, 'listed');
+  const walked = jobId
+    ? {
+        id: listed.id,
+        orgId: listed.orgId,
+        accountId: sql`+${listed.accountId}` as unknown as SQLiteColumn,
+        sentVersion: listed.sentVersion,
+        status: listed.status,
+        jobId: listed.jobId,
+      }
+    : listed;
   const pageRows = sql.raw(String(PORTAL_LIST_PAGE + 1)); // a literal: the statement's bound values stay few
   const pageViewer = {
     orgId: sql`(SELECT org_id FROM list_viewer)`,
     accountId: sql`(SELECT account_id FROM list_viewer)`,
     contactId: sql`(SELECT contact_id FROM list_viewer)`,
   };
+  const [listWaits, listAt, listId] = [
+    sql.placeholder('listWaits'),
+    sql.placeholder('listAt'),
+    sql.placeholder('listId'),
+  ];
   const walk = (waits: 0 | 1) => {
     const w = sql.raw(String(waits));
+    // Walk w starts after the cursor when the cursor is in it, at its top when the cursor is in the walk before.
+    const from = sql`(CASE WHEN ${listWaits} > ${w} THEN ${sql.raw(String(2 ** 53))} ELSE ${listAt} END,
+      CASE WHEN ${listWaits} > ${w} THEN '' ELSE ${listId} END)`;
+    // What waits is among the open documents (`documents_org_account_open`, whose condition this names as written).
+    const open = waits ? sql`${listed.status} IN (${sql.join(OPEN_STATUSES.map(word), sql`, `)}) AND ` : sql``;
     return sql`SELECT ${listed.id} AS page_id, ${w} AS page_waits FROM ${documents} ${sql.raw('"listed"')}
-      WHERE ${visible(listed as never, pageViewer)} AND ${sql.placeholder('listWaits')} >= ${w} AND ${waitsSql(listed as never)} = ${w}
-        AND (${w}, ${listed.sentAt}, ${listed.id}) < (${sql.placeholder('listWaits')}, ${sql.placeholder('listAt')}, ${sql.placeholder('listId')})
+      WHERE ${open}${visible(walked, pageViewer)} AND ${listWaits} >= ${w} AND ${waitsSql(listed as never)} = ${w}
+        AND (${listed.sentAt}, ${listed.id}) < ${from}
       ORDER BY ${listed.sentAt} DESC, ${listed.id} DESC LIMIT ${pageRows}`;
   };
   const page = sql`(WITH list_viewer AS (SELECT ct.id AS contact_id, ct.org_id AS org_id, ct.account_id AS account_id

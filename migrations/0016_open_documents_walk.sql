@@ -1,0 +1,1 @@
+CREATE INDEX `documents_org_account_open` ON `documents` (`org_id`,`account_id`,`sent_at`,`id`) WHERE status IN ('partially_paid', 'sent', 'viewed');
