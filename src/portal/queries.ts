@@ -140,17 +140,17 @@ export const sessionCompaniesQuery = (db: Db) =>
 
 export type SessionCompanyRow = Rows<ReturnType<typeof sessionCompaniesQuery>>[number];
 
-/**
- * The viewer's contact, org and account as SQL, read from the session in the same statement, for
- * the company the request's address is in: for queries that run in one batch with the session lookup
- * (requirePortalWith). No valid session, or a company it does not hold, no rows.
- */
 /** Where the session's contact for the address's company is read from (the FROM of a subquery). */
 const sessionContact = () => sql`FROM portal_sessions s
     JOIN portal_session_contacts sc ON sc.session_id = s.id AND sc.org_id = ${addressedOrg(sql`s.id`)}
     JOIN contacts ct ON ct.id = sc.contact_id AND ct.org_id = sc.org_id AND ct.access_version = sc.access_version
     WHERE s.id = ${sql.placeholder('sessionHash')} AND s.expires_at > ${sql.placeholder('now')}`;
 
+/**
+ * The viewer's contact, org and account as SQL, read from the session in the same statement, for
+ * the company the request's address is in: for queries that run in one batch with the session lookup
+ * (requirePortalWith). No valid session, or a company it does not hold, no rows.
+ */
 export function portalSessionViewer() {
   const held = sessionContact();
   return {
@@ -321,9 +321,9 @@ export const portalListValues = (before?: PortalListCursor, now = Date.now()) =>
 
 // Every document sent to the account (or to it on one job), one page at a time (what waits on them
 // first, then newest sent first, keyed by a (waits, sent at, id) cursor, never OFFSET), with its sent
-// version's header, what is paid and processing, its decisions and its recipients: one statement, so
-// the account's documents are read and sorted once per page (each follow-up is an indexed lookup per
-// document on the page, its rows as JSON, in the listed document's org: the viewer's, by the visibility rule).
+// version's header, what is paid and processing, its decisions and its recipients: one statement, whose
+// page of ids comes from index walks (below), and each follow-up is an indexed lookup per document on the
+// page, its rows as JSON, in the listed document's org: the viewer's, by the visibility rule.
 // The viewer comes from the session in SQL: it runs in the session's batch.
 function listStatements(db: Db, jobId?: Param) {
   const viewer = portalSessionViewer();
