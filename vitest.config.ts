@@ -82,8 +82,8 @@ export default defineConfig(async () => {
             // area's tests live in one file, a describe per former file (test/security.test.ts, test/core.test.ts,
             // ...): a new file costs seconds before its first test. VITEST_SHARE_RUNTIME=1
             // lets the files of one vitest worker share both (test/setup.ts still gives each file an empty
-            // database and bucket): ~40% less CPU, but one render cut off mid-way (a test timing out)
-            // leaves fontkit's process.nextTick shim stalled for every later file of that worker.
+            // database and bucket): ~40% less CPU, but module state (rate limits, the lines of src/turns.ts)
+            // then outlives a file.
             isolate: process.env.VITEST_SHARE_RUNTIME !== '1',
             setupFiles: ['./test/setup.ts'],
             testTimeout: 30_000,

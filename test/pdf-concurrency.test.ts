@@ -1,9 +1,104 @@
-import { describe, expect, it } from 'vitest';
-import { companyWithBudget, createDocument } from './fixtures';
+import fontkit from '@pdf-lib/fontkit';
+import { eq } from 'drizzle-orm';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { signatures } from '../src/db/schema';
+import { FONTS } from '../src/pdf/fonts';
+import { subsetBytes } from '../src/pdf/subset-bytes';
+import { companyWithBudget, createDocument, sentToRecipient } from './fixtures';
+import { db } from './helpers';
+import { NON_LATIN } from './pdf-snapshot';
 
-// fontkit's subsetter shares one nextTick queue per isolate; two renders at once used to hang
-// until the runtime cancelled the request (a 500). Found by `npm run bench` (see src/pdf/exclusive.ts).
+afterEach(() => vi.restoreAllMocks());
+
+type Subset = ReturnType<ReturnType<typeof fontkit.create>['createSubset']>;
+
+interface NodeStream {
+  on(event: string, listener: (...args: never[]) => void): NodeStream;
+}
+
+/** The bytes of `subset` from src/pdf/subset-bytes.ts (fontkit's types leave out the subset's `encode`). */
+const encoded = (subset: Subset) => subsetBytes(subset as unknown as Parameters<typeof subsetBytes>[0]);
+
+/** fontkit's own way: its Readable stream, started from its bundled process.nextTick shim. */
+function streamedBytes(subset: Subset): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const parts: Uint8Array[] = [];
+    (subset.encodeStream() as unknown as NodeStream)
+      .on('data', (bytes: Uint8Array) => parts.push(bytes))
+      .on('end', () => {
+        const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+        let at = 0;
+        for (const p of parts) {
+          out.set(p, at);
+          at += p.length;
+        }
+        resolve(out);
+      })
+      .on('error', reject);
+  });
+}
+
+function subsetOf(bytes: Uint8Array, text: string): Subset {
+  const font = fontkit.create(bytes);
+  const subset = font.createSubset();
+  for (const glyph of font.glyphsForString(text)) subset.includeGlyph(glyph);
+  return subset;
+}
+
+/** Every fontkit subset's stream (Subset.prototype, the base of TTFSubset and CFFSubset). */
+function subsetStreamPrototype(): { encodeStream: () => unknown } {
+  return Object.getPrototypeOf(Object.getPrototypeOf(fontkit.create(FONTS.regular).createSubset()));
+}
+
+// fontkit's subsetter streamed through a nextTick shim that keeps one queue per isolate, drained by a
+// timer of whichever request queued first: two renders at once ran one's work in the other's timer, and
+// a render cut off mid-way left the queue stalled for every later PDF. Subsets are now encoded in the
+// render's own turn (src/pdf/subset-bytes.ts), and renders no longer wait on each other.
 describe('PDF rendering under concurrency', () => {
+  it('encodes a font subset to the bytes fontkit streams, for each of the three fonts', async () => {
+    const text = `Estimate EST-0042 $12,345.67 ${NON_LATIN} ~!@#%^&*()_+{}|:"<>?`;
+    for (const bytes of [FONTS.regular, FONTS.bold, FONTS.script]) {
+      const mine = encoded(subsetOf(bytes, text));
+      expect(mine.length).toBeGreaterThan(1_000);
+      expect(mine).toEqual(await streamedBytes(subsetOf(bytes, text)));
+      // A subset of the whole text is smaller than the font, and a second glyph set gives other bytes.
+      expect(mine.length).toBeLessThan(bytes.length);
+      expect(encoded(subsetOf(bytes, 'a'))).not.toEqual(mine);
+    }
+  });
+
+  it('renders draft PDFs and seals signed ones without fontkit stream (its shared nextTick queue)', async () => {
+    const streamed = vi.spyOn(subsetStreamPrototype(), 'encodeStream').mockImplementation(() => {
+      throw new Error('a render went through fontkit stream');
+    });
+    const co = await companyWithBudget();
+    const draft = await co.browser.get(
+      `/documents/${await createDocument(co.browser, co.jobId, 'estimate', { all: 'on' })}.pdf`,
+    );
+    expect(draft.status).toBe(200);
+    expect(new TextDecoder().decode(new Uint8Array(await draft.arrayBuffer()).slice(0, 5))).toBe('%PDF-');
+
+    const { id, r, hash } = await sentToRecipient(co, 'estimate');
+    const signed = await r.post(`/portal/documents/${id}/sign`, {
+      versionHash: hash,
+      idempotencyKey: `k-stream-${Date.now()}`,
+      name: 'Dana Reyes',
+      method: 'typed',
+      consent: 'yes',
+    });
+    expect(signed.status).toBeLessThan(400);
+    const sealed = () => db().select().from(signatures).where(eq(signatures.documentId, id));
+    await expect
+      .poll(async () => (await sealed()).map((s) => s.sealedAt !== null), { timeout: 20_000, interval: 100 })
+      .toEqual([true]);
+    const pdf = await r.get(`/portal/documents/${id}/signed.pdf`);
+    expect(pdf.status).toBe(200);
+    const text = new TextDecoder('latin1').decode(await pdf.arrayBuffer());
+    expect(text.startsWith('%PDF-')).toBe(true);
+    expect(text).toContain('/ByteRange'); // the seal's signature dictionary, over the certificate pages
+    expect(streamed).not.toHaveBeenCalled();
+  });
+
   it('renders several draft PDFs requested at the same time', async () => {
     const co = await companyWithBudget();
     const id = await createDocument(co.browser, co.jobId, 'estimate', { all: 'on' });

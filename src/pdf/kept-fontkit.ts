@@ -1,14 +1,17 @@
 import fontkit from '@pdf-lib/fontkit';
+import { serializeSubsetsInTurn } from './subset-bytes';
 
 type Font = ReturnType<typeof fontkit.create>;
 
 /**
  * fontkit for pdf-lib's `registerFontkit`, parsing each font's bytes once per isolate: the PDF Worker's
  * fonts are the same bytes for every render (./fonts), and a fresh parse decoded the character map,
- * metrics and glyph index again for each PDF. Renders run one at a time (./exclusive), so a font's
- * shared read position is never used by two at once. `prepare` adapts a font once, when first parsed.
+ * metrics and glyph index again for each PDF. Every fontkit call pdf-lib makes (parsing glyphs, the
+ * layout, encoding the subset: ./subset-bytes) is synchronous and seeks before it reads, so two renders
+ * interleaved at their awaits never share a read position. `prepare` adapts a font once, when first parsed.
  */
 export function keptFontkit(prepare: (font: Font) => Font = (font) => font): typeof fontkit {
+  serializeSubsetsInTurn();
   const parsed = new WeakMap<Uint8Array, Font>();
   return {
     create(bytes: Uint8Array, postscriptName?: string) {

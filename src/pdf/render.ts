@@ -1,5 +1,5 @@
 import { keptFontkit } from './kept-fontkit';
-import { oneAtATime } from './exclusive';
+import { Turns } from '../turns';
 import {
   beginText,
   endText,
@@ -328,9 +328,19 @@ function pdfDate(iso: string): Date {
   return Number.isNaN(d.getTime()) ? new Date(0) : d;
 }
 
-/** One render at a time per isolate: concurrent fontkit subsetting hangs (see ./exclusive). */
+/**
+ * PDFs take turns per PDF Worker isolate (../turns): all CPU, so the first of a burst finishes first. Side by
+ * side is safe (each subset is encoded in its own render's turn, ./subset-bytes), so one whose turn is
+ * 30 s in coming renders anyway, and a cancelled render frees the line after 35 s.
+ */
+const pdfTurns = new Turns({ maxWaitMs: 30_000, heldAtMostMs: 35_000 });
+
+export function inPdfTurn<T>(work: () => Promise<T>): Promise<T> {
+  return pdfTurns.run(work, work);
+}
+
 export function renderDocumentPdf(snapshot: ShownSnapshot, assets: PdfAssets): Promise<RenderedPdf> {
-  return oneAtATime(() => renderNow(snapshot, assets));
+  return inPdfTurn(() => renderNow(snapshot, assets));
 }
 
 async function renderNow(snapshot: ShownSnapshot, assets: PdfAssets): Promise<RenderedPdf> {

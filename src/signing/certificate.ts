@@ -1,9 +1,8 @@
-import { oneAtATime } from '../pdf/exclusive';
 import { keptFontkit } from '../pdf/kept-fontkit';
 import { PDFDocument, rgb, type PDFFont, type PDFImage, type PDFPage } from 'pdf-lib';
 import { dateTime } from '../../views/format';
 import { drawQr } from '../pdf/qr';
-import type { SignatureBox } from '../pdf/render';
+import { inPdfTurn, type SignatureBox } from '../pdf/render';
 
 // The signed PDF: the version's unsigned PDF with the signature stamped into its signature block,
 // and a Signature certificate page appended with the version's audit trail.
@@ -163,9 +162,9 @@ function fitImage(image: PDFImage, box: { width: number; height: number }) {
   return { width: image.width * scale, height: image.height * scale };
 }
 
-/** One at a time per isolate, like every PDF that embeds a font subset (see ../pdf/exclusive). */
+/** In the PDF Worker's line of renders (../pdf/render `inPdfTurn`). */
 export function buildSignedPdf(input: CertificateInput): Promise<Uint8Array> {
-  return oneAtATime(() => buildNow(input));
+  return inPdfTurn(() => buildNow(input));
 }
 
 const utc = (ms: number) => `${new Date(ms).toISOString().replace('T', ' ').slice(0, 19)} UTC`;

@@ -22,7 +22,7 @@ import { parseSignatureBoxes, type SignatureBox } from '../pdf/boxes';
 import { readyToSeal, recipientsStatement, type Recipient } from '../documents/recipients';
 import type { CertificateFacts } from './certificate';
 import { listOf } from './countersign-present';
-import { inSealTurn } from './seal-turns';
+import { sealTurns } from './seal-turns';
 import { versionTimeline } from './queries';
 import { describeCertificate, sealSignerFromEnv, sealWith } from './seal-cms';
 import { timestampAuthorityFromEnv } from './timestamp';
@@ -133,7 +133,7 @@ export async function finalizeSignature(
     if (!signer)
       throw new Error('The sealing key is not configured (SEAL_CERTIFICATE, and SEAL_PRIVATE_KEY or SEAL_SIGNER_URL).');
     // One seal at a time per isolate (./seal-turns): one whose turn is too long in coming fails here, for the retry.
-    return await inSealTurn(
+    return await sealTurns.run(
       async () => {
         const sealCertificate = await describeCertificate(signer.certificatePem);
         // Issue 20: a version whose customer chose is signed and sealed as exactly the chosen lines.

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { Turns } from '../src/turns';
+
+const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** A fresh line per test (seals: src/signing/seal-turns.ts; PDFs: src/pdf/render.ts `inPdfTurn`). */
+function line(heldAtMostMs = 35_000) {
+  const turns = new Turns({ maxWaitMs: 20_000, heldAtMostMs });
+  const log: string[] = [];
+  const take = (name: string, work: () => Promise<void>, maxWaitMs?: number, late?: () => Promise<string>) =>
+    turns.run(
+      async () => {
+        log.push(`${name} start`);
+        await work();
+        log.push(`${name} end`);
+        return name;
+      },
+      late ??
+        (async () => {
+          log.push(`${name} late`);
+          return 'late';
+        }),
+      maxWaitMs,
+    );
+  return { take, log };
+}
+
+describe('turns (src/turns.ts)', () => {
+  it('runs work one at a time, in the order it arrived', async () => {
+    const { take, log } = line();
+    expect(await Promise.all(['a', 'b', 'c'].map((n) => take(n, () => wait(5))))).toEqual(['a', 'b', 'c']);
+    expect(log).toEqual(['a start', 'a end', 'b start', 'b end', 'c start', 'c end']);
+  });
+
+  it('one that waited too long gives up, and the one after it still waits for the running one', async () => {
+    const { take, log } = line();
+    const results = await Promise.all([
+      take('slow', () => wait(80), 1_000),
+      take('impatient', () => wait(1), 10),
+      take('next', () => wait(1), 1_000),
+    ]);
+    expect(results).toEqual(['slow', 'late', 'next']);
+    expect(log).toEqual(['slow start', 'impatient late', 'slow end', 'next start', 'next end']);
+  });
+
+  it('a PDF whose turn is late runs anyway, and the line behind it keeps its order', async () => {
+    const turns = new Turns({ maxWaitMs: 20_000, heldAtMostMs: 35_000 });
+    const log: string[] = [];
+    const pdf = (name: string, ms: number, maxWaitMs?: number) => {
+      const work = async () => {
+        log.push(`${name} start`);
+        await wait(ms);
+        log.push(`${name} end`);
+        return name;
+      };
+      return turns.run(work, work, maxWaitMs);
+    };
+    const results = await Promise.all([pdf('slow', 80), pdf('hurried', 1, 10), pdf('next', 1)]);
+    expect(results).toEqual(['slow', 'hurried', 'next']);
+    expect(log).toEqual(['slow start', 'hurried start', 'hurried end', 'slow end', 'next start', 'next end']);
+  });
+
+  it('work that throws passes the turn on', async () => {
+    const turns = new Turns({ maxWaitMs: 20_000, heldAtMostMs: 35_000 });
+    const failed = turns.run(
+      async () => {
+        throw new Error('pdf worker down');
+      },
+      () => 'late',
+    );
+    await expect(failed).rejects.toThrow('pdf worker down');
+    expect(
+      await turns.run(
+        async () => 'after',
+        () => 'late',
+      ),
+    ).toBe('after');
+  });
+
+  it('a holder that never finishes (its request cancelled) frees the line after the longest it can live', async () => {
+    const { take, log } = line(60);
+    let finishStuck!: () => void;
+    const stuck = take('stuck', () => new Promise<void>((resolve) => (finishStuck = resolve)), 1_000);
+    expect(await take('early', () => wait(1), 20)).toBe('late');
+    await wait(70);
+    // Past the limit the line is free; the stuck one finishing meanwhile hands nothing on.
+    const taker = take('taker', () => wait(60), 1_000);
+    await wait(5);
+    finishStuck();
+    await stuck;
+    const after = take('after', () => wait(1), 1_000);
+    expect(await Promise.all([taker, after])).toEqual(['taker', 'after']);
+    expect(log).toEqual([
+      'stuck start',
+      'early late',
+      'taker start',
+      'stuck end',
+      'taker end',
+      'after start',
+      'after end',
+    ]);
+  });
+});
