@@ -7,3 +7,20 @@ declare module '*.woff' {
   const bytes: ArrayBuffer;
   export default bytes;
 }
+
+// pako 1.x ships no types: the one function src/pdf/native-deflate.ts replaces.
+declare module 'pako' {
+  const pako: { deflate(data: Uint8Array | ArrayBuffer, options?: object): Uint8Array };
+  export default pako;
+}
+
+// The runtime's zlib (nodejs_compat); the one call src/pdf/native-deflate.ts makes (no @types/node here).
+declare module 'node:zlib' {
+  export interface ZlibOptions {
+    level?: number;
+    windowBits?: number;
+    memLevel?: number;
+    strategy?: number;
+  }
+  export function deflateSync(data: Uint8Array | ArrayBuffer, options?: ZlibOptions): Uint8Array;
+}

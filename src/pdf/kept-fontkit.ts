@@ -1,4 +1,5 @@
 import fontkit from '@pdf-lib/fontkit';
+import { deflateNatively } from './native-deflate';
 import { serializeSubsetsInTurn } from './subset-bytes';
 
 type Font = ReturnType<typeof fontkit.create>;
@@ -9,9 +10,12 @@ type Font = ReturnType<typeof fontkit.create>;
  * metrics and glyph index again for each PDF. Every fontkit call pdf-lib makes (parsing glyphs, the
  * layout, encoding the subset: ./subset-bytes) is synchronous and seeks before it reads, so two renders
  * interleaved at their awaits never share a read position. `prepare` adapts a font once, when first parsed.
+ * Making one also sets pdf-lib up as every PDF of the Worker needs it: font subsets encoded in the render's
+ * own turn (./subset-bytes), streams deflated by the runtime's zlib (./native-deflate).
  */
 export function keptFontkit(prepare: (font: Font) => Font = (font) => font): typeof fontkit {
   serializeSubsetsInTurn();
+  deflateNatively();
   const parsed = new WeakMap<Uint8Array, Font>();
   return {
     create(bytes: Uint8Array, postscriptName?: string) {

@@ -5,6 +5,7 @@ import {
   endText,
   moveText,
   PDFDocument,
+  PDFHexString,
   popGraphicsState,
   pushGraphicsState,
   rgb,
@@ -59,13 +60,42 @@ const BOX = rgb(0.62, 0.65, 0.69);
 const WHITE = rgb(1, 1, 1);
 const DEFAULT_BRAND = '#1f5f8b';
 
-/** A font with its glyph coverage and cached widths. */
+// A font's character set is the kept font's own array (./kept-fontkit): one Set of it per isolate.
+const coverage = new WeakMap<number[], Set<number>>();
+
+// A variation selector joins the character before it into one glyph (fontkit's glyphsForString).
+const VARIATION_SELECTOR = /[\uFE00-\uFE0F]|\uDB40[\uDD00-\uDDEF]/;
+
+/** A font with its glyph coverage, cached widths and cached glyph codes. */
 class Face {
   private readonly glyphs: Set<number>;
   private readonly widths = new Map<string, number>();
+  private readonly codes = new Map<string, string>();
 
   constructor(readonly pdf: PDFFont) {
-    this.glyphs = new Set(pdf.getCharacterSet());
+    const set = pdf.getCharacterSet();
+    let glyphs = coverage.get(set);
+    if (!glyphs) coverage.set(set, (glyphs = new Set(set)));
+    this.glyphs = glyphs;
+  }
+
+  /**
+   * Clean text as the hex string of its glyphs in this PDF's subset: what `PDFFont.encodeText` gives,
+   * one character at a time (one glyph per character: the layout is the character map), each code asked
+   * of pdf-lib once per render, which also puts the glyph in the subset.
+   */
+  encode(text: string): PDFHexString {
+    if (VARIATION_SELECTOR.test(text)) return this.pdf.encodeText(text);
+    let hex = '';
+    for (const ch of text) {
+      let code = this.codes.get(ch);
+      if (code === undefined) {
+        code = this.pdf.encodeText(ch).asString();
+        this.codes.set(ch, code);
+      }
+      hex += code;
+    }
+    return PDFHexString.of(hex);
   }
 
   /** One line of drawable text: controls become spaces, missing glyphs the fallback. */
@@ -236,7 +266,7 @@ class Writer {
       setFontAndSize(this.fontKey(face), size),
       ...(spacing ? [setCharacterSpacing(spacing)] : []),
       moveText(x, baseline),
-      showText(face.pdf.encodeText(t)),
+      showText(face.encode(t)),
       endText(),
       popGraphicsState(),
     );
