@@ -1,3 +1,4 @@
+import fontkit from '@pdf-lib/fontkit';
 import { env } from 'cloudflare:workers';
 import { PDFDocument, PDFName, PDFRawStream } from 'pdf-lib';
 import { extractText, getDocumentProxy } from 'unpdf';
@@ -5,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { loadPdfLogo } from '../src/pdf/assets';
 import { FONTS, withFonts } from '../src/pdf/fonts';
 import { renderDocumentPdf } from '../src/pdf/render';
+import { sfntFromWoff } from '../src/pdf/woff';
+import scriptWoff from '../public/fonts/DancingScript-Regular.woff';
 import { money } from '../views/format';
 import { makeSnapshot, NON_LATIN, snapshotLines } from './pdf-snapshot';
 
@@ -40,6 +43,25 @@ describe('document PDF', () => {
     expect(FONTS.script.byteLength).toBeGreaterThan(10_000);
     expect(second.font).toBe(first.font);
     expect(first.logo).toBeNull();
+  });
+
+  it('unpacks the script face from the browser WOFF into the same font, glyph for glyph', () => {
+    const woff = new Uint8Array(scriptWoff);
+    const ttf = sfntFromWoff(woff);
+    expect(ttf).toEqual(FONTS.script);
+    expect(new DataView(ttf.buffer, ttf.byteOffset).getUint32(0)).not.toBe(0x774f4646); // no longer 'wOFF'
+    const [a, b] = [fontkit.create(woff), fontkit.create(ttf)];
+    expect(b.numGlyphs).toBe(a.numGlyphs);
+    expect(b.unitsPerEm).toBe(a.unitsPerEm);
+    expect(b.characterSet).toEqual(a.characterSet);
+    // The typed name keeps its shaping: the same glyphs, advances and outlines either way.
+    const name = 'Dana Reyes-Ørsted, Jr.';
+    const [la, lb] = [a.layout(name), b.layout(name)];
+    expect(lb.glyphs.map((g) => g.id)).toEqual(la.glyphs.map((g) => g.id));
+    expect(lb.positions).toEqual(la.positions);
+    expect(lb.glyphs.map((g) => g.path.toSVG())).toEqual(la.glyphs.map((g) => g.path.toSVG()));
+    // Anything that is not a WOFF passes through as it is.
+    expect(sfntFromWoff(FONTS.regular)).toBe(FONTS.regular);
   });
 
   it('renders 300 lines with group headings and non-Latin text across pages', async () => {

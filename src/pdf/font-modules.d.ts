@@ -14,7 +14,7 @@ declare module 'pako' {
   export default pako;
 }
 
-// The runtime's zlib (nodejs_compat); the one call src/pdf/native-deflate.ts makes (no @types/node here).
+// The runtime's zlib (nodejs_compat); the calls of src/pdf/native-deflate.ts and src/pdf/woff.ts (no @types/node here).
 declare module 'node:zlib' {
   export interface ZlibOptions {
     level?: number;
@@ -23,4 +23,5 @@ declare module 'node:zlib' {
     strategy?: number;
   }
   export function deflateSync(data: Uint8Array | ArrayBuffer, options?: ZlibOptions): Uint8Array;
+  export function inflateSync(data: Uint8Array | ArrayBuffer): Uint8Array;
 }

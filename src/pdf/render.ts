@@ -1,4 +1,4 @@
-import { keptFontkit } from './kept-fontkit';
+import { cmapLayout, keptFontkit } from './kept-fontkit';
 import { Turns } from '../turns';
 import {
   beginText,
@@ -340,18 +340,7 @@ async function embedLogo(doc: PDFDocument, logo: PdfAssets['logo']): Promise<PDF
   }
 }
 
-// pdf-lib keeps only the glyphs of a layout, never its positions, so fontkit's full OpenType shaping
-// was most of the render time for nothing: glyphs straight from the font's character map instead.
-const cmapFontkit = keptFontkit((font) => {
-  font.layout = (text: string) => {
-    const glyphs = font.glyphsForString(text);
-    return {
-      glyphs,
-      positions: glyphs.map((g) => ({ xAdvance: g.advanceWidth, yAdvance: 0, xOffset: 0, yOffset: 0 })),
-    } as unknown as ReturnType<typeof font.layout>;
-  };
-  return font;
-});
+const cmapFontkit = keptFontkit(cmapLayout);
 
 function pdfDate(iso: string): Date {
   const d = new Date(`${iso}T00:00:00Z`);

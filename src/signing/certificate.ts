@@ -1,4 +1,4 @@
-import { keptFontkit } from '../pdf/kept-fontkit';
+import { cmapLayout, keptFontkit } from '../pdf/kept-fontkit';
 import { PDFDocument, rgb, type PDFFont, type PDFImage, type PDFPage } from 'pdf-lib';
 import { dateTime } from '../../views/format';
 import { drawQr } from '../pdf/qr';
@@ -172,11 +172,18 @@ const utc = (ms: number) => `${new Date(ms).toISOString().replace('T', ' ').slic
 const methodLabel = (method: CertificateSigner['method']) =>
   method === 'drawn' ? 'drawn signature' : method === 'typed' ? 'typed signature' : 'typed name';
 
-const certificateFontkit = keptFontkit();
+// The typed name is shaped as the browser shapes it (the script face's joins); the certificate's own text
+// is laid out from the character map, like the document's (../pdf/kept-fontkit `cmapLayout`).
+const shaped = keptFontkit();
+const plain = keptFontkit(cmapLayout);
+const certificateFontkit = (script: Uint8Array) =>
+  ({
+    create: (bytes: Uint8Array, name?: string) => (bytes === script ? shaped : plain).create(bytes, name),
+  }) as ReturnType<typeof keptFontkit>;
 
 async function buildNow(input: CertificateInput): Promise<Uint8Array> {
   const doc = await PDFDocument.load(input.unsignedPdf, { updateMetadata: false });
-  doc.registerFontkit(certificateFontkit);
+  doc.registerFontkit(certificateFontkit(input.fonts.script));
   const regular = await doc.embedFont(input.fonts.regular, { subset: true });
   const bold = await doc.embedFont(input.fonts.bold, { subset: true });
   const script = await doc.embedFont(input.fonts.script, { subset: true });
