@@ -3,7 +3,7 @@ import { dateTime } from '../../views/format';
 import { renderMail } from '../../views/mail/message';
 import { activityInsert } from '../conversation/activity';
 import { describeEvent } from '../conversation/feed';
-import type { Db } from '../db/client';
+import { allPrepared, batchPrepared, prepared, prepareEach, type Db } from '../db/client';
 import { createId } from '../db/ids';
 import { contacts, documents, documentVersions, orgs, signatures, users } from '../db/schema';
 import type { Env } from '../env';
@@ -65,21 +65,9 @@ function boxesFor(ordered: SignatureRow[], boxes: SignatureBox[], recipients: Re
   });
 }
 
-/**
- * Seals the version a signature belongs to, once it is ready (issue 17: every signer signed and,
- * when the document asks for it, the contractor countersigned): one PDF with every signature in its
- * block and a certificate listing each signer, and every signature row of the version pointing at
- * it. Safe to run again and at once: a sealed version is left alone. A version still waiting for a
- * signature answers 'waiting' and records nothing. A failure is recorded on the version's signatures
- * (the document shows "finalizing") and the scheduled retry runs this again until it succeeds.
- */
-export async function finalizeSignature(
-  env: Env,
-  db: Db,
-  signatureId: string,
-  origin: string,
-): Promise<'sealed' | 'already' | 'waiting' | 'failed'> {
-  const [row] = await db
+// Prepared once per isolate (db/client.ts `prepared`): each seal, and each retry, reads them.
+const sealRowQuery = (db: Db) =>
+  db
     .select({
       signature: signatures,
       version: documentVersions,
@@ -106,21 +94,48 @@ export async function finalizeSignature(
     // Issue 20: a version approved offline is never sealed (no certificate for a decision made on paper).
     .where(
       and(
-        eq(signatures.id, signatureId),
+        eq(signatures.id, sql.placeholder('signatureId')),
         sql`NOT EXISTS (SELECT 1 FROM offline_approvals o WHERE o.version_id = ${signatures.versionId})`,
       ),
-    );
+    )
+    .prepare();
+
+/** Who the version is sent to, and its signature rows. */
+const sealPeopleQueries = (db: Db) => {
+  const orgId = sql.placeholder('orgId');
+  return prepareEach([
+    recipientsStatement(db, orgId, sql.placeholder('documentId')),
+    db
+      .select()
+      .from(signatures)
+      .where(and(eq(signatures.orgId, orgId), eq(signatures.versionId, sql.placeholder('versionId')))),
+  ] as const);
+};
+
+/**
+ * Seals the version a signature belongs to, once it is ready (issue 17: every signer signed and,
+ * when the document asks for it, the contractor countersigned): one PDF with every signature in its
+ * block and a certificate listing each signer, and every signature row of the version pointing at
+ * it. Safe to run again and at once: a sealed version is left alone. A version still waiting for a
+ * signature answers 'waiting' and records nothing. A failure is recorded on the version's signatures
+ * (the document shows "finalizing") and the scheduled retry runs this again until it succeeds.
+ */
+export async function finalizeSignature(
+  env: Env,
+  db: Db,
+  signatureId: string,
+  origin: string,
+): Promise<'sealed' | 'already' | 'waiting' | 'failed'> {
+  const [row] = await allPrepared(db, prepared(db, sealRowQuery), { signatureId });
   if (!row) return 'failed';
   const s = row.signature;
   if (s.sealedAt) return 'already';
   const orgId = row.org.id;
-  const [recipientRows, versionRows] = await db.batch([
-    recipientsStatement(db, orgId, row.document.id),
-    db
-      .select()
-      .from(signatures)
-      .where(and(eq(signatures.orgId, orgId), eq(signatures.versionId, s.versionId))),
-  ]);
+  const [recipientRows, versionRows] = await batchPrepared(db, prepared(db, sealPeopleQueries), {
+    orgId,
+    documentId: row.document.id,
+    versionId: s.versionId,
+  });
   const recipients = recipientRows as Recipient[];
   if (!readyToSeal(row.document, recipients, versionRows, s.version)) return 'waiting';
   const ordered = inSigningOrder(
