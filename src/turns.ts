@@ -1,51 +1,91 @@
-// Work that takes turns, one at a time per isolate, in the order it arrived: a line of promises.
-// CPU-bound work (a PDF render, a seal) gains nothing from running side by side in one isolate; taking
-// turns, the first of a burst finishes first instead of every one finishing last.
+// Work that takes turns, one at a time per isolate, in the order it arrived. CPU-bound work (a PDF
+// render, a seal) gains nothing from running side by side in one isolate; taking turns, the first of a
+// burst finishes first instead of every one finishing last.
 //
-// Each waiter waits on the one before it, racing a timer of its own request (a promise resolved from
-// another request must not be all a request waits on: workerd ends it, "Promise will never complete").
-// A waiter whose turn did not come within `maxWaitMs` answers `late()` instead, and hands its place on
-// only once the one before it is done, so giving up never lets two of the line run at once. A holder whose
-// request was cancelled mid-way never finishes: past `heldAtMostMs` the next to arrive starts a new line,
-// and the old holder's late finish wakes nobody new.
+// The line is shared state, and every request in it acts only on its own timers:
+// - A waiter looks at the line every POLL_MS and runs when nothing is running and it is the first waiter
+//   still there. The one running shows it is alive every POLL_MS too.
+// - One whose request has ended (a seal that gave up, a download cancelled while it waited, work cut off
+//   mid-way) stops showing itself, and SEEN_WITHIN_MS later the line goes on without it. `heldAtMostMs` is
+//   the longest any one may hold the line even while seen.
+// - Nothing is handed on or woken from another request. A chain of promises, each waiter handing the turn
+//   on from its own request, jammed for good when that request had ended (workerd drops its continuations);
+//   a waiter woken by the one finishing ran on in the finisher's request and set its next timer there, so
+//   workerd cancelled it as hung once that request ended. test/turns.test.ts takes the line from separate
+//   requests for both.
+//
+// A waiter whose turn did not come within `maxWaitMs` answers `late()` instead and leaves the line; the one
+// running keeps its turn, so giving up never lets two of the line run at once. Two run at once only when
+// the one running was not seen for SEEN_WITHIN_MS while its request lived (an isolate too busy to run a
+// timer for a second) or held the line past `heldAtMostMs`; side by side is safe, only slower.
 
 export interface TurnLimits {
   maxWaitMs: number;
   heldAtMostMs: number;
 }
 
+const POLL_MS = 20;
+const SEEN_WITHIN_MS = 1_000;
+
+interface Ticket {
+  order: number;
+  seenAt: number;
+}
+
 export class Turns {
-  private last: Promise<void> = Promise.resolve();
-  private running: { since: number } | null = null;
+  private line: Ticket[] = [];
+  private running: { since: number; seenAt: number } | null = null;
+  private arrived = 0;
 
   constructor(private readonly limits: TurnLimits) {}
 
   /** Runs `work` after everything before it in the line, or answers `late()` when its turn did not come in time. */
   async run<T>(work: () => Promise<T>, late: () => T | Promise<T>, maxWaitMs = this.limits.maxWaitMs): Promise<T> {
-    const { heldAtMostMs } = this.limits;
-    if (this.running && Date.now() - this.running.since > heldAtMostMs) this.last = Promise.resolve();
-    const before = this.last;
-    let release!: () => void;
-    this.last = new Promise<void>((resolve) => (release = resolve));
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let turn = false;
+    const ticket: Ticket = { order: this.arrived++, seenAt: Date.now() };
+    this.line.push(ticket);
+    const deadline = Date.now() + maxWaitMs;
     try {
-      turn = await Promise.race([
-        before.then(() => true),
-        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), maxWaitMs))),
-      ]);
-      clearTimeout(timer);
-      if (!turn) return await late();
-      const mine = { since: Date.now() };
-      this.running = mine;
-      try {
-        return await work();
-      } finally {
-        if (this.running === mine) this.running = null;
+      while (!this.mayRun(ticket)) {
+        const left = deadline - Date.now();
+        if (left <= 0) {
+          this.leave(ticket); // before `late()`, which may take a while: the line does not wait on it
+          return await late();
+        }
+        await new Promise<void>((resolve) => setTimeout(resolve, Math.min(POLL_MS, left)));
       }
     } finally {
-      if (turn) release();
-      else void before.then(release);
+      this.leave(ticket);
     }
+    const mine = { since: Date.now(), seenAt: Date.now() };
+    this.running = mine;
+    const beat = setInterval(() => (mine.seenAt = Date.now()), POLL_MS);
+    try {
+      return await work();
+    } finally {
+      clearInterval(beat);
+      if (this.running === mine) this.running = null;
+    }
+  }
+
+  /** Whether `ticket` may run now: nothing running (or no one seen), and first of the waiters still here. */
+  private mayRun(ticket: Ticket): boolean {
+    const now = Date.now();
+    ticket.seenAt = now;
+    const held = this.running;
+    if (held && (now - held.seenAt > SEEN_WITHIN_MS || now - held.since > this.limits.heldAtMostMs))
+      this.running = null;
+    if (this.running) return false;
+    this.line = this.line.filter((t) => t === ticket || now - t.seenAt <= SEEN_WITHIN_MS);
+    // A waiter passed over while its isolate was too busy to look is put back in its place.
+    if (!this.line.includes(ticket)) {
+      const after = this.line.findIndex((t) => t.order > ticket.order);
+      this.line.splice(after < 0 ? this.line.length : after, 0, ticket);
+    }
+    return this.line[0] === ticket;
+  }
+
+  private leave(ticket: Ticket) {
+    const at = this.line.indexOf(ticket);
+    if (at >= 0) this.line.splice(at, 1);
   }
 }

@@ -2,11 +2,13 @@ import fontkit from '@pdf-lib/fontkit';
 import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { signatures } from '../src/db/schema';
-import { FONTS } from '../src/pdf/fonts';
+import { extractText, getDocumentProxy } from 'unpdf';
+import { FONTS, withFonts } from '../src/pdf/fonts';
+import { renderDocumentPdf } from '../src/pdf/render';
 import { subsetBytes } from '../src/pdf/subset-bytes';
 import { companyWithBudget, createDocument, sentToRecipient } from './fixtures';
 import { db } from './helpers';
-import { NON_LATIN } from './pdf-snapshot';
+import { makeSnapshot, NON_LATIN } from './pdf-snapshot';
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -65,6 +67,25 @@ describe('PDF rendering under concurrency', () => {
       expect(mine.length).toBeLessThan(bytes.length);
       expect(encoded(subsetOf(bytes, 'a'))).not.toEqual(mine);
     }
+  });
+
+  it('encodes a subset past its first 64 KiB buffer to the same bytes (a thousand glyphs and more)', async () => {
+    const font = fontkit.create(FONTS.regular);
+    const text = String.fromCodePoint(...font.characterSet.slice(0, 1_500));
+    const mine = encoded(subsetOf(FONTS.regular, text));
+    expect(mine.length).toBeGreaterThan(128 * 1024);
+    expect(mine).toEqual(await streamedBytes(subsetOf(FONTS.regular, text)));
+  });
+
+  it('renders a document whose text needs hundreds of glyphs', async () => {
+    const letters = (from: number, to: number) =>
+      String.fromCodePoint(...Array.from({ length: to - from }, (_, i) => from + i));
+    // Latin Extended-A and -B, Greek and Cyrillic: ~550 glyphs, a subset over 64 KiB.
+    const description = [letters(0x100, 0x250), letters(0x391, 0x3ca), letters(0x400, 0x4ff)].join(' ');
+    const { bytes } = await renderDocumentPdf(makeSnapshot({ description }), withFonts(null));
+    expect(new TextDecoder().decode(bytes.slice(0, 5))).toBe('%PDF-');
+    const text = (await extractText(await getDocumentProxy(bytes.slice()), { mergePages: true })).text;
+    expect(text).toContain(letters(0x410, 0x420)); // А..П, drawn with their own glyphs
   });
 
   it('renders draft PDFs and seals signed ones without fontkit stream (its shared nextTick queue)', async () => {

@@ -1,3 +1,4 @@
+import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { Turns } from '../src/turns';
 
@@ -98,6 +99,44 @@ describe('turns (src/turns.ts)', () => {
       'taker end',
       'after start',
       'after end',
+    ]);
+  });
+
+  // Each call below is its own request (test/worker.ts `/__test/turns`: a line with maxWaitMs 300).
+  // workerd drops the continuations of a request that has ended, so nothing may hand a turn on from
+  // the request of a waiter that is gone.
+  const take = async (ms: number, signal?: AbortSignal) =>
+    (await exports.default.fetch(`http://localhost/__test/turns?ms=${ms}`, { signal })).text();
+
+  it('a waiter that gave up and ended before the holder finished does not hold up the next', async () => {
+    const holder = take(800);
+    await wait(50);
+    expect(await take(1)).toMatch(/^late/); // waits 300 ms, answers late; its request ends
+    expect(await holder).toMatch(/^ran/);
+    await wait(20);
+    expect(await take(1)).toMatch(/^ran after \d{1,2} ms/);
+    expect(await take(1)).toMatch(/^ran/);
+  });
+
+  it('a waiter whose request is cancelled while it waits is passed over within a second or so', async () => {
+    const holder = take(150);
+    await wait(20);
+    const leaving = new AbortController();
+    const cancelled = take(1, leaving.signal).catch(() => 'cancelled');
+    await wait(30);
+    leaving.abort(); // the client went away while its PDF waited in line
+    const abortedAt = Date.now();
+    expect(await cancelled).toBe('cancelled');
+    expect(await holder).toMatch(/^ran/);
+    // The line goes on once the cancelled waiter has not been seen for SEEN_WITHIN_MS (1 s); this line's
+    // callers give up after 300 ms (a seal waits 20 s, a PDF 30 s), so they are late until then.
+    let answer = '';
+    while (!answer.startsWith('ran') && Date.now() - abortedAt < 3_000) answer = await take(1);
+    expect(answer).toMatch(/^ran/);
+    expect(Date.now() - abortedAt).toBeLessThan(2_000);
+    expect(await Promise.all([take(1), take(1)])).toEqual([
+      expect.stringMatching(/^ran/),
+      expect.stringMatching(/^ran/),
     ]);
   });
 });

@@ -2,7 +2,7 @@ import { deflateSync, type ZlibOptions } from 'node:zlib';
 import pako from 'pako';
 
 // pdf-lib compresses every stream it writes (each page's content, the font subsets, the object streams)
-// with pako, zlib ported to JavaScript, and so does its PNG encoder: a sixth of a 120-line render's CPU.
+// with pako, zlib ported to JavaScript: a sixth of a 120-line render's CPU.
 // The runtime's own zlib (node:zlib, nodejs_compat) does the same deflate natively, about six times as fast.
 // pako's exports are one shared object, read at each call, so pointing its `deflate` at the native one
 // moves every caller. The output is a valid zlib stream like pako's, not byte for byte the same:

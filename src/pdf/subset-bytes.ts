@@ -21,6 +21,10 @@ class ByteSink {
   private bytes = new Uint8Array(64 * 1024);
   private view = new DataView(this.bytes.buffer);
 
+  /**
+   * Makes room for `n` more bytes and answers where they go. Call it before reading `bytes` or `view`: it
+   * may replace both (`this.view.setUint16(this.room(2), v)` would write to the old, outgrown buffer).
+   */
   private room(n: number): number {
     const at = this.pos;
     if (at + n > this.bytes.length) {
@@ -34,22 +38,28 @@ class ByteSink {
   }
 
   writeUInt8(v: number) {
-    this.view.setUint8(this.room(1), v);
+    const at = this.room(1);
+    this.view.setUint8(at, v);
   }
   writeInt8(v: number) {
-    this.view.setInt8(this.room(1), v);
+    const at = this.room(1);
+    this.view.setInt8(at, v);
   }
   writeUInt16BE(v: number) {
-    this.view.setUint16(this.room(2), v);
+    const at = this.room(2);
+    this.view.setUint16(at, v);
   }
   writeUInt16LE(v: number) {
-    this.view.setUint16(this.room(2), v, true);
+    const at = this.room(2);
+    this.view.setUint16(at, v, true);
   }
   writeInt16BE(v: number) {
-    this.view.setInt16(this.room(2), v);
+    const at = this.room(2);
+    this.view.setInt16(at, v);
   }
   writeInt16LE(v: number) {
-    this.view.setInt16(this.room(2), v, true);
+    const at = this.room(2);
+    this.view.setInt16(at, v, true);
   }
   writeUInt24BE(v: number) {
     const at = this.room(3);
@@ -70,31 +80,40 @@ class ByteSink {
     this.writeUInt24LE(v >= 0 ? v : v + 0x1000000);
   }
   writeUInt32BE(v: number) {
-    this.view.setUint32(this.room(4), v);
+    const at = this.room(4);
+    this.view.setUint32(at, v);
   }
   writeUInt32LE(v: number) {
-    this.view.setUint32(this.room(4), v, true);
+    const at = this.room(4);
+    this.view.setUint32(at, v, true);
   }
   writeInt32BE(v: number) {
-    this.view.setInt32(this.room(4), v);
+    const at = this.room(4);
+    this.view.setInt32(at, v);
   }
   writeInt32LE(v: number) {
-    this.view.setInt32(this.room(4), v, true);
+    const at = this.room(4);
+    this.view.setInt32(at, v, true);
   }
   writeFloatBE(v: number) {
-    this.view.setFloat32(this.room(4), v);
+    const at = this.room(4);
+    this.view.setFloat32(at, v);
   }
   writeFloatLE(v: number) {
-    this.view.setFloat32(this.room(4), v, true);
+    const at = this.room(4);
+    this.view.setFloat32(at, v, true);
   }
   writeDoubleBE(v: number) {
-    this.view.setFloat64(this.room(8), v);
+    const at = this.room(8);
+    this.view.setFloat64(at, v);
   }
   writeDoubleLE(v: number) {
-    this.view.setFloat64(this.room(8), v, true);
+    const at = this.room(8);
+    this.view.setFloat64(at, v, true);
   }
   writeBuffer(buffer: Uint8Array) {
-    this.bytes.set(buffer, this.room(buffer.length));
+    const at = this.room(buffer.length);
+    this.bytes.set(buffer, at);
   }
   writeString(text: string, encoding = 'ascii') {
     if (encoding === 'utf16be' || encoding === 'utf16le' || encoding === 'ucs2') {
