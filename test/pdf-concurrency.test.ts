@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import fontkit from '@pdf-lib/fontkit';
 import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -67,6 +68,52 @@ describe('PDF rendering under concurrency', () => {
       expect(mine.length).toBeLessThan(bytes.length);
       expect(encoded(subsetOf(bytes, 'a'))).not.toEqual(mine);
     }
+  });
+
+  it("writes every number and string restructure can ask for as Node's Buffer writes it", () => {
+    const numbers: [string, number][] = [
+      ['UInt8', 200],
+      ['Int8', -5],
+      ['UInt16BE', 51234],
+      ['UInt16LE', 51234],
+      ['Int16BE', -1234],
+      ['Int16LE', -1234],
+      ['UInt24BE', 0xabcdef],
+      ['UInt24LE', 0xabcdef],
+      ['Int24BE', -70000],
+      ['Int24LE', -70000],
+      ['UInt32BE', 0xdeadbeef],
+      ['UInt32LE', 0xdeadbeef],
+      ['Int32BE', -9],
+      ['Int32LE', -9],
+      ['FloatBE', 1.5],
+      ['FloatLE', 1.5],
+      ['DoubleBE', Math.PI],
+      ['DoubleLE', Math.PI],
+    ];
+    type Writes = Record<string, (...args: unknown[]) => number>;
+    const mine = subsetBytes({
+      encode(sink) {
+        const s = sink as unknown as Writes;
+        for (const [type, v] of numbers) s[`write${type}`](v);
+        s.writeString('cvt ', 'ascii');
+        s.writeString('Aé', 'utf16be');
+        s.writeString('Aé', 'utf16le');
+        s.writeString('Zürich', 'utf8');
+        s.fill(7, 3);
+      },
+    });
+    const node = Buffer.alloc(200);
+    const b = node as unknown as Writes;
+    let at = 0;
+    for (const [type, v] of numbers)
+      at = type.includes('24') ? b[`write${type.replace('24', '')}`](v, at, 3) : b[`write${type}`](v, at);
+    at += node.write('cvt ', at, 'ascii');
+    at += Buffer.from('Aé', 'utf16le').swap16().copy(node, at);
+    at += node.write('Aé', at, 'utf16le');
+    at += node.write('Zürich', at, 'utf8');
+    node.fill(7, at, at + 3);
+    expect([...mine]).toEqual([...node.subarray(0, at + 3)]);
   });
 
   it('encodes a subset past its first 64 KiB buffer to the same bytes (a thousand glyphs and more)', async () => {

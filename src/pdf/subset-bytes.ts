@@ -15,6 +15,16 @@ interface Subset {
   encode(stream: ByteSink): void;
 }
 
+type NumberSetter =
+  | 'setUint8'
+  | 'setInt8'
+  | 'setUint16'
+  | 'setInt16'
+  | 'setUint32'
+  | 'setInt32'
+  | 'setFloat32'
+  | 'setFloat64';
+
 /** The writes restructure makes on an EncodeStream (`stream['write' + type]`), into one buffer. */
 class ByteSink {
   pos = 0;
@@ -37,90 +47,45 @@ class ByteSink {
     return at;
   }
 
-  writeUInt8(v: number) {
-    const at = this.room(1);
-    this.view.setUint8(at, v);
+  /** One number of `size` bytes, written by DataView's `set` (big-endian unless `little`), after `room`. */
+  private number(set: NumberSetter, size: number, v: number, little = false) {
+    const at = this.room(size);
+    this.view[set](at, v, little);
   }
-  writeInt8(v: number) {
-    const at = this.room(1);
-    this.view.setInt8(at, v);
-  }
-  writeUInt16BE(v: number) {
-    const at = this.room(2);
-    this.view.setUint16(at, v);
-  }
-  writeUInt16LE(v: number) {
-    const at = this.room(2);
-    this.view.setUint16(at, v, true);
-  }
-  writeInt16BE(v: number) {
-    const at = this.room(2);
-    this.view.setInt16(at, v);
-  }
-  writeInt16LE(v: number) {
-    const at = this.room(2);
-    this.view.setInt16(at, v, true);
-  }
-  writeUInt24BE(v: number) {
+
+  writeUInt8 = (v: number) => this.number('setUint8', 1, v);
+  writeInt8 = (v: number) => this.number('setInt8', 1, v);
+  writeUInt16BE = (v: number) => this.number('setUint16', 2, v);
+  writeUInt16LE = (v: number) => this.number('setUint16', 2, v, true);
+  writeInt16BE = (v: number) => this.number('setInt16', 2, v);
+  writeInt16LE = (v: number) => this.number('setInt16', 2, v, true);
+  writeUInt32BE = (v: number) => this.number('setUint32', 4, v);
+  writeUInt32LE = (v: number) => this.number('setUint32', 4, v, true);
+  writeInt32BE = (v: number) => this.number('setInt32', 4, v);
+  writeInt32LE = (v: number) => this.number('setInt32', 4, v, true);
+  writeFloatBE = (v: number) => this.number('setFloat32', 4, v);
+  writeFloatLE = (v: number) => this.number('setFloat32', 4, v, true);
+  writeDoubleBE = (v: number) => this.number('setFloat64', 8, v);
+  writeDoubleLE = (v: number) => this.number('setFloat64', 8, v, true);
+  // Three-byte numbers have no DataView setter.
+  writeUInt24BE = (v: number) => this.uint24(v, false);
+  writeUInt24LE = (v: number) => this.uint24(v, true);
+  writeInt24BE = (v: number) => this.uint24(v >= 0 ? v : v + 0x1000000, false);
+  writeInt24LE = (v: number) => this.uint24(v >= 0 ? v : v + 0x1000000, true);
+
+  private uint24(v: number, little: boolean) {
     const at = this.room(3);
-    this.bytes[at] = (v >>> 16) & 0xff;
-    this.bytes[at + 1] = (v >>> 8) & 0xff;
-    this.bytes[at + 2] = v & 0xff;
+    const bigEndian = [(v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff];
+    this.bytes.set(little ? bigEndian.reverse() : bigEndian, at);
   }
-  writeUInt24LE(v: number) {
-    const at = this.room(3);
-    this.bytes[at] = v & 0xff;
-    this.bytes[at + 1] = (v >>> 8) & 0xff;
-    this.bytes[at + 2] = (v >>> 16) & 0xff;
-  }
-  writeInt24BE(v: number) {
-    this.writeUInt24BE(v >= 0 ? v : v + 0x1000000);
-  }
-  writeInt24LE(v: number) {
-    this.writeUInt24LE(v >= 0 ? v : v + 0x1000000);
-  }
-  writeUInt32BE(v: number) {
-    const at = this.room(4);
-    this.view.setUint32(at, v);
-  }
-  writeUInt32LE(v: number) {
-    const at = this.room(4);
-    this.view.setUint32(at, v, true);
-  }
-  writeInt32BE(v: number) {
-    const at = this.room(4);
-    this.view.setInt32(at, v);
-  }
-  writeInt32LE(v: number) {
-    const at = this.room(4);
-    this.view.setInt32(at, v, true);
-  }
-  writeFloatBE(v: number) {
-    const at = this.room(4);
-    this.view.setFloat32(at, v);
-  }
-  writeFloatLE(v: number) {
-    const at = this.room(4);
-    this.view.setFloat32(at, v, true);
-  }
-  writeDoubleBE(v: number) {
-    const at = this.room(8);
-    this.view.setFloat64(at, v);
-  }
-  writeDoubleLE(v: number) {
-    const at = this.room(8);
-    this.view.setFloat64(at, v, true);
-  }
+
   writeBuffer(buffer: Uint8Array) {
     const at = this.room(buffer.length);
     this.bytes.set(buffer, at);
   }
   writeString(text: string, encoding = 'ascii') {
     if (encoding === 'utf16be' || encoding === 'utf16le' || encoding === 'ucs2') {
-      for (let i = 0; i < text.length; i++) {
-        if (encoding === 'utf16be') this.writeUInt16BE(text.charCodeAt(i));
-        else this.writeUInt16LE(text.charCodeAt(i));
-      }
+      for (let i = 0; i < text.length; i++) this.number('setUint16', 2, text.charCodeAt(i), encoding !== 'utf16be');
     } else if (encoding === 'ascii') {
       const at = this.room(text.length);
       for (let i = 0; i < text.length; i++) this.bytes[at + i] = text.charCodeAt(i) & 0xff;
