@@ -4,7 +4,7 @@ import { Turns } from '../src/turns';
 
 const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** A fresh line per test (seals: src/signing/seal-turns.ts; PDFs: src/pdf/render.ts `inPdfTurn`). */
+/** A fresh line per test (seals: src/signing/finalize.ts `sealTurns`; PDFs: src/pdf/render.ts `inPdfTurn`). */
 function line(heldAtMostMs = 35_000) {
   const turns = new Turns({ maxWaitMs: 20_000, heldAtMostMs });
   const log: string[] = [];

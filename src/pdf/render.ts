@@ -350,7 +350,7 @@ function pdfDate(iso: string): Date {
 /**
  * PDFs take turns per PDF Worker isolate (../turns): all CPU, so the first of a burst finishes first. Side by
  * side is safe (each subset is encoded in its own render's turn, ./subset-bytes), so one whose turn is
- * 30 s in coming renders anyway, and a cancelled render frees the line after 35 s.
+ * 30 s in coming renders anyway. No turn is held past 35 s.
  */
 const pdfTurns = new Turns({ maxWaitMs: 30_000, heldAtMostMs: 35_000 });
 

@@ -22,7 +22,7 @@ import { parseSignatureBoxes, type SignatureBox } from '../pdf/boxes';
 import { readyToSeal, recipientsStatement, type Recipient } from '../documents/recipients';
 import type { CertificateFacts } from './certificate';
 import { listOf } from './countersign-present';
-import { sealTurns } from './seal-turns';
+import { Turns } from '../turns';
 import { versionTimeline } from './queries';
 import { describeCertificate, sealSignerFromEnv, sealWith } from './seal-cms';
 import { timestampAuthorityFromEnv } from './timestamp';
@@ -64,6 +64,13 @@ function boxesFor(ordered: SignatureRow[], boxes: SignatureBox[], recipients: Re
     return signerBoxes[at - 1] ?? null;
   });
 }
+
+// Seals take turns per page-Worker isolate (../turns). A seal runs after its signature's response, in a
+// waitUntil that lives about 30 s: a burst sealing side by side would all finish late, and past that limit
+// every one would be cut off. In turns the first finish first; a seal whose turn has not come in 20 s is not
+// started: it is recorded as failed, and the cron's retry (index.ts `retrySealing`) seals it. No turn is
+// held past 35 s, a little longer than a waitUntil can live.
+const sealTurns = new Turns({ maxWaitMs: 20_000, heldAtMostMs: 35_000 });
 
 // Prepared once per isolate (db/client.ts `prepared`): each seal, and each retry, reads them.
 const sealRowQuery = (db: Db) =>
@@ -147,7 +154,7 @@ export async function finalizeSignature(
     const signer = sealSignerFromEnv(env);
     if (!signer)
       throw new Error('The sealing key is not configured (SEAL_CERTIFICATE, and SEAL_PRIVATE_KEY or SEAL_SIGNER_URL).');
-    // One seal at a time per isolate (./seal-turns): one whose turn is too long in coming fails here, for the retry.
+    // One seal at a time per isolate (sealTurns): one whose turn is too long in coming fails here, for the retry.
     return await sealTurns.run(
       async () => {
         const sealCertificate = await describeCertificate(signer.certificatePem);
