@@ -21,6 +21,7 @@ import {
 } from '../src/documents/actions';
 import { approvalEvent, emailButtonLabel, kindByKey, recipientAction, typeGroups } from '../src/documents/kinds';
 import { getDocument, type LoadedDocument } from '../src/documents/queries';
+import type { DocumentSnapshot } from '../src/documents/snapshot';
 import { Conflict, NotFound, Refused } from '../src/errors';
 import { centsInput, quantityInput, rateInput } from '../views/format';
 import { companyWithBudget } from './fixtures';
@@ -57,7 +58,7 @@ const draft = (kind: string, selection: { all?: boolean; groups?: string[]; item
 
 /** The editor's form for a loaded draft, as the page would submit it, with some fields changed. */
 function editorForm(d: LoadedDocument, changes: Record<string, string> = {}) {
-  const amountOf = (l: LoadedDocument['lines'][number]) =>
+  const amountOf = (l: LoadedDocument['draftLines'][number]) =>
     d.document.type === 'vendor_order' || d.document.type === 'bill' ? l.unitCost : l.unitPrice;
   const form: Record<string, string> = {
     title: d.current.title,
@@ -79,7 +80,7 @@ function editorForm(d: LoadedDocument, changes: Record<string, string> = {}) {
           : '',
   };
   if (d.document.requireSignature) form.requireSignature = 'on';
-  for (const l of d.lines) {
+  for (const l of d.draftLines) {
     form[`name.${l.id}`] = l.name;
     if (l.kind !== 'item') continue;
     form[`description.${l.id}`] = l.description;
@@ -90,7 +91,7 @@ function editorForm(d: LoadedDocument, changes: Record<string, string> = {}) {
   }
   Object.assign(form, changes);
   const lists = Object.fromEntries(Object.entries(form).map(([k, v]) => [k, [v]]));
-  lists.line = d.lines.map((l) => l.id);
+  lists.line = d.draftLines.map((l) => l.id);
   return { form, lists };
 }
 
@@ -149,7 +150,7 @@ describe('createDraftFromBudget', () => {
     expect(made.number).toMatch(/^EST-\d{4}$/);
     expect(made.items).toBe(3);
     const d = await loaded(made.id);
-    expect(d.lines.map((l) => l.name)).toEqual([
+    expect(d.draftLines.map((l) => l.name)).toEqual([
       'Demolition',
       'Dumpster',
       'Electrical',
@@ -199,11 +200,11 @@ describe('saveDraft', () => {
   it('saves the header and lines and logs the edit', async () => {
     const { id } = await draft('estimate', { groups: [co.groups.demolition] });
     const d = await loaded(id);
-    const first = d.lines.find((l) => l.kind === 'item')!;
+    const first = d.draftLines.find((l) => l.kind === 'item')!;
     await save(id, { title: 'Demolition only', [`quantity.${first.id}`]: '20', taxRate: '7.5' });
     const after = await loaded(id);
     expect(after.current).toMatchObject({ title: 'Demolition only', taxRate: 7500 });
-    expect(after.lines.find((l) => l.id === first.id)?.quantity).toBe(200_000);
+    expect(after.draftLines.find((l) => l.id === first.id)?.quantity).toBe(200_000);
     expect(after.timeline.map((e) => e.action)).toEqual(['edited', 'created']); // newest first
   });
 
@@ -265,9 +266,18 @@ describe('sendDocument, resendDocument and reviseDocument', () => {
 
   it('revises a sent version once; a second revise is refused until it is sent', async () => {
     const { id } = await draft('proposal', { groups: [co.groups.electrical] });
+    const drafted = (await loaded(id)).draftLines.map((l) => l.name);
+    expect(drafted.length).toBeGreaterThan(1);
     await send(id);
+    // Sent, the page's batch reads no line rows: the sent version's lines are its snapshot's.
+    const sent = await loaded(id);
+    expect(sent.draftLines).toEqual([]);
+    expect((JSON.parse(sent.current.snapshot!) as DocumentSnapshot).lines.map((l) => l.name)).toEqual(drafted);
     const revised = await reviseDocument(env, db(), actor, { ...scope, documentId: id });
     expect(revised).toMatchObject({ version: 2, previous: 1 });
+    // The revision is a draft again: its lines are read, the sent ones under new ids.
+    const again = (await loaded(id)).draftLines;
+    expect(again.map((l) => l.name)).toEqual(drafted);
     const twice = await refusal(reviseDocument(env, db(), actor, { ...scope, documentId: id }));
     expect(twice).toBeInstanceOf(Conflict);
     expect(twice.message).toBe('A draft revision already exists; edit it instead.');
@@ -297,11 +307,12 @@ describe('recordPayment, voidDocument and approveBill', () => {
     );
     expect(early).toBeInstanceOf(Refused);
     expect((early as Refused).field).toBe('_form');
-    await send(id);
-    const total = (await loaded(id)).lines.reduce(
+    // The draft's lines, summed before it is sent (a sent version's lines are its snapshot's).
+    const total = (await loaded(id)).draftLines.reduce(
       (sum, l) => sum + (l.kind === 'item' ? lineTotal(l.quantity, l.unitPrice) : 0),
       0,
     );
+    await send(id);
     const pay = (amount: number) =>
       recordPayment(env, db(), actor, {
         ...scope,
@@ -377,7 +388,7 @@ describe('createDepositInvoice', () => {
       accountId: co.customerId,
     });
     const order = JSON.parse((await loaded(id)).current.snapshot!);
-    expect(invoice.lines.map((l) => [l.name, l.unitPrice])).toEqual([
+    expect(invoice.draftLines.map((l) => [l.name, l.unitPrice])).toEqual([
       [expect.stringMatching(/^Deposit for Estimate EST-/), order.totals.deposit],
     ]);
     const again = await createDepositInvoice(env, db(), actor, { ...scope, documentId: id });

@@ -1065,9 +1065,14 @@ describe('revisions', () => {
     expect(await sha256(await stored1!.arrayBuffer())).toBe(v1.pdfSha256);
     const v1Lines = await linesOf(id, 1);
 
-    // A sent version cannot be edited.
+    // A sent version cannot be edited. Its page shows every line from the snapshot (the page reads a sent
+    // version's lines from there, not from its rows), and its mail is no longer previewed.
     const sentPage = await (await co.browser.get(`/documents/${id}`)).text();
     expect(sentPage).not.toContain('name="line"');
+    for (const l of v1Lines) expect(visibleText(sentPage)).toContain(l.name);
+    const preview = await co.browser.get(`/documents/${id}/send/preview`);
+    expect(preview.status).toBe(409);
+    expect(visibleText(await preview.text())).toContain('This version was already sent');
     const direct = await co.browser.post(`/documents/${id}`, {
       title: 'Sneaky',
       number: 'EST-0001',

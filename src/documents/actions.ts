@@ -1046,7 +1046,7 @@ export async function resendDocument(env: Env, db: Db, actor: ContractorActor, i
   checkResendable(d.document);
   if (!d.contact) throw new Conflict('This document has no recipient to send it to.');
   const sent = d.versions.find((v) => v.version === d.document.sentVersion)!;
-  const snapshot = snapshotOf(d, d.lines, sent);
+  const snapshot = snapshotOf(d, d.draftLines, sent); // a sent version is its snapshot: no lines needed
   const primary = d.contact;
   const listed = d.recipients.length
     ? d.recipients

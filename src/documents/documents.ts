@@ -10,7 +10,7 @@ import { STATUS_LABELS } from './status';
 /** The snapshot of the document's current version (a draft, or the version last sent). */
 export function snapshotOf(
   d: LoadedDocument,
-  lines: Parameters<typeof buildSnapshot>[0]['lines'] = d.lines,
+  lines: Parameters<typeof buildSnapshot>[0]['lines'] = d.draftLines,
   version = d.current,
   contract: ContractSoFar | null = null,
 ): DocumentSnapshot {
@@ -43,7 +43,7 @@ export function draftSnapshot(
   contract: ContractSoFar | null = null,
 ): DocumentSnapshot {
   const version = { ...d.current, state: 'draft' as const, preparedForName: name, preparedForEmail: email };
-  return snapshotOf(d, d.lines, version, contract);
+  return snapshotOf(d, d.draftLines, version, contract);
 }
 
 /** A frozen snapshot with today's payments: an invoice's balance moves after it was sent. */

@@ -233,7 +233,7 @@ export async function showDocument(
   const talk = conversation(c, d, kind, forms.conversation);
   if (d.current.state === 'draft' && docRow.status !== 'void') {
     const below = html`${talk.thread}${talk.files}${talk.timeline}`;
-    const lines = forms.editor?.lines ?? (d.lines as DraftLine[]);
+    const lines = forms.editor?.lines ?? (d.draftLines as DraftLine[]);
     const form = forms.editor?.form ?? emptyForm(editorValues(d, lines, kind));
     const recipients = await recipientChoices(c.get('db'), d.org.id, kind.side);
     const { totals } = snapshotOf(d, lines);
@@ -362,7 +362,7 @@ export async function editorRefused(
     c,
     d,
     kind,
-    { editor: { form: { values, errors }, lines: lines.length ? lines : (d.lines as DraftLine[]) } },
+    { editor: { form: { values, errors }, lines: lines.length ? lines : (d.draftLines as DraftLine[]) } },
     422,
   );
 }
@@ -373,7 +373,7 @@ export async function editorRefused(
  */
 export function sendRefused(c: AppContext, d: LoadedDocument, kind: Kind, refusal: DomainError): Promise<Response> {
   if (!(refusal instanceof Refused) || refusal.field !== 'dueDate' || d.current.state !== 'draft') throw refusal;
-  const lines = d.lines as DraftLine[];
+  const lines = d.draftLines as DraftLine[];
   const form = { values: editorValues(d, lines, kind), errors: { dueDate: refusal.message } };
   return showDocument(c, d, kind, { editor: { form, lines } }, 422);
 }
@@ -514,7 +514,9 @@ export async function versionPdf(c: AppContext, d: LoadedDocument, version: numb
     if (!obj) notFound();
     return pdfResponse(obj.body, pdfFileName({ number: d.document.number, version }));
   }
-  const lines = v.id === d.current.id ? d.lines : await getVersionLines(c.get('db'), d.org.id, v.id);
+  // A sent version renders from its snapshot (snapshotOf); only a draft is built from its lines.
+  const frozen = !!v.snapshot && v.state !== 'draft';
+  const lines = frozen ? [] : v.id === d.current.id ? d.draftLines : await getVersionLines(c.get('db'), d.org.id, v.id);
   const snapshot = snapshotOf(d, lines, v);
   const pdf = await renderSnapshotPdf(c.env, snapshot);
   return pdfResponse(pdf.bytes, pdfFileName(snapshot));

@@ -49,7 +49,8 @@ export interface DocumentPage {
 
 /**
  * The document with everything its page needs, in one round trip: the document and its job,
- * account and contact; every version's header; the current version's lines; payments; the org.
+ * account and contact; every version's header; the current version's lines while it is a draft;
+ * payments; the org.
  */
 export async function getDocument(db: Db, orgId: string, documentId: string, page: DocumentPage = {}) {
   const values = { orgId, ...documentPageValues(documentId, page) };
@@ -102,7 +103,7 @@ const documentPageStatements = (db: Db, orgId: Param | SQL) => {
       .from(documentVersions)
       .where(and(eq(documentVersions.orgId, orgId), eq(documentVersions.documentId, documentId)))
       .orderBy(desc(documentVersions.version)),
-    currentLines(db, orgId, documentId),
+    currentLines(db, orgId, documentId, true),
     db
       .select()
       .from(payments)
@@ -184,7 +185,7 @@ export function assembleDocument(rows: DocumentPageRows, page: DocumentPage) {
   const [
     head,
     versions,
-    lines,
+    draftLines,
     paid,
     org,
     thread,
@@ -209,7 +210,8 @@ export function assembleDocument(rows: DocumentPageRows, page: DocumentPage) {
     creator: head[0].creator?.name ? head[0].creator : { name: '', email: '' },
     versions,
     current,
-    lines,
+    /** The current version's lines while it is a draft, else none: a sent version's are its snapshot's. */
+    draftLines,
     payments: paid,
     online,
     depositInvoiceId: invoice[0]?.id ?? null,
@@ -447,8 +449,12 @@ export async function documentHead(db: Db, orgId: string, documentId: string) {
   return row ?? null;
 }
 
-/** The current version's lines, as a statement for a batch. */
-function currentLines(db: Db, orgId: Param | SQL, documentId: Param) {
+/**
+ * The current version's lines, as a statement for a batch. `draftOnly`: none once it is sent — a sent
+ * version's lines are its snapshot's (issue 19: the page no longer reads a 120-line order's rows twice).
+ */
+function currentLines(db: Db, orgId: Param | SQL, documentId: Param, draftOnly = false) {
+  const draft = draftOnly ? sql` AND v.state = 'draft'` : sql``;
   return db
     .select()
     .from(documentLines)
@@ -456,7 +462,7 @@ function currentLines(db: Db, orgId: Param | SQL, documentId: Param) {
       and(
         eq(documentLines.orgId, orgId),
         eq(documentLines.documentId, documentId),
-        sql`${documentLines.versionId} = (SELECT v.id FROM document_versions v JOIN documents d ON d.id = v.document_id AND d.current_version = v.version WHERE d.id = ${documentId} AND d.org_id = ${orgId})`,
+        sql`${documentLines.versionId} = (SELECT v.id FROM document_versions v JOIN documents d ON d.id = v.document_id AND d.current_version = v.version WHERE d.id = ${documentId} AND d.org_id = ${orgId}${draft})`,
       ),
     )
     .orderBy(asc(documentLines.position));

@@ -69,6 +69,8 @@ export const sendRoutes = new Hono<AppEnv>()
   })
   .get('/documents/:id/send/preview', async (c) => {
     const { d } = await loadDocument(c);
+    // Only a draft is previewed: a sent version's mail went out (the send page refuses it the same way).
+    if (d.current.state !== 'draft') throw sendRefusal(d)!;
     const name = cleanText(c.req.query('name') ?? '', false).slice(0, 120) || d.contact?.name || '';
     const message = cleanText(c.req.query('message') ?? '', true).slice(0, 2000);
     const link = `${c.env.APP_ORIGIN}/p/preview-link`;

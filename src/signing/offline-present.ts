@@ -5,6 +5,7 @@ import { todayIn } from '../documents/drafts';
 import { closedByDeadline } from '../deadlines/rules';
 import { approvalEvent, kindOf } from '../documents/kinds';
 import type { LoadedDocument } from '../documents/queries';
+import type { DocumentSnapshot, SnapshotLine } from '../documents/snapshot';
 import { signedBy, signersOf } from '../documents/recipients';
 import { canTransition } from '../documents/status';
 import { expiredOffline, METHOD_CHOICES, offlineLabel, parseOffline } from './offline-words';
@@ -13,6 +14,12 @@ import { listOf } from './countersign-present';
 // Issue 20, part E: the "Mark as approved" panel's props from the contractor's page batch (getDocument), or null.
 
 const kindLabel = (doc: LoadedDocument['document']) => kindOf(doc.type, doc.subtype)?.label ?? 'Document';
+
+/** A sent version's lines as its snapshot froze them: what an approval of it, and its choices, are about. */
+function sentLines(d: LoadedDocument, version: number | null | undefined): SnapshotLine[] {
+  const v = d.versions.find((x) => x.version === version);
+  return v?.snapshot && v.state !== 'draft' ? (JSON.parse(v.snapshot) as DocumentSnapshot).lines : [];
+}
 
 /** The document's recorded offline approval, if any (the page batch's JSON column). */
 export const offlineOf = (d: Pick<LoadedDocument, 'offline'>) => parseOffline(d.offline);
@@ -30,8 +37,9 @@ export function offlineApprovalPanel(
   if (!event || doc.sentVersion === null) return null;
   const verb = event === 'accept' ? 'accepted' : 'approved';
   const base = { documentId: doc.id, csrf: opts.csrf, verb } as const;
-  const names = new Map(d.lines.map((l) => [l.id, l.name]));
   const recorded = offlineOf(d);
+  const lines = sentLines(d, recorded ? recorded.version : doc.sentVersion);
+  const names = new Map(lines.map((l) => [l.id, l.name]));
   if (recorded) {
     const chosen = parseSelection(recorded.selection)?.chosen ?? [];
     const scan = recorded.scanFileId
@@ -45,9 +53,9 @@ export function offlineApprovalPanel(
   const tz = d.org.timeZone;
   // Expired: the form would only be refused; the deadline panel's "Extend" comes first.
   if (closedByDeadline(doc, tz)) return { ...base, expired: expiredOffline(kindLabel(doc), doc.deadline, event) };
-  const shape = choiceShape(d.lines);
+  const shape = choiceShape(lines);
   // A signer who chose already chose for everyone (signing/actions.ts bindChoice): the form starts from it.
-  const made = parseSelection(version.selection)?.chosen ?? defaultChosen(d.lines);
+  const made = parseSelection(version.selection)?.chosen ?? defaultChosen(lines);
   const option = (id: string) => ({ id, name: names.get(id) ?? '' });
   const options = shape.any
     ? {
