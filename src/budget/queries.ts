@@ -5,7 +5,7 @@ import { containsText } from '../accounts/queries';
 import { accounts, costGroups, costItems, jobs } from '../db/schema';
 import { assembleDocumentList, documentListStatements } from '../documents/queries';
 import { feedStatement } from '../conversation/feed-queries';
-import { QTY_SCALE } from './totals';
+import { lineTotalSql } from './totals-sql';
 
 export async function listJobs(db: Db, orgId: string, q: string, status: 'open' | 'closed' | null) {
   const conditions = [eq(jobs.orgId, orgId)];
@@ -62,10 +62,10 @@ export const sessionJobPageQueries = (db: Db) => {
 type JobPageRows = Awaited<ReturnType<typeof batchPrepared<ReturnType<typeof sessionJobPageQueries>>>>;
 
 /** The job page from its batch's rows, or null when the session's org has no such job. */
-export function assembleJobPage([job, groups, items, openItems, rows, lines, paid, feed]: JobPageRows) {
+export function assembleJobPage([job, groups, items, openItems, rows, sums, lines, paid, feed]: JobPageRows) {
   if (!job[0]) return null;
   const customer = job[0].customer?.id ? job[0].customer : null;
-  const documents = assembleDocumentList(rows, lines, paid);
+  const documents = assembleDocumentList(rows, sums, lines, paid);
   return { job: job[0].job, customer, groups, items, openItems, documents, feed: feed.slice(0, 15) };
 }
 
@@ -130,19 +130,6 @@ function budgetStatements(db: Db, orgId: Param | SQL, jobId: Param) {
   ] as const;
 }
 
-/**
- * An item's cost or price total in SQL, as totals.ts lineTotal rounds it: once, half away from zero.
- * Exact in SQLite's 64-bit integers: every writer refuses a line past MAX_LINE_TOTAL (10^12 cents), so
- * |quantity × amount| stays below 10^16 + QTY_SCALE, far under 2^63 (9.2 × 10^18), and SQLite's integer
- * division truncates toward zero, which the CASE turns into half away from zero for either sign.
- */
-const lineTotalSql = (amount: typeof costItems.unitCost | typeof costItems.unitPrice) => {
-  const product = sql`(${costItems.quantity} * ${amount})`;
-  const half = sql.raw(String(QTY_SCALE / 2));
-  const scale = sql.raw(String(QTY_SCALE));
-  return sql`CASE WHEN ${product} < 0 THEN -((-${product} + ${half}) / ${scale}) ELSE (${product} + ${half}) / ${scale} END`;
-};
-
 /** The job's groups in order, each with its item count and its cost and price totals summed in SQL. */
 function groupSumsStatement(db: Db, orgId: Param | SQL, jobId: Param) {
   return db
@@ -150,8 +137,12 @@ function groupSumsStatement(db: Db, orgId: Param | SQL, jobId: Param) {
       id: costGroups.id,
       name: costGroups.name,
       itemCount: sql<number>`count(${costItems.id})`.mapWith(Number).as('item_count'),
-      cost: sql<number>`coalesce(sum(${lineTotalSql(costItems.unitCost)}), 0)`.mapWith(Number).as('cost_total'),
-      price: sql<number>`coalesce(sum(${lineTotalSql(costItems.unitPrice)}), 0)`.mapWith(Number).as('price_total'),
+      cost: sql<number>`coalesce(sum(${lineTotalSql(costItems.quantity, costItems.unitCost)}), 0)`
+        .mapWith(Number)
+        .as('cost_total'),
+      price: sql<number>`coalesce(sum(${lineTotalSql(costItems.quantity, costItems.unitPrice)}), 0)`
+        .mapWith(Number)
+        .as('price_total'),
     })
     .from(costGroups)
     .leftJoin(

@@ -131,6 +131,17 @@ export function documentTotals(
     if (l.taxable) taxableSubtotal += t;
     return t;
   });
+  return { ...summedTotals(subtotal, taxableSubtotal, taxRate, deposit, payments), lineTotals };
+}
+
+/** A document's totals from its lines' sums (each line rounded once, as lineTotal does); no per-line totals. */
+export function summedTotals(
+  subtotal: number,
+  taxableSubtotal: number,
+  taxRate: number,
+  deposit: Deposit,
+  payments: readonly number[] = [],
+): Omit<DocumentTotals, 'lineTotals'> {
   const tax = percentOf(taxableSubtotal, taxRate);
   const total = subtotal + tax;
   const depositAmount =
@@ -146,7 +157,6 @@ export function documentTotals(
     total,
     deposit: depositAmount,
     ...paymentTotals(total, payments),
-    lineTotals,
   };
 }
 

@@ -1,10 +1,25 @@
-import { and, asc, desc, eq, getTableColumns, inArray, isNull, ne, sql, type SQL } from 'drizzle-orm';
+import {
+  and,
+  asc,
+  desc,
+  eq,
+  getTableColumns,
+  inArray,
+  isNotNull,
+  isNull,
+  ne,
+  or,
+  sql,
+  type AnyColumn,
+  type SQL,
+} from 'drizzle-orm';
 import { slotsStatement } from './file-requests';
 import { alias } from 'drizzle-orm/sqlite-core';
 import { batchPrepared, distinct, prepareEach, prepared, type Db, type Param } from '../db/client';
 import { sessionOrgId } from '../auth/queries';
 import { offlineApprovalJson } from '../signing/offline-queries';
-import { totalsFor } from './snapshot';
+import { totalsFor, totalsFromSums } from './snapshot';
+import { lineTotalSql } from '../budget/totals-sql';
 import { includedLines, parseSelection } from './choices';
 import { recipientsStatement } from './recipients';
 import { TIMELINE_PAGE, timelineStatement, viewCountsStatement } from '../conversation/feed-queries';
@@ -253,8 +268,8 @@ export interface DocumentListFilter {
 
 /** Documents with their current version's totals (from the totals module), in one batch. */
 export async function listDocuments(db: Db, orgId: string, filter: DocumentListFilter, limit = 300) {
-  const [rows, lines, paid] = await db.batch(documentListStatements(db, orgId, filter, limit));
-  return assembleDocumentList(rows, lines, paid);
+  const [rows, sums, lines, paid] = await db.batch(documentListStatements(db, orgId, filter, limit));
+  return assembleDocumentList(rows, sums, lines, paid);
 }
 
 /** Documents the list page shows at once; "Earlier documents" pages past them (issue 19). */
@@ -277,7 +292,16 @@ export async function documentsPage(db: Db, orgId: string, filter: DocumentListF
   return { rows, next: listed.length > DOCUMENTS_PAGE && last ? `${last.updatedAt}_${last.id}` : null };
 }
 
-/** The three reads behind a document list, to run in a caller's batch with other reads. */
+/** The sum of a version's items' totals by one amount column (each line rounded once), of its taxable ones. */
+const itemSum = (amount: typeof documentLines.unitPrice | typeof documentLines.unitCost, taxable = false) =>
+  sql<number>`coalesce(sum(CASE WHEN ${documentLines.kind} = 'item'${taxable ? sql` AND ${documentLines.taxable}` : sql``}
+    THEN ${lineTotalSql(documentLines.quantity, amount)} END), 0)`.mapWith(Number);
+
+/** Whether a version has a line the recipient may leave out or pick (totalsFor counts its preselection). */
+const offersChoice = (versionId: AnyColumn) =>
+  sql`EXISTS (SELECT 1 FROM document_lines c WHERE c.version_id = ${versionId} AND c.choice <> 'required')`;
+
+/** The four reads behind a document list, to run in a caller's batch with other reads. */
 export function documentListStatements(db: Db, orgId: Param | SQL, filter: DocumentListFilter, limit = 300) {
   const conditionsOn = (d: typeof documents) => {
     const conditions: SQL[] = [eq(d.orgId, orgId)];
@@ -339,8 +363,27 @@ export function documentListStatements(db: Db, orgId: Param | SQL, filter: Docum
       .where(conditionsOn(documents))
       .orderBy(desc(documents.updatedAt), desc(documents.id))
       .limit(limit),
+    // Each listed document's items summed, by price and by cost (issue 19: the job page read every line of
+    // the job's documents, 300 of them, to total them). Enough for the totals of a version offering no choice.
     db
-      // Plain columns, all distinct names: every line of every listed document passes through here.
+      .select({
+        documentId: documents.id,
+        price: itemSum(documentLines.unitPrice),
+        priceTaxable: itemSum(documentLines.unitPrice, true),
+        cost: itemSum(documentLines.unitCost),
+        costTaxable: itemSum(documentLines.unitCost, true),
+      })
+      .from(documentLines)
+      .innerJoin(documentVersions, eq(documentVersions.id, documentLines.versionId))
+      .innerJoin(
+        documents,
+        and(eq(documents.id, documentVersions.documentId), eq(documents.currentVersion, documentVersions.version)),
+      )
+      .where(where)
+      .groupBy(documents.id),
+    db
+      // The lines of the listed documents whose totals depend on choices (documents/choices.ts): a version
+      // with a choice line, or with the customer's choice made. Plain columns, all distinct names.
       .select({
         documentId: documents.id,
         id: sql<string>`${documentLines.id}`.as('line_id'),
@@ -361,7 +404,7 @@ export function documentListStatements(db: Db, orgId: Param | SQL, filter: Docum
         documents,
         and(eq(documents.id, documentVersions.documentId), eq(documents.currentVersion, documentVersions.version)),
       )
-      .where(where)
+      .where(and(where, or(isNotNull(documentVersions.selection), offersChoice(documentVersions.id))))
       .orderBy(asc(documentLines.position)),
     db
       .select({ documentId: payments.documentId, amount: payments.amount })
@@ -376,19 +419,21 @@ type Rows<T> = T extends { then(onfulfilled?: (value: infer R) => unknown): unkn
 
 export function assembleDocumentList(
   rows: Rows<ListStatements[0]>,
-  lines: Rows<ListStatements[1]>,
-  paid: Rows<ListStatements[2]>,
+  sums: Rows<ListStatements[1]>,
+  lines: Rows<ListStatements[2]>,
+  paid: Rows<ListStatements[3]>,
 ) {
+  const sumsByDoc = new Map(sums.map((s) => [s.documentId, s]));
   const linesByDoc = groupBy(lines, (l) => l.documentId);
   const paidByDoc = groupBy(paid, (p) => p.documentId);
-  return rows.map((r) => ({
-    ...r,
-    totals: totalsFor(
-      r,
-      chosenLines(linesByDoc.get(r.id) ?? [], r.selection),
-      (paidByDoc.get(r.id) ?? []).map((p) => p.amount),
-    ),
-  }));
+  const none = { price: 0, priceTaxable: 0, cost: 0, costTaxable: 0 };
+  return rows.map((r) => {
+    const amounts = (paidByDoc.get(r.id) ?? []).map((p) => p.amount);
+    const chosen = linesByDoc.get(r.id);
+    if (!chosen) return { ...r, totals: totalsFromSums(r, sumsByDoc.get(r.id) ?? none, amounts) };
+    const { lineTotals: _perLine, ...totals } = totalsFor(r, chosenLines(chosen, r.selection), amounts);
+    return { ...r, totals };
+  });
 }
 
 /** The lines a customer's choice includes, as plain lines (the totals then count all of them); else all. */

@@ -1,5 +1,5 @@
 import type { DocumentSubtype, DocumentType } from '../db/schema';
-import { documentTotals, lineTotal, type Deposit, type DocumentTotals } from '../budget/totals';
+import { documentTotals, lineTotal, summedTotals, type Deposit, type DocumentTotals } from '../budget/totals';
 import { kindOf, type Kind } from './kinds';
 import { includedLines, defaultChosen, type ChoiceLine } from './choices';
 import { parseDisplay, type DisplayOptions } from './display';
@@ -192,19 +192,41 @@ export function amountOf(kind: Kind, line: Pick<AmountLine, 'unitCost' | 'unitPr
 export function totalsFor(v: TotalsVersion, all: AmountLine[], paid: number[]): DocumentTotals {
   const kind = kindOf(v.type, v.subtype)!;
   const lines = all.some((l) => l.choice && l.choice !== 'required') ? includedLines(all, defaultChosen(all)) : all;
-  const deposit: Deposit = !kind.hasDeposit
-    ? { kind: 'none' }
-    : v.depositKind === 'percent'
-      ? { kind: 'percent', rate: v.depositValue }
-      : v.depositKind === 'fixed'
-        ? { kind: 'fixed', amount: v.depositValue }
-        : { kind: 'none' };
   return documentTotals(
     lines.map((l) => ({ kind: l.kind, quantity: l.quantity, unitAmount: amountOf(kind, l), taxable: l.taxable })),
     kind.amountColumn === 'bid' ? 0 : v.taxRate,
-    deposit,
+    depositOf(kind, v),
     paid,
   );
+}
+
+/** A version's items summed in SQL (documents/queries.ts `lineSums`), by price and by cost, each rounded once. */
+export interface LineSums {
+  price: number;
+  priceTaxable: number;
+  cost: number;
+  costTaxable: number;
+}
+
+/**
+ * totalsFor from a version's line sums, without reading its lines: the same numbers for a version that offers
+ * no choice (every line counts; a version with choices or a customer's choice is totalled from its lines).
+ */
+export function totalsFromSums(v: TotalsVersion, sums: LineSums, paid: number[]) {
+  const kind = kindOf(v.type, v.subtype)!;
+  const [subtotal, taxable] =
+    kind.amountColumn === 'price'
+      ? [sums.price, sums.priceTaxable]
+      : kind.amountColumn === 'cost'
+        ? [sums.cost, sums.costTaxable]
+        : [0, 0];
+  return summedTotals(subtotal, taxable, kind.amountColumn === 'bid' ? 0 : v.taxRate, depositOf(kind, v), paid);
+}
+
+function depositOf(kind: Kind, v: TotalsVersion): Deposit {
+  if (!kind.hasDeposit) return { kind: 'none' };
+  if (v.depositKind === 'percent') return { kind: 'percent', rate: v.depositValue };
+  return v.depositKind === 'fixed' ? { kind: 'fixed', amount: v.depositValue } : { kind: 'none' };
 }
 
 /** The one way a version becomes what the recipient sees. */
