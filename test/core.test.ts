@@ -21,7 +21,7 @@ import {
   STATUS_LABELS,
   statusesOf,
 } from '../src/documents/status';
-import { dateTime, money } from '../views/format';
+import { dateTime, money, quantity } from '../views/format';
 import { companyWithBudget, createDocument, sendDocument } from './fixtures';
 import { Browser, db } from './helpers';
 
@@ -269,6 +269,14 @@ describe('formatting', () => {
           ),
         );
       }
+    });
+
+    it('quantity() writes what Intl.NumberFormat writes for a quantity of up to four decimals', () => {
+      const intl = new Intl.NumberFormat('en-US', { maximumFractionDigits: 4 });
+      const edges = [0, 1, 9_999, 10_000, 15_000, 99_990_000, 1_000_0000, 12_345_678_9012, 10_000_000_000];
+      for (const q of [...edges, ...edges.map((n) => -n).filter((n) => n !== 0)])
+        expect(quantity(q)).toBe(intl.format(q / 10_000));
+      fc.assert(fc.property(fc.integer({ min: -1e14, max: 1e14 }), (q) => quantity(q) === intl.format(q / 10_000)));
     });
 
     it('dateTime() writes what Intl.DateTimeFormat writes, across zones and daylight-saving changes', () => {

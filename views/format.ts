@@ -46,10 +46,21 @@ function moneyPattern(currency: string): MoneyPattern {
   return pattern;
 }
 
+/**
+ * A whole number's digits in groups of three: 1234567 -> "1,234,567". A loop, not a lookahead regex: a
+ * 200-item budget page formats ~1,000 amounts, and the regex was a few percent of its CPU (npm run bench).
+ */
+export function groupDigits(whole: number, separator = ','): string {
+  const digits = String(whole);
+  let out = digits.slice(0, digits.length % 3 || 3);
+  for (let i = out.length; i < digits.length; i += 3) out += separator + digits.slice(i, i + 3);
+  return out;
+}
+
 export function money(cents: number, currency = 'USD'): string {
   const p = moneyPattern(currency);
   const abs = Math.abs(cents);
-  const whole = String(Math.floor(abs / 100)).replace(/\B(?=(\d{3})+(?!\d))/g, p.group);
+  const whole = groupDigits(Math.floor(abs / 100), p.group);
   return `${cents < 0 ? p.negative : p.positive}${whole}${p.decimal}${String(abs % 100).padStart(2, '0')}${p.suffix}`;
 }
 
@@ -69,7 +80,7 @@ export function quantity(q: number): string {
     .replace(/0+$/, '');
   // Digits grouped by hand: Number#toLocaleString costs ~17 µs a call in workerd (a fresh ICU
   // formatter each time), which was several milliseconds of every 100-line page (npm run bench).
-  return `${sign}${String(Math.floor(abs / 10000)).replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${frac ? '.' + frac : ''}`;
+  return `${sign}${groupDigits(Math.floor(abs / 10000))}${frac ? '.' + frac : ''}`;
 }
 
 export function quantityInput(q: number): string {
