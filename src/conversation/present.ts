@@ -1,12 +1,11 @@
 import { html } from '../../views/html';
 import { renderToString } from 'preact-render-to-string';
 import {
-  CommentItem,
   FileItem,
   Files,
   Thread,
   Timeline,
-  TimelineItem,
+  timelineEntryHtml,
   type CommentView,
   type FileView,
 } from '../../views/components/conversation';
@@ -154,11 +153,6 @@ export function conversationParts(s: Sections) {
   return { thread, files, timeline };
 }
 
-/** A live update's markup: the same components the pages render. */
-export function commentItemHtml(comment: CommentView, timeZone: string): string {
-  return renderToString(html`<${CommentItem} c=${comment} timeZone=${timeZone} />` as never);
-}
-
 export function filesBase(audience: Audience | 'contractor' | `recipient:${string}`, documentId: string) {
   const side = typeof audience === 'string' ? (audience === 'contractor' ? 'contractor' : 'recipient') : audience.side;
   return side === 'contractor' ? `/documents/${documentId}/files` : `/portal/documents/${documentId}/files`;
@@ -179,9 +173,7 @@ export function fileItemHtml(
 }
 
 function timelineItemHtml(row: ActivityRow, timeZone: string, currency = 'USD'): string {
-  return renderToString(
-    html`<${TimelineItem} e=${describeEvent(row, currency)} timeZone=${timeZone} showNetwork=${true} />` as never,
-  );
+  return timelineEntryHtml(describeEvent(row, currency), timeZone);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { html } from '../html';
+import { escapeHtml, html } from '../html';
 import { dateTime, fileSize } from '../format';
 
 // The conversation on a document, the same markup on both sides and in live updates.
@@ -44,25 +44,35 @@ export interface EventView {
 
 const URL_RE = /\bhttps?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/g;
 
-/** Plain text with line breaks kept and web addresses made into links; everything else escaped by rendering. */
-export function Linkified({ text }: { text: string }) {
-  const parts: unknown[] = [];
+// A thread and a timeline are written as text (views/html.ts escapeHtml), the markup preact made of the
+// components they replaced: test/node/conversation-rows.test.mjs renders those and compares.
+
+/** Plain text with line breaks kept (by CSS) and web addresses made into links; everything else escaped. */
+function linkifiedHtml(text: string): string {
+  let out = '';
   let last = 0;
   for (const m of text.matchAll(URL_RE)) {
-    if (m.index > last) parts.push(text.slice(last, m.index));
-    parts.push(html`<a href=${m[0]} rel="noopener noreferrer nofollow" target="_blank">${m[0]}</a>`);
+    if (m.index > last) out += escapeHtml(text.slice(last, m.index));
+    const url = escapeHtml(m[0]);
+    out += `<a href="${url}" rel="noopener noreferrer nofollow" target="_blank">${url}</a>`;
     last = m.index + m[0].length;
   }
-  if (last < text.length) parts.push(text.slice(last));
-  return html`<p class="comment-body pre">${parts}</p>`;
+  if (last < text.length) out += escapeHtml(text.slice(last));
+  return `<p class="comment-body pre">${out}</p>`;
 }
 
-export function CommentItem({ c, timeZone }: { c: CommentView; timeZone: string }) {
-  const time = html`<time datetime=${new Date(c.createdAt).toISOString()}>${dateTime(c.createdAt, timeZone)}</time>`;
-  return html`<li class=${`comment ${c.side}`} id=${`comment-${c.id}`} data-id=${c.id}>
-    <div class="comment-meta"><strong>${c.authorName}</strong> <span class="muted">${c.sideLabel}</span> · ${time}</div>
-    <${Linkified} text=${c.body} />
-  </li>`;
+const timeHtml = (at: number, timeZone: string) =>
+  `<time datetime="${new Date(at).toISOString()}">${escapeHtml(dateTime(at, timeZone))}</time>`;
+
+/** One comment of a thread, on a page or in a live update. */
+export function commentItemHtml(c: CommentView, timeZone: string): string {
+  const id = escapeHtml(c.id);
+  return (
+    `<li class="comment ${escapeHtml(c.side)}" id="comment-${id}" data-id="${id}">` +
+    `<div class="comment-meta"><strong>${escapeHtml(c.authorName)}</strong> ` +
+    `<span class="muted">${escapeHtml(c.sideLabel)}</span> · ${timeHtml(c.createdAt, timeZone)}</div>` +
+    `${linkifiedHtml(c.body)}</li>`
+  );
 }
 
 /**
@@ -114,9 +124,12 @@ export function Thread({
           </nav>`
         : null
     }
-    <ol class="thread" data-thread=${newer ? undefined : ''} aria-live=${newer ? undefined : 'polite'}>
-      ${comments.map((c) => html`<${CommentItem} c=${c} timeZone=${timeZone} />`)}
-    </ol>
+    <ol
+      class="thread"
+      data-thread=${newer ? undefined : ''}
+      aria-live=${newer ? undefined : 'polite'}
+      dangerouslySetInnerHTML=${{ __html: comments.map((c) => commentItemHtml(c, timeZone)).join('') }}
+    ></ol>
     ${
       base && newer
         ? html`<nav class="pages" aria-label="Newest comments">
@@ -262,26 +275,25 @@ export function Files({
 /** At most this many addresses behind one "Details"; the rest are counted. */
 const NETWORKS_SHOWN = 5;
 
-export function TimelineItem({ e, timeZone, showNetwork }: { e: EventView; timeZone: string; showNetwork: boolean }) {
+/** One timeline entry, on the contractor's page or in a live update; a recipient's addresses behind "Details". */
+export function timelineEntryHtml(e: EventView, timeZone: string): string {
   const count = e.count ?? 1;
   const text =
     e.action === 'viewed' && count > 1 ? `viewed it ${count} times, last ${dateTime(e.createdAt, timeZone)}` : e.text;
-  const networks = showNetwork && e.side === 'recipient' ? (e.networks ?? []) : [];
+  const networks = e.side === 'recipient' ? (e.networks ?? []) : [];
   const more = networks.length - NETWORKS_SHOWN;
-  return html`<li class=${`event ${e.side} ${e.action}`} data-seq=${e.seq ?? ''} data-entry=${e.entry ?? e.id}>
-    <time datetime=${new Date(e.createdAt).toISOString()}>${dateTime(e.createdAt, timeZone)}</time>
-    <span><strong>${e.actorName}</strong> ${text}</span>
-    ${e.detail ? html`<span class="muted small pre">${e.detail}</span>` : null}
-    ${
-      networks.length
-        ? html`<details class="event-network small">
-            <summary>Details</summary>
-            ${networks.slice(0, NETWORKS_SHOWN).map((n) => html`<span class="muted">${n}</span>`)}
-            ${more > 0 ? html`<span class="muted">and ${more} more</span>` : null}
-          </details>`
-        : null
-    }
-  </li>`;
+  let out =
+    `<li class="event ${escapeHtml(e.side)} ${escapeHtml(e.action)}" data-seq${e.seq === null ? '' : `="${e.seq}"`} ` +
+    `data-entry="${escapeHtml(e.entry ?? e.id)}">${timeHtml(e.createdAt, timeZone)}` +
+    `<span><strong>${escapeHtml(e.actorName)}</strong> ${escapeHtml(text)}</span>`;
+  if (e.detail) out += `<span class="muted small pre">${escapeHtml(e.detail)}</span>`;
+  if (networks.length) {
+    out += '<details class="event-network small"><summary>Details</summary>';
+    for (const n of networks.slice(0, NETWORKS_SHOWN)) out += `<span class="muted">${escapeHtml(n)}</span>`;
+    if (more > 0) out += `<span class="muted">and ${more} more</span>`;
+    out += '</details>';
+  }
+  return `${out}</li>`;
 }
 
 /** The document's timeline, newest first, a page at a time: "Older activity" and back to the newest. */
@@ -305,9 +317,11 @@ export function Timeline({
 }) {
   return html`<section class="card stack" id="timeline" aria-labelledby="timeline-h">
     <h2 id="timeline-h">Timeline</h2>
-    <ol class="timeline" data-timeline=${live && !newer ? '' : undefined}>
-      ${events.map((e) => html`<${TimelineItem} e=${e} timeZone=${timeZone} showNetwork=${true} />`)}
-    </ol>
+    <ol
+      class="timeline"
+      data-timeline=${live && !newer ? '' : undefined}
+      dangerouslySetInnerHTML=${{ __html: events.map((e) => timelineEntryHtml(e, timeZone)).join('') }}
+    ></ol>
     ${
       base && (older || newer)
         ? html`<nav class="timeline-pages" aria-label="Timeline pages">

@@ -1,4 +1,4 @@
-import { html, type Children } from '../html';
+import { escapeHtml, html, type Children } from '../html';
 import { Checkbox, Csrf, Field, FormSummary, PageHeader, Select, type FormState } from '../components/form';
 import { money, percent, quantity } from '../format';
 import { DashboardPage, type PageContext } from '../layout/page';
@@ -69,12 +69,8 @@ const costTypeLabel: Record<string, string> = {
 // route (formaction): no form and CSRF field to render per row of a 200-item budget.
 const MOVE_FORM = 'budget-move';
 
-// A job's budget can be thousands of rows of a dozen cells each. Made as vnodes (htm, then
-// preact-render-to-string) they were most of the job page's CPU (npm run bench -- --profile
-// job-page), so each group's rows are written as text: the same markup preact wrote, every value
-// escaped as it escapes (", & and <), checked against it in test/node/budget-rows.test.mjs.
-const escapeHtml = (text: string) =>
-  /["&<]/.test(text) ? text.replace(/["&<]/g, (c) => (c === '"' ? '&quot;' : c === '&' ? '&amp;' : '&lt;')) : text;
+// A job's budget can be thousands of rows of a dozen cells each, so each group's rows are written as text
+// (views/html.ts escapeHtml): the same markup preact wrote, checked against it in test/node/budget-rows.test.mjs.
 
 function moveButtonsHtml(action: string, label: string): string {
   const at = `form="${MOVE_FORM}" formaction="${escapeHtml(action)}" name="direction"`;
