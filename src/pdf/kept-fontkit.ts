@@ -23,10 +23,34 @@ export function keptFontkit(prepare: (font: Font) => Font = (font) => font): typ
       let font = parsed.get(bytes);
       if (!font) {
         font = prepare(fontkit.create(bytes));
+        decodeGlyphsOnce(font);
         parsed.set(bytes, font);
       }
       return font;
     },
+  };
+}
+
+type GlyphClass = { _decode(this: { _font: { _variationProcessor?: unknown } }): unknown };
+const patchedGlyphs = new WeakSet<object>();
+
+/**
+ * A glyph's outline decoded once per kept font, not again by every subset that copies it: fontkit's TrueType
+ * subset decodes each glyph it copies only to learn whether it is composite, and that was a fifth of a seal's
+ * certificate (node --cpu-prof). fontkit keeps one glyph object per font and glyph id, and nothing reads the
+ * decoded outline but to copy it, except a variable font's instance (it moves the points): that one is
+ * decoded every time, as before. Patched once per glyph class, from the first kept font's.
+ */
+function decodeGlyphsOnce(font: Font) {
+  const proto = Object.getPrototypeOf(font.getGlyph(0)) as GlyphClass;
+  if (patchedGlyphs.has(proto)) return;
+  patchedGlyphs.add(proto);
+  const decode = proto._decode;
+  const decoded = new WeakMap<object, unknown>();
+  proto._decode = function (this: { _font: { _variationProcessor?: unknown } }) {
+    if (this._font._variationProcessor) return decode.call(this);
+    if (!decoded.has(this)) decoded.set(this, decode.call(this));
+    return decoded.get(this);
   };
 }
 
