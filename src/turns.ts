@@ -3,10 +3,12 @@
 // burst finishes first instead of every one finishing last.
 //
 // The line is shared state, and every request in it acts only on its own timers:
-// - A waiter looks at the line every POLL_MS and runs when nothing is running and it is the first waiter
-//   still there; the first waiter looks every NEXT_POLL_MS, so the line does not stand idle between two
-//   turns (at 20 ms, ~10 ms on average: a third of a 25 ms render, which capped a busy PDF Worker's
-//   throughput in npm run bench). The one running shows it is alive every POLL_MS.
+// - A waiter looks at the line and runs when nothing is running and it is the first waiter still there.
+//   The first looks every NEXT_POLL_MS, so the line does not stand idle between two turns (at 20 ms, ~10 ms
+//   on average: a third of a 25 ms render, which capped a busy PDF Worker's throughput in npm run bench);
+//   the next few every POLL_MS; any further back every FAR_POLL_MS, enough to show they are still there (a
+//   backlog of seals in npm run bench's sign run was a hundred waiters, each looking 50 times a second).
+//   A look costs the same however long the line. The one running shows it is alive every POLL_MS.
 // - One whose request has ended (a seal that gave up, a download cancelled while it waited, work cut off
 //   mid-way) stops showing itself, and SEEN_WITHIN_MS later the line goes on without it. `heldAtMostMs` is
 //   the longest any one may hold the line even while seen.
@@ -28,11 +30,13 @@ export interface TurnLimits {
 
 const POLL_MS = 20;
 const NEXT_POLL_MS = 2;
+const FAR_POLL_MS = 100;
 const SEEN_WITHIN_MS = 1_000;
 
 interface Ticket {
   order: number;
   seenAt: number;
+  inLine: boolean;
 }
 
 export class Turns {
@@ -44,18 +48,17 @@ export class Turns {
 
   /** Runs `work` after everything before it in the line, or answers `late()` when its turn did not come in time. */
   async run<T>(work: () => Promise<T>, late: () => T | Promise<T>, maxWaitMs = this.limits.maxWaitMs): Promise<T> {
-    const ticket: Ticket = { order: this.arrived++, seenAt: Date.now() };
+    const ticket: Ticket = { order: this.arrived++, seenAt: Date.now(), inLine: true };
     this.line.push(ticket);
     const deadline = Date.now() + maxWaitMs;
     try {
-      for (let place = this.placeOf(ticket); place !== 'run'; place = this.placeOf(ticket)) {
+      for (let next = this.placeOf(ticket); next !== 'run'; next = this.placeOf(ticket)) {
         const left = deadline - Date.now();
         if (left <= 0) {
           this.leave(ticket); // before `late()`, which may take a while: the line does not wait on it
           return await late();
         }
-        const poll = place === 'next' ? NEXT_POLL_MS : POLL_MS;
-        await new Promise<void>((resolve) => setTimeout(resolve, Math.min(poll, left)));
+        await new Promise<void>((resolve) => setTimeout(resolve, Math.min(next, left)));
       }
     } finally {
       this.leave(ticket);
@@ -72,27 +75,31 @@ export class Turns {
   }
 
   /**
-   * Whether `ticket` may run now (nothing running, or no one seen, and first of the waiters still here), is next
-   * (first, behind the one running), or waits behind others.
+   * 'run' when `ticket` may run now (nothing running, or no one seen, and first of the waiters still here), else
+   * how long it waits before it looks again: the less, the nearer it is to the front.
    */
-  private placeOf(ticket: Ticket): 'run' | 'next' | 'wait' {
+  private placeOf(ticket: Ticket): 'run' | number {
     const now = Date.now();
     ticket.seenAt = now;
     const held = this.running;
     if (held && (now - held.seenAt > SEEN_WITHIN_MS || now - held.since > this.limits.heldAtMostMs))
       this.running = null;
-    this.line = this.line.filter((t) => t === ticket || now - t.seenAt <= SEEN_WITHIN_MS);
+    // Waiters that stopped showing themselves (their request ended) are passed over when they reach the front.
+    while (this.line.length && this.line[0] !== ticket && now - this.line[0].seenAt > SEEN_WITHIN_MS)
+      this.line.shift()!.inLine = false;
     // A waiter passed over while its isolate was too busy to look is put back in its place.
-    if (!this.line.includes(ticket)) {
+    if (!ticket.inLine) {
       const after = this.line.findIndex((t) => t.order > ticket.order);
       this.line.splice(after < 0 ? this.line.length : after, 0, ticket);
+      ticket.inLine = true;
     }
-    if (this.line[0] !== ticket) return 'wait';
-    return this.running ? 'next' : 'run';
+    if (this.line[0] === ticket) return this.running ? NEXT_POLL_MS : 'run';
+    return this.line.indexOf(ticket) <= 3 ? POLL_MS : FAR_POLL_MS;
   }
 
   private leave(ticket: Ticket) {
     const at = this.line.indexOf(ticket);
     if (at >= 0) this.line.splice(at, 1);
+    ticket.inLine = false;
   }
 }
