@@ -10,8 +10,7 @@ import { documentRoom, throughRoom, type RoomContext, type RoomWrite } from '../
 import { activityInsert, type Actor } from './activity';
 import { checkUpload, mayRemoveFile } from './files';
 import { reopenSlotOf } from '../documents/file-requests';
-import { commentItemHtml } from '../../views/components/conversation';
-import { fileItemHtml } from './present';
+import { commentItemHtml, fileItemHtml } from './present';
 
 // The conversation on a sent document: comments, shared files, views. Every write commits in the
 // document's room (the plans below), so the timeline's order is the order things happened.

@@ -5,6 +5,7 @@ import {
   Files,
   Thread,
   Timeline,
+  commentItemHtml,
   timelineEntryHtml,
   type CommentView,
   type FileView,
@@ -152,6 +153,9 @@ export function conversationParts(s: Sections) {
     : null;
   return { thread, files, timeline };
 }
+
+/** A live update's markup for a new comment: the same text a page's thread is written with. */
+export { commentItemHtml };
 
 export function filesBase(audience: Audience | 'contractor' | `recipient:${string}`, documentId: string) {
   const side = typeof audience === 'string' ? (audience === 'contractor' ? 'contractor' : 'recipient') : audience.side;

@@ -10,7 +10,8 @@ import type { DocumentSnapshot } from '../../src/documents/snapshot';
 type Columns = { quantity: boolean; unitAmount: boolean; total: string | null };
 
 const BLANK_CELL =
-  '<td class="num"><span class="blank-cell"><span class="visually-hidden">To be filled in by the vendor</span></span></td>';
+  '<td class="num"><span class="blank-cell">' +
+  '<span class="visually-hidden">To be filled in by the vendor</span></span></td>';
 
 /**
  * The lines' rows, as the HTML inside the table's tbody: written as text (views/html.ts escapeHtml), the markup
