@@ -4,11 +4,12 @@
 //
 // The line is shared state, and every request in it acts only on its own timers:
 // - A waiter looks at the line and runs when nothing is running and it is the first waiter still there.
-//   The first looks every NEXT_POLL_MS, so the line does not stand idle between two turns (at 20 ms, ~10 ms
-//   on average: a third of a 25 ms render, which capped a busy PDF Worker's throughput in npm run bench);
-//   the next few every POLL_MS; any further back every FAR_POLL_MS, enough to show they are still there (a
-//   backlog of seals in npm run bench's sign run was a hundred waiters, each looking 50 times a second).
-//   A look costs the same however long the line. The one running shows it is alive every POLL_MS.
+//   The first NEAR waiters look every NEXT_POLL_MS, so the line does not stand idle between two turns (at
+//   20 ms, ~10 ms on average: a third of a 25 ms render, which capped a busy PDF Worker's throughput in npm
+//   run bench), even when a few short turns (a 7 ms seal) follow each other; the others every POLL_MS.
+//   A look costs the same however long the line (a backlog of seals in npm run bench's sign run was a
+//   hundred waiters, and filtering the whole line at every look was 6% of the page Worker's profile).
+//   The one running shows it is alive every POLL_MS.
 // - One whose request has ended (a seal that gave up, a download cancelled while it waited, work cut off
 //   mid-way) stops showing itself, and SEEN_WITHIN_MS later the line goes on without it. `heldAtMostMs` is
 //   the longest any one may hold the line even while seen.
@@ -30,7 +31,7 @@ export interface TurnLimits {
 
 const POLL_MS = 20;
 const NEXT_POLL_MS = 2;
-const FAR_POLL_MS = 100;
+const NEAR = 4;
 const SEEN_WITHIN_MS = 1_000;
 
 interface Ticket {
@@ -94,7 +95,7 @@ export class Turns {
       ticket.inLine = true;
     }
     if (this.line[0] === ticket) return this.running ? NEXT_POLL_MS : 'run';
-    return this.line.indexOf(ticket) <= 3 ? POLL_MS : FAR_POLL_MS;
+    return this.line.indexOf(ticket) < NEAR ? NEXT_POLL_MS : POLL_MS;
   }
 
   private leave(ticket: Ticket) {

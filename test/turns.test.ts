@@ -84,8 +84,9 @@ describe('turns (src/turns.ts)', () => {
     const stuck = take('stuck', () => new Promise<void>((resolve) => (finishStuck = resolve)), 1_000);
     expect(await take('early', () => wait(1), 20)).toBe('late');
     await wait(70);
-    // Past the limit the line is free; the stuck one finishing meanwhile hands nothing on.
-    const taker = take('taker', () => wait(60), 1_000);
+    // Past the limit the line is free; the stuck one finishing meanwhile hands nothing on. (The taker's own turn
+    // stays well inside the 60 ms limit: the next waiter looks every 2 ms and would find it past it.)
+    const taker = take('taker', () => wait(30), 1_000);
     await wait(5);
     finishStuck();
     await stuck;
