@@ -273,7 +273,7 @@ export async function showDocument(
     nonce: ctx.nonce,
     userName: ctx.user?.name,
   });
-  const offline = offlineApprovalPanel(d, { csrf: ctx.csrf, form: forms.offline });
+  const offline = offlineApprovalPanel(d, { csrf: ctx.csrf, form: forms.offline, shown: snapshot });
   const people = html`${who ? html`<${RecipientsPanel} ...${who} />` : null}${
     counter ? html`<${CountersignPanel} ...${counter} />` : null
   }${offline ? html`<${OfflineApprovalPanel} ...${offline} />` : null}${requestedFiles(c, d, forms.fileRequests)}`;

@@ -214,12 +214,9 @@ export interface LineSums {
  */
 export function totalsFromSums(v: TotalsVersion, sums: LineSums, paid: number[]) {
   const kind = kindOf(v.type, v.subtype)!;
-  const [subtotal, taxable] =
-    kind.amountColumn === 'price'
-      ? [sums.price, sums.priceTaxable]
-      : kind.amountColumn === 'cost'
-        ? [sums.cost, sums.costTaxable]
-        : [0, 0];
+  // The sums by the kind's amount column, picked as a line's amount is.
+  const subtotal = amountOf(kind, { unitPrice: sums.price, unitCost: sums.cost });
+  const taxable = amountOf(kind, { unitPrice: sums.priceTaxable, unitCost: sums.costTaxable });
   return summedTotals(subtotal, taxable, kind.amountColumn === 'bid' ? 0 : v.taxRate, depositOf(kind, v), paid);
 }
 

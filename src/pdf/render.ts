@@ -218,7 +218,6 @@ const DESC_SIZE = 8;
 const DESC_LEADING = 10.5;
 const ROW_PAD = 6;
 
-/** The pages drawn so far and the cursor on the current one. */
 /** A number in a content stream: at most three decimals (a thousandth of a point), never an exponent. */
 function num(v: number): string {
   const r = Math.round(v * 1000) / 1000;
@@ -263,6 +262,7 @@ class PageText {
   }
 }
 
+/** The pages drawn so far and the cursor on the current one. */
 class Writer {
   readonly pages: PDFPage[] = [];
   page!: PDFPage;

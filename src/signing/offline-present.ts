@@ -15,8 +15,12 @@ import { listOf } from './countersign-present';
 
 const kindLabel = (doc: LoadedDocument['document']) => kindOf(doc.type, doc.subtype)?.label ?? 'Document';
 
-/** A sent version's lines as its snapshot froze them: what an approval of it, and its choices, are about. */
-function sentLines(d: LoadedDocument, version: number | null | undefined): SnapshotLine[] {
+/**
+ * A sent version's lines as its snapshot froze them: what an approval of it, and its choices, are about. The
+ * current version's snapshot is the page's own, already parsed (`shown`); an older one is parsed here.
+ */
+function sentLines(d: LoadedDocument, version: number | null | undefined, shown: DocumentSnapshot): SnapshotLine[] {
+  if (version === d.current.version && d.current.state !== 'draft') return shown.lines;
   const v = d.versions.find((x) => x.version === version);
   return v?.snapshot && v.state !== 'draft' ? (JSON.parse(v.snapshot) as DocumentSnapshot).lines : [];
 }
@@ -30,7 +34,8 @@ export const offlineOf = (d: Pick<LoadedDocument, 'offline'>) => parseOffline(d.
  */
 export function offlineApprovalPanel(
   d: LoadedDocument,
-  opts: { csrf: string; form?: FormState },
+  /** `shown`: the page's snapshot of the current version (documents/documents.ts snapshotOf). */
+  opts: { csrf: string; form?: FormState; shown: DocumentSnapshot },
 ): OfflineApprovalPanelProps | null {
   const doc = d.document;
   const event = approvalEvent(doc.type);
@@ -38,7 +43,7 @@ export function offlineApprovalPanel(
   const verb = event === 'accept' ? 'accepted' : 'approved';
   const base = { documentId: doc.id, csrf: opts.csrf, verb } as const;
   const recorded = offlineOf(d);
-  const lines = sentLines(d, recorded ? recorded.version : doc.sentVersion);
+  const lines = sentLines(d, recorded ? recorded.version : doc.sentVersion, opts.shown);
   const names = new Map(lines.map((l) => [l.id, l.name]));
   if (recorded) {
     const chosen = parseSelection(recorded.selection)?.chosen ?? [];
