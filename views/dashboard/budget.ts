@@ -1,6 +1,6 @@
 import { escapeHtml, html, type Children } from '../html';
 import { Checkbox, Csrf, Field, FormSummary, PageHeader, Select, type FormState } from '../components/form';
-import { money, percent, quantity } from '../format';
+import { groupDigits, money, percent, quantity } from '../format';
 import { DashboardPage, type PageContext } from '../layout/page';
 import { jobNumber } from './jobs';
 
@@ -128,7 +128,8 @@ export function budgetGroupHtml(jobId: string, g: BudgetGroupView, m: (cents: nu
   return rows;
 }
 
-const itemsWord = (n: number) => `${n.toLocaleString('en-US')} item${n === 1 ? '' : 's'}`;
+// groupDigits, not toLocaleString: a fresh ICU formatter per call was a fifth of a 2,000-item job page's CPU.
+const itemsWord = (n: number) => `${groupDigits(n)} item${n === 1 ? '' : 's'}`;
 
 /**
  * One group of a folded budget: its heading row, then its count and margin with a link that opens it (or
