@@ -21,6 +21,7 @@ import { approvalEvent, recipientAction } from '../documents/kinds';
 import { checkChosen, choiceShape, defaultChosen, parseSelection } from '../documents/choices';
 import { chosenTotals, offeredOptions } from '../documents/selection';
 import type { DocumentSnapshot } from '../documents/snapshot';
+import { heldSnapshot } from '../documents/sent-snapshots';
 import { canTransition } from '../documents/status';
 import type { AppContext } from '../http/context';
 import { randomToken } from '../http/crypto';
@@ -203,14 +204,21 @@ export async function showPortalDocument(c: AppContext, documentId: string, erro
   // `?comments=<time>_<id>`: the page of comments before that one ("Earlier comments"); else the newest.
   const before = errors ? undefined : commentsBefore(c.req.query('comments'));
   // Opened directly, the page checks the session in its own batch: one round trip for both.
+  const held = heldSnapshot(documentId);
   const found = c.get('portal')
     ? await portalDocument(db, portalViewer(c), documentId, before)
     : assemblePortalDocument(
-        await requirePortalWith(c, prepared(db, sessionDocumentQueries), { documentId, ...commentValues(before) }),
+        await requirePortalWith(c, prepared(db, sessionDocumentQueries), {
+          documentId,
+          heldVersion: held?.versionId ?? '',
+          ...commentValues(before),
+        }),
+        documentId,
+        held,
       );
   const viewer = portalViewer(c);
-  if (!found?.version.snapshot) notFound();
-  const sent = withPayments(JSON.parse(found.version.snapshot) as DocumentSnapshot, found.payments);
+  if (!found) notFound();
+  const sent = withPayments(found.sent, found.payments);
   // Issue 20: once the customer chose, the document is exactly the chosen lines (its totals, its deposit).
   const chosen = found.version.selectedSnapshot;
   const snapshot = chosen ? withPayments(JSON.parse(chosen) as DocumentSnapshot, found.payments) : sent;
@@ -473,7 +481,7 @@ function chosenInAddress(c: AppContext): string[] | null {
  * contractor's preselection again, said so), the choice in the address, or the preselection.
  */
 function choicesStep(c: AppContext, found: Found, errors: PageErrors | undefined, signs: boolean) {
-  const sent = JSON.parse(found.version.snapshot!) as DocumentSnapshot;
+  const sent = found.sent;
   const offered = offeredOptions(sent);
   const made = parseSelection(found.version.selection);
   if (!offered.any || (!made && !signs)) return { panel: null, refused: false };

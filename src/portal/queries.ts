@@ -26,6 +26,7 @@ import {
 } from '../db/schema';
 import { moneySnapshot, sentVersionJoin } from '../documents/queries';
 import type { DocumentSnapshot } from '../documents/snapshot';
+import { heldSnapshot, sentSnapshot, type HeldSnapshot } from '../documents/sent-snapshots';
 import { awaitsRecipient, statusesOf } from '../documents/status';
 import { KINDS } from '../documents/kinds';
 import { awaitsDecision } from '../deadlines/rules';
@@ -519,7 +520,9 @@ function documentStatements(db: Db, viewer: Viewer & { contactId: Param | SQL })
           version: {
             id: documentVersions.id,
             version: documentVersions.version,
-            snapshot: documentVersions.snapshot,
+            // NULL for the version whose snapshot the isolate holds (documents/sent-snapshots.ts).
+            snapshot: sql<string | null>`CASE WHEN ${documentVersions.id} = ${sql.placeholder('heldVersion')}
+              THEN NULL ELSE ${documentVersions.snapshot} END`,
             pdfKey: documentVersions.pdfKey,
             pdfSha256: documentVersions.pdfSha256,
             sentAt: documentVersions.sentAt,
@@ -613,7 +616,22 @@ export const sessionDocumentQueries = (db: Db) => documentStatements(db, portalS
 
 type DocumentRows = Awaited<ReturnType<typeof batchPrepared<ReturnType<typeof documentQueries>>>>;
 
-export function assemblePortalDocument([
+/**
+ * The batch's rows as the page uses them, with the sent version's snapshot parsed (`sent`): the one `held`
+ * when the batch was given its id, else the one read. Null when the document is not the viewer's.
+ */
+export function assemblePortalDocument(
+  rows: DocumentRows,
+  documentId: string,
+  held: HeldSnapshot | undefined,
+) {
+  const found = assembleRows(rows);
+  if (!found) return null;
+  const sent = sentSnapshot(documentId, found.version.id, found.version.snapshot, held);
+  return sent && { ...found, sent };
+}
+
+function assembleRows([
   head,
   paid,
   thread,
@@ -657,14 +675,18 @@ export async function portalDocument(
   documentId: string,
   comments?: { at: number; id: string },
 ) {
+  const held = heldSnapshot(documentId);
   return assemblePortalDocument(
     await batchPrepared(db, prepared(db, documentQueries), {
       orgId: viewer.orgId,
       accountId: viewer.accountId,
       contactId: viewer.contactId,
       documentId,
+      heldVersion: held?.versionId ?? '',
       ...commentValues(comments),
     }),
+    documentId,
+    held,
   );
 }
 
