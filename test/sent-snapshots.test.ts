@@ -1,9 +1,11 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { heldSnapshot, holdAtMost, sentSnapshot } from '../src/documents/sent-snapshots';
+import { heldSnapshot, holdAtMost, holdSent } from '../src/documents/sent-snapshots';
 import type { DocumentSnapshot } from '../src/documents/snapshot';
 import { companyWithBudget, createDocument, sendDocument } from './fixtures';
 import { editDraft, normalized, openLink } from './portal-fixtures';
+import { getDocument } from '../src/documents/queries';
+import { db } from './helpers';
 
 // Issue 19: a sent version's snapshot never changes, so the portal document page reads it from D1 once
 // per isolate (src/documents/sent-snapshots.ts): its batch names the version held and gets NULL for it.
@@ -75,35 +77,72 @@ describe('the portal document page reads a sent snapshot once', () => {
   });
 });
 
-describe('sentSnapshot (src/documents/sent-snapshots.ts)', () => {
+describe('the contractor’s document page reads one snapshot however often it was revised', () => {
+  it('reads the sent one once, and no superseded one', async () => {
+    const co = await companyWithBudget();
+    const id = await createDocument(co.browser, co.jobId, 'estimate', { group: co.groups.demolition });
+    await editDraft(co.browser, id, (f) => f.map(([k, v]) => [k, k === 'title' ? 'Deck, first' : v]));
+    await sendDocument(co.browser, id);
+    const first = await (await co.browser.get(`/documents/${id}`)).text();
+    expect(first).toContain('Deck, first');
+    await rewriteStored(id, 'Read from D1 again');
+    const again = await (await co.browser.get(`/documents/${id}`)).text();
+    expect(again).toContain('Deck, first');
+    expect(again).not.toContain('Read from D1 again');
+
+    // Revised and sent twice: rev 1 and rev 2 are superseded, and the page's batch reads neither snapshot.
+    for (const title of ['Deck, second', 'Deck, third']) {
+      expect((await co.browser.post(`/documents/${id}/revise`)).status).toBe(303);
+      await editDraft(co.browser, id, (f) => f.map(([k, v]) => [k, k === 'title' ? title : v]));
+      await sendDocument(co.browser, id);
+    }
+    const page = await (await co.browser.get(`/documents/${id}`)).text();
+    expect(page).toContain('Deck, third');
+    const d = await getDocument(db(), co.orgId, id);
+    expect(d!.versions.map((v) => [v.version, v.state, v.snapshot === null])).toEqual([
+      [3, 'sent', false],
+      [2, 'superseded', true],
+      [1, 'superseded', true],
+    ]);
+    // Their PDFs are the stored ones, and the history still compares them.
+    const pdf = await co.browser.get(`/documents/${id}/versions/1.pdf`);
+    expect(pdf.status).toBe(200);
+    expect(new TextDecoder().decode((await pdf.arrayBuffer()).slice(0, 5))).toBe('%PDF-');
+    expect((await co.browser.get(`/documents/${id}/compare?from=1&to=2`)).status).toBe(200);
+  });
+});
+
+describe('holdSent (src/documents/sent-snapshots.ts)', () => {
   const text = (title: string, pad = 0) => JSON.stringify({ title, lines: [{ id: 'a', note: 'x'.repeat(pad) }] });
 
-  it('holds what it parsed, frozen; NULL for the version held gives it back, for another version nothing', () => {
-    const s = sentSnapshot('doc-a', 'v1', text('One'), undefined)!;
+  it('holds what was read, parsed once and frozen; NULL for the version held gives it back, for another nothing', () => {
+    const one = holdSent('doc-a', 'v1', text('One'), undefined)!;
+    const s = one.snapshot;
     expect(s.title).toBe('One');
+    expect(one.snapshot).toBe(s);
     expect(Object.isFrozen(s) && Object.isFrozen(s.lines) && Object.isFrozen(s.lines[0])).toBe(true);
     expect(() => {
       (s as { title: string }).title = 'Changed';
     }).toThrow(TypeError);
     const held = heldSnapshot('doc-a');
-    expect(held?.versionId).toBe('v1');
-    expect(sentSnapshot('doc-a', 'v1', null, held)).toBe(s);
-    expect(sentSnapshot('doc-a', 'v2', null, held)).toBeNull();
-    expect(sentSnapshot('doc-a', 'v1', null, undefined)).toBeNull();
+    expect(held).toBe(one);
+    expect(holdSent('doc-a', 'v1', null, held)).toBe(one);
+    expect(holdSent('doc-a', 'v2', null, held)).toBeNull();
+    expect(holdSent('doc-a', 'v1', null, undefined)).toBeNull();
     // A new version read replaces the old one; a request still holding the old reference keeps its own.
-    const next = sentSnapshot('doc-a', 'v2', text('Two'), held)!;
-    expect(heldSnapshot('doc-a')?.snapshot).toBe(next);
-    expect(sentSnapshot('doc-a', 'v1', null, held)).toBe(s);
-    expect(heldSnapshot('doc-a')?.snapshot).toBe(next);
+    const two = holdSent('doc-a', 'v2', text('Two'), held)!;
+    expect(heldSnapshot('doc-a')).toBe(two);
+    expect(holdSent('doc-a', 'v1', null, held)?.snapshot.title).toBe('One');
+    expect(heldSnapshot('doc-a')).toBe(two);
   });
 
   it('drops the least recently shown past its limit', () => {
     const restore = holdAtMost(3_000);
     try {
-      for (const d of ['lru-1', 'lru-2', 'lru-3']) sentSnapshot(d, 'v', text(d, 800), undefined);
+      for (const d of ['lru-1', 'lru-2', 'lru-3']) holdSent(d, 'v', text(d, 800), undefined);
       // lru-1 shown again: lru-2 is now the least recently shown, and goes when lru-4 comes.
-      sentSnapshot('lru-1', 'v', null, heldSnapshot('lru-1'));
-      sentSnapshot('lru-4', 'v', text('lru-4', 800), undefined);
+      holdSent('lru-1', 'v', null, heldSnapshot('lru-1'));
+      holdSent('lru-4', 'v', text('lru-4', 800), undefined);
       expect(heldSnapshot('lru-2')).toBeUndefined();
       expect(['lru-1', 'lru-3', 'lru-4'].map((d) => heldSnapshot(d)?.snapshot.title)).toEqual([
         'lru-1',

@@ -47,6 +47,7 @@ import { PLAN_FIELDS, planSummary } from '../settings/reminders';
 import { templateChoices } from '../settings/templates';
 import type { ContractorActor, Scope } from './actions';
 import { depositPaidOn, draftSnapshot, moneyOf, snapshotOf } from './documents';
+import { heldSnapshot } from './sent-snapshots';
 import { createId } from '../db/ids';
 import {
   chosenItems,
@@ -65,6 +66,7 @@ import {
   assembleDocument,
   documentPageValues,
   getVersionLines,
+  getVersionSnapshot,
   recipientChoices,
   sessionDocumentPageQueries,
   voidable,
@@ -97,10 +99,11 @@ export async function loadDocument(c: AppContext, id = c.req.param('id') ?? '') 
   // `?comments=` pages the conversation the same way (conversation/comment-queries.ts).
   const comments = c.req.method === 'GET' ? commentsBefore(c.req.query('comments')) : undefined;
   const page = { before, comments };
+  const held = heldSnapshot(id);
   const rows = await requireUserWith(c, prepared(c.get('db'), sessionDocumentPageQueries), {
-    ...documentPageValues(id, page),
+    ...documentPageValues(id, page, held),
   });
-  const d = assembleDocument(rows, page);
+  const d = assembleDocument(rows, page, held);
   if (!d) notFound();
   return { d, kind: kindOf(d.document.type, d.document.subtype)! };
 }
@@ -514,7 +517,12 @@ export async function versionPdf(c: AppContext, d: LoadedDocument, version: numb
     if (!obj) notFound();
     return pdfResponse(obj.body, pdfFileName({ number: d.document.number, version }));
   }
-  // A sent version renders from its snapshot (snapshotOf); only a draft is built from its lines.
+  // A sent version renders from its snapshot (snapshotOf); only a draft is built from its lines. Every sent
+  // version has its PDF stored, so this is a draft, short of a lost key: a superseded version's snapshot is
+  // then read here (the page's batch leaves it out).
+  if (v.state !== 'draft' && v.snapshot === null) {
+    v.snapshot = await getVersionSnapshot(c.get('db'), d.org.id, v.id);
+  }
   const frozen = !!v.snapshot && v.state !== 'draft';
   const lines = frozen ? [] : v.id === d.current.id ? d.draftLines : await getVersionLines(c.get('db'), d.org.id, v.id);
   const snapshot = snapshotOf(d, lines, v);

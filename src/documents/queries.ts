@@ -17,6 +17,7 @@ import { slotsStatement } from './file-requests';
 import { alias } from 'drizzle-orm/sqlite-core';
 import { batchPrepared, distinct, prepareEach, prepared, type Db, type Param } from '../db/client';
 import { sessionOrgId } from '../auth/queries';
+import { heldSnapshot, heldVersion, holdSent, type HeldSnapshot } from './sent-snapshots';
 import { offlineApprovalJson } from '../signing/offline-queries';
 import { totalsFor, totalsFromSums } from './snapshot';
 import { lineTotalSql } from '../budget/totals-sql';
@@ -68,16 +69,31 @@ export interface DocumentPage {
  * payments; the org.
  */
 export async function getDocument(db: Db, orgId: string, documentId: string, page: DocumentPage = {}) {
-  const values = { orgId, ...documentPageValues(documentId, page) };
-  return assembleDocument(await batchPrepared(db, prepared(db, documentPageQueries), values), page);
+  const held = heldSnapshot(documentId);
+  const values = { orgId, ...documentPageValues(documentId, page, held) };
+  return assembleDocument(await batchPrepared(db, prepared(db, documentPageQueries), values), page, held);
 }
 
-/** The placeholders of the document page's queries (documentPageQueries, sessionDocumentPageQueries). */
-export function documentPageValues(documentId: string, page: DocumentPage) {
+/**
+ * The placeholders of the document page's queries (documentPageQueries, sessionDocumentPageQueries), with
+ * the sent snapshot the isolate holds (`heldSnapshot(documentId)`, taken before the read).
+ */
+export function documentPageValues(documentId: string, page: DocumentPage, held: HeldSnapshot | undefined) {
   const comments = page.comments ?? NEWEST_COMMENTS;
   // No `before`: every timeline entry is before the largest position there is.
-  return { documentId, before: page.before ?? 2_147_483_647, commentsAt: comments.at, commentsId: comments.id };
+  const before = page.before ?? 2_147_483_647;
+  return { documentId, before, commentsAt: comments.at, commentsId: comments.id, heldVersion: heldVersion(held) };
 }
+
+// A version's snapshots as the document page reads them: none for the version whose snapshot the isolate
+// holds (documents/sent-snapshots.ts), nor for a superseded version (its PDF is stored, its lines are rows),
+// unless an approval of it was recorded offline (the approval panel names its options from it). What the
+// page reads so stays one snapshot, not one per revision. Drafts have none.
+const pageSnapshot = (column: typeof documentVersions.snapshot | typeof documentVersions.selectedSnapshot) =>
+  sql<string | null>`CASE WHEN ${documentVersions.id} = ${sql.placeholder('heldVersion')} THEN NULL
+    WHEN ${documentVersions.state} = 'superseded' AND NOT EXISTS (SELECT 1 FROM offline_approvals oa
+      WHERE oa.version_id = ${documentVersions.id}) THEN NULL
+    ELSE ${column} END`;
 
 // The page's reads, built once (db/client.ts prepared): scoped by an org id given, or in SQL by the
 // contractor's session (auth/queries.ts sessionOrgId) so they run in one batch with the session check.
@@ -114,7 +130,11 @@ const documentPageStatements = (db: Db, orgId: Param | SQL) => {
       .leftJoin(users, and(eq(users.id, documents.createdBy), eq(users.orgId, orgId)))
       .where(and(eq(documents.orgId, orgId), eq(documents.id, documentId))),
     db
-      .select()
+      .select({
+        ...getTableColumns(documentVersions),
+        snapshot: pageSnapshot(documentVersions.snapshot),
+        selectedSnapshot: pageSnapshot(documentVersions.selectedSnapshot),
+      })
       .from(documentVersions)
       .where(and(eq(documentVersions.orgId, orgId), eq(documentVersions.documentId, documentId)))
       .orderBy(desc(documentVersions.version)),
@@ -196,7 +216,7 @@ export const sessionDocumentPageQueries = (db: Db) => documentPageStatements(db,
 type DocumentPageRows = Awaited<ReturnType<typeof batchPrepared<ReturnType<typeof documentPageQueries>>>>;
 
 /** The document page from its batch's rows (either query set), or null when the org has no such document. */
-export function assembleDocument(rows: DocumentPageRows, page: DocumentPage) {
+export function assembleDocument(rows: DocumentPageRows, page: DocumentPage, held: HeldSnapshot | undefined) {
   const [
     head,
     versions,
@@ -218,6 +238,9 @@ export function assembleDocument(rows: DocumentPageRows, page: DocumentPage) {
   if (!head[0] || !org[0]) return null;
   const timeline = entries.slice(0, TIMELINE_PAGE);
   const current = versions.find((v) => v.version === head[0].document.currentVersion)!;
+  // The sent version's snapshot: the one the isolate holds when the read left it NULL, else the one read (now held).
+  const sent = versions.find((v) => v.version === head[0].document.sentVersion);
+  if (sent) sent.snapshot = holdSent(head[0].document.id, sent.id, sent.snapshot, held)?.text ?? null;
   return {
     ...head[0],
     account: head[0].account?.id ? head[0].account : null,
@@ -249,6 +272,15 @@ export function assembleDocument(rows: DocumentPageRows, page: DocumentPage) {
   };
 }
 export type LoadedDocument = NonNullable<Awaited<ReturnType<typeof getDocument>>>;
+
+/** A version's snapshot JSON (null for a draft): for what the document page's batch leaves out. */
+export async function getVersionSnapshot(db: Db, orgId: string, versionId: string) {
+  const [row] = await db
+    .select({ snapshot: documentVersions.snapshot })
+    .from(documentVersions)
+    .where(and(eq(documentVersions.orgId, orgId), eq(documentVersions.id, versionId)));
+  return row?.snapshot ?? null;
+}
 
 export async function getVersionLines(db: Db, orgId: string, versionId: string) {
   return db

@@ -1,24 +1,31 @@
 import type { DocumentSnapshot } from './snapshot';
 
-// A version's snapshot is written once, when the version is sent (documents/actions.ts `sendStatements`,
-// on a draft only), and never changed: a later choice is its own column (selectedSnapshot), a revision
-// is a new version with a new id. So a page that shows a sent version need not read its tens of KB
-// again (a 120-line order's is ~30 KB, the biggest thing the portal document page read). The isolate
-// keeps the last sent snapshot it parsed per document; the page's batch names the version it holds and
-// SQL answers that version's snapshot as NULL (`heldVersion`), any other in full. A new version sent
-// meanwhile has another id, so it is read and replaces the held one. Parsed once, frozen: every request
-// shares the object, and a mutation throws instead of changing what another visitor sees.
+// A version's snapshot is written once, when the version is sent (documents/actions.ts `sendWrite`, on a
+// draft only), and never changed: a later choice is its own column (selectedSnapshot), a revision is a new
+// version with a new id. So a page showing a sent version need not read its tens of KB again (a 120-line
+// order's is ~30 KB, the biggest thing the portal document page read). The isolate holds the last sent
+// snapshot it read per document; a page's batch names the version held (`heldVersion`) and SQL answers
+// that version's snapshot as NULL, any other in full. A version sent meanwhile has another id, so it is
+// read and replaces the one held. The portal shares one parsed, frozen copy between requests: a mutation
+// throws instead of changing what another visitor sees. ARCHITECTURE.md, "Costs that don't grow with
+// history".
 
-/** A sent version's snapshot held by this isolate. */
-export interface HeldSnapshot {
-  readonly versionId: string;
-  readonly snapshot: DocumentSnapshot;
-  readonly chars: number;
+/** A sent version's snapshot held by this isolate: its JSON, and the JSON parsed once (frozen) on first use. */
+export class HeldSnapshot {
+  #parsed: DocumentSnapshot | undefined;
+  constructor(
+    readonly versionId: string,
+    readonly text: string,
+  ) {}
+  get snapshot(): DocumentSnapshot {
+    return (this.#parsed ??= deepFreeze(JSON.parse(this.text) as DocumentSnapshot));
+  }
 }
 
-// At most this much snapshot JSON (characters, about bytes) held per isolate; the least recently
-// shown go first. Parsed it is a few times that: well inside a Worker's 128 MB.
-let maxChars = 8_000_000;
+// At most this much snapshot JSON (characters) held per isolate, the least recently shown going first;
+// with the parsed copies of those the portal showed, a few times that in memory: well inside a
+// Worker's 128 MB.
+let maxChars = 4_000_000;
 const held = new Map<string, HeldSnapshot>(); // by document id, least recently used first
 let heldChars = 0;
 
@@ -39,39 +46,42 @@ export function heldSnapshot(documentId: string): HeldSnapshot | undefined {
   return held.get(documentId);
 }
 
+/** The batch's `heldVersion` for what `heldSnapshot` gave. */
+export const heldVersion = (h: HeldSnapshot | undefined) => h?.versionId ?? '';
+
 /**
- * The sent snapshot of `versionId`: the one held (when the read left `text` NULL for it), else `text`
- * parsed, frozen and held. Null when there is none (nothing sent, or the read's NULL was not for the
- * version held: never the case when the batch was given `held?.versionId`).
+ * The sent snapshot of `versionId` as the read left it: the one held `before` the read when the read
+ * answered NULL for it, else `text` (now held). Null when there is none: nothing sent, or a NULL that
+ * was not for the version held (never, when the batch was given `heldVersion(before)`).
  */
-export function sentSnapshot(
+export function holdSent(
   documentId: string,
   versionId: string,
   text: string | null,
   before: HeldSnapshot | undefined,
-): DocumentSnapshot | null {
+): HeldSnapshot | null {
   if (text === null) {
     if (before?.versionId !== versionId) return null;
     if (held.get(documentId) === before) {
-      held.delete(documentId); // most recently used now
+      held.delete(documentId); // the most recently shown now
       held.set(documentId, before);
     }
-    return before.snapshot;
+    return before;
   }
-  const snapshot = deepFreeze(JSON.parse(text) as DocumentSnapshot);
+  const now = new HeldSnapshot(versionId, text);
   const old = held.get(documentId);
   if (old) {
     held.delete(documentId);
-    heldChars -= old.chars;
+    heldChars -= old.text.length;
   }
-  held.set(documentId, { versionId, snapshot, chars: text.length });
+  held.set(documentId, now);
   heldChars += text.length;
   for (const [id, h] of held) {
     if (heldChars <= maxChars) break;
     held.delete(id);
-    heldChars -= h.chars;
+    heldChars -= h.text.length;
   }
-  return snapshot;
+  return now;
 }
 
 /** Tests: hold at most `chars` from now on; returns what puts the limit back. */

@@ -21,7 +21,7 @@ import { approvalEvent, recipientAction } from '../documents/kinds';
 import { checkChosen, choiceShape, defaultChosen, parseSelection } from '../documents/choices';
 import { chosenTotals, offeredOptions } from '../documents/selection';
 import type { DocumentSnapshot } from '../documents/snapshot';
-import { heldSnapshot } from '../documents/sent-snapshots';
+import { heldSnapshot, heldVersion } from '../documents/sent-snapshots';
 import { canTransition } from '../documents/status';
 import type { AppContext } from '../http/context';
 import { randomToken } from '../http/crypto';
@@ -210,7 +210,7 @@ export async function showPortalDocument(c: AppContext, documentId: string, erro
     : assemblePortalDocument(
         await requirePortalWith(c, prepared(db, sessionDocumentQueries), {
           documentId,
-          heldVersion: held?.versionId ?? '',
+          heldVersion: heldVersion(held),
           ...commentValues(before),
         }),
         documentId,

@@ -26,7 +26,7 @@ import {
 } from '../db/schema';
 import { moneySnapshot, sentVersionJoin } from '../documents/queries';
 import type { DocumentSnapshot } from '../documents/snapshot';
-import { heldSnapshot, sentSnapshot, type HeldSnapshot } from '../documents/sent-snapshots';
+import { heldSnapshot, heldVersion, holdSent, type HeldSnapshot } from '../documents/sent-snapshots';
 import { awaitsRecipient, statusesOf } from '../documents/status';
 import { KINDS } from '../documents/kinds';
 import { awaitsDecision } from '../deadlines/rules';
@@ -620,29 +620,14 @@ type DocumentRows = Awaited<ReturnType<typeof batchPrepared<ReturnType<typeof do
  * The batch's rows as the page uses them, with the sent version's snapshot parsed (`sent`): the one `held`
  * when the batch was given its id, else the one read. Null when the document is not the viewer's.
  */
-export function assemblePortalDocument(
-  rows: DocumentRows,
-  documentId: string,
-  held: HeldSnapshot | undefined,
-) {
+export function assemblePortalDocument(rows: DocumentRows, documentId: string, held: HeldSnapshot | undefined) {
   const found = assembleRows(rows);
   if (!found) return null;
-  const sent = sentSnapshot(documentId, found.version.id, found.version.snapshot, held);
-  return sent && { ...found, sent };
+  const sent = holdSent(documentId, found.version.id, found.version.snapshot, held);
+  return sent && { ...found, sent: sent.snapshot };
 }
 
-function assembleRows([
-  head,
-  paid,
-  thread,
-  shared,
-  decisions,
-  bidRows,
-  seen,
-  online,
-  people,
-  slots,
-]: DocumentRows) {
+function assembleRows([head, paid, thread, shared, decisions, bidRows, seen, online, people, slots]: DocumentRows) {
   if (!head[0]) return null;
   const bid = bidRows[0]?.bid?.id
     ? { ...bidRows[0].bid, lines: bidRows.filter((r) => r.line?.id).map((r) => r.line!) }
@@ -682,7 +667,7 @@ export async function portalDocument(
       accountId: viewer.accountId,
       contactId: viewer.contactId,
       documentId,
-      heldVersion: held?.versionId ?? '',
+      heldVersion: heldVersion(held),
       ...commentValues(comments),
     }),
     documentId,
