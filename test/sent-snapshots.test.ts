@@ -5,7 +5,7 @@ import type { DocumentSnapshot } from '../src/documents/snapshot';
 import { companyWithBudget, createDocument, sendDocument } from './fixtures';
 import { editDraft, normalized, openLink } from './portal-fixtures';
 import { getDocument } from '../src/documents/queries';
-import { db } from './helpers';
+import { Browser, db } from './helpers';
 
 // Issue 19: a sent version's snapshot never changes, so the portal document page reads it from D1 once
 // per isolate (src/documents/sent-snapshots.ts): its batch names the version held and gets NULL for it.
@@ -55,8 +55,11 @@ describe('the portal document page reads a sent snapshot once', () => {
     const id = await createDocument(co.browser, co.jobId, 'estimate', { group: co.groups.demolition });
     await editDraft(co.browser, id, (f) => f.map(([k, v]) => [k, k === 'title' ? 'Basement finish' : v]));
     const { link } = await sendDocument(co.browser, id);
-    const { browser: r } = await openLink(link);
-    // Six loads at once, the first ones before anything is held: each the same page.
+    // The link opened (the session made) but the page not loaded yet: nothing is held for it.
+    const r = new Browser();
+    expect((await r.get(link)).status).toBe(303);
+    expect(heldSnapshot(id)).toBeUndefined();
+    // Six loads at once, all before anything is held: each the same page.
     const pages = await Promise.all(
       Array.from({ length: 6 }, async () => {
         const res = await r.get(`/portal/documents/${id}`);
@@ -66,6 +69,7 @@ describe('the portal document page reads a sent snapshot once', () => {
     expect(pages.map((p) => p.status)).toEqual([200, 200, 200, 200, 200, 200]);
     expect(new Set(pages.map((p) => titleOf(p.body))).size).toBe(1);
     expect(pages[0].body).toContain('Basement finish');
+    expect(heldSnapshot(id)?.snapshot.title).toBe('Basement finish'); // the Worker's isolate is the test's
 
     // Another company's recipient, in their own portal session, asks for it by id: 404, nothing of it shown.
     const other = await companyWithBudget({ company: 'Elsewhere Builders' });

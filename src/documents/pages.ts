@@ -519,7 +519,7 @@ export async function versionPdf(c: AppContext, d: LoadedDocument, version: numb
   }
   // A sent version renders from its snapshot (snapshotOf); only a draft is built from its lines. Every sent
   // version has its PDF stored, so this is a draft, short of a lost key: a superseded version's snapshot is
-  // then read here (the page's batch leaves it out).
+  // then read here (the page's batch leaves it out, documents/queries.ts pageSnapshot).
   if (v.state !== 'draft' && v.snapshot === null) {
     v.snapshot = await getVersionSnapshot(c.get('db'), d.org.id, v.id);
   }

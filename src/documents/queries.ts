@@ -85,15 +85,16 @@ export function documentPageValues(documentId: string, page: DocumentPage, held:
   return { documentId, before, commentsAt: comments.at, commentsId: comments.id, heldVersion: heldVersion(held) };
 }
 
-// A version's snapshots as the document page reads them: none for the version whose snapshot the isolate
-// holds (documents/sent-snapshots.ts), nor for a superseded version (its PDF is stored, its lines are rows),
-// unless an approval of it was recorded offline (the approval panel names its options from it). What the
-// page reads so stays one snapshot, not one per revision. Drafts have none.
-const pageSnapshot = (column: typeof documentVersions.snapshot | typeof documentVersions.selectedSnapshot) =>
-  sql<string | null>`CASE WHEN ${documentVersions.id} = ${sql.placeholder('heldVersion')} THEN NULL
-    WHEN ${documentVersions.state} = 'superseded' AND NOT EXISTS (SELECT 1 FROM offline_approvals oa
-      WHERE oa.version_id = ${documentVersions.id}) THEN NULL
-    ELSE ${column} END`;
+// A version's snapshots as the document page reads them. None of a superseded version: its PDF is stored
+// and its lines are rows (compare, the history), so what the page reads stays one snapshot, not one per
+// revision (a superseded version was never approved: approving leaves no way to revise). Nor the sent
+// snapshot of the version the isolate holds (documents/sent-snapshots.ts); its chosen snapshot, a
+// customer's choice made later, is always read. Drafts have neither.
+const SUPERSEDED = sql`${documentVersions.state} = 'superseded'`;
+const pageSnapshot = sql<string | null>`CASE WHEN ${documentVersions.id} = ${sql.placeholder('heldVersion')}
+  OR ${SUPERSEDED} THEN NULL ELSE ${documentVersions.snapshot} END`;
+const pageSelectedSnapshot = sql<string | null>`CASE WHEN ${SUPERSEDED} THEN NULL
+  ELSE ${documentVersions.selectedSnapshot} END`;
 
 // The page's reads, built once (db/client.ts prepared): scoped by an org id given, or in SQL by the
 // contractor's session (auth/queries.ts sessionOrgId) so they run in one batch with the session check.
@@ -132,8 +133,8 @@ const documentPageStatements = (db: Db, orgId: Param | SQL) => {
     db
       .select({
         ...getTableColumns(documentVersions),
-        snapshot: pageSnapshot(documentVersions.snapshot),
-        selectedSnapshot: pageSnapshot(documentVersions.selectedSnapshot),
+        snapshot: pageSnapshot,
+        selectedSnapshot: pageSelectedSnapshot,
       })
       .from(documentVersions)
       .where(and(eq(documentVersions.orgId, orgId), eq(documentVersions.documentId, documentId)))

@@ -198,24 +198,23 @@ export async function showPortalJob(c: AppContext, jobId: string) {
   );
 }
 
+/** The document as the session's recipient sees it, read in one batch with the session check. */
+async function sessionPortalDocument(c: AppContext, documentId: string, before?: { at: number; id: string }) {
+  const held = heldSnapshot(documentId); // taken before the read (documents/sent-snapshots.ts)
+  const values = { documentId, heldVersion: heldVersion(held), ...commentValues(before) };
+  const rows = await requirePortalWith(c, prepared(c.get('db'), sessionDocumentQueries), values);
+  return assemblePortalDocument(rows, documentId, held);
+}
+
 /** The recipient's view of one document; every view is logged through the document's room. */
 export async function showPortalDocument(c: AppContext, documentId: string, errors?: PageErrors) {
   const db = c.get('db');
   // `?comments=<time>_<id>`: the page of comments before that one ("Earlier comments"); else the newest.
   const before = errors ? undefined : commentsBefore(c.req.query('comments'));
   // Opened directly, the page checks the session in its own batch: one round trip for both.
-  const held = heldSnapshot(documentId);
   const found = c.get('portal')
     ? await portalDocument(db, portalViewer(c), documentId, before)
-    : assemblePortalDocument(
-        await requirePortalWith(c, prepared(db, sessionDocumentQueries), {
-          documentId,
-          heldVersion: heldVersion(held),
-          ...commentValues(before),
-        }),
-        documentId,
-        held,
-      );
+    : await sessionPortalDocument(c, documentId, before);
   const viewer = portalViewer(c);
   if (!found) notFound();
   const sent = withPayments(found.sent, found.payments);
