@@ -7,8 +7,9 @@ import { editDraft, normalized, openLink } from './portal-fixtures';
 import { getDocument } from '../src/documents/queries';
 import { Browser, db } from './helpers';
 
-// Issue 19: a sent version's snapshot never changes, so the portal document page reads it from D1 once
-// per isolate (src/documents/sent-snapshots.ts): its batch names the version held and gets NULL for it.
+// Issue 19: a sent version's snapshot never changes, so the portal's and the contractor's document pages
+// read it from D1 once per isolate (src/documents/sent-snapshots.ts): a batch names the version held and gets
+// NULL for it. The contractor's page reads no superseded version's snapshot at all.
 
 /** Rewrites a sent version's stored snapshot behind the app's back: what a read of it would now show. */
 async function rewriteStored(documentId: string, title: string) {

@@ -623,8 +623,10 @@ type DocumentRows = Awaited<ReturnType<typeof batchPrepared<ReturnType<typeof do
 export function assemblePortalDocument(rows: DocumentRows, documentId: string, held: HeldSnapshot | undefined) {
   const found = assembleRows(rows);
   if (!found) return null;
-  const sent = holdSent(documentId, found.version.id, found.version.snapshot, held);
-  return sent && { ...found, sent: sent.snapshot };
+  // The column is NULL when held: the page has `sent`, and never the column.
+  const { snapshot, ...version } = found.version;
+  const sent = holdSent(documentId, version.id, snapshot, held);
+  return sent && { ...found, version, sent: sent.snapshot };
 }
 
 function assembleRows([head, paid, thread, shared, decisions, bidRows, seen, online, people, slots]: DocumentRows) {

@@ -17,7 +17,9 @@ const kindLabel = (doc: LoadedDocument['document']) => kindOf(doc.type, doc.subt
 
 /**
  * A sent version's lines as its snapshot froze them: what an approval of it, and its choices, are about. The
- * current version's snapshot is the page's own, already parsed (`shown`); an older one is parsed here.
+ * current version's snapshot is the page's own, already parsed (`shown`); the sent one behind a draft revision
+ * is parsed here. A superseded version's snapshot is not on the page (documents/queries.ts `pageSnapshot`):
+ * none was approved, since an approved document cannot be revised.
  */
 function sentLines(d: LoadedDocument, version: number | null | undefined, shown: DocumentSnapshot): SnapshotLine[] {
   if (version === d.current.version && d.current.state !== 'draft') return shown.lines;
