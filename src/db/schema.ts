@@ -34,6 +34,8 @@ export const orgs = sqliteTable(
     paymentInstructions: text('payment_instructions').notNull().default(''),
     portalLinkDays: integer('portal_link_days').notNull().default(90),
     maxUploadMb: integer('max_upload_mb').notNull().default(25),
+    /** Bumped by a trigger on every change that a portal page shows (migration 0017, portal/page-cache.ts). */
+    pageRev: integer('page_rev').notNull().default(0),
     // Online payments (Stripe Connect, issue 15): the company's own connected account, never its keys.
     stripeAccountId: text('stripe_account_id'),
     /** 'none' (not connected), 'pending' (verification), 'active' (can take payments), 'disabled'. */
@@ -222,6 +224,8 @@ export const accounts = sqliteTable(
     seesOwnOnly: integer('sees_own_only', { mode: 'boolean' }).notNull().default(false),
     createdAt: createdAt(),
     updatedAt: integer('updated_at').notNull(),
+    /** Bumped by a trigger on every change that a portal page shows (migration 0017, portal/page-cache.ts). */
+    pageRev: integer('page_rev').notNull().default(0),
   },
   (t) => [index('accounts_org_kind').on(t.orgId, t.kind, t.name)],
 );
@@ -264,6 +268,8 @@ export const jobs = sqliteTable(
     createdAt: createdAt(),
     updatedAt: integer('updated_at').notNull(),
     closedAt: integer('closed_at'),
+    /** Bumped by a trigger on every change that a portal page shows (migration 0017, portal/page-cache.ts). */
+    pageRev: integer('page_rev').notNull().default(0),
   },
   (t) => [uniqueIndex('jobs_org_number').on(t.orgId, t.number), index('jobs_org_status').on(t.orgId, t.status)],
 );
@@ -335,6 +341,8 @@ export const documents = sqliteTable(
     number: text('number').notNull(),
     status: text('status').notNull(),
     accountId: text('account_id'),
+    /** Bumped by a trigger on every change that a portal page shows (migration 0017, portal/page-cache.ts). */
+    pageRev: integer('page_rev').notNull().default(0),
     /** The primary recipient: the first signer (or the one responsible contact of a bid or vendor order). */
     contactId: text('contact_id'),
     /** Issue 17: 'any' (every signer at once, in any order) or 'ordered' (the next is emailed when one signs). */

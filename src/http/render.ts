@@ -29,7 +29,12 @@ export function render(
   page: VNode | VNode[],
   status: 200 | 201 | 400 | 403 | 404 | 409 | 413 | 422 | 429 | 500 | 503 = 200,
 ) {
-  return c.body(utf8.encode(renderPage(page)), status, { 'Content-Type': 'text/html; charset=UTF-8' });
+  return htmlResponse(c, renderPage(page), status);
+}
+
+/** A page already rendered (a held one, portal/page-cache.ts). */
+export function htmlResponse(c: AppContext, body: string, status: Parameters<typeof render>[2] = 200) {
+  return c.body(utf8.encode(body), status, { 'Content-Type': 'text/html; charset=UTF-8' });
 }
 
 /** Post/redirect/get with a short notice shown once on the next page (a signed flash cookie, http/flash.ts). */

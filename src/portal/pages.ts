@@ -1,4 +1,5 @@
-import { html } from '../../views/html';
+import type { VNode } from 'preact';
+import { html, renderPage } from '../../views/html';
 import type { PortalContext } from '../../views/layout/portal';
 import { ChangesSince } from '../../views/portal/changes';
 import { ChoicesPanel } from '../../views/portal/choices';
@@ -13,7 +14,8 @@ import { commentsBefore } from '../conversation/comment-queries';
 import { conversationSections } from '../conversation/present';
 import type { PageErrors } from '../conversation/routes';
 import { prepared } from '../db/client';
-import { askedSinceClosed, standingRequest } from '../deadlines/requests';
+import { askedSinceClosed, standingRequest, UPDATE_REQUEST_EVERY } from '../deadlines/requests';
+import { endOfDay } from '../deadlines/time';
 import { closedByDeadline, closedMessage, deadlineRule } from '../deadlines/rules';
 import { withPayments } from '../documents/documents';
 import { todayIn } from '../documents/drafts';
@@ -24,11 +26,10 @@ import type { DocumentSnapshot } from '../documents/snapshot';
 import { heldSnapshot, heldVersion } from '../documents/sent-snapshots';
 import { canTransition } from '../documents/status';
 import type { AppContext } from '../http/context';
-import { randomToken } from '../http/crypto';
 import { notFound } from '../http/errors';
 import { takeFlash, takeFormFlash } from '../http/flash';
 import { requestFrom } from '../http/rate-limit';
-import { render } from '../http/render';
+import { htmlResponse, render } from '../http/render';
 import { payable, type Payable } from '../payments/queries';
 import { needsConsent } from '../signing/actions';
 import { consentText } from '../signing/consent';
@@ -44,15 +45,18 @@ import {
   portalListValues,
   portalDocument,
   sessionDocumentQueries,
+  sessionStampQueries,
   sessionJobListQueries,
   sessionCompanyDocumentsQuery,
   sessionListQueries,
+  sessionListStampQueries,
 } from './queries';
 import { bidStep } from './bid-step';
 import { repeatsView, viewedFrom, viewMoves } from './views';
 import { changesSince, type VersionChanges } from './changes';
 import { recipientSnapshot } from '../documents/display';
-import { portalViewer, requirePortalWith } from './session';
+import { portalViewer, requirePortalWith, sessionHash } from './session';
+import { formKey, heldPage, holdRendered, pageKey, PAGE_HELD_MS, servePage, viewerPrint } from './page-cache';
 import { nextStepLabel, partiesLine, recipientStatus, shortDate, type Decision } from './wording';
 import { peopleOnPage } from './decide-people';
 import { filesFirst, requestedFilesChecklist } from './requested-files';
@@ -75,6 +79,8 @@ export function portalContext(c: AppContext, notice?: string): PortalContext {
   };
 }
 
+type ListedRow = ReturnType<typeof assemblePortalList>['rows'][number];
+
 /** A decision as the status words need it: who made it, and whether it was the viewer. */
 type DecisionRow = { outcome: Decision['outcome']; signerName: string; signedAt: number; contactId: string | null };
 function decisionOf(d: DecisionRow | null | undefined, contactId: string): Decision | null {
@@ -83,7 +89,7 @@ function decisionOf(d: DecisionRow | null | undefined, contactId: string): Decis
     : null;
 }
 
-function portalRow(c: AppContext, r: ReturnType<typeof assemblePortalList>[number]): PortalRow {
+function portalRow(c: AppContext, r: ListedRow): PortalRow {
   const viewer = portalViewer(c);
   const s = r.summary;
   const invoice = r.type === 'customer_invoice';
@@ -129,7 +135,7 @@ function portalRow(c: AppContext, r: ReturnType<typeof assemblePortalList>[numbe
 }
 
 /** What a list item asks of the recipient: an invoice says "Pay" only when it can be paid online now. */
-function homeAction(r: ReturnType<typeof assemblePortalList>[number], s: ListSummary): string | null {
+function homeAction(r: ListedRow, s: ListSummary): string | null {
   const action = recipientAction(r.type, r.status, s.requireSignature);
   if (!action || r.type !== 'customer_invoice') return action;
   const org = {
@@ -145,26 +151,65 @@ function homeAction(r: ReturnType<typeof assemblePortalList>[number], s: ListSum
 
 /**
  * A page of a portal list (home, a job): what waits on the viewer first, then newest sent first,
- * `PORTAL_LIST_PAGE` at a time after `?before=` (portal/queries.ts). One round trip.
+ * `PORTAL_LIST_PAGE` at a time after `?before=` (portal/queries.ts). One round trip, with the lists' stamp.
  */
 async function portalList(c: AppContext, queries: typeof sessionListQueries, values: Record<string, unknown>) {
   const before = portalListBefore(c.req.query('before'));
   const listed = assemblePortalList(
     await requirePortalWith(c, prepared(c.get('db'), queries), { ...values, ...portalListValues(before) }),
   );
-  const { rows, next } = portalListPage(listed);
+  const { rows, next } = portalListPage(listed.rows);
   const shown = rows.map((r) => portalRow(c, r));
   shown.sort((a, b) => Number(!!b.action) - Number(!!a.action) || b.sentAt - a.sentAt);
-  return { rows: shown, next, paged: !!before };
+  return { rows: shown, next, paged: !!before, stamp: listed.stamp };
 }
+
+const LIST_QUERY = new Set(['company', 'before']);
+
+/**
+ * A list page held for this request's session and address (portal/page-cache.ts), answered when its stamp is
+ * unchanged: the session and the stamp, one small batch. `key` null: this load is not held (a flash, another query).
+ */
+async function heldList(c: AppContext): Promise<{ key: string | null; response?: Response }> {
+  const url = new URL(c.req.url);
+  const plain = Object.keys(c.req.queries()).every((k) => LIST_QUERY.has(k)) && !c.get('flash')?.shown;
+  const key = plain ? pageKey(await sessionHash(c), url.pathname + url.search) : null;
+  const page = key ? heldPage<null>(key) : undefined;
+  if (!page) return { key };
+  const [[row]] = await requirePortalWith(c, prepared(c.get('db'), sessionListStampQueries), {});
+  if (row?.stamp !== page.stamp || page.viewer !== viewerPrint(c)) return { key };
+  return { key, response: htmlResponse(c, servePage(c, page)) };
+}
+
+/**
+ * Renders a list page (`build` builds it), held when `key` is: until its company's next day, or the list's
+ * own (`portalListValues`).
+ */
+function listResponse(c: AppContext, key: string | null, stamp: string | null, build: () => VNode | VNode[]) {
+  if (!key || stamp === null) return render(c, build());
+  const now = Date.now();
+  const tz = portalViewer(c).org.timeZone;
+  // The list's own "today" is the date at UTC-12 (portalListValues): it turns at noon UTC.
+  const listDay = Math.floor((now - 12 * HOUR) / DAY) * DAY + DAY + 12 * HOUR;
+  const until = Math.min(endOfDay(todayIn(tz, now), tz), listDay, now + PAGE_HELD_MS);
+  const held = { stamp, viewer: viewerPrint(c), until, facts: null };
+  const { body } = holdRendered(c, key, held, () => ({ body: renderPage(build()), status: 200 }));
+  return htmlResponse(c, body);
+}
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 
 /** The portal home: every document sent to the viewer's account, what waits on them first. One round trip. */
 export async function showPortalHome(c: AppContext) {
-  const { rows, next, paged } = await portalList(c, sessionListQueries, {});
+  const held = await heldList(c);
+  if (held.response) return held.response;
+  const { rows, next, paged, stamp } = await portalList(c, sessionListQueries, {});
   // The company stays in the paging links' address: a session may hold several (issue 17).
   const base = `/portal?company=${portalViewer(c).orgId}`;
   const pages = { earlier: next ? `${base}&before=${next}` : null, newest: paged ? base : null };
-  return render(c, html`<${PortalHomePage} ctx=${portalContext(c)} rows=${rows} pages=${pages} />`);
+  const page = () => html`<${PortalHomePage} ctx=${portalContext(c)} rows=${rows} pages=${pages} />`;
+  return listResponse(c, held.key, stamp, page);
 }
 
 /**
@@ -186,65 +231,152 @@ export async function showPortalCompanies(c: AppContext) {
 
 /** The documents of one job sent to the viewer's account. One round trip. */
 export async function showPortalJob(c: AppContext, jobId: string) {
-  const { rows, next, paged } = await portalList(c, sessionJobListQueries, { jobId });
+  const held = await heldList(c);
+  if (held.response) return held.response;
+  const { rows, next, paged, stamp } = await portalList(c, sessionJobListQueries, { jobId });
   const base = `/portal/jobs/${jobId}`;
   // A page past the end (a cursor from an old link) starts again at the first; no page at all is not theirs.
   if (!rows.length) return paged ? c.redirect(base, 303) : notFound();
   const pages = { earlier: next ? `${base}?before=${next}` : null, newest: paged ? base : null };
-  return render(
+  return listResponse(
     c,
-    html`<${PortalHomePage} ctx=${portalContext(c)} rows=${rows} pages=${pages}
+    held.key,
+    stamp,
+    () => html`<${PortalHomePage} ctx=${portalContext(c)} rows=${rows} pages=${pages}
       job=${{ name: rows[0].jobName, address: rows[0].jobAddress }} />`,
   );
 }
 
-/** The document as the session's recipient sees it, read in one batch with the session check. */
-async function sessionPortalDocument(c: AppContext, documentId: string, before?: { at: number; id: string }) {
-  const held = heldSnapshot(documentId); // taken before the read (documents/sent-snapshots.ts)
-  const values = { documentId, heldVersion: heldVersion(held), ...commentValues(before) };
-  const rows = await requirePortalWith(c, prepared(c.get('db'), sessionDocumentQueries), values);
-  return assemblePortalDocument(rows, documentId, held);
-}
+/** What a view log needs of the page (held with a held page). */
+type ViewFacts = Pick<Found['document'], 'id' | 'jobId' | 'type' | 'status'> & {
+  version: number;
+  lastView: string | null;
+};
 
-/** The recipient's view of one document; every view is logged through the document's room. */
+/**
+ * The recipient's view of one document; every view is logged through the document's room. Opened directly,
+ * the page checks the session in its own batch: one round trip for both. A plain load (no query, no flash)
+ * is held per session (portal/page-cache.ts) and served again while its stamp is unchanged.
+ */
 export async function showPortalDocument(c: AppContext, documentId: string, errors?: PageErrors) {
   const db = c.get('db');
   // `?comments=<time>_<id>`: the page of comments before that one ("Earlier comments"); else the newest.
   const before = errors ? undefined : commentsBefore(c.req.query('comments'));
-  // Opened directly, the page checks the session in its own batch: one round trip for both.
-  const found = c.get('portal')
-    ? await portalDocument(db, portalViewer(c), documentId, before)
-    : await sessionPortalDocument(c, documentId, before);
-  const viewer = portalViewer(c);
+  // live.js fetching the page again after an event: not a view (a tab in the background reads nothing).
+  const live = c.req.header('X-Live-Refresh') === '1';
+  if (c.get('portal')) {
+    const found = await portalDocument(db, portalViewer(c), documentId, before);
+    if (!found) notFound();
+    return documentResponse(c, found, { errors, before, live });
+  }
+  const key = !errors && plainLoad(c) ? pageKey(await sessionHash(c), documentId) : null;
+  const page = key ? heldPage<ViewFacts>(key) : undefined;
+  let found: Found | null;
+  if (page) {
+    // Held: the session and the stamp, and nothing else unless the stamp moved.
+    const [[row]] = await requirePortalWith(c, prepared(db, sessionStampQueries), { documentId });
+    if (!row) notFound();
+    if (row.stamp === page.stamp && page.viewer === viewerPrint(c)) {
+      logView(c, page.facts, live);
+      return htmlResponse(c, servePage(c, page));
+    }
+    found = await portalDocument(db, portalViewer(c), documentId, before);
+  } else {
+    const held = heldSnapshot(documentId); // taken before the read (documents/sent-snapshots.ts)
+    const values = { documentId, heldVersion: heldVersion(held), ...commentValues(before) };
+    found = assemblePortalDocument(
+      await requirePortalWith(c, prepared(db, sessionDocumentQueries), values),
+      documentId,
+      held,
+    );
+  }
   if (!found) notFound();
+  return documentResponse(c, found, { before, live, hold: key ? { key, stamp: found.stamp } : undefined });
+}
+
+/** A load that may be held: no query (a choice, a page of comments, a checkout's return) and no one-time flash. */
+function plainLoad(c: AppContext) {
+  const q = c.req.url.indexOf('?');
+  return (q < 0 || q === c.req.url.length - 1) && !c.get('flash')?.shown;
+}
+
+/** Logs a view through the document's room, unless it repeats the last one (portal/views.ts). */
+function logView(c: AppContext, d: ViewFacts, live: boolean, errors?: PageErrors) {
+  const viewer = portalViewer(c);
+  const from = requestFrom(c.req);
+  const last = d.lastView ? (JSON.parse(d.lastView) as { at: number | null; from: string | null }) : null;
+  // A reload from the same device soon after is the view already logged: no room call, no write. A view that
+  // moves the status (an invoice refunded back to sent) is always logged.
+  const moves = viewMoves(d.type, d.status);
+  if (errors || live || (!moves && repeatsView(last, viewedFrom(from), Date.now()))) return;
+  const view = {
+    orgId: viewer.orgId,
+    documentId: d.id,
+    jobId: d.jobId,
+    timeZone: viewer.org.timeZone,
+    origin: c.env.APP_ORIGIN,
+    type: d.type,
+    status: d.status,
+    contactId: viewer.contactId,
+    name: viewer.name,
+    ...from,
+    version: d.version,
+  };
+  c.executionCtx.waitUntil(recordView(c.env, view).catch((err) => console.error('view log', err)));
+}
+
+/** The page's response: logs the view, renders, and holds the render when asked to (`hold`). */
+function documentResponse(
+  c: AppContext,
+  found: Found,
+  o: { errors?: PageErrors; before?: { at: number; id: string }; live: boolean; hold?: { key: string; stamp: string } },
+) {
+  const d = found.document;
+  const facts: ViewFacts = {
+    id: d.id,
+    jobId: d.jobId,
+    type: d.type,
+    status: d.status,
+    version: found.version.version,
+    lastView: found.lastView,
+  };
+  logView(c, facts, o.live, o.errors);
+  const build = () => documentPage(c, found, o.errors, o.before, o.live);
+  if (!o.hold) {
+    const { page, status } = build();
+    return render(c, page, status);
+  }
+  const tz = portalViewer(c).org.timeZone;
+  const now = Date.now();
+  // What reads differently with nothing written: the date (deadlines, "today"), an ask's day before another.
+  const asked = standingRequest(d, tz, now);
+  const until = Math.min(
+    endOfDay(todayIn(tz, now), tz),
+    asked === null ? Infinity : asked + UPDATE_REQUEST_EVERY,
+    now + PAGE_HELD_MS,
+  );
+  const held = { stamp: o.hold.stamp, viewer: viewerPrint(c), until, facts };
+  const { body, status } = holdRendered(c, o.hold.key, held, () => {
+    const { page, status } = build(); // built here: with the held page's stand-ins for this response's tokens
+    return { body: renderPage(page), status };
+  });
+  return htmlResponse(c, body, status as 200 | 422);
+}
+
+/** The page as rendered for this request, and its status (422 when it shows a refusal). */
+function documentPage(
+  c: AppContext,
+  found: Found,
+  errors: PageErrors | undefined,
+  before: { at: number; id: string } | undefined,
+  live: boolean,
+) {
+  const viewer = portalViewer(c);
   const sent = withPayments(found.sent, found.payments);
   // Issue 20: once the customer chose, the document is exactly the chosen lines (its totals, its deposit).
   const chosen = found.version.selectedSnapshot;
   const snapshot = chosen ? withPayments(JSON.parse(chosen) as DocumentSnapshot, found.payments) : sent;
   const d = found.document;
-  // live.js fetching the page again after an event: not a view (a tab in the background reads nothing).
-  const live = c.req.header('X-Live-Refresh') === '1';
-  const from = requestFrom(c.req);
-  const last = found.lastView ? (JSON.parse(found.lastView) as { at: number | null; from: string | null }) : null;
-  // A reload from the same device soon after is the view already logged: no room call, no write. A view that
-  // moves the status (an invoice refunded back to sent) is always logged.
-  const moves = viewMoves(d.type, d.status);
-  if (!errors && !live && (moves || !repeatsView(last, viewedFrom(from), Date.now()))) {
-    const view = {
-      orgId: viewer.orgId,
-      documentId: d.id,
-      jobId: d.jobId,
-      timeZone: viewer.org.timeZone,
-      origin: c.env.APP_ORIGIN,
-      type: d.type,
-      status: d.status,
-      contactId: viewer.contactId,
-      name: viewer.name,
-      ...from,
-      version: found.version.version,
-    };
-    c.executionCtx.waitUntil(recordView(c.env, view).catch((err) => console.error('view log', err)));
-  }
   const ctx = portalContext(c, live ? '' : undefined); // a live refresh leaves the one-time flash alone
   const below = conversationSections({
     documentId: d.id,
@@ -300,17 +432,16 @@ export async function showPortalDocument(c: AppContext, documentId: string, erro
   const attachments = found.files
     .filter((f) => f.side === 'contractor')
     .map((f) => ({ id: f.id, name: f.name, size: f.size }));
-  return render(
-    c,
-    html`<${PortalDocumentPage} ctx=${ctx} doc=${{ id: d.id }} summary=${summary}
+  return {
+    page: html`<${PortalDocumentPage} ctx=${ctx} doc=${{ id: d.id }} summary=${summary}
       snapshot=${recipientSnapshot(snapshot)}
       changes=${changed ? html`<${ChangesSince} c=${changed} currency=${snapshot.currency} />` : null}
       nextStep=${step.panel} pay=${payPanel(c, found, snapshot, offer, errors)} lines=${step.lines}
       payments=${found.payments} attachments=${attachments}
       paymentInstructions=${viewer.org.paymentInstructions} below=${below} scripts=${step.scripts}
       styles=${choiceShape(sent.lines).any ? ['/choices.css'] : undefined} />`,
-    errors || step.refused ? 422 : 200,
-  );
+    status: errors || step.refused ? (422 as const) : (200 as const),
+  };
 }
 
 /** What the recipient can pay online now (payments/queries.ts `payable`), from the page's own batch. */
@@ -422,7 +553,7 @@ function nextStep(
     const signError = errors?.signField === 'choose' ? undefined : errors?.sign;
     const panel = html`${choices.panel}<${SignPanel} action=${`${base}#sign`} declineAction=${`${base}#decline`}
       keepOpenHref=${`${base}?#decide`} csrf=${c.get('csrf')} versionHash=${versionHash}
-      idempotencyKey=${randomToken(16)} requireSignature=${d.requireSignature}
+      idempotencyKey=${formKey(c)} requireSignature=${d.requireSignature}
       verb=${event === 'approve' ? 'Approve' : 'Accept'} needsConsent=${needsConsent(viewer)}
       consent=${consentText(viewer.org.name, viewer.org.email)} name=${viewer.name}
       docLabel=${`${snapshot.typeLabel} ${snapshot.number}`} version=${snapshot.version} companyName=${viewer.org.name}

@@ -4,6 +4,7 @@ import { offlineApprovalJson, offlineApprovedOn } from '../signing/offline-queri
 import { alias, type SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { batchPrepared, distinct, prepareEach, prepared, type Db, type Param, type Rows } from '../db/client';
 import {
+  accounts,
   activity,
   bidLines,
   bids,
@@ -393,6 +394,7 @@ function listStatements(db: Db, jobId?: Param) {
       JOIN contacts rc ON rc.id = r.contact_id
       WHERE r.org_id = ${documents.orgId} AND r.document_id = ${documents.id} ORDER BY r.position) lr)`;
   return prepareEach([
+    listStampStatement(db),
     db
       .select(
         distinct({
@@ -433,6 +435,22 @@ function listStatements(db: Db, jobId?: Param) {
       .orderBy(desc(onPage.waits), desc(documents.sentAt), desc(documents.id)),
   ]);
 }
+
+/**
+ * The stamp of the viewer's portal lists (portal/page-cache.ts): their account's `page_rev`, which any change
+ * to one of its documents or their jobs bumps, and their org's (migration 0017). The viewer from the session.
+ */
+const listStampStatement = (db: Db) => {
+  const viewer = portalSessionViewer();
+  return db
+    .select({ stamp: sql<string>`${accounts.pageRev} || '.' || ${orgs.pageRev}` })
+    .from(accounts)
+    .innerJoin(orgs, eq(orgs.id, accounts.orgId))
+    .where(and(eq(accounts.id, viewer.accountId), eq(accounts.orgId, viewer.orgId)));
+};
+
+/** The lists' stamp alone: all a list held by this isolate needs to be served again. */
+export const sessionListStampQueries = (db: Db) => prepareEach([listStampStatement(db)]);
 
 export const sessionListQueries = (db: Db) => listStatements(db);
 export const sessionJobListQueries = (db: Db) => listStatements(db, sql.placeholder('jobId'));
@@ -483,7 +501,11 @@ type ListRecipient = Pick<typeof documentRecipients.$inferSelect, 'contactId' | 
   name: string;
 };
 
-export function assemblePortalList([rows]: ListRows) {
+export function assemblePortalList([stamp, rows]: ListRows) {
+  return { stamp: stamp[0]?.stamp ?? null, rows: listRows(rows) };
+}
+
+function listRows(rows: ListRows[1]) {
   return rows.map(({ decided, people, summary, ...r }) => {
     const signatures = (JSON.parse(decided ?? '[]') as ListDecision[]).map((d) => ({ ...d, documentId: r.id }));
     const recipients = (JSON.parse(people ?? '[]') as ListRecipient[]).map((p) => ({ ...p, documentId: r.id }));
@@ -491,13 +513,30 @@ export function assemblePortalList([rows]: ListRows) {
   });
 }
 
+/**
+ * The stamp of the document's page (portal/page-cache.ts), read through the visibility rule (no row, not
+ * the viewer's): its document's, job's and org's `page_rev`, which triggers bump (migration 0017).
+ */
+const stampStatement = (db: Db, viewer: Viewer) =>
+  db
+    .select({ stamp: sql<string>`${documents.pageRev} || '.' || ${jobs.pageRev} || '.' || ${orgs.pageRev}` })
+    .from(documents)
+    .innerJoin(jobs, and(eq(jobs.id, documents.jobId), eq(jobs.orgId, viewer.orgId)))
+    .innerJoin(orgs, eq(orgs.id, documents.orgId))
+    .where(and(visibleTo(viewer), eq(documents.id, sql.placeholder('documentId'))));
+
+/** The stamp alone, the viewer from the session: all a page held by this isolate needs to be served again. */
+export const sessionStampQueries = (db: Db) => prepareEach([stampStatement(db, portalSessionViewer())]);
+
 // One document as its recipient sees it: head, sent version, payments, thread, files, decisions,
 // the bid. Rows of other tables are read only when the document itself is visible to the account.
+// First the page's stamp (portal/page-cache.ts), read in the same transaction as what it stamps.
 function documentStatements(db: Db, viewer: Viewer & { contactId: Param | SQL }) {
   const documentId = sql.placeholder('documentId');
   const visible = visibleDocument(db, viewer, documentId);
   const commentCursor = { at: sql.placeholder('commentsAt'), id: sql.placeholder('commentsId') };
   return prepareEach([
+    stampStatement(db, viewer),
     db
       .select(
         distinct({
@@ -621,15 +660,20 @@ type DocumentRows = Awaited<ReturnType<typeof batchPrepared<ReturnType<typeof do
  * when the batch was given its id, else the one read. Null when the document is not the viewer's.
  */
 export function assemblePortalDocument(rows: DocumentRows, documentId: string, held: HeldSnapshot | undefined) {
-  const found = assembleRows(rows);
+  const found = assembleRows(rows.slice(1) as unknown as DataRows);
   if (!found) return null;
   // The column is NULL when held: the page has `sent`, and never the column.
   const { snapshot, ...version } = found.version;
   const sent = holdSent(documentId, version.id, snapshot, held);
-  return sent && { ...found, version, sent: sent.snapshot };
+  return sent && { ...found, version, sent: sent.snapshot, stamp: stampOf(rows)! };
 }
 
-function assembleRows([head, paid, thread, shared, decisions, bidRows, seen, online, people, slots]: DocumentRows) {
+/** The stamp the batch read: null when the document is not the viewer's (then nothing else was read). */
+export const stampOf = (rows: DocumentRows) => rows[0][0]?.stamp ?? null;
+
+type DataRows = DocumentRows extends readonly [unknown, ...infer R] ? R : never;
+
+function assembleRows([head, paid, thread, shared, decisions, bidRows, seen, online, people, slots]: DataRows) {
   if (!head[0]) return null;
   const bid = bidRows[0]?.bid?.id
     ? { ...bidRows[0].bid, lines: bidRows.filter((r) => r.line?.id).map((r) => r.line!) }

@@ -1,0 +1,158 @@
+import type { AppContext } from '../http/context';
+import { randomToken } from '../http/crypto';
+
+// Issue 19: a portal page, once rendered, is held per isolate and served again while nothing it shows has
+// changed. What it shows is stamped in D1: triggers bump `page_rev` on the document, its job, its org and its
+// account on every write to a row the page reads (migration 0017), so no write path can forget. A request for
+// a held page reads the session and the stamp in one batch (three small statements, where a full read is
+// thirteen): the same stamp, the held page is answered; another, the page is read (a second round trip) and
+// rendered again. A page not held reads its stamp in the batch that reads it, in the same transaction. The
+// visibility rule is never held: the stamp is read through it, so a page no longer the viewer's is the
+// stranger's 404 however recently it was rendered.
+//
+// A page is held per session and address (`pageKey`): another person's, or the same person's in another
+// browser, is never served. Held pages carry no per-response token: the CSRF token, the CSP nonce and a sign
+// form's idempotency key are rendered as fresh sentinels and put back per response (`servePage`).
+
+/** What a held page depends on besides its stamp and its viewer: the time it may start to read differently. */
+export interface HeldPage<F = unknown> {
+  stamp: string;
+  /** The viewer the page was rendered for, as the session row read it (session.ts `admit`). */
+  viewer: string;
+  /** From this instant the page may read differently with nothing written: the company's next midnight, … */
+  until: number;
+  /** The page split where its per-response tokens go; `tokens[i]` goes between `parts[i]` and `parts[i + 1]`. */
+  parts: string[];
+  tokens: Token[];
+  /** What the route needs besides the body (the view log's facts). */
+  facts: F;
+  size: number;
+}
+
+type Token = 'csrf' | 'nonce' | 'key';
+
+/** At most this long, whatever the stamp says: a bound on any staleness a missed dependency could cause. */
+export const PAGE_HELD_MS = 5 * 60_000;
+/** Characters held per isolate, across pages (a 50-line estimate's page is ~60 KB). */
+let limit = 8_000_000;
+let size = 0;
+const held = new Map<string, HeldPage>(); // insertion order: least recently served first
+
+/** The page held for this key, still in time; undefined when none is. */
+export function heldPage<F>(key: string, now = Date.now()): HeldPage<F> | undefined {
+  const page = held.get(key);
+  if (!page) return undefined;
+  held.delete(key);
+  if (now >= page.until) {
+    size -= page.size;
+    return undefined;
+  }
+  held.set(key, page); // most recently served
+  return page as HeldPage<F>;
+}
+
+/** The key of a page: the session's hash (never the cookie) and the address. */
+export const pageKey = (sessionHash: string, address: string) => `${sessionHash} ${address}`;
+
+/** The viewer a page is rendered for, as compared on each hit. */
+export const viewerPrint = (c: AppContext) => JSON.stringify(c.get('portal'));
+
+const keys = new WeakMap<AppContext, string>();
+
+/** A sign form's idempotency key: one per response, the same on every form of it. */
+export function formKey(c: AppContext): string {
+  let key = keys.get(c);
+  if (!key) keys.set(c, (key = randomToken(16)));
+  return key;
+}
+
+/**
+ * Builds and renders a page to hold: with sentinels for the CSRF token, the nonce and the form key (fresh
+ * random values, so nothing on the page can contain them), which the page keeps as holes. `render` must
+ * build the page itself: a page built before read this response's own tokens. Holds it (a 200 only) and
+ * answers it with this response's own tokens.
+ */
+export function holdRendered<F>(
+  c: AppContext,
+  key: string,
+  page: Pick<HeldPage<F>, 'stamp' | 'viewer' | 'until' | 'facts'>,
+  render: () => { body: string; status: number },
+): { body: string; status: number } {
+  const real = { csrf: c.get('csrf'), nonce: c.get('nonce') };
+  const marks: Record<string, Token> = {};
+  const sentinel = (t: Token) => {
+    const s = `x${randomToken(18)}x`;
+    marks[s] = t;
+    return s;
+  };
+  c.set('csrf', sentinel('csrf'));
+  c.set('nonce', sentinel('nonce'));
+  keys.set(c, sentinel('key'));
+  let rendered: { body: string; status: number };
+  try {
+    rendered = render();
+  } finally {
+    c.set('csrf', real.csrf);
+    c.set('nonce', real.nonce);
+    keys.delete(c);
+  }
+  const split = rendered.body.split(new RegExp(`(${Object.keys(marks).join('|')})`));
+  const parts: string[] = [];
+  const tokens: Token[] = [];
+  split.forEach((s, i) => (i % 2 ? tokens.push(marks[s]) : parts.push(s)));
+  if (rendered.status === 200) hold(key, { ...page, parts, tokens, size: rendered.body.length });
+  return { body: servePage(c, { parts, tokens }), status: rendered.status };
+}
+
+/** A held page with this response's CSRF token, nonce and form key. */
+export function servePage(c: AppContext, page: Pick<HeldPage, 'parts' | 'tokens'>): string {
+  const value = { csrf: c.get('csrf'), nonce: c.get('nonce'), key: formKey(c) };
+  let out = page.parts[0];
+  for (let i = 0; i < page.tokens.length; i++) out += value[page.tokens[i]] + page.parts[i + 1];
+  return out;
+}
+
+function hold(key: string, page: HeldPage) {
+  const before = held.get(key);
+  if (before) {
+    held.delete(key);
+    size -= before.size;
+  }
+  if (page.size > limit) return;
+  held.set(key, page);
+  size += page.size;
+  for (const [k, p] of held) {
+    if (size <= limit) break;
+    held.delete(k);
+    size -= p.size;
+  }
+}
+
+/**
+ * Forgets every page held for a session: after its own write, whose pages changed for certain, its next load
+ * reads in one round trip rather than checking a stamp that moved first (portal/guard.ts).
+ */
+export function forgetSession(sessionHash: string) {
+  const prefix = pageKey(sessionHash, '');
+  for (const [k, p] of held)
+    if (k.startsWith(prefix)) {
+      held.delete(k);
+      size -= p.size;
+    }
+}
+
+/** Tests: a smaller budget, and what is held now. */
+export function holdPagesAtMost(chars: number) {
+  limit = chars;
+  for (const [k, p] of held) {
+    if (size <= limit) break;
+    held.delete(k);
+    size -= p.size;
+  }
+}
+export const pagesHeld = () => ({ pages: held.size, chars: size });
+/** Tests: nothing held, so the next load of any page reads it in full. */
+export function forgetPages() {
+  held.clear();
+  size = 0;
+}
