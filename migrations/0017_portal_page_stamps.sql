@@ -54,11 +54,13 @@ CREATE TRIGGER `bids_stamp_update` AFTER UPDATE ON `bids` BEGIN UPDATE `document
 --> statement-breakpoint
 CREATE TRIGGER `bids_stamp_delete` AFTER DELETE ON `bids` BEGIN UPDATE `documents` SET `page_rev` = `page_rev` + 1 WHERE `id` IN (OLD.`document_id`); END;
 --> statement-breakpoint
-CREATE TRIGGER `version_views_stamp_insert` AFTER INSERT ON `version_views` BEGIN UPDATE `documents` SET `page_rev` = `page_rev` + 1 WHERE `id` IN (NEW.`document_id`); END;
+-- A view of the sent version changes no page (only its view log's facts, portal/pages.ts `logView`): an earlier
+-- version's changes what a revision is compared with.
+CREATE TRIGGER `version_views_stamp_insert` AFTER INSERT ON `version_views` WHEN NEW.`version` < (SELECT `sent_version` FROM `documents` WHERE `id` = NEW.`document_id`) BEGIN UPDATE `documents` SET `page_rev` = `page_rev` + 1 WHERE `id` IN (NEW.`document_id`); END;
 --> statement-breakpoint
-CREATE TRIGGER `version_views_stamp_update` AFTER UPDATE ON `version_views` BEGIN UPDATE `documents` SET `page_rev` = `page_rev` + 1 WHERE `id` IN (OLD.`document_id`, NEW.`document_id`); END;
+CREATE TRIGGER `version_views_stamp_update` AFTER UPDATE ON `version_views` WHEN OLD.`version` < (SELECT `sent_version` FROM `documents` WHERE `id` = OLD.`document_id`) OR NEW.`version` < (SELECT `sent_version` FROM `documents` WHERE `id` = NEW.`document_id`) BEGIN UPDATE `documents` SET `page_rev` = `page_rev` + 1 WHERE `id` IN (OLD.`document_id`, NEW.`document_id`); END;
 --> statement-breakpoint
-CREATE TRIGGER `version_views_stamp_delete` AFTER DELETE ON `version_views` BEGIN UPDATE `documents` SET `page_rev` = `page_rev` + 1 WHERE `id` IN (OLD.`document_id`); END;
+CREATE TRIGGER `version_views_stamp_delete` AFTER DELETE ON `version_views` WHEN OLD.`version` < (SELECT `sent_version` FROM `documents` WHERE `id` = OLD.`document_id`) BEGIN UPDATE `documents` SET `page_rev` = `page_rev` + 1 WHERE `id` IN (OLD.`document_id`); END;
 --> statement-breakpoint
 CREATE TRIGGER `file_requests_stamp_insert` AFTER INSERT ON `file_requests` BEGIN UPDATE `documents` SET `page_rev` = `page_rev` + 1 WHERE `id` IN (NEW.`document_id`); END;
 --> statement-breakpoint
@@ -98,7 +100,9 @@ CREATE TRIGGER `accounts_stamp_self` AFTER UPDATE ON `accounts` WHEN NEW.`page_r
 --> statement-breakpoint
 CREATE TRIGGER `documents_stamp_account_insert` AFTER INSERT ON `documents` BEGIN UPDATE `accounts` SET `page_rev` = `page_rev` + 1 WHERE `id` IN (NEW.`account_id`); END;
 --> statement-breakpoint
-CREATE TRIGGER `documents_stamp_account_update` AFTER UPDATE OF `page_rev` ON `documents` BEGIN UPDATE `accounts` SET `page_rev` = `page_rev` + 1 WHERE `id` IN (OLD.`account_id`, NEW.`account_id`); END;
+CREATE TRIGGER `documents_stamp_account_update` AFTER UPDATE OF `page_rev` ON `documents` BEGIN UPDATE `accounts` SET `page_rev` = `page_rev` + 1 WHERE `id` = NEW.`account_id`; END;
+--> statement-breakpoint
+CREATE TRIGGER `documents_stamp_account_moved` AFTER UPDATE OF `account_id` ON `documents` WHEN OLD.`account_id` IS NOT NEW.`account_id` BEGIN UPDATE `accounts` SET `page_rev` = `page_rev` + 1 WHERE `id` = OLD.`account_id`; END;
 --> statement-breakpoint
 CREATE TRIGGER `documents_stamp_account_delete` AFTER DELETE ON `documents` BEGIN UPDATE `accounts` SET `page_rev` = `page_rev` + 1 WHERE `id` IN (OLD.`account_id`); END;
 --> statement-breakpoint

@@ -230,6 +230,20 @@ describe('D1 round trips per request', () => {
     );
   });
 
+  it(`portal document page, held ≤ ${BUDGET.portalDocument} (the session and its stamp)`, async () => {
+    await budget(
+      'portalDocument',
+      async (s) => {
+        const path = `/portal/documents/${s.documentId}`;
+        // Read and held (each call waits for its logged view): the next load is the held page's.
+        await callWorker(s.recipient, path, {});
+        await callWorker(s.recipient, path, {});
+        return countTrips(s.recipient, path);
+      },
+      200,
+    );
+  });
+
   it(`portal home ≤ ${BUDGET.portalHome} (a contact with 2 vs 15 documents)`, async () => {
     await budget(
       'portalHome',

@@ -4,7 +4,7 @@ import { prepared } from '../src/db/client';
 import { todayIn } from '../src/documents/drafts';
 import { endOfDay } from '../src/deadlines/time';
 import { sha256Hex } from '../src/http/crypto';
-import { heldPage, holdPagesAtMost, pageKey, PAGE_HELD_MS, pagesHeld } from '../src/portal/page-cache';
+import { forgetPages, heldPage, holdPagesAtMost, pageKey, PAGE_HELD_MS, pagesHeld } from '../src/portal/page-cache';
 import { sessionDocumentQueries, sessionListQueries } from '../src/portal/queries';
 import { callWorker, countingD1 } from './bindings';
 import { companyWithBudget, createDocument, sendDocument } from './fixtures';
@@ -68,8 +68,7 @@ describe('a portal document page is held while nothing it shows changes', () => 
   it('answers a held page from the session and its stamp alone, and reads again once anything changed', async () => {
     const { co, id, r } = await sentEstimate();
     const path = `/portal/documents/${id}`;
-    holdPagesAtMost(0); // nothing held in this isolate: the next load is cold
-    holdPagesAtMost(8_000_000);
+    forgetPages(); // nothing held in this isolate: the next load is cold
     const cold = await cost(r, path);
     expect(cold.status).toBe(200);
     expect(cold.trips).toBe(1);
@@ -143,6 +142,59 @@ describe('a portal document page is held while nothing it shows changes', () => 
     expect(await load()).toContain('(rev 2)');
   });
 
+  it('keeps a page held across a view logged from another device, and logs that view once', async () => {
+    const { id, r } = await sentEstimate();
+    const path = `/portal/documents/${id}`;
+    await page(r, path); // the first view moved the status: read once more
+    expect((await cost(r, path)).statements).toEqual([3]);
+    const views = () =>
+      env.DB.prepare("SELECT count(*) AS n FROM activity WHERE document_id = ? AND action = 'viewed'")
+        .bind(id)
+        .first<number>('n');
+    const before = await views();
+    // Another device: a view to log, which changes nothing the page shows.
+    const phone = { headers: { 'User-Agent': 'Mozilla/5.0 (iPhone) page-cache test' } };
+    const counter = countingD1();
+    const res = await callWorker(r, path, phone, { DB: counter.d1 });
+    expect(res.status).toBe(200);
+    expect(counter.calls.map((x) => x.sql.length)).toEqual([3]);
+    expect(await views()).toBe(before! + 1);
+    // The view it logged is the held page's last: a reload from that device logs nothing more.
+    expect((await callWorker(r, path, phone)).status).toBe(200);
+    expect(await views()).toBe(before! + 1);
+    expect((await cost(r, path)).statements).toEqual([3]);
+  });
+
+  it('never holds a page showing a one-time message, nor answers one from what it holds', async () => {
+    const { id, r } = await sentEstimate();
+    const path = `/portal/documents/${id}`;
+    await page(r, path);
+    await page(r, path);
+    const form = new FormData();
+    form.append('files', new File([new Uint8Array([77, 90, 0, 0])], 'tool.exe', { type: 'application/octet-stream' }));
+    const refused = await r.postMultipart(`${path}/files`, form);
+    expect(refused.status).toBe(303);
+    const told = await page(r, path);
+    expect(told.html).toMatch(/role="alert"[^>]*>[^<]*(\.exe|file type|isn’t|not accepted|can’t)/i);
+    const message = /role="alert"[^>]*>([^<]+)</.exec(told.html)![1];
+    const next = await page(r, path);
+    expect(next.html).not.toContain(message);
+    expect((await page(r, path)).html).not.toContain(message);
+  });
+
+  it('reads the stamp through the visibility rule: a page no longer theirs is a 404 even with the stamp put back', async () => {
+    const { id, r } = await sentEstimate();
+    const path = `/portal/documents/${id}`;
+    await page(r, path);
+    expect((await cost(r, path)).statements).toEqual([3]);
+    const rev = await env.DB.prepare('SELECT page_rev FROM documents WHERE id = ?').bind(id).first<number>('page_rev');
+    await env.DB.prepare("UPDATE documents SET status = 'void' WHERE id = ?").bind(id).run();
+    await env.DB.prepare('UPDATE documents SET page_rev = ? WHERE id = ?').bind(rev, id).run();
+    const gone = await page(r, path);
+    expect(gone.status).toBe(404);
+    expect(gone.html).not.toContain('Demolition');
+  });
+
   it('answers 404 to a revoked contact and to a stranger, however recently the page was held', async () => {
     const { co, id, r } = await sentEstimate();
     const path = `/portal/documents/${id}`;
@@ -153,7 +205,7 @@ describe('a portal document page is held while nothing it shows changes', () => 
     const stranger = await page(new Browser(), path);
     expect(stranger.status).toBe(404);
     expect(stranger.html).not.toContain('Kitchen');
-    // The same cookie in a browser of the contractor's other company: not a session of that company.
+    // The contractor revokes the recipient's access: its session no longer lets it in.
     const contact = await db().query.contacts.findFirst({ where: (t, { eq }) => eq(t.id, co.customerContact.id) });
     const revoked = await co.browser.post(`/accounts/${co.customerId}/contacts/${contact!.id}/revoke`, {
       confirm: 'yes',
@@ -176,7 +228,7 @@ describe('a portal document page is held while nothing it shows changes', () => 
     const keyOf = (html: string) => /name="idempotencyKey" value="([^"]+)"/.exec(html)?.[1];
     for (const x of [a, b, c]) {
       expect(x.html).toContain(`nonce="${nonceOf(x)}"`);
-      expect(x.html).not.toMatch(/x[A-Za-z0-9_-]{24}x/); // no sentinel left
+      expect(x.html).not.toMatch(/~[A-Za-z0-9_-]{24}~/); // no sentinel left
       const csrf = [...x.html.matchAll(/name="_csrf" value="([^"]+)"/g)].map((m) => m[1]);
       expect(csrf.length).toBeGreaterThan(0);
       expect(new Set(csrf)).toEqual(new Set([[...r.cookies].find(([k]) => k.endsWith('csrf'))![1]]));
@@ -190,7 +242,7 @@ describe('a portal document page is held while nothing it shows changes', () => 
     expect(strip(c)).toBe(strip(a)); // live.js's refresh is the same page
   });
 
-  it('holds a page only until the company’s next midnight, and at most PAGE_HELD_MS', async () => {
+  it('holds a page only until the company’s next midnight (a list, its noon UTC), at most PAGE_HELD_MS', async () => {
     const { id, r } = await sentEstimate();
     const path = `/portal/documents/${id}`;
     await page(r, path);
@@ -206,6 +258,15 @@ describe('a portal document page is held while nothing it shows changes', () => 
     const read = await cost(r, path);
     expect(read.statements.length).toBe(1);
     expect(read.statements[0]).toBeGreaterThan(3);
+
+    // A list also turns with its own date, UTC−12's, at noon UTC.
+    await page(r, '/portal');
+    const list = await keyOf(r, '/portal');
+    const at = Date.now();
+    const day = 86_400_000;
+    const noon = Math.floor((at - day / 2) / day) * day + day + day / 2;
+    expect(heldPage(list, at)).toBeDefined();
+    expect(heldPage(list, Math.min(noon, midnight, at + PAGE_HELD_MS) + 1_000)).toBeUndefined();
   });
 
   it('keeps what it holds under its budget: a page over it is not held', async () => {
@@ -276,7 +337,7 @@ describe('the portal lists are held while nothing on them changes', () => {
     expect((await page(r, `/portal/jobs/${co.jobId}`)).html).toContain('Maple Court addition');
   });
 
-  it('never answers a list with a query it does not know, nor with a one-time flash, from what it holds', async () => {
+  it('never answers a list with a query it does not know from what it holds', async () => {
     const { r } = await sentEstimate();
     await page(r, '/portal');
     await page(r, '/portal');
@@ -318,8 +379,13 @@ describe('every table a portal page reads stamps it (migration 0017)', () => {
     expect(missing).toEqual([]);
   });
 
-  it('bumps the document and its account on a comment, and nothing else of another document', async () => {
+  it('bumps the document and its account on a comment, and not another document of the account', async () => {
     const a = await sentEstimate();
+    const other = await createDocument(a.co.browser, a.co.jobId, 'estimate', { group: a.co.groups.electrical });
+    await sendDocument(a.co.browser, other);
+    const otherRev = () =>
+      env.DB.prepare('SELECT page_rev FROM documents WHERE id = ?').bind(other).first<number>('page_rev');
+    const untouched = await otherRev();
     const revs = async () =>
       env.DB.prepare(
         'SELECT d.page_rev AS doc, a.page_rev AS account FROM documents d JOIN accounts a ON a.id = d.account_id WHERE d.id = ?',
@@ -331,5 +397,6 @@ describe('every table a portal page reads stamps it (migration 0017)', () => {
     const after = await revs();
     expect(after!.doc).toBeGreaterThan(before!.doc);
     expect(after!.account).toBeGreaterThan(before!.account);
+    expect(await otherRev()).toBe(untouched);
   });
 });

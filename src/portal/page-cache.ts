@@ -81,7 +81,7 @@ export function holdRendered<F>(
   const real = { csrf: c.get('csrf'), nonce: c.get('nonce') };
   const marks: Record<string, Token> = {};
   const sentinel = (t: Token) => {
-    const s = `x${randomToken(18)}x`;
+    const s = `~${randomToken(18)}~`; // no token, id or escape has a tilde
     marks[s] = t;
     return s;
   };

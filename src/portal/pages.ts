@@ -170,24 +170,30 @@ const LIST_QUERY = new Set(['company', 'before']);
  * A list page held for this request's session and address (portal/page-cache.ts), answered when its stamp is
  * unchanged: the session and the stamp, one small batch. `key` null: this load is not held (a flash, another query).
  */
-async function heldList(c: AppContext): Promise<{ key: string | null; response?: Response }> {
+async function heldList(c: AppContext): Promise<{ key: string | null; at: number; response?: Response }> {
+  const at = Date.now(); // before the list is read: what it shows of "today" is that day's or later
   const url = new URL(c.req.url);
   const plain = Object.keys(c.req.queries()).every((k) => LIST_QUERY.has(k)) && !c.get('flash')?.shown;
   const key = plain ? pageKey(await sessionHash(c), url.pathname + url.search) : null;
   const page = key ? heldPage<null>(key) : undefined;
-  if (!page) return { key };
+  if (!page) return { key, at };
   const [[row]] = await requirePortalWith(c, prepared(c.get('db'), sessionListStampQueries), {});
-  if (row?.stamp !== page.stamp || page.viewer !== viewerPrint(c)) return { key };
-  return { key, response: htmlResponse(c, servePage(c, page)) };
+  if (row?.stamp !== page.stamp || page.viewer !== viewerPrint(c)) return { key, at };
+  return { key, at, response: htmlResponse(c, servePage(c, page)) };
 }
 
 /**
- * Renders a list page (`build` builds it), held when `key` is: until its company's next day, or the list's
- * own (`portalListValues`).
+ * Renders a list page (`build` builds it), held when `load.key` is: until its company's next day, or the list's
+ * own (`portalListValues`), after the time the request began (`load.at`).
  */
-function listResponse(c: AppContext, key: string | null, stamp: string | null, build: () => VNode | VNode[]) {
+function listResponse(
+  c: AppContext,
+  load: { key: string | null; at: number },
+  stamp: string | null,
+  build: () => VNode | VNode[],
+) {
+  const { key, at: now } = load;
   if (!key || stamp === null) return render(c, build());
-  const now = Date.now();
   const tz = portalViewer(c).org.timeZone;
   // The list's own "today" is the date at UTC-12 (portalListValues): it turns at noon UTC.
   const listDay = Math.floor((now - 12 * HOUR) / DAY) * DAY + DAY + 12 * HOUR;
@@ -209,7 +215,7 @@ export async function showPortalHome(c: AppContext) {
   const base = `/portal?company=${portalViewer(c).orgId}`;
   const pages = { earlier: next ? `${base}&before=${next}` : null, newest: paged ? base : null };
   const page = () => html`<${PortalHomePage} ctx=${portalContext(c)} rows=${rows} pages=${pages} />`;
-  return listResponse(c, held.key, stamp, page);
+  return listResponse(c, held, stamp, page);
 }
 
 /**
@@ -240,7 +246,7 @@ export async function showPortalJob(c: AppContext, jobId: string) {
   const pages = { earlier: next ? `${base}?before=${next}` : null, newest: paged ? base : null };
   return listResponse(
     c,
-    held.key,
+    held,
     stamp,
     () => html`<${PortalHomePage} ctx=${portalContext(c)} rows=${rows} pages=${pages}
       job=${{ name: rows[0].jobName, address: rows[0].jobAddress }} />`,
@@ -277,7 +283,8 @@ export async function showPortalDocument(c: AppContext, documentId: string, erro
     const [[row]] = await requirePortalWith(c, prepared(db, sessionStampQueries), { documentId });
     if (!row) notFound();
     if (row.stamp === page.stamp && page.viewer === viewerPrint(c)) {
-      logView(c, page.facts, live);
+      // A view logged changes no page: what the held page knows of the last one is its own to keep up.
+      page.facts.lastView = logView(c, page.facts, live);
       return htmlResponse(c, servePage(c, page));
     }
     found = await portalDocument(db, portalViewer(c), documentId, before);
@@ -300,15 +307,19 @@ function plainLoad(c: AppContext) {
   return (q < 0 || q === c.req.url.length - 1) && !c.get('flash')?.shown;
 }
 
-/** Logs a view through the document's room, unless it repeats the last one (portal/views.ts). */
-function logView(c: AppContext, d: ViewFacts, live: boolean, errors?: PageErrors) {
+/**
+ * Logs a view through the document's room, unless it repeats the last one (portal/views.ts). Answers the last
+ * view as it now stands (this one, when logged), as the page's batch reads it (`lastView`).
+ */
+function logView(c: AppContext, d: ViewFacts, live: boolean, errors?: PageErrors): string | null {
   const viewer = portalViewer(c);
   const from = requestFrom(c.req);
   const last = d.lastView ? (JSON.parse(d.lastView) as { at: number | null; from: string | null }) : null;
+  const now = Date.now();
   // A reload from the same device soon after is the view already logged: no room call, no write. A view that
   // moves the status (an invoice refunded back to sent) is always logged.
   const moves = viewMoves(d.type, d.status);
-  if (errors || live || (!moves && repeatsView(last, viewedFrom(from), Date.now()))) return;
+  if (errors || live || (!moves && repeatsView(last, viewedFrom(from), now))) return d.lastView;
   const view = {
     orgId: viewer.orgId,
     documentId: d.id,
@@ -323,6 +334,7 @@ function logView(c: AppContext, d: ViewFacts, live: boolean, errors?: PageErrors
     version: d.version,
   };
   c.executionCtx.waitUntil(recordView(c.env, view).catch((err) => console.error('view log', err)));
+  return JSON.stringify({ at: now, from: viewedFrom(from) });
 }
 
 /** The page's response: logs the view, renders, and holds the render when asked to (`hold`). */
@@ -340,7 +352,7 @@ function documentResponse(
     version: found.version.version,
     lastView: found.lastView,
   };
-  logView(c, facts, o.live, o.errors);
+  facts.lastView = logView(c, facts, o.live, o.errors);
   const build = () => documentPage(c, found, o.errors, o.before, o.live);
   if (!o.hold) {
     const { page, status } = build();

@@ -102,6 +102,7 @@ export function portalAddress(c: AppContext): PortalAddress {
  */
 async function admit(c: AppContext, hash: string, found: PortalSessionRow | undefined, held: SessionCompanyRow[]) {
   if (!found) notFound();
+  if (c.get('portal')) return; // a second batch of the same request (a held page's stamp moved): admitted once
   checkPortalCsrfCompany(c, found.org.id, held.length);
   const { logoKey, ...org } = found.org;
   const { contact } = found;
