@@ -14,7 +14,8 @@ import { admitPortalSession, sessionHash } from './session';
 //   - a write, or a read whose handler does not check the session itself: the session is looked
 //     up (one round trip) and its contact admitted, or the same 404;
 //   - a GET page marked with checksOwnSession(): the page checks the session inside its own batch
-//     of reads (requirePortalWith), so the page still costs one round trip;
+//     of reads (requirePortalWith), so the page still costs one round trip (two when the isolate held
+//     the page and it changed since: its stamp, then the page, portal/page-cache.ts);
 //   - after the handler: a request whose viewer was never admitted answers the 404 page, whatever
 //     the handler returned. A route that forgets the check shows nothing; mount order is moot. An
 //     admitted write forgets the pages held for its session (page-cache.ts): they changed.

@@ -1,3 +1,5 @@
+import { endOfDay } from '../deadlines/time';
+import { todayIn } from '../documents/drafts';
 import type { AppContext } from '../http/context';
 import { randomToken } from '../http/crypto';
 
@@ -49,6 +51,23 @@ export function heldPage<F>(key: string, now = Date.now()): HeldPage<F> | undefi
   }
   held.set(key, page); // most recently served
   return page as HeldPage<F>;
+}
+
+/**
+ * Whether this load may be held or answered from what is held: a GET or HEAD whose query names only `allowed`
+ * parameters (a list's `company` and `before`; a document page none: a choice, a page of comments and a
+ * checkout's return change it) and that carries no one-time flash.
+ */
+export function holdable(c: AppContext, allowed: readonly string[] = []) {
+  return Object.keys(c.req.queries()).every((k) => allowed.includes(k)) && !c.get('flash')?.shown;
+}
+
+/**
+ * Until when a page rendered at `now` for a company in `timeZone` may be held: its next midnight there (dates,
+ * deadlines, "today"), any instant the page names (`also`), and PAGE_HELD_MS at most.
+ */
+export function heldUntil(timeZone: string, now: number, ...also: number[]) {
+  return Math.min(endOfDay(todayIn(timeZone, now), timeZone), now + PAGE_HELD_MS, ...also);
 }
 
 /** The key of a page: the session's hash (never the cookie) and the address. */

@@ -15,7 +15,6 @@ import { conversationSections } from '../conversation/present';
 import type { PageErrors } from '../conversation/routes';
 import { prepared } from '../db/client';
 import { askedSinceClosed, standingRequest, UPDATE_REQUEST_EVERY } from '../deadlines/requests';
-import { endOfDay } from '../deadlines/time';
 import { closedByDeadline, closedMessage, deadlineRule } from '../deadlines/rules';
 import { withPayments } from '../documents/documents';
 import { todayIn } from '../documents/drafts';
@@ -56,7 +55,7 @@ import { repeatsView, viewedFrom, viewMoves } from './views';
 import { changesSince, type VersionChanges } from './changes';
 import { recipientSnapshot } from '../documents/display';
 import { portalViewer, requirePortalWith, sessionHash } from './session';
-import { formKey, heldPage, holdRendered, pageKey, PAGE_HELD_MS, servePage, viewerPrint } from './page-cache';
+import { formKey, heldPage, heldUntil, holdable, holdRendered, pageKey, servePage, viewerPrint } from './page-cache';
 import { nextStepLabel, partiesLine, recipientStatus, shortDate, type Decision } from './wording';
 import { peopleOnPage } from './decide-people';
 import { filesFirst, requestedFilesChecklist } from './requested-files';
@@ -164,7 +163,7 @@ async function portalList(c: AppContext, queries: typeof sessionListQueries, val
   return { rows: shown, next, paged: !!before, stamp: listed.stamp };
 }
 
-const LIST_QUERY = new Set(['company', 'before']);
+const LIST_QUERY = ['company', 'before'];
 
 /**
  * A list page held for this request's session and address (portal/page-cache.ts), answered when its stamp is
@@ -173,8 +172,7 @@ const LIST_QUERY = new Set(['company', 'before']);
 async function heldList(c: AppContext): Promise<{ key: string | null; at: number; response?: Response }> {
   const at = Date.now(); // before the list is read: what it shows of "today" is that day's or later
   const url = new URL(c.req.url);
-  const plain = Object.keys(c.req.queries()).every((k) => LIST_QUERY.has(k)) && !c.get('flash')?.shown;
-  const key = plain ? pageKey(await sessionHash(c), url.pathname + url.search) : null;
+  const key = holdable(c, LIST_QUERY) ? pageKey(await sessionHash(c), url.pathname + url.search) : null;
   const page = key ? heldPage<null>(key) : undefined;
   if (!page) return { key, at };
   const [[row]] = await requirePortalWith(c, prepared(c.get('db'), sessionListStampQueries), {});
@@ -194,10 +192,9 @@ function listResponse(
 ) {
   const { key, at: now } = load;
   if (!key || stamp === null) return render(c, build());
-  const tz = portalViewer(c).org.timeZone;
   // The list's own "today" is the date at UTC-12 (portalListValues): it turns at noon UTC.
   const listDay = Math.floor((now - 12 * HOUR) / DAY) * DAY + DAY + 12 * HOUR;
-  const until = Math.min(endOfDay(todayIn(tz, now), tz), listDay, now + PAGE_HELD_MS);
+  const until = heldUntil(portalViewer(c).org.timeZone, now, listDay);
   const held = { stamp, viewer: viewerPrint(c), until, facts: null };
   const { body } = holdRendered(c, key, held, () => ({ body: renderPage(build()), status: 200 }));
   return htmlResponse(c, body);
@@ -206,7 +203,10 @@ function listResponse(
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-/** The portal home: every document sent to the viewer's account, what waits on them first. One round trip. */
+/**
+ * The portal home: every document sent to the viewer's account, what waits on them first. One round trip (two
+ * when a page held by the isolate changed since).
+ */
 export async function showPortalHome(c: AppContext) {
   const held = await heldList(c);
   if (held.response) return held.response;
@@ -235,7 +235,7 @@ export async function showPortalCompanies(c: AppContext) {
   return render(c, html`<${PortalCompaniesPage} ctx=${portalContext(c)} companies=${cards} current=${viewer.orgId} />`);
 }
 
-/** The documents of one job sent to the viewer's account. One round trip. */
+/** The documents of one job sent to the viewer's account. One round trip (two when a held page changed since). */
 export async function showPortalJob(c: AppContext, jobId: string) {
   const held = await heldList(c);
   if (held.response) return held.response;
@@ -275,7 +275,7 @@ export async function showPortalDocument(c: AppContext, documentId: string, erro
     if (!found) notFound();
     return documentResponse(c, found, { errors, before, live });
   }
-  const key = !errors && plainLoad(c) ? pageKey(await sessionHash(c), documentId) : null;
+  const key = !errors && holdable(c) ? pageKey(await sessionHash(c), documentId) : null;
   const page = key ? heldPage<ViewFacts>(key) : undefined;
   let found: Found | null;
   if (page) {
@@ -299,12 +299,6 @@ export async function showPortalDocument(c: AppContext, documentId: string, erro
   }
   if (!found) notFound();
   return documentResponse(c, found, { before, live, hold: key ? { key, stamp: found.stamp } : undefined });
-}
-
-/** A load that may be held: no query (a choice, a page of comments, a checkout's return) and no one-time flash. */
-function plainLoad(c: AppContext) {
-  const q = c.req.url.indexOf('?');
-  return (q < 0 || q === c.req.url.length - 1) && !c.get('flash')?.shown;
 }
 
 /**
@@ -362,11 +356,7 @@ function documentResponse(
   const now = Date.now();
   // What reads differently with nothing written: the date (deadlines, "today"), an ask's day before another.
   const asked = standingRequest(d, tz, now);
-  const until = Math.min(
-    endOfDay(todayIn(tz, now), tz),
-    asked === null ? Infinity : asked + UPDATE_REQUEST_EVERY,
-    now + PAGE_HELD_MS,
-  );
+  const until = heldUntil(tz, now, asked === null ? Infinity : asked + UPDATE_REQUEST_EVERY);
   const held = { stamp: o.hold.stamp, viewer: viewerPrint(c), until, facts };
   const { body, status } = holdRendered(c, o.hold.key, held, () => {
     const { page, status } = build(); // built here: with the held page's stand-ins for this response's tokens
