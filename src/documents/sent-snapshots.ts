@@ -1,3 +1,4 @@
+import { SizedLru } from '../sized-lru';
 import type { DocumentSnapshot } from './snapshot';
 
 // A version's snapshot is written once, when the version is sent (documents/actions.ts `sendWrite`, on a
@@ -25,9 +26,7 @@ export class HeldSnapshot {
 // At most this much snapshot JSON (characters) held per isolate, the least recently shown going first;
 // with the parsed copies of those the portal showed, a few times that in memory: well inside a
 // Worker's 128 MB.
-let maxChars = 4_000_000;
-const held = new Map<string, HeldSnapshot>(); // by document id, least recently used first
-let heldChars = 0;
+const held = new SizedLru<HeldSnapshot>(4_000_000); // by document id
 
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
@@ -43,7 +42,7 @@ function deepFreeze<T>(value: T): T {
  * `heldVersion` ('' when nothing is held: no id is '').
  */
 export function heldSnapshot(documentId: string): HeldSnapshot | undefined {
-  return held.get(documentId);
+  return held.peek(documentId);
 }
 
 /** The batch's `heldVersion` for what `heldSnapshot` gave. */
@@ -62,33 +61,18 @@ export function holdSent(
 ): HeldSnapshot | null {
   if (text === null) {
     if (before?.versionId !== versionId) return null;
-    if (held.get(documentId) === before) {
-      held.delete(documentId); // the most recently shown now
-      held.set(documentId, before);
-    }
+    if (held.peek(documentId) === before) held.use(documentId); // the most recently shown now
     return before;
   }
   const now = new HeldSnapshot(versionId, text);
-  const old = held.get(documentId);
-  if (old) {
-    held.delete(documentId);
-    heldChars -= old.text.length;
-  }
-  held.set(documentId, now);
-  heldChars += text.length;
-  for (const [id, h] of held) {
-    if (heldChars <= maxChars) break;
-    held.delete(id);
-    heldChars -= h.text.length;
-  }
+  held.set(documentId, now, text.length);
   return now;
 }
 
 /** Tests: hold at most `chars` from now on; returns what puts the limit back. */
 export function holdAtMost(chars: number) {
-  const before = maxChars;
-  maxChars = chars;
+  const before = held.resize(chars);
   return () => {
-    maxChars = before;
+    held.resize(before);
   };
 }

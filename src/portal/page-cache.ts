@@ -2,6 +2,7 @@ import { endOfDay } from '../deadlines/time';
 import { todayIn } from '../documents/drafts';
 import type { AppContext } from '../http/context';
 import { randomToken } from '../http/crypto';
+import { SizedLru } from '../sized-lru';
 
 // Issue 19: a portal page, once rendered, is held per isolate and served again while nothing it shows has
 // changed. What it shows is stamped in D1: triggers bump `page_rev` on the document, its job, its org and its
@@ -28,33 +29,25 @@ export interface HeldPage<F = unknown> {
   tokens: Token[];
   /** What the route needs besides the body (the view log's facts). */
   facts: F;
-  size: number;
 }
 
 type Token = 'csrf' | 'nonce' | 'key';
 
 /** At most this long, whatever the stamp says: a bound on any staleness a missed dependency could cause. */
 export const PAGE_HELD_MS = 5 * 60_000;
-/** Characters held per isolate, across pages (a 50-line estimate's page is ~60 KB). */
-let limit = 8_000_000;
-let size = 0;
-const held = new Map<string, HeldPage>(); // insertion order: least recently served first
+/** Characters held per isolate, across pages (a 50-line estimate's page is ~60 KB), least recently served first. */
+const held = new SizedLru<HeldPage>(8_000_000);
 
 /** The page held for this key, still in time; undefined when none is. */
 export function heldPage<F>(key: string, now = Date.now()): HeldPage<F> | undefined {
-  const page = held.get(key);
-  if (!page) return undefined;
+  const page = held.use(key);
+  if (!page || now < page.until) return page as HeldPage<F> | undefined;
   held.delete(key);
-  if (now >= page.until) {
-    size -= page.size;
-    return undefined;
-  }
-  held.set(key, page); // most recently served
-  return page as HeldPage<F>;
+  return undefined;
 }
 
 /**
- * Whether this load may be held or answered from what is held: a GET or HEAD whose query names only `allowed`
+ * Whether this page load may be held or answered from what is held: its query names only `allowed`
  * parameters (a list's `company` and `before`; a document page none: a choice, a page of comments and a
  * checkout's return change it) and that carries no one-time flash.
  */
@@ -119,7 +112,7 @@ export function holdRendered<F>(
   const parts: string[] = [];
   const tokens: Token[] = [];
   split.forEach((s, i) => (i % 2 ? tokens.push(marks[s]) : parts.push(s)));
-  if (rendered.status === 200) hold(key, { ...page, parts, tokens, size: rendered.body.length });
+  if (rendered.status === 200) held.set(key, { ...page, parts, tokens }, rendered.body.length);
   return { body: servePage(c, { parts, tokens }), status: rendered.status };
 }
 
@@ -131,47 +124,21 @@ export function servePage(c: AppContext, page: Pick<HeldPage, 'parts' | 'tokens'
   return out;
 }
 
-function hold(key: string, page: HeldPage) {
-  const before = held.get(key);
-  if (before) {
-    held.delete(key);
-    size -= before.size;
-  }
-  if (page.size > limit) return;
-  held.set(key, page);
-  size += page.size;
-  for (const [k, p] of held) {
-    if (size <= limit) break;
-    held.delete(k);
-    size -= p.size;
-  }
-}
-
 /**
  * Forgets every page held for a session: after its own write, whose pages changed for certain, its next load
  * reads in one round trip rather than checking a stamp that moved first (portal/guard.ts).
  */
 export function forgetSession(sessionHash: string) {
   const prefix = pageKey(sessionHash, '');
-  for (const [k, p] of held)
-    if (k.startsWith(prefix)) {
-      held.delete(k);
-      size -= p.size;
-    }
+  held.deleteWhere((k) => k.startsWith(prefix));
 }
 
 /** Tests: a smaller budget, and what is held now. */
 export function holdPagesAtMost(chars: number) {
-  limit = chars;
-  for (const [k, p] of held) {
-    if (size <= limit) break;
-    held.delete(k);
-    size -= p.size;
-  }
+  held.resize(chars);
 }
-export const pagesHeld = () => ({ pages: held.size, chars: size });
+export const pagesHeld = () => ({ pages: held.count, chars: held.size });
 /** Tests: nothing held, so the next load of any page reads it in full. */
 export function forgetPages() {
   held.clear();
-  size = 0;
 }
