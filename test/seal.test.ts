@@ -5,7 +5,7 @@ import * as pkijs from 'pkijs';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { withFonts } from '../src/pdf/fonts';
 import { renderDocumentPdf } from '../src/pdf/render';
-import { fromHex } from '../src/signing/der';
+import { fromHex, lastIndexOf } from '../src/signing/der';
 import { readSeal, type SealSigner, sealPdf, sealSignerFromEnv, verifySeal } from '../src/signing/seal';
 import ecCertificate from './fixtures/seal-test-ec-cert.pem?raw';
 import ecKey from './fixtures/seal-test-ec-key.pem?raw';
@@ -70,6 +70,36 @@ function signedBytes(sealed: Uint8Array<ArrayBuffer>) {
   out.set(sealed.subarray(gapEnd, gapEnd + tail), contentsAt);
   return out;
 }
+
+describe('lastIndexOf (finding the placeholder in the saved file)', () => {
+  const naive = (hay: Uint8Array, needle: Uint8Array) => {
+    outer: for (let i = hay.length - needle.length; i >= 0; i--) {
+      for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
+      return i;
+    }
+    return -1;
+  };
+  const bytes = (...b: number[]) => Uint8Array.from(b);
+
+  it('answers as a byte-by-byte search does: at the start, at the end, overlapping, absent, longer, empty', () => {
+    const hay = bytes(1, 2, 1, 2, 1, 2, 3);
+    for (const needle of [bytes(1, 2), bytes(2, 3), bytes(1, 2, 1), bytes(1), bytes(3), bytes(4), bytes(2, 1, 2, 3)])
+      expect(lastIndexOf(hay, needle), `needle ${needle}`).toBe(naive(hay, needle));
+    expect(lastIndexOf(hay, bytes(1, 2, 1, 2, 1, 2, 3, 4))).toBe(-1);
+    expect(lastIndexOf(hay, bytes())).toBe(hay.length);
+    expect(lastIndexOf(bytes(), bytes(1))).toBe(-1);
+  });
+
+  it('agrees with a byte-by-byte search on random files of few byte values', () => {
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % 3;
+    for (let round = 0; round < 200; round++) {
+      const hay = Uint8Array.from({ length: 1 + (round % 40) }, next);
+      const needle = Uint8Array.from({ length: 1 + (round % 4) }, next);
+      expect(lastIndexOf(hay, needle)).toBe(naive(hay, needle));
+    }
+  });
+});
 
 describe('sealPdf', () => {
   it('signs every byte of the file but the signature itself', async () => {
@@ -161,6 +191,26 @@ describe('sealPdf', () => {
         },
       }),
     ).rejects.toThrow('PKCS#8');
+  });
+
+  it('imports its key once for many seals, and a key that fails to import says so every time', async () => {
+    const pdf = await documentPdf();
+    const imports = vi.spyOn(crypto.subtle, 'importKey');
+    try {
+      const first = await sealPdf(pdf, seal);
+      const second = await sealPdf(pdf, seal);
+      expect((await verifySeal(first)).valid && (await verifySeal(second)).valid).toBe(true);
+      const privateImports = () => imports.mock.calls.filter(([format]) => format === 'pkcs8').length;
+      expect(privateImports()).toBeLessThanOrEqual(1);
+      const broken = {
+        signer: { ...seal.signer, privateKeyPem: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----' },
+      };
+      for (let i = 0; i < 2; i++) await expect(sealPdf(pdf, broken)).rejects.toThrow('does not match SEAL_CERTIFICATE');
+      expect(privateImports()).toBeLessThanOrEqual(3);
+      expect(privateImports()).toBeGreaterThanOrEqual(2);
+    } finally {
+      imports.mockRestore();
+    }
   });
 });
 

@@ -271,7 +271,7 @@ describe('approve and sign', () => {
     const down = () => Promise.reject(new Error('PDF Worker unavailable'));
     const withoutPdf = {
       ...env,
-      PDF: { renderDocument: down, signedPdf: down, sealPlaceholder: down },
+      PDF: { renderDocument: down, signedPdf: down },
     } as unknown as Env;
     const form = new URLSearchParams({
       _csrf: await r.csrf(),

@@ -1,5 +1,5 @@
 import { correction, generate } from 'lean-qr/nano';
-import { rgb, type PDFPage } from 'pdf-lib';
+import { fill, popGraphicsState, pushGraphicsState, rectangle, setFillingRgbColor, type PDFPage } from 'pdf-lib';
 
 // A QR code drawn as vector squares (issue 18: the signature certificate's link to /verify/<record id>).
 // lean-qr's "nano" build encodes it (about 2 KiB gzip in the Worker); pdf-lib draws it, one rectangle
@@ -13,28 +13,26 @@ export function qrModules(text: string): boolean[][] {
 
 /**
  * Draws the code of `text` as a `size`-point square whose top left corner is (x, top). Leave 4
- * modules of white around it (the quiet zone readers need): the caller's margins.
+ * modules of white around it (the quiet zone readers need): the caller's margins. Each row's runs of
+ * dark modules are rectangles of one path, filled once: pdf-lib's drawRectangle writes a graphics
+ * state, a colour and a fill for each, which made the code a fifth of a signed PDF's work (issue 19).
  */
 export function drawQr(page: PDFPage, text: string, at: { x: number; top: number; size: number }) {
   const rows = qrModules(text);
   const unit = at.size / rows.length;
-  const ink = rgb(0, 0, 0);
-  rows.forEach((row, y) => {
+  const runs = rows.flatMap((row, y) => {
+    const found = [];
     let start = -1;
     for (let x = 0; x <= row.length; x++) {
       const dark = x < row.length && row[x];
       if (dark && start < 0) start = x;
       if (!dark && start >= 0) {
-        page.drawRectangle({
-          x: at.x + start * unit,
-          y: at.top - (y + 1) * unit,
-          width: (x - start) * unit,
-          height: unit,
-          color: ink,
-        });
+        found.push(rectangle(at.x + start * unit, at.top - (y + 1) * unit, (x - start) * unit, unit));
         start = -1;
       }
     }
+    return found;
   });
+  page.pushOperators(pushGraphicsState(), setFillingRgbColor(0, 0, 0), ...runs, fill(), popGraphicsState());
   return { modules: rows.length };
 }

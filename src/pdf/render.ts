@@ -381,6 +381,13 @@ function pdfDate(iso: string): Date {
  */
 const pdfTurns = new Turns({ maxWaitMs: 30_000, heldAtMostMs: 35_000 });
 
+/**
+ * What every save of ours passes pdf-lib. By default it waits a timer tick every 50 objects, to let a
+ * browser page's other work run; the PDF Worker renders one PDF at a time and has no other work, and in
+ * workerd those timers cost more than the objects written between them (issue 19).
+ */
+export const SAVE_OPTIONS = { objectsPerTick: Number.POSITIVE_INFINITY } as const;
+
 export function inPdfTurn<T>(work: () => Promise<T>): Promise<T> {
   return pdfTurns.run(work, work);
 }
@@ -421,7 +428,7 @@ async function renderNow(snapshot: ShownSnapshot, assets: PdfAssets): Promise<Re
   footers(w);
   w.finish();
 
-  const bytes = (await doc.save()) as Uint8Array<ArrayBuffer>;
+  const bytes = (await doc.save(SAVE_OPTIONS)) as Uint8Array<ArrayBuffer>;
   return { bytes, signatureBox: signatureBoxes[0] ?? null, signatureBoxes };
 }
 

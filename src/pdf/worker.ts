@@ -1,8 +1,7 @@
 import { WorkerEntrypoint } from 'cloudflare:workers';
 import type { RecipientSnapshot } from '../documents/display';
 import { buildSignedPdf, type CertificateInput } from '../signing/certificate';
-import type { PlaceholderFields } from '../signing/seal-cms';
-import { withPlaceholder } from '../signing/seal';
+import type { PlaceholderRequest } from '../signing/seal';
 import { FONTS, withFonts } from './fonts';
 import { type PdfAssets, type RenderedPdf, renderDocumentPdf } from './render';
 
@@ -18,19 +17,12 @@ export class PdfService extends WorkerEntrypoint {
     return renderDocumentPdf(snapshot, withFonts(logo));
   }
 
-  /** The signed PDF: every signature in its block and the certificate pages (signing/finalize.ts). */
-  signedPdf(input: Omit<CertificateInput, 'fonts'>): Promise<Uint8Array> {
-    return buildSignedPdf({ ...input, fonts: FONTS });
-  }
-
-  /** The PDF with the seal's empty signature dictionary, ready to be signed (seal-cms.ts `sealWith`). */
-  sealPlaceholder(
-    pdf: Uint8Array,
-    fields: PlaceholderFields,
-    contentsLength: number,
-    digestMethod: 'SHA256' | 'SHA384',
-  ): Promise<Uint8Array> {
-    return withPlaceholder(pdf, fields, contentsLength, digestMethod);
+  /**
+   * The signed PDF, ready to be sealed: every signature in its block, the certificate pages and the
+   * seal's empty signature dictionary, in one save (signing/finalize.ts, seal-cms.ts `sealWith`).
+   */
+  signedPdf(input: Omit<CertificateInput, 'fonts'>, seal: PlaceholderRequest): Promise<Uint8Array> {
+    return buildSignedPdf({ ...input, fonts: FONTS }, seal);
   }
 }
 

@@ -2,7 +2,8 @@ import { cmapLayout, keptFontkit } from '../pdf/kept-fontkit';
 import { PDFDocument, rgb, type PDFFont, type PDFImage, type PDFPage } from 'pdf-lib';
 import { dateTime } from '../../views/format';
 import { drawQr } from '../pdf/qr';
-import { inPdfTurn, type SignatureBox } from '../pdf/render';
+import { inPdfTurn, SAVE_OPTIONS, type SignatureBox } from '../pdf/render';
+import { type PlaceholderRequest, savedWithPlaceholder } from './seal';
 
 // The signed PDF: the version's unsigned PDF with the signature stamped into its signature block,
 // and a Signature certificate page appended with the version's audit trail.
@@ -162,9 +163,13 @@ function fitImage(image: PDFImage, box: { width: number; height: number }) {
   return { width: image.width * scale, height: image.height * scale };
 }
 
-/** In the PDF Worker's line of renders (../pdf/render `inPdfTurn`). */
-export function buildSignedPdf(input: CertificateInput): Promise<Uint8Array> {
-  return inPdfTurn(() => buildNow(input));
+/**
+ * In the PDF Worker's line of renders (../pdf/render `inPdfTurn`). With `seal`, the same save carries
+ * the seal's empty signature dictionary (seal.ts `savedWithPlaceholder`): the file is parsed and
+ * written once, not written, parsed and written again (issue 19).
+ */
+export function buildSignedPdf(input: CertificateInput, seal?: PlaceholderRequest): Promise<Uint8Array> {
+  return inPdfTurn(() => buildNow(input, seal));
 }
 
 const utc = (ms: number) => `${new Date(ms).toISOString().replace('T', ' ').slice(0, 19)} UTC`;
@@ -181,7 +186,7 @@ const certificateFontkit = (script: Uint8Array) =>
     create: (bytes: Uint8Array, name?: string) => (bytes === script ? shaped : plain).create(bytes, name),
   }) as ReturnType<typeof keptFontkit>;
 
-async function buildNow(input: CertificateInput): Promise<Uint8Array> {
+async function buildNow(input: CertificateInput, seal?: PlaceholderRequest): Promise<Uint8Array> {
   const doc = await PDFDocument.load(input.unsignedPdf, { updateMetadata: false });
   doc.registerFontkit(certificateFontkit(input.fonts.script));
   const regular = await doc.embedFont(input.fonts.regular, { subset: true });
@@ -215,7 +220,7 @@ async function buildNow(input: CertificateInput): Promise<Uint8Array> {
 
   const pageCount = doc.getPageCount();
   await certificatePages(doc, input, people, pageCount, { regular, bold, script });
-  return doc.save({ useObjectStreams: false });
+  return seal ? savedWithPlaceholder(doc, seal) : doc.save({ ...SAVE_OPTIONS, useObjectStreams: false });
 }
 
 type Person = CertificateSigner & { picture: PDFImage | null };

@@ -207,7 +207,7 @@ export async function finalizeSignature(
           version: s.version,
         });
         // pdf-lib's work is the PDF Worker's (env.PDF); the seal's signature is made here, with this Worker's key.
-        const signed = await env.PDF.signedPdf({
+        const input = {
           unsignedPdf: unsignedBytes,
           unsignedSha256: unsignedSha,
           documentTitle: row.version.title,
@@ -241,10 +241,9 @@ export async function finalizeSignature(
           events,
           facts,
           ...(chosen?.options ? { options: chosen.options } : {}),
-        });
+        } satisfies Parameters<Env['PDF']['signedPdf']>[0];
         const names = ordered.map((r) => r.signerName);
         const sealed = await sealWith(
-          signed,
           {
             signer,
             timestamp: timestampAuthorityFromEnv(env),
@@ -253,8 +252,9 @@ export async function finalizeSignature(
             reason: `${listOf(names)} signed ${label}`,
             signingTime: new Date(lastAt),
           },
-          async (pdf, fields, length, digest) =>
-            (await env.PDF.sealPlaceholder(pdf, fields, length, digest)) as Uint8Array<ArrayBuffer>,
+          // The signatures, the certificate and the seal's placeholder: one PDF Worker call, one save.
+          async (fields, contentsLength, digestMethod) =>
+            (await env.PDF.signedPdf(input, { fields, contentsLength, digestMethod })) as Uint8Array<ArrayBuffer>,
         );
         const sha = await sha256Hex(sealed);
         const key = `org/${orgId}/doc/${row.document.id}/v${s.version}-signed-${sha.slice(0, 16)}.pdf`;

@@ -202,23 +202,31 @@ const MAX_CONTENTS_HEX = 256 * 1024;
 export type PlaceholderFields = Pick<SealOptions, 'certify' | 'reason' | 'location' | 'name' | 'signingTime'>;
 
 /**
- * The PDF saved again with an empty signature dictionary and field: a /ByteRange of BYTE_RANGE_SLOT
- * names and a /Contents of `contentsLength` zero bytes in hex (pdf-lib's work: seal.ts `withPlaceholder`,
- * run by the PDF Worker).
+ * The PDF to seal, saved with an empty signature dictionary and field: a /ByteRange of BYTE_RANGE_SLOT
+ * names and a /Contents of `contentsLength` zero bytes in hex (pdf-lib's work, in the PDF Worker:
+ * seal.ts `withPlaceholder` for a finished file, certificate.ts `buildSignedPdf` for a signed one, in
+ * the same save as its signatures and certificate).
  */
 export type Placeholder = (
-  pdf: Uint8Array,
   fields: PlaceholderFields,
   contentsLength: number,
   digestMethod: 'SHA256' | 'SHA384',
 ) => Promise<Bytes>;
+
+/** The placeholder's /Contents as its bytes: `<`, `contentsLength` zero bytes in hex, `>`. */
+function emptyContents(contentsLength: number): Bytes {
+  const out = new Uint8Array(contentsLength * 2 + 2).fill(0x30);
+  out[0] = 0x3c;
+  out[out.length - 1] = 0x3e;
+  return out;
+}
 
 /**
  * Signs the whole file; the result is a new PDF with an invisible signature field named "Seal".
  * `placeholder` writes the PDF part (pdf-lib, in the PDF Worker); everything secret — the key or the
  * remote signer, the timestamp authority — is used here, in the caller's Worker.
  */
-export async function sealWith(pdf: Uint8Array, opts: SealOptions, placeholder: Placeholder): Promise<Bytes> {
+export async function sealWith(opts: SealOptions, placeholder: Placeholder): Promise<Bytes> {
   const certificates = pemBlocks(opts.signer.certificatePem, 'CERTIFICATE').map(parseCertificate);
   const signer = certificates[0];
   if (!signer) throw new Error('SEAL_CERTIFICATE holds no PEM certificate');
@@ -237,13 +245,12 @@ export async function sealWith(pdf: Uint8Array, opts: SealOptions, placeholder: 
   for (let attempt = 1; ; attempt++) {
     const { certify, reason, location, name, signingTime } = opts; // the signer stays here
     const file = await placeholder(
-      pdf,
       { certify, reason, location, name, signingTime },
       contentsLength,
       scheme.hash === 'SHA-384' ? 'SHA384' : 'SHA256',
     );
     const byteRangeAt = lastIndexOf(file, ascii(BYTE_RANGE_PLACEHOLDER));
-    const contentsAt = lastIndexOf(file, ascii(`<${'0'.repeat(contentsLength * 2)}>`));
+    const contentsAt = lastIndexOf(file, emptyContents(contentsLength));
     if (byteRangeAt < 0 || contentsAt < 0) throw new Error('Seal placeholder not found in the saved PDF');
     const gapEnd = contentsAt + contentsLength * 2 + 2;
     const byteRange = `/ByteRange [0 ${contentsAt} ${gapEnd} ${file.length - gapEnd}]`;
@@ -427,7 +434,26 @@ async function remoteSignature(
 
 const base64 = (bytes: Bytes) => btoa(latin1(bytes));
 
-async function importSealKey(pem: string, scheme: SignatureScheme): Promise<CryptoKey> {
+/**
+ * The sealing key, imported once per isolate and scheme: importing an RSA key checks it, and that was
+ * half of a seal's own work besides the PDF (issue 19). A key that fails to import is not kept, so each
+ * seal says why again. The key is the one in this Worker's env, which a deploy (a new isolate) changes.
+ */
+const importedKeys = new Map<string, Promise<CryptoKey>>();
+
+function importSealKey(pem: string, scheme: SignatureScheme): Promise<CryptoKey> {
+  const id = `${JSON.stringify(scheme.import)}\n${pem}`;
+  let key = importedKeys.get(id);
+  if (!key) {
+    if (importedKeys.size >= 4) importedKeys.clear();
+    key = importNow(pem, scheme);
+    importedKeys.set(id, key);
+    key.catch(() => importedKeys.delete(id));
+  }
+  return key;
+}
+
+async function importNow(pem: string, scheme: SignatureScheme): Promise<CryptoKey> {
   if (pem.includes('BEGIN RSA PRIVATE KEY') || pem.includes('BEGIN EC PRIVATE KEY')) {
     throw new Error(
       'SEAL_PRIVATE_KEY must be PKCS#8 ("BEGIN PRIVATE KEY"); convert it with `openssl pkcs8 -topk8 -nocrypt`',

@@ -1,4 +1,5 @@
 import { PDFDocument, PDFHexString, PDFName, PDFNumber, PDFString } from 'pdf-lib';
+import { SAVE_OPTIONS } from '../pdf/render';
 import type { Bytes } from './der';
 import { BYTE_RANGE_SLOT, type PlaceholderFields, type SealOptions, sealWith } from './seal-cms';
 
@@ -11,17 +12,30 @@ export * from './seal-cms';
 
 /** Signs the whole file with pdf-lib in this Worker: sealWith and this module's placeholder. */
 export function sealPdf(pdf: Uint8Array, opts: SealOptions): Promise<Bytes> {
-  return sealWith(pdf, opts, withPlaceholder);
+  return sealWith(opts, (fields, length, digest) => withPlaceholder(pdf, fields, length, digest));
+}
+
+/** Where the seal's placeholder goes and how large it is: what sealWith asks of a Placeholder. */
+export interface PlaceholderRequest {
+  fields: PlaceholderFields;
+  contentsLength: number;
+  digestMethod: 'SHA256' | 'SHA384';
 }
 
 /** The PDF saved again with the seal's empty signature dictionary and field (see seal-cms.ts `Placeholder`). */
 export async function withPlaceholder(
   pdf: Uint8Array,
-  opts: PlaceholderFields,
+  fields: PlaceholderFields,
   contentsLength: number,
   digestMethod: 'SHA256' | 'SHA384',
 ): Promise<Bytes> {
   const doc = await PDFDocument.load(pdf, { updateMetadata: false });
+  return savedWithPlaceholder(doc, { fields, contentsLength, digestMethod });
+}
+
+/** `doc` saved with the seal's empty signature dictionary and field on its first page. */
+export async function savedWithPlaceholder(doc: PDFDocument, request: PlaceholderRequest): Promise<Bytes> {
+  const { fields: opts, contentsLength, digestMethod } = request;
   const context = doc.context;
   const slot = PDFName.of(BYTE_RANGE_SLOT);
   const signature = context.obj({
@@ -68,5 +82,5 @@ export async function withPlaceholder(
   form.dict.set(PDFName.of('SigFlags'), PDFNumber.of(3)); // signatures exist; append only
   if (opts.certify) doc.catalog.set(PDFName.of('Perms'), context.obj({ DocMDP: signatureRef }));
   // Without object streams the placeholders stay plain text in the file, where they can be filled in.
-  return (await doc.save({ useObjectStreams: false, updateFieldAppearances: false })) as Bytes;
+  return (await doc.save({ ...SAVE_OPTIONS, useObjectStreams: false, updateFieldAppearances: false })) as Bytes;
 }
