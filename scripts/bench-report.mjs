@@ -77,6 +77,7 @@ export function table(rows) {
     'floor',
     'goal',
     'goal met',
+    'CPU ms/req',
     'unexp.',
   ];
   const body = rows.map((r) => {
@@ -93,6 +94,7 @@ export function table(rows) {
       floor ? pct(floor) : '',
       goal ? pct(goal) : '',
       goal && hasRatio ? (r.ratio >= goal ? 'yes' : 'no') : '',
+      typeof r.cpuMsPerRequest === 'number' ? r.cpuMsPerRequest.toFixed(1) : '',
       String(r.unexpected),
     ];
   });

@@ -12,7 +12,7 @@
 // not comparable). bench/results.json keeps the last run at each scale (scripts/bench-report.mjs).
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -285,6 +285,36 @@ async function pageTarget() {
   return null;
 }
 
+/**
+ * CPU time, in ms, used so far by the processes of the wrangler this run started (Linux: /proc/<pid>/stat,
+ * in clock ticks of 10 ms): workerd runs both Workers, the rooms, D1 and R2. Null elsewhere.
+ */
+function workerCpuMs() {
+  if (!child?.pid || !existsSync('/proc/self/stat')) return null;
+  let ticks = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) === child.pid) ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {}
+  }
+  return ticks * 10;
+}
+
+/** Until wrangler's processes have used under 5% of a CPU for a whole second (at most 120 s): work a route left running. */
+async function settled() {
+  const until = Date.now() + 120_000;
+  let last = workerCpuMs();
+  while (last !== null && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 1_000));
+    const now = workerCpuMs();
+    if (now - last < 50) return;
+    last = now;
+  }
+}
+
 /** Whether `pid` is in the process group of the wrangler this run started (Linux: /proc/<pid>/stat). */
 function ownProcess(pid) {
   try {
@@ -499,7 +529,12 @@ async function main() {
       await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
       await cdp.send('Profiler.start');
     }
+    const cpuBefore = workerCpuMs();
     const m = await measure(base, r, duration);
+    // A signature's seal is made after its answer: its CPU counts once the work it left has finished.
+    if (r.name === 'sign') await settled();
+    const cpuAfter = workerCpuMs();
+    if (cpuBefore !== null && m.requests) m.cpuMsPerRequest = round((cpuAfter - cpuBefore) / m.requests, 1);
     if (cdp) {
       const { profile } = await cdp.send('Profiler.stop');
       const file = join(ROOT, 'bench', `${r.name}.cpuprofile`);
