@@ -382,11 +382,12 @@ function pdfDate(iso: string): Date {
 const pdfTurns = new Turns({ maxWaitMs: 30_000, heldAtMostMs: 35_000 });
 
 /**
- * What every save of ours passes pdf-lib. By default it waits a timer tick every 50 objects, to let a
- * browser page's other work run; the PDF Worker renders one PDF at a time and has no other work, and in
- * workerd those timers cost more than the objects written between them (issue 19).
+ * What every save and load of ours passes pdf-lib. By default it waits a timer tick every 50 objects it
+ * writes (100 it parses), to let a browser page's other work run; the PDF Worker renders one PDF at a time
+ * and has no other work, and in workerd those timers cost more than the objects between them (issue 19).
  */
 export const SAVE_OPTIONS = { objectsPerTick: Number.POSITIVE_INFINITY } as const;
+export const LOAD_OPTIONS = { parseSpeed: Number.POSITIVE_INFINITY, updateMetadata: false } as const;
 
 export function inPdfTurn<T>(work: () => Promise<T>): Promise<T> {
   return pdfTurns.run(work, work);

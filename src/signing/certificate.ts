@@ -2,7 +2,7 @@ import { cmapLayout, keptFontkit } from '../pdf/kept-fontkit';
 import { PDFDocument, rgb, type PDFFont, type PDFImage, type PDFPage } from 'pdf-lib';
 import { dateTime } from '../../views/format';
 import { drawQr } from '../pdf/qr';
-import { inPdfTurn, SAVE_OPTIONS, type SignatureBox } from '../pdf/render';
+import { inPdfTurn, LOAD_OPTIONS, SAVE_OPTIONS, type SignatureBox } from '../pdf/render';
 import { type PlaceholderRequest, savedWithPlaceholder } from './seal';
 
 // The signed PDF: the version's unsigned PDF with the signature stamped into its signature block,
@@ -187,7 +187,7 @@ const certificateFontkit = (script: Uint8Array) =>
   }) as ReturnType<typeof keptFontkit>;
 
 async function buildNow(input: CertificateInput, seal?: PlaceholderRequest): Promise<Uint8Array> {
-  const doc = await PDFDocument.load(input.unsignedPdf, { updateMetadata: false });
+  const doc = await PDFDocument.load(input.unsignedPdf, LOAD_OPTIONS);
   doc.registerFontkit(certificateFontkit(input.fonts.script));
   const regular = await doc.embedFont(input.fonts.regular, { subset: true });
   const bold = await doc.embedFont(input.fonts.bold, { subset: true });

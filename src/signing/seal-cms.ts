@@ -448,7 +448,8 @@ function importSealKey(pem: string, scheme: SignatureScheme): Promise<CryptoKey>
     if (importedKeys.size >= 4) importedKeys.clear();
     key = importNow(pem, scheme);
     importedKeys.set(id, key);
-    key.catch(() => importedKeys.delete(id));
+    const mine = key;
+    key.catch(() => importedKeys.get(id) === mine && importedKeys.delete(id));
   }
   return key;
 }

@@ -1,5 +1,5 @@
 import { PDFDocument, PDFHexString, PDFName, PDFNumber, PDFString } from 'pdf-lib';
-import { SAVE_OPTIONS } from '../pdf/render';
+import { LOAD_OPTIONS, SAVE_OPTIONS } from '../pdf/render';
 import type { Bytes } from './der';
 import { BYTE_RANGE_SLOT, type PlaceholderFields, type SealOptions, sealWith } from './seal-cms';
 
@@ -29,13 +29,19 @@ export async function withPlaceholder(
   contentsLength: number,
   digestMethod: 'SHA256' | 'SHA384',
 ): Promise<Bytes> {
-  const doc = await PDFDocument.load(pdf, { updateMetadata: false });
+  const doc = await PDFDocument.load(pdf, LOAD_OPTIONS);
   return savedWithPlaceholder(doc, { fields, contentsLength, digestMethod });
 }
 
-/** `doc` saved with the seal's empty signature dictionary and field on its first page. */
+/**
+ * `doc` saved with the seal's empty signature dictionary and field on its first page. Its fonts and images
+ * are written first (`flush`: pdf-lib writes them at save), so the seal's objects are the file's last, as
+ * they were when the signed PDF was saved before its placeholder was added: nothing after the dictionary
+ * can hold another /ByteRange or a run of zeros that sealWith and readSeal would find instead.
+ */
 export async function savedWithPlaceholder(doc: PDFDocument, request: PlaceholderRequest): Promise<Bytes> {
   const { fields: opts, contentsLength, digestMethod } = request;
+  await doc.flush();
   const context = doc.context;
   const slot = PDFName.of(BYTE_RANGE_SLOT);
   const signature = context.obj({

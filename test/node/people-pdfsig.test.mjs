@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderDocumentPdf } from '../../src/pdf/render';
 import { buildSignedPdf } from '../../src/signing/certificate';
-import { sealPdf } from '../../src/signing/seal';
+import { sealWith } from '../../src/signing/seal';
 import { makeSnapshot } from '../pdf-snapshot';
 
 // Issue 17: a version signed by two signers and countersigned is sealed into one PDF: one block per
@@ -50,7 +50,7 @@ describe.skipIf(!hasPoppler && !process.env.CI)('a version signed by two and cou
       logo: null,
     });
     expect(signatureBoxes.map((b) => !!b.countersign)).toEqual([false, false, true]);
-    const signed = await buildSignedPdf({
+    const input = {
       unsignedPdf: bytes,
       unsignedSha256: HASH,
       documentTitle: snapshot.title,
@@ -72,17 +72,26 @@ describe.skipIf(!hasPoppler && !process.env.CI)('a version signed by two and cou
         bold: read('src/pdf/fonts/NotoSans-Bold.ttf'),
         script: read('public/fonts/DancingScript-Regular.woff'),
       },
-    });
-    const sealed = await sealPdf(signed, {
-      signer: {
-        label: 'built-in key',
-        privateKeyPem: readFileSync(path.join(root, 'test/fixtures/seal-test-key.pem'), 'utf8'),
-        certificatePem: readFileSync(path.join(root, 'test/fixtures/seal-test-cert.pem'), 'utf8'),
+    };
+    // As finalize.ts seals: the signatures, the certificate and the seal's placeholder in one save.
+    const sealed = await sealWith(
+      {
+        signer: {
+          label: 'built-in key',
+          privateKeyPem: readFileSync(path.join(root, 'test/fixtures/seal-test-key.pem'), 'utf8'),
+          certificatePem: readFileSync(path.join(root, 'test/fixtures/seal-test-cert.pem'), 'utf8'),
+        },
+        name: 'Summit Ridge Builders',
+        reason: 'Dana Reyes, Sam Patel and Sam Carter signed Estimate EST-0004',
+        signingTime: new Date('2026-12-02T17:30:00Z'),
       },
-      name: 'Summit Ridge Builders',
-      reason: 'Dana Reyes, Sam Patel and Sam Carter signed Estimate EST-0004',
-      signingTime: new Date('2026-12-02T17:30:00Z'),
-    });
+      (fields, contentsLength, digestMethod) => buildSignedPdf(input, { fields, contentsLength, digestMethod }),
+    );
+    // The seal's dictionary is the file's last object, after every font and image (seal.ts savedWithPlaceholder).
+    const text = Buffer.from(sealed).toString('latin1');
+    expect(text.lastIndexOf('/FontFile2')).toBeGreaterThan(0);
+    expect(text.lastIndexOf('/ByteRange')).toBeGreaterThan(text.lastIndexOf('/FontFile2'));
+    expect(text.lastIndexOf('/ByteRange')).toBeGreaterThan(text.lastIndexOf('stream'));
     const file = path.join(dir, 'three.pdf');
     writeFileSync(file, sealed);
     const report = run('pdfsig', [file]);
