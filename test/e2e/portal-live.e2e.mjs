@@ -139,7 +139,13 @@ describe('live outcomes and what changed (phone)', { timeout: 420_000, skip: NO_
   test('after signing, "Finalizing the signed PDF…" becomes the download without a reload', async () => {
     const est = await send({ kind: /^Estimate\b/, groups: ['Plumbing'] });
     const { context, page, errors } = await phone(est.link);
+    // A second tab on the document, open before the signature: it hears the decision and then the seal, live.
+    const other = await context.newPage();
+    const otherErrors = watchErrors(other);
     try {
+      await other.goto(`/portal/documents/${est.id}`);
+      await listening(other);
+      const otherNav = watchNavigation(other);
       const sign = page.locator('section#sign');
       const consent = sign.getByRole('checkbox');
       if (await consent.count()) await consent.check();
@@ -150,11 +156,10 @@ describe('live outcomes and what changed (phone)', { timeout: 420_000, skip: NO_
       await Promise.all([page.waitForNavigation(), sign.getByRole('button', { name: /& sign$/ }).click()]);
       const nav = watchNavigation(page);
       const first = await (await landed).text();
-      assert.match(
-        first,
-        /Finalizing the signed PDF/,
-        'the page after signing was served while the PDF was being sealed',
-      );
+      // The seal runs after the signature's answer and takes a few tens of ms here (issue 19 made it smaller):
+      // the page after signing may arrive before it is recorded ("Finalizing…", then the download, live) or after
+      // (the download at once). Either is right; the tab opened before signing always sees it happen live.
+      const servedFinalizing = /Finalizing the signed PDF/.test(first);
       const outcome = page.locator('section.outcome');
       await page.evaluate(() => document.getElementById('decide').scrollIntoView());
       await screenshot(page, 'live-signed-now-390-first-screen', { fullPage: false }); // "Finalizing" if not sealed yet
@@ -162,25 +167,39 @@ describe('live outcomes and what changed (phone)', { timeout: 420_000, skip: NO_
       await download.waitFor({ timeout: 20_000 });
       assert.equal(await outcome.getByText('Finalizing the signed PDF').count(), 0);
       assert.equal(nav.navigations, 0, 'no reload');
-      assert.match(await page.getByRole('status').filter({ hasText: 'signed PDF is ready' }).innerText(), /ready/);
+      if (servedFinalizing)
+        assert.match(await page.getByRole('status').filter({ hasText: 'signed PDF is ready' }).innerText(), /ready/);
       const pdf = await page.request.get(await download.getAttribute('href'));
       assert.equal(pdf.headers()['content-type'], 'application/pdf');
       await look(page, 'signed-sealed', { firstScreen: true });
       assert.deepEqual(errors, []);
 
-      // The state before sealing, exactly as it was served, held still (no scripts) for axe and screenshots.
-      const still = await newContext(browser, app.base, { ...PHONE, bypassCSP: true });
+      // The tab open before signing: the sign form became the outcome, and then its download, without a reload.
+      const otherOutcome = other.locator('section.outcome');
+      await otherOutcome.getByRole('link', { name: 'Download the signed PDF' }).waitFor({ timeout: 20_000 });
+      assert.match(await otherOutcome.innerText(), /Signed by Dana Reyes/);
+      assert.equal(await other.locator('section#sign').count(), 0, 'the sign form is gone');
+      assert.equal(otherNav.navigations, 0, 'no reload in the other tab');
+      assert.deepEqual(otherErrors, []);
+
+      // The state before sealing, exactly as it was served, held still (no scripts) for axe and screenshots;
+      // the same markup the live update shows while a seal is made ("Finalizing…"), when this run was served it.
+      if (!servedFinalizing)
+        console.log('# the page after signing arrived sealed: its "Finalizing…" state was not served');
+      const still = servedFinalizing ? await newContext(browser, app.base, { ...PHONE, bypassCSP: true }) : null;
       try {
-        await still.route('**/*.js', (route) => route.abort()); // the page's own scripts; axe is injected inline
-        await still.route(`**/portal/documents/${est.id}`, (route) =>
-          route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: first }),
-        );
-        const before = await still.newPage();
-        await before.goto(`/portal/documents/${est.id}`);
-        await before.locator('section.outcome').getByText('Finalizing the signed PDF').scrollIntoViewIfNeeded();
-        await look(before, 'signed-finalizing', { firstScreen: true });
+        if (still) {
+          await still.route('**/*.js', (route) => route.abort()); // the page's own scripts; axe is injected inline
+          await still.route(`**/portal/documents/${est.id}`, (route) =>
+            route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: first }),
+          );
+          const before = await still.newPage();
+          await before.goto(`/portal/documents/${est.id}`);
+          await before.locator('section.outcome').getByText('Finalizing the signed PDF').scrollIntoViewIfNeeded();
+          await look(before, 'signed-finalizing', { firstScreen: true });
+        }
       } finally {
-        await still.close();
+        await still?.close();
       }
     } finally {
       await context.close();
