@@ -210,8 +210,15 @@ export type PlaceholderFields = Pick<SealOptions, 'certify' | 'reason' | 'locati
 export type Placeholder = (
   fields: PlaceholderFields,
   contentsLength: number,
-  digestMethod: 'SHA256' | 'SHA384',
+  digestMethod: PlaceholderRequest['digestMethod'],
 ) => Promise<Bytes>;
+
+/** What sealWith asks of a Placeholder, as one value (the PDF Worker's `signedPdf` takes it so). */
+export interface PlaceholderRequest {
+  fields: PlaceholderFields;
+  contentsLength: number;
+  digestMethod: 'SHA256' | 'SHA384';
+}
 
 /** The placeholder's /Contents as its bytes: `<`, `contentsLength` zero bytes in hex, `>`. */
 function emptyContents(contentsLength: number): Bytes {
@@ -435,8 +442,8 @@ async function remoteSignature(
 const base64 = (bytes: Bytes) => btoa(latin1(bytes));
 
 /**
- * The sealing key, imported once per isolate and scheme: importing an RSA key checks it, and that was
- * half of a seal's own work besides the PDF (issue 19). A key that fails to import is not kept, so each
+ * The sealing key, imported once per isolate and scheme: importing an RSA key checks it, about half of
+ * sealWith's own JavaScript in a node profile (issue 19). A key that fails to import is not kept, so each
  * seal says why again. The key is the one in this Worker's env, which a deploy (a new isolate) changes.
  */
 const importedKeys = new Map<string, Promise<CryptoKey>>();

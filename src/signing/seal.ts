@@ -1,7 +1,13 @@
 import { PDFDocument, PDFHexString, PDFName, PDFNumber, PDFString } from 'pdf-lib';
 import { LOAD_OPTIONS, SAVE_OPTIONS } from '../pdf/render';
 import type { Bytes } from './der';
-import { BYTE_RANGE_SLOT, type PlaceholderFields, type SealOptions, sealWith } from './seal-cms';
+import {
+  BYTE_RANGE_SLOT,
+  type PlaceholderFields,
+  type PlaceholderRequest,
+  type SealOptions,
+  sealWith,
+} from './seal-cms';
 
 // The seal's PDF side: the signature dictionary and field pdf-lib writes into the file before it is
 // signed. Everything else of the seal (the CMS, the signer, the timestamp, reading a seal) is
@@ -15,19 +21,12 @@ export function sealPdf(pdf: Uint8Array, opts: SealOptions): Promise<Bytes> {
   return sealWith(opts, (fields, length, digest) => withPlaceholder(pdf, fields, length, digest));
 }
 
-/** Where the seal's placeholder goes and how large it is: what sealWith asks of a Placeholder. */
-export interface PlaceholderRequest {
-  fields: PlaceholderFields;
-  contentsLength: number;
-  digestMethod: 'SHA256' | 'SHA384';
-}
-
 /** The PDF saved again with the seal's empty signature dictionary and field (see seal-cms.ts `Placeholder`). */
 export async function withPlaceholder(
   pdf: Uint8Array,
   fields: PlaceholderFields,
   contentsLength: number,
-  digestMethod: 'SHA256' | 'SHA384',
+  digestMethod: PlaceholderRequest['digestMethod'],
 ): Promise<Bytes> {
   const doc = await PDFDocument.load(pdf, LOAD_OPTIONS);
   return savedWithPlaceholder(doc, { fields, contentsLength, digestMethod });
