@@ -4,7 +4,7 @@ import type { BatchItem } from 'drizzle-orm/batch';
 import { viewWrite } from '../src/conversation/actions';
 import { database } from '../src/db/client';
 import { orgs } from '../src/db/schema';
-import { forgetPages } from '../src/portal/page-cache';
+import { forgetPages } from '../src/http/page-cache';
 import type { DocumentSnapshot } from '../src/documents/snapshot';
 import { money } from '../views/format';
 import { callWorker, countingD1, countTrips, formPost, withRoomD1 } from './bindings';
@@ -38,7 +38,7 @@ const BUDGET = {
 } as const;
 
 /**
- * A portal page read in full, nothing held (portal/page-cache.ts). A held page costs one trip too (the session
+ * A portal page read in full, nothing held (http/page-cache.ts). A held page costs one trip too (the session
  * and its stamp); one held before a change, two: the stamp, then the page (test/page-cache.test.ts).
  */
 function cold<T>(load: () => Promise<T>) {

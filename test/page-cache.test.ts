@@ -4,7 +4,7 @@ import { prepared } from '../src/db/client';
 import { todayIn } from '../src/documents/drafts';
 import { endOfDay } from '../src/deadlines/time';
 import { sha256Hex } from '../src/http/crypto';
-import { forgetPages, heldPage, holdPagesAtMost, pageKey, PAGE_HELD_MS, pagesHeld } from '../src/portal/page-cache';
+import { forgetPages, heldPage, holdPagesAtMost, pageKey, PAGE_HELD_MS, pagesHeld } from '../src/http/page-cache';
 import { sessionDocumentQueries, sessionListQueries } from '../src/portal/queries';
 import { callWorker, countingD1 } from './bindings';
 import { companyWithBudget, createDocument, sendDocument } from './fixtures';
@@ -12,7 +12,7 @@ import { Browser, db } from './helpers';
 import { formFields, normalized, openLink } from './portal-fixtures';
 
 // Issue 19: a portal page (a document, the home list, a job's list) once rendered is held per isolate and
-// answered again while its stamp is unchanged (src/portal/page-cache.ts); triggers bump the stamp on every
+// answered again while its stamp is unchanged (src/http/page-cache.ts); triggers bump the stamp on every
 // write to a row the page shows (migration 0017). These tests go through the routes a contractor and a
 // recipient use, and check what would make a held page wrong: a change not shown, another person's page,
 // a page no longer theirs, a token of another response, a day gone by.

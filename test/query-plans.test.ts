@@ -21,7 +21,7 @@ import {
 } from '../src/db/schema';
 import { chunk, DOCUMENTS_PAGE } from '../src/documents/queries';
 import { listOpenStatuses, PORTAL_LIST_PAGE } from '../src/portal/queries';
-import { forgetPages } from '../src/portal/page-cache';
+import { forgetPages } from '../src/http/page-cache';
 import { Browser, db, viaEdge } from './helpers';
 import { callWorker, formPost, withRoomD1 } from './bindings';
 import { companyWithBudget, createDocument, sendDocument } from './fixtures';
@@ -187,7 +187,7 @@ async function ok(res: Promise<Response>) {
   return answer;
 }
 
-// Every page read in full: nothing held (portal/page-cache.ts), whose stamp statement is in the full batch too.
+// Every page read in full: nothing held (http/page-cache.ts), whose stamp statement is in the full batch too.
 const page = (who: 'contractor' | 'recipient', path: (f: Fixture) => string) => (f: Fixture, d1: D1Database) => {
   forgetPages();
   return ok(callWorker(f[who], path(f), {}, { DB: d1 }));

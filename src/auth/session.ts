@@ -4,6 +4,7 @@ import { batchPrepared, prepared, type Prepared, type Rows } from '../db/client'
 import type { AppContext, AppEnv, OrgSummary, SignedInUser } from '../http/context';
 import { dropCookie, readCookie, writeCookie } from '../http/cookies';
 import { randomToken, sha256Hex } from '../http/crypto';
+import { forgetSession } from '../http/page-cache';
 import { selfCheckingPages } from '../http/self-checking';
 import { deviceCookieUser, deviceCookieValue } from './device';
 import {
@@ -18,6 +19,8 @@ import {
 
 const HOUR = 3_600_000;
 const DEVICE_DAYS = 365;
+/** Each request's session hash (currentSessionHash), computed once. */
+const hashes = new WeakMap<AppContext, Promise<string | null>>();
 
 export async function startSession(c: AppContext, user: { id: string; orgId: string }) {
   // Always a fresh token at sign-in, so a planted cookie can never become a signed-in session.
@@ -26,14 +29,22 @@ export async function startSession(c: AppContext, user: { id: string; orgId: str
   const token = randomToken(32);
   await insertSession(c.get('db'), await sha256Hex(token), user, c.req.header('User-Agent') ?? '');
   writeCookie(c, 'session', token, SESSION_DAYS * 86_400);
+  hashes.delete(c);
   // This browser is now a known device of the user: others' failed sign-ins do not slow it down.
   writeCookie(c, 'device', await deviceCookieValue(c.env.PORTAL_TOKEN_SECRET, user.id), DEVICE_DAYS * 86_400);
 }
 
-/** The hash of this browser's session token (the sessions page marks its own row with it), or null. */
-export async function currentSessionHash(c: AppContext): Promise<string | null> {
-  const token = readCookie(c, 'session');
-  return token && token.length <= 100 ? sha256Hex(token) : null;
+/**
+ * The hash of this browser's session token (the sessions page marks its own row with it; a held page's key,
+ * http/page-cache.ts), or null: hashed once per request.
+ */
+export function currentSessionHash(c: AppContext): Promise<string | null> {
+  let hash = hashes.get(c);
+  if (!hash) {
+    const token = sessionToken(c);
+    hashes.set(c, (hash = token ? sha256Hex(token) : Promise.resolve(null)));
+  }
+  return hash;
 }
 
 /** The users this browser is known to have signed in as: its device cookie's, its live session's. */
@@ -51,7 +62,10 @@ export async function endSession(c: AppContext) {
   const token = readCookie(c, 'session');
   if (token) await deleteSession(c.get('db'), await sha256Hex(token));
   dropCookie(c, 'session');
+  hashes.delete(c);
 }
+
+const touched = new WeakSet<AppContext>();
 
 /** The session's user and org for this request, and the sliding expiry when it is due. */
 function admitUser(
@@ -61,8 +75,11 @@ function admitUser(
 ) {
   c.set('user', found.user);
   c.set('org', found.org);
-  // Last seen and the sliding expiry, written at most once an hour per session.
-  if (Date.now() - (found.lastSeenAt ?? 0) >= HOUR) c.executionCtx.waitUntil(touchSession(c.get('db'), hash));
+  // Last seen and the sliding expiry, written at most once an hour per session (once per request: a held page
+  // whose stamp moved checks the session twice).
+  if (Date.now() - (found.lastSeenAt ?? 0) < HOUR || touched.has(c)) return;
+  touched.add(c);
+  c.executionCtx.waitUntil(touchSession(c.get('db'), hash));
 }
 
 function sessionToken(c: AppContext) {
@@ -89,9 +106,14 @@ export const loadUser: MiddlewareHandler<AppEnv> = async (c, next) => {
       deferred.add(c);
       return next();
     }
-    const hash = await sha256Hex(token);
+    const hash = (await currentSessionHash(c))!;
     const found = await findSession(c.get('db'), hash);
     if (found) admitUser(c, hash, found);
+    if (!found || c.req.method === 'GET' || c.req.method === 'HEAD') return next();
+    await next();
+    // Its own write changed what its pages show: they are read afresh, in one round trip (http/page-cache.ts).
+    forgetSession(hash);
+    return;
   }
   return next();
 };
@@ -126,10 +148,9 @@ export async function requireUserWith<const T extends readonly Prepared[]>(
   queries: T,
   values: Record<string, unknown>,
 ) {
-  const token = sessionToken(c);
-  if (!token) throw sessionEnded();
+  const hash = await currentSessionHash(c);
+  if (!hash) throw sessionEnded();
   const db = c.get('db');
-  const hash = await sha256Hex(token);
   const [session, ...rows] = await batchPrepared(db, [prepared(db, userSessionQuery), ...queries] as const, {
     ...values,
     sessionHash: hash,

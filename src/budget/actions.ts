@@ -205,10 +205,11 @@ async function move(
     const was = new Map(read.map((s) => [s.id, s.position]));
     const unchanged = sql`(SELECT count(*) FROM ${name} WHERE org_id = ${orgId}
       AND ((id = ${a.id} AND position = ${was.get(a.id)}) OR (id = ${b.id} AND position = ${was.get(b.id)}))) = 2`;
-    const result =
-      await db.run(sql`UPDATE ${name} SET position = CASE id WHEN ${a.id} THEN ${a.position} ELSE ${b.position} END
-      WHERE org_id = ${orgId} AND id IN (${a.id}, ${b.id}) AND ${unchanged}`);
-    if (result.meta.changes === 2) return;
+    // Counted by RETURNING: D1's `changes` counts the rows the table's triggers write too (migration 0018).
+    const moved = await db.all<{ id: string }>(sql`UPDATE ${name}
+      SET position = CASE id WHEN ${a.id} THEN ${a.position} ELSE ${b.position} END
+      WHERE org_id = ${orgId} AND id IN (${a.id}, ${b.id}) AND ${unchanged} RETURNING id`);
+    if (moved.length === 2) return;
   }
   throw new Conflict('The budget changed while you moved it. Look at it again and try once more.');
 }

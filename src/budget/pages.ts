@@ -3,17 +3,25 @@ import { GroupFormPage, ItemFormPage, JobPage } from '../../views/dashboard/budg
 import { JobDocumentsSection } from '../../views/dashboard/documents';
 import { JobFormPage } from '../../views/dashboard/jobs';
 import { emptyForm, type FormState } from '../../views/components/form';
-import { html } from '../../views/html';
+import { html, renderPage } from '../../views/html';
 import { accountOptions } from '../accounts/queries';
-import { currentUser, requireUserWith } from '../auth/session';
+import { currentSessionHash, currentUser, requireUserWith } from '../auth/session';
 import { feedItems } from '../conversation/feed-queries';
 import { listRow } from '../documents/documents';
 import { typeGroups } from '../documents/kinds';
 import type { AppContext } from '../http/context';
 import { notFound } from '../http/errors';
-import { pageContext, render } from '../http/render';
+import { heldPage, heldUntil, holdable, holdRendered, pageKey, servePage, viewerPrint } from '../http/page-cache';
+import { htmlResponse, pageContext, render } from '../http/render';
 import { prepared } from '../db/client';
-import { assembleJobPage, BUDGET_PAGE, groupItemCount, itemFormOptions, sessionJobPageQueries } from './queries';
+import {
+  assembleJobPage,
+  BUDGET_PAGE,
+  groupItemCount,
+  itemFormOptions,
+  sessionJobPageQueries,
+  sessionJobStampQueries,
+} from './queries';
 import { lineTotal, markupOf, rollup } from './totals';
 
 // The contractor's budget pages, for the routes that show them and show them again with a form's errors.
@@ -47,18 +55,56 @@ export function jobPageAfterMove(c: AppContext, jobId: string, movedGroupId?: st
  * The job page: its budget with totals, its documents by type, its recent activity. One batch, which
  * checks the contractor's session too (requireUserWith): the GET page is one D1 round trip. A budget of
  * more than BUDGET_PAGE items shows its groups' totals only, and the open group's items a page at a time.
+ *
+ * A plain load (no form's errors, no one-time notice) is held per session and address (http/page-cache.ts):
+ * while its stamp is unchanged (budget/queries.ts jobStampStatement) and the contractor and their org read
+ * the same, the next load reads the session and the stamp only, and answers the page rendered before.
  */
-export async function showJob(c: AppContext, jobId: string, groupForm: FormState = emptyForm(), status: Status = 200) {
+export async function showJob(c: AppContext, jobId: string, groupForm?: FormState, status: Status = 200) {
+  const db = c.get('db');
+  const key = !groupForm && holdable(c, ['group', 'after']) ? await jobPageKey(c) : null;
+  const page = key ? heldPage(key) : undefined;
+  if (page) {
+    const [[row]] = await requireUserWith(c, prepared(db, sessionJobStampQueries), { jobId });
+    if (!row) notFound();
+    if (row.stamp === page.stamp && page.viewer === viewerPrint(c)) return htmlResponse(c, servePage(c, page));
+  }
   const open = openGroupOf(c);
-  const batch = await requireUserWith(c, prepared(c.get('db'), sessionJobPageQueries), {
+  const now = Date.now(); // before the read: a page held until midnight shows no later day than it read
+  const batch = await requireUserWith(c, prepared(db, sessionJobPageQueries), {
     jobId,
     groupId: open.groupId,
     afterPosition: open.after?.position ?? -1,
     afterId: open.after?.id ?? '',
   });
-  const { org } = currentUser(c);
   const data = assembleJobPage(batch);
   if (!data) notFound();
+  const build = () => jobPage(c, jobId, data, open, groupForm ?? emptyForm());
+  if (!key) return render(c, build(), status);
+  const held = {
+    stamp: data.stamp,
+    viewer: viewerPrint(c),
+    until: heldUntil(currentUser(c).org.timeZone, now),
+    facts: null,
+  };
+  const { body } = holdRendered(c, key, held, () => ({ body: renderPage(build()), status: 200 }));
+  return htmlResponse(c, body);
+}
+
+/** The key a job page is held under: the session's hash and the page's address, its query included. */
+async function jobPageKey(c: AppContext) {
+  const hash = await currentSessionHash(c);
+  return hash ? pageKey(hash, c.req.path + new URL(c.req.url).search) : null;
+}
+
+function jobPage(
+  c: AppContext,
+  jobId: string,
+  data: NonNullable<ReturnType<typeof assembleJobPage>>,
+  open: ReturnType<typeof openGroupOf>,
+  groupForm: FormState,
+) {
+  const { org } = currentUser(c);
   const itemCount = data.groups.reduce((n, g) => n + g.itemCount, 0);
   const folded = itemCount > BUDGET_PAGE;
   const shown = folded ? data.openItems.slice(0, BUDGET_PAGE) : data.items;
@@ -103,12 +149,8 @@ export async function showJob(c: AppContext, jobId: string, groupForm: FormState
       <${FeedList} items=${feedItems(data.feed, org.currency)} timeZone=${org.timeZone}
         empty="Nothing has happened on this job yet." />
     </section>`;
-  return render(
-    c,
-    html`<${JobPage} ctx=${ctx} job=${data.job} customer=${data.customer} groups=${groups} totals=${totals}
-      fold=${fold} groupForm=${groupForm} documents=${documents} />`,
-    status,
-  );
+  return html`<${JobPage} ctx=${ctx} job=${data.job} customer=${data.customer} groups=${groups} totals=${totals}
+    fold=${fold} groupForm=${groupForm} documents=${documents} />`;
 }
 
 /** The new-job or edit-job form, with the org's customers to choose from. */

@@ -2,7 +2,7 @@ import { and, asc, desc, eq, or, sql, type SQL } from 'drizzle-orm';
 import { type batchPrepared, distinct, prepareEach, type Db, type Param } from '../db/client';
 import { sessionOrgId } from '../auth/queries';
 import { containsText } from '../accounts/queries';
-import { accounts, costGroups, costItems, jobs } from '../db/schema';
+import { accounts, costGroups, costItems, jobs, orgs } from '../db/schema';
 import { assembleDocumentList, documentListStatements } from '../documents/queries';
 import { feedStatement } from '../conversation/feed-queries';
 import { lineTotalSql } from './totals-sql';
@@ -50,6 +50,7 @@ export const sessionJobPageQueries = (db: Db) => {
   const orgId = sessionOrgId();
   const jobId = sql.placeholder('jobId');
   return prepareEach([
+    jobStampStatement(db, orgId, jobId),
     jobStatement(db, orgId, jobId),
     groupSumsStatement(db, orgId, jobId),
     smallBudgetItemsStatement(db, orgId, jobId),
@@ -59,14 +60,33 @@ export const sessionJobPageQueries = (db: Db) => {
   ]);
 };
 
+/** A held job page's check (http/page-cache.ts): its stamp, in one batch with the session (requireUserWith). */
+export const sessionJobStampQueries = (db: Db) =>
+  prepareEach([jobStampStatement(db, sessionOrgId(), sql.placeholder('jobId'))]);
+
 type JobPageRows = Awaited<ReturnType<typeof batchPrepared<ReturnType<typeof sessionJobPageQueries>>>>;
 
 /** The job page from its batch's rows, or null when the session's org has no such job. */
-export function assembleJobPage([job, groups, items, openItems, rows, sums, lines, paid, feed]: JobPageRows) {
-  if (!job[0]) return null;
+export function assembleJobPage([stamp, job, groups, items, openItems, rows, sums, lines, paid, feed]: JobPageRows) {
+  if (!job[0] || !stamp[0]) return null;
   const customer = job[0].customer?.id ? job[0].customer : null;
   const documents = assembleDocumentList(rows, sums, lines, paid);
-  return { job: job[0].job, customer, groups, items, openItems, documents, feed: feed.slice(0, 15) };
+  const page = { job: job[0].job, customer, groups, items, openItems, documents, feed: feed.slice(0, 15) };
+  return { ...page, stamp: stamp[0].stamp };
+}
+
+/**
+ * The job page's stamp: its job's and org's `page_rev` (migration 0017) and its row of `job_page_stamps`,
+ * which triggers bump on every write to its budget, its documents and their lines, its activity and the
+ * accounts it names (migration 0018). Read through the job's org: another org's job has none.
+ */
+function jobStampStatement(db: Db, orgId: Param | SQL, jobId: Param) {
+  const rev = sql`coalesce((SELECT s.rev FROM job_page_stamps s WHERE s.job_id = ${jobs.id}), 0)`;
+  return db
+    .select({ stamp: sql<string>`${jobs.pageRev} || '.' || ${orgs.pageRev} || '.' || ${rev}` })
+    .from(jobs)
+    .innerJoin(orgs, eq(orgs.id, jobs.orgId))
+    .where(and(eq(jobs.orgId, orgId), eq(jobs.id, jobId)));
 }
 
 /** The job and its budget, in one batch. */

@@ -274,6 +274,17 @@ export const jobs = sqliteTable(
   (t) => [uniqueIndex('jobs_org_number').on(t.orgId, t.number), index('jobs_org_status').on(t.orgId, t.status)],
 );
 
+/**
+ * Issue 19: the stamp of a job's dashboard page (budget/pages.ts holds it per isolate while unchanged).
+ * Triggers bump `rev` on every write to a row the job page shows besides the job's own (its budget, its
+ * documents and their lines, its activity, an account's name it shows): migration 0018. A job with no row
+ * yet reads 0. No org column: the stamp is only ever read through its job's row, which is org-scoped.
+ */
+export const jobPageStamps = sqliteTable('job_page_stamps', {
+  jobId: text('job_id').primaryKey(),
+  rev: integer('rev').notNull(),
+});
+
 export const costGroups = sqliteTable(
   'cost_groups',
   {

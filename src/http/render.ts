@@ -32,7 +32,7 @@ export function render(
   return htmlResponse(c, renderPage(page), status);
 }
 
-/** A page already rendered (a held one, portal/page-cache.ts). */
+/** A page already rendered (a held one, http/page-cache.ts). */
 export function htmlResponse(c: AppContext, body: string, status: Parameters<typeof render>[2] = 200) {
   return c.body(utf8.encode(body), status, { 'Content-Type': 'text/html; charset=UTF-8' });
 }

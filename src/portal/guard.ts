@@ -4,7 +4,7 @@ import type { AppContext, AppEnv } from '../http/context';
 import { notFound } from '../http/errors';
 import { selfCheckingPages } from '../http/self-checking';
 import { portalRefusal } from './ended';
-import { forgetSession } from './page-cache';
+import { forgetSession } from '../http/page-cache';
 import { admitPortalSession, sessionHash } from './session';
 
 // The one guard of the recipient's side. Every route that serves a recipient is mounted inside
@@ -15,10 +15,10 @@ import { admitPortalSession, sessionHash } from './session';
 //     up (one round trip) and its contact admitted, or the same 404;
 //   - a GET page marked with checksOwnSession(): the page checks the session inside its own batch
 //     of reads (requirePortalWith), so the page still costs one round trip (two when the isolate held
-//     the page and it changed since: its stamp, then the page, portal/page-cache.ts);
+//     the page and it changed since: its stamp, then the page, http/page-cache.ts);
 //   - after the handler: a request whose viewer was never admitted answers the 404 page, whatever
 //     the handler returned. A route that forgets the check shows nothing; mount order is moot. An
-//     admitted write forgets the pages held for its session (page-cache.ts): they changed.
+//     admitted write forgets the pages held for its session (http/page-cache.ts): they changed.
 //
 // A session holds one person's companies (issue 17); the viewer admitted is the session's contact for
 // the company the address is in (session.ts `portalAddress`), and a write's CSRF token must name that
@@ -45,7 +45,7 @@ export const portalGuard: MiddlewareHandler<AppEnv> = async (c, next) => {
     throw err;
   }
   await next();
-  // Its own write changed what its pages show: they are read afresh, in one round trip (page-cache.ts).
+  // Its own write changed what its pages show: they are read afresh, in one round trip (http/page-cache.ts).
   if (!reads.has(c.req.method) && c.get('portal')) forgetSession(await sessionHash(c));
   if (c.res.status >= 500 || (c.get('portal') && c.res.status !== 404)) return;
   // Nothing the unadmitted handler set (body, headers, cookies) survives; an admitted viewer's 404 is the portal's too.

@@ -55,7 +55,16 @@ import { repeatsView, viewedFrom, viewMoves } from './views';
 import { changesSince, type VersionChanges } from './changes';
 import { recipientSnapshot } from '../documents/display';
 import { portalViewer, requirePortalWith, sessionHash } from './session';
-import { formKey, heldPage, heldUntil, holdable, holdRendered, pageKey, servePage, viewerPrint } from './page-cache';
+import {
+  formKey,
+  heldPage,
+  heldUntil,
+  holdable,
+  holdRendered,
+  pageKey,
+  servePage,
+  viewerPrint,
+} from '../http/page-cache';
 import { nextStepLabel, partiesLine, recipientStatus, shortDate, type Decision } from './wording';
 import { peopleOnPage } from './decide-people';
 import { filesFirst, requestedFilesChecklist } from './requested-files';
@@ -166,7 +175,7 @@ async function portalList(c: AppContext, queries: typeof sessionListQueries, val
 const LIST_QUERY = ['company', 'before'];
 
 /**
- * A list page held for this request's session and address (portal/page-cache.ts), answered when its stamp is
+ * A list page held for this request's session and address (http/page-cache.ts), answered when its stamp is
  * unchanged: the session and the stamp, one small batch. `key` null: this load is not held (a flash, another query).
  */
 async function heldList(c: AppContext): Promise<{ key: string | null; at: number; response?: Response }> {
@@ -262,7 +271,7 @@ type ViewFacts = Pick<Found['document'], 'id' | 'jobId' | 'type' | 'status'> & {
 /**
  * The recipient's view of one document; every view is logged through the document's room. Opened directly,
  * the page checks the session in its own batch: one round trip for both. A plain load (no query, no flash)
- * is held per session (portal/page-cache.ts) and served again while its stamp is unchanged.
+ * is held per session (http/page-cache.ts) and served again while its stamp is unchanged.
  */
 export async function showPortalDocument(c: AppContext, documentId: string, errors?: PageErrors) {
   const db = c.get('db');

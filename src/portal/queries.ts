@@ -437,7 +437,7 @@ function listStatements(db: Db, jobId?: Param) {
 }
 
 /**
- * The stamp of the viewer's portal lists (portal/page-cache.ts): their account's `page_rev`, which any change
+ * The stamp of the viewer's portal lists (http/page-cache.ts): their account's `page_rev`, which any change
  * to one of its documents or their jobs bumps, and their org's (migration 0017). The viewer from the session.
  */
 const listStampStatement = (db: Db) => {
@@ -514,7 +514,7 @@ function listRows(rows: ListRows[1]) {
 }
 
 /**
- * The stamp of the document's page (portal/page-cache.ts), read through the visibility rule (no row, not
+ * The stamp of the document's page (http/page-cache.ts), read through the visibility rule (no row, not
  * the viewer's): its document's, job's and org's `page_rev`, which triggers bump (migration 0017).
  */
 const stampStatement = (db: Db, viewer: Viewer) =>
@@ -530,7 +530,7 @@ export const sessionStampQueries = (db: Db) => prepareEach([stampStatement(db, p
 
 // One document as its recipient sees it: head, sent version, payments, thread, files, decisions,
 // the bid. Rows of other tables are read only when the document itself is visible to the account.
-// First the page's stamp (portal/page-cache.ts), read in the same transaction as what it stamps.
+// First the page's stamp (http/page-cache.ts), read in the same transaction as what it stamps.
 function documentStatements(db: Db, viewer: Viewer & { contactId: Param | SQL }) {
   const documentId = sql.placeholder('documentId');
   const visible = visibleDocument(db, viewer, documentId);

@@ -108,7 +108,7 @@ export const publicPortalRoutes = new Hono<AppEnv>()
 
 // The recipient's own pages, relative to the `/portal` sub-app (portalApp) and its guard. The
 // three pages marked checksOwnSession read the session in the same batch as the page: one round trip (two
-// when a page held by the isolate changed since, portal/page-cache.ts).
+// when a page held by the isolate changed since, http/page-cache.ts).
 export const portalRoutes = new Hono<AppEnv>()
   .get(
     '/',

@@ -1,17 +1,19 @@
 import { endOfDay } from '../deadlines/time';
 import { todayIn } from '../documents/drafts';
-import type { AppContext } from '../http/context';
-import { randomToken } from '../http/crypto';
+import type { AppContext } from './context';
+import { randomToken } from './crypto';
 import { SizedLru } from '../sized-lru';
 
-// Issue 19: a portal page, once rendered, is held per isolate and served again while nothing it shows has
-// changed. What it shows is stamped in D1: triggers bump `page_rev` on the document, its job, its org and its
-// account on every write to a row the page reads (migration 0017), so no write path can forget. A request for
-// a held page reads the session and the stamp in one batch (three small statements, where a full read is
-// thirteen): the same stamp, the held page is answered; another, the page is read (a second round trip) and
-// rendered again. A page not held reads its stamp in the batch that reads it, in the same transaction. The
-// visibility rule is never held: the stamp is read through it, so a page no longer the viewer's is the
-// stranger's 404 however recently it was rendered.
+// Issue 19: a page, once rendered, is held per isolate and served again while nothing it shows has changed:
+// a portal document page and list (portal/pages.ts), a contractor's job page (budget/pages.ts). What a page
+// shows is stamped in D1: triggers bump a stamp on every write to a row the page reads, so no write path can
+// forget. A portal page's stamp is its document's, job's, org's and account's `page_rev` (migration 0017); a
+// job page's, its job's and org's `page_rev` and its row of `job_page_stamps` (migration 0018). A request for
+// a held page reads the session and the stamp in one batch (a few small statements, where a full read is
+// ten or more): the same stamp, the held page is answered; another, the page is read (a second round trip) and
+// rendered again. A page not held reads its stamp in the batch that reads it, in the same transaction. Who may
+// see the page is never held: the stamp is read through the page's scope (the portal's visibility rule, the
+// contractor's org), so a page no longer the viewer's is the stranger's 404 however recently it was rendered.
 //
 // A page is held per session and address (`pageKey`): another person's, or the same person's in another
 // browser, is never served. Held pages carry no per-response token: the CSRF token, the CSP nonce and a sign
@@ -66,8 +68,9 @@ export function heldUntil(timeZone: string, now: number, ...also: number[]) {
 /** The key of a page: the session's hash (never the cookie) and the address. */
 export const pageKey = (sessionHash: string, address: string) => `${sessionHash} ${address}`;
 
-/** The viewer a page is rendered for, as compared on each hit. */
-export const viewerPrint = (c: AppContext) => JSON.stringify(c.get('portal'));
+/** The viewer a page is rendered for, as compared on each hit: the portal's, or the contractor and their org. */
+export const viewerPrint = (c: AppContext) =>
+  JSON.stringify(c.get('portal') ?? { user: c.get('user'), org: c.get('org') });
 
 const keys = new WeakMap<AppContext, string>();
 
