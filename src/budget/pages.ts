@@ -5,13 +5,13 @@ import { JobFormPage } from '../../views/dashboard/jobs';
 import { emptyForm, type FormState } from '../../views/components/form';
 import { html, renderPage } from '../../views/html';
 import { accountOptions } from '../accounts/queries';
-import { currentSessionHash, currentUser, requireUserWith } from '../auth/session';
+import { currentUser, requireUserWith, userPageKey } from '../auth/session';
 import { feedItems } from '../conversation/feed-queries';
 import { listRow } from '../documents/documents';
 import { typeGroups } from '../documents/kinds';
 import type { AppContext } from '../http/context';
 import { notFound } from '../http/errors';
-import { heldPage, heldUntil, holdable, holdRendered, pageKey, servePage, viewerPrint } from '../http/page-cache';
+import { heldPage, heldUntil, holdable, holdRendered, servePage, viewerPrint } from '../http/page-cache';
 import { htmlResponse, pageContext, render } from '../http/render';
 import { prepared } from '../db/client';
 import {
@@ -62,7 +62,7 @@ export function jobPageAfterMove(c: AppContext, jobId: string, movedGroupId?: st
  */
 export async function showJob(c: AppContext, jobId: string, groupForm?: FormState, status: Status = 200) {
   const db = c.get('db');
-  const key = !groupForm && holdable(c, ['group', 'after']) ? await jobPageKey(c) : null;
+  const key = !groupForm && holdable(c, ['group', 'after']) ? await userPageKey(c) : null;
   const page = key ? heldPage(key) : undefined;
   if (page) {
     const [[row]] = await requireUserWith(c, prepared(db, sessionJobStampQueries), { jobId });
@@ -89,12 +89,6 @@ export async function showJob(c: AppContext, jobId: string, groupForm?: FormStat
   };
   const { body } = holdRendered(c, key, held, () => ({ body: renderPage(build()), status: 200 }));
   return htmlResponse(c, body);
-}
-
-/** The key a job page is held under: the session's hash and the page's address, its query included. */
-async function jobPageKey(c: AppContext) {
-  const hash = await currentSessionHash(c);
-  return hash ? pageKey(hash, c.req.path + new URL(c.req.url).search) : null;
 }
 
 function jobPage(

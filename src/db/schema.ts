@@ -275,10 +275,11 @@ export const jobs = sqliteTable(
 );
 
 /**
- * Issue 19: the stamp of a job's dashboard page (budget/pages.ts holds it per isolate while unchanged).
- * Triggers bump `rev` on every write to a row the job page shows besides the job's own (its budget, its
- * documents and their lines, its activity, an account's name it shows): migration 0018. A job with no row
- * yet reads 0. No org column: the stamp is only ever read through its job's row, which is org-scoped.
+ * Issue 19: the stamp of a job's contractor pages, the job page and its documents' pages (budget/pages.ts,
+ * documents/pages.ts hold them per isolate while unchanged). Triggers bump `rev` on every write to a row they
+ * show besides the job's own (its budget, its documents and their lines, its activity, an account's name it
+ * shows: migration 0018; its documents' reminders, contacts and creators: 0019). A job with no row yet reads
+ * 0. No org column: the stamp is only ever read through its job's row, which is org-scoped.
  */
 export const jobPageStamps = sqliteTable('job_page_stamps', {
   jobId: text('job_id').primaryKey(),

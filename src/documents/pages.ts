@@ -27,8 +27,8 @@ import { offlineApprovalPanel, offlineOf } from '../signing/offline-present';
 import { recipientsPanel } from '../signing/recipients-present';
 import { countersignPanel, sealWaiting } from '../signing/countersign-present';
 import { centsInput, money, quantity, quantityInput, rateInput } from '../../views/format';
-import { html } from '../../views/html';
-import { currentUser, requireUserWith } from '../auth/session';
+import { html, renderPage } from '../../views/html';
+import { currentUser, requireUserWith, userPageKey } from '../auth/session';
 import { getJobWithBudget } from '../budget/queries';
 import { bidTotal, lineTotal } from '../budget/totals';
 import { contractorActor } from '../conversation/activity';
@@ -40,7 +40,8 @@ import type { AppContext } from '../http/context';
 import { notFound } from '../http/errors';
 import { clientIp } from '../http/rate-limit';
 import { type DomainError, Refused } from '../errors';
-import { pageContext, render } from '../http/render';
+import { heldPage, heldUntil, holdable, holdRendered, servePage, viewerPrint } from '../http/page-cache';
+import { htmlResponse, pageContext, render } from '../http/render';
 import { documentSubject } from '../mail/documents';
 import { companyPlan, planKeysFor } from '../reminders/plan';
 import { PLAN_FIELDS, planSummary } from '../settings/reminders';
@@ -69,6 +70,7 @@ import {
   getVersionSnapshot,
   recipientChoices,
   sessionDocumentPageQueries,
+  sessionDocumentStampQueries,
   voidable,
   type LoadedDocument,
 } from './queries';
@@ -106,6 +108,29 @@ export async function loadDocument(c: AppContext, id = c.req.param('id') ?? '') 
   const d = assembleDocument(rows, page, held);
   if (!d) notFound();
   return { d, kind: kindOf(d.document.type, d.document.subtype)! };
+}
+
+/**
+ * The document's page as a GET opens it (`/documents/:id`). A sent document's plain load (no query, no one-time
+ * notice) is held per session (http/page-cache.ts), as the job page is: while its stamp is unchanged
+ * (documents/queries.ts documentStampStatement) and the contractor and their org read the same, the next
+ * load reads the session and the stamp only. A draft's editor is never held.
+ */
+export async function openDocument(c: AppContext) {
+  const id = c.req.param('id') ?? '';
+  const key = holdable(c) ? await userPageKey(c) : null;
+  const page = key ? heldPage(key) : undefined;
+  if (page) {
+    const [[row]] = await requireUserWith(c, prepared(c.get('db'), sessionDocumentStampQueries), { documentId: id });
+    if (!row) notFound();
+    if (row.stamp === page.stamp && page.viewer === viewerPrint(c)) return htmlResponse(c, servePage(c, page));
+  }
+  const now = Date.now(); // before the read: a page held until midnight shows no later day than it read
+  const { d, kind } = await loadDocument(c, id);
+  if (!key || isDraftPage(d)) return showDocument(c, d, kind);
+  const held = { stamp: d.stamp, viewer: viewerPrint(c), until: heldUntil(d.org.timeZone, now), facts: null };
+  const { body } = holdRendered(c, key, held, () => ({ body: renderPage(sentDocumentPage(c, d, kind)), status: 200 }));
+  return htmlResponse(c, body);
 }
 
 function editorValues(d: LoadedDocument, lines: DraftLine[], kind: Kind): Record<string, string> {
@@ -228,34 +253,46 @@ export async function showDocument(
   forms: DocumentForms = {},
   status: Status = 200,
 ) {
+  if (!isDraftPage(d)) return render(c, sentDocumentPage(c, d, kind, forms), status);
   const ctx = pageContext(c);
   const { document: docRow } = d;
   const statusLabel = STATUS_LABELS[docRow.status] ?? docRow.status;
   const doc = { id: docRow.id, number: docRow.number, status: docRow.status, statusLabel, version: d.current.version };
   const payments = paymentsSection(c, d, kind, forms.payment);
   const talk = conversation(c, d, kind, forms.conversation);
-  if (d.current.state === 'draft' && docRow.status !== 'void') {
-    const below = html`${talk.thread}${talk.files}${talk.timeline}`;
-    const lines = forms.editor?.lines ?? (d.draftLines as DraftLine[]);
-    const form = forms.editor?.form ?? emptyForm(editorValues(d, lines, kind));
-    const recipients = await recipientChoices(c.get('db'), d.org.id, kind.side);
-    const { totals } = snapshotOf(d, lines);
-    // A line's own total: the totals count only the preselected choices (documents/snapshot.ts).
-    const editorLines: EditorLine[] = lines.map((l) => ({
-      ...l,
-      quantity: quantityInput(l.quantity),
-      amount: '',
-      total: l.kind === 'item' ? lineTotal(l.quantity, amountOf(kind, l)) : null,
-    }));
-    return render(
-      c,
-      html`<${DraftEditorPage} ctx=${ctx} doc=${doc} kind=${kind} job=${d.job} form=${form} lines=${editorLines}
-        recipients=${recipients} totals=${totals} payments=${payments} history=${history(c, d)} below=${below}
-        revisionOf=${docRow.sentVersion} onlinePayment=${onlinePaymentSwitch(d, kind)}
-        choices=${offersChoices(kind)} />`,
-      status,
-    );
-  }
+  const below = html`${talk.thread}${talk.files}${talk.timeline}`;
+  const lines = forms.editor?.lines ?? (d.draftLines as DraftLine[]);
+  const form = forms.editor?.form ?? emptyForm(editorValues(d, lines, kind));
+  const recipients = await recipientChoices(c.get('db'), d.org.id, kind.side);
+  const { totals } = snapshotOf(d, lines);
+  // A line's own total: the totals count only the preselected choices (documents/snapshot.ts).
+  const editorLines: EditorLine[] = lines.map((l) => ({
+    ...l,
+    quantity: quantityInput(l.quantity),
+    amount: '',
+    total: l.kind === 'item' ? lineTotal(l.quantity, amountOf(kind, l)) : null,
+  }));
+  return render(
+    c,
+    html`<${DraftEditorPage} ctx=${ctx} doc=${doc} kind=${kind} job=${d.job} form=${form} lines=${editorLines}
+      recipients=${recipients} totals=${totals} payments=${payments} history=${history(c, d)} below=${below}
+      revisionOf=${docRow.sentVersion} onlinePayment=${onlinePaymentSwitch(d, kind)}
+      choices=${offersChoices(kind)} />`,
+    status,
+  );
+}
+
+/** Whether the document's page is the draft editor: its current version is a draft, and it is not void. */
+const isDraftPage = (d: LoadedDocument) => d.current.state === 'draft' && d.document.status !== 'void';
+
+/** A document's page once sent (or void): everything but the draft editor. */
+function sentDocumentPage(c: AppContext, d: LoadedDocument, kind: Kind, forms: DocumentForms = {}) {
+  const ctx = pageContext(c);
+  const { document: docRow } = d;
+  const statusLabel = STATUS_LABELS[docRow.status] ?? docRow.status;
+  const doc = { id: docRow.id, number: docRow.number, status: docRow.status, statusLabel, version: d.current.version };
+  const payments = paymentsSection(c, d, kind, forms.payment);
+  const talk = conversation(c, d, kind, forms.conversation);
   const snapshot = snapshotOf(d);
   const can = (event: Parameters<typeof canTransition>[2]) => canTransition(docRow.type, docRow.status, event);
   const resendable = docRow.sentVersion !== null && d.contact && docRow.status !== 'void';
@@ -267,7 +304,7 @@ export async function showDocument(
     ${can('void') ? actionButton(docRow.id, ctx.csrf, 'void', 'Void', 'btn danger') : null}`;
   const made = choicesMade(d, snapshot);
   const money = moneyOf(d);
-  const decisions = html`${await decisionsSection(c, d, money)}${made ? html`<${ChoicesMade} ...${made} />` : null}`;
+  const decisions = html`${decisionsSection(c, d, money)}${made ? html`<${ChoicesMade} ...${made} />` : null}`;
   const panel = deadlinePanel(d, { csrf: ctx.csrf, balance: money.totals.balance, form: forms.deadline });
   const who = recipientsPanel(d, { csrf: ctx.csrf });
   const counter = countersignPanel(d, {
@@ -293,18 +330,14 @@ export async function showDocument(
     currentVersion: docRow.currentVersion,
     hasDraftRevision: false,
   };
-  return render(
-    c,
-    html`<${SentDocumentPage} ctx=${ctx} doc=${shown} extra=${decisions} kind=${kind} job=${d.job} snapshot=${snapshot}
-      actions=${actions} deadline=${panel ? html`<${DeadlinePanel} ...${panel} />` : null} people=${people}
-      payments=${payments} history=${history(c, d)} views=${viewSummaries(d.views)} thread=${talk.thread}
-      files=${talk.files} timeline=${talk.timeline} />`,
-    status,
-  );
+  return html`<${SentDocumentPage} ctx=${ctx} doc=${shown} extra=${decisions} kind=${kind} job=${d.job}
+    snapshot=${snapshot} actions=${actions} deadline=${panel ? html`<${DeadlinePanel} ...${panel} />` : null}
+    people=${people} payments=${payments} history=${history(c, d)} views=${viewSummaries(d.views)}
+    thread=${talk.thread} files=${talk.files} timeline=${talk.timeline} />`;
 }
 
 /** Who signed, approved or declined, the vendor's bid, and the deposit invoice prompt. */
-async function decisionsSection(c: AppContext, d: LoadedDocument, snapshot: DocumentSnapshot) {
+function decisionsSection(c: AppContext, d: LoadedDocument, snapshot: DocumentSnapshot) {
   const ctx = pageContext(c);
   let deposit = null;
   if (d.document.type === 'customer_order' && d.document.status === 'approved' && snapshot.totals.deposit > 0) {

@@ -206,8 +206,34 @@ const documentPageStatements = (db: Db, orgId: Param | SQL) => {
     recipientsStatement(db, orgId, documentId),
     // The files asked of the recipient (issue 20, part D) and their state.
     slotsStatement(db, orgId, documentId),
+    // The page's stamp (documents/pages.ts openDocument), read in the same transaction as what it stamps.
+    documentStampStatement(db, orgId, documentId),
   ]);
 };
+
+/**
+ * The contractor's document page's stamp (http/page-cache.ts): the document's, its job's, its org's and its
+ * account's `page_rev` (migration 0017) and its job's row of `job_page_stamps` (migrations 0018, 0019: its
+ * lines, its activity, its reminders, its contacts, its creator). Read through the session's org.
+ */
+function documentStampStatement(db: Db, orgId: Param | SQL, documentId: Param) {
+  const rev = sql`coalesce((SELECT s.rev FROM job_page_stamps s WHERE s.job_id = ${documents.jobId}), 0)`;
+  const account = sql`coalesce(${accounts.pageRev}, '-')`;
+  return db
+    .select({
+      stamp: sql<string>`${documents.pageRev} || '.' || ${jobs.pageRev} || '.' || ${orgs.pageRev} || '.' ||
+        ${account} || '.' || ${rev}`,
+    })
+    .from(documents)
+    .innerJoin(jobs, and(eq(jobs.id, documents.jobId), eq(jobs.orgId, orgId)))
+    .innerJoin(orgs, eq(orgs.id, documents.orgId))
+    .leftJoin(accounts, and(eq(accounts.id, documents.accountId), eq(accounts.orgId, orgId)))
+    .where(and(eq(documents.orgId, orgId), eq(documents.id, documentId)));
+}
+
+/** A held document page's check: its stamp, in one batch with the session (requireUserWith). */
+export const sessionDocumentStampQueries = (db: Db) =>
+  prepareEach([documentStampStatement(db, sessionOrgId(), sql.placeholder('documentId'))]);
 
 const documentPageQueries = (db: Db) => documentPageStatements(db, sql.placeholder('orgId'));
 
@@ -235,8 +261,9 @@ export function assembleDocument(rows: DocumentPageRows, page: DocumentPage, hel
     chase,
     people,
     slots,
+    stamp,
   ] = rows;
-  if (!head[0] || !org[0]) return null;
+  if (!head[0] || !org[0] || !stamp[0]) return null;
   const timeline = entries.slice(0, TIMELINE_PAGE);
   const current = versions.find((v) => v.version === head[0].document.currentVersion)!;
   // The sent version's snapshot: the one the isolate holds when the read left it NULL, else the one read (now held).
@@ -258,6 +285,7 @@ export function assembleDocument(rows: DocumentPageRows, page: DocumentPage, hel
     recipients: people,
     fileRequests: slots,
     org: org[0],
+    stamp: stamp[0].stamp,
     ...commentPaging(thread, !!page.comments),
     files: shared,
     /** The newest timeline entries (from `page.before` on), newest first; `older` pages past them. */

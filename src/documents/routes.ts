@@ -32,10 +32,10 @@ import {
   contractor,
   editorRefused,
   loadDocument,
+  openDocument,
   paymentRefused,
   selectItemsPage,
   sendRefused,
-  showDocument,
   versionPdf,
 } from './pages';
 import { documentsBefore, documentsPage, jobOptions } from './queries';
@@ -130,10 +130,7 @@ export const documentRoutes = new Hono<AppEnv>()
   })
   .get(
     '/documents/:id',
-    checksOwnSession(async (c) => {
-      const { d, kind } = await loadDocument(c);
-      return showDocument(c, d, kind);
-    }),
+    checksOwnSession((c) => openDocument(c)),
   )
   .post('/documents/:id', async (c) => {
     const { actor, scope } = contractor(c);

@@ -5,10 +5,11 @@ import { randomToken } from './crypto';
 import { SizedLru } from '../sized-lru';
 
 // Issue 19: a page, once rendered, is held per isolate and served again while nothing it shows has changed:
-// a portal document page and list (portal/pages.ts), a contractor's job page (budget/pages.ts). What a page
-// shows is stamped in D1: triggers bump a stamp on every write to a row the page reads, so no write path can
-// forget. A portal page's stamp is its document's, job's, org's and account's `page_rev` (migration 0017); a
-// job page's, its job's and org's `page_rev` and its row of `job_page_stamps` (migration 0018). A request for
+// a portal document page and list (portal/pages.ts), a contractor's job page (budget/pages.ts) and sent
+// document's page (documents/pages.ts). What a page shows is stamped in D1: triggers bump a stamp on every
+// write to a row the page reads, so no write path can forget. A portal page's stamp is its document's, job's,
+// org's and account's `page_rev` (migration 0017); a contractor's page's adds its job's row of
+// `job_page_stamps` (migrations 0018, 0019). A request for
 // a held page reads the session and the stamp in one batch (a few small statements, where a full read is
 // ten or more): the same stamp, the held page is answered; another, the page is read (a second round trip) and
 // rendered again. A page not held reads its stamp in the batch that reads it, in the same transaction. Who may
