@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { prepared } from '../src/db/client';
 import { todayIn } from '../src/documents/drafts';
 import { sessionDocumentPageQueries } from '../src/documents/queries';
-import { forgetPages } from '../src/http/page-cache';
+import { sha256Hex } from '../src/http/crypto';
+import { forgetPages, heldPage, pageKey } from '../src/http/page-cache';
+import { relativeTime, relativeTimeTurns } from '../views/format';
 import { callWorker, countingD1 } from './bindings';
 import { companyWithBudget, createDocument, sendDocument } from './fixtures';
 import { Browser, db, location, PASSWORD } from './helpers';
@@ -171,6 +173,50 @@ describe("the contractor's document page is held while nothing it shows changes"
     ]);
     expect(paid.status).toBe(303);
     expect((await page(co.browser, path)).html).toContain('CHK-5531');
+  });
+});
+
+describe("what a held document page's time and state bound", () => {
+  it("holds a page showing a view only until its 'last … ago' turns", async () => {
+    const { co, link, path } = await heldDocument();
+    await openLink(link);
+    for (let i = 0; i < 100; i++) {
+      if ((await page(co.browser, path)).html.includes('Viewed by')) break;
+      await new Promise((done) => setTimeout(done, 20));
+    }
+    await page(co.browser, path);
+    const key = pageKey(await sha256Hex([...co.browser.cookies].find(([k]) => k.endsWith('session'))![1]), path);
+    const held = heldPage(key);
+    expect(held).toBeDefined();
+    expect(held!.until - Date.now()).toBeLessThanOrEqual(60_000); // "just now" turns within the minute
+  });
+
+  it('finds the instant each relative time turns', () => {
+    const now = Date.UTC(2026, 11, 1, 12);
+    for (const ago of [
+      0, 1_000, 59_400, 61_000, 3_599_000, 3_600_000, 7_300_000, 86_399_000, 86_400_000, 400_000_000,
+    ]) {
+      const at = now - ago;
+      const turn = relativeTimeTurns(at, now);
+      expect(turn).toBeGreaterThan(now);
+      expect(relativeTime(at, turn - 1)).toBe(relativeTime(at, now));
+      expect(relativeTime(at, turn)).not.toBe(relativeTime(at, now));
+    }
+  });
+
+  it('forgets a held page once its document is a draft again: the editor reads in one round trip', async () => {
+    const { co, id, path } = await heldDocument();
+    expect((await cost(co.browser, path)).statements).toEqual([2]);
+    const other = await secondBrowser(co.email);
+    expect((await other.post(`/documents/${id}/revise`, {})).status).toBe(303);
+    const first = await cost(co.browser, path);
+    // The stamp moved: the page read again, the draft's editor (which reads its recipients' choices apart).
+    expect(first.trips, first.log).toBe(3);
+    expect(first.statements[0]).toBe(2);
+    expect(first.html).toContain('name="title"');
+    const next = await cost(co.browser, path);
+    expect(next.trips, next.log).toBe(2); // no stamp first: nothing held for it any more
+    expect(next.statements[0]).toBeGreaterThan(10);
   });
 });
 

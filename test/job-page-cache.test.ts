@@ -344,6 +344,14 @@ describe('every table the job page reads stamps it (migration 0018)', () => {
     expect(await bumped()).toBe(true);
     await env.DB.prepare('UPDATE document_lines SET name = name WHERE document_id = ?').bind(doc).run();
     expect(await bumped()).toBe(true);
+    // An activity row of the document written without its job (a failed email's, mail/outbox.ts).
+    await env.DB.prepare(
+      `INSERT INTO activity (id, org_id, job_id, document_id, action, side, actor_name, created_at)
+       VALUES ('mailfailedtest01', ?, NULL, ?, 'mail_failed', 'contractor', 'Mail', ?)`,
+    )
+      .bind(co.orgId, doc, Date.now())
+      .run();
+    expect(await bumped()).toBe(true);
     expect(await jobStampRev(otherJob!)).toBe(untouched);
   });
 });

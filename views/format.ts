@@ -149,6 +149,14 @@ export function relativeTime(ms: number, now = Date.now()): string {
   return `${Math.floor(s / 86400)} d ago`;
 }
 
+/** The first instant at which relativeTime(ms) reads differently than it does at `now` (a held page's bound). */
+export function relativeTimeTurns(ms: number, now = Date.now()): number {
+  const s = Math.max(0, Math.round((now - ms) / 1000));
+  const unit = s < 3600 ? 60 : s < 86400 ? 3600 : 86400;
+  // The label counts whole units of s; s (rounded) reaches the next whole unit half a second early.
+  return ms + (Math.floor(s / unit) + 1) * unit * 1000 - 500;
+}
+
 export function fileSize(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;

@@ -11,7 +11,7 @@ import { listRow } from '../documents/documents';
 import { typeGroups } from '../documents/kinds';
 import type { AppContext } from '../http/context';
 import { notFound } from '../http/errors';
-import { heldPage, heldUntil, holdable, holdRendered, servePage, viewerPrint } from '../http/page-cache';
+import { forgetPage, heldPage, heldUntil, holdable, holdRendered, servePage, viewerPrint } from '../http/page-cache';
 import { htmlResponse, pageContext, render } from '../http/render';
 import { prepared } from '../db/client';
 import {
@@ -64,10 +64,11 @@ export async function showJob(c: AppContext, jobId: string, groupForm?: FormStat
   const db = c.get('db');
   const key = !groupForm && holdable(c, ['group', 'after']) ? await userPageKey(c) : null;
   const page = key ? heldPage(key) : undefined;
-  if (page) {
+  if (key && page) {
     const [[row]] = await requireUserWith(c, prepared(db, sessionJobStampQueries), { jobId });
+    if (row?.stamp === page.stamp && page.viewer === viewerPrint(c)) return htmlResponse(c, servePage(c, page));
+    forgetPage(key); // read again below, and held again
     if (!row) notFound();
-    if (row.stamp === page.stamp && page.viewer === viewerPrint(c)) return htmlResponse(c, servePage(c, page));
   }
   const open = openGroupOf(c);
   const now = Date.now(); // before the read: a page held until midnight shows no later day than it read

@@ -26,7 +26,7 @@ import { OfflineApprovalPanel } from '../../views/dashboard/offline-approval';
 import { offlineApprovalPanel, offlineOf } from '../signing/offline-present';
 import { recipientsPanel } from '../signing/recipients-present';
 import { countersignPanel, sealWaiting } from '../signing/countersign-present';
-import { centsInput, money, quantity, quantityInput, rateInput } from '../../views/format';
+import { centsInput, money, quantity, quantityInput, rateInput, relativeTimeTurns } from '../../views/format';
 import { html, renderPage } from '../../views/html';
 import { currentUser, requireUserWith, userPageKey } from '../auth/session';
 import { getJobWithBudget } from '../budget/queries';
@@ -40,7 +40,7 @@ import type { AppContext } from '../http/context';
 import { notFound } from '../http/errors';
 import { clientIp } from '../http/rate-limit';
 import { type DomainError, Refused } from '../errors';
-import { heldPage, heldUntil, holdable, holdRendered, servePage, viewerPrint } from '../http/page-cache';
+import { forgetPage, heldPage, heldUntil, holdable, holdRendered, servePage, viewerPrint } from '../http/page-cache';
 import { htmlResponse, pageContext, render } from '../http/render';
 import { documentSubject } from '../mail/documents';
 import { companyPlan, planKeysFor } from '../reminders/plan';
@@ -120,15 +120,19 @@ export async function openDocument(c: AppContext) {
   const id = c.req.param('id') ?? '';
   const key = holdable(c) ? await userPageKey(c) : null;
   const page = key ? heldPage(key) : undefined;
-  if (page) {
+  if (key && page) {
     const [[row]] = await requireUserWith(c, prepared(c.get('db'), sessionDocumentStampQueries), { documentId: id });
+    if (row?.stamp === page.stamp && page.viewer === viewerPrint(c)) return htmlResponse(c, servePage(c, page));
+    forgetPage(key); // read again below, and held again only if it is still a sent document's page
     if (!row) notFound();
-    if (row.stamp === page.stamp && page.viewer === viewerPrint(c)) return htmlResponse(c, servePage(c, page));
   }
   const now = Date.now(); // before the read: a page held until midnight shows no later day than it read
   const { d, kind } = await loadDocument(c, id);
   if (!key || isDraftPage(d)) return showDocument(c, d, kind);
-  const held = { stamp: d.stamp, viewer: viewerPrint(c), until: heldUntil(d.org.timeZone, now), facts: null };
+  // "Viewed … last 5 min ago" reads differently with nothing written: held until the first such label turns.
+  const turns = d.views.map((v) => relativeTimeTurns(v.last, now));
+  const until = heldUntil(d.org.timeZone, now, ...turns);
+  const held = { stamp: d.stamp, viewer: viewerPrint(c), until, facts: null };
   const { body } = holdRendered(c, key, held, () => ({ body: renderPage(sentDocumentPage(c, d, kind)), status: 200 }));
   return htmlResponse(c, body);
 }

@@ -128,6 +128,11 @@ export function servePage(c: AppContext, page: Pick<HeldPage, 'parts' | 'tokens'
   return out;
 }
 
+/** Forgets one held page: its address now answers what is not held (a draft's editor, a 404). */
+export function forgetPage(key: string) {
+  held.delete(key);
+}
+
 /**
  * Forgets every page held for a session: after its own write, whose pages changed for certain, its next load
  * reads in one round trip rather than checking a stamp that moved first (portal/guard.ts).
