@@ -6,33 +6,15 @@ import { sessionDocumentPageQueries } from '../src/documents/queries';
 import { sha256Hex } from '../src/http/crypto';
 import { forgetPages, heldPage, pageKey } from '../src/http/page-cache';
 import { relativeTime, relativeTimeTurns } from '../views/format';
-import { callWorker, countingD1 } from './bindings';
+import { cost, page, secondBrowser } from './held-pages';
 import { companyWithBudget, createDocument, sendDocument } from './fixtures';
-import { Browser, db, location, PASSWORD } from './helpers';
+import { Browser, db, location } from './helpers';
 import { formFields, normalized, openLink } from './portal-fixtures';
 
 // Issue 19: the contractor's page of a sent document is held per isolate as the job page is
 // (documents/pages.ts openDocument, http/page-cache.ts), its stamp the document's, job's, org's and account's
 // page_rev and its job's row of job_page_stamps (migrations 0017–0019). These tests go through the routes a
 // contractor and a recipient use, and check what would make a held page wrong.
-
-const page = async (b: Browser, path: string) => {
-  const res = await b.get(path);
-  return { status: res.status, html: await res.text(), res };
-};
-
-async function cost(b: Browser, path: string) {
-  const counter = countingD1();
-  const res = await callWorker(b, path, {}, { DB: counter.d1 });
-  const statements = counter.calls.map((c) => c.sql.length);
-  return { status: res.status, html: await res.text(), trips: counter.count, log: counter.describe(), statements };
-}
-
-async function secondBrowser(email: string) {
-  const b = new Browser();
-  expect((await b.post('/sign-in', { email, password: PASSWORD, next: '/jobs' })).status).toBe(303);
-  return b;
-}
 
 /** A sent estimate whose page the contractor has loaded once since its notice: the next load is held. */
 async function heldDocument() {

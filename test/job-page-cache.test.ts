@@ -6,9 +6,9 @@ import { endOfDay } from '../src/deadlines/time';
 import { todayIn } from '../src/documents/drafts';
 import { sha256Hex } from '../src/http/crypto';
 import { forgetPages, heldPage, pageKey, PAGE_HELD_MS, pagesHeld } from '../src/http/page-cache';
-import { callWorker, countingD1 } from './bindings';
+import { cost, page, secondBrowser } from './held-pages';
 import { companyWithBudget, createDocument, sendDocument } from './fixtures';
-import { Browser, db, location, PASSWORD } from './helpers';
+import { Browser, db, location } from './helpers';
 import { formFields, normalized, openLink } from './portal-fixtures';
 
 // Issue 19: the contractor's job page, once rendered, is held per isolate and answered again while its stamp
@@ -16,27 +16,6 @@ import { formFields, normalized, openLink } from './portal-fixtures';
 // job_page_stamps, which triggers bump on every write to a row the page shows (migration 0018). These tests
 // go through the routes a contractor and a recipient use, and check what would make a held page wrong: a
 // change not shown, another person's page, a page no longer theirs, a token of another response, a day gone by.
-
-const page = async (b: Browser, path: string) => {
-  const res = await b.get(path);
-  return { status: res.status, html: await res.text(), res };
-};
-
-/** What the page of `path` costs this browser now: its D1 round trips and each batch's statement count. */
-async function cost(b: Browser, path: string) {
-  const counter = countingD1();
-  const res = await callWorker(b, path, {}, { DB: counter.d1 });
-  const statements = counter.calls.map((c) => c.sql.length);
-  return { status: res.status, html: await res.text(), trips: counter.count, log: counter.describe(), statements };
-}
-
-/** The same contractor signed in from a second browser: another session, whose writes forget nothing of the first's. */
-async function secondBrowser(email: string) {
-  const b = new Browser();
-  const res = await b.post('/sign-in', { email, password: PASSWORD, next: '/jobs' });
-  expect(res.status).toBe(303);
-  return b;
-}
 
 const jobStampRev = (jobId: string) =>
   env.DB.prepare('SELECT rev FROM job_page_stamps WHERE job_id = ?').bind(jobId).first<number>('rev');

@@ -7,6 +7,7 @@ import { sha256Hex } from '../src/http/crypto';
 import { forgetPages, heldPage, holdPagesAtMost, pageKey, PAGE_HELD_MS, pagesHeld } from '../src/http/page-cache';
 import { sessionDocumentQueries, sessionListQueries } from '../src/portal/queries';
 import { callWorker, countingD1 } from './bindings';
+import { cost, page } from './held-pages';
 import { companyWithBudget, createDocument, sendDocument } from './fixtures';
 import { Browser, db } from './helpers';
 import { formFields, normalized, openLink } from './portal-fixtures';
@@ -32,23 +33,10 @@ async function sentEstimate(title = 'Kitchen demolition') {
   return { co, id, r, link, title };
 }
 
-const page = async (b: Browser, path: string) => {
-  const res = await b.get(path);
-  return { status: res.status, html: await res.text(), res };
-};
-
 /** The key the recipient's pages are held under in this isolate. */
 async function keyOf(b: Browser, address: string) {
   const cookie = [...b.cookies].find(([k]) => k.endsWith('portal'))![1];
   return pageKey(await sha256Hex(cookie), address);
-}
-
-/** What the page of `path` costs this browser now: its D1 round trips and each batch's statement count. */
-async function cost(b: Browser, path: string) {
-  const counter = countingD1();
-  const res = await callWorker(b, path, {}, { DB: counter.d1 });
-  const statements = counter.calls.map((c) => c.sql.length);
-  return { status: res.status, html: await res.text(), trips: counter.count, log: counter.describe(), statements };
 }
 
 /** Rewrites a comment behind the app's back and puts its document's stamp back: a change no stamp records. */

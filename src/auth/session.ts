@@ -4,7 +4,7 @@ import { batchPrepared, prepared, type Prepared, type Rows } from '../db/client'
 import type { AppContext, AppEnv, OrgSummary, SignedInUser } from '../http/context';
 import { dropCookie, readCookie, writeCookie } from '../http/cookies';
 import { randomToken, sha256Hex } from '../http/crypto';
-import { forgetSession, pageKey } from '../http/page-cache';
+import { forgetSession } from '../http/page-cache';
 import { selfCheckingPages } from '../http/self-checking';
 import { deviceCookieUser, deviceCookieValue } from './device';
 import {
@@ -45,12 +45,6 @@ export function currentSessionHash(c: AppContext): Promise<string | null> {
     hashes.set(c, (hash = token ? sha256Hex(token) : Promise.resolve(null)));
   }
   return hash;
-}
-
-/** The key a contractor's page is held under (http/page-cache.ts): the session's hash and the page's address. */
-export async function userPageKey(c: AppContext) {
-  const hash = await currentSessionHash(c);
-  return hash ? pageKey(hash, c.req.path + new URL(c.req.url).search) : null;
 }
 
 /** The users this browser is known to have signed in as: its device cookie's, its live session's. */

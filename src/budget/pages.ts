@@ -3,16 +3,17 @@ import { GroupFormPage, ItemFormPage, JobPage } from '../../views/dashboard/budg
 import { JobDocumentsSection } from '../../views/dashboard/documents';
 import { JobFormPage } from '../../views/dashboard/jobs';
 import { emptyForm, type FormState } from '../../views/components/form';
-import { html, renderPage } from '../../views/html';
+import { html } from '../../views/html';
 import { accountOptions } from '../accounts/queries';
-import { currentUser, requireUserWith, userPageKey } from '../auth/session';
+import { heldUserPage, holdUserPage } from '../auth/held-pages';
+import { currentUser, requireUserWith } from '../auth/session';
 import { feedItems } from '../conversation/feed-queries';
 import { listRow } from '../documents/documents';
 import { typeGroups } from '../documents/kinds';
 import type { AppContext } from '../http/context';
 import { notFound } from '../http/errors';
-import { forgetPage, heldPage, heldUntil, holdable, holdRendered, servePage, viewerPrint } from '../http/page-cache';
-import { htmlResponse, pageContext, render } from '../http/render';
+import { heldUntil, holdable } from '../http/page-cache';
+import { pageContext, render } from '../http/render';
 import { prepared } from '../db/client';
 import {
   assembleJobPage,
@@ -62,14 +63,9 @@ export function jobPageAfterMove(c: AppContext, jobId: string, movedGroupId?: st
  */
 export async function showJob(c: AppContext, jobId: string, groupForm?: FormState, status: Status = 200) {
   const db = c.get('db');
-  const key = !groupForm && holdable(c, ['group', 'after']) ? await userPageKey(c) : null;
-  const page = key ? heldPage(key) : undefined;
-  if (key && page) {
-    const [[row]] = await requireUserWith(c, prepared(db, sessionJobStampQueries), { jobId });
-    if (row?.stamp === page.stamp && page.viewer === viewerPrint(c)) return htmlResponse(c, servePage(c, page));
-    forgetPage(key); // read again below, and held again
-    if (!row) notFound();
-  }
+  const holds = !groupForm && holdable(c, ['group', 'after']);
+  const { key, answer } = await heldUserPage(c, holds, sessionJobStampQueries, { jobId });
+  if (answer) return answer;
   const open = openGroupOf(c);
   const now = Date.now(); // before the read: a page held until midnight shows no later day than it read
   const batch = await requireUserWith(c, prepared(db, sessionJobPageQueries), {
@@ -82,14 +78,7 @@ export async function showJob(c: AppContext, jobId: string, groupForm?: FormStat
   if (!data) notFound();
   const build = () => jobPage(c, jobId, data, open, groupForm ?? emptyForm());
   if (!key) return render(c, build(), status);
-  const held = {
-    stamp: data.stamp,
-    viewer: viewerPrint(c),
-    until: heldUntil(currentUser(c).org.timeZone, now),
-    facts: null,
-  };
-  const { body } = holdRendered(c, key, held, () => ({ body: renderPage(build()), status: 200 }));
-  return htmlResponse(c, body);
+  return holdUserPage(c, key, data.stamp, heldUntil(currentUser(c).org.timeZone, now), build);
 }
 
 function jobPage(

@@ -27,8 +27,9 @@ import { offlineApprovalPanel, offlineOf } from '../signing/offline-present';
 import { recipientsPanel } from '../signing/recipients-present';
 import { countersignPanel, sealWaiting } from '../signing/countersign-present';
 import { centsInput, money, quantity, quantityInput, rateInput, relativeTimeTurns } from '../../views/format';
-import { html, renderPage } from '../../views/html';
-import { currentUser, requireUserWith, userPageKey } from '../auth/session';
+import { html } from '../../views/html';
+import { heldUserPage, holdUserPage } from '../auth/held-pages';
+import { currentUser, requireUserWith } from '../auth/session';
 import { getJobWithBudget } from '../budget/queries';
 import { bidTotal, lineTotal } from '../budget/totals';
 import { contractorActor } from '../conversation/activity';
@@ -40,8 +41,8 @@ import type { AppContext } from '../http/context';
 import { notFound } from '../http/errors';
 import { clientIp } from '../http/rate-limit';
 import { type DomainError, Refused } from '../errors';
-import { forgetPage, heldPage, heldUntil, holdable, holdRendered, servePage, viewerPrint } from '../http/page-cache';
-import { htmlResponse, pageContext, render } from '../http/render';
+import { heldUntil, holdable } from '../http/page-cache';
+import { pageContext, render } from '../http/render';
 import { documentSubject } from '../mail/documents';
 import { companyPlan, planKeysFor } from '../reminders/plan';
 import { PLAN_FIELDS, planSummary } from '../settings/reminders';
@@ -118,23 +119,15 @@ export async function loadDocument(c: AppContext, id = c.req.param('id') ?? '') 
  */
 export async function openDocument(c: AppContext) {
   const id = c.req.param('id') ?? '';
-  const key = holdable(c) ? await userPageKey(c) : null;
-  const page = key ? heldPage(key) : undefined;
-  if (key && page) {
-    const [[row]] = await requireUserWith(c, prepared(c.get('db'), sessionDocumentStampQueries), { documentId: id });
-    if (row?.stamp === page.stamp && page.viewer === viewerPrint(c)) return htmlResponse(c, servePage(c, page));
-    forgetPage(key); // read again below, and held again only if it is still a sent document's page
-    if (!row) notFound();
-  }
+  const { key, answer } = await heldUserPage(c, holdable(c), sessionDocumentStampQueries, { documentId: id });
+  if (answer) return answer;
   const now = Date.now(); // before the read: a page held until midnight shows no later day than it read
   const { d, kind } = await loadDocument(c, id);
   if (!key || isDraftPage(d)) return showDocument(c, d, kind);
   // "Viewed … last 5 min ago" reads differently with nothing written: held until the first such label turns.
   const turns = d.views.map((v) => relativeTimeTurns(v.last, now));
   const until = heldUntil(d.org.timeZone, now, ...turns);
-  const held = { stamp: d.stamp, viewer: viewerPrint(c), until, facts: null };
-  const { body } = holdRendered(c, key, held, () => ({ body: renderPage(sentDocumentPage(c, d, kind)), status: 200 }));
-  return htmlResponse(c, body);
+  return holdUserPage(c, key, d.stamp, until, () => sentDocumentPage(c, d, kind));
 }
 
 function editorValues(d: LoadedDocument, lines: DraftLine[], kind: Kind): Record<string, string> {
@@ -258,12 +251,7 @@ export async function showDocument(
   status: Status = 200,
 ) {
   if (!isDraftPage(d)) return render(c, sentDocumentPage(c, d, kind, forms), status);
-  const ctx = pageContext(c);
-  const { document: docRow } = d;
-  const statusLabel = STATUS_LABELS[docRow.status] ?? docRow.status;
-  const doc = { id: docRow.id, number: docRow.number, status: docRow.status, statusLabel, version: d.current.version };
-  const payments = paymentsSection(c, d, kind, forms.payment);
-  const talk = conversation(c, d, kind, forms.conversation);
+  const { ctx, docRow, doc, payments, talk } = pageHead(c, d, kind, forms);
   const below = html`${talk.thread}${talk.files}${talk.timeline}`;
   const lines = forms.editor?.lines ?? (d.draftLines as DraftLine[]);
   const form = forms.editor?.form ?? emptyForm(editorValues(d, lines, kind));
@@ -286,17 +274,26 @@ export async function showDocument(
   );
 }
 
+/** What both of a document's pages begin with: the page's context, its heading, its payments and conversation. */
+function pageHead(c: AppContext, d: LoadedDocument, kind: Kind, forms: DocumentForms) {
+  const docRow = d.document;
+  const statusLabel = STATUS_LABELS[docRow.status] ?? docRow.status;
+  return {
+    ctx: pageContext(c),
+    docRow,
+    statusLabel,
+    doc: { id: docRow.id, number: docRow.number, status: docRow.status, statusLabel, version: d.current.version },
+    payments: paymentsSection(c, d, kind, forms.payment),
+    talk: conversation(c, d, kind, forms.conversation),
+  };
+}
+
 /** Whether the document's page is the draft editor: its current version is a draft, and it is not void. */
 const isDraftPage = (d: LoadedDocument) => d.current.state === 'draft' && d.document.status !== 'void';
 
 /** A document's page once sent (or void): everything but the draft editor. */
 function sentDocumentPage(c: AppContext, d: LoadedDocument, kind: Kind, forms: DocumentForms = {}) {
-  const ctx = pageContext(c);
-  const { document: docRow } = d;
-  const statusLabel = STATUS_LABELS[docRow.status] ?? docRow.status;
-  const doc = { id: docRow.id, number: docRow.number, status: docRow.status, statusLabel, version: d.current.version };
-  const payments = paymentsSection(c, d, kind, forms.payment);
-  const talk = conversation(c, d, kind, forms.conversation);
+  const { ctx, docRow, statusLabel, doc, payments, talk } = pageHead(c, d, kind, forms);
   const snapshot = snapshotOf(d);
   const can = (event: Parameters<typeof canTransition>[2]) => canTransition(docRow.type, docRow.status, event);
   const resendable = docRow.sentVersion !== null && d.contact && docRow.status !== 'void';
