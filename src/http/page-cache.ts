@@ -6,15 +6,15 @@ import { SizedLru } from '../sized-lru';
 
 // Issue 19: a page, once rendered, is held per isolate and served again while nothing it shows has changed:
 // a portal document page and list (portal/pages.ts), a contractor's job page (budget/pages.ts) and sent
-// document's page (documents/pages.ts). What a page shows is stamped in D1: triggers bump a stamp on every
-// write to a row the page reads, so no write path can forget. A portal page's stamp is its document's, job's,
-// org's and account's `page_rev` (migration 0017); a contractor's page's adds its job's row of
-// `job_page_stamps` (migrations 0018, 0019). A request for
-// a held page reads the session and the stamp in one batch (a few small statements, where a full read is
-// ten or more): the same stamp, the held page is answered; another, the page is read (a second round trip) and
-// rendered again. A page not held reads its stamp in the batch that reads it, in the same transaction. Who may
-// see the page is never held: the stamp is read through the page's scope (the portal's visibility rule, the
-// contractor's org), so a page no longer the viewer's is the stranger's 404 however recently it was rendered.
+// document's page (documents/pages.ts; both through auth/held-pages.ts). What a page shows is stamped in D1:
+// triggers bump a stamp on every write to a row the page reads, so no write path can forget. A portal page's
+// stamp is its document's, job's, org's and account's `page_rev` (migration 0017); a contractor's page's adds
+// its job's row of `job_page_stamps` (migrations 0018, 0019). A request for a held page reads the session and
+// the stamp in one batch (a few small statements, where a full read is ten or more): the same stamp, the held
+// page is answered; another, the page is read (a second round trip) and rendered again. A page not held reads
+// its stamp in the batch that reads it, in the same transaction. Who may see the page is never held: the stamp
+// is read through the page's scope (the portal's visibility rule, the contractor's org), so a page no longer
+// the viewer's is the stranger's 404 however recently it was rendered.
 //
 // A page is held per session and address (`pageKey`): another person's, or the same person's in another
 // browser, is never served. Held pages carry no per-response token: the CSRF token, the CSP nonce and a sign
