@@ -11,6 +11,7 @@ import { callWorker, countingD1, countTrips, formPost, withRoomD1 } from './bind
 import { companyWithBudget, createDocument, sendDocument } from './fixtures';
 import { Browser, createJob, db } from './helpers';
 import { addGroup, addItem } from './pages';
+import { addRecipients, versionHashFor } from './people-fixtures';
 import { gzipSize, openLink } from './portal-fixtures';
 
 // Issue 7, "Budgets enforced by tests". Deterministic, so tests rather than benchmarks.
@@ -312,6 +313,60 @@ describe('D1 round trips per request', () => {
     measured.roomComment = counts;
     console.log(`D1 round trips inside the DocumentRoom for a comment: small ${counts.small}, large ${counts.large}`);
     expect(counts.large).toBe(counts.small);
+  });
+
+  it('a signature and its seal: the Worker 3 round trips, the room 4, with one signer or three (no read per signer)', async () => {
+    // The Worker: the session with the document's check (2: the portal's batch, then the document), and
+    // the seal's reads in one batch (signing/finalize.ts sealReadQueries). The room: its state and the
+    // signature (a read batch, a write batch), then the seal's check and the seal. The seal runs in the
+    // request's waitUntil, which callWorker waits for: it is counted, and it must have sealed.
+    const counts: Record<string, { worker: number; room: number }> = {};
+    for (const [label, more] of [
+      ['one signer', []],
+      [
+        'three signers',
+        [
+          { name: 'Second Signer', email: 'second.signer@example.test' },
+          { name: 'Third Signer', email: 'third.signer@example.test' },
+        ],
+      ],
+    ] as const) {
+      const documentId = await createDocument(small.contractor, small.jobId, 'estimate', { all: '1' });
+      const { browser: first } = await openLink((await sendDocument(small.contractor, documentId)).link);
+      const others = more.length ? await addRecipients(documentId, [...more], { contractor: small.contractor }) : [];
+      const signers = [first, ...others.map((o) => o.browser)];
+      const form = async (b: Browser, i: number) => ({
+        versionHash: await versionHashFor(b, documentId),
+        idempotencyKey: `budget-${i}`,
+        name: `Signer ${i + 1}`,
+        method: 'typed',
+        consent: 'yes',
+      });
+      for (const [i, b] of signers.slice(0, -1).entries()) {
+        const res = await b.post(`/portal/documents/${documentId}/sign`, await form(b, i));
+        expect(res.status, (await res.text()).slice(0, 300)).toBe(303);
+      }
+      const last = signers.at(-1)!;
+      const fields = await form(last, signers.length - 1);
+      const worker = countingD1();
+      const room = countingD1();
+      const res = await withRoomD1(documentId, room.d1, async () =>
+        callWorker(last, `/portal/documents/${documentId}/sign`, await formPost(last, fields), { DB: worker.d1 }),
+      );
+      expect(res.status).toBe(303);
+      const rows = await db().query.signatures.findMany({ where: (t, { eq }) => eq(t.documentId, documentId) });
+      expect(rows, label).toHaveLength(signers.length);
+      expect(
+        rows.every((r) => r.sealedAt && r.sealedPdfKey),
+        `${label}: every signature sealed: ${JSON.stringify(rows.map((r) => r.sealError))}`,
+      ).toBe(true);
+      counts[label] = { worker: worker.count, room: room.count };
+      expect(worker.count, `the Worker's trips (${label}):\n${worker.describe()}`).toBeLessThanOrEqual(3);
+      expect(room.count, `the room's trips (${label}):\n${room.describe()}`).toBeLessThanOrEqual(4);
+    }
+    measured.signAndSeal = counts;
+    console.log(`D1 round trips for a signature and its seal: ${JSON.stringify(counts)}`);
+    expect(counts['three signers']).toEqual(counts['one signer']);
   });
 
   it("the room's view write is prepared (a view builds no query) and is one batch in the room", async () => {

@@ -176,6 +176,8 @@ interface Fixture {
 }
 
 let f: Fixture;
+/** The statements the hot request running now has sent so far. */
+let seenNow: Recorded[] = [];
 
 /** A hot request: its name, and how to make it (every statement it sends is checked). */
 type Hot = [name: string, run: (f: Fixture, d1: D1Database) => Promise<Response | unknown>];
@@ -255,6 +257,26 @@ const HOT: Hot[] = [
       ),
   ],
   [
+    'a signature and its seal (the room, then the seal’s one read)',
+    async (_f, d1) => {
+      // A company and document of its own (a signature is made once; the paging tests count f's documents):
+      // its room writes through the recording binding too.
+      const co = await companyWithBudget({ company: 'Plan Check Signing' });
+      const documentId = await createDocument(co.browser, co.jobId, 'estimate', { all: '1' });
+      const { browser } = await openLink((await sendDocument(co.browser, documentId)).link);
+      const html = await (await browser.get(`/portal/documents/${documentId}`)).text();
+      const versionHash = /name="versionHash" value="([0-9a-f]{64})"/.exec(html)?.[1] ?? '';
+      const form = { versionHash, idempotencyKey: 'plan-1', name: 'Dana Reyes', method: 'typed', consent: 'yes' };
+      await withRoomD1(documentId, d1, async () =>
+        ok(callWorker(browser, `/portal/documents/${documentId}/sign`, await formPost(browser, form), { DB: d1 })),
+      );
+      expect(
+        seenNow.some((q) => /update "signatures" set "sealed_pdf_key"/i.test(q.sql)),
+        'the seal was committed through the recording binding',
+      ).toBe(true);
+    },
+  ],
+  [
     "the comment digest (the room's alarm)",
     async (f, d1) => {
       // Due now: no digest sent on this document yet, and one pending for each side.
@@ -312,6 +334,7 @@ describe('query plans of hot requests', () => {
   for (const [name, run] of HOT) {
     it(`${name}: no full scan of a growing table, no per-row walk of the company's, at most 64 values bound`, async () => {
       const rec = recordingD1();
+      seenNow = rec.seen;
       await withRoomD1(f.documentId, rec.d1, () => run(f, rec.d1));
       expect(rec.seen.length, `${name} sent no statement through the recording binding`).toBeGreaterThan(0);
       if (/logged view/.test(name))

@@ -26,7 +26,7 @@ export interface SignatureFact {
 }
 
 /** The document's recipients, signers first in signing order, then copies: one statement for a batch. */
-export const recipientsStatement = (db: Db, orgId: Param | SQL, documentId: Param) =>
+export const recipientsStatement = (db: Db, orgId: Param | SQL, documentId: Param | SQL) =>
   db
     .select({
       contactId: documentRecipients.contactId,

@@ -793,8 +793,21 @@ export async function linkStillGiven(
     .where(and(eq(activity.documentId, doc.id), inArray(activity.action, ['sent', 'resent'])))
     .orderBy(desc(activity.seq))
     .limit(1);
-  if (!last) return false;
-  const given = JSON.parse(last.data ?? '{}') as {
+  return !!last && givenBySend(last.data, doc, contact);
+}
+
+/**
+ * linkStillGiven's rule, on the document's last 'sent' or 'resent' row (its `data`) already read: the
+ * document is sent, not void, still the contact's company's, and that send named the contact at the
+ * access version their link names.
+ */
+export function givenBySend(
+  lastSendData: string | null,
+  doc: { status: string; sentVersion: number | null; accountId: string | null },
+  contact: { id: string; accountId: string; accessVersion: number },
+) {
+  if (doc.sentVersion === null || doc.status === 'void' || doc.accountId !== contact.accountId) return false;
+  const given = JSON.parse(lastSendData ?? '{}') as {
     contactId?: string;
     accessVersion?: number;
     recipients?: { contactId: string; accessVersion: number }[];

@@ -3,7 +3,7 @@ import { dateTime } from '../../views/format';
 import { renderMail } from '../../views/mail/message';
 import { activityInsert } from '../conversation/activity';
 import { describeEvent } from '../conversation/feed';
-import { allPrepared, batchPrepared, prepared, prepareEach, type Db } from '../db/client';
+import { allPrepared, batchPrepared, distinct, prepared, prepareEach, type Db } from '../db/client';
 import { createId } from '../db/ids';
 import { contacts, documents, documentVersions, orgs, signatures, users } from '../db/schema';
 import type { Env } from '../env';
@@ -14,7 +14,7 @@ import { chosenSentence } from '../../views/line-marks';
 import type { DocumentSnapshot } from '../documents/snapshot';
 import { COUNTERSIGN_STATEMENT, signingStatement } from '../../views/portal/statement';
 import { portalLink } from '../portal/links';
-import { linkStillGiven } from '../portal/queries';
+import { givenBySend, linkStillGiven } from '../portal/queries';
 import { brandOf } from '../mail/documents';
 import { queueMail, type OutgoingMail } from '../mail/outbox';
 import { documentRoom, throughRoom, type RoomContext, type RoomWrite } from '../rooms/client';
@@ -23,7 +23,7 @@ import { readyToSeal, recipientsStatement, type Recipient } from '../documents/r
 import type { CertificateFacts } from './certificate';
 import { listOf } from './countersign-present';
 import { Turns } from '../turns';
-import { versionTimeline } from './queries';
+import { type Timeline, versionTimelineStatement } from './queries';
 import { describeCertificate, sealSignerFromEnv, sealWith } from './seal-cms';
 import { timestampAuthorityFromEnv } from './timestamp';
 
@@ -72,50 +72,75 @@ function boxesFor(ordered: SignatureRow[], boxes: SignatureBox[], recipients: Re
 // held past 35 s, a little longer than a waitUntil can live.
 const sealTurns = new Turns({ maxWaitMs: 20_000, heldAtMostMs: 35_000 });
 
-// Prepared once per isolate (db/client.ts `prepared`): each seal, and each retry, reads them.
-const sealRowQuery = (db: Db) =>
-  db
-    .select({
-      signature: signatures,
-      version: documentVersions,
-      document: documents,
-      // The columns sealing uses, not the whole row: D1 answers at most 100 columns per result.
-      org: {
-        id: orgs.id,
-        name: orgs.name,
-        address: orgs.address,
-        phone: orgs.phone,
-        email: orgs.email,
-        brandColor: orgs.brandColor,
-        currency: orgs.currency,
-        timeZone: orgs.timeZone,
-        portalLinkDays: orgs.portalLinkDays,
-      },
-      creator: { name: users.name, email: users.email },
-    })
-    .from(signatures)
-    .innerJoin(documentVersions, eq(documentVersions.id, signatures.versionId))
-    .innerJoin(documents, eq(documents.id, signatures.documentId))
-    .innerJoin(orgs, eq(orgs.id, signatures.orgId))
-    .leftJoin(users, eq(users.id, documents.createdBy))
-    // Issue 20: a version approved offline is never sealed (no certificate for a decision made on paper).
-    .where(
-      and(
-        eq(signatures.id, sql.placeholder('signatureId')),
-        sql`NOT EXISTS (SELECT 1 FROM offline_approvals o WHERE o.version_id = ${signatures.versionId})`,
-      ),
-    )
-    .prepare();
-
-/** Who the version is sent to, and its signature rows. */
-const sealPeopleQueries = (db: Db) => {
-  const orgId = sql.placeholder('orgId');
+// Everything a seal reads, in one prepared batch (db/client.ts `prepared`, one D1 round trip) keyed by the
+// signature alone: its org, document and version are found by primary key inside each statement, so no
+// read waits for another. The signature with its version, document, org and creator; who the version is
+// sent to; the version's signature rows; its part of the timeline (since it was sent: the certificate's
+// events and sender, and the last send, which says whose link is still given); the signers' contacts.
+const sealReadQueries = (db: Db) => {
+  const signatureId = sql.placeholder('signatureId');
+  const ofSignature = (column: 'org_id' | 'document_id' | 'version_id') =>
+    sql`(SELECT k.${sql.raw(column)} FROM signatures k WHERE k.id = ${signatureId})`;
+  const orgId = ofSignature('org_id');
+  const versionId = ofSignature('version_id');
   return prepareEach([
-    recipientsStatement(db, orgId, sql.placeholder('documentId')),
+    db
+      .select(
+        // Joined tables' columns of the same name (id, org_id …): each its own alias in the batch's rows.
+        distinct({
+          signature: signatures,
+          version: documentVersions,
+          document: documents,
+          // The columns sealing uses, not the whole row: D1 answers at most 100 columns per result.
+          org: {
+            id: orgs.id,
+            name: orgs.name,
+            address: orgs.address,
+            phone: orgs.phone,
+            email: orgs.email,
+            brandColor: orgs.brandColor,
+            currency: orgs.currency,
+            timeZone: orgs.timeZone,
+            portalLinkDays: orgs.portalLinkDays,
+          },
+          creator: { name: users.name, email: users.email },
+        }),
+      )
+      .from(signatures)
+      .innerJoin(documentVersions, eq(documentVersions.id, signatures.versionId))
+      .innerJoin(documents, eq(documents.id, signatures.documentId))
+      .innerJoin(orgs, eq(orgs.id, signatures.orgId))
+      .leftJoin(users, eq(users.id, documents.createdBy))
+      // Issue 20: a version approved offline is never sealed (no certificate for a decision made on paper).
+      .where(
+        and(
+          eq(signatures.id, signatureId),
+          sql`NOT EXISTS (SELECT 1 FROM offline_approvals o WHERE o.version_id = ${signatures.versionId})`,
+        ),
+      ),
+    recipientsStatement(db, orgId, ofSignature('document_id')),
     db
       .select()
       .from(signatures)
-      .where(and(eq(signatures.orgId, orgId), eq(signatures.versionId, sql.placeholder('versionId')))),
+      .where(and(eq(signatures.orgId, orgId), eq(signatures.versionId, versionId))),
+    versionTimelineStatement(
+      db,
+      orgId,
+      ofSignature('document_id'),
+      sql`COALESCE((SELECT v.sent_at FROM document_versions v WHERE v.id = ${versionId}), 0)`,
+    ),
+    db
+      .select()
+      .from(contacts)
+      .where(
+        and(
+          eq(contacts.orgId, orgId),
+          inArray(
+            contacts.id,
+            sql`(SELECT s.contact_id FROM signatures s WHERE s.version_id = ${versionId} AND s.contact_id IS NOT NULL)`,
+          ),
+        ),
+      ),
   ] as const);
 };
 
@@ -133,16 +158,15 @@ export async function finalizeSignature(
   signatureId: string,
   origin: string,
 ): Promise<'sealed' | 'already' | 'waiting' | 'failed'> {
-  const [row] = await allPrepared(db, prepared(db, sealRowQuery), { signatureId });
+  const [[row], recipientRows, versionRows, timeline, contactRows] = await batchPrepared(
+    db,
+    prepared(db, sealReadQueries),
+    { signatureId },
+  );
   if (!row) return 'failed';
   const s = row.signature;
   if (s.sealedAt) return 'already';
   const orgId = row.org.id;
-  const [recipientRows, versionRows] = await batchPrepared(db, prepared(db, sealPeopleQueries), {
-    orgId,
-    documentId: row.document.id,
-    versionId: s.versionId,
-  });
   const recipients = recipientRows as Recipient[];
   if (!readyToSeal(row.document, recipients, versionRows, s.version)) return 'waiting';
   const ordered = inSigningOrder(
@@ -172,7 +196,6 @@ export async function finalizeSignature(
             return image ? new Uint8Array(await image.arrayBuffer()) : null;
           }),
         );
-        const timeline = await versionTimeline(db, orgId, row.document.id, row.version.sentAt ?? 0);
         const kind = kindOf(row.document.type, row.document.subtype);
         const label = `${kind?.label ?? 'Document'} ${row.document.number}`;
         const lastAt = Math.max(...ordered.map((r) => r.signedAt));
@@ -262,7 +285,7 @@ export async function finalizeSignature(
           httpMetadata: { contentType: 'application/pdf' },
           customMetadata: { sha256: sha },
         });
-        const mails = await signedMails(env, db, row, ordered, label, origin);
+        const mails = await signedMails(env, db, row, ordered, contactRows, timeline, label, origin);
         // Committed through the document's room: in order with its other writes, and its open pages are told.
         const outcome = await throughRoom(
           documentRoom(env, row.document.id).seal({
@@ -322,7 +345,7 @@ function selectedParts(version: { selectedSnapshot: string | null }) {
  * Who sent the version, from where and when: the first 'sent' row of the version (a resend of it
  * when that row is not in the timeline), with the sending user's address.
  */
-function senderOf(timeline: Awaited<ReturnType<typeof versionTimeline>>, version: number) {
+function senderOf(timeline: Timeline, version: number) {
   const sentVersion = (data: string | null) => {
     try {
       return (JSON.parse(data ?? '{}') as { version?: number }).version;
@@ -350,16 +373,18 @@ async function signedMails(
     creator: { name: string | null; email: string | null } | null;
   },
   ordered: SignatureRow[],
+  contactRows: (typeof contacts.$inferSelect)[],
+  timeline: Timeline,
   label: string,
   origin: string,
 ): Promise<OutgoingMail[]> {
-  const ids = ordered.map((r) => r.contactId).filter((id): id is string => !!id);
-  const people = ids.length
-    ? await db
-        .select()
-        .from(contacts)
-        .where(and(eq(contacts.orgId, row.org.id), inArray(contacts.id, ids)))
-    : [];
+  const byId = new Map(contactRows.map((c) => [c.id, c]));
+  const people = ordered.flatMap((r) => byId.get(r.contactId ?? '') ?? []);
+  // The document's last send is in the version's timeline (the version's own send starts it); read apart
+  // only when it is not (a timeline without its send row).
+  const lastSend = timeline.filter((e) => e.action === 'sent' || e.action === 'resent').at(-1);
+  const given = (contact: (typeof people)[number]) =>
+    lastSend ? givenBySend(lastSend.data, row.document, contact) : linkStillGiven(db, row.document, contact);
   const names = listOf(ordered.map((r) => r.signerName));
   const lastAt = Math.max(...ordered.map((r) => r.signedAt));
   const mailTo = (to: { email: string; name: string }, href: string, button: string): OutgoingMail => {
@@ -386,7 +411,7 @@ async function signedMails(
   };
   const mails: OutgoingMail[] = [];
   for (const contact of people) {
-    if (!(await linkStillGiven(db, row.document, contact))) continue;
+    if (!(await given(contact))) continue;
     const link = await portalLink(env, origin, contact, row.document.id, row.org.portalLinkDays);
     mails.push(mailTo({ email: contact.email, name: contact.name }, link, 'Download the signed PDF'));
   }
@@ -415,6 +440,21 @@ export interface SealCommit extends RoomContext {
   mails: OutgoingMail[];
 }
 
+// The room's check before a seal commits, prepared once per isolate: the version's signatures, sealed yet or not.
+const sealedYetQuery = (db: Db) =>
+  db
+    .select({ id: signatures.id, sealedAt: signatures.sealedAt, key: signatures.sealedPdfKey })
+    .from(signatures)
+    .where(
+      and(
+        eq(signatures.orgId, sql.placeholder('orgId')),
+        eq(signatures.documentId, sql.placeholder('documentId')),
+        eq(signatures.versionId, sql.placeholder('versionId')),
+        sql`${signatures.outcome} <> 'declined'`,
+      ),
+    )
+    .prepare();
+
 /**
  * The room's plan for a sealed PDF: every signature of the version points at it (unless a run
  * before this one got there first: then nothing is written, and the caller deletes its copy unless
@@ -426,17 +466,11 @@ export async function sealWrite(
   input: SealCommit,
   now = Date.now(),
 ): Promise<RoomWrite<{ sealed: boolean; key: string | null }>> {
-  const rows = await db
-    .select({ id: signatures.id, sealedAt: signatures.sealedAt, key: signatures.sealedPdfKey })
-    .from(signatures)
-    .where(
-      and(
-        eq(signatures.orgId, input.orgId),
-        eq(signatures.documentId, input.documentId),
-        eq(signatures.versionId, input.versionId),
-        sql`${signatures.outcome} <> 'declined'`,
-      ),
-    );
+  const rows = await allPrepared(db, prepared(db, sealedYetQuery), {
+    orgId: input.orgId,
+    documentId: input.documentId,
+    versionId: input.versionId,
+  });
   if (!rows.some((r) => r.id === input.signatureId)) throw new NotFound();
   const done = rows.find((r) => r.sealedAt);
   if (done) return { statements: [], result: { sealed: false, key: done.key } };

@@ -1,8 +1,8 @@
-import { and, asc, desc, eq, getTableColumns, gte, isNotNull, isNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, gte, isNotNull, isNull, type SQL, sql } from 'drizzle-orm';
 import type { BidColumn } from '../../views/dashboard/compare-bids';
 import { bidTotal } from '../budget/totals';
 import { findJob } from '../budget/queries';
-import { batchPrepared, distinct, prepared, prepareEach, type Db } from '../db/client';
+import { allPrepared, batchPrepared, distinct, prepared, prepareEach, type Db, type Param } from '../db/client';
 import {
   accounts,
   activity,
@@ -142,23 +142,25 @@ export async function unsealedSignatures(db: Db, limit = 20) {
     .limit(limit);
 }
 
-/** The version's part of the timeline, for the certificate page. */
-export async function versionTimeline(db: Db, orgId: string, documentId: string, since: number) {
-  return db
+/** The version's part of the timeline, for the certificate page: the document's activity since `since`, in order. */
+export const versionTimelineStatement = (
+  db: Db,
+  orgId: Param | SQL,
+  documentId: Param | SQL,
+  since: Param<number> | SQL,
+) =>
+  db
     .select({ ...getTableColumns(activity), userEmail: users.email })
     .from(activity)
     .leftJoin(users, eq(users.id, activity.userId))
     .where(and(eq(activity.orgId, orgId), eq(activity.documentId, documentId), gte(activity.createdAt, since)))
     .orderBy(asc(activity.seq));
-}
 
-/** A sent document the portal viewer may decide on: what the decision routes need to find its room. */
-export async function recipientDocument(
-  db: Db,
-  viewer: { orgId: string; accountId: string; contactId: string },
-  documentId: string,
-) {
-  const [doc] = await db
+export type Timeline = Awaited<ReturnType<typeof versionTimelineStatement>>;
+
+// Prepared once per isolate (db/client.ts `prepared`): every decision (sign, decline, bid, pay) reads it first.
+const recipientDocumentQuery = (db: Db) =>
+  db
     .select({
       id: documents.id,
       jobId: documents.jobId,
@@ -167,7 +169,30 @@ export async function recipientDocument(
       sentVersion: documents.sentVersion,
     })
     .from(documents)
-    .where(and(visibleTo(viewer), eq(documents.id, documentId)));
+    .where(
+      and(
+        visibleTo({
+          orgId: sql.placeholder('orgId'),
+          accountId: sql.placeholder('accountId'),
+          contactId: sql.placeholder('contactId'),
+        }),
+        eq(documents.id, sql.placeholder('documentId')),
+      ),
+    )
+    .prepare();
+
+/** A sent document the portal viewer may decide on: what the decision routes need to find its room. */
+export async function recipientDocument(
+  db: Db,
+  viewer: { orgId: string; accountId: string; contactId: string },
+  documentId: string,
+) {
+  const [doc] = await allPrepared(db, prepared(db, recipientDocumentQuery), {
+    orgId: viewer.orgId,
+    accountId: viewer.accountId,
+    contactId: viewer.contactId,
+    documentId,
+  });
   return doc;
 }
 
