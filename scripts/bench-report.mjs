@@ -122,17 +122,25 @@ const META = new Set(['(idle)', '(program)', '(garbage collector)', '(root)']);
 /**
  * Self time per function of a V8 CPU profile, biggest first: { fn, where (file:line), ms, share }
  * with the share of the busy time (every sample but idle). A sample's time is the gap to the next
- * (the last one's, the gap before it).
+ * (the last one's, the gap before it), but at most `gapSamples` sampling intervals (the profile's median gap):
+ * workerd samples an isolate only while it runs, so a longer gap is the thread away in another isolate (the PDF
+ * Worker, D1's and R2's simulators on the same core) and was read as the last function's self time (a seal's
+ * R2 `put` looked like an eighth of the sign run). What is cut off is `awayMs`, not anyone's self time.
  */
-export function selfTimes(profile) {
+export function selfTimes(profile, { gapSamples = 10 } = {}) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const deltas = profile.timeDeltas ?? [];
   const fallback = profile.samples.length ? (profile.endTime - profile.startTime) / profile.samples.length : 0;
+  const sorted = deltas.filter((d) => d > 0).sort((a, b) => a - b);
+  const interval = sorted.length ? sorted[Math.floor(sorted.length / 2)] : fallback;
   const by = new Map();
   let busy = 0;
   let idle = 0;
+  let away = 0;
   profile.samples.forEach((nodeId, i) => {
-    const us = deltas[i + 1] ?? deltas[i] ?? fallback;
+    const gap = deltas[i + 1] ?? deltas[i] ?? fallback;
+    const us = gap > interval * gapSamples ? interval : gap;
+    away += gap - us;
     const f = byId.get(nodeId).callFrame;
     const fn = f.functionName || '(anonymous)';
     if (fn === '(idle)') {
@@ -150,12 +158,12 @@ export function selfTimes(profile) {
   const list = [...by.values()]
     .sort((a, b) => b.us - a.us)
     .map((e) => ({ fn: e.fn, where: e.where, meta: e.meta, ms: e.us / 1000, share: busy ? e.us / busy : 0 }));
-  return { busyMs: busy / 1000, idleMs: idle / 1000, list };
+  return { busyMs: busy / 1000, idleMs: idle / 1000, awayMs: away / 1000, list };
 }
 
 /** The top `n` functions (the runtime's own (program) and (garbage collector) lines apart) as text. */
 export function topFunctions(profile, n = 5) {
-  const { busyMs, idleMs, list } = selfTimes(profile);
+  const { busyMs, idleMs, awayMs, list } = selfTimes(profile);
   const top = list.filter((e) => !e.meta).slice(0, n);
   const body = top.map((e, i) => [String(i + 1), e.fn, e.where, e.ms.toFixed(1), pct(e.share)]);
   const meta = list
@@ -163,7 +171,7 @@ export function topFunctions(profile, n = 5) {
     .map((e) => `${e.fn} ${e.ms.toFixed(1)} ms (${pct(e.share)})`)
     .join(', ');
   return [
-    `top ${n} self-time functions (busy ${busyMs.toFixed(0)} ms, idle ${idleMs.toFixed(0)} ms; % of busy time):`,
+    `top ${n} self-time functions (busy ${busyMs.toFixed(0)} ms, idle ${idleMs.toFixed(0)} ms${awayMs >= 1 ? `, away in other isolates ${awayMs.toFixed(0)} ms` : ''}; % of busy time):`,
     grid(['#', 'function', 'file:line', 'self ms', '%'], body, 3),
     meta ? `runtime: ${meta}` : '',
   ]
