@@ -360,6 +360,15 @@ describe('D1 round trips per request', () => {
         rows.every((r) => r.sealedAt && r.sealedPdfKey),
         `${label}: every signature sealed: ${JSON.stringify(rows.map((r) => r.sealError))}`,
       ).toBe(true);
+      // The notices the seal queued: each signer (their link still theirs) and the document's creator.
+      const notices = await db().query.outbox.findMany({
+        where: (o, { and, eq }) => and(eq(o.documentId, documentId), eq(o.kind, 'signed')),
+      });
+      const doc = await db().query.documents.findFirst({ where: (d, { eq }) => eq(d.id, documentId) });
+      const creator = await db().query.users.findFirst({ where: (u, { eq }) => eq(u.id, doc!.createdBy!) });
+      expect(notices.map((n) => n.toEmail).sort(), label).toEqual(
+        [...rows.map((r) => r.signerEmail), creator!.email].sort(),
+      );
       counts[label] = { worker: worker.count, room: room.count };
       expect(worker.count, `the Worker's trips (${label}):\n${worker.describe()}`).toBeLessThanOrEqual(3);
       expect(room.count, `the room's trips (${label}):\n${room.describe()}`).toBeLessThanOrEqual(4);
@@ -367,7 +376,7 @@ describe('D1 round trips per request', () => {
     measured.signAndSeal = counts;
     console.log(`D1 round trips for a signature and its seal: ${JSON.stringify(counts)}`);
     expect(counts['three signers']).toEqual(counts['one signer']);
-  });
+  }, 90_000);
 
   it("the room's view write is prepared (a view builds no query) and is one batch in the room", async () => {
     const doc = (await db().query.documents.findFirst({ where: (d, { eq }) => eq(d.id, small.documentId) }))!;

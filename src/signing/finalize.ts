@@ -122,7 +122,13 @@ const sealReadQueries = (db: Db) => {
     db
       .select()
       .from(signatures)
-      .where(and(eq(signatures.orgId, orgId), eq(signatures.versionId, versionId))),
+      .where(
+        and(
+          eq(signatures.orgId, orgId),
+          eq(signatures.documentId, ofSignature('document_id')),
+          eq(signatures.versionId, versionId),
+        ),
+      ),
     versionTimelineStatement(
       db,
       orgId,
@@ -134,7 +140,8 @@ const sealReadQueries = (db: Db) => {
       .from(contacts)
       .where(
         and(
-          eq(contacts.orgId, orgId),
+          // `+`: the org is a check on the few rows found by id, not an index to walk the company's contacts with.
+          eq(sql`+${contacts.orgId}`, orgId),
           inArray(
             contacts.id,
             sql`(SELECT s.contact_id FROM signatures s WHERE s.version_id = ${versionId} AND s.contact_id IS NOT NULL)`,
@@ -164,6 +171,8 @@ export async function finalizeSignature(
     { signatureId },
   );
   if (!row) return 'failed';
+  // distinct()'s aliased columns are not nulled as a left join's missing row: no creator is null here.
+  if (!row.creator?.email) row.creator = null;
   const s = row.signature;
   if (s.sealedAt) return 'already';
   const orgId = row.org.id;
@@ -413,7 +422,12 @@ async function signedMails(
   for (const contact of people) {
     if (!(await given(contact))) continue;
     const link = await portalLink(env, origin, contact, row.document.id, row.org.portalLinkDays);
-    mails.push(mailTo({ email: contact.email, name: contact.name }, link, 'Download the signed PDF'));
+    // Read before the seal's turn and its PDF: a revoke or new address committed since fails the room's batch
+    // (queueMail `whileAccess`), and the cron's retry reads them again, instead of mailing the old address.
+    mails.push({
+      ...mailTo({ email: contact.email, name: contact.name }, link, 'Download the signed PDF'),
+      whileAccess: { contactId: contact.id, accessVersion: contact.accessVersion },
+    });
   }
   if (row.creator?.email)
     mails.push(

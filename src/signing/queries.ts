@@ -153,7 +153,8 @@ export const versionTimelineStatement = (
     .select({ ...getTableColumns(activity), userEmail: users.email })
     .from(activity)
     .leftJoin(users, eq(users.id, activity.userId))
-    .where(and(eq(activity.orgId, orgId), eq(activity.documentId, documentId), gte(activity.createdAt, since)))
+    // `+`: the document's rows in order (activity_doc_seq), not the company's since a date (activity_org_time).
+    .where(and(eq(activity.orgId, orgId), eq(activity.documentId, documentId), gte(sql`+${activity.createdAt}`, since)))
     .orderBy(asc(activity.seq));
 
 export type Timeline = Awaited<ReturnType<typeof versionTimelineStatement>>;
