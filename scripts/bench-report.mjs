@@ -124,8 +124,9 @@ const META = new Set(['(idle)', '(program)', '(garbage collector)', '(root)']);
  * with the share of the busy time (every sample but idle). A sample's time is the gap to the next
  * (the last one's, the gap before it), but at most `gapSamples` sampling intervals (the profile's median gap):
  * workerd samples an isolate only while it runs, so a longer gap is the thread away in another isolate (the PDF
- * Worker, D1's and R2's simulators on the same core) and was read as the last function's self time (a seal's
- * R2 `put` looked like an eighth of the sign run). What is cut off is `awayMs`, not anyone's self time.
+ * Worker, D1's and R2's simulators on the same core) or with nothing to run, and was read as the last function's
+ * self time (a seal's R2 `put` looked like an eighth of the sign run). What is cut off is `awayMs` ("unsampled"),
+ * not anyone's self time.
  */
 export function selfTimes(profile, { gapSamples = 10 } = {}) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
@@ -171,7 +172,7 @@ export function topFunctions(profile, n = 5) {
     .map((e) => `${e.fn} ${e.ms.toFixed(1)} ms (${pct(e.share)})`)
     .join(', ');
   return [
-    `top ${n} self-time functions (busy ${busyMs.toFixed(0)} ms, idle ${idleMs.toFixed(0)} ms${awayMs >= 1 ? `, away in other isolates ${awayMs.toFixed(0)} ms` : ''}; % of busy time):`,
+    `top ${n} self-time functions (busy ${busyMs.toFixed(0)} ms, idle ${idleMs.toFixed(0)} ms${awayMs >= 1 ? `, unsampled ${awayMs.toFixed(0)} ms` : ''}; % of busy time):`,
     grid(['#', 'function', 'file:line', 'self ms', '%'], body, 3),
     meta ? `runtime: ${meta}` : '',
   ]

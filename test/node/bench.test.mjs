@@ -107,14 +107,14 @@ describe('bench profile', () => {
     expect(list[0].share).toBeCloseTo(4 / 13);
   });
 
-  it('counts a gap longer than ten sampling intervals as time away (another isolate ran), not as self time', () => {
+  it('counts a gap longer than ten sampling intervals as unsampled (another isolate ran, or nothing), not as self time', () => {
     const gappy = { ...profile, timeDeltas: profile.timeDeltas.map((d, i) => (i === 5 ? 500_000 : d)) };
     const { busyMs, awayMs, list } = selfTimes(gappy);
     // The sample before the gap (index 4, `query`) keeps one interval; the other 499 ms are away.
     expect(busyMs).toBe(13);
     expect(awayMs).toBe(499);
     expect(list.find((e) => e.fn === 'query').ms).toBe(3);
-    expect(topFunctions(gappy, 5).split('\n')[0]).toMatch(/away in other isolates 499 ms/);
+    expect(topFunctions(gappy, 5).split('\n')[0]).toMatch(/unsampled 499 ms/);
   });
 
   it('prints the top five by name, file:line, self ms and %, the runtime apart', () => {
