@@ -24,7 +24,7 @@ import { listOpenStatuses, PORTAL_LIST_PAGE } from '../src/portal/queries';
 import { forgetPages } from '../src/http/page-cache';
 import { Browser, db, viaEdge } from './helpers';
 import { callWorker, formPost, withRoomD1 } from './bindings';
-import { companyWithBudget, createDocument, sendDocument } from './fixtures';
+import { companyWithBudget, createDocument, sendDocument, sentToRecipient } from './fixtures';
 import { openLink } from './portal-fixtures';
 
 // Issue 19, "costs that don't grow with history": every hot query uses an index. The SQL is what
@@ -177,11 +177,9 @@ interface Fixture {
 }
 
 let f: Fixture;
-/** The statements the hot request running now has sent so far. */
-let seenNow: Recorded[] = [];
 
 /** A hot request: its name, and how to make it (every statement it sends is checked). */
-type Hot = [name: string, run: (f: Fixture, d1: D1Database) => Promise<Response | unknown>];
+type Hot = [name: string, run: (f: Fixture, d1: D1Database, seen: Recorded[]) => Promise<Response | unknown>];
 
 /** A request that must succeed (a page, or a form's redirect): a refused one would check the wrong statements. */
 async function ok(res: Promise<Response>) {
@@ -259,24 +257,23 @@ const HOT: Hot[] = [
   ],
   [
     'a signature and its seal (the room, then the seal’s reads)',
-    async (_f, d1) => {
+    async (_f, d1, seen) => {
       // A company and document of its own (a signature is made once; the paging tests count f's documents):
       // its room writes through the recording binding too.
-      const co = await companyWithBudget({ company: 'Plan Check Signing' });
-      const documentId = await createDocument(co.browser, co.jobId, 'estimate', { all: '1' });
-      const { browser } = await openLink((await sendDocument(co.browser, documentId)).link);
-      const html = await (await browser.get(`/portal/documents/${documentId}`)).text();
-      const versionHash = /name="versionHash" value="([0-9a-f]{64})"/.exec(html)?.[1] ?? '';
-      const form = { versionHash, idempotencyKey: 'plan-1', name: 'Dana Reyes', method: 'typed', consent: 'yes' };
-      await withRoomD1(documentId, d1, async () =>
-        ok(callWorker(browser, `/portal/documents/${documentId}/sign`, await formPost(browser, form), { DB: d1 })),
+      const { id, r, hash } = await sentToRecipient(
+        await companyWithBudget({ company: 'Plan Check Signing' }),
+        'estimate',
+      );
+      const form = { versionHash: hash, idempotencyKey: 'plan-1', name: 'Dana Reyes', method: 'typed', consent: 'yes' };
+      await withRoomD1(id, d1, async () =>
+        ok(callWorker(r, `/portal/documents/${id}/sign`, await formPost(r, form), { DB: d1 })),
       );
       expect(
-        seenNow.some((q) => /update "signatures" set "sealed_pdf_key"/i.test(q.sql)),
+        seen.some((q) => /update "signatures" set "sealed_pdf_key"/i.test(q.sql)),
         'the seal was committed through the recording binding',
       ).toBe(true);
       // Nothing a signature or its seal reads walks the company's rows, keyed by a subquery or not.
-      for (const q of seenNow) {
+      for (const q of seen) {
         const walks = (await planOf(q)).filter((line) => ORG_ONLY.test(line.trim()));
         expect(walks, q.sql.replace(/\s+/g, ' ').slice(0, 400)).toEqual([]);
       }
@@ -340,8 +337,7 @@ describe('query plans of hot requests', () => {
   for (const [name, run] of HOT) {
     it(`${name}: no full scan of a growing table, no per-row walk of the company's, at most 64 values bound`, async () => {
       const rec = recordingD1();
-      seenNow = rec.seen;
-      await withRoomD1(f.documentId, rec.d1, () => run(f, rec.d1));
+      await withRoomD1(f.documentId, rec.d1, () => run(f, rec.d1, rec.seen));
       expect(rec.seen.length, `${name} sent no statement through the recording binding`).toBeGreaterThan(0);
       if (/logged view/.test(name))
         expect(
