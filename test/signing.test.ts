@@ -129,6 +129,32 @@ describe('approve and sign', () => {
     expect(new Uint8Array(await stored!.arrayBuffer())).toEqual(image);
   });
 
+  it('the same drawn form sent again after it signed gets the first answer: no second signature or image kept, another key is refused', async () => {
+    const { id, r, hash } = await sentTo('proposal');
+    const drawing = dataUrl(await png(300, 100));
+    const form = (key: string) => ({
+      versionHash: hash,
+      idempotencyKey: key,
+      name: 'Dana Reyes',
+      method: 'drawn',
+      signature: drawing,
+      consent: 'yes',
+    });
+    const images = async () =>
+      (await env.FILES.list()).objects.map((o) => o.key).filter((k) => k.includes(`/doc/${id}/signature-`));
+    expect((await r.post(`/portal/documents/${id}/sign`, form('k-again-1'))).status).toBe(303);
+    const [first] = await db().select().from(signatures).where(eq(signatures.documentId, id));
+    expect(await images()).toEqual([first.imageKey]);
+    // The document is approved now: the resubmission is still answered as the first one was, after it.
+    const again = await Promise.all([1, 2].map(() => r.post(`/portal/documents/${id}/sign`, form('k-again-1'))));
+    expect(again.map((a) => a.status)).toEqual([303, 303]);
+    const other = await r.post(`/portal/documents/${id}/sign`, form('k-again-2'));
+    expect(other.status).toBe(409);
+    expect(await db().$count(signatures, eq(signatures.documentId, id))).toBe(1);
+    expect(await db().$count(activity, and(eq(activity.documentId, id), eq(activity.action, 'signed')))).toBe(1);
+    expect(await images()).toEqual([first.imageKey]);
+  });
+
   it('refuses a blank canvas, a name of spaces, a tampered hash, a big or fake PNG, and stores nothing', async () => {
     const { id, r, hash } = await sentTo('change_order');
     const before = (await env.FILES.list()).objects.length;

@@ -47,7 +47,6 @@ import {
   type BidCommit,
   type DeclineCommit,
   type SignCommit,
-  type SignResult,
 } from '../signing/actions';
 import { sealWrite, type SealCommit } from '../signing/finalize';
 import { emailCodeWrite, type EmailCodeCommit } from '../signing/email-code';
@@ -224,19 +223,9 @@ export class DocumentRoom extends DurableObject<Env> {
   // Decisions. Each plan reads the state inside the queue, so concurrent submissions see each
   // other: fifty "Approve & sign" clicks make one signature and forty-nine "already signed".
 
-  /** A resubmitted form (the same idempotency key) gets the first signature's answer again, checked in the queue. */
-  async sign(input: SignCommit) {
-    const key = `idem:${input.idempotencyKey}`;
-    const remembered = () => this.ctx.storage.get<RoomWrite<SignResult>>(key);
-    const result = await this.write(
-      input,
-      async (db) => (await remembered()) ?? signWrite(db, input, Date.now(), this.env),
-    );
-    // Kept as a write with nothing to commit: a retry gets the same value and no second signature.
-    // A wrong emailed code signed nothing: the same form with the right code must still sign.
-    if (result.ok && !result.value.codeRefused)
-      await this.ctx.storage.put(key, { statements: [], result: result.value });
-    return result;
+  /** A resubmitted form (the same idempotency key) gets the first signature's answer again (signWrite reads it). */
+  sign(input: SignCommit) {
+    return this.write(input, (db) => signWrite(db, input, Date.now(), this.env));
   }
 
   /** Issue 18: "Email me a code": a new code for this signer and version (the old one replaced), emailed. */

@@ -227,6 +227,8 @@ export async function signWrite(
 ): Promise<RoomWrite<SignResult>> {
   if (!input.signerName.trim()) throw new Refused('Type your full legal name to sign.', 'name');
   const state = await stateFor(db, input);
+  const again = remembered(state, input.idempotencyKey);
+  if (again) return { statements: [], result: again };
   checkDecider(state);
   const event = approvalEvent(state.document.type);
   if (!event) throw new Refused('This document is not approved by signing.');
@@ -330,6 +332,18 @@ export async function signWrite(
   const told = { type: 'decision', say: `${verb[0].toUpperCase()}${verb.slice(1)} by ${input.signerName}${part}.` };
   const result = { signatureId, imageKey: input.imageKey, selectedKey: choice.key ?? null };
   return { statements, result, activityId, event: told };
+}
+
+/**
+ * A resubmitted form (the same key, kept in its signature row): the first signature's answer again, read
+ * in the queue, so a retry or a double click never signs twice. A refused form (a wrong code) signed
+ * nothing and is not remembered: the same form with the right code must still sign.
+ */
+function remembered(state: DecisionState, key: string): SignResult | null {
+  const first = state.signatures.find((s) => s.idempotencyKey === key && s.contactId === state.contact.id);
+  if (!first) return null;
+  const selectedKey = first.versionId === state.version.id ? state.version.selectedPdfKey : null;
+  return { signatureId: first.id, imageKey: first.imageKey, selectedKey };
 }
 
 /**
@@ -872,14 +886,14 @@ export async function sign(
     if (selection && !(await kept(selection.key))) await env.FILES.delete(selection.key);
     throw err;
   }
-  // Someone chose first (the same options), a retry answered from memory, a wrong code: this PDF is not the one.
+  // Someone chose first (the same options), a resubmitted form, a wrong code: this PDF is not the one.
   if (selection && result.selectedKey !== selection.key) await env.FILES.delete(selection.key);
   // A wrong emailed code: only its try was counted; the form comes back with the message on its field.
   if (result.codeRefused) {
     if (imageKey) await env.FILES.delete(imageKey);
     throw new Refused(result.codeRefused, 'code');
   }
-  // A retry answered from the room's memory points at the first request's image, not this one.
+  // A resubmitted form's answer is the first signature's, which points at the first request's image.
   if (imageKey && result.imageKey !== imageKey) await env.FILES.delete(imageKey);
   const sealing = finalizeSignature(env, db, result.signatureId, input.origin).then(() => deliverDueMail(env, db));
   defer(sealing.catch((err) => console.error('sealing', err)));
