@@ -591,8 +591,8 @@ async function main() {
   };
   // The baseline runs in short slices between the routes, and each route is compared with the
   // slices just before and after it: on a machine whose load drifts during the run (other builds,
-  // tests), a ratio then compares like with like. Signing is last and has no slice after it: each
-  // signature leaves its sealing (PDF work) running in the background.
+  // tests), a ratio then compares like with like. Signing too: its slice after starts once the seals
+  // its signatures left running in the background have settled (`run`).
   const slices = [];
   const slice = async () => {
     const m = await run(all[0], BASELINE_SLICE);
@@ -604,11 +604,11 @@ async function main() {
   for (const r of all.slice(1)) {
     if (ONLY && !ONLY.has(r.name)) continue;
     const m = await run(r);
-    const after = r.name === 'sign' ? null : await slice();
-    m.baselineRps = round(after ? (before.rps + after.rps) / 2 : before.rps, 1);
+    const after = await slice();
+    m.baselineRps = round((before.rps + after.rps) / 2, 1);
     m.ratio = round(m.rps / m.baselineRps, 4);
     measured.push(m);
-    before = after ?? before;
+    before = after;
   }
   const mean = (xs) => xs.reduce((a, x) => a + x, 0) / xs.length;
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
