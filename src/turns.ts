@@ -6,9 +6,12 @@
 // - A waiter looks at the line and runs when nothing is running and it is the first waiter still there.
 //   The first NEAR waiters look every NEXT_POLL_MS, so the line does not stand idle between two turns (at
 //   20 ms, ~10 ms on average: a third of a 25 ms render, which capped a busy PDF Worker's throughput in npm
-//   run bench), even when a few short turns (a 7 ms seal) follow each other; the others every POLL_MS.
-//   A look costs the same however long the line (a backlog of seals in npm run bench's sign run was a
-//   hundred waiters, and filtering the whole line at every look was 6% of the page Worker's profile).
+//   run bench), even when a few short turns (a 7 ms seal) follow each other; the others every POLL_MS
+//   times how many fours ahead of them, at most every FARTHEST_POLL_MS (a waiter far back cannot run
+//   before the turns ahead of it: a hundred waiters looked 6,800 times a second with every one but the
+//   nearest at POLL_MS, ~2,700 now; test/turns.test.ts counts them).
+//   A look costs the same however long the line (filtering the whole line at every look was 6% of the
+//   page Worker's profile).
 //   The one running shows it is alive every POLL_MS.
 // - One whose request has ended (a seal that gave up, a download cancelled while it waited, work cut off
 //   mid-way) stops showing itself, and SEEN_WITHIN_MS later the line goes on without it. `heldAtMostMs` is
@@ -33,6 +36,8 @@ const POLL_MS = 20;
 const NEXT_POLL_MS = 2;
 const NEAR = 4;
 const SEEN_WITHIN_MS = 1_000;
+/** Well within SEEN_WITHIN_MS: a waiter looking this seldom is still seen when it reaches the front. */
+const FARTHEST_POLL_MS = 200;
 
 interface Ticket {
   order: number;
@@ -95,7 +100,8 @@ export class Turns {
       ticket.inLine = true;
     }
     if (this.line[0] === ticket) return this.running ? NEXT_POLL_MS : 'run';
-    return this.line.indexOf(ticket) < NEAR ? NEXT_POLL_MS : POLL_MS;
+    const place = this.line.indexOf(ticket);
+    return place < NEAR ? NEXT_POLL_MS : Math.min(POLL_MS * Math.floor(place / NEAR), FARTHEST_POLL_MS);
   }
 
   private leave(ticket: Ticket) {

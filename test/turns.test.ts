@@ -1,5 +1,5 @@
 import { exports } from 'cloudflare:workers';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Turns } from '../src/turns';
 
 const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -31,6 +31,27 @@ describe('turns (src/turns.ts)', () => {
     const { take, log } = line();
     expect(await Promise.all(['a', 'b', 'c'].map((n) => take(n, () => wait(5))))).toEqual(['a', 'b', 'c']);
     expect(log).toEqual(['a start', 'a end', 'b start', 'b end', 'c start', 'c end']);
+  });
+
+  it('a hundred waiters behind a long turn look a few hundred times, not thousands, and still run in order', async () => {
+    const { take, log } = line();
+    const timers = vi.spyOn(globalThis, 'setTimeout');
+    try {
+      const first = take('first', () => wait(300));
+      const rest = Array.from({ length: 100 }, (_, i) => take(`w${i}`, async () => {}));
+      await first;
+      // While the first held the line (300 ms): the four nearest every 2 ms (600 looks), the others less
+      // often the farther back (every 20 ms each, as before, was 96 × 15 = 1,440 more).
+      const looks = timers.mock.calls.length;
+      expect(looks).toBeGreaterThan(100);
+      expect(looks).toBeLessThan(1_100);
+      await Promise.all(rest);
+    } finally {
+      timers.mockRestore();
+    }
+    expect(log.filter((l) => l.endsWith(' start'))).toEqual(
+      ['first', ...Array.from({ length: 100 }, (_, i) => `w${i}`)].map((n) => `${n} start`),
+    );
   });
 
   it('one that waited too long gives up, and the one after it still waits for the running one', async () => {
