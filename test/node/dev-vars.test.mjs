@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ensureDevVars, parseVars } from '../../scripts/dev-vars.mjs';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { ensureDevVars, makeSealIdentity, parseVars } from '../../scripts/dev-vars.mjs';
 
 // .dev.vars: development's secrets, made when missing. Issue 15 adds the webhook secret development's
 // simulated Stripe signs with, and never a Stripe secret key (its absence selects the simulator).
@@ -42,5 +43,17 @@ describe('ensureDevVars', () => {
     const text = readFileSync(path, 'utf8');
     expect(ensureDevVars(path)).toEqual(vars);
     expect(readFileSync(path, 'utf8')).toBe(text);
+  });
+
+  it("makes the seal's development identity an EC P-256 key whose self-signed certificate it signed", () => {
+    const { privateKeyPem, certificatePem } = makeSealIdentity('Test seal', new Date('2026-12-01T00:00:00Z'));
+    expect(privateKeyPem).toContain('BEGIN PRIVATE KEY'); // PKCS#8, as the Worker imports it
+    const key = createPrivateKey(privateKeyPem);
+    expect(key.asymmetricKeyDetails).toEqual({ namedCurve: 'prime256v1' });
+    const certificate = new X509Certificate(certificatePem);
+    expect(certificate.subject).toBe('CN=Test seal');
+    expect(certificate.checkPrivateKey(key)).toBe(true);
+    expect(certificate.verify(certificate.publicKey)).toBe(true);
+    expect(certificate.validTo).toBe('Dec  1 00:00:00 2036 GMT');
   });
 });
