@@ -133,10 +133,12 @@ describe('choosing on the portal', () => {
 
   it('signing with a bad choice is refused on the choices (422), nothing written and no PDF left', async () => {
     const { id, r, hash, ids } = await sentWithChoices();
-    const bad: [string[], string][] = [
+    // null: a form without the choices at all (a page saved before they were offered, a hand-made post).
+    const bad: [string[] | null, string][] = [
       [['nosuchline', ids.cabinets], 'One of the options you chose is not on this document.'],
       [[ids.cabinets, ids.dumpster], 'Choose only one option for “Demolition plan”.'],
       [[], 'Choose one option for “Demolition plan”.'],
+      [null, 'Choose one option for “Demolition plan”.'],
     ];
     for (const [chosen, message] of bad) {
       const res = await signWith(r, id, hash, chosen);

@@ -649,6 +649,8 @@ function choicesStep(c: AppContext, found: Found, errors: PageErrors | undefined
       error = checked.message;
     }
   }
+  // A refused choice from a form that posted none (no `choices`): said here, where the sign panel leaves it.
+  if (!error && !made && errors?.signField === 'choose') error = errors.sign;
   const totals = chosenTotals(sent, chosen);
   const panel = html`<${ChoicesPanel}
     action=${`/portal/documents/${found.document.id}`}
