@@ -84,7 +84,7 @@ export function makeSealIdentity(commonName = 'Contractor Portal development sea
   const name = seq(der(0x31, seq(oid('2.5.4.3'), der(0x0c, Buffer.from(commonName, 'utf8')))));
   const ecdsaWithSha256 = seq(oid('1.2.840.10045.4.3.2')); // no parameters (RFC 5758)
   const serial = randomBytes(16);
-  serial[0] &= 0x7f; // a positive INTEGER
+  serial[0] = (serial[0] & 0x7f) | 0x40; // a positive INTEGER whose first byte is never 0 (DER: no padding)
   const notAfter = new Date(now);
   notAfter.setUTCFullYear(now.getUTCFullYear() + 10);
   const { x, y } = publicKey.export({ format: 'jwk' });
