@@ -209,6 +209,40 @@ describe('sign', () => {
     await settle();
   });
 
+  it("the room's answer lost after its commit: the image the signature points at stays, and the retry answers with it", async () => {
+    const d = await sent('proposal', { group: co.groups.demolition });
+    const { defer, settle } = deferred();
+    const image = await png();
+    // The room commits the signature, then its answer never arrives (a reset or a dropped connection).
+    const rooms = env.DOCUMENT_ROOM;
+    const lost = {
+      idFromName: (name: string) => rooms.idFromName(name),
+      get: (id: DurableObjectId) => {
+        const stub = rooms.get(id);
+        return new Proxy(stub, {
+          get: (target, prop) =>
+            prop === 'sign'
+              ? async (input: unknown) => {
+                  await target.sign(input as never);
+                  throw new Error('Network connection lost.');
+                }
+              : Reflect.get(target, prop),
+        });
+      },
+    } as unknown as typeof env.DOCUMENT_ROOM;
+    const input = signInput(d, { idempotencyKey: 'lost-answer-1', method: 'drawn', image });
+    await expect(sign({ ...env, DOCUMENT_ROOM: lost }, database(env.DB), d.actor, input, defer)).rejects.toThrow(
+      'Network connection lost.',
+    );
+    const [row] = await db().select().from(signatures).where(eq(signatures.documentId, d.id));
+    expect(await signatureImages(co.orgId, d.id)).toEqual([row.imageKey]);
+    // The browser sends the form again: the first signature's answer, its image still there, none added.
+    const again = await sign(env, database(env.DB), d.actor, input, defer);
+    expect(again).toMatchObject({ signatureId: row.id, imageKey: row.imageKey });
+    expect(await signatureImages(co.orgId, d.id)).toEqual([row.imageKey]);
+    await settle();
+  });
+
   it('a signature batch on a document that moved on outside the room commits nothing (the send won)', async () => {
     const d = await sent('change_order', { group: co.groups.demolition });
     const plan = await signWrite(database(env.DB), {

@@ -878,11 +878,14 @@ export async function sign(
       }),
     );
   } catch (err) {
-    if (imageKey) await env.FILES.delete(imageKey);
-    // A failure that is no refusal may come after the commit: a PDF the version points at stays.
+    // A failure that is no refusal may come after the commit (the room's answer lost on its way back): an
+    // image a signature points at, or a PDF the version points at, stays.
+    const committed = !(err instanceof DomainError);
+    const imageKept = async (key: string) =>
+      committed && !!(await signatureWithImage(db, input, key).catch(() => undefined));
     const kept = async (key: string) =>
-      !(err instanceof DomainError) &&
-      (await sentChoice(db, input.orgId, input.documentId).catch(() => null))?.selectedPdfKey === key;
+      committed && (await sentChoice(db, input.orgId, input.documentId).catch(() => null))?.selectedPdfKey === key;
+    if (imageKey && !(await imageKept(imageKey))) await env.FILES.delete(imageKey);
     if (selection && !(await kept(selection.key))) await env.FILES.delete(selection.key);
     throw err;
   }
@@ -899,6 +902,17 @@ export async function sign(
   defer(sealing.catch((err) => console.error('sealing', err)));
   return result;
 }
+
+/** The signature of this document whose drawn image is `imageKey`, if one was committed. */
+const signatureWithImage = (db: Db, doc: RoomContext, imageKey: string) =>
+  db.query.signatures.findFirst({
+    columns: { id: true },
+    where: and(
+      eq(signatures.orgId, doc.orgId),
+      eq(signatures.documentId, doc.documentId),
+      eq(signatures.imageKey, imageKey),
+    ),
+  });
 
 function deliverLater(env: Env, db: Db, defer: Defer) {
   if (env.MAILCHANNELS_API_KEY) defer(deliverDueMail(env, db).catch((err) => console.error('mail delivery', err)));
