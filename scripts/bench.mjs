@@ -307,16 +307,20 @@ function workerCpuMs() {
   return (ticks * 1000) / CLOCK_TICKS;
 }
 
-/** Until wrangler's processes have used under 5% of a CPU for a whole second (at most 120 s): work a route left running. */
+/**
+ * Until wrangler's processes have used under 5% of a CPU for a whole second (at most 120 s): work a route left
+ * running. False when that could not be seen (no /proc) or did not happen in time.
+ */
 async function settled() {
   const until = Date.now() + 120_000;
   let last = workerCpuMs();
   while (last !== null && Date.now() < until) {
     await new Promise((r) => setTimeout(r, 1_000));
     const now = workerCpuMs();
-    if (now - last < 50) return;
+    if (now - last < 50) return true;
     last = now;
   }
+  return false;
 }
 
 /** Whether `pid` is in the process group of the wrangler this run started (Linux: /proc/<pid>/stat). */
@@ -545,7 +549,7 @@ async function main() {
     const failuresBefore = sealFailures;
     const m = await measure(base, r, duration);
     // A signature's seal is made after its answer: its CPU counts once the work it left has finished.
-    if (r.name === 'sign') await settled();
+    if (r.name === 'sign') m.settled = await settled();
     const cpuAfter = workerCpuMs();
     if (cpuBefore !== null && m.requests) {
       m.cpuMs = cpuAfter - cpuBefore;
@@ -592,7 +596,7 @@ async function main() {
   // The baseline runs in short slices between the routes, and each route is compared with the
   // slices just before and after it: on a machine whose load drifts during the run (other builds,
   // tests), a ratio then compares like with like. Signing too: its slice after starts once the seals
-  // its signatures left running in the background have settled (`run`).
+  // its signatures left running in the background have settled (`run`), and is left out when they did not.
   const slices = [];
   const slice = async () => {
     const m = await run(all[0], BASELINE_SLICE);
@@ -604,11 +608,13 @@ async function main() {
   for (const r of all.slice(1)) {
     if (ONLY && !ONLY.has(r.name)) continue;
     const m = await run(r);
-    const after = await slice();
-    m.baselineRps = round((before.rps + after.rps) / 2, 1);
+    // A slice while seals still run would measure a busy machine: then sign has only the slice before it.
+    const after = m.settled === false ? null : await slice();
+    delete m.settled;
+    m.baselineRps = round(after ? (before.rps + after.rps) / 2 : before.rps, 1);
     m.ratio = round(m.rps / m.baselineRps, 4);
     measured.push(m);
-    before = after;
+    before = after ?? before;
   }
   const mean = (xs) => xs.reduce((a, x) => a + x, 0) / xs.length;
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -8,8 +8,10 @@
 //   20 ms, ~10 ms on average: a third of a 25 ms render, which capped a busy PDF Worker's throughput in npm
 //   run bench), even when a few short turns (a 7 ms seal) follow each other; the others every POLL_MS
 //   times how many fours ahead of them, at most every FARTHEST_POLL_MS (a waiter far back cannot run
-//   before the turns ahead of it: a hundred waiters looked 6,800 times a second with every one but the
-//   nearest at POLL_MS, ~2,700 now; test/turns.test.ts counts them).
+//   before the turns ahead of it, of 5 ms or more each: a PDF render's or a seal's is longer; a hundred
+//   waiters looked 6,800 times a second with every one but the nearest at POLL_MS, ~2,700 now;
+//   test/turns.test.ts counts them). Waiters ahead that give up leave without a turn, all at once when a
+//   burst arrived together: so no waiter sleeps past the soonest of their deadlines.
 //   A look costs the same however long the line (filtering the whole line at every look was 6% of the
 //   page Worker's profile).
 //   The one running shows it is alive every POLL_MS.
@@ -43,20 +45,25 @@ interface Ticket {
   order: number;
   seenAt: number;
   inLine: boolean;
+  /** When it gives up (`late()`) unless its turn came. */
+  deadline: number;
 }
 
 export class Turns {
   private line: Ticket[] = [];
   private running: { since: number; seenAt: number } | null = null;
   private arrived = 0;
+  /** The soonest deadline of a waiter in the line, or earlier (one that ran or left is not taken out). */
+  private soonest = Number.POSITIVE_INFINITY;
 
   constructor(private readonly limits: TurnLimits) {}
 
   /** Runs `work` after everything before it in the line, or answers `late()` when its turn did not come in time. */
   async run<T>(work: () => Promise<T>, late: () => T | Promise<T>, maxWaitMs = this.limits.maxWaitMs): Promise<T> {
-    const ticket: Ticket = { order: this.arrived++, seenAt: Date.now(), inLine: true };
-    this.line.push(ticket);
     const deadline = Date.now() + maxWaitMs;
+    const ticket: Ticket = { order: this.arrived++, seenAt: Date.now(), inLine: true, deadline };
+    this.line.push(ticket);
+    this.soonest = Math.min(this.soonest, deadline);
     try {
       for (let next = this.placeOf(ticket); next !== 'run'; next = this.placeOf(ticket)) {
         const left = deadline - Date.now();
@@ -101,7 +108,12 @@ export class Turns {
     }
     if (this.line[0] === ticket) return this.running ? NEXT_POLL_MS : 'run';
     const place = this.line.indexOf(ticket);
-    return place < NEAR ? NEXT_POLL_MS : Math.min(POLL_MS * Math.floor(place / NEAR), FARTHEST_POLL_MS);
+    if (place < NEAR) return NEXT_POLL_MS;
+    // Found again only once a deadline passed: a look costs the same however long the line.
+    if (this.soonest <= now)
+      this.soonest = this.line.reduce((s, t) => (t.deadline > now ? Math.min(s, t.deadline) : s), Infinity);
+    const oneLeaves = this.soonest - now + NEXT_POLL_MS;
+    return Math.max(NEXT_POLL_MS, Math.min(POLL_MS * Math.floor(place / NEAR), FARTHEST_POLL_MS, oneLeaves));
   }
 
   private leave(ticket: Ticket) {

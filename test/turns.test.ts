@@ -54,6 +54,22 @@ describe('turns (src/turns.ts)', () => {
     );
   });
 
+  it('when a burst ahead gives up at once, the waiter behind it is not left asleep: the next turn starts at once', async () => {
+    const { take, log } = line();
+    const started: Record<string, number> = {};
+    const at = Date.now();
+    const first = take('first', () => wait(305));
+    const impatient = Array.from({ length: 40 }, (_, i) => take(`gives-up-${i}`, async () => {}, 300));
+    const patient = Array.from({ length: 20 }, (_, i) =>
+      take(`p${i}`, async () => void (started[`p${i}`] = Date.now() - at)),
+    );
+    await Promise.all([first, ...impatient, ...patient]);
+    expect(log.filter((l) => l.endsWith(' late'))).toHaveLength(40);
+    // The one at the front slept at most every 200 ms at the 41st place; it looks again when the 40 give up.
+    expect(started.p0).toBeLessThan(380);
+    expect(Object.keys(started)).toEqual(Array.from({ length: 20 }, (_, i) => `p${i}`));
+  });
+
   it('one that waited too long gives up, and the one after it still waits for the running one', async () => {
     const { take, log } = line();
     const results = await Promise.all([
