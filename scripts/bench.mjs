@@ -549,7 +549,7 @@ async function main() {
     const failuresBefore = sealFailures;
     const m = await measure(base, r, duration);
     // A signature's seal is made after its answer: its CPU counts once the work it left has finished.
-    if (r.name === 'sign') m.settled = await settled();
+    if (r.name === 'sign') m.sealsSettled = await settled();
     const cpuAfter = workerCpuMs();
     if (cpuBefore !== null && m.requests) {
       m.cpuMs = cpuAfter - cpuBefore;
@@ -609,8 +609,7 @@ async function main() {
     if (ONLY && !ONLY.has(r.name)) continue;
     const m = await run(r);
     // A slice while seals still run would measure a busy machine: then sign has only the slice before it.
-    const after = m.settled === false ? null : await slice();
-    delete m.settled;
+    const after = m.sealsSettled === false ? null : await slice();
     m.baselineRps = round(after ? (before.rps + after.rps) / 2 : before.rps, 1);
     m.ratio = round(m.rps / m.baselineRps, 4);
     measured.push(m);

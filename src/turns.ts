@@ -54,7 +54,7 @@ export class Turns {
   private running: { since: number; seenAt: number } | null = null;
   private arrived = 0;
   /** The soonest deadline of a waiter in the line, or earlier (one that ran or left is not taken out). */
-  private soonest = Number.POSITIVE_INFINITY;
+  private soonest = Infinity;
 
   constructor(private readonly limits: TurnLimits) {}
 

@@ -44,7 +44,15 @@ import { CONSENT_VERSION, consentSha256 } from './consent';
 import { checkEmailCode } from './email-code';
 import { decided, STALE } from './decided';
 import { deciderRefusal, signedCount, turnRefusal } from './people';
-import { chosenItemLines, decisionState, documentHead, itemLinesOf, sentChoice, type DecisionState } from './queries';
+import {
+  chosenItemLines,
+  decisionState,
+  documentHead,
+  itemLinesOf,
+  sentChoice,
+  signedWithImage,
+  type DecisionState,
+} from './queries';
 import { renderSnapshotPdf } from '../documents/pdf';
 import { selectedSnapshot } from '../documents/selection';
 import { sha256Hex } from '../http/crypto';
@@ -881,10 +889,10 @@ export async function sign(
     // A failure that is no refusal may come after the commit (the room's answer lost on its way back): an
     // image a signature points at, or a PDF the version points at, stays.
     const committed = !(err instanceof DomainError);
-    const imageKept = async (key: string) =>
-      committed && !!(await signatureWithImage(db, input, key).catch(() => undefined));
+    const { orgId, documentId } = input;
+    const imageKept = async (key: string) => committed && (await signedWithImage(db, orgId, documentId, key));
     const kept = async (key: string) =>
-      committed && (await sentChoice(db, input.orgId, input.documentId).catch(() => null))?.selectedPdfKey === key;
+      committed && (await sentChoice(db, orgId, documentId).catch(() => null))?.selectedPdfKey === key;
     if (imageKey && !(await imageKept(imageKey))) await env.FILES.delete(imageKey);
     if (selection && !(await kept(selection.key))) await env.FILES.delete(selection.key);
     throw err;
@@ -902,17 +910,6 @@ export async function sign(
   defer(sealing.catch((err) => console.error('sealing', err)));
   return result;
 }
-
-/** The signature of this document whose drawn image is `imageKey`, if one was committed. */
-const signatureWithImage = (db: Db, doc: RoomContext, imageKey: string) =>
-  db.query.signatures.findFirst({
-    columns: { id: true },
-    where: and(
-      eq(signatures.orgId, doc.orgId),
-      eq(signatures.documentId, doc.documentId),
-      eq(signatures.imageKey, imageKey),
-    ),
-  });
 
 function deliverLater(env: Env, db: Db, defer: Defer) {
   if (env.MAILCHANNELS_API_KEY) defer(deliverDueMail(env, db).catch((err) => console.error('mail delivery', err)));

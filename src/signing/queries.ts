@@ -517,6 +517,20 @@ export async function signatureImage(
 }
 
 /**
+ * Whether a signature of the document points at the drawn image `imageKey` (one committed though its answer
+ * was lost); false when that cannot be read either.
+ */
+export async function signedWithImage(db: Db, orgId: string, documentId: string, imageKey: string) {
+  const rows = await db
+    .select({ id: signatures.id })
+    .from(signatures)
+    .where(and(eq(signatures.orgId, orgId), eq(signatures.documentId, documentId), eq(signatures.imageKey, imageKey)))
+    .limit(1)
+    .catch(() => []);
+  return rows.length > 0;
+}
+
+/**
  * A recipient of one of the org's documents, for the "Remove …?" question: their name and role,
  * the document's number and whether they signed its sent version. Undefined when not a recipient.
  */
