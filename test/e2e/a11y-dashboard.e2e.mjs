@@ -280,7 +280,18 @@ describe('dashboard pages fit, sign-in says what is wrong, axe is clean everywhe
       const alert = page.getByRole('alert');
       assert.match(await alert.innerText(), /^Email or password is wrong\./);
       assert.doesNotMatch(await page.locator('main').innerText(), /marked below/);
-      assert.equal(await alert.evaluate((el) => el === document.activeElement), true, 'the alert has the focus');
+      // `autofocus` is applied at the browser's next rendering step, which may come after DOMContentLoaded.
+      const focused = await page
+        .waitForFunction(() => document.activeElement?.getAttribute('role') === 'alert', null, { timeout: 5_000 })
+        .then(
+          () => true,
+          () => false,
+        );
+      assert.equal(
+        focused && (await alert.evaluate((el) => el === document.activeElement)),
+        true,
+        'the alert has the focus',
+      );
       const top = await alert.boundingBox();
       const field = await page.getByLabel('Email').boundingBox();
       assert.ok(top.y < field.y, 'the message is above the fields');
