@@ -3,11 +3,12 @@
 // workerd, seconds apiece, so an area's tests share one load. Each describe keeps its own fixtures.
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
-import { and, count, eq, isNull } from 'drizzle-orm';
+import { and, count, desc, eq, isNull } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type ConversationTarget, postComment, removeFile, shareFiles } from '../src/conversation/actions';
 import { activity, comments, files, outbox } from '../src/db/schema';
 import { NotFound, Refused, TooMany } from '../src/errors';
+import { countingD1, withRoomD1 } from './bindings';
 import { companyWithBudget, createDocument, sendDocument } from './fixtures';
 import { Browser, db, viaEdge } from './helpers';
 
@@ -331,6 +332,22 @@ describe("the conversation's actions", () => {
       const [row] = await db().select().from(comments).where(eq(comments.id, result.id));
       expect(row.body).toBe('Straight from the action.');
       expect(row.side).toBe('contractor');
+    });
+
+    it('is one batch in the room, the comment and its timeline line, whose insert answers the sequence number (no read after)', async () => {
+      const room = countingD1();
+      const result = await withRoomD1(docId, room.d1, () => postComment(env, contractor(), 'Counted in the room.'));
+      const batches = room.calls.filter((c) => c.kind === 'batch');
+      expect(batches, room.describe()).toHaveLength(1);
+      expect(batches[0].sql, room.describe()).toHaveLength(2);
+      expect(batches[0].sql[1]).toMatch(/^insert into "activity".* returning "id", "seq"$/);
+      const [line] = await db()
+        .select({ seq: activity.seq })
+        .from(activity)
+        .where(eq(activity.documentId, docId))
+        .orderBy(desc(activity.seq))
+        .limit(1);
+      expect(result.seq).toBe(line.seq);
     });
 
     it('refuses an empty or oversized comment with the field named, and writes nothing', async () => {

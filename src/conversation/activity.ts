@@ -72,22 +72,40 @@ export function activityInsert(db: Db, e: ActivityEvent) {
   const seq = e.documentId
     ? (e.seq ?? sql`(SELECT coalesce(max(seq), 0) + 1 FROM activity WHERE document_id = ${e.documentId})`)
     : null;
-  return db.insert(activity).values({
-    id: e.id ?? createId(),
-    orgId: e.orgId,
-    jobId: e.jobId ?? null,
-    documentId: e.documentId ?? null,
-    seq,
-    action: e.action,
-    side: e.actor.side,
-    userId: e.actor.userId ?? null,
-    contactId: e.actor.contactId ?? null,
-    actorName: e.actor.name,
-    ip: e.actor.ip ?? null,
-    userAgent: e.actor.userAgent ? e.actor.userAgent.slice(0, 500) : null,
-    data: e.data ? JSON.stringify(e.data) : null,
-    createdAt: e.at ?? Date.now(),
-  });
+  return db
+    .insert(activity)
+    .values({
+      id: e.id ?? createId(),
+      orgId: e.orgId,
+      jobId: e.jobId ?? null,
+      documentId: e.documentId ?? null,
+      seq,
+      action: e.action,
+      side: e.actor.side,
+      userId: e.actor.userId ?? null,
+      contactId: e.actor.contactId ?? null,
+      actorName: e.actor.name,
+      ip: e.actor.ip ?? null,
+      userAgent: e.actor.userAgent ? e.actor.userAgent.slice(0, 500) : null,
+      data: e.data ? JSON.stringify(e.data) : null,
+      createdAt: e.at ?? Date.now(),
+    })
+    .returning(activityReturned);
+}
+
+/**
+ * What an activity insert answers in its batch (RETURNING): its id and the timeline position it took, so the
+ * document's room reads a write's position from the write itself, not with a statement after it (issue 19).
+ */
+export const activityReturned = { activityId: activity.id, seq: activity.seq };
+
+/** The timeline position a batch gave the activity row `activityId` (from activityInsert's RETURNING), or null. */
+export function seqOf(results: readonly unknown[], activityId: string): number | null {
+  for (const rows of results)
+    if (Array.isArray(rows))
+      for (const row of rows as { activityId?: unknown; seq?: number | null }[])
+        if (row?.activityId === activityId) return row.seq ?? null;
+  return null;
 }
 
 export function contractorActor(

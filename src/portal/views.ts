@@ -3,6 +3,7 @@ import type { BatchItem } from 'drizzle-orm/batch';
 import { allPrepared, prepared, type Db, type Prepared } from '../db/client';
 import { createId } from '../db/ids';
 import { activity, documents, versionViews } from '../db/schema';
+import { activityReturned } from '../conversation/activity';
 import { cancelStatement } from '../reminders/plan';
 import { canTransition, nextStatus } from '../documents/status';
 import type { DocumentType } from '../db/schema';
@@ -93,6 +94,7 @@ const viewQueries = (db: Db) => {
         userAgent: p('userAgent'),
         createdAt: p('now'),
       })
+      .returning(activityReturned)
       .prepare(),
     moved: db
       .update(documents)

@@ -41,8 +41,8 @@ export interface RoomWrite<R> {
   statements: BatchItem<'sqlite'>[];
   result: R;
   /**
-   * The activity row this write adds: its position is read in the same batch and its line goes to the contractor's
-   * pages.
+   * The activity row this write adds (with activityInsert, or a prepared insert returning `activityReturned`):
+   * its insert answers the position it took, and its line goes to the contractor's pages.
    */
   activityId?: string;
   event?: RoomEvent;

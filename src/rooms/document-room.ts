@@ -1,6 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { BatchItem } from 'drizzle-orm/batch';
-import { eq } from 'drizzle-orm';
 import { DIGEST_EVERY_MS, sendCommentDigest } from '../conversation/digest';
 import {
   commentWrite,
@@ -13,6 +12,7 @@ import {
   type ViewCommit,
 } from '../conversation/actions';
 import { liveTimelineHtml } from '../conversation/present';
+import { seqOf } from '../conversation/activity';
 import {
   depositInvoiceWrite,
   draftWrite,
@@ -30,7 +30,6 @@ import {
   type StatusCommit,
 } from '../documents/actions';
 import { bookmarkOf, database, openSession, type Db } from '../db/client';
-import { activity } from '../db/schema';
 import type { Env } from '../env';
 import { DomainError } from '../errors';
 import { deliverDueMail } from '../mail/outbox';
@@ -119,15 +118,12 @@ export class DocumentRoom extends DurableObject<Env> {
         if (err instanceof DomainError) return { ok: false as const, error: err.toJSON() };
         throw err;
       }
-      const seqRead = w.activityId
-        ? [db.select({ seq: activity.seq }).from(activity).where(eq(activity.id, w.activityId))]
-        : [];
-      const all = [...w.statements, ...seqRead];
       let seq: number | null = null;
       let bookmark: string | undefined;
-      if (all.length) {
-        const rows = await db.batch(all as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
-        if (w.activityId) seq = (rows.at(-1) as { seq: number | null }[])[0]?.seq ?? null;
+      if (w.statements.length) {
+        const rows = await db.batch(w.statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
+        // The activity row's insert answers its position (activityInsert's RETURNING): no read after it.
+        if (w.activityId) seq = seqOf(rows, w.activityId);
         bookmark = bookmarkOf(db) ?? undefined;
       }
       // Committed: what follows only tells others. Its failure is logged, never the caller's error — the
