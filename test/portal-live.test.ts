@@ -12,6 +12,7 @@ import { buildSignedPdf } from '../src/signing/certificate';
 import { finalizeSignature } from '../src/signing/finalize';
 import { FONTS } from '../src/pdf/fonts';
 import { money } from '../views/format';
+import { countingD1, withRoomD1 } from './bindings';
 import { Browser, db } from './helpers';
 import { companyWithBudget, createDocument, sendDocument } from './fixtures';
 import { makeSnapshot } from './pdf-snapshot';
@@ -649,6 +650,56 @@ describe('live outcomes reach an open page', () => {
       .from(activity)
       .where(and(eq(activity.documentId, id), eq(activity.action, 'sealed')));
     expect(sealedRows).toHaveLength(1);
+    expect((await browser.get(`/portal/documents/${id}/signed.pdf`)).status).toBe(200);
+  });
+
+  it('a seal commits in one room batch, decided in SQL: two runs at once seal once, the other finds the file that won', async () => {
+    const id = await createDocument(co.browser, co.jobId, 'estimate', { group: co.groups.demolition });
+    const { link } = await sendDocument(co.browser, id);
+    const { browser, html } = await openLink(link);
+    const hash = /name="versionHash" value="([0-9a-f]{64})"/.exec(html)![1];
+    const signed = await browser.post(`/portal/documents/${id}/sign`, {
+      versionHash: hash,
+      idempotencyKey: 'k-one-batch-seal',
+      name: 'Dana Reyes',
+      method: 'typed',
+      consent: 'yes',
+    });
+    expect(signed.status).toBe(303);
+    const [sig] = await db().select().from(signatures).where(eq(signatures.documentId, id));
+    await expect
+      .poll(async () => (await db().select().from(signatures).where(eq(signatures.id, sig.id)))[0].sealedAt)
+      .not.toBeNull();
+    // Unsealed again (as a seal that failed leaves it), its 'sealed' line kept: the retries below must not add another.
+    await db()
+      .update(signatures)
+      .set({ sealedAt: null, sealedPdfKey: null, sealedPdfSha256: null })
+      .where(eq(signatures.id, sig.id));
+    const sealedLines = () => db().$count(activity, and(eq(activity.documentId, id), eq(activity.action, 'sealed')));
+    const linesBefore = await sealedLines();
+    const room = countingD1();
+    const outcomes = await withRoomD1(id, room.d1, () =>
+      Promise.all([
+        finalizeSignature(env, db(), sig.id, 'http://localhost'),
+        finalizeSignature(env, db(), sig.id, 'http://localhost'),
+      ]),
+    );
+    expect(outcomes.sort()).toEqual(['already', 'sealed']);
+    // In the room: each run's commit is one batch, the 'sealed' line (with its condition) first; nothing is read there.
+    const seals = room.calls.filter((c) => c.sql.some((q) => q.startsWith('update "signatures" set "sealed_pdf_key"')));
+    expect(seals, room.describe()).toHaveLength(2);
+    for (const c of seals) {
+      expect(c.kind).toBe('batch');
+      expect(c.sql[0]).toMatch(/^insert into "activity"/);
+    }
+    expect(
+      room.calls.filter((c) => c.kind !== 'batch' && c.sql.some((q) => q.includes('"signatures"'))),
+      room.describe(),
+    ).toEqual([]);
+    expect(await sealedLines()).toBe(linesBefore + 1);
+    const [after] = await db().select().from(signatures).where(eq(signatures.id, sig.id));
+    expect(after.sealedAt).not.toBeNull();
+    expect(await env.FILES.get(after.sealedPdfKey!)).not.toBeNull();
     expect((await browser.get(`/portal/documents/${id}/signed.pdf`)).status).toBe(200);
   });
 

@@ -1,5 +1,5 @@
 import { createId } from '../db/ids';
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { activity, type Side } from '../db/schema';
 
@@ -66,7 +66,15 @@ export interface ActivityEvent {
   actor: Actor;
   data?: Record<string, unknown>;
   at?: number;
+  /**
+   * Written only while this holds (read in the insert itself): otherwise its action is NULL and the whole batch
+   * fails with "NOT NULL constraint failed: activity.action", so a write decided in SQL commits all or nothing.
+   */
+  onlyIf?: SQL;
 }
+
+/** The D1 error of a batch whose activity row's `onlyIf` did not hold. */
+export const ACTIVITY_REFUSED = /NOT NULL constraint failed: activity\.action/;
 
 export function activityInsert(db: Db, e: ActivityEvent) {
   const seq = e.documentId
@@ -80,7 +88,7 @@ export function activityInsert(db: Db, e: ActivityEvent) {
       jobId: e.jobId ?? null,
       documentId: e.documentId ?? null,
       seq,
-      action: e.action,
+      action: e.onlyIf ? sql<Action>`(SELECT ${e.action} WHERE ${e.onlyIf})` : e.action,
       side: e.actor.side,
       userId: e.actor.userId ?? null,
       contactId: e.actor.contactId ?? null,

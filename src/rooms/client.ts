@@ -1,7 +1,7 @@
 import type { BatchItem } from 'drizzle-orm/batch';
 import { commitMade } from '../db/client';
 import type { Env } from '../env';
-import { domainError, type DomainErrorData } from '../errors';
+import { domainError, type DomainError, type DomainErrorData } from '../errors';
 
 // The room's contract with the capabilities: what a write hands it, what it answers. Kept apart
 // from the Durable Object class so actions depend on these types, not on the room.
@@ -48,6 +48,11 @@ export interface RoomWrite<R> {
   event?: RoomEvent;
   /** A comment was written: email this side a digest (at most one per 10 minutes). */
   notify?: 'contractor' | 'recipient';
+  /**
+   * A batch that a condition in its own SQL stopped (activity.ts `onlyIf`): the refusal it stands for, answered
+   * as the write's domain error (nothing was committed), not thrown out of the room. Null: the error is thrown.
+   */
+  refused?: (err: unknown) => DomainError | null;
 }
 
 /**

@@ -121,7 +121,14 @@ export class DocumentRoom extends DurableObject<Env> {
       let seq: number | null = null;
       let bookmark: string | undefined;
       if (w.statements.length) {
-        const rows = await db.batch(w.statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
+        let rows: unknown[];
+        try {
+          rows = await db.batch(w.statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
+        } catch (err) {
+          const refusal = w.refused?.(err);
+          if (refusal) return { ok: false as const, error: refusal.toJSON() };
+          throw err;
+        }
         // The activity row's insert answers its position (activityInsert's RETURNING): no read after it.
         if (w.activityId) seq = seqOf(rows, w.activityId);
         bookmark = bookmarkOf(db) ?? undefined;

@@ -1,13 +1,13 @@
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { dateTime } from '../../views/format';
 import { renderMail } from '../../views/mail/message';
-import { activityInsert } from '../conversation/activity';
+import { ACTIVITY_REFUSED, activityInsert } from '../conversation/activity';
 import { describeEvent } from '../conversation/feed';
-import { allPrepared, batchPrepared, distinct, prepared, prepareEach, type Db } from '../db/client';
+import { allPrepared, batchPrepared, database, distinct, prepared, prepareEach, type Db } from '../db/client';
 import { createId } from '../db/ids';
 import { contacts, documents, documentVersions, orgs, signatures, users } from '../db/schema';
 import type { Env } from '../env';
-import { NotFound } from '../errors';
+import { Conflict, domainError, NotFound } from '../errors';
 import { sha256Hex } from '../http/crypto';
 import { kindOf } from '../documents/kinds';
 import { chosenSentence } from '../../views/line-marks';
@@ -17,7 +17,7 @@ import { portalLink } from '../portal/links';
 import { givenBySend, linkStillGiven } from '../portal/queries';
 import { brandOf } from '../mail/documents';
 import { queueMail, type OutgoingMail } from '../mail/outbox';
-import { documentRoom, throughRoom, type RoomContext, type RoomWrite } from '../rooms/client';
+import { documentRoom, type RoomContext, type RoomWrite } from '../rooms/client';
 import { parseSignatureBoxes, type SignatureBox } from '../pdf/boxes';
 import { readyToSeal, recipientsStatement, type Recipient } from '../documents/recipients';
 import type { CertificateFacts } from './certificate';
@@ -295,23 +295,20 @@ export async function finalizeSignature(
           customMetadata: { sha256: sha },
         });
         const mails = await signedMails(env, db, row, ordered, contactRows, timeline, label, origin);
-        // Committed through the document's room: in order with its other writes, and its open pages are told.
-        const outcome = await throughRoom(
-          documentRoom(env, row.document.id).seal({
-            orgId,
-            documentId: row.document.id,
-            jobId: row.document.jobId,
-            timeZone: row.org.timeZone,
-            origin,
-            signatureId: s.id,
-            versionId: s.versionId,
-            signatureIds: ordered.map((r) => r.id),
-            sealedPdfKey: key,
-            sealedPdfSha256: sha,
-            sealCertificateSha256: sealCertificate.sha256,
-            mails,
-          }),
-        );
+        const outcome = await committedSeal(env, {
+          orgId,
+          documentId: row.document.id,
+          jobId: row.document.jobId,
+          timeZone: row.org.timeZone,
+          origin,
+          signatureId: s.id,
+          versionId: s.versionId,
+          signatureIds: ordered.map((r) => r.id),
+          sealedPdfKey: key,
+          sealedPdfSha256: sha,
+          sealCertificateSha256: sealCertificate.sha256,
+          mails,
+        });
         if (!outcome.sealed) {
           // Another run sealed it first; its file stays (the same bytes make the same key).
           if (outcome.key !== key) await env.FILES.delete(key);
@@ -454,44 +451,34 @@ export interface SealCommit extends RoomContext {
   mails: OutgoingMail[];
 }
 
-// The room's check before a seal commits, prepared once per isolate: the version's signatures, sealed yet or not.
-const sealedYetQuery = (db: Db) =>
-  db
-    .select({ id: signatures.id, sealedAt: signatures.sealedAt, key: signatures.sealedPdfKey })
-    .from(signatures)
-    .where(
-      and(
-        eq(signatures.orgId, sql.placeholder('orgId')),
-        eq(signatures.documentId, sql.placeholder('documentId')),
-        eq(signatures.versionId, sql.placeholder('versionId')),
-        sql`${signatures.outcome} <> 'declined'`,
-      ),
-    )
-    .prepare();
-
 /**
- * The room's plan for a sealed PDF: every signature of the version points at it (unless a run
- * before this one got there first: then nothing is written, and the caller deletes its copy unless
- * it is the same file), the timeline says so once, the notices are queued, and the document's open
- * pages hear `sealed` (the download replaces "Finalizing").
+ * The room's plan for a sealed PDF, decided in SQL in its one batch (no read before it): the 'sealed' line is
+ * written only while the signature is the version's and no signature of the version is sealed yet; otherwise
+ * the whole batch fails (activity.ts `onlyIf`) and `committedSeal` reads who sealed it. Written, every
+ * signature of the version points at the file, the notices are queued, and the document's open pages hear
+ * `sealed` (the download replaces "Finalizing").
  */
-export async function sealWrite(
-  db: Db,
-  input: SealCommit,
-  now = Date.now(),
-): Promise<RoomWrite<{ sealed: boolean; key: string | null }>> {
-  const rows = await allPrepared(db, prepared(db, sealedYetQuery), {
-    orgId: input.orgId,
-    documentId: input.documentId,
-    versionId: input.versionId,
-  });
-  if (!rows.some((r) => r.id === input.signatureId)) throw new NotFound();
-  const done = rows.find((r) => r.sealedAt);
-  if (done) return { statements: [], result: { sealed: false, key: done.key } };
+export function sealWrite(db: Db, input: SealCommit, now = Date.now()): RoomWrite<{ sealed: boolean; key: string }> {
   const activityId = createId();
   const sha = input.sealedPdfSha256;
+  const ofVersion = sql`s.org_id = ${input.orgId} AND s.document_id = ${input.documentId}
+    AND s.version_id = ${input.versionId} AND s.outcome <> 'declined'`;
+  const unsealed = sql`EXISTS (SELECT 1 FROM signatures s WHERE s.id = ${input.signatureId} AND ${ofVersion})
+    AND NOT EXISTS (SELECT 1 FROM signatures s WHERE ${ofVersion} AND s.sealed_at IS NOT NULL)`;
   return {
     statements: [
+      // First: its condition reads the version as it is before this batch.
+      activityInsert(db, {
+        id: activityId,
+        orgId: input.orgId,
+        jobId: input.jobId,
+        documentId: input.documentId,
+        action: 'sealed',
+        actor: { side: 'system', name: 'Contractor Portal' },
+        data: { sha256: sha, signatureId: input.signatureId },
+        at: now,
+        onlyIf: unsealed,
+      }),
       db
         .update(signatures)
         .set({
@@ -509,20 +496,46 @@ export async function sealWrite(
             isNull(signatures.sealedAt),
           ),
         ),
-      activityInsert(db, {
-        id: activityId,
-        orgId: input.orgId,
-        jobId: input.jobId,
-        documentId: input.documentId,
-        action: 'sealed',
-        actor: { side: 'system', name: 'Contractor Portal' },
-        data: { sha256: sha, signatureId: input.signatureId },
-        at: now,
-      }),
       ...input.mails.map((m) => queueMail(db, m, now)),
     ],
     result: { sealed: true, key: input.sealedPdfKey },
     activityId,
     event: { type: 'sealed', say: 'The signed PDF is ready to download.' },
+    refused: (err) => (ACTIVITY_REFUSED.test(String(err)) ? new Conflict(SEALED_FIRST) : null),
   };
+}
+
+/** A seal's commit that its condition refused: the version was sealed first, or the signature is not the version's. */
+const SEALED_FIRST = 'This version was sealed first, or the signature is not one of its signatures.';
+
+// Who sealed a version, read only when a seal's commit was refused (a run before this one got there first).
+const sealedYetQuery = (db: Db) =>
+  db
+    .select({ sealedAt: signatures.sealedAt, key: signatures.sealedPdfKey })
+    .from(signatures)
+    .where(
+      and(
+        eq(signatures.orgId, sql.placeholder('orgId')),
+        eq(signatures.documentId, sql.placeholder('documentId')),
+        eq(signatures.versionId, sql.placeholder('versionId')),
+        sql`${signatures.outcome} <> 'declined'`,
+      ),
+    )
+    .prepare();
+
+/**
+ * Commits a seal through the document's room: in order with its other writes, and its open pages are told.
+ * Refused (sealed meanwhile), the file that won, read from the primary; `sealed: false` then, and the caller
+ * deletes its own copy unless it is that file. A signature that is not the version's is NotFound.
+ */
+async function committedSeal(env: Env, commit: SealCommit): Promise<{ sealed: boolean; key: string | null }> {
+  const answer = await documentRoom(env, commit.documentId).seal(commit);
+  if (answer.ok) return answer.value;
+  if (answer.error.message !== SEALED_FIRST) throw domainError(answer.error);
+  const primary = database(env.DB);
+  const { orgId, documentId, versionId } = commit;
+  const rows = await allPrepared(primary, prepared(primary, sealedYetQuery), { orgId, documentId, versionId });
+  const done = rows.find((r) => r.sealedAt);
+  if (!done) throw new NotFound();
+  return { sealed: false, key: done.key };
 }
