@@ -315,8 +315,9 @@ describe('D1 round trips per request', () => {
     expect(counts.large).toBe(counts.small);
   });
 
-  it('a signature and its seal: the Worker 3 round trips, the room 3, with one signer or three (no read per signer)', async () => {
-    // The Worker: the session with the document's check (2: the portal's batch, then the document), and
+  it('a signature and its seal: the Worker 2 round trips, the room 3, with one signer or three (no read per signer)', async () => {
+    // The Worker: the session with the document's check (1: the portal guard's batch reads the addressed
+    // document with the session, portal/session.ts admitPortalSession), and
     // the seal's reads in one batch (signing/finalize.ts sealReadQueries). The room: its state and the
     // signature (a read batch, a write batch), then the seal, decided in its own batch (no check read before it:
     // signing/finalize.ts sealWrite). The seal runs in the
@@ -371,7 +372,7 @@ describe('D1 round trips per request', () => {
         [...rows.map((r) => r.signerEmail), creator!.email].sort(),
       );
       counts[label] = { worker: worker.count, room: room.count };
-      expect(worker.count, `the Worker's trips (${label}):\n${worker.describe()}`).toBeLessThanOrEqual(3);
+      expect(worker.count, `the Worker's trips (${label}):\n${worker.describe()}`).toBeLessThanOrEqual(2);
       expect(room.count, `the room's trips (${label}):\n${room.describe()}`).toBeLessThanOrEqual(3);
     }
     measured.signAndSeal = counts;

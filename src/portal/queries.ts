@@ -162,14 +162,46 @@ export function portalSessionViewer() {
   };
 }
 
-/** The portal session with its contact and org for the address's company, and every company it holds. */
+/**
+ * The document a request's address names (`/portal/documents/:id/…`), if the session's viewer may see it: what
+ * a decision on it needs to reach its room, read in the guard's batch with the session (issue 19: a signature's
+ * Worker trips 3 → 2).
+ */
+const addressedDocumentQuery = (db: Db) =>
+  db
+    .select({
+      id: documents.id,
+      jobId: documents.jobId,
+      type: documents.type,
+      requireSignature: documents.requireSignature,
+      sentVersion: documents.sentVersion,
+    })
+    .from(documents)
+    .where(and(visibleTo(portalSessionViewer()), eq(documents.id, sql.placeholder('addrDocument'))))
+    .prepare();
+
+export type AddressedDocument = Rows<ReturnType<typeof addressedDocumentQuery>>[number];
+
+/**
+ * The portal session with its contact and org for the address's company, and every company it holds; with a
+ * document's address, that document as its viewer may see it (null: not theirs, or none), in the same batch.
+ */
 export async function findPortalSession(db: Db, sessionHash: string, address: PortalAddress, now = Date.now()) {
-  const [[found], companies] = await batchPrepared(
+  const values = { sessionHash, now, ...address };
+  if (!address.addrDocument) {
+    const [[found], companies] = await batchPrepared(
+      db,
+      [prepared(db, sessionQuery), prepared(db, sessionCompaniesQuery)] as const,
+      values,
+    );
+    return { found, companies, document: undefined };
+  }
+  const [[found], companies, [document]] = await batchPrepared(
     db,
-    [prepared(db, sessionQuery), prepared(db, sessionCompaniesQuery)] as const,
-    { sessionHash, now, ...address },
+    [prepared(db, sessionQuery), prepared(db, sessionCompaniesQuery), prepared(db, addressedDocumentQuery)] as const,
+    values,
   );
-  return { found, companies };
+  return { found, companies, document: document ?? null };
 }
 
 /** Who is looking: values, named placeholders, or SQL that reads them from the session. */

@@ -12,6 +12,7 @@ import {
   PORTAL_SESSION_DAYS,
   sessionCompaniesQuery,
   sessionQuery,
+  type AddressedDocument,
   type PortalAddress,
   type PortalSessionRow,
   type SessionCompanyRow,
@@ -126,12 +127,28 @@ async function admit(c: AppContext, hash: string, found: PortalSessionRow | unde
   }
 }
 
-/** Looks the session up on its own (one round trip) and admits its contact, or answers 404. */
+const addressed = new WeakMap<AppContext, { id: string; document: AddressedDocument | null }>();
+
+/**
+ * Looks the session up on its own (one round trip) and admits its contact, or answers 404. With a document's
+ * address, the same batch reads that document as the viewer may see it (`addressedDocument`).
+ */
 export async function admitPortalSession(c: AppContext) {
   if (c.get('portal')) return;
   const hash = await sessionHash(c);
-  const { found, companies } = await findPortalSession(c.get('db'), hash, portalAddress(c));
+  const address = portalAddress(c);
+  const { found, companies, document } = await findPortalSession(c.get('db'), hash, address);
   await admit(c, hash, found, companies);
+  if (document !== undefined) addressed.set(c, { id: address.addrDocument, document });
+}
+
+/**
+ * The document `id` as the admitted viewer may see it (null: not theirs), when the guard read it with the
+ * session; undefined when it did not (then the route reads it itself).
+ */
+export function addressedDocument(c: AppContext, id: string): AddressedDocument | null | undefined {
+  const read = addressed.get(c);
+  return read && read.id === id ? read.document : undefined;
 }
 
 /**

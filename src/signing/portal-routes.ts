@@ -13,7 +13,7 @@ import { setFormFlash } from '../http/flash';
 import { redirectWith, render } from '../http/render';
 import { cleanText, FormCheck, readForm, readFormLists } from '../http/validate';
 import { showPortalDocument } from '../portal/pages';
-import { portalViewer } from '../portal/session';
+import { addressedDocument, portalViewer } from '../portal/session';
 import {
   checkDeclinable,
   decline,
@@ -42,7 +42,10 @@ type FormHandler = (c: AppContext) => Promise<Response>;
 /** The document, if the portal viewer may see it (else the stranger's 404), and who is deciding from where. */
 async function recipient(c: AppContext) {
   const viewer = portalViewer(c);
-  const doc = await recipientDocument(c.get('db'), viewer, c.req.param('id') ?? '');
+  const id = c.req.param('id') ?? '';
+  // Read with the session by the portal's guard (portal/session.ts), or here when it was not.
+  const read = addressedDocument(c, id);
+  const doc = read === undefined ? await recipientDocument(c.get('db'), viewer, id) : read;
   if (!doc) notFound();
   const actor: RecipientActor = {
     side: 'recipient',
