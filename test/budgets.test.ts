@@ -315,6 +315,34 @@ describe('D1 round trips per request', () => {
     expect(counts.large).toBe(counts.small);
   });
 
+  it('a comment from the portal: the Worker 1 round trip (the guard reads the document with the session)', async () => {
+    const documentId = await createDocument(small.contractor, small.jobId, 'estimate', { all: '1' });
+    const { browser } = await openLink((await sendDocument(small.contractor, documentId)).link);
+    const worker = countingD1();
+    const path = `/portal/documents/${documentId}/comments`;
+    const res = await callWorker(browser, path, await formPost(browser, { body: 'Counted from the portal.' }), {
+      DB: worker.d1,
+    });
+    expect(res.status).toBe(303);
+    expect(worker.count, `the Worker's trips:\n${worker.describe()}`).toBe(1);
+    const [batch] = worker.calls;
+    expect(batch.kind).toBe('batch');
+    expect(
+      batch.sql.some((q) => /^select .* from "documents" inner join "orgs"/.test(q)),
+      worker.describe(),
+    ).toBe(true);
+    const stored = await db().query.comments.findMany({ where: (t, { eq }) => eq(t.documentId, documentId) });
+    expect(stored.map((c) => c.body)).toEqual(['Counted from the portal.']);
+    // Someone else's document at the same address is the stranger's 404, from the same one trip.
+    const other = await createDocument(small.contractor, small.jobId, 'estimate', { all: '1' });
+    const refused = await callWorker(
+      browser,
+      `/portal/documents/${other}/comments`,
+      await formPost(browser, { body: 'x' }),
+    );
+    expect(refused.status).toBe(404);
+  });
+
   it('a signature and its seal: the Worker 2 round trips, the room 3, with one signer or three (no read per signer)', async () => {
     // The Worker: the session with the document's check (1: the portal guard's batch reads the addressed
     // document with the session, portal/session.ts admitPortalSession), and

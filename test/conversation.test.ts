@@ -344,6 +344,9 @@ describe("the conversation's actions", () => {
       expect(batches, room.describe()).toHaveLength(1);
       expect(batches[0].sql, room.describe()).toHaveLength(2);
       expect(batches[0].sql[1]).toMatch(/^insert into "activity".* returning "id", "seq"$/);
+      // …and the room reads no position apart from it (a digest the alarm sends reads the activity rows it names).
+      const reads = room.calls.filter((c) => c.sql.some((q) => /^select "seq" from "activity"/.test(q)));
+      expect(reads, room.describe()).toEqual([]);
       const [line] = await db()
         .select({ seq: activity.seq })
         .from(activity)

@@ -653,7 +653,7 @@ describe('live outcomes reach an open page', () => {
     expect((await browser.get(`/portal/documents/${id}/signed.pdf`)).status).toBe(200);
   });
 
-  it('a seal commits in one room batch, decided in SQL: two runs at once seal once, the other finds the file that won', async () => {
+  it('a seal commits in one room batch, decided in SQL: of two runs that read it unsealed, one seals and the other is refused and keeps no file', async () => {
     const id = await createDocument(co.browser, co.jobId, 'estimate', { group: co.groups.demolition });
     const { link } = await sendDocument(co.browser, id);
     const { browser, html } = await openLink(link);
@@ -667,9 +667,13 @@ describe('live outcomes reach an open page', () => {
     });
     expect(signed.status).toBe(303);
     const [sig] = await db().select().from(signatures).where(eq(signatures.documentId, id));
+    // The sign's own seal runs after its answer (waitUntil): waited for, as the other live tests do.
     await expect
-      .poll(async () => (await db().select().from(signatures).where(eq(signatures.id, sig.id)))[0].sealedAt)
+      .poll(async () => (await db().select().from(signatures).where(eq(signatures.id, sig.id)))[0].sealedPdfKey, {
+        timeout: 15_000,
+      })
       .not.toBeNull();
+    const [first] = await db().select().from(signatures).where(eq(signatures.id, sig.id));
     // Unsealed again (as a seal that failed leaves it), its 'sealed' line kept: the retries below must not add another.
     await db()
       .update(signatures)
@@ -700,6 +704,12 @@ describe('live outcomes reach an open page', () => {
     const [after] = await db().select().from(signatures).where(eq(signatures.id, sig.id));
     expect(after.sealedAt).not.toBeNull();
     expect(await env.FILES.get(after.sealedPdfKey!)).not.toBeNull();
+    // The refused run's own file (its CMS signature differs, so its key does) is deleted: the first seal's and
+    // the winner's are all that is stored.
+    const stored = await env.FILES.list({ prefix: first.sealedPdfKey!.replace(/-signed-.*$/, '-signed-') });
+    expect(stored.objects.map((o) => o.key).sort()).toEqual(
+      [...new Set([first.sealedPdfKey!, after.sealedPdfKey!])].sort(),
+    );
     expect((await browser.get(`/portal/documents/${id}/signed.pdf`)).status).toBe(200);
   });
 

@@ -8,7 +8,7 @@ import { notFound } from '../http/errors';
 import { requestFrom } from '../http/rate-limit';
 import { setFormFlash } from '../http/flash';
 import { cleanText, readForm } from '../http/validate';
-import { portalViewer } from '../portal/session';
+import { addressedDocument, portalViewer } from '../portal/session';
 import { documentRoom } from '../rooms/client';
 import { postComment, removeFile, shareFiles, type ConversationTarget } from './actions';
 import { contractorActor } from './activity';
@@ -77,7 +77,9 @@ async function target(c: AppContext, side: Side): Promise<Target> {
     };
   }
   const viewer = portalViewer(c);
-  const row = await recipientConversation(db, viewer, documentId);
+  // Read with the session by the portal's guard (portal/session.ts), or here when it was not.
+  const read = addressedDocument(c, documentId);
+  const row = read === undefined ? await recipientConversation(db, viewer, documentId) : read;
   if (!row) notFound();
   const role = kindOf(row.type, row.subtype)?.side ?? 'customer';
   return {

@@ -12,8 +12,8 @@ import { admitPortalSession, sessionHash } from './session';
 //
 //   - no portal cookie: the stranger's 404, before any handler runs;
 //   - a write, or a read whose handler does not check the session itself: the session is looked
-//     up (one round trip) and its contact admitted, or the same 404; at a document's address the same
-//     batch reads that document as the viewer may see it, for the route (session.ts addressedDocument);
+//     up (one round trip) and its contact admitted, or the same 404; a write at a document's address
+//     reads that document as the viewer may see it in the same batch (session.ts addressedDocument);
 //   - a GET page marked with checksOwnSession(): the page checks the session inside its own batch
 //     of reads (requirePortalWith), so the page still costs one round trip (two when the isolate held
 //     the page and it changed since: its stamp, then the page, http/page-cache.ts);

@@ -164,8 +164,8 @@ export function portalSessionViewer() {
 
 /**
  * The document a request's address names (`/portal/documents/:id/…`), if the session's viewer may see it: what
- * a decision on it needs to reach its room, read in the guard's batch with the session (issue 19: a signature's
- * Worker trips 3 → 2).
+ * a write on it (a decision, a comment, a file) needs to reach its room, read in the guard's batch with the
+ * session (issue 19: a signature's Worker trips 3 → 2, a comment's 2 → 1).
  */
 const addressedDocumentQuery = (db: Db) =>
   db
@@ -173,22 +173,32 @@ const addressedDocumentQuery = (db: Db) =>
       id: documents.id,
       jobId: documents.jobId,
       type: documents.type,
+      subtype: documents.subtype,
       requireSignature: documents.requireSignature,
       sentVersion: documents.sentVersion,
+      maxUploadMb: orgs.maxUploadMb,
     })
     .from(documents)
+    .innerJoin(orgs, eq(orgs.id, documents.orgId))
     .where(and(visibleTo(portalSessionViewer()), eq(documents.id, sql.placeholder('addrDocument'))))
     .prepare();
 
 export type AddressedDocument = Rows<ReturnType<typeof addressedDocumentQuery>>[number];
 
 /**
- * The portal session with its contact and org for the address's company, and every company it holds; with a
- * document's address, that document as its viewer may see it (null: not theirs, or none), in the same batch.
+ * The portal session with its contact and org for the address's company, and every company it holds; with
+ * `withDocument` and a document's address, that document as its viewer may see it (null: not theirs, or none),
+ * in the same batch.
  */
-export async function findPortalSession(db: Db, sessionHash: string, address: PortalAddress, now = Date.now()) {
+export async function findPortalSession(
+  db: Db,
+  sessionHash: string,
+  address: PortalAddress,
+  now = Date.now(),
+  withDocument = false,
+) {
   const values = { sessionHash, now, ...address };
-  if (!address.addrDocument) {
+  if (!withDocument || !address.addrDocument) {
     const [[found], companies] = await batchPrepared(
       db,
       [prepared(db, sessionQuery), prepared(db, sessionCompaniesQuery)] as const,

@@ -130,14 +130,16 @@ async function admit(c: AppContext, hash: string, found: PortalSessionRow | unde
 const addressed = new WeakMap<AppContext, { id: string; document: AddressedDocument | null }>();
 
 /**
- * Looks the session up on its own (one round trip) and admits its contact, or answers 404. With a document's
- * address, the same batch reads that document as the viewer may see it (`addressedDocument`).
+ * Looks the session up on its own (one round trip) and admits its contact, or answers 404. A write at a
+ * document's address (a decision, a comment, a file) reads that document as the viewer may see it in the same
+ * batch (`addressedDocument`); a read there (a download, the live socket) reads what it needs itself.
  */
 export async function admitPortalSession(c: AppContext) {
   if (c.get('portal')) return;
   const hash = await sessionHash(c);
   const address = portalAddress(c);
-  const { found, companies, document } = await findPortalSession(c.get('db'), hash, address);
+  const write = c.req.method !== 'GET' && c.req.method !== 'HEAD';
+  const { found, companies, document } = await findPortalSession(c.get('db'), hash, address, Date.now(), write);
   await admit(c, hash, found, companies);
   if (document !== undefined) addressed.set(c, { id: address.addrDocument, document });
 }

@@ -526,7 +526,8 @@ const sealedYetQuery = (db: Db) =>
 /**
  * Commits a seal through the document's room: in order with its other writes, and its open pages are told.
  * Refused (sealed meanwhile), the file that won, read from the primary; `sealed: false` then, and the caller
- * deletes its own copy unless it is that file. A signature that is not the version's is NotFound.
+ * deletes its own copy unless it is that file. A signature that is not the version's is NotFound (its file
+ * deleted).
  */
 async function committedSeal(env: Env, commit: SealCommit): Promise<{ sealed: boolean; key: string | null }> {
   const answer = await documentRoom(env, commit.documentId).seal(commit);
@@ -536,6 +537,8 @@ async function committedSeal(env: Env, commit: SealCommit): Promise<{ sealed: bo
   const { orgId, documentId, versionId } = commit;
   const rows = await allPrepared(primary, prepared(primary, sealedYetQuery), { orgId, documentId, versionId });
   const done = rows.find((r) => r.sealedAt);
-  if (!done) throw new NotFound();
-  return { sealed: false, key: done.key };
+  if (done) return { sealed: false, key: done.key };
+  // Not one of the version's signatures: nothing points at the file made for it.
+  await env.FILES.delete(commit.sealedPdfKey);
+  throw new NotFound();
 }
