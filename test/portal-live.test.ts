@@ -14,7 +14,7 @@ import { FONTS } from '../src/pdf/fonts';
 import { money } from '../views/format';
 import { countingD1, withRoomD1 } from './bindings';
 import { Browser, db } from './helpers';
-import { companyWithBudget, createDocument, sendDocument } from './fixtures';
+import { companyWithBudget, createDocument, sendDocument, sentToRecipient } from './fixtures';
 import { makeSnapshot } from './pdf-snapshot';
 import { editDraft, openLink } from './portal-fixtures';
 import { unescape } from './pages';
@@ -621,21 +621,24 @@ describe('live outcomes reach an open page', () => {
     ours.ws.close();
   });
 
-  it('two seals of one signature at once: one is recorded, once, and its file stays', async () => {
-    const id = await createDocument(co.browser, co.jobId, 'estimate', { group: co.groups.demolition });
-    const { link } = await sendDocument(co.browser, id);
-    const { browser, html } = await openLink(link);
-    const hash = /name="versionHash" value="([0-9a-f]{64})"/.exec(html)![1];
-    // The sign starts a seal after its answer; the scheduled retry and a second worker race it here.
+  /** A sent estimate its recipient signed (typed): its id, the recipient's browser and the signature row. */
+  async function signedEstimate(idempotencyKey: string) {
+    const { id, r: browser, hash } = await sentToRecipient(co, 'estimate', { group: co.groups.demolition });
     const res = await browser.post(`/portal/documents/${id}/sign`, {
       versionHash: hash,
-      idempotencyKey: 'k-double-seal',
+      idempotencyKey,
       name: 'Dana Reyes',
       method: 'typed',
       consent: 'yes',
     });
     expect(res.status).toBe(303);
-    const sig = (await db().select().from(signatures).where(eq(signatures.documentId, id)))[0];
+    const [sig] = await db().select().from(signatures).where(eq(signatures.documentId, id));
+    return { id, browser, sig };
+  }
+
+  it('two seals of one signature at once: one is recorded, once, and its file stays', async () => {
+    // The sign starts a seal after its answer; the scheduled retry and a second worker race it here.
+    const { id, browser, sig } = await signedEstimate('k-double-seal');
     const outcomes = await Promise.all([
       finalizeSignature(env, db(), sig.id, 'http://localhost'),
       finalizeSignature(env, db(), sig.id, 'http://localhost'),
@@ -654,19 +657,7 @@ describe('live outcomes reach an open page', () => {
   });
 
   it('a seal commits in one room batch, decided in SQL: of two runs that read it unsealed, one seals and the other is refused and keeps no file', async () => {
-    const id = await createDocument(co.browser, co.jobId, 'estimate', { group: co.groups.demolition });
-    const { link } = await sendDocument(co.browser, id);
-    const { browser, html } = await openLink(link);
-    const hash = /name="versionHash" value="([0-9a-f]{64})"/.exec(html)![1];
-    const signed = await browser.post(`/portal/documents/${id}/sign`, {
-      versionHash: hash,
-      idempotencyKey: 'k-one-batch-seal',
-      name: 'Dana Reyes',
-      method: 'typed',
-      consent: 'yes',
-    });
-    expect(signed.status).toBe(303);
-    const [sig] = await db().select().from(signatures).where(eq(signatures.documentId, id));
+    const { id, browser, sig } = await signedEstimate('k-one-batch-seal');
     // The sign's own seal runs after its answer (waitUntil): waited for, as the other live tests do.
     await expect
       .poll(async () => (await db().select().from(signatures).where(eq(signatures.id, sig.id)))[0].sealedPdfKey, {
